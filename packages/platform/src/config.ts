@@ -1,0 +1,87 @@
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Parses the environment against a schema whose keys are variable names. Every bad key is
+ * reported in one error naming the variable, what it expects and what it got.
+ */
+export function parseEnv<S extends z.ZodRawShape>(shape: S, env: Env): z.infer<z.ZodObject<S>> {
+  const relevant: Record<string, string> = {};
+  for (const key of Object.keys(shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== "") relevant[key] = value;
+  }
+  const result = z.object(shape).safeParse(relevant);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? "?");
+    const got = relevant[key];
+    const shown = got === undefined ? "it is not set" : `got ${JSON.stringify(redact(key, got))}`;
+    return `${key}: ${issue.message} (${shown})`;
+  });
+  throw new ConfigError(problems);
+}
+
+function redact(key: string, value: string): string {
+  return /SECRET|PASSWORD|TOKEN|KEY/i.test(key) ? "<redacted>" : value;
+}
+
+/** Reusable field schemas with messages that say what is expected. */
+export const env = {
+  port: (fallback: number) =>
+    z.coerce
+      .number({ error: "expected a TCP port number" })
+      .int("expected a whole number")
+      .min(0, "expected a port from 0 to 65535")
+      .max(65535, "expected a port from 0 to 65535")
+      .default(fallback),
+  positiveInt: (fallback: number) =>
+    z.coerce
+      .number({ error: "expected a positive whole number" })
+      .int("expected a whole number")
+      .positive("expected a positive whole number")
+      .default(fallback),
+  url: () => z.url({ error: "expected an absolute URL such as http://127.0.0.1:8081" }),
+  secret: () => z.string().min(32, "expected a secret of at least 32 characters"),
+  logLevel: () =>
+    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      error: "expected one of fatal, error, warn, info, debug, trace, silent",
+    }),
+  bool: (fallback: boolean) =>
+    z
+      .enum(["true", "false", "1", "0"], { error: "expected true or false" })
+      .transform((v) => v === "true" || v === "1")
+      .prefault(fallback ? "true" : "false"),
+};
+
+/** Variables every service process reads. */
+export function processEnvShape(defaultPort: number) {
+  return {
+    TRELLIS_HOST: z.string().default("127.0.0.1"),
+    TRELLIS_PORT: env.port(defaultPort),
+    TRELLIS_LOG_LEVEL: env.logLevel().default("info"),
+    TRELLIS_SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
+  };
+}
+
+export function processConfigFrom(parsed: {
+  TRELLIS_HOST: string;
+  TRELLIS_PORT: number;
+  TRELLIS_LOG_LEVEL: string;
+  TRELLIS_SHUTDOWN_GRACE_MS: number;
+}) {
+  return {
+    host: parsed.TRELLIS_HOST,
+    port: parsed.TRELLIS_PORT,
+    logLevel: parsed.TRELLIS_LOG_LEVEL,
+    shutdownGraceMs: parsed.TRELLIS_SHUTDOWN_GRACE_MS,
+  };
+}

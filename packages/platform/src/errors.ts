@@ -1,0 +1,139 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+
+/** A domain error with a stable code; mapped to a Connect code only at the handler edge. */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export interface FieldViolation {
+  field: string;
+  reason: string;
+}
+
+export class ValidationError extends DomainError {
+  readonly code = "invalid_argument";
+  constructor(readonly violations: FieldViolation[]) {
+    super(violations.map((v) => `${v.field}: ${v.reason}`).join("; "));
+  }
+  static field(field: string, reason: string): ValidationError {
+    return new ValidationError([{ field, reason }]);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = "not_found";
+}
+
+export class AlreadyExistsError extends DomainError {
+  readonly code = "already_exists";
+}
+
+export class UnauthenticatedError extends DomainError {
+  readonly code = "unauthenticated";
+}
+
+export class PermissionDeniedError extends DomainError {
+  readonly code = "permission_denied";
+}
+
+export class ResourceExhaustedError extends DomainError {
+  readonly code = "resource_exhausted";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+export class UnavailableError extends DomainError {
+  readonly code = "unavailable";
+}
+
+export class DeadlineExceededError extends DomainError {
+  readonly code = "deadline_exceeded";
+}
+
+export class NotImplementedError extends DomainError {
+  readonly code = "unimplemented";
+}
+
+const codeByDomainCode: Record<string, Code> = {
+  invalid_argument: Code.InvalidArgument,
+  not_found: Code.NotFound,
+  already_exists: Code.AlreadyExists,
+  unauthenticated: Code.Unauthenticated,
+  permission_denied: Code.PermissionDenied,
+  resource_exhausted: Code.ResourceExhausted,
+  unavailable: Code.Unavailable,
+  deadline_exceeded: Code.DeadlineExceeded,
+  unimplemented: Code.Unimplemented,
+};
+
+/** ClickHouse error codes that mean the statement ran out of time. */
+const clickhouseTimeoutCodes = new Set(["159", "160", "209"]);
+
+/**
+ * Maps any thrown value to a ConnectError. ConnectErrors from peers keep their code; domain
+ * errors map by their code; everything else is Internal with the original kept as cause.
+ */
+export function toConnectError(error: unknown): ConnectError {
+  if (error instanceof ConnectError) return error;
+  if (error instanceof DomainError) {
+    const connectError = new ConnectError(
+      error.message,
+      codeByDomainCode[error.code] ?? Code.Internal,
+      undefined,
+      undefined,
+      error,
+    );
+    if (error instanceof ResourceExhaustedError) {
+      connectError.metadata.set("retry-after", String(error.retryAfterSeconds));
+    }
+    return connectError;
+  }
+  const chCode = (error as { code?: unknown } | null)?.code;
+  if (typeof chCode === "string" && clickhouseTimeoutCodes.has(chCode)) {
+    return new ConnectError("query exceeded its time limit", Code.DeadlineExceeded, undefined, undefined, error);
+  }
+  if (error instanceof Error && error.name === "AbortError") {
+    return new ConnectError("request was cancelled", Code.Canceled, undefined, undefined, error);
+  }
+  return new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+}
+
+/** HTTP status for a Connect code, as the Connect protocol specifies. */
+export function httpStatusForCode(code: Code): number {
+  switch (code) {
+    case Code.Canceled:
+      return 499;
+    case Code.InvalidArgument:
+    case Code.OutOfRange:
+      return 400;
+    case Code.DeadlineExceeded:
+      return 504;
+    case Code.NotFound:
+      return 404;
+    case Code.AlreadyExists:
+    case Code.Aborted:
+      return 409;
+    case Code.PermissionDenied:
+      return 403;
+    case Code.ResourceExhausted:
+      return 429;
+    case Code.FailedPrecondition:
+      return 412;
+    case Code.Unimplemented:
+      return 501;
+    case Code.Unavailable:
+      return 503;
+    case Code.Unauthenticated:
+      return 401;
+    default:
+      return 500;
+  }
+}

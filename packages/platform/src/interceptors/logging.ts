@@ -1,0 +1,34 @@
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { Logger } from "../logger.js";
+
+/** One structured line per RPC: method, outcome, duration (org and trace ids via the logger). */
+export function loggingInterceptor(logger: Logger): Interceptor {
+  return (next) => async (req) => {
+    if (req.service.typeName === "grpc.health.v1.Health") return next(req);
+    const started = performance.now();
+    const rpc = `${req.service.typeName}/${req.method.name}`;
+    try {
+      const res = await next(req);
+      logger.debug({ rpc, code: "ok", duration_ms: round(performance.now() - started) }, "rpc");
+      return res;
+    } catch (error) {
+      const connectError = ConnectError.from(error);
+      const fields = {
+        rpc,
+        code: Code[connectError.code],
+        duration_ms: round(performance.now() - started),
+        reason: connectError.rawMessage,
+      };
+      if (connectError.code === Code.Internal || connectError.code === Code.Unknown) {
+        logger.error({ ...fields, err: connectError.cause ?? error }, "rpc failed");
+      } else {
+        logger.info(fields, "rpc rejected");
+      }
+      throw error;
+    }
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

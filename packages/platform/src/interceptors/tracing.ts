@@ -1,0 +1,77 @@
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { currentOrganizationId } from "../org-context.js";
+import { ORG_ATTRIBUTE, SERVICE_ATTRIBUTE, tracer } from "../telemetry.js";
+
+const headerGetter = {
+  get: (carrier: Headers, key: string) => carrier.get(key) ?? undefined,
+  keys: (carrier: Headers) => [...carrier.keys()],
+};
+const headerSetter = { set: (carrier: Headers, key: string, value: string) => carrier.set(key, value) };
+
+function spanName(req: { service: { typeName: string }; method: { name: string } }): string {
+  return `${req.service.typeName}/${req.method.name}`;
+}
+
+function recordOutcome(span: Span, error: unknown): void {
+  if (error === undefined) {
+    span.setAttribute("rpc.connect_rpc.error_code", "ok");
+    return;
+  }
+  const connectError = ConnectError.from(error);
+  span.setAttribute("rpc.connect_rpc.error_code", Code[connectError.code] ?? "unknown");
+  span.setStatus({ code: SpanStatusCode.ERROR, message: connectError.rawMessage });
+}
+
+/**
+ * Server side: continues the caller's trace from the W3C headers and opens a SERVER span for
+ * the RPC. The HTTP auto-instrumentation does not cover http2, so this is where traces join.
+ */
+export function serverTracingInterceptor(service: string): Interceptor {
+  return (next) => async (req) => {
+    const parent = propagation.extract(context.active(), req.header, headerGetter);
+    return tracer().startActiveSpan(
+      spanName(req),
+      { kind: SpanKind.SERVER, attributes: { "rpc.system": "connect_rpc", [SERVICE_ATTRIBUTE]: service } },
+      parent,
+      async (span) => {
+        try {
+          const res = await next(req);
+          recordOutcome(span, undefined);
+          return res;
+        } catch (error) {
+          recordOutcome(span, error);
+          throw error;
+        } finally {
+          const organizationId = currentOrganizationId();
+          if (organizationId) span.setAttribute(ORG_ATTRIBUTE, organizationId);
+          span.end();
+        }
+      },
+    );
+  };
+}
+
+/** Client side: opens a CLIENT span and injects its context into the request headers. */
+export function clientTracingInterceptor(service: string): Interceptor {
+  return (next) => async (req) =>
+    tracer().startActiveSpan(
+      spanName(req),
+      { kind: SpanKind.CLIENT, attributes: { "rpc.system": "connect_rpc", [SERVICE_ATTRIBUTE]: service } },
+      async (span) => {
+        const organizationId = currentOrganizationId();
+        if (organizationId) span.setAttribute(ORG_ATTRIBUTE, organizationId);
+        propagation.inject(trace.setSpan(context.active(), span), req.header, headerSetter);
+        try {
+          const res = await next(req);
+          recordOutcome(span, undefined);
+          return res;
+        } catch (error) {
+          recordOutcome(span, error);
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+}

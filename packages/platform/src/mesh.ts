@@ -1,0 +1,118 @@
+import type { DescService } from "@bufbuild/protobuf";
+import type { ConnectRouter, Interceptor, Transport } from "@connectrpc/connect";
+import { createRouterTransport } from "@connectrpc/connect";
+import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
+import { Health } from "@trellis/contracts";
+import { createHealthService, type Dependency, type HealthState } from "./health.js";
+import { contextAuthInterceptor, forwardContextInterceptor } from "./interceptors/context-auth.js";
+import { errorMappingInterceptor } from "./interceptors/errors.js";
+import { loggingInterceptor } from "./interceptors/logging.js";
+import { clientTracingInterceptor, serverTracingInterceptor } from "./interceptors/tracing.js";
+import type { Logger } from "./logger.js";
+import type { ContextSigner } from "./org-context.js";
+import { type RequestListener, type RunningServer, startServer } from "./server.js";
+
+/** What a service's composition root returns: its routes and the resources it owns. */
+export interface ServiceApp {
+  /** Short name: "gateway", "query", "cache", "discovery", "ingest", "warden". */
+  readonly name: string;
+  readonly services: readonly DescService[];
+  routes(router: ConnectRouter): void;
+  readonly dependencies: readonly Dependency[];
+  /** Interceptors that authenticate callers; internal services use the context token. */
+  readonly authInterceptors: readonly Interceptor[];
+  close(): Promise<void>;
+}
+
+export interface InterceptorOptions {
+  service: string;
+  logger: Logger;
+  auth: readonly Interceptor[];
+}
+
+/** Server interceptors, outermost first: tracing, logging, auth, error mapping. */
+export function serverInterceptors(options: InterceptorOptions): Interceptor[] {
+  return [
+    serverTracingInterceptor(options.service),
+    loggingInterceptor(options.logger),
+    ...options.auth,
+    errorMappingInterceptor(),
+  ];
+}
+
+/** Auth for internal services: a valid signed org context token on every call. */
+export function internalAuth(signer: ContextSigner): Interceptor[] {
+  return [contextAuthInterceptor(signer)];
+}
+
+/** Client interceptors for calls to a peer: tracing, then the forwarded context token. */
+export function clientInterceptors(caller: string): Interceptor[] {
+  return [clientTracingInterceptor(caller), forwardContextInterceptor()];
+}
+
+export interface PeerOptions {
+  caller: string;
+  /** Deadline applied to calls that have none, in milliseconds. */
+  defaultTimeoutMs?: number;
+}
+
+/** A peer in another process, over HTTP/2 (speaks gRPC, so any gRPC server would do). */
+export function remotePeer(baseUrl: string, options: PeerOptions): Transport {
+  return createGrpcTransport({
+    baseUrl,
+    interceptors: clientInterceptors(options.caller),
+    defaultTimeoutMs: options.defaultTimeoutMs ?? 30_000,
+    pingIntervalMs: 30_000,
+    idleConnectionTimeoutMs: 5 * 60_000,
+  });
+}
+
+/**
+ * A peer in this process: the same routes and server interceptors as when it runs on its
+ * own, reached without a socket.
+ */
+export function inProcessPeer(app: ServiceApp, logger: Logger, options: PeerOptions): Transport {
+  return createRouterTransport(app.routes, {
+    transport: {
+      interceptors: clientInterceptors(options.caller),
+      defaultTimeoutMs: options.defaultTimeoutMs ?? 30_000,
+    },
+    router: {
+      interceptors: serverInterceptors({ service: app.name, logger, auth: app.authInterceptors }),
+    },
+  });
+}
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+  health: HealthState;
+  shutdownSignal: AbortSignal;
+  /** Largest request body accepted by the RPC layer, in bytes. */
+  readMaxBytes?: number;
+  /** Requests no RPC route matches (REST, static pages). */
+  fallback?: RequestListener;
+}
+
+/** Serves a service app (plus grpc.health.v1.Health) on one port. */
+export async function serveApp(app: ServiceApp, options: ServeOptions): Promise<RunningServer> {
+  const handler = connectNodeAdapter({
+    routes(router) {
+      app.routes(router);
+      router.service(
+        Health,
+        createHealthService(
+          app.services.map((s) => s.typeName),
+          () => [...app.dependencies],
+          options.health,
+        ),
+      );
+    },
+    interceptors: serverInterceptors({ service: app.name, logger: options.logger, auth: app.authInterceptors }),
+    shutdownSignal: options.shutdownSignal,
+    readMaxBytes: options.readMaxBytes ?? 16 * 1024 * 1024,
+    fallback: options.fallback as Parameters<typeof connectNodeAdapter>[0]["fallback"],
+  });
+  return startServer({ host: options.host, port: options.port, listener: handler as RequestListener });
+}

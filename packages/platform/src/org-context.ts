@@ -1,0 +1,107 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { create } from "@bufbuild/protobuf";
+import { createContextKey } from "@connectrpc/connect";
+import { type OrgContext, OrgContextSchema, Scope } from "@trellis/contracts";
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+
+export type { OrgContext };
+export { Scope };
+
+/** Metadata header that carries the signed org context between services. */
+export const ORG_CONTEXT_HEADER = "trellis-org-context";
+export const CONTEXT_ISSUER = "trellis-gateway";
+export const CONTEXT_AUDIENCE = "trellis-internal";
+
+/** The verified org context of the current RPC, set only by the auth interceptors. */
+export const kOrgContext = createContextKey<OrgContext | undefined>(undefined, {
+  description: "verified organization context",
+});
+
+interface RequestScope {
+  context: OrgContext;
+  /** The signed token the context arrived in (or was minted as); forwarded to peers. */
+  token: string;
+}
+
+const requestScope = new AsyncLocalStorage<RequestScope>();
+
+/** Runs `fn` with a verified context that outgoing calls forward and log lines carry. */
+export function runWithOrgContext<T>(scope: RequestScope, fn: () => T): T {
+  return requestScope.run(scope, fn);
+}
+
+export function currentRequestScope(): RequestScope | undefined {
+  return requestScope.getStore();
+}
+
+export function currentOrganizationId(): string | undefined {
+  return requestScope.getStore()?.context.organizationId;
+}
+
+export class ContextTokenError extends Error {
+  override name = "ContextTokenError";
+}
+
+export interface ContextTokenOptions {
+  secret: string;
+  ttlSeconds?: number;
+  audience?: string;
+  issuer?: string;
+}
+
+/** Mints and verifies the short-lived signed tokens that carry an org context. */
+export function createContextSigner(options: ContextTokenOptions) {
+  const key = new TextEncoder().encode(options.secret);
+  const ttlSeconds = options.ttlSeconds ?? 60;
+  const audience = options.audience ?? CONTEXT_AUDIENCE;
+  const issuer = options.issuer ?? CONTEXT_ISSUER;
+
+  return {
+    async mint(context: OrgContext): Promise<string> {
+      return new SignJWT({
+        org: context.organizationId,
+        org_name: context.organizationName,
+        scp: context.scopes.map((s) => Scope[s]),
+        ret: context.retentionDays,
+      })
+        .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+        .setSubject(context.principal)
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setIssuedAt()
+        .setExpirationTime(`${ttlSeconds}s`)
+        .sign(key);
+    },
+
+    async verify(token: string): Promise<OrgContext> {
+      try {
+        const { payload } = await jwtVerify(token, key, {
+          algorithms: ["HS256"],
+          audience,
+          issuer,
+          requiredClaims: ["exp", "sub", "org"],
+        });
+        const org = payload.org;
+        if (typeof org !== "string" || org === "") throw new ContextTokenError("token has no organization");
+        const scopes = Array.isArray(payload.scp) ? payload.scp : [];
+        return create(OrgContextSchema, {
+          organizationId: org,
+          organizationName: typeof payload.org_name === "string" ? payload.org_name : "",
+          principal: payload.sub ?? "",
+          retentionDays: typeof payload.ret === "number" ? payload.ret : 0,
+          scopes: scopes
+            .map((name) => Scope[name as keyof typeof Scope])
+            .filter((s): s is Scope => typeof s === "number" && s !== Scope.UNSPECIFIED),
+        });
+      } catch (error) {
+        if (error instanceof ContextTokenError) throw error;
+        if (error instanceof joseErrors.JWTExpired) throw new ContextTokenError("context token expired", { cause: error });
+        if (error instanceof joseErrors.JWTClaimValidationFailed)
+          throw new ContextTokenError(`context token claim "${error.claim}" is invalid`, { cause: error });
+        throw new ContextTokenError("context token is not valid", { cause: error });
+      }
+    },
+  };
+}
+
+export type ContextSigner = ReturnType<typeof createContextSigner>;

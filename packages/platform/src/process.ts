@@ -1,0 +1,93 @@
+import { telemetryHandle } from "./telemetry.js";
+import { ConfigError } from "./config.js";
+import type { HealthState } from "./health.js";
+import { createLogger, type Logger } from "./logger.js";
+import { type ServiceApp, serveApp } from "./mesh.js";
+import type { RequestListener, RunningServer } from "./server.js";
+
+export interface ProcessConfig {
+  host: string;
+  port: number;
+  logLevel: string;
+  shutdownGraceMs: number;
+}
+
+export interface RunServiceOptions<C extends ProcessConfig> {
+  name: string;
+  loadConfig: (env: NodeJS.ProcessEnv) => C;
+  createApp: (config: C, logger: Logger) => Promise<ServiceApp & { fallback?: RequestListener }>;
+}
+
+/**
+ * The life of one service process: validated config, the app, one listening port, and a
+ * drain on SIGTERM/SIGINT (stop accepting, finish in-flight work, close resources, flush
+ * telemetry), all raced against the grace period.
+ */
+export async function runService<C extends ProcessConfig>(options: RunServiceOptions<C>): Promise<void> {
+  let config: C;
+  try {
+    config = options.loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${options.name}: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger({ service: options.name, level: config.logLevel });
+  const health: HealthState = { draining: false };
+  const shutdown = new AbortController();
+  let app: Awaited<ReturnType<typeof options.createApp>>;
+  let server: RunningServer;
+  try {
+    app = await options.createApp(config, logger);
+    server = await serveApp(app, {
+      host: config.host,
+      port: config.port,
+      logger,
+      health,
+      shutdownSignal: shutdown.signal,
+      fallback: app.fallback,
+    });
+  } catch (error) {
+    logger.fatal({ err: error }, `${options.name} failed to start`);
+    process.exit(1);
+  }
+  logger.info({ url: server.url }, `${options.name} listening`);
+  onTermination(logger, config.shutdownGraceMs, async () => {
+    health.draining = true;
+    shutdown.abort();
+    await server.close(config.shutdownGraceMs);
+    await app.close();
+    await telemetryHandle()?.shutdown();
+  });
+}
+
+/** Runs `drain` once on SIGTERM or SIGINT and exits: 0 when it finished in time, 1 if not. */
+export function onTermination(logger: Logger, graceMs: number, drain: () => Promise<void>): void {
+  let draining = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (draining) return;
+    draining = true;
+    logger.info({ signal }, "draining");
+    const deadline = setTimeout(() => {
+      logger.error({ grace_ms: graceMs }, "drain did not finish in time; exiting");
+      process.exit(1);
+    }, graceMs + 2_000);
+    deadline.unref();
+    drain().then(
+      () => {
+        logger.info("stopped");
+        logger.flush();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, "drain failed");
+        logger.flush();
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", handle);
+  process.once("SIGINT", handle);
+}

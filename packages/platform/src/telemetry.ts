@@ -1,0 +1,83 @@
+import { context, propagation, type Tracer, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import {
+  BatchSpanProcessor,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
+
+export const TRACER_NAME = "trellis";
+/** Span attribute every span of a request carries. */
+export const ORG_ATTRIBUTE = "trellis.organization_id";
+export const SERVICE_ATTRIBUTE = "trellis.service";
+
+export function tracer(): Tracer {
+  return trace.getTracer(TRACER_NAME);
+}
+
+export interface TelemetryHandle {
+  shutdown(): Promise<void>;
+  /** Present when spans are kept in memory (tests). */
+  memoryExporter?: InMemorySpanExporter;
+}
+
+export interface TelemetryOptions {
+  serviceName: string;
+  /** Export over OTLP/HTTP to this endpoint (e.g. http://collector:4318). */
+  otlpEndpoint?: string;
+  /** Keep finished spans in memory instead of exporting them. */
+  inMemory?: boolean;
+}
+
+let installed: TelemetryHandle | undefined;
+
+/**
+ * Registers the tracer provider, the async context manager and W3C propagation. Spans are
+ * always created (log lines carry their ids); they are exported only when an OTLP endpoint
+ * is configured. Idempotent per process.
+ */
+export function installTelemetry(options: TelemetryOptions): TelemetryHandle {
+  if (installed) return installed;
+  const processors: SpanProcessor[] = [];
+  let memoryExporter: InMemorySpanExporter | undefined;
+  if (options.inMemory) {
+    memoryExporter = new InMemorySpanExporter();
+    processors.push(new SimpleSpanProcessor(memoryExporter));
+  }
+  if (options.otlpEndpoint) {
+    const url = `${options.otlpEndpoint.replace(/\/$/, "")}/v1/traces`;
+    processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url })));
+  }
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ "service.name": options.serviceName }),
+    spanProcessors: processors,
+  });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(provider);
+  const handle: TelemetryHandle = {
+    memoryExporter,
+    async shutdown() {
+      await provider.shutdown();
+    },
+  };
+  installed = handle;
+  return handle;
+}
+
+/** Telemetry for a process, configured from the standard OTEL_* variables. */
+export function installTelemetryFromEnv(serviceName: string, env = process.env): TelemetryHandle {
+  return installTelemetry({
+    serviceName: env.OTEL_SERVICE_NAME ?? serviceName,
+    otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+  });
+}
+
+export function telemetryHandle(): TelemetryHandle | undefined {
+  return installed;
+}

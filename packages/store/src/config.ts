@@ -1,0 +1,50 @@
+import { type Env, env, parseEnv } from "@trellis/platform";
+import { z } from "zod";
+
+export interface StoreConfig {
+  /** A ClickHouse server over HTTP; embedded chDB when absent. */
+  url?: string;
+  username?: string;
+  password?: string;
+  database: string;
+  /** Cluster name: migrations render ON CLUSTER with Replicated and Distributed tables. */
+  cluster?: string;
+  /** Data directory of the embedded engine. */
+  dataDir: string;
+  requestTimeoutMs: number;
+  maxOpenConnections: number;
+}
+
+export const storeEnvShape = {
+  TRELLIS_CLICKHOUSE_URL: env.url().optional(),
+  TRELLIS_CLICKHOUSE_USER: z.string().optional(),
+  TRELLIS_CLICKHOUSE_PASSWORD: z.string().optional(),
+  TRELLIS_CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, "expected a database name of lowercase letters, digits and _")
+    .default("trellis"),
+  TRELLIS_CLICKHOUSE_CLUSTER: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a cluster name of letters, digits and _")
+    .optional(),
+  TRELLIS_DATA_DIR: z.string().default(".data"),
+  TRELLIS_CLICKHOUSE_REQUEST_TIMEOUT_MS: env.positiveInt(30_000),
+  TRELLIS_CLICKHOUSE_MAX_CONNECTIONS: env.positiveInt(10),
+};
+
+export function storeConfigFrom(parsed: z.infer<z.ZodObject<typeof storeEnvShape>>): StoreConfig {
+  return {
+    url: parsed.TRELLIS_CLICKHOUSE_URL,
+    username: parsed.TRELLIS_CLICKHOUSE_USER,
+    password: parsed.TRELLIS_CLICKHOUSE_PASSWORD,
+    database: parsed.TRELLIS_CLICKHOUSE_DATABASE,
+    cluster: parsed.TRELLIS_CLICKHOUSE_CLUSTER,
+    dataDir: parsed.TRELLIS_DATA_DIR,
+    requestTimeoutMs: parsed.TRELLIS_CLICKHOUSE_REQUEST_TIMEOUT_MS,
+    maxOpenConnections: parsed.TRELLIS_CLICKHOUSE_MAX_CONNECTIONS,
+  };
+}
+
+export function loadStoreConfig(environment: Env): StoreConfig {
+  return storeConfigFrom(parseEnv(storeEnvShape, environment));
+}

@@ -1,0 +1,4 @@
+export * from "./config.js";
+export * from "./migrations/index.js";
+export * from "./store.js";
+export * from "./time.js";

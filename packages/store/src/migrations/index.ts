@@ -1,0 +1,43 @@
+import { createHash } from "node:crypto";
+import { eventsTable, createDatabase } from "./0001-events.js";
+import { wardenTables } from "./0002-warden.js";
+import { type DdlTarget, everywhereTable } from "./ddl.js";
+
+export type { DdlTarget };
+
+export interface Migration {
+  version: number;
+  name: string;
+  statements(target: DdlTarget): string[];
+}
+
+/** Every schema change, in order. Never edit a released one: add the next version. */
+export const migrations: readonly Migration[] = [
+  { version: 1, name: "analytics events", statements: (t) => eventsTable(t) },
+  { version: 2, name: "warden organizations and api keys", statements: (t) => wardenTables(t) },
+];
+
+/** The bookkeeping table and database, created before any migration runs. */
+export function bootstrapStatements(target: DdlTarget): string[] {
+  return [
+    ...createDatabase(target),
+    everywhereTable(target, "schema_migrations", {
+      columns: `    version UInt32,
+    name String,
+    checksum String,
+    applied_at DateTime64(3, 'UTC')`,
+      engine: "ReplacingMergeTree",
+      engineArgs: "applied_at",
+      tail: "ORDER BY version",
+    }),
+  ];
+}
+
+export function checksum(migration: Migration, target: DdlTarget): string {
+  return createHash("sha256").update(migration.statements(target).join(";\n")).digest("hex").slice(0, 16);
+}
+
+/** All DDL for a target, in order: what a cluster operator can review or apply by hand. */
+export function renderSchema(target: DdlTarget): string[] {
+  return [...bootstrapStatements(target), ...migrations.flatMap((m) => m.statements(target))];
+}
