@@ -1,4 +1,6 @@
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { FieldViolationSchema, FieldViolationsSchema } from "@trellis/contracts";
 
 /** A domain error with a stable code; mapped to a Connect code only at the handler edge. */
 export abstract class DomainError extends Error {
@@ -84,11 +86,22 @@ const clickhouseTimeoutCodes = new Set(["159", "160", "209"]);
 export function toConnectError(error: unknown): ConnectError {
   if (error instanceof ConnectError) return error;
   if (error instanceof DomainError) {
+    const details =
+      error instanceof ValidationError
+        ? [
+            {
+              desc: FieldViolationsSchema,
+              value: create(FieldViolationsSchema, {
+                violations: error.violations.map((v) => create(FieldViolationSchema, v)),
+              }),
+            },
+          ]
+        : undefined;
     const connectError = new ConnectError(
       error.message,
       codeByDomainCode[error.code] ?? Code.Internal,
       undefined,
-      undefined,
+      details,
       error,
     );
     if (error instanceof ResourceExhaustedError) {
@@ -99,6 +112,9 @@ export function toConnectError(error: unknown): ConnectError {
   const chCode = (error as { code?: unknown } | null)?.code;
   if (typeof chCode === "string" && clickhouseTimeoutCodes.has(chCode)) {
     return new ConnectError("query exceeded its time limit", Code.DeadlineExceeded, undefined, undefined, error);
+  }
+  if (error instanceof Error && error.name === "MissingOrgContextError") {
+    return new ConnectError(error.message, Code.Unauthenticated, undefined, undefined, error);
   }
   if (error instanceof Error && error.name === "AbortError") {
     return new ConnectError("request was cancelled", Code.Canceled, undefined, undefined, error);
@@ -136,4 +152,11 @@ export function httpStatusForCode(code: Code): number {
     default:
       return 500;
   }
+}
+
+/** Field violations carried by an INVALID_ARGUMENT error, if any. */
+export function fieldViolationsOf(error: ConnectError): FieldViolation[] {
+  return error
+    .findDetails(FieldViolationsSchema)
+    .flatMap((d) => d.violations.map((v) => ({ field: v.field, reason: v.reason })));
 }

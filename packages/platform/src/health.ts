@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema } from "@trellis/contracts";
+import { type Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema } from "@trellis/contracts";
 
 /** A dependency the readiness of a service depends on. */
 export interface Dependency {

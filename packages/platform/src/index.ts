@@ -9,5 +9,6 @@ export * from "./logger.js";
 export * from "./mesh.js";
 export * from "./org-context.js";
 export * from "./process.js";
+export * from "./proxy.js";
 export * from "./server.js";
 export * from "./telemetry.js";

@@ -95,7 +95,8 @@ export function createContextSigner(options: ContextTokenOptions) {
         });
       } catch (error) {
         if (error instanceof ContextTokenError) throw error;
-        if (error instanceof joseErrors.JWTExpired) throw new ContextTokenError("context token expired", { cause: error });
+        if (error instanceof joseErrors.JWTExpired)
+          throw new ContextTokenError("context token expired", { cause: error });
         if (error instanceof joseErrors.JWTClaimValidationFailed)
           throw new ContextTokenError(`context token claim "${error.claim}" is invalid`, { cause: error });
         throw new ContextTokenError("context token is not valid", { cause: error });
@@ -105,3 +106,14 @@ export function createContextSigner(options: ContextTokenOptions) {
 }
 
 export type ContextSigner = ReturnType<typeof createContextSigner>;
+
+/** The verified org context of a handler call; only the auth interceptors put it there. */
+export function requireOrgContext(values: { get<T>(key: { id: symbol; defaultValue: T }): T }): OrgContext {
+  const context = values.get(kOrgContext);
+  if (!context) throw new MissingOrgContextError("no verified organization context on this call");
+  return context;
+}
+
+export class MissingOrgContextError extends Error {
+  override name = "MissingOrgContextError";
+}

@@ -1,9 +1,9 @@
-import { telemetryHandle } from "./telemetry.js";
 import { ConfigError } from "./config.js";
 import type { HealthState } from "./health.js";
 import { createLogger, type Logger } from "./logger.js";
 import { type ServiceApp, serveApp } from "./mesh.js";
 import type { RequestListener, RunningServer } from "./server.js";
+import { telemetryHandle } from "./telemetry.js";
 
 export interface ProcessConfig {
   host: string;

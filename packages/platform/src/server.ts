@@ -45,7 +45,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     options.listener(req, res);
   };
 
-  const h2 = http2.createServer({ maxSessionMemory: 64, settings: { maxHeaderListSize: options.maxHeaderBytes ?? 65536 } }, track);
+  const h2 = http2.createServer(
+    { maxSessionMemory: 64, settings: { maxHeaderListSize: options.maxHeaderBytes ?? 65536 } },
+    track,
+  );
   const h1 = http.createServer({ maxHeaderSize: options.maxHeaderBytes ?? 65536 }, track);
   h1.keepAliveTimeout = 5_000;
   const sessions = new Set<http2.ServerHttp2Session>();

@@ -1,4 +1,5 @@
-import { context, propagation, type Tracer, trace } from "@opentelemetry/api";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { context, propagation, type Span, type Tracer, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
@@ -47,11 +48,11 @@ export function installTelemetry(options: TelemetryOptions): TelemetryHandle {
   let memoryExporter: InMemorySpanExporter | undefined;
   if (options.inMemory) {
     memoryExporter = new InMemorySpanExporter();
-    processors.push(new SimpleSpanProcessor(memoryExporter));
+    processors.push(new SimpleSpanProcessor({ exporter: memoryExporter }));
   }
   if (options.otlpEndpoint) {
     const url = `${options.otlpEndpoint.replace(/\/$/, "")}/v1/traces`;
-    processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url })));
+    processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }) }));
   }
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ "service.name": options.serviceName }),
@@ -80,4 +81,20 @@ export function installTelemetryFromEnv(serviceName: string, env = process.env):
 
 export function telemetryHandle(): TelemetryHandle | undefined {
   return installed;
+}
+
+const outerSpan = new AsyncLocalStorage<Span>();
+
+/**
+ * Runs `fn` so that authentication inside it also tags `span` (an outer span opened before
+ * the organization was known, such as a REST request) with the organization id.
+ */
+export function runTaggingOrganization<T>(span: Span, fn: () => T): T {
+  return outerSpan.run(span, fn);
+}
+
+/** Tags the active span, and any outer span waiting for it, with the organization id. */
+export function tagOrganization(organizationId: string): void {
+  trace.getActiveSpan()?.setAttribute(ORG_ATTRIBUTE, organizationId);
+  outerSpan.getStore()?.setAttribute(ORG_ATTRIBUTE, organizationId);
 }

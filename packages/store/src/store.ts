@@ -5,8 +5,8 @@ import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { type Dependency, type Logger, ORG_ATTRIBUTE, tracer } from "@trellis/platform";
 import { createChdbConnection } from "chdb/connection";
 import type { StoreConfig } from "./config.js";
-import { toDateTime64 } from "./time.js";
 import { bootstrapStatements, checksum, type DdlTarget, migrations } from "./migrations/index.js";
+import { toDateTime64 } from "./time.js";
 
 export interface Statement {
   /** Short name of what the statement does, for spans and logs ("traffic", "warden.key"). */
@@ -31,7 +31,11 @@ export interface Store extends Dependency {
   query<T>(statement: Statement): Promise<QueryResult<T>>;
   /** DDL or a statement with no result. */
   command(statement: Statement): Promise<void>;
-  insert(table: string, rows: readonly object[], options: { organizationId: string | null; dedupToken?: string }): Promise<void>;
+  insert(
+    table: string,
+    rows: readonly object[],
+    options: { organizationId: string | null; dedupToken?: string },
+  ): Promise<void>;
   /** Applies pending migrations; returns the versions it applied. */
   migrate(): Promise<number[]>;
 }
@@ -39,6 +43,8 @@ export interface Store extends Dependency {
 export interface StoreOptions {
   logger: Logger;
 }
+
+type ClickHouseConnection = NonNullable<Parameters<typeof createClient>[0]>["connection"];
 
 /** One process may open the embedded engine once; later stores in the process share it. */
 let embeddedClient: { dataDir: string; client: ClickHouseClient; users: number } | undefined;
@@ -65,7 +71,9 @@ function openClient(config: StoreConfig): { client: ClickHouseClient; release():
   if (!embeddedClient) {
     mkdirSync(dataDir, { recursive: true });
     const client = createClient({
-      connection: createChdbConnection({ path: dataDir }),
+      // chdb types its connection against @clickhouse/client-common, which the client bundles
+      // a copy of; the two declarations are the same interface.
+      connection: createChdbConnection({ path: dataDir }) as unknown as ClickHouseConnection,
       request_timeout: config.requestTimeoutMs,
     });
     embeddedClient = { dataDir, client, users: 0 };
@@ -147,7 +155,11 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
     async insert(table, rows, insertOptions) {
       if (rows.length === 0) return;
       await traced(
-        { name: `insert ${table}`, sql: `INSERT INTO ${config.database}.${table}`, organizationId: insertOptions.organizationId },
+        {
+          name: `insert ${table}`,
+          sql: `INSERT INTO ${config.database}.${table}`,
+          organizationId: insertOptions.organizationId,
+        },
         "insert",
         async () => {
           await client.insert({

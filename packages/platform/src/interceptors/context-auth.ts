@@ -1,5 +1,4 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { trace } from "@opentelemetry/api";
 import {
   type ContextSigner,
   ContextTokenError,
@@ -8,7 +7,7 @@ import {
   ORG_CONTEXT_HEADER,
   runWithOrgContext,
 } from "../org-context.js";
-import { ORG_ATTRIBUTE } from "../telemetry.js";
+import { tagOrganization } from "../telemetry.js";
 
 /** Methods that need no org context (health checks). */
 const publicServices = new Set(["grpc.health.v1.Health"]);
@@ -33,7 +32,7 @@ export function contextAuthInterceptor(signer: ContextSigner): Interceptor {
       throw new ConnectError(reason, Code.Unauthenticated, undefined, undefined, error);
     }
     req.contextValues.set(kOrgContext, context);
-    trace.getActiveSpan()?.setAttribute(ORG_ATTRIBUTE, context.organizationId);
+    tagOrganization(context.organizationId);
     return runWithOrgContext({ context, token }, () => next(req));
   };
 }

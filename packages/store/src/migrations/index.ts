@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { eventsTable, createDatabase } from "./0001-events.js";
+import { createDatabase, eventsTable } from "./0001-events.js";
 import { wardenTables } from "./0002-warden.js";
 import { type DdlTarget, everywhereTable } from "./ddl.js";
 

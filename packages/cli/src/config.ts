@@ -1,0 +1,86 @@
+import { randomBytes } from "node:crypto";
+import type { CacheConfig } from "@trellis/cache";
+import type { DiscoveryConfig } from "@trellis/discovery";
+import type { GatewayConfig } from "@trellis/gateway";
+import type { IngestConfig } from "@trellis/ingest";
+import { type Env, env, parseEnv, processConfigFrom, processEnvShape } from "@trellis/platform";
+import type { QueryConfig } from "@trellis/query";
+import { type StoreConfig, storeConfigFrom, storeEnvShape } from "@trellis/store";
+import type { WardenConfig } from "@trellis/warden";
+import { wardenEnvShape } from "@trellis/warden";
+
+/** Everything the all-in-one process reads: the union of the services' variables, minus peer URLs. */
+export const embeddedEnvShape = {
+  ...processEnvShape(8080),
+  ...storeEnvShape,
+  TRELLIS_CONTEXT_SECRET: env.secret().optional(),
+  TRELLIS_CONTEXT_TTL_SECONDS: env.positiveInt(60),
+  TRELLIS_AUTH_CACHE_SECONDS: env.positiveInt(30),
+  TRELLIS_REQUEST_MAX_BYTES: env.positiveInt(16 * 1024 * 1024),
+  TRELLIS_REQUEST_TIMEOUT_MS: env.positiveInt(30_000),
+  TRELLIS_CACHE_L1_MAX_BYTES: env.positiveInt(256 * 1024 * 1024),
+  TRELLIS_CACHE_MAX_VALUE_BYTES: env.positiveInt(8 * 1024 * 1024),
+  TRELLIS_JWT_SECRET: wardenEnvShape.TRELLIS_JWT_SECRET,
+  TRELLIS_JWT_JWKS_URL: wardenEnvShape.TRELLIS_JWT_JWKS_URL,
+  TRELLIS_JWT_ISSUER: wardenEnvShape.TRELLIS_JWT_ISSUER,
+  TRELLIS_JWT_AUDIENCE: wardenEnvShape.TRELLIS_JWT_AUDIENCE,
+  TRELLIS_JWT_ORG_CLAIM: wardenEnvShape.TRELLIS_JWT_ORG_CLAIM,
+  TRELLIS_DEMO: env.bool(true),
+};
+
+export interface EmbeddedConfig {
+  process: ReturnType<typeof processConfigFrom>;
+  store: StoreConfig;
+  /** Create a demo organization and key on an empty data directory. */
+  demo: boolean;
+  gateway: GatewayConfig;
+  warden: WardenConfig;
+  query: QueryConfig;
+  cache: CacheConfig;
+  ingest: IngestConfig;
+  discovery: DiscoveryConfig;
+}
+
+export function loadEmbeddedConfig(environment: Env = process.env): EmbeddedConfig {
+  const parsed = parseEnv(embeddedEnvShape, environment);
+  const processConfig = processConfigFrom(parsed);
+  const store = storeConfigFrom(parsed);
+  // One process signs and verifies its own context tokens: a fresh secret per start is enough.
+  const contextSecret = parsed.TRELLIS_CONTEXT_SECRET ?? randomBytes(32).toString("base64url");
+  const internal = { ...processConfig, contextSecret, store };
+  return {
+    process: processConfig,
+    store,
+    demo: parsed.TRELLIS_DEMO,
+    gateway: {
+      ...processConfig,
+      contextSecret,
+      contextTtlSeconds: parsed.TRELLIS_CONTEXT_TTL_SECONDS,
+      authCacheSeconds: parsed.TRELLIS_AUTH_CACHE_SECONDS,
+      requestMaxBytes: parsed.TRELLIS_REQUEST_MAX_BYTES,
+      requestTimeoutMs: parsed.TRELLIS_REQUEST_TIMEOUT_MS,
+      peers: {},
+    },
+    warden: {
+      ...processConfig,
+      store,
+      jwt: {
+        secret: parsed.TRELLIS_JWT_SECRET,
+        jwksUrl: parsed.TRELLIS_JWT_JWKS_URL,
+        issuer: parsed.TRELLIS_JWT_ISSUER,
+        audience: parsed.TRELLIS_JWT_AUDIENCE,
+        organizationClaim: parsed.TRELLIS_JWT_ORG_CLAIM,
+      },
+      authCacheSeconds: parsed.TRELLIS_AUTH_CACHE_SECONDS,
+    },
+    query: internal,
+    cache: {
+      ...processConfig,
+      contextSecret,
+      l1MaxBytes: parsed.TRELLIS_CACHE_L1_MAX_BYTES,
+      maxValueBytes: parsed.TRELLIS_CACHE_MAX_VALUE_BYTES,
+    },
+    ingest: internal,
+    discovery: internal,
+  };
+}

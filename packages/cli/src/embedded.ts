@@ -1,0 +1,77 @@
+import { createCacheApp } from "@trellis/cache";
+import { createDiscoveryApp } from "@trellis/discovery";
+import { createGatewayApp } from "@trellis/gateway";
+import { createIngestApp } from "@trellis/ingest";
+import {
+  type HealthState,
+  inProcessPeer,
+  type Logger,
+  type RunningServer,
+  type ServiceApp,
+  serveApp,
+} from "@trellis/platform";
+import { createQueryApp } from "@trellis/query";
+import { createStore, type Store } from "@trellis/store";
+import { createWardenApp } from "@trellis/warden";
+import type { EmbeddedConfig } from "./config.js";
+
+export interface Embedded {
+  server: RunningServer;
+  store: Store;
+  url: string;
+  health: HealthState;
+  /** Stops accepting, drains in-flight requests, then closes every service and the store. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * All six services in one process: the same apps as in separate deployments, wired through
+ * in-process Connect transports, one store, and the gateway's port as the only socket.
+ */
+export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Promise<Embedded> {
+  const store = createStore(config.store, { logger: logger.child({ component: "store" }) });
+  const applied = await store.migrate();
+  if (applied.length > 0) logger.info({ versions: applied }, "schema migrated");
+
+  const log = (service: string) => logger.child({ service });
+  const peer = (app: ServiceApp, caller: string) =>
+    inProcessPeer(app, log(app.name), { caller, defaultTimeoutMs: config.gateway.requestTimeoutMs });
+
+  const warden = await createWardenApp(config.warden, log("warden"), { store });
+  const cache = await createCacheApp(config.cache, log("cache"));
+  const query = await createQueryApp(config.query, log("query"), { store, cache: peer(cache, "query") });
+  const ingest = await createIngestApp(config.ingest, log("ingest"), { store });
+  const discovery = await createDiscoveryApp(config.discovery, log("discovery"), { store });
+  const gateway = await createGatewayApp(config.gateway, log("gateway"), {
+    warden: peer(warden, "gateway"),
+    query: peer(query, "gateway"),
+    ingest: peer(ingest, "gateway"),
+  });
+  const apps = [warden, cache, query, ingest, discovery, gateway];
+
+  const health: HealthState = { draining: false };
+  const shutdown = new AbortController();
+  const server = await serveApp(gateway, {
+    host: config.process.host,
+    port: config.process.port,
+    logger: log("gateway"),
+    health,
+    shutdownSignal: shutdown.signal,
+    readMaxBytes: config.gateway.requestMaxBytes,
+    fallback: gateway.fallback,
+  });
+
+  return {
+    server,
+    store,
+    url: server.url,
+    health,
+    async close(graceMs = config.process.shutdownGraceMs) {
+      health.draining = true;
+      shutdown.abort();
+      await server.close(graceMs);
+      for (const app of apps.reverse()) await app.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,14 @@
+import { adminCommand, describeError, UsageError, usage } from "./commands/admin.js";
+import { startCommand } from "./commands/start.js";
+
+const [command, ...args] = process.argv.slice(2);
+
+try {
+  if (command === "start") await startCommand();
+  else if (!command || command === "help" || command === "--help") process.stdout.write(`${usage}\n`);
+  else await adminCommand(command, args);
+} catch (error) {
+  process.stderr.write(`trellis: ${describeError(error)}\n`);
+  if (error instanceof UsageError) process.stderr.write(`\n${usage}\n`);
+  process.exit(error instanceof UsageError ? 2 : 1);
+}

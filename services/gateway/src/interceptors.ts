@@ -1,0 +1,39 @@
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { kOrgContext, runWithOrgContext, tagOrganization } from "@trellis/platform";
+import type { Authenticator } from "./adapters/warden-client.js";
+import { requiredScope, scopeLabel } from "./domain/scopes.js";
+
+/** The credential of a public request: `Authorization: Bearer …` or `X-API-Key: …`. */
+export function credentialFrom(header: Headers): string | undefined {
+  const authorization = header.get("authorization");
+  if (authorization) {
+    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+    return match?.[1]?.trim();
+  }
+  return header.get("x-api-key")?.trim() || undefined;
+}
+
+/**
+ * Public services: authenticate the caller through Warden, check the method's scope, and
+ * put the verified context (and its signed token, for internal calls) on the request.
+ */
+export function publicAuthInterceptor(authenticator: Authenticator): Interceptor {
+  return (next) => async (req) => {
+    if (req.service.typeName === "grpc.health.v1.Health") return next(req);
+    const credential = credentialFrom(req.header);
+    if (!credential) {
+      throw new ConnectError("missing credential: send Authorization: Bearer <API key or JWT>", Code.Unauthenticated);
+    }
+    const { context, token } = await authenticator.authenticate(credential);
+    const scope = requiredScope(req.service.typeName, req.method.name);
+    if (scope === undefined || !context.scopes.includes(scope)) {
+      throw new ConnectError(
+        scope === undefined ? "method is not available" : `credential lacks the ${scopeLabel(scope)} scope`,
+        Code.PermissionDenied,
+      );
+    }
+    req.contextValues.set(kOrgContext, context);
+    tagOrganization(context.organizationId);
+    return runWithOrgContext({ context, token }, () => next(req));
+  };
+}

@@ -1,0 +1,157 @@
+import type http from "node:http";
+import type http2 from "node:http2";
+import { type DescMessage, type MessageShape, toJson } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { SpanKind } from "@opentelemetry/api";
+import {
+  DomainError,
+  fieldViolationsOf,
+  httpStatusForCode,
+  type Logger,
+  type RequestListener,
+  runTaggingOrganization,
+  toConnectError,
+  tracer,
+  ValidationError,
+} from "@trellis/platform";
+import type { RestRoute } from "./routes.js";
+
+type Req = http.IncomingMessage | http2.Http2ServerRequest;
+type Res = http.ServerResponse | http2.Http2ServerResponse;
+
+export interface RestOptions {
+  routes: readonly RestRoute[];
+  /** Reaches the gateway's own RPC services in process, through their interceptors. */
+  transport: Transport;
+  logger: Logger;
+  maxBodyBytes: number;
+  timeoutMs: number;
+  /** Answers for paths outside /api (health, static pages); 404 when it returns false. */
+  other?: (req: Req, res: Res) => boolean;
+}
+
+/** Headers a REST call passes to the RPC it maps to. */
+const passedHeaders = ["authorization", "x-api-key", "cache-control", "idempotency-key"];
+
+class BodyTooLargeError extends DomainError {
+  readonly code = "payload_too_large";
+}
+
+function sendJson(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(payload),
+    ...headers,
+  });
+  res.end(payload);
+}
+
+function sendError(res: Res, error: unknown): void {
+  if (error instanceof BodyTooLargeError) {
+    sendJson(res, 413, { error: { code: "payload_too_large", message: error.message } });
+    return;
+  }
+  const connectError = toConnectError(error);
+  const code = Code[connectError.code] ?? "Unknown";
+  const body: Record<string, unknown> = {
+    code: code.replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase(),
+    message: connectError.rawMessage,
+  };
+  const violations = error instanceof ValidationError ? error.violations : fieldViolationsOf(connectError);
+  if (violations.length > 0) body.violations = violations;
+  const headers: Record<string, string> = {};
+  const retryAfter = connectError.metadata.get("retry-after");
+  if (retryAfter) headers["retry-after"] = retryAfter;
+  sendJson(res, httpStatusForCode(connectError.code), { error: body }, headers);
+}
+
+async function readBody(req: Req, limit: number): Promise<unknown> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > limit) throw new BodyTooLargeError(`request body is larger than ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new BodyTooLargeError(`request body is larger than ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  if (size === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch (error) {
+    throw ValidationError.field("body", `is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** REST+JSON under /api/v1: each path maps to one RPC, answered with proto field names. */
+export function createRestHandler(options: RestOptions): RequestListener {
+  const clients = new Map<string, ReturnType<typeof createClient>>();
+  const clientFor = (route: RestRoute) => {
+    let client = clients.get(route.rpc.parent.typeName);
+    if (!client) {
+      client = createClient(route.rpc.parent, options.transport);
+      clients.set(route.rpc.parent.typeName, client);
+    }
+    return client as unknown as Record<
+      string,
+      (input: unknown, callOptions: object) => Promise<MessageShape<DescMessage>>
+    >;
+  };
+
+  return (req, res) => {
+    const url = new URL(req.url ?? "/", "http://gateway");
+    if (!url.pathname.startsWith("/api/")) {
+      if (options.other?.(req, res)) return;
+      sendJson(res, 404, { error: { code: "not_found", message: `no route for ${url.pathname}` } });
+      return;
+    }
+    const candidates = options.routes.filter((r) => r.path === url.pathname);
+    const route = candidates.find((r) => r.method === req.method);
+    if (!route) {
+      if (candidates.length > 0) {
+        sendJson(
+          res,
+          405,
+          { error: { code: "method_not_allowed", message: `use ${candidates.map((c) => c.method).join(" or ")}` } },
+          { allow: candidates.map((c) => c.method).join(", ") },
+        );
+      } else {
+        sendJson(res, 404, { error: { code: "not_found", message: `no route for ${url.pathname}` } });
+      }
+      return;
+    }
+    const abort = new AbortController();
+    res.once("close", () => abort.abort());
+    void tracer().startActiveSpan(
+      `${route.method} ${route.path}`,
+      { kind: SpanKind.SERVER, attributes: { "http.request.method": route.method, "http.route": route.path } },
+      async (span) => {
+        try {
+          const body = route.method === "POST" ? await readBody(req, options.maxBodyBytes) : undefined;
+          const input = route.parse({ query: url.searchParams, body });
+          const headers = new Headers();
+          for (const name of passedHeaders) {
+            const value = req.headers[name];
+            if (typeof value === "string") headers.set(name, value);
+          }
+          const call = clientFor(route)[route.rpc.localName];
+          const output = await runTaggingOrganization(span, () =>
+            call?.(input, { headers, signal: abort.signal, timeoutMs: options.timeoutMs }),
+          );
+          if (!output) throw new ConnectError("route has no RPC", Code.Internal);
+          span.setAttribute("http.response.status_code", 200);
+          sendJson(res, 200, toJson(route.rpc.output, output, { useProtoFieldName: true, alwaysEmitImplicit: true }));
+        } catch (error) {
+          const connectError = toConnectError(error);
+          span.setAttribute("http.response.status_code", httpStatusForCode(connectError.code));
+          if (connectError.code === Code.Internal)
+            options.logger.error({ err: error, route: route.path }, "REST call failed");
+          if (!res.headersSent) sendError(res, error);
+        } finally {
+          span.end();
+        }
+      },
+    );
+  };
+}

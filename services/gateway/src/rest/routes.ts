@@ -1,0 +1,49 @@
+import { create, type DescMessage, type DescMethod, type MessageShape } from "@bufbuild/protobuf";
+import {
+  AnalyticsService,
+  DateRangeSchema,
+  GetTrafficRequestSchema,
+  type Granularity,
+  GranularitySchema,
+} from "@trellis/contracts";
+import { createParams } from "./params.js";
+
+export interface RestInput {
+  query: URLSearchParams;
+  body: unknown;
+}
+
+export interface RestRoute {
+  method: "GET" | "POST";
+  path: string;
+  rpc: DescMethod;
+  parse(input: RestInput): MessageShape<DescMessage>;
+}
+
+const rangeParams = ["start_date", "end_date", "time_zone"] as const;
+
+function dateRange(params: ReturnType<typeof createParams>) {
+  return create(DateRangeSchema, {
+    startDate: params.required("start_date"),
+    endDate: params.required("end_date"),
+    timeZone: params.string("time_zone"),
+  });
+}
+
+/** The seed's REST paths, each bound to the RPC that answers it. */
+export const restRoutes: readonly RestRoute[] = [
+  {
+    method: "GET",
+    path: "/api/v1/analytics/traffic",
+    rpc: AnalyticsService.method.getTraffic,
+    parse({ query }) {
+      const params = createParams(query, [...rangeParams, "group_by", "dimensions", "as_of_ruleset_version"]);
+      return create(GetTrafficRequestSchema, {
+        range: dateRange(params),
+        groupBy: params.enumValue<Granularity>("group_by", GranularitySchema),
+        dimensions: params.list("dimensions"),
+        asOfRulesetVersion: params.bigint("as_of_ruleset_version"),
+      });
+    },
+  },
+];

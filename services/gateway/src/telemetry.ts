@@ -1,0 +1,3 @@
+import { installTelemetryFromEnv } from "@trellis/platform/telemetry";
+
+installTelemetryFromEnv("trellis-gateway");

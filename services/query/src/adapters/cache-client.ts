@@ -1,0 +1,32 @@
+import type { Client } from "@connectrpc/connect";
+import type { CacheService, Freshness, GetResponse } from "@trellis/contracts";
+import type { Logger } from "@trellis/platform";
+
+/**
+ * The query service's view of the cache: failures are logged and behave as misses, so a
+ * broken cache makes answers slower, never absent.
+ */
+export function createCacheClient(client: Client<typeof CacheService>, logger: Logger) {
+  return {
+    async get(key: string, signal?: AbortSignal): Promise<GetResponse | undefined> {
+      try {
+        return await client.get({ key }, { signal, timeoutMs: 1_000 });
+      } catch (error) {
+        logger.warn({ err: error, cache_key: key }, "cache read failed; computing from the store");
+        return undefined;
+      }
+    },
+    async set(
+      entry: { key: string; value: Uint8Array; freshness: Freshness; dataVersion: bigint; rulesetVersion: bigint },
+      signal?: AbortSignal,
+    ): Promise<void> {
+      try {
+        await client.set(entry, { signal, timeoutMs: 1_000 });
+      } catch (error) {
+        logger.warn({ err: error, cache_key: entry.key }, "cache write failed");
+      }
+    },
+  };
+}
+
+export type CacheClient = ReturnType<typeof createCacheClient>;

@@ -1,0 +1,45 @@
+import { createClient, type Transport } from "@connectrpc/connect";
+import { CacheService, QueryService } from "@trellis/contracts";
+import { createContextSigner, internalAuth, type Logger, remotePeer, type ServiceApp } from "@trellis/platform";
+import { createStore, type Store } from "@trellis/store";
+import { createCacheClient } from "./adapters/cache-client.js";
+import type { QueryConfig } from "./config.js";
+import { createQueryService } from "./handlers/query-service.js";
+
+export interface QueryAppDeps {
+  store?: Store;
+  /** Transport to the cache service; a remote one to config.cacheUrl when absent. */
+  cache?: Transport;
+}
+
+export async function createQueryApp(
+  config: QueryConfig,
+  logger: Logger,
+  deps: QueryAppDeps = {},
+): Promise<ServiceApp> {
+  const ownsStore = !deps.store;
+  const store = deps.store ?? createStore(config.store, { logger });
+  if (ownsStore) await store.migrate();
+  const cacheTransport =
+    deps.cache ?? remotePeer(requireUrl(config.cacheUrl, "TRELLIS_CACHE_URL"), { caller: "query" });
+  const service = createQueryService({
+    store,
+    cache: createCacheClient(createClient(CacheService, cacheTransport), logger),
+    logger,
+  });
+  return {
+    name: "query",
+    services: [QueryService],
+    routes: (router) => router.service(QueryService, service),
+    dependencies: [store],
+    authInterceptors: internalAuth(createContextSigner({ secret: config.contextSecret })),
+    async close() {
+      if (ownsStore) await store.close();
+    },
+  };
+}
+
+function requireUrl(url: string | undefined, variable: string): string {
+  if (!url) throw new Error(`${variable} is required`);
+  return url;
+}

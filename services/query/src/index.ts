@@ -1,0 +1,2 @@
+export { createQueryApp } from "./app.js";
+export { loadConfig as loadQueryConfig, type QueryConfig, queryConfigFrom, queryEnvShape } from "./config.js";

@@ -1,0 +1,5 @@
+import { runService } from "@trellis/platform";
+import { createQueryApp } from "./app.js";
+import { loadConfig } from "./config.js";
+
+await runService({ name: "query", loadConfig, createApp: createQueryApp });

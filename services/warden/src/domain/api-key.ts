@@ -1,0 +1,46 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+
+const KEY_PREFIX = "trk";
+const ID_PATTERN = /^[a-z0-9]{12}$/;
+const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+function randomToken(length: number): string {
+  const bytes = randomBytes(length);
+  let out = "";
+  for (const byte of bytes) out += ALPHABET[byte % ALPHABET.length];
+  return out;
+}
+
+export interface GeneratedKey {
+  id: string;
+  /** The whole credential, shown once: "trk_<id>_<secret>". */
+  credential: string;
+  /** What is stored: a SHA-256 of the credential (keys are random, so no slow hash is needed). */
+  hash: string;
+  prefix: string;
+}
+
+export function generateApiKey(): GeneratedKey {
+  const id = randomToken(12);
+  const credential = `${KEY_PREFIX}_${id}_${randomToken(40)}`;
+  return { id, credential, hash: hashCredential(credential), prefix: credential.slice(0, 20) };
+}
+
+export function hashCredential(credential: string): string {
+  return createHash("sha256").update(credential).digest("hex");
+}
+
+/** The key id inside an API key credential, or undefined when it is not one. */
+export function apiKeyId(credential: string): string | undefined {
+  const parts = credential.split("_");
+  if (parts.length !== 3 || parts[0] !== KEY_PREFIX) return undefined;
+  const [, id, secret] = parts;
+  if (!id || !ID_PATTERN.test(id) || !secret || secret.length < 32) return undefined;
+  return id;
+}
+
+export function hashesMatch(a: string, b: string): boolean {
+  const left = Buffer.from(a, "hex");
+  const right = Buffer.from(b, "hex");
+  return left.length === right.length && timingSafeEqual(left, right);
+}

@@ -1,0 +1,70 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { type ApiKey, ApiKeySchema, OrganizationSchema, Scope, type WardenService } from "@trellis/contracts";
+import type { ApiKeyRecord } from "../adapters/clickhouse.js";
+import type { Accounts } from "../domain/accounts.js";
+import type { Authenticator } from "../domain/authenticator.js";
+import { parseScopes, scopeName } from "../domain/scopes.js";
+
+export interface WardenDeps {
+  authenticator: Authenticator;
+  accounts: Accounts;
+  repository: { listApiKeys(organizationId: string): Promise<ApiKeyRecord[]> };
+  authCacheSeconds: number;
+}
+
+function toApiKey(key: ApiKeyRecord): ApiKey {
+  return create(ApiKeySchema, {
+    id: key.id,
+    organizationId: key.organizationId,
+    name: key.name,
+    prefix: key.prefix,
+    scopes: parseScopes(key.scopes).scopes,
+    createdAt: timestampFromDate(key.createdAt),
+    revokedAt: key.revokedAt ? timestampFromDate(key.revokedAt) : undefined,
+  });
+}
+
+export function createWardenService(deps: WardenDeps): ServiceImpl<typeof WardenService> {
+  return {
+    async authenticate(req) {
+      const context = await deps.authenticator.authenticate(req.credential);
+      return { context, cacheTtlSeconds: deps.authCacheSeconds };
+    },
+
+    async createOrganization(req) {
+      const org = await deps.accounts.createOrganization({
+        name: req.name,
+        id: req.id,
+        retentionDays: req.retentionDays,
+      });
+      return {
+        organization: create(OrganizationSchema, {
+          id: org.id,
+          name: org.name,
+          retentionDays: org.retentionDays,
+          createdAt: timestampFromDate(org.createdAt),
+        }),
+      };
+    },
+
+    async createApiKey(req) {
+      const { key, credential } = await deps.accounts.createApiKey({
+        organizationId: req.organizationId,
+        name: req.name,
+        scopes: req.scopes.filter((s) => s !== Scope.UNSPECIFIED).map(scopeName),
+      });
+      return { key: toApiKey(key), secret: credential };
+    },
+
+    async revokeApiKey(req) {
+      return { key: toApiKey(await deps.accounts.revokeApiKey(req.keyId)) };
+    },
+
+    async listApiKeys(req) {
+      const keys = await deps.repository.listApiKeys(req.organizationId);
+      return { keys: keys.map(toApiKey) };
+    },
+  };
+}
