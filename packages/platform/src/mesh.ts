@@ -93,6 +93,8 @@ export interface ServeOptions {
   readMaxBytes?: number;
   /** Requests no RPC route matches (REST, static pages). */
   fallback?: RequestListener;
+  /** Accept HTTP/1.1 besides HTTP/2 (the public gateway). */
+  http1?: boolean;
 }
 
 /** Serves a service app (plus grpc.health.v1.Health) on one port. */
@@ -114,5 +116,10 @@ export async function serveApp(app: ServiceApp, options: ServeOptions): Promise<
     readMaxBytes: options.readMaxBytes ?? 16 * 1024 * 1024,
     fallback: options.fallback as Parameters<typeof connectNodeAdapter>[0]["fallback"],
   });
-  return startServer({ host: options.host, port: options.port, listener: handler as RequestListener });
+  return startServer({
+    host: options.host,
+    port: options.port,
+    listener: handler as RequestListener,
+    http1: options.http1 ?? options.fallback !== undefined,
+  });
 }

@@ -1,6 +1,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import { Duplex } from "node:stream";
 
 export type RequestListener = (
   req: http.IncomingMessage | http2.Http2ServerRequest,
@@ -15,6 +16,11 @@ export interface ServerOptions {
   maxHeaderBytes?: number;
   /** An idle connection is closed after this long, in milliseconds. */
   idleTimeoutMs?: number;
+  /**
+   * Also accept HTTP/1.1 on the same port (browsers, curl, Connect and gRPC-Web over 1.1).
+   * Internal services speak HTTP/2 only and skip the protocol sniffing.
+   */
+  http1?: boolean;
 }
 
 export interface RunningServer {
@@ -64,7 +70,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     socket.once("close", () => sockets.delete(socket));
     socket.setTimeout(idleTimeoutMs, () => socket.destroy());
     socket.once("error", () => socket.destroy());
-    sniff(socket, (isHttp2) => (isHttp2 ? h2 : h1).emit("connection", socket));
+    if (!options.http1) {
+      h2.emit("connection", socket);
+      return;
+    }
+    sniff(socket, (isHttp2, head) => {
+      if (isHttp2) {
+        h2.emit("connection", replaying(socket, head));
+      } else {
+        socket.unshift(head);
+        h1.emit("connection", socket);
+      }
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -97,7 +114,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
-function sniff(socket: net.Socket, route: (isHttp2: boolean) => void): void {
+/** Reads until the first bytes tell HTTP/2 (the connection preface) from HTTP/1.x. */
+function sniff(socket: net.Socket, route: (isHttp2: boolean, head: Buffer) => void): void {
   let buffered = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {
     buffered = Buffer.concat([buffered, chunk]);
@@ -106,9 +124,38 @@ function sniff(socket: net.Socket, route: (isHttp2: boolean) => void): void {
     if (isPrefix && buffered.length < HTTP2_PREFACE.length) return;
     socket.off("data", onData);
     socket.pause();
-    socket.unshift(buffered);
-    route(isPrefix);
+    route(isPrefix, buffered);
     socket.resume();
   };
   socket.on("data", onData);
+}
+
+/**
+ * The native HTTP/2 session reads the socket's handle directly and would never see bytes
+ * already read for sniffing; a plain Duplex that replays them first is read through JS.
+ */
+function replaying(socket: net.Socket, head: Buffer): Duplex {
+  const duplex = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk, encoding, callback) {
+      socket.write(chunk, encoding, callback);
+    },
+    final(callback) {
+      socket.end(callback);
+    },
+    destroy(error, callback) {
+      socket.destroy(error ?? undefined);
+      callback(error);
+    },
+  });
+  duplex.push(head);
+  socket.on("data", (data: Buffer) => {
+    if (!duplex.push(data)) socket.pause();
+  });
+  socket.once("end", () => duplex.push(null));
+  socket.once("close", () => duplex.destroy());
+  socket.once("error", (error) => duplex.destroy(error));
+  return duplex;
 }
