@@ -1,0 +1,91 @@
+import { rmSync } from "node:fs";
+import { createLogger } from "@trellis/platform";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir, testDatabase } from "../../../../test/helpers/names.js";
+import { createStore, migrations, renderSchema, type Store } from "../../src/index.js";
+
+const logger = createLogger({ service: "test", level: "silent" });
+const dataDir = tempDir("store");
+const database = testDatabase("store");
+let store: Store;
+
+beforeAll(() => {
+  store = createStore(
+    { database, dataDir, requestTimeoutMs: 30_000, maxOpenConnections: 2 },
+    { logger },
+  );
+});
+
+afterAll(async () => {
+  await store.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function formatted(sql: string): Promise<string> {
+  const { rows } = await store.query<{ f: string }>({
+    name: "test.format",
+    sql: "SELECT formatQuery({sql:String}) AS f",
+    params: { sql },
+    organizationId: null,
+  });
+  return rows[0]?.f ?? "";
+}
+
+describe("migrations", () => {
+  it("apply every version once and nothing on a second run", async () => {
+    expect(await store.migrate()).toEqual(migrations.map((m) => m.version));
+    expect(await store.migrate()).toEqual([]);
+  });
+
+  it("create the events table partitioned by month and keyed by organization first", async () => {
+    const { rows } = await store.query<{ partition_key: string; sorting_key: string; engine: string }>({
+      name: "test.tables",
+      sql: "SELECT partition_key, sorting_key, engine FROM system.tables WHERE database = {db:String} AND name = 'analytics_events'",
+      params: { db: database },
+      organizationId: null,
+    });
+    expect(rows[0]?.engine).toBe("MergeTree");
+    expect(rows[0]?.partition_key).toBe("toYYYYMM(event_date)");
+    expect(rows[0]?.sorting_key.startsWith("organization_id, event_date")).toBe(true);
+  });
+
+  it("keep the raw request: URL, referrer, user agent, parameters and headers, and no raw IP", async () => {
+    const { rows } = await store.query<{ name: string; type: string }>({
+      name: "test.columns",
+      sql: "SELECT name, type FROM system.columns WHERE database = {db:String} AND table = 'analytics_events'",
+      params: { db: database },
+      organizationId: null,
+    });
+    const types = Object.fromEntries(rows.map((r) => [r.name, r.type]));
+    expect(types.url).toBe("String");
+    expect(types.user_agent).toBe("String");
+    expect(types.query_params).toBe("Map(LowCardinality(String), String)");
+    expect(types.headers).toBe("Map(LowCardinality(String), String)");
+    expect(types.ip_hash).toBe("UInt64");
+    expect(types.ip_anonymized).toBe("IPv6");
+    expect(Object.keys(types)).not.toContain("ip");
+    expect(types.organization_id).toBe("LowCardinality(String)");
+  });
+
+  it("render cluster DDL that ClickHouse's own parser accepts", async () => {
+    const statements = renderSchema({ database: "trellis", cluster: "analytics" });
+    expect(statements.length).toBeGreaterThan(migrations.length);
+    for (const sql of statements) {
+      const normalized = await formatted(sql);
+      expect(normalized, sql).toContain("ON CLUSTER analytics");
+    }
+    const events = statements.filter((s) => s.includes("analytics_events"));
+    expect(events.some((s) => /ENGINE = ReplicatedMergeTree\('\/clickhouse\/tables\/\{shard\}/.test(s))).toBe(true);
+    expect(events.some((s) => s.includes("ENGINE = Distributed(analytics, trellis, analytics_events_local"))).toBe(true);
+    const keys = statements.find((s) => s.includes("trellis.api_keys"));
+    expect(keys).toMatch(/ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/all\/trellis\/api_keys', '\{replica\}', updated_at\)/);
+  });
+
+  it("render single-node DDL without cluster clauses", async () => {
+    for (const sql of renderSchema({ database: "trellis" })) {
+      const normalized = await formatted(sql);
+      expect(normalized).not.toContain("ON CLUSTER");
+      expect(normalized).not.toContain("Replicated");
+    }
+  });
+});
