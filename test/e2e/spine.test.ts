@@ -35,7 +35,14 @@ describe("traffic over REST", () => {
     const response = await rest(trafficPath, { key: warehouse.keys[ACME] });
     expect(response.status).toBe(200);
     const body = (await response.json()) as {
-      points: Array<{ bucket: string; events: string; clicks: string; pageviews: string; conversions: string; revenue: number }>;
+      points: Array<{
+        bucket: string;
+        events: string;
+        clicks: string;
+        pageviews: string;
+        conversions: string;
+        revenue: number;
+      }>;
       totals: { events: string; visitors: string };
     };
     const expected = expectedDaily(acmeTraffic);
@@ -61,7 +68,10 @@ describe("traffic over REST", () => {
     expect((second as { meta: { source: string } }).meta.source).toBe("ANSWER_SOURCE_CACHE_L1");
     expect((second as { points: unknown }).points).toEqual((first as { points: unknown }).points);
     const bypass = await (
-      await rest(`${trafficPath}&time_zone=Europe/Paris`, { key: warehouse.keys[GLOBEX], headers: { "cache-control": "no-store" } })
+      await rest(`${trafficPath}&time_zone=Europe/Paris`, {
+        key: warehouse.keys[GLOBEX],
+        headers: { "cache-control": "no-store" },
+      })
     ).json();
     expect((bypass as { meta: { source: string } }).meta.source).toBe("ANSWER_SOURCE_STORE");
   });
@@ -69,7 +79,9 @@ describe("traffic over REST", () => {
   it("never takes the organization from the query string or a header", async () => {
     const viaQuery = await rest(`${trafficPath}&organization_id=${GLOBEX}`, { key: warehouse.keys[ACME] });
     expect(viaQuery.status).toBe(400);
-    expect(await viaQuery.json()).toMatchObject({ error: { code: "invalid_argument", violations: [{ field: "organization_id" }] } });
+    expect(await viaQuery.json()).toMatchObject({
+      error: { code: "invalid_argument", violations: [{ field: "organization_id" }] },
+    });
 
     for (const header of ["x-organization-id", "organization-id", "trellis-organization-id"]) {
       const response = await rest(trafficPath, { key: warehouse.keys[ACME], headers: { [header]: GLOBEX } });
@@ -80,7 +92,9 @@ describe("traffic over REST", () => {
 
   it("rejects missing, unknown and under-scoped credentials", async () => {
     expect((await rest(trafficPath)).status).toBe(401);
-    expect((await rest(trafficPath, { key: "trk_aaaaaaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" })).status).toBe(401);
+    expect((await rest(trafficPath, { key: "trk_aaaaaaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" })).status).toBe(
+      401,
+    );
     const writeOnly = await warehouse.createKey(ACME, ["events:write"]);
     const denied = await rest(trafficPath, { key: writeOnly });
     expect(denied.status).toBe(403);
@@ -124,7 +138,10 @@ describe("traffic over RPC", () => {
 
   it("answers over the Connect protocol (HTTP/1.1) and gRPC (HTTP/2) alike", async () => {
     const headers = { authorization: `Bearer ${warehouse.keys[GLOBEX]}` };
-    const connect = createClient(AnalyticsService, createConnectTransport({ baseUrl: warehouse.url, httpVersion: "1.1" }));
+    const connect = createClient(
+      AnalyticsService,
+      createConnectTransport({ baseUrl: warehouse.url, httpVersion: "1.1" }),
+    );
     const grpc = createClient(AnalyticsService, createGrpcTransport({ baseUrl: warehouse.url }));
     const viaConnect = await connect.getTraffic(request, { headers });
     const viaGrpc = await grpc.getTraffic(request, { headers });

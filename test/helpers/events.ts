@@ -52,7 +52,10 @@ export function dailyTraffic(organizationId: string, start: string, days: number
 }
 
 export function expectedDaily(specs: EventSpec[]) {
-  const byDay = new Map<string, { events: number; clicks: number; pageviews: number; conversions: number; revenue: number }>();
+  const byDay = new Map<
+    string,
+    { events: number; clicks: number; pageviews: number; conversions: number; revenue: number }
+  >();
   for (const s of specs) {
     const day = s.time.toISOString().slice(0, 10);
     const row = byDay.get(day) ?? { events: 0, clicks: 0, pageviews: 0, conversions: 0, revenue: 0 };

@@ -11,7 +11,8 @@ export function testDatabase(label: string): string {
 }
 
 export function assertTestDatabase(name: string): void {
-  if (!name.split("_").includes("test")) throw new Error(`refusing to use database "${name}": it has no "test" segment`);
+  if (!name.split("_").includes("test"))
+    throw new Error(`refusing to use database "${name}": it has no "test" segment`);
 }
 
 export function tempDir(label: string): string {

@@ -17,7 +17,10 @@ export interface TestWarehouse {
 }
 
 /** The embedded product on a free port, a fresh data directory and a unique test database. */
-export async function startTestWarehouse(options: { organizations: string[]; env?: Record<string, string> }): Promise<TestWarehouse> {
+export async function startTestWarehouse(options: {
+  organizations: string[];
+  env?: Record<string, string>;
+}): Promise<TestWarehouse> {
   const dataDir = tempDir("warehouse");
   const database = testDatabase("wh");
   const config = loadEmbeddedConfig({

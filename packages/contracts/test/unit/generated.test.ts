@@ -28,8 +28,14 @@ it("generated code matches the .proto files (run `npm run generate` after editin
       cwd: join(work, "proto"),
       env: { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}` },
     });
-    const fresh = files(join(work, "gen")).map((f) => relative(join(work, "gen"), f)).sort();
-    expect(files(committed).map((f) => relative(committed, f)).sort()).toEqual(fresh);
+    const fresh = files(join(work, "gen"))
+      .map((f) => relative(join(work, "gen"), f))
+      .sort();
+    expect(
+      files(committed)
+        .map((f) => relative(committed, f))
+        .sort(),
+    ).toEqual(fresh);
     for (const file of fresh) {
       expect(readFileSync(join(committed, file), "utf8"), file).toBe(readFileSync(join(work, "gen", file), "utf8"));
     }

@@ -22,7 +22,9 @@ describe("parseEnv", () => {
       expect((error as ConfigError).problems).toHaveLength(3);
       expect(message).toContain("TRELLIS_PORT: expected a TCP port number");
       expect(message).toContain("TRELLIS_LOG_LEVEL: expected one of");
-      expect(message).toContain("TRELLIS_CONTEXT_SECRET: expected a secret of at least 32 characters (got \"<redacted>\")");
+      expect(message).toContain(
+        'TRELLIS_CONTEXT_SECRET: expected a secret of at least 32 characters (got "<redacted>")',
+      );
       expect(message).not.toContain("short");
     }
   });

@@ -3,12 +3,7 @@ import { Code, ConnectError, createClient, createRouterTransport } from "@connec
 import { CacheService, OrgContextSchema, Scope } from "@trellis/contracts";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import {
-  contextAuthInterceptor,
-  createContextSigner,
-  kOrgContext,
-  ORG_CONTEXT_HEADER,
-} from "../../src/index.js";
+import { contextAuthInterceptor, createContextSigner, kOrgContext, ORG_CONTEXT_HEADER } from "../../src/index.js";
 
 const SECRET = "s".repeat(40);
 const signer = createContextSigner({ secret: SECRET });

@@ -10,10 +10,7 @@ const database = testDatabase("store");
 let store: Store;
 
 beforeAll(() => {
-  store = createStore(
-    { database, dataDir, requestTimeoutMs: 30_000, maxOpenConnections: 2 },
-    { logger },
-  );
+  store = createStore({ database, dataDir, requestTimeoutMs: 30_000, maxOpenConnections: 2 }, { logger });
 });
 
 afterAll(async () => {
@@ -76,9 +73,13 @@ describe("migrations", () => {
     }
     const events = statements.filter((s) => s.includes("analytics_events"));
     expect(events.some((s) => /ENGINE = ReplicatedMergeTree\('\/clickhouse\/tables\/\{shard\}/.test(s))).toBe(true);
-    expect(events.some((s) => s.includes("ENGINE = Distributed(analytics, trellis, analytics_events_local"))).toBe(true);
+    expect(events.some((s) => s.includes("ENGINE = Distributed(analytics, trellis, analytics_events_local"))).toBe(
+      true,
+    );
     const keys = statements.find((s) => s.includes("trellis.api_keys"));
-    expect(keys).toMatch(/ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/all\/trellis\/api_keys', '\{replica\}', updated_at\)/);
+    expect(keys).toMatch(
+      /ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/all\/trellis\/api_keys', '\{replica\}', updated_at\)/,
+    );
   });
 
   it("render single-node DDL without cluster clauses", async () => {

@@ -1,0 +1,189 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { AnalyticsService, GetTrafficRequestSchema, Granularity, QueryService } from "@trellis/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir, testDatabase } from "../helpers/names.js";
+import { exitCode, repoRoot, runNode, type ServiceProcess, startService } from "../helpers/processes.js";
+
+const SECRET = "wire-test-context-secret-0123456789abcdef";
+const database = testDatabase("wire");
+const dirs = {
+  warden: tempDir("warden"),
+  query: tempDir("query"),
+  ingest: tempDir("ingest"),
+  discovery: tempDir("discovery"),
+};
+const services: Record<string, ServiceProcess> = {};
+let acmeKey = "";
+
+async function cli(args: string[], dataDir: string): Promise<string> {
+  const { child, output } = runNode(["./packages/cli/src/main.ts", ...args], {
+    TRELLIS_DATA_DIR: dataDir,
+    TRELLIS_CLICKHOUSE_DATABASE: database,
+  });
+  const code = await exitCode(child);
+  if (code !== 0) throw new Error(`trellis ${args.join(" ")} exited ${code}: ${output()}`);
+  return output();
+}
+
+beforeAll(async () => {
+  // Each process has its own embedded engine (one data directory per process): Warden's
+  // holds organizations and keys, the query service's holds the events.
+  await cli(["orgs", "create", "--id", "acme", "--name", "Acme"], dirs.warden);
+  await cli(["orgs", "create", "--id", "globex", "--name", "Globex"], dirs.warden);
+  const created = await cli(["keys", "create", "--org", "acme", "--scope", "analytics:read"], dirs.warden);
+  acmeKey = (JSON.parse(created.slice(created.indexOf("{"), created.lastIndexOf("}") + 1)) as { api_key: string })
+    .api_key;
+  const seeded = runNode(["./test/helpers/seed-events.ts", dirs.query, database, "acme:12", "globex:30"], {});
+  expect(await exitCode(seeded.child), seeded.output()).toBe(0);
+
+  const common = { TRELLIS_CONTEXT_SECRET: SECRET, TRELLIS_CLICKHOUSE_DATABASE: database };
+  const [warden, cache, ingest, discovery] = await Promise.all([
+    startService("warden", { ...common, TRELLIS_DATA_DIR: dirs.warden }),
+    startService("cache", common),
+    startService("ingest", { ...common, TRELLIS_DATA_DIR: dirs.ingest }),
+    startService("discovery", { ...common, TRELLIS_DATA_DIR: dirs.discovery }),
+  ]);
+  Object.assign(services, { warden, cache, ingest, discovery });
+  services.query = await startService("query", {
+    ...common,
+    TRELLIS_DATA_DIR: dirs.query,
+    TRELLIS_CACHE_URL: cache?.url ?? "",
+  });
+  services.gateway = await startService("gateway", {
+    TRELLIS_CONTEXT_SECRET: SECRET,
+    TRELLIS_WARDEN_URL: warden?.url ?? "",
+    TRELLIS_QUERY_URL: services.query.url,
+    TRELLIS_INGEST_URL: ingest?.url ?? "",
+    TRELLIS_DISCOVERY_URL: discovery?.url ?? "",
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(Object.values(services).map((s) => (s.child.exitCode === null ? s.stop() : undefined)));
+  for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true });
+});
+
+const ACME_EVENTS = 36;
+
+/** The clients grpc-js builds from the descriptors at run time, typed as far as the test uses them. */
+type DynamicClient = grpc.Client & { GetTraffic: (...args: unknown[]) => void; Check: (...args: unknown[]) => void };
+type DynamicClientConstructor = new (address: string, credentials: grpc.ChannelCredentials) => DynamicClient;
+interface LoadedProtos {
+  trellis: { warehouse: { v1: { AnalyticsService: DynamicClientConstructor } } };
+  grpc: { health: { v1: { Health: DynamicClientConstructor } } };
+}
+
+describe("six services as separate processes over loopback HTTP/2", () => {
+  it("answer traffic over REST", async () => {
+    const response = await fetch(
+      `${services.gateway?.url}/api/v1/analytics/traffic?start_date=2026-04-01&end_date=2026-04-30&group_by=day`,
+      { headers: { authorization: `Bearer ${acmeKey}` } },
+    );
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { points: Array<{ bucket: string }>; totals: { events: string } };
+    expect(body.points.map((p) => p.bucket)).toEqual(["2026-04-01", "2026-04-02", "2026-04-03"]);
+    expect(Number(body.totals.events)).toBe(ACME_EVENTS);
+  });
+
+  it("answer traffic over Connect, gRPC and gRPC-Web clients", async () => {
+    const request = create(GetTrafficRequestSchema, {
+      range: { startDate: "2026-04-01", endDate: "2026-04-30" },
+      groupBy: Granularity.WEEK,
+    });
+    const headers = { authorization: `Bearer ${acmeKey}` };
+    const baseUrl = services.gateway?.url ?? "";
+    for (const transport of [
+      createConnectTransport({ baseUrl, httpVersion: "1.1" }),
+      createConnectTransport({ baseUrl, httpVersion: "2" }),
+      createGrpcTransport({ baseUrl }),
+      createGrpcWebTransport({ baseUrl, httpVersion: "1.1" }),
+    ]) {
+      const response = await createClient(AnalyticsService, transport).getTraffic(request, { headers });
+      expect(response.totals?.events).toBe(BigInt(ACME_EVENTS));
+      expect(response.points.map((p) => p.bucket)).toEqual(["2026-03-30"]);
+    }
+  });
+
+  it("answer a plain @grpc/grpc-js client that loads the .proto files", async () => {
+    const definition = protoLoader.loadSync(["trellis/warehouse/v1/analytics.proto", "grpc/health/v1/health.proto"], {
+      includeDirs: [join(repoRoot, "proto")],
+      keepCase: true,
+      longs: String,
+      enums: String,
+      defaults: true,
+      oneofs: true,
+    });
+    const loaded = grpc.loadPackageDefinition(definition) as unknown as LoadedProtos;
+    const address = new URL(services.gateway?.url ?? "").host;
+    const analytics = new loaded.trellis.warehouse.v1.AnalyticsService(address, grpc.credentials.createInsecure());
+    const metadata = new grpc.Metadata();
+    metadata.set("authorization", `Bearer ${acmeKey}`);
+    const response = await new Promise<{ points: Array<{ bucket: string }>; totals: { events: string } }>(
+      (resolve, reject) =>
+        analytics.GetTraffic(
+          { range: { start_date: "2026-04-01", end_date: "2026-04-30" }, group_by: "GRANULARITY_MONTH" },
+          metadata,
+          (error: Error | null, value: { points: Array<{ bucket: string }>; totals: { events: string } }) =>
+            error ? reject(error) : resolve(value),
+        ),
+    );
+    expect(response.totals.events).toBe(String(ACME_EVENTS));
+    expect(response.points.map((p) => p.bucket)).toEqual(["2026-04-01"]);
+
+    const denied = await new Promise<grpc.ServiceError>((resolve) =>
+      analytics.GetTraffic(
+        { range: { start_date: "2026-04-01", end_date: "2026-04-30" } },
+        (error: grpc.ServiceError) => resolve(error),
+      ),
+    );
+    expect(denied.code).toBe(grpc.status.UNAUTHENTICATED);
+    analytics.close();
+
+    for (const service of Object.values(services)) {
+      const health = new loaded.grpc.health.v1.Health(new URL(service.url).host, grpc.credentials.createInsecure());
+      const status = await new Promise<{ status: string }>((resolve, reject) =>
+        health.Check({ service: "" }, (error: Error | null, value: { status: string }) =>
+          error ? reject(error) : resolve(value),
+        ),
+      );
+      expect(status.status, service.name).toBe("SERVING");
+      health.close();
+    }
+  });
+
+  it("refuses internal calls that carry no signed context", async () => {
+    const query = createClient(QueryService, createGrpcTransport({ baseUrl: services.query?.url ?? "" }));
+    const error = await query.execute({}).catch((e: unknown) => ConnectError.from(e));
+    expect((error as ConnectError).code).toBe(Code.Unauthenticated);
+    const forged = await query
+      .execute({}, { headers: { "trellis-org-context": "eyJhbGciOiJIUzI1NiJ9.eyJvcmciOiJhY21lIn0.AAAA" } })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect((forged as ConnectError).code).toBe(Code.Unauthenticated);
+  });
+
+  it("drain and exit 0 on SIGTERM", async () => {
+    const gateway = services.gateway;
+    if (!gateway) throw new Error("gateway not started");
+    expect(await gateway.stop()).toBe(0);
+    expect(gateway.output()).toContain('"msg":"stopped"');
+  });
+});
+
+describe("configuration", () => {
+  it("exits 2 naming each bad or missing variable", async () => {
+    const { child, output } = runNode(["./services/query/src/main.ts"], {
+      TRELLIS_PORT: "seventy",
+      TRELLIS_CACHE_URL: "not a url",
+    });
+    expect(await exitCode(child)).toBe(2);
+    expect(output()).toContain("TRELLIS_PORT: expected a TCP port number");
+    expect(output()).toContain("TRELLIS_CONTEXT_SECRET");
+    expect(output()).toContain("TRELLIS_CACHE_URL: expected an absolute URL");
+  });
+});
