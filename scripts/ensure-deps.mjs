@@ -1,0 +1,19 @@
+// Installs the locked dependencies when node_modules is missing or older than package-lock.json,
+// so `npm start` and `npm test` work on a fresh clone. Uses only Node's standard library.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const lock = join(root, "package-lock.json");
+const stamp = join(root, "node_modules", ".trellis-lock-hash");
+const hash = createHash("sha256").update(readFileSync(lock)).digest("hex");
+
+if (existsSync(stamp) && readFileSync(stamp, "utf8") === hash) process.exit(0);
+
+process.stderr.write("Installing dependencies (npm ci)…\n");
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+execFileSync(npm, ["ci", "--no-audit", "--no-fund"], { cwd: root, stdio: "inherit" });
+writeFileSync(stamp, hash);
