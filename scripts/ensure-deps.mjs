@@ -1,5 +1,7 @@
-// Installs the locked dependencies when node_modules is missing or older than package-lock.json,
-// so `npm start` and `npm test` work on a fresh clone. Uses only Node's standard library.
+// Installs the locked dependencies when node_modules is missing or was installed from another
+// package-lock.json, so `npm start` and `npm test` work on a fresh clone. Uses only Node's
+// standard library. `npm install` rather than `npm ci`: the lockfile holds only this
+// platform's optional binaries (biome, buf, esbuild), which `npm ci` would refuse.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -9,11 +11,11 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const lock = join(root, "package-lock.json");
 const stamp = join(root, "node_modules", ".trellis-lock-hash");
-const hash = createHash("sha256").update(readFileSync(lock)).digest("hex");
+const lockHash = () => createHash("sha256").update(readFileSync(lock)).digest("hex");
 
-if (existsSync(stamp) && readFileSync(stamp, "utf8") === hash) process.exit(0);
+if (existsSync(stamp) && readFileSync(stamp, "utf8") === lockHash()) process.exit(0);
 
-process.stderr.write("Installing dependencies (npm ci)…\n");
+process.stderr.write("Installing dependencies from package-lock.json…\n");
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-execFileSync(npm, ["ci", "--no-audit", "--no-fund"], { cwd: root, stdio: "inherit" });
-writeFileSync(stamp, hash);
+execFileSync(npm, ["install", "--no-audit", "--no-fund"], { cwd: root, stdio: "inherit" });
+writeFileSync(stamp, lockHash());

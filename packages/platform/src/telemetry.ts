@@ -5,12 +5,12 @@ import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
+  BasicTracerProvider,
   BatchSpanProcessor,
   InMemorySpanExporter,
   SimpleSpanProcessor,
   type SpanProcessor,
-  TracerProvider,
-} from "@opentelemetry/sdk-trace";
+} from "@opentelemetry/sdk-trace-base";
 
 export const TRACER_NAME = "trellis";
 /** Span attribute every span of a request carries. */
@@ -48,13 +48,13 @@ export function installTelemetry(options: TelemetryOptions): TelemetryHandle {
   let memoryExporter: InMemorySpanExporter | undefined;
   if (options.inMemory) {
     memoryExporter = new InMemorySpanExporter();
-    processors.push(new SimpleSpanProcessor({ exporter: memoryExporter }));
+    processors.push(new SimpleSpanProcessor(memoryExporter));
   }
   if (options.otlpEndpoint) {
     const url = `${options.otlpEndpoint.replace(/\/$/, "")}/v1/traces`;
-    processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }) }));
+    processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url })));
   }
-  const provider = new TracerProvider({
+  const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ "service.name": options.serviceName }),
     spanProcessors: processors,
   });
