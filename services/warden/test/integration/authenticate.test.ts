@@ -18,7 +18,7 @@ let accounts: ReturnType<typeof createAccounts>;
 let repository: ReturnType<typeof createWardenRepository>;
 let jwks: http.Server;
 let jwksUrl = "";
-let privateKey: CryptoKey;
+let privateKey: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
 
 beforeAll(async () => {
   store = createStore(
@@ -120,7 +120,7 @@ describe("bearer JWTs", () => {
       repository,
       jwt: { jwksUrl, issuer: "https://idp.test", audience: "trellis", organizationClaim: "org_id" },
     });
-    const signed = (key: CryptoKey, audience = "trellis") =>
+    const signed = (key: typeof privateKey, audience = "trellis") =>
       new SignJWT({ org_id: "acme", scope: ["events:write"] })
         .setProtectedHeader({ alg: "ES256", kid: "k1" })
         .setIssuer("https://idp.test")
