@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { CacheConfig } from "@trellis/cache";
 import type { DiscoveryConfig } from "@trellis/discovery";
 import type { GatewayConfig } from "@trellis/gateway";
-import type { IngestConfig } from "@trellis/ingest";
+import { type IngestConfig, ingestEnvShape } from "@trellis/ingest";
 import { type Env, env, parseEnv, processConfigFrom, processEnvShape } from "@trellis/platform";
 import type { QueryConfig } from "@trellis/query";
 import { type StoreConfig, storeConfigFrom, storeEnvShape } from "@trellis/store";
@@ -25,8 +27,29 @@ export const embeddedEnvShape = {
   TRELLIS_JWT_ISSUER: wardenEnvShape.TRELLIS_JWT_ISSUER,
   TRELLIS_JWT_AUDIENCE: wardenEnvShape.TRELLIS_JWT_AUDIENCE,
   TRELLIS_JWT_ORG_CLAIM: wardenEnvShape.TRELLIS_JWT_ORG_CLAIM,
+  TRELLIS_IP_HASH_KEY: env.secret().optional(),
+  TRELLIS_GEO_CITY_DB: ingestEnvShape.TRELLIS_GEO_CITY_DB,
+  TRELLIS_GEO_ASN_DB: ingestEnvShape.TRELLIS_GEO_ASN_DB,
+  TRELLIS_INGEST_TABLE: ingestEnvShape.TRELLIS_INGEST_TABLE,
+  TRELLIS_INGEST_BATCH_ROWS: ingestEnvShape.TRELLIS_INGEST_BATCH_ROWS,
+  TRELLIS_INGEST_FLUSH_MS: ingestEnvShape.TRELLIS_INGEST_FLUSH_MS,
+  TRELLIS_INGEST_BUFFER_ROWS: ingestEnvShape.TRELLIS_INGEST_BUFFER_ROWS,
   TRELLIS_DEMO: env.bool(true),
 };
+
+/**
+ * The IP hash key must outlive restarts (per-IP counts span history): taken from the
+ * environment, else kept in the data directory, created on first start.
+ */
+function ipHashKey(given: string | undefined, dataDir: string): string {
+  if (given) return given;
+  const path = join(dataDir, "ip-hash-key");
+  if (existsSync(path)) return readFileSync(path, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32).toString("base64url");
+  writeFileSync(path, `${key}\n`, { mode: 0o600 });
+  return key;
+}
 
 export interface EmbeddedConfig {
   process: ReturnType<typeof processConfigFrom>;
@@ -80,7 +103,17 @@ export function loadEmbeddedConfig(environment: Env = process.env): EmbeddedConf
       l1MaxBytes: parsed.TRELLIS_CACHE_L1_MAX_BYTES,
       maxValueBytes: parsed.TRELLIS_CACHE_MAX_VALUE_BYTES,
     },
-    ingest: internal,
+    ingest: {
+      ...internal,
+      ipHashKey: ipHashKey(parsed.TRELLIS_IP_HASH_KEY, store.dataDir),
+      geo: { cityDatabasePath: parsed.TRELLIS_GEO_CITY_DB, asnDatabasePath: parsed.TRELLIS_GEO_ASN_DB },
+      writer: {
+        table: parsed.TRELLIS_INGEST_TABLE,
+        maxBatchRows: parsed.TRELLIS_INGEST_BATCH_ROWS,
+        flushIntervalMs: parsed.TRELLIS_INGEST_FLUSH_MS,
+        maxBufferedRows: parsed.TRELLIS_INGEST_BUFFER_ROWS,
+      },
+    },
     discovery: internal,
   };
 }

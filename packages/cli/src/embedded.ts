@@ -40,7 +40,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
   const warden = await createWardenApp(config.warden, log("warden"), { store });
   const cache = await createCacheApp(config.cache, log("cache"));
   const query = await createQueryApp(config.query, log("query"), { store, cache: peer(cache, "query") });
-  const ingest = await createIngestApp(config.ingest, log("ingest"), { store });
+  const ingest = await createIngestApp(config.ingest, log("ingest"), { store, cache: peer(cache, "ingest") });
   const discovery = await createDiscoveryApp(config.discovery, log("discovery"), { store });
   const gateway = await createGatewayApp(config.gateway, log("gateway"), {
     warden: peer(warden, "gateway"),

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createDatabase, eventsTable } from "./0001-events.js";
 import { wardenTables } from "./0002-warden.js";
+import { batchIdIndex } from "./0003-batch-index.js";
 import { type DdlTarget, everywhereTable } from "./ddl.js";
 
 export type { DdlTarget };
@@ -15,6 +16,7 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { version: 1, name: "analytics events", statements: (t) => eventsTable(t) },
   { version: 2, name: "warden organizations and api keys", statements: (t) => wardenTables(t) },
+  { version: 3, name: "batch id skip index for idempotent ingest", statements: (t) => batchIdIndex(t) },
 ];
 
 /** The bookkeeping table and database, created before any migration runs. */

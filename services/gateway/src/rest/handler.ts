@@ -1,4 +1,5 @@
 import type http from "node:http";
+import { gunzipSync, inflateSync } from "node:zlib";
 import type http2 from "node:http2";
 import { type DescMessage, type MessageShape, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
@@ -66,7 +67,8 @@ function sendError(res: Res, error: unknown): void {
   sendJson(res, httpStatusForCode(connectError.code), { error: body }, headers);
 }
 
-async function readBody(req: Req, limit: number): Promise<unknown> {
+/** The request body, decompressed (gzip, deflate), refusing more than `limit` bytes either way. */
+async function readBody(req: Req, limit: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > limit) throw new BodyTooLargeError(`request body is larger than ${limit} bytes`);
   const chunks: Buffer[] = [];
@@ -76,9 +78,23 @@ async function readBody(req: Req, limit: number): Promise<unknown> {
     if (size > limit) throw new BodyTooLargeError(`request body is larger than ${limit} bytes`);
     chunks.push(chunk);
   }
-  if (size === 0) return undefined;
+  const raw = Buffer.concat(chunks);
+  const encoding = String(req.headers["content-encoding"] ?? "identity").toLowerCase();
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    if (encoding === "gzip" || encoding === "x-gzip") return gunzipSync(raw, { maxOutputLength: limit });
+    if (encoding === "deflate") return inflateSync(raw, { maxOutputLength: limit });
+  } catch (error) {
+    if (error instanceof RangeError) throw new BodyTooLargeError(`decompressed request body is larger than ${limit} bytes`);
+    throw ValidationError.field("body", `is not valid ${encoding} data`);
+  }
+  if (encoding !== "identity") throw ValidationError.field("content-encoding", `"${encoding}" is not supported; use gzip, deflate or none`);
+  return raw;
+}
+
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString("utf8"));
   } catch (error) {
     throw ValidationError.field("body", `is not valid JSON: ${(error as Error).message}`);
   }

@@ -6,6 +6,7 @@ import {
   type Granularity,
   GranularitySchema,
 } from "@trellis/contracts";
+import { ingestEventsRoute } from "./events.js";
 import { createParams } from "./params.js";
 
 export interface RestInput {
@@ -13,11 +14,23 @@ export interface RestInput {
   body: unknown;
 }
 
+export interface RawRestInput {
+  query: URLSearchParams;
+  raw: Buffer;
+  contentType: string;
+  idempotencyKey?: string;
+}
+
 export interface RestRoute {
   method: "GET" | "POST";
   path: string;
   rpc: DescMethod;
   parse(input: RestInput): MessageShape<DescMessage>;
+  /** Routes that shape their own answer: given the raw body and a way to call the RPC. */
+  exchange?(
+    input: RawRestInput,
+    invoke: (message: MessageShape<DescMessage>) => Promise<MessageShape<DescMessage>>,
+  ): Promise<{ status: number; body: unknown }>;
 }
 
 const rangeParams = ["start_date", "end_date", "time_zone"] as const;
@@ -46,4 +59,5 @@ export const restRoutes: readonly RestRoute[] = [
       });
     },
   },
+  ingestEventsRoute,
 ];

@@ -1,0 +1,111 @@
+import { create, fromJson, type JsonValue } from "@bufbuild/protobuf";
+import {
+  type Event,
+  EventSchema,
+  IngestEventsRequestSchema,
+  type IngestEventsResponse,
+  IngestService,
+} from "@trellis/contracts";
+import { ValidationError } from "@trellis/platform";
+import type { RawRestInput, RestRoute } from "./routes.js";
+
+interface Rejection {
+  index: number;
+  field: string;
+  reason: string;
+}
+
+interface ParsedBody {
+  batchId: string;
+  items: Array<{ index: number; value: unknown } | { index: number; error: string }>;
+}
+
+function parseBody(input: RawRestInput): ParsedBody {
+  const text = input.raw.toString("utf8");
+  const batchId = input.query.get("batch_id") ?? input.idempotencyKey ?? "";
+  if (/ndjson|jsonl|json-seq/.test(input.contentType)) {
+    const lines = text.split("\n").filter((line) => line.trim() !== "");
+    return {
+      batchId,
+      items: lines.map((line, index) => {
+        try {
+          return { index, value: JSON.parse(line) as unknown };
+        } catch (error) {
+          return { index, error: `is not valid JSON: ${(error as Error).message}` };
+        }
+      }),
+    };
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw ValidationError.field("body", `is not valid JSON: ${(error as Error).message}`);
+  }
+  if (Array.isArray(body)) return { batchId, items: body.map((value, index) => ({ index, value })) };
+  if (body && typeof body === "object" && Array.isArray((body as { events?: unknown }).events)) {
+    const object = body as { events: unknown[]; batch_id?: unknown; batchId?: unknown };
+    const fromBody = object.batch_id ?? object.batchId;
+    if (fromBody !== undefined && typeof fromBody !== "string") throw ValidationError.field("batch_id", "must be a string");
+    return { batchId: (fromBody as string | undefined) || batchId, items: object.events.map((value, index) => ({ index, value })) };
+  }
+  throw ValidationError.field("body", 'must be a JSON array of events, {"batch_id": …, "events": […]}, or NDJSON');
+}
+
+/** Why protobuf JSON decoding refused an event, without the schema's internal names. */
+function decodeReason(error: unknown): string {
+  const message = (error as Error).message.replace(/trellis\.warehouse\.v1\.Event\./g, "");
+  return message.replace(/^cannot decode (message|field) /, "cannot read ");
+}
+
+/**
+ * POST /api/v1/events: a JSON array, {"batch_id", "events"} or NDJSON (gzip or deflate
+ * accepted). Events that are not even well-formed are rejected here with their index; the
+ * rest go to ingest, whose per-event errors are mapped back to the original positions.
+ */
+export const ingestEventsRoute: RestRoute = {
+  method: "POST",
+  path: "/api/v1/events",
+  rpc: IngestService.method.ingestEvents,
+  parse() {
+    throw new Error("events are read by exchange()");
+  },
+  async exchange(input, invoke) {
+    const { batchId, items } = parseBody(input);
+    if (items.length === 0) throw ValidationError.field("events", "must not be empty");
+    const rejected: Rejection[] = [];
+    const forwarded: Event[] = [];
+    const originalIndex: number[] = [];
+    for (const item of items) {
+      if ("error" in item) {
+        rejected.push({ index: item.index, field: `events[${item.index}]`, reason: item.error });
+        continue;
+      }
+      try {
+        forwarded.push(fromJson(EventSchema, item.value as JsonValue));
+        originalIndex.push(item.index);
+      } catch (error) {
+        rejected.push({ index: item.index, field: `events[${item.index}]`, reason: decodeReason(error) });
+      }
+    }
+    let response: IngestEventsResponse | undefined;
+    if (forwarded.length > 0) {
+      response = (await invoke(create(IngestEventsRequestSchema, { batchId, events: forwarded }))) as IngestEventsResponse;
+      for (const error of response.rejected) {
+        const index = originalIndex[error.index] ?? error.index;
+        rejected.push({ index, field: error.field.replace(/^events\[\d+\]/, `events[${index}]`), reason: error.reason });
+      }
+    }
+    rejected.sort((a, b) => a.index - b.index);
+    const accepted = response?.accepted ?? 0;
+    return {
+      status: accepted === 0 ? 400 : 200,
+      body: {
+        batch_id: response?.batchId ?? batchId,
+        accepted,
+        accepted_event_ids: response?.acceptedEventIds ?? [],
+        rejected,
+      },
+    };
+  },
+};

@@ -1,0 +1,169 @@
+import { ResourceExhaustedError, UnavailableError, type Logger } from "@trellis/platform";
+import type { Store } from "@trellis/store";
+import { LRUCache } from "lru-cache";
+
+export interface WriterOptions {
+  table: string;
+  /** A flush starts once this many rows are buffered… */
+  maxBatchRows: number;
+  /** …or this long after the first row arrived, whichever comes first. */
+  flushIntervalMs: number;
+  /** Rows buffered or being written, at most; beyond it submissions are refused (back-pressure). */
+  maxBufferedRows: number;
+  /** Committed batch keys remembered in memory, so quick retries skip the store lookup. */
+  rememberedBatches?: number;
+}
+
+export interface Submission {
+  organizationId: string;
+  /** Identity of a client batch, for idempotent retries; absent when the batch cannot be recognised again. */
+  batchKey?: { batchId: string };
+  rows: Record<string, unknown>[];
+  dates: ReadonlySet<string>;
+}
+
+export interface SubmitResult {
+  /** The batch had already been written (a retry): nothing new was stored. */
+  duplicate: boolean;
+  /** Identifies the flush that wrote it, shared by every batch of that flush. */
+  flushId: number;
+}
+
+interface Pending extends Submission {
+  resolve(result: SubmitResult): void;
+  reject(error: unknown): void;
+}
+
+const keyOf = (organizationId: string, batchId: string) => `${organizationId}\u0000${batchId}`;
+
+/**
+ * Buffers accepted rows and writes them in large inserts, by size or time. A submission
+ * resolves only after its rows are durably written; a batch already written (found in
+ * memory or in the table) resolves as a duplicate without writing anything.
+ */
+export function createBatchWriter(store: Store, logger: Logger, options: WriterOptions) {
+  let buffer: Pending[] = [];
+  let bufferedRows = 0;
+  let inFlightRows = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> | undefined;
+  let closed = false;
+  let flushCounter = 0;
+  const committed = new LRUCache<string, true>({ max: options.rememberedBatches ?? 100_000 });
+  const pendingKeys = new Map<string, Promise<SubmitResult>>();
+  const stats = { flushes: 0, rowsWritten: 0, duplicates: 0, refused: 0 };
+
+  function schedule(): void {
+    if (bufferedRows >= options.maxBatchRows) {
+      void startFlush();
+    } else if (!timer && buffer.length > 0) {
+      timer = setTimeout(() => void startFlush(), options.flushIntervalMs);
+    }
+  }
+
+  async function alreadyWritten(batches: Pending[]): Promise<Set<string>> {
+    const keyed = batches.filter((b) => b.batchKey);
+    if (keyed.length === 0) return new Set();
+    const { rows } = await store.query<{ organization_id: string; batch_id: string }>({
+      name: "ingest.written-batches",
+      sql: `SELECT DISTINCT organization_id, batch_id FROM ${store.database}.${options.table}
+            WHERE organization_id IN {orgs:Array(String)} AND event_date IN {dates:Array(Date)} AND batch_id IN {ids:Array(String)}`,
+      params: {
+        orgs: [...new Set(keyed.map((b) => b.organizationId))],
+        dates: [...new Set(keyed.flatMap((b) => [...b.dates]))],
+        ids: [...new Set(keyed.map((b) => b.batchKey?.batchId ?? ""))],
+      },
+      organizationId: null,
+    });
+    return new Set(rows.map((r) => keyOf(r.organization_id, r.batch_id)));
+  }
+
+  async function flushOnce(): Promise<void> {
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    const batches = buffer;
+    buffer = [];
+    const rowCount = bufferedRows;
+    bufferedRows = 0;
+    inFlightRows += rowCount;
+    const flushId = ++flushCounter;
+    try {
+      const written = await alreadyWritten(batches);
+      const fresh = batches.filter((b) => !(b.batchKey && written.has(keyOf(b.organizationId, b.batchKey.batchId))));
+      const rows = fresh.flatMap((b) => b.rows);
+      if (rows.length > 0) await store.insert(options.table, rows, { organizationId: null });
+      stats.flushes++;
+      stats.rowsWritten += rows.length;
+      stats.duplicates += batches.length - fresh.length;
+      for (const batch of batches) {
+        if (batch.batchKey) committed.set(keyOf(batch.organizationId, batch.batchKey.batchId), true);
+        batch.resolve({ duplicate: !fresh.includes(batch), flushId });
+      }
+    } catch (error) {
+      logger.error({ err: error, batches: batches.length, rows: rowCount }, "writing events failed; clients will retry");
+      for (const batch of batches) batch.reject(new UnavailableError("events could not be written; retry the batch", { cause: error }));
+    } finally {
+      inFlightRows -= rowCount;
+    }
+  }
+
+  async function startFlush(): Promise<void> {
+    if (flushing) return;
+    flushing = (async () => {
+      while (buffer.length > 0) await flushOnce();
+    })().finally(() => {
+      flushing = undefined;
+    });
+    return flushing;
+  }
+
+  return {
+    stats,
+
+    submit(submission: Submission): Promise<SubmitResult> {
+      if (closed) return Promise.reject(new UnavailableError("ingest is shutting down; retry against another replica"));
+      const key = submission.batchKey ? keyOf(submission.organizationId, submission.batchKey.batchId) : undefined;
+      if (key) {
+        if (committed.has(key)) {
+          stats.duplicates++;
+          return Promise.resolve({ duplicate: true, flushId: 0 });
+        }
+        const pending = pendingKeys.get(key);
+        if (pending) return pending.then((r) => ({ ...r, duplicate: true }));
+      }
+      if (bufferedRows + inFlightRows + submission.rows.length > options.maxBufferedRows) {
+        stats.refused++;
+        return Promise.reject(new ResourceExhaustedError("ingest buffer is full; retry after a moment", 1));
+      }
+      const promise = new Promise<SubmitResult>((resolve, reject) => {
+        buffer.push({ ...submission, resolve, reject });
+      });
+      bufferedRows += submission.rows.length;
+      if (key) {
+        pendingKeys.set(key, promise);
+        void promise.then(
+          () => pendingKeys.delete(key),
+          () => pendingKeys.delete(key),
+        );
+      }
+      schedule();
+      return promise;
+    },
+
+    /** Rows buffered or being written right now. */
+    depth(): number {
+      return bufferedRows + inFlightRows;
+    },
+
+    /** Refuses new submissions and writes everything already accepted. */
+    async close(): Promise<void> {
+      closed = true;
+      await startFlush();
+      if (flushing) await flushing;
+    },
+  };
+}
+
+export type BatchWriter = ReturnType<typeof createBatchWriter>;

@@ -1,0 +1,31 @@
+import type { Client } from "@connectrpc/connect";
+import type { CacheService } from "@trellis/contracts";
+import type { Logger } from "@trellis/platform";
+
+/**
+ * Tells the cache that an organization has new data, once per organization and flush. It runs
+ * inside the request that submitted the data, so the call carries that request's context.
+ */
+export function createDataVersionNotifier(cache: Client<typeof CacheService> | undefined, logger: Logger) {
+  const inFlight = new Map<string, Promise<void>>();
+  return {
+    async notify(organizationId: string, flushId: number, dates: ReadonlySet<string>): Promise<void> {
+      if (!cache) return;
+      const key = `${organizationId}:${flushId}`;
+      let pending = inFlight.get(key);
+      if (!pending) {
+        pending = cache
+          .advanceDataVersion({ dates: [...dates] }, { timeoutMs: 2_000 })
+          .then(
+            () => undefined,
+            (error: unknown) => logger.warn({ err: error }, "could not advance the data version; cached answers may lag"),
+          )
+          .finally(() => setTimeout(() => inFlight.delete(key), 1_000).unref());
+        inFlight.set(key, pending);
+      }
+      await pending;
+    },
+  };
+}
+
+export type DataVersionNotifier = ReturnType<typeof createDataVersionNotifier>;

@@ -1,0 +1,30 @@
+import { createHash, randomUUID } from "node:crypto";
+import { ValidationError } from "@trellis/platform";
+import type { ValidEvent } from "./validate.js";
+
+const BATCH_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface BatchIdentity {
+  batchId: string;
+  /** Whether a retry of this batch can be recognised (client batch id, or every event id from the client). */
+  recognisable: boolean;
+}
+
+/**
+ * The batch's identity for idempotent retries: the client's batch id, else a digest of its
+ * client-chosen event ids, else a fresh id (such a batch cannot be told apart from a retry).
+ */
+export function batchIdentity(clientBatchId: string, events: readonly ValidEvent[]): BatchIdentity {
+  if (clientBatchId) {
+    if (!BATCH_ID_PATTERN.test(clientBatchId)) {
+      throw ValidationError.field("batch_id", "must be 1-128 letters, digits, '.', '_', ':' or '-'");
+    }
+    return { batchId: clientBatchId, recognisable: true };
+  }
+  if (events.length > 0 && events.every((e) => e.clientEventId)) {
+    const digest = createHash("sha256");
+    for (const id of events.map((e) => e.eventId).sort()) digest.update(id).update("\u0000");
+    return { batchId: `ev:${digest.digest("base64url").slice(0, 32)}`, recognisable: true };
+  }
+  return { batchId: randomUUID(), recognisable: false };
+}

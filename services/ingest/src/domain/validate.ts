@@ -1,0 +1,174 @@
+import { randomUUID } from "node:crypto";
+import { isIP } from "node:net";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { type Event, type EventError, EventType } from "@trellis/contracts";
+import { eventIdPattern, forbiddenHeaders, limits } from "./limits.js";
+
+export type EventKind = "click" | "pageview" | "conversion" | "custom";
+
+export interface ValidEvent {
+  index: number;
+  eventId: string;
+  /** Whether the client chose the id (retries of such events are recognisable). */
+  clientEventId: boolean;
+  type: EventKind;
+  name: string;
+  time: Date;
+  url: string;
+  referrer: string;
+  userAgent: string;
+  ip: string;
+  clickId: string;
+  sessionId: string;
+  visitorId: string;
+  conversionName: string;
+  value: number;
+  currency: string;
+  properties: Record<string, string>;
+  headers: Record<string, string>;
+}
+
+const kinds: Partial<Record<EventType, EventKind>> = {
+  [EventType.CLICK]: "click",
+  [EventType.PAGEVIEW]: "pageview",
+  [EventType.CONVERSION]: "conversion",
+  [EventType.CUSTOM]: "custom",
+};
+
+export interface ValidationContext {
+  receivedAt: Date;
+  retentionDays: number;
+}
+
+class EventRejected extends Error {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+function check(condition: boolean, field: string, reason: string): void {
+  if (!condition) throw new EventRejected(field, reason);
+}
+
+function text(value: string, field: string, max: number): string {
+  check(value.length <= max, field, `must be at most ${max} characters (got ${value.length})`);
+  check(value.isWellFormed(), field, "must be valid Unicode (it has an unpaired surrogate)");
+  check(!value.includes("\u0000"), field, "must not contain NUL characters");
+  return value;
+}
+
+function absoluteUrl(value: string, field: string): string {
+  text(value, field, limits.urlLength);
+  if (value === "") return value;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new EventRejected(field, "must be an absolute URL such as https://example.com/page");
+  }
+  check(parsed.protocol === "http:" || parsed.protocol === "https:" || field.endsWith("referrer"), field, "must be an http or https URL");
+  return value;
+}
+
+function stringMap(map: Record<string, string>, field: string, maxEntries: number, maxValue: number, lowerKeys: boolean): Record<string, string> {
+  const entries = Object.entries(map);
+  check(entries.length <= maxEntries, field, `must have at most ${maxEntries} entries (got ${entries.length})`);
+  const out: Record<string, string> = {};
+  for (const [rawKey, value] of entries) {
+    const key = lowerKeys ? rawKey.toLowerCase() : rawKey;
+    check(key.length > 0, field, "keys must not be empty");
+    text(key, `${field}.${key}`, limits.propertyKeyLength);
+    out[key] = text(value, `${field}.${key}`, maxValue);
+  }
+  return out;
+}
+
+function validateOne(event: Event, index: number, context: ValidationContext): ValidEvent {
+  const type = kinds[event.type];
+  check(type !== undefined, "type", "is required: one of click, pageview, conversion, custom");
+  const kind = type as EventKind;
+
+  let eventId = text(event.eventId, "event_id", limits.eventIdLength);
+  const clientEventId = eventId !== "";
+  if (clientEventId) check(eventIdPattern.test(eventId), "event_id", "may contain only letters, digits, '.', '_', ':' and '-'");
+  else eventId = randomUUID();
+
+  const time = event.time ? timestampDate(event.time) : context.receivedAt;
+  check(!Number.isNaN(time.getTime()), "time", "is not a valid timestamp");
+  check(time.getTime() <= context.receivedAt.getTime() + limits.futureSkewMs, "time", "is more than 5 minutes in the future");
+  const oldest = context.receivedAt.getTime() - context.retentionDays * 86_400_000;
+  check(time.getTime() >= oldest, "time", `is older than the organization's retention of ${context.retentionDays} days`);
+
+  const url = absoluteUrl(event.url, "url");
+  if (kind === "click" || kind === "pageview") check(url !== "", "url", `is required for ${kind} events`);
+  const referrer = absoluteUrl(event.referrer, "referrer");
+
+  const ip = text(event.ip, "ip", 64);
+  check(ip === "" || isIP(ip) !== 0, "ip", "must be an IPv4 or IPv6 address");
+
+  const conversionName = text(event.conversionName, "conversion_name", limits.nameLength);
+  if (kind === "conversion") check(conversionName !== "", "conversion_name", "is required for conversion events");
+  check(Number.isFinite(event.value), "value", "must be a finite number");
+  check(event.value >= 0 && event.value <= limits.maxConversionValue, "value", `must be between 0 and ${limits.maxConversionValue}`);
+  const currency = text(event.currency, "currency", 3);
+  check(currency === "" || limits.currencyPattern.test(currency), "currency", "must be an ISO 4217 code such as USD");
+
+  const name = text(event.name, "name", limits.nameLength);
+  if (kind === "custom") check(name !== "", "name", "is required for custom events");
+
+  const headers = stringMap(event.headers, "headers", limits.headers, limits.headerValueLength, true);
+  for (const header of Object.keys(headers)) {
+    check(!forbiddenHeaders.has(header), `headers.${header}`, "must not be sent: credentials are never stored");
+  }
+
+  return {
+    index,
+    eventId,
+    clientEventId,
+    type: kind,
+    name,
+    time,
+    url,
+    referrer,
+    userAgent: text(event.userAgent, "user_agent", limits.userAgentLength),
+    ip,
+    clickId: text(event.clickId, "click_id", limits.clickIdLength),
+    sessionId: text(event.sessionId, "session_id", limits.idLength),
+    visitorId: text(event.visitorId, "visitor_id", limits.idLength),
+    conversionName,
+    value: event.value,
+    currency,
+    properties: stringMap(event.properties, "properties", limits.properties, limits.propertyValueLength, false),
+    headers,
+  };
+}
+
+export interface ValidationResult {
+  valid: ValidEvent[];
+  rejected: Array<Pick<EventError, "index" | "field" | "reason">>;
+}
+
+/** Validates each event on its own: one bad event never rejects its neighbours. */
+export function validateEvents(events: readonly Event[], context: ValidationContext, indexOffset = 0): ValidationResult {
+  const valid: ValidEvent[] = [];
+  const rejected: ValidationResult["rejected"] = [];
+  const seen = new Set<string>();
+  events.forEach((event, i) => {
+    const index = i + indexOffset;
+    try {
+      const ok = validateOne(event, index, context);
+      if (ok.clientEventId && seen.has(ok.eventId)) {
+        throw new EventRejected("event_id", `repeats the id of an earlier event in this batch ("${ok.eventId}")`);
+      }
+      seen.add(ok.eventId);
+      valid.push(ok);
+    } catch (error) {
+      if (!(error instanceof EventRejected)) throw error;
+      rejected.push({ index, field: `events[${index}].${error.field}`, reason: error.reason });
+    }
+  });
+  return { valid, rejected };
+}

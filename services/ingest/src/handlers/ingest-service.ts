@@ -1,0 +1,107 @@
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { Event, EventError, IngestService, OrgContext } from "@trellis/contracts";
+import { requireOrgContext, ValidationError } from "@trellis/platform";
+import { toDateTime64 } from "@trellis/store";
+import type { BatchWriter } from "../adapters/batch-writer.js";
+import type { DataVersionNotifier } from "../adapters/data-versions.js";
+import { batchIdentity } from "../domain/batch-key.js";
+import { limits } from "../domain/limits.js";
+import { toRow } from "../domain/rows.js";
+import { validateEvents } from "../domain/validate.js";
+import type { Enricher } from "../enrich/index.js";
+
+export interface IngestDeps {
+  enricher: Enricher;
+  writer: BatchWriter;
+  versions: DataVersionNotifier;
+  clock?: () => Date;
+}
+
+interface BatchOutcome {
+  batchId: string;
+  acceptedEventIds: string[];
+  rejected: Array<Pick<EventError, "index" | "field" | "reason">>;
+}
+
+/** DEFAULT_RETENTION_DAYS of Warden; an org context without one keeps events this long. */
+const FALLBACK_RETENTION_DAYS = 365 * 7;
+
+export function createIngestService(deps: IngestDeps): ServiceImpl<typeof IngestService> {
+  const clock = deps.clock ?? (() => new Date());
+
+  async function ingestBatch(org: OrgContext, clientBatchId: string, events: readonly Event[]): Promise<BatchOutcome> {
+    if (events.length > limits.eventsPerBatch) {
+      throw ValidationError.field("events", `must hold at most ${limits.eventsPerBatch} events (got ${events.length}); split the batch`);
+    }
+    const receivedAt = clock();
+    const retentionDays = org.retentionDays || FALLBACK_RETENTION_DAYS;
+    const { valid, rejected } = validateEvents(events, { receivedAt, retentionDays });
+    const identity = batchIdentity(clientBatchId, valid);
+    if (valid.length === 0) return { batchId: identity.batchId, acceptedEventIds: [], rejected };
+
+    const context = {
+      organizationId: org.organizationId,
+      retentionDays,
+      batchId: identity.batchId,
+      ingestedAt: toDateTime64(receivedAt),
+    };
+    const dates = new Set<string>();
+    const rows = valid.map((event) => {
+      dates.add(event.time.toISOString().slice(0, 10));
+      const enrichment = deps.enricher.enrich(
+        {
+          type: event.type,
+          time: event.time,
+          receivedAt,
+          url: event.url,
+          referrer: event.referrer,
+          userAgent: event.userAgent,
+          ip: event.ip,
+          clickId: event.clickId,
+          headers: event.headers,
+          sessionId: event.sessionId,
+          visitorId: event.visitorId,
+        },
+        org.organizationId,
+      );
+      return toRow(event, enrichment, context);
+    });
+    const result = await deps.writer.submit({
+      organizationId: org.organizationId,
+      batchKey: identity.recognisable ? { batchId: identity.batchId } : undefined,
+      rows,
+      dates,
+    });
+    if (!result.duplicate) await deps.versions.notify(org.organizationId, result.flushId, dates);
+    return { batchId: identity.batchId, acceptedEventIds: valid.map((e) => e.eventId), rejected };
+  }
+
+  return {
+    async ingestEvents(req, ctx: HandlerContext) {
+      const org = requireOrgContext(ctx.values);
+      const outcome = await ingestBatch(org, req.batchId, req.events);
+      return {
+        batchId: outcome.batchId,
+        accepted: outcome.acceptedEventIds.length,
+        acceptedEventIds: outcome.acceptedEventIds,
+        rejected: outcome.rejected,
+      };
+    },
+
+    async streamEvents(requests, ctx: HandlerContext) {
+      const org = requireOrgContext(ctx.values);
+      let batches = 0;
+      let accepted = 0;
+      const rejected: BatchOutcome["rejected"] = [];
+      for await (const request of requests) {
+        const outcome = await ingestBatch(org, request.batchId, request.events);
+        batches++;
+        accepted += outcome.acceptedEventIds.length;
+        for (const error of outcome.rejected) {
+          rejected.push({ ...error, field: `batches[${batches - 1}].${error.field}` });
+        }
+      }
+      return { batches, accepted, rejected };
+    },
+  };
+}
