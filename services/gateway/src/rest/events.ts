@@ -46,8 +46,12 @@ function parseBody(input: RawRestInput): ParsedBody {
   if (body && typeof body === "object" && Array.isArray((body as { events?: unknown }).events)) {
     const object = body as { events: unknown[]; batch_id?: unknown; batchId?: unknown };
     const fromBody = object.batch_id ?? object.batchId;
-    if (fromBody !== undefined && typeof fromBody !== "string") throw ValidationError.field("batch_id", "must be a string");
-    return { batchId: (fromBody as string | undefined) || batchId, items: object.events.map((value, index) => ({ index, value })) };
+    if (fromBody !== undefined && typeof fromBody !== "string")
+      throw ValidationError.field("batch_id", "must be a string");
+    return {
+      batchId: (fromBody as string | undefined) || batchId,
+      items: object.events.map((value, index) => ({ index, value })),
+    };
   }
   throw ValidationError.field("body", 'must be a JSON array of events, {"batch_id": …, "events": […]}, or NDJSON');
 }
@@ -90,10 +94,16 @@ export const ingestEventsRoute: RestRoute = {
     }
     let response: IngestEventsResponse | undefined;
     if (forwarded.length > 0) {
-      response = (await invoke(create(IngestEventsRequestSchema, { batchId, events: forwarded }))) as IngestEventsResponse;
+      response = (await invoke(
+        create(IngestEventsRequestSchema, { batchId, events: forwarded }),
+      )) as IngestEventsResponse;
       for (const error of response.rejected) {
         const index = originalIndex[error.index] ?? error.index;
-        rejected.push({ index, field: error.field.replace(/^events\[\d+\]/, `events[${index}]`), reason: error.reason });
+        rejected.push({
+          index,
+          field: error.field.replace(/^events\[\d+\]/, `events[${index}]`),
+          reason: error.reason,
+        });
       }
     }
     rejected.sort((a, b) => a.index - b.index);

@@ -1,6 +1,6 @@
 import type http from "node:http";
-import { gunzipSync, inflateSync } from "node:zlib";
 import type http2 from "node:http2";
+import { gunzipSync, inflateSync } from "node:zlib";
 import { type DescMessage, type MessageShape, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { SpanKind } from "@opentelemetry/api";
@@ -84,10 +84,12 @@ async function readBody(req: Req, limit: number): Promise<Buffer> {
     if (encoding === "gzip" || encoding === "x-gzip") return gunzipSync(raw, { maxOutputLength: limit });
     if (encoding === "deflate") return inflateSync(raw, { maxOutputLength: limit });
   } catch (error) {
-    if (error instanceof RangeError) throw new BodyTooLargeError(`decompressed request body is larger than ${limit} bytes`);
+    if (error instanceof RangeError)
+      throw new BodyTooLargeError(`decompressed request body is larger than ${limit} bytes`);
     throw ValidationError.field("body", `is not valid ${encoding} data`);
   }
-  if (encoding !== "identity") throw ValidationError.field("content-encoding", `"${encoding}" is not supported; use gzip, deflate or none`);
+  if (encoding !== "identity")
+    throw ValidationError.field("content-encoding", `"${encoding}" is not supported; use gzip, deflate or none`);
   return raw;
 }
 

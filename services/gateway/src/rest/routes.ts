@@ -8,6 +8,7 @@ import {
 } from "@trellis/contracts";
 import { ingestEventsRoute } from "./events.js";
 import { createParams } from "./params.js";
+import { runReportRoute } from "./report.js";
 
 export interface RestInput {
   query: URLSearchParams;
@@ -60,4 +61,5 @@ export const restRoutes: readonly RestRoute[] = [
     },
   },
   ingestEventsRoute,
+  runReportRoute,
 ];

@@ -1,4 +1,4 @@
-import { ResourceExhaustedError, UnavailableError, type Logger } from "@trellis/platform";
+import { type Logger, ResourceExhaustedError, UnavailableError, ValidationError } from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import { LRUCache } from "lru-cache";
 
@@ -102,8 +102,12 @@ export function createBatchWriter(store: Store, logger: Logger, options: WriterO
         batch.resolve({ duplicate: !fresh.includes(batch), flushId });
       }
     } catch (error) {
-      logger.error({ err: error, batches: batches.length, rows: rowCount }, "writing events failed; clients will retry");
-      for (const batch of batches) batch.reject(new UnavailableError("events could not be written; retry the batch", { cause: error }));
+      logger.error(
+        { err: error, batches: batches.length, rows: rowCount },
+        "writing events failed; clients will retry",
+      );
+      for (const batch of batches)
+        batch.reject(new UnavailableError("events could not be written; retry the batch", { cause: error }));
     } finally {
       inFlightRows -= rowCount;
     }
@@ -132,6 +136,11 @@ export function createBatchWriter(store: Store, logger: Logger, options: WriterO
         }
         const pending = pendingKeys.get(key);
         if (pending) return pending.then((r) => ({ ...r, duplicate: true }));
+      }
+      if (submission.rows.length > options.maxBufferedRows) {
+        return Promise.reject(
+          ValidationError.field("events", `a batch may hold at most ${options.maxBufferedRows} events on this server`),
+        );
       }
       if (bufferedRows + inFlightRows + submission.rows.length > options.maxBufferedRows) {
         stats.refused++;

@@ -18,7 +18,8 @@ export function createDataVersionNotifier(cache: Client<typeof CacheService> | u
           .advanceDataVersion({ dates: [...dates] }, { timeoutMs: 2_000 })
           .then(
             () => undefined,
-            (error: unknown) => logger.warn({ err: error }, "could not advance the data version; cached answers may lag"),
+            (error: unknown) =>
+              logger.warn({ err: error }, "could not advance the data version; cached answers may lag"),
           )
           .finally(() => setTimeout(() => inFlight.delete(key), 1_000).unref());
         inFlight.set(key, pending);

@@ -69,11 +69,21 @@ function absoluteUrl(value: string, field: string): string {
   } catch {
     throw new EventRejected(field, "must be an absolute URL such as https://example.com/page");
   }
-  check(parsed.protocol === "http:" || parsed.protocol === "https:" || field.endsWith("referrer"), field, "must be an http or https URL");
+  check(
+    parsed.protocol === "http:" || parsed.protocol === "https:" || field.endsWith("referrer"),
+    field,
+    "must be an http or https URL",
+  );
   return value;
 }
 
-function stringMap(map: Record<string, string>, field: string, maxEntries: number, maxValue: number, lowerKeys: boolean): Record<string, string> {
+function stringMap(
+  map: Record<string, string>,
+  field: string,
+  maxEntries: number,
+  maxValue: number,
+  lowerKeys: boolean,
+): Record<string, string> {
   const entries = Object.entries(map);
   check(entries.length <= maxEntries, field, `must have at most ${maxEntries} entries (got ${entries.length})`);
   const out: Record<string, string> = {};
@@ -93,14 +103,23 @@ function validateOne(event: Event, index: number, context: ValidationContext): V
 
   let eventId = text(event.eventId, "event_id", limits.eventIdLength);
   const clientEventId = eventId !== "";
-  if (clientEventId) check(eventIdPattern.test(eventId), "event_id", "may contain only letters, digits, '.', '_', ':' and '-'");
+  if (clientEventId)
+    check(eventIdPattern.test(eventId), "event_id", "may contain only letters, digits, '.', '_', ':' and '-'");
   else eventId = randomUUID();
 
   const time = event.time ? timestampDate(event.time) : context.receivedAt;
   check(!Number.isNaN(time.getTime()), "time", "is not a valid timestamp");
-  check(time.getTime() <= context.receivedAt.getTime() + limits.futureSkewMs, "time", "is more than 5 minutes in the future");
+  check(
+    time.getTime() <= context.receivedAt.getTime() + limits.futureSkewMs,
+    "time",
+    "is more than 5 minutes in the future",
+  );
   const oldest = context.receivedAt.getTime() - context.retentionDays * 86_400_000;
-  check(time.getTime() >= oldest, "time", `is older than the organization's retention of ${context.retentionDays} days`);
+  check(
+    time.getTime() >= oldest,
+    "time",
+    `is older than the organization's retention of ${context.retentionDays} days`,
+  );
 
   const url = absoluteUrl(event.url, "url");
   if (kind === "click" || kind === "pageview") check(url !== "", "url", `is required for ${kind} events`);
@@ -112,7 +131,11 @@ function validateOne(event: Event, index: number, context: ValidationContext): V
   const conversionName = text(event.conversionName, "conversion_name", limits.nameLength);
   if (kind === "conversion") check(conversionName !== "", "conversion_name", "is required for conversion events");
   check(Number.isFinite(event.value), "value", "must be a finite number");
-  check(event.value >= 0 && event.value <= limits.maxConversionValue, "value", `must be between 0 and ${limits.maxConversionValue}`);
+  check(
+    event.value >= 0 && event.value <= limits.maxConversionValue,
+    "value",
+    `must be between 0 and ${limits.maxConversionValue}`,
+  );
   const currency = text(event.currency, "currency", 3);
   check(currency === "" || limits.currencyPattern.test(currency), "currency", "must be an ISO 4217 code such as USD");
 
@@ -152,7 +175,11 @@ export interface ValidationResult {
 }
 
 /** Validates each event on its own: one bad event never rejects its neighbours. */
-export function validateEvents(events: readonly Event[], context: ValidationContext, indexOffset = 0): ValidationResult {
+export function validateEvents(
+  events: readonly Event[],
+  context: ValidationContext,
+  indexOffset = 0,
+): ValidationResult {
   const valid: ValidEvent[] = [];
   const rejected: ValidationResult["rejected"] = [];
   const seen = new Set<string>();

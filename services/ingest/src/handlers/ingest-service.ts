@@ -31,7 +31,10 @@ export function createIngestService(deps: IngestDeps): ServiceImpl<typeof Ingest
 
   async function ingestBatch(org: OrgContext, clientBatchId: string, events: readonly Event[]): Promise<BatchOutcome> {
     if (events.length > limits.eventsPerBatch) {
-      throw ValidationError.field("events", `must hold at most ${limits.eventsPerBatch} events (got ${events.length}); split the batch`);
+      throw ValidationError.field(
+        "events",
+        `must hold at most ${limits.eventsPerBatch} events (got ${events.length}); split the batch`,
+      );
     }
     const receivedAt = clock();
     const retentionDays = org.retentionDays || FALLBACK_RETENTION_DAYS;

@@ -1,91 +1,134 @@
 import type { Value } from "@bufbuild/protobuf/wkt";
 import { type Filter, FilterOperator } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
-import { findDimension } from "./catalogue.js";
+import { type Dimension, findDimension, findMetric, type Metric, operatorsFor } from "./catalogue.js";
 
-export interface CompiledPredicate {
-  sql: string;
+export interface CompiledFilters {
+  /** " AND …" clauses over dimensions, for WHERE. */
+  where: string;
+  /** " AND …" clauses over metrics, for HAVING. */
+  having: string;
   params: Record<string, unknown>;
 }
 
-type Scalar = string | number | boolean;
+const operatorNames: Record<number, string> = {
+  [FilterOperator.EQ]: "eq",
+  [FilterOperator.NEQ]: "neq",
+  [FilterOperator.IN]: "in",
+  [FilterOperator.NOT_IN]: "not_in",
+  [FilterOperator.GT]: "gt",
+  [FilterOperator.GTE]: "gte",
+  [FilterOperator.LT]: "lt",
+  [FilterOperator.LTE]: "lte",
+  [FilterOperator.CONTAINS]: "contains",
+  [FilterOperator.STARTS_WITH]: "starts_with",
+  [FilterOperator.IS_NULL]: "is_null",
+  [FilterOperator.IS_NOT_NULL]: "is_not_null",
+};
 
-function scalar(value: Value | undefined, field: string): Scalar {
-  switch (value?.kind.case) {
-    case "stringValue":
-    case "numberValue":
-    case "boolValue":
-      return value.kind.value;
-    default:
-      throw ValidationError.field(field, "expected a string, number or boolean");
-  }
+const comparison: Partial<Record<FilterOperator, string>> = {
+  [FilterOperator.EQ]: "=",
+  [FilterOperator.NEQ]: "!=",
+  [FilterOperator.GT]: ">",
+  [FilterOperator.GTE]: ">=",
+  [FilterOperator.LT]: "<",
+  [FilterOperator.LTE]: "<=",
+};
+
+type FieldType = Dimension["type"] | Metric["type"];
+
+function bindType(type: FieldType): string {
+  return type === "Float64" || type === "UInt64" ? "Float64" : type;
 }
 
-/** Compiles filters over catalogue dimensions into a predicate with bound parameters only. */
-export function compileFilters(filters: readonly Filter[], path: string, paramPrefix = "f"): CompiledPredicate {
-  const clauses: string[] = [];
+function coerce(value: Value | undefined, type: FieldType, field: string): string | number | boolean {
+  const kind = value?.kind;
+  if (type === "String") {
+    if (kind?.case === "stringValue") return kind.value;
+    if (kind?.case === "numberValue") return String(kind.value);
+    throw ValidationError.field(field, "expected a string");
+  }
+  if (type === "Bool") {
+    if (kind?.case === "boolValue") return kind.value;
+    throw ValidationError.field(field, "expected true or false");
+  }
+  if (kind?.case === "numberValue" && Number.isFinite(kind.value)) {
+    if (type === "UInt32" && (!Number.isInteger(kind.value) || kind.value < 0)) {
+      throw ValidationError.field(field, "expected a whole number of 0 or more");
+    }
+    return kind.value;
+  }
+  if (kind?.case === "stringValue" && kind.value.trim() !== "" && Number.isFinite(Number(kind.value))) {
+    return Number(kind.value);
+  }
+  throw ValidationError.field(field, "expected a number");
+}
+
+/**
+ * Compiles filters into predicates with bound parameters only: dimensions filter rows
+ * (WHERE), metrics filter groups (HAVING). Every name comes from the catalogue.
+ */
+export function compileFilters(filters: readonly Filter[], path: string, paramPrefix = "f"): CompiledFilters {
+  const where: string[] = [];
+  const having: string[] = [];
   const params: Record<string, unknown> = {};
   filters.forEach((filter, index) => {
     const at = `${path}[${index}]`;
     const dimension = findDimension(filter.field);
-    if (!dimension) throw ValidationError.field(`${at}.field`, `unknown dimension "${filter.field}"`);
-    const type = dimension.type === "String" ? "String" : "Bool";
+    const metric = dimension ? undefined : findMetric(filter.field);
+    const field = dimension ?? metric;
+    if (!field) throw ValidationError.field(`${at}.field`, `unknown dimension or metric "${filter.field}"`);
+    if (!operatorsFor(field.type).includes(filter.operator)) {
+      const allowed = operatorsFor(field.type).map((o) => operatorNames[o]);
+      const given = operatorNames[filter.operator];
+      throw ValidationError.field(
+        `${at}.operator`,
+        given
+          ? `${given} does not apply to ${field.type} field "${field.name}"; use one of ${allowed.join(", ")}`
+          : `is required: one of ${allowed.join(", ")}`,
+      );
+    }
     const name = `${paramPrefix}${index}`;
-    const column = dimension.sql;
+    const type = bindType(field.type);
     const bindOne = () => {
-      const v = scalar(filter.value, `${at}.value`);
-      params[name] = type === "Bool" ? Boolean(v) : String(v);
+      params[name] = coerce(filter.value, field.type, `${at}.value`);
       return `{${name}:${type}}`;
     };
     const bindMany = () => {
       if (filter.values.length === 0) throw ValidationError.field(`${at}.values`, "must not be empty");
       if (filter.values.length > 1000) throw ValidationError.field(`${at}.values`, "must have at most 1000 values");
-      params[name] = filter.values.map((v, i) => String(scalar(v, `${at}.values[${i}]`)));
-      return `{${name}:Array(String)}`;
+      params[name] = filter.values.map((v, i) => coerce(v, field.type, `${at}.values[${i}]`));
+      return `{${name}:Array(${type})}`;
     };
-    const requireString = () => {
-      if (type !== "String")
-        throw ValidationError.field(`${at}.operator`, `not allowed on ${dimension.type} dimension`);
-    };
+    const column = field.sql;
+    let clause: string;
     switch (filter.operator) {
-      case FilterOperator.EQ:
-        clauses.push(`${column} = ${bindOne()}`);
-        break;
-      case FilterOperator.NEQ:
-        clauses.push(`${column} != ${bindOne()}`);
-        break;
       case FilterOperator.IN:
-        requireString();
-        clauses.push(`has(${bindMany()}, ${column})`);
+        clause = `has(${bindMany()}, ${column})`;
         break;
       case FilterOperator.NOT_IN:
-        requireString();
-        clauses.push(`NOT has(${bindMany()}, ${column})`);
+        clause = `NOT has(${bindMany()}, ${column})`;
         break;
       case FilterOperator.CONTAINS:
-        requireString();
-        clauses.push(`position(${column}, ${bindOne()}) > 0`);
+        clause = `position(${column}, ${bindOne()}) > 0`;
         break;
       case FilterOperator.STARTS_WITH:
-        requireString();
-        clauses.push(`startsWith(${column}, ${bindOne()})`);
+        clause = `startsWith(${column}, ${bindOne()})`;
         break;
       case FilterOperator.IS_NULL:
-        requireString();
-        clauses.push(`${column} = ''`);
+        clause = `${column} = ''`;
         break;
       case FilterOperator.IS_NOT_NULL:
-        requireString();
-        clauses.push(`${column} != ''`);
+        clause = `${column} != ''`;
         break;
-      case FilterOperator.GT:
-      case FilterOperator.GTE:
-      case FilterOperator.LT:
-      case FilterOperator.LTE:
-        throw ValidationError.field(`${at}.operator`, `not allowed on dimension "${filter.field}"; use it on a metric`);
       default:
-        throw ValidationError.field(`${at}.operator`, "is required");
+        clause = `${column} ${comparison[filter.operator]} ${bindOne()}`;
     }
+    (dimension ? where : having).push(clause);
   });
-  return { sql: clauses.map((c) => ` AND ${c}`).join(""), params };
+  return {
+    where: where.map((c) => ` AND ${c}`).join(""),
+    having: having.map((c) => ` AND ${c}`).join(""),
+    params,
+  };
 }

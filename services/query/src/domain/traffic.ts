@@ -3,6 +3,7 @@ import { ValidationError } from "@trellis/platform";
 import { findDimension } from "./catalogue.js";
 import { granularityOrDefault, type ResolvedRange, resolveRange } from "./dates.js";
 import { compileFilters } from "./filters.js";
+import { bucketExpression, bucketsPerDay, timeRangePredicate } from "./time-bucket.js";
 
 export interface CompiledTraffic {
   sql: string;
@@ -14,29 +15,6 @@ export interface CompiledTraffic {
 
 const MAX_DIMENSIONS = 4;
 const MAX_BUCKETS = 10_000;
-
-function bucketExpression(granularity: Granularity): string {
-  switch (granularity) {
-    case Granularity.MINUTE:
-      return "formatDateTime(toStartOfMinute(event_time, {tz:String}), '%Y-%m-%dT%H:%i:00', {tz:String})";
-    case Granularity.HOUR:
-      return "formatDateTime(toStartOfHour(event_time, {tz:String}), '%Y-%m-%dT%H:00:00', {tz:String})";
-    case Granularity.DAY:
-      return "toString(toDate(event_time, {tz:String}))";
-    case Granularity.WEEK:
-      return "toString(toStartOfWeek(event_time, 1, {tz:String}))";
-    case Granularity.MONTH:
-      return "toString(toStartOfMonth(event_time, {tz:String}))";
-    default:
-      throw ValidationError.field("group_by", "is not a known granularity");
-  }
-}
-
-function bucketsPerDay(granularity: Granularity): number {
-  if (granularity === Granularity.MINUTE) return 1440;
-  if (granularity === Granularity.HOUR) return 24;
-  return 1;
-}
 
 /**
  * Traffic over time for one organization. The organization is a bound parameter taken from
@@ -58,6 +36,11 @@ export function compileTraffic(request: GetTrafficRequest, database: string, org
   });
   const dimensionNames = request.dimensions.map((name) => findDimension(name)?.name ?? name);
   const filters = compileFilters(request.filters, "filters");
+  if (filters.having)
+    throw ValidationError.field(
+      "filters",
+      "traffic filters apply to dimensions only; use a report to filter by metrics",
+    );
   const groupKeys = ["bucket", ...dimensionNames].join(", ");
   const sql = `SELECT
   ${bucketExpression(granularity)} AS bucket,${dimensionColumns.map((c) => `\n  ${c},`).join("")}
@@ -71,9 +54,7 @@ export function compileTraffic(request: GetTrafficRequest, database: string, org
   grouping(bucket) AS is_total
 FROM ${database}.analytics_events
 WHERE organization_id = {organization_id:String}
-  AND event_date BETWEEN {scan_start:Date} AND {scan_end:Date}
-  AND event_time >= toDateTime64({start:String}, 3, {tz:String})
-  AND event_time < toDateTime64({end_exclusive:String}, 3, {tz:String})${filters.sql}
+  AND ${timeRangePredicate}${filters.where}
 GROUP BY GROUPING SETS ((${groupKeys}), ())
 ORDER BY is_total, ${groupKeys}`;
   return {

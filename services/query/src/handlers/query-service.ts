@@ -18,6 +18,7 @@ import { cacheKeyFor } from "../domain/cache-key.js";
 import { createCoalescer } from "../domain/coalesce.js";
 import { granularityOrDefault } from "../domain/dates.js";
 import { freshnessFor } from "../domain/freshness.js";
+import { runReport } from "./report.js";
 import { runTraffic } from "./traffic.js";
 
 export interface QueryDeps {
@@ -52,6 +53,14 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
             granularityOrDefault(query.kind.value.groupBy, Granularity.DAY),
             clock(),
           ),
+        };
+      }
+      case "report": {
+        const value = await runReport(deps.store, organizationId, query.kind.value, signal);
+        const range = query.kind.value.range;
+        return {
+          answer: create(AnalyticsAnswerSchema, { kind: { case: "report", value } }),
+          freshness: freshnessFor(range?.endDate ?? "", query.kind.value.groupBy || Granularity.DAY, clock()),
         };
       }
       case undefined:

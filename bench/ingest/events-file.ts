@@ -1,0 +1,74 @@
+import { createWriteStream, readFileSync } from "node:fs";
+import { createGenerator } from "@trellis/generator";
+
+export interface WireEvent {
+  event_id: string;
+  type: string;
+  time: string;
+  url: string;
+  referrer: string;
+  user_agent: string;
+  ip: string;
+  click_id: string;
+  session_id: string;
+  visitor_id: string;
+  conversion_name: string;
+  value: number;
+  currency: string;
+  name: string;
+  properties: Record<string, string>;
+  headers: Record<string, string>;
+}
+
+const typeNames = {
+  click: "EVENT_TYPE_CLICK",
+  pageview: "EVENT_TYPE_PAGEVIEW",
+  conversion: "EVENT_TYPE_CONVERSION",
+  custom: "EVENT_TYPE_CUSTOM",
+} as const;
+
+/**
+ * Realistic raw events from the traffic generator, as the REST API takes them, spread over
+ * the last `days` days (inside any retention) and written to an NDJSON file.
+ */
+export async function writeEventsFile(path: string, count: number, days: number): Promise<number> {
+  const end = new Date(Date.now() - 60_000);
+  const start = new Date(end.getTime() - days * 86_400_000);
+  const generator = createGenerator({ seed: 7, organizations: 20, totalEvents: count, start, end });
+  const out = createWriteStream(path);
+  let written = 0;
+  for (const batch of generator.batches(10_000)) {
+    const lines: string[] = [];
+    for (const e of batch) {
+      if (written >= count) break;
+      const wire: WireEvent = {
+        event_id: e.eventId,
+        type: typeNames[e.type],
+        time: e.time.toISOString(),
+        url: e.url,
+        referrer: e.referrer,
+        user_agent: e.userAgent,
+        ip: e.ip,
+        click_id: e.clickId,
+        session_id: e.sessionId,
+        visitor_id: e.visitorId,
+        conversion_name: e.conversionName,
+        value: e.value,
+        currency: e.currency,
+        name: e.name,
+        properties: e.properties,
+        headers: e.headers,
+      };
+      lines.push(JSON.stringify(wire));
+      written++;
+    }
+    if (!out.write(`${lines.join("\n")}\n`)) await new Promise((r) => out.once("drain", r));
+    if (written >= count) break;
+  }
+  await new Promise<void>((resolve) => out.end(resolve));
+  return written;
+}
+
+export function readEventLines(path: string): string[] {
+  return readFileSync(path, "utf8").split("\n").filter(Boolean);
+}

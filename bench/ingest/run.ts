@@ -1,0 +1,149 @@
+// Ingest throughput, all in one run on the embedded engine:
+//  (a) enriched events/s end to end over HTTP on loopback into the real table, ack latency, peak RSS;
+//  (b) the raw insert rate of the same enriched rows into the same table by @clickhouse/client alone;
+//  (c) pipeline capacity: the load of (a) against a Null-engine table (everything but storage).
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { repoRoot, runScript, startProduct } from "../lib/processes.js";
+import { percentile, progress, report } from "../lib/report.js";
+import { readEventLines, writeEventsFile } from "./events-file.js";
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 400_000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 5_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 6);
+const WRITER_ROWS = Number(process.env.BENCH_WRITER_ROWS ?? 50_000);
+
+interface LoadResult {
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  ackP50: number;
+  ackP99: number;
+  peakRssMiB: number;
+  errors: number;
+}
+
+function bodies(lines: string[], run: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i += BATCH) {
+    out.push(`{"batch_id":"${run}-${i / BATCH}","events":[${lines.slice(i, i + BATCH).join(",")}]}`);
+  }
+  return out;
+}
+
+async function load(label: string, env: Record<string, string>, dataDir: string, lines: string[]): Promise<LoadResult> {
+  const product = await startProduct({
+    TRELLIS_DATA_DIR: dataDir,
+    TRELLIS_INGEST_BATCH_ROWS: String(WRITER_ROWS),
+    ...env,
+  });
+  try {
+    if (!product.apiKey) throw new Error(`no demo key printed:\n${product.output()}`);
+    const requests = bodies(lines, label);
+    const latencies: number[] = [];
+    let accepted = 0;
+    let errors = 0;
+    let next = 0;
+    let lastReport = 0;
+    const started = performance.now();
+    async function worker() {
+      for (let i = next++; i < requests.length; i = next++) {
+        const sent = performance.now();
+        const response = await fetch(`${product.url}/api/v1/events`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${product.apiKey}`, "content-type": "application/json" },
+          body: requests[i],
+        });
+        const body = (await response.json()) as { accepted?: number };
+        latencies.push(performance.now() - sent);
+        if (response.status === 200) accepted += body.accepted ?? 0;
+        else errors++;
+        if (next - lastReport >= Math.max(1, Math.floor(requests.length / 10))) {
+          lastReport = next;
+          progress(`  ${label}: ${Math.min(next, requests.length)}/${requests.length} requests`);
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      events: accepted,
+      seconds,
+      eventsPerSecond: accepted / seconds,
+      ackP50: percentile(latencies, 50),
+      ackP99: percentile(latencies, 99),
+      peakRssMiB: product.peakRssMiB(),
+      errors,
+    };
+  } finally {
+    await product.stop();
+  }
+}
+
+const work = mkdtempSync(join(tmpdir(), "trellis-bench-ingest-"));
+try {
+  const eventsPath = join(work, "events.ndjson");
+  progress(`generating ${EVENTS} events`);
+  await writeEventsFile(eventsPath, EVENTS, 20);
+  const lines = readEventLines(eventsPath);
+
+  progress("(b) raw insert of the enriched rows by @clickhouse/client");
+  const raw = JSON.parse(
+    await runScript("bench/ingest/raw-insert.ts", [eventsPath, join(work, "raw"), String(WRITER_ROWS)]),
+  ) as { rows: number; seconds: number; rowsPerSecond: number };
+
+  progress("(a) end to end over HTTP into the real table");
+  const endToEnd = await load("real", {}, join(work, "real"), lines);
+
+  progress("(c) end to end over HTTP into a Null table");
+  await runScript("bench/ingest/prepare-null.ts", [join(work, "null")]);
+  const capacity = await load("null", { TRELLIS_INGEST_TABLE: "analytics_events_null" }, join(work, "null"), lines);
+
+  report(
+    "ingest",
+    [
+      {
+        case: "(b) raw insert, @clickhouse/client alone",
+        events: raw.rows,
+        events_per_s: raw.rowsPerSecond,
+        ack_p50_ms: "",
+        ack_p99_ms: "",
+        peak_rss_mib: "",
+        errors: 0,
+        ratio_to_raw: 1,
+      },
+      {
+        case: "(a) end to end over HTTP, real table",
+        events: endToEnd.events,
+        events_per_s: endToEnd.eventsPerSecond,
+        ack_p50_ms: endToEnd.ackP50,
+        ack_p99_ms: endToEnd.ackP99,
+        peak_rss_mib: endToEnd.peakRssMiB,
+        errors: endToEnd.errors,
+        ratio_to_raw: endToEnd.eventsPerSecond / raw.rowsPerSecond,
+      },
+      {
+        case: "(c) end to end over HTTP, Null table",
+        events: capacity.events,
+        events_per_s: capacity.eventsPerSecond,
+        ack_p50_ms: capacity.ackP50,
+        ack_p99_ms: capacity.ackP99,
+        peak_rss_mib: capacity.peakRssMiB,
+        errors: capacity.errors,
+        ratio_to_raw: capacity.eventsPerSecond / raw.rowsPerSecond,
+      },
+    ],
+    {
+      events: EVENTS,
+      batch_events_per_request: BATCH,
+      concurrency: CONCURRENCY,
+      writer_batch_rows: WRITER_ROWS,
+      cpus: cpus().length,
+      node: process.version,
+      repo: repoRoot,
+    },
+  );
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,85 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { benchRoot } from "./report.js";
+
+export const repoRoot = join(benchRoot, "..");
+
+export interface Started {
+  child: ChildProcess;
+  url: string;
+  apiKey?: string;
+  output(): string;
+  stop(): Promise<void>;
+  /** Peak resident set size of the process so far, in MiB (VmHWM). */
+  peakRssMiB(): number;
+}
+
+/** Starts the all-in-one product (`trellis start`) and waits until it listens. */
+export async function startProduct(env: Record<string, string>): Promise<Started> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--import", "./packages/cli/src/telemetry.ts", "./packages/cli/src/main.ts", "start"],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, TRELLIS_PORT: "0", TRELLIS_LOG_LEVEL: "warn", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  child.stdout?.on("data", (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr?.on("data", (c: Buffer) => {
+    output += c.toString();
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start within 120 s:\n${output}`)), 120_000);
+    const poll = setInterval(() => {
+      const line = output.split("\n").find((l) => l.includes("trellis warehouse listening"));
+      if (!line) return;
+      clearInterval(poll);
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { url: string }).url);
+    }, 10);
+    child.once("exit", (code) => reject(new Error(`trellis start exited ${code}:\n${output}`)));
+  });
+  await new Promise((r) => setTimeout(r, 50));
+  return {
+    child,
+    url,
+    apiKey: /trk_[a-z0-9]+_[a-z0-9]+/.exec(output)?.[0],
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+    peakRssMiB() {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+        const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+        return kib / 1024;
+      } catch {
+        return Number.NaN;
+      }
+    },
+  };
+}
+
+/** Runs a TypeScript script as its own process (its own embedded engine) and returns its stdout. */
+export async function runScript(script: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout?.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  const code = await new Promise<number | null>((r) => child.once("exit", r));
+  if (code !== 0) throw new Error(`${script} exited ${code}`);
+  return out;
+}

@@ -1,0 +1,142 @@
+import { create, fromJson, type JsonValue } from "@bufbuild/protobuf";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import {
+  AnalyticsService,
+  DateRangeSchema,
+  FilterOperator,
+  FilterSchema,
+  GranularitySchema,
+  OrderBySchema,
+  RunReportRequestSchema,
+  SortDirection,
+} from "@trellis/contracts";
+import { ValidationError } from "@trellis/platform";
+import type { RestRoute } from "./routes.js";
+
+const operators: Record<string, FilterOperator> = {
+  eq: FilterOperator.EQ,
+  neq: FilterOperator.NEQ,
+  in: FilterOperator.IN,
+  not_in: FilterOperator.NOT_IN,
+  gt: FilterOperator.GT,
+  gte: FilterOperator.GTE,
+  lt: FilterOperator.LT,
+  lte: FilterOperator.LTE,
+  contains: FilterOperator.CONTAINS,
+  starts_with: FilterOperator.STARTS_WITH,
+  is_null: FilterOperator.IS_NULL,
+  is_not_null: FilterOperator.IS_NOT_NULL,
+};
+
+type Json = Record<string, unknown>;
+
+function object(value: unknown, field: string): Json {
+  if (!value || typeof value !== "object" || Array.isArray(value))
+    throw ValidationError.field(field, "must be a JSON object");
+  return value as Json;
+}
+
+function only(value: Json, field: string, allowed: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      throw ValidationError.field(
+        field ? `${field}.${key}` : key,
+        `unknown field; expected one of ${allowed.join(", ")}`,
+      );
+    }
+  }
+}
+
+function strings(value: unknown, field: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string"))
+    throw ValidationError.field(field, "must be an array of strings");
+  return value as string[];
+}
+
+function whole(value: unknown, field: string): number {
+  if (value === undefined) return 0;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
+    throw ValidationError.field(field, "must be a whole number of 0 or more");
+  return value;
+}
+
+function text(value: unknown, field: string): string {
+  if (value === undefined) return "";
+  if (typeof value !== "string") throw ValidationError.field(field, "must be a string");
+  return value;
+}
+
+/** The seed's custom-report body, e.g. {"dimensions":["source"],"metrics":["clicks"],"filters":[{"field":"source","operator":"in","values":["google"]}],"time_range":{"start":"2024-01-01","end":"2024-01-31"},"group_by":"day","order_by":[{"field":"clicks","direction":"desc"}],"limit":100}. */
+export function parseReportBody(body: unknown) {
+  const root = object(body, "body");
+  only(root, "", [
+    "dimensions",
+    "metrics",
+    "filters",
+    "time_range",
+    "group_by",
+    "order_by",
+    "limit",
+    "offset",
+    "as_of_ruleset_version",
+  ]);
+  const range = object(root.time_range, "time_range");
+  only(range, "time_range", ["start", "end", "start_date", "end_date", "time_zone"]);
+  const filters = root.filters === undefined ? [] : root.filters;
+  if (!Array.isArray(filters)) throw ValidationError.field("filters", "must be an array");
+  const orderBy = root.order_by === undefined ? [] : root.order_by;
+  if (!Array.isArray(orderBy)) throw ValidationError.field("order_by", "must be an array");
+  const groupBy = text(root.group_by, "group_by");
+  const granularity = groupBy
+    ? GranularitySchema.values.find((v) => v.number !== 0 && v.localName.toLowerCase() === groupBy.toLowerCase())
+    : undefined;
+  if (groupBy && !granularity)
+    throw ValidationError.field("group_by", "expected one of minute, hour, day, week, month");
+  return create(RunReportRequestSchema, {
+    dimensions: strings(root.dimensions, "dimensions"),
+    metrics: strings(root.metrics, "metrics"),
+    range: create(DateRangeSchema, {
+      startDate: text(range.start ?? range.start_date, "time_range.start"),
+      endDate: text(range.end ?? range.end_date, "time_range.end"),
+      timeZone: text(range.time_zone, "time_range.time_zone"),
+    }),
+    groupBy: granularity?.number ?? 0,
+    filters: filters.map((raw, i) => {
+      const filter = object(raw, `filters[${i}]`);
+      only(filter, `filters[${i}]`, ["field", "operator", "value", "values"]);
+      const operator = operators[text(filter.operator, `filters[${i}].operator`)];
+      if (operator === undefined)
+        throw ValidationError.field(`filters[${i}].operator`, `expected one of ${Object.keys(operators).join(", ")}`);
+      const values = filter.values === undefined ? [] : filter.values;
+      if (!Array.isArray(values)) throw ValidationError.field(`filters[${i}].values`, "must be an array");
+      return create(FilterSchema, {
+        field: text(filter.field, `filters[${i}].field`),
+        operator,
+        value: filter.value === undefined ? undefined : fromJson(ValueSchema, filter.value as JsonValue),
+        values: values.map((v) => fromJson(ValueSchema, v as JsonValue)),
+      });
+    }),
+    orderBy: orderBy.map((raw, i) => {
+      const order = object(raw, `order_by[${i}]`);
+      only(order, `order_by[${i}]`, ["field", "direction"]);
+      const direction = text(order.direction, `order_by[${i}].direction`).toLowerCase();
+      if (direction && direction !== "asc" && direction !== "desc")
+        throw ValidationError.field(`order_by[${i}].direction`, "expected asc or desc");
+      return create(OrderBySchema, {
+        field: text(order.field, `order_by[${i}].field`),
+        direction: direction === "desc" ? SortDirection.DESC : SortDirection.ASC,
+      });
+    }),
+    limit: whole(root.limit, "limit"),
+    offset: whole(root.offset, "offset"),
+    asOfRulesetVersion: BigInt(whole(root.as_of_ruleset_version, "as_of_ruleset_version")),
+  });
+}
+
+export const runReportRoute: RestRoute = {
+  method: "POST",
+  path: "/api/v1/analytics/query",
+  rpc: AnalyticsService.method.runReport,
+  parse: ({ body }) => parseReportBody(body),
+};

@@ -1,0 +1,141 @@
+import { Granularity, type RunReportRequest, SortDirection } from "@trellis/contracts";
+import { ValidationError } from "@trellis/platform";
+import { type Dimension, findDimension, findMetric, type Metric } from "./catalogue.js";
+import { type ResolvedRange, resolveRange } from "./dates.js";
+import { compileFilters } from "./filters.js";
+import { bucketExpression, bucketsPerDay, timeRangePredicate } from "./time-bucket.js";
+
+export const reportLimits = {
+  dimensions: 8,
+  metrics: 24,
+  defaultRows: 1000,
+  maxRows: 100_000,
+  maxOffset: 10_000_000,
+} as const;
+
+export interface ReportColumnSpec {
+  name: string;
+  kind: "dimension" | "metric";
+  type: string;
+}
+
+export interface CompiledReport {
+  sql: string;
+  params: Record<string, unknown>;
+  columns: ReportColumnSpec[];
+  range: ResolvedRange;
+  granularity: Granularity;
+}
+
+const MAX_BUCKETS = 100_000;
+
+function unique<T extends { name: string }>(
+  names: readonly string[],
+  find: (n: string) => T | undefined,
+  path: string,
+  what: string,
+): T[] {
+  const seen = new Set<string>();
+  return names.map((name, i) => {
+    const found = find(name);
+    if (!found) throw ValidationError.field(`${path}[${i}]`, `unknown ${what} "${name}"`);
+    if (seen.has(name)) throw ValidationError.field(`${path}[${i}]`, `"${name}" is listed twice`);
+    seen.add(name);
+    return found;
+  });
+}
+
+/**
+ * A custom report over the organization's events: grouped by catalogue dimensions (and a
+ * time bucket), aggregated by catalogue metrics, filtered, ordered and paged, with totals.
+ * Every name comes from the catalogue; every value, the organization included, is bound.
+ */
+export function compileReport(
+  request: RunReportRequest,
+  database: string,
+  organizationId: string,
+  rowCap: number = reportLimits.maxRows,
+): CompiledReport {
+  const range = resolveRange(request.range, "range");
+  const granularity = request.groupBy;
+  if (granularity !== Granularity.UNSPECIFIED && range.days * bucketsPerDay(granularity) > MAX_BUCKETS) {
+    throw ValidationError.field("group_by", `too fine for a ${range.days}-day range (at most ${MAX_BUCKETS} buckets)`);
+  }
+  if (request.dimensions.length > reportLimits.dimensions) {
+    throw ValidationError.field("dimensions", `at most ${reportLimits.dimensions} dimensions`);
+  }
+  if (request.metrics.length === 0) throw ValidationError.field("metrics", "name at least one metric");
+  if (request.metrics.length > reportLimits.metrics)
+    throw ValidationError.field("metrics", `at most ${reportLimits.metrics} metrics`);
+  const dims: Dimension[] = unique(request.dimensions, findDimension, "dimensions", "dimension");
+  const mets: Metric[] = unique(request.metrics, findMetric, "metrics", "metric");
+  const limit = request.limit === 0 ? Math.min(reportLimits.defaultRows, rowCap) : request.limit;
+  if (limit > rowCap) throw ValidationError.field("limit", `must be at most ${rowCap}; stream larger reports`);
+  if (request.offset > reportLimits.maxOffset)
+    throw ValidationError.field("offset", `must be at most ${reportLimits.maxOffset}`);
+
+  const keys: string[] = [];
+  const select: string[] = [];
+  const columns: ReportColumnSpec[] = [];
+  if (granularity !== Granularity.UNSPECIFIED) {
+    select.push(`${bucketExpression(granularity)} AS bucket`);
+    keys.push("bucket");
+    columns.push({ name: "bucket", kind: "dimension", type: "String" });
+  }
+  for (const d of dims) {
+    select.push(`${d.sql} AS \`${d.name}\``);
+    keys.push(`\`${d.name}\``);
+    columns.push({ name: d.name, kind: "dimension", type: d.type });
+  }
+  for (const m of mets) {
+    select.push(`${m.sql} AS \`${m.name}\``);
+    columns.push({ name: m.name, kind: "metric", type: m.type });
+  }
+
+  const selected = new Set(columns.map((c) => c.name));
+  const order = request.orderBy.map((o, i) => {
+    if (!selected.has(o.field)) {
+      throw ValidationError.field(`order_by[${i}].field`, `"${o.field}" is not a selected dimension, metric or bucket`);
+    }
+    return `\`${o.field}\` ${o.direction === SortDirection.DESC ? "DESC" : "ASC"}`;
+  });
+  const defaultOrder = keys.length > 0 ? keys.map((k) => `${k} ASC`) : [];
+  const orderBy = [...order, ...defaultOrder].join(", ") || "1";
+
+  const filters = compileFilters(request.filters, "filters");
+  const grouped = keys.length > 0;
+  const groupingFlag = grouped ? `grouping(${keys[0]})` : "1";
+  const inner = `SELECT
+    ${select.join(",\n    ")},
+    ${groupingFlag} AS __is_total
+  FROM ${database}.analytics_events
+  WHERE organization_id = {organization_id:String}
+    AND ${timeRangePredicate}${filters.where}
+  ${grouped ? `GROUP BY GROUPING SETS ((${keys.join(", ")}), ())` : ""}
+  ${filters.having ? `HAVING __is_total = 1 OR (1${filters.having})` : ""}`;
+  const sql = `SELECT * FROM (
+  SELECT *,
+    countIf(__is_total = 0) OVER () AS __total_rows,
+    row_number() OVER (PARTITION BY __is_total ORDER BY ${orderBy}) AS __rn
+  FROM (${inner})
+)
+WHERE __is_total = 1 OR (__rn > {offset:UInt64} AND __rn <= {offset_end:UInt64})
+ORDER BY __is_total DESC, __rn`;
+  return {
+    sql,
+    params: {
+      ...filters.params,
+      organization_id: organizationId,
+      scan_start: range.scanStartDate,
+      scan_end: range.scanEndDate,
+      start: `${range.startDate} 00:00:00`,
+      end_exclusive: range.endExclusive,
+      tz: range.timeZone,
+      offset: request.offset,
+      offset_end: request.offset + limit,
+    },
+    columns,
+    range,
+    granularity,
+  };
+}

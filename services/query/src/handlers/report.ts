@@ -1,0 +1,55 @@
+import type { JsonObject } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
+import {
+  AnswerSource,
+  ReportColumnSchema,
+  ResultMetaSchema,
+  type RunReportRequest,
+  type RunReportResponse,
+  RunReportResponseSchema,
+} from "@trellis/contracts";
+import type { Store } from "@trellis/store";
+import { type CompiledReport, compileReport } from "../domain/report.js";
+
+type ReportRow = Record<string, unknown> & { __is_total: number | string; __total_rows: string | number };
+
+/** A row as the API returns it: selected columns only, 64-bit counts as numbers. */
+export function toReportRow(row: Record<string, unknown>, compiled: CompiledReport): JsonObject {
+  const out: JsonObject = {};
+  for (const column of compiled.columns) {
+    const value = row[column.name];
+    out[column.name] =
+      column.type === "UInt64" || column.type === "UInt32" || column.type === "Float64"
+        ? Number(value)
+        : typeof value === "boolean"
+          ? value
+          : String(value ?? "");
+  }
+  return out;
+}
+
+export async function runReport(
+  store: Store,
+  organizationId: string,
+  request: RunReportRequest,
+  signal?: AbortSignal,
+): Promise<RunReportResponse> {
+  const compiled = compileReport(request, store.database, organizationId);
+  const { rows, elapsedMs } = await store.query<ReportRow>({
+    name: "report",
+    sql: compiled.sql,
+    params: compiled.params,
+    organizationId,
+    signal,
+  });
+  const totalRow = rows.find((r) => Number(r.__is_total) === 1);
+  const grouped = compiled.columns.some((c) => c.kind === "dimension");
+  const dataRows = grouped ? rows.filter((r) => Number(r.__is_total) === 0) : rows;
+  return create(RunReportResponseSchema, {
+    columns: compiled.columns.map((c) => create(ReportColumnSchema, c)),
+    rows: dataRows.map((r) => toReportRow(r, compiled)),
+    totals: totalRow ? toReportRow(totalRow, compiled) : undefined,
+    totalRows: BigInt(grouped ? Number(dataRows[0]?.__total_rows ?? 0) : dataRows.length),
+    meta: create(ResultMetaSchema, { source: AnswerSource.STORE, table: "analytics_events", elapsedMs }),
+  });
+}
