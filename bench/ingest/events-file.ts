@@ -65,7 +65,7 @@ export async function writeEventsFile(path: string, count: number, days: number)
     if (!out.write(`${lines.join("\n")}\n`)) await new Promise((r) => out.once("drain", r));
     if (written >= count) break;
   }
-  await new Promise<void>((resolve) => out.end(resolve));
+  await new Promise<void>((resolve) => out.end(() => resolve()));
   return written;
 }
 

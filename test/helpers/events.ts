@@ -8,6 +8,9 @@ export interface EventSpec {
   sessionId: string;
   source?: string;
   value?: number;
+  campaignId?: string;
+  conversionName?: string;
+  country?: string;
 }
 
 /** A stored event row with the columns tests care about; the rest take their defaults. */
@@ -23,6 +26,10 @@ export function eventRow(spec: EventSpec, index: number): Record<string, unknown
     visitor_id: spec.visitorId,
     session_id: spec.sessionId,
     source: spec.source ?? "",
+    campaign_id: spec.campaignId ?? "",
+    country: spec.country ?? "",
+    event_name: spec.type === "conversion" ? (spec.conversionName ?? "purchase") : "",
+    conversion_name: spec.type === "conversion" ? (spec.conversionName ?? "purchase") : "",
     conversion_value: spec.type === "conversion" ? (spec.value ?? 0) : 0,
   };
 }

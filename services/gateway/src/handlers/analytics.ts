@@ -56,6 +56,7 @@ export function createAnalyticsService(
     getRealtime: (req, ctx) => ask("realtime", req, ctx),
     runReport: (req, ctx) => ask("report", req, ctx),
     runSql: (req, ctx) => ask("sql", req, ctx),
+    getCatalog: (req, ctx) => ask("catalog", req, ctx),
     async *watchRealtime(req, ctx) {
       const intervalSeconds = Math.max(
         MIN_WATCH_INTERVAL_SECONDS,

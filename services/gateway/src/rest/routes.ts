@@ -6,6 +6,7 @@ import {
   type Granularity,
   GranularitySchema,
 } from "@trellis/contracts";
+import { analyticsRoutes } from "./analytics-routes.js";
 import { ingestEventsRoute } from "./events.js";
 import { createParams } from "./params.js";
 import { runReportRoute } from "./report.js";
@@ -60,6 +61,7 @@ export const restRoutes: readonly RestRoute[] = [
       });
     },
   },
+  ...analyticsRoutes,
   ingestEventsRoute,
   runReportRoute,
 ];

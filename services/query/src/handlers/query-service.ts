@@ -6,7 +6,7 @@ import {
   type AnalyticsQuery,
   AnswerSource,
   CachePolicy,
-  type Freshness,
+  Freshness,
   Granularity,
   type QueryService,
   type ResultMeta,
@@ -15,9 +15,11 @@ import { type Logger, NotImplementedError, requireOrgContext, ValidationError } 
 import type { Store } from "@trellis/store";
 import type { CacheClient } from "../adapters/cache-client.js";
 import { cacheKeyFor } from "../domain/cache-key.js";
+import { describeCatalog } from "../domain/catalogue-response.js";
 import { createCoalescer } from "../domain/coalesce.js";
 import { granularityOrDefault } from "../domain/dates.js";
 import { freshnessFor } from "../domain/freshness.js";
+import { runCampaignPerformance, runCohorts, runFunnel, runRealtime } from "./questions.js";
 import { runReport } from "./report.js";
 import { runTraffic } from "./traffic.js";
 
@@ -34,7 +36,8 @@ interface Computed {
 }
 
 function metaOf(answer: AnalyticsAnswer): ResultMeta | undefined {
-  return answer.kind.value?.meta;
+  const value = answer.kind.value;
+  return value && "meta" in value ? value.meta : undefined;
 }
 
 export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof QueryService>> {
@@ -63,6 +66,39 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
           freshness: freshnessFor(range?.endDate ?? "", query.kind.value.groupBy || Granularity.DAY, clock()),
         };
       }
+      case "campaignPerformance": {
+        const value = await runCampaignPerformance(deps.store, organizationId, query.kind.value, signal);
+        return {
+          answer: create(AnalyticsAnswerSchema, { kind: { case: "campaignPerformance", value } }),
+          freshness: freshnessFor(query.kind.value.range?.endDate ?? "", Granularity.DAY, clock()),
+        };
+      }
+      case "funnel": {
+        const value = await runFunnel(deps.store, organizationId, query.kind.value, signal);
+        return {
+          answer: create(AnalyticsAnswerSchema, { kind: { case: "funnel", value } }),
+          freshness: freshnessFor(query.kind.value.range?.endDate ?? "", Granularity.DAY, clock()),
+        };
+      }
+      case "cohorts": {
+        const value = await runCohorts(deps.store, organizationId, query.kind.value, signal);
+        return {
+          answer: create(AnalyticsAnswerSchema, { kind: { case: "cohorts", value } }),
+          freshness: freshnessFor(query.kind.value.range?.endDate ?? "", Granularity.DAY, clock()),
+        };
+      }
+      case "realtime": {
+        const value = await runRealtime(deps.store, organizationId, query.kind.value, clock(), signal);
+        return {
+          answer: create(AnalyticsAnswerSchema, { kind: { case: "realtime", value } }),
+          freshness: Freshness.REALTIME,
+        };
+      }
+      case "catalog":
+        return {
+          answer: create(AnalyticsAnswerSchema, { kind: { case: "catalog", value: describeCatalog() } }),
+          freshness: Freshness.HISTORICAL,
+        };
       case undefined:
         throw ValidationError.field("query", "is required");
       default:

@@ -1,0 +1,126 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  AnalyticsService,
+  CohortMetric,
+  DateRangeSchema,
+  FunnelStepSchema,
+  GetCampaignPerformanceRequestSchema,
+  GetCatalogRequestSchema,
+  GetCohortsRequestSchema,
+  GetFunnelRequestSchema,
+  GetRealtimeRequestSchema,
+  type Granularity,
+  GranularitySchema,
+  JourneyKey,
+} from "@trellis/contracts";
+import { ValidationError } from "@trellis/platform";
+import { createParams } from "./params.js";
+import type { RestRoute } from "./routes.js";
+
+type Params = ReturnType<typeof createParams>;
+const DAY_MS = 86_400_000;
+
+const isoDate = (time: number) => new Date(time).toISOString().slice(0, 10);
+
+/** start_date/end_date/time_zone, with end defaulting to today and start to `defaultDays` before it. */
+function rangeOf(params: Params, defaultDays: number) {
+  const endDate = params.string("end_date") || isoDate(Date.now());
+  const startDate =
+    params.string("start_date") || isoDate(Date.parse(`${endDate}T00:00:00Z`) - (defaultDays - 1) * DAY_MS);
+  return create(DateRangeSchema, { startDate, endDate, timeZone: params.string("time_zone") });
+}
+
+const rangeParams = ["start_date", "end_date", "time_zone"];
+
+/** "90s", "30m", "24h", "7d" or plain seconds. */
+function durationSeconds(value: string, field: string): number {
+  if (value === "") return 0;
+  const match = /^(\d+)([smhd]?)$/.exec(value.trim());
+  if (!match) throw ValidationError.field(field, `expected a duration such as 30m, 24h or 7d, got "${value}"`);
+  const scale = { "": 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2] ?? ""] ?? 1;
+  return Number(match[1]) * scale;
+}
+
+export const analyticsRoutes: readonly RestRoute[] = [
+  {
+    method: "GET",
+    path: "/api/v1/analytics/campaigns",
+    rpc: AnalyticsService.method.getCampaignPerformance,
+    parse({ query }) {
+      const params = createParams(query, [
+        ...rangeParams,
+        "campaign_id",
+        "metrics",
+        "group_by",
+        "as_of_ruleset_version",
+      ]);
+      return create(GetCampaignPerformanceRequestSchema, {
+        range: rangeOf(params, 30),
+        campaignIds: params.list("campaign_id"),
+        metrics: params.list("metrics"),
+        groupBy: params.enumValue<Granularity>("group_by", GranularitySchema),
+        asOfRulesetVersion: params.bigint("as_of_ruleset_version"),
+      });
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/analytics/funnel",
+    rpc: AnalyticsService.method.getFunnel,
+    parse({ query }) {
+      const params = createParams(query, [...rangeParams, "steps", "window", "journey"]);
+      const journey = params.string("journey");
+      if (journey && journey !== "visitor" && journey !== "session")
+        throw ValidationError.field("journey", "expected visitor or session");
+      return create(GetFunnelRequestSchema, {
+        range: rangeOf(params, 30),
+        steps: params.list("steps").map((name) => create(FunnelStepSchema, { name })),
+        windowSeconds: durationSeconds(params.string("window"), "window"),
+        journeyKey: journey === "session" ? JourneyKey.SESSION : JourneyKey.VISITOR,
+      });
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/analytics/cohorts",
+    rpc: AnalyticsService.method.getCohorts,
+    parse({ query }) {
+      const params = createParams(query, [...rangeParams, "cohort_type", "metric", "periods"]);
+      const type = params.string("cohort_type") || "weekly";
+      if (type !== "weekly" && type !== "monthly")
+        throw ValidationError.field("cohort_type", "expected weekly or monthly");
+      const metric = params.string("metric") || "retention";
+      if (metric !== "retention" && metric !== "revenue")
+        throw ValidationError.field("metric", "expected retention or revenue");
+      const periods = params.uint("periods") || 8;
+      const cohortType =
+        GranularitySchema.values.find((v) => v.localName === (type === "weekly" ? "WEEK" : "MONTH"))?.number ?? 0;
+      return create(GetCohortsRequestSchema, {
+        range: rangeOf(params, type === "weekly" ? periods * 7 : periods * 31),
+        cohortType,
+        metric: metric === "revenue" ? CohortMetric.REVENUE : CohortMetric.RETENTION,
+        periods,
+      });
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/analytics/realtime",
+    rpc: AnalyticsService.method.getRealtime,
+    parse({ query }) {
+      const params = createParams(query, ["metrics", "last", "last_minutes"]);
+      const last = params.string("last");
+      const lastMinutes = last ? Math.ceil(durationSeconds(last, "last") / 60) : params.uint("last_minutes");
+      return create(GetRealtimeRequestSchema, { lastMinutes, metrics: params.list("metrics") });
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/analytics/catalog",
+    rpc: AnalyticsService.method.getCatalog,
+    parse({ query }) {
+      createParams(query, []);
+      return create(GetCatalogRequestSchema, {});
+    },
+  },
+];

@@ -1,0 +1,26 @@
+import { create } from "@bufbuild/protobuf";
+import { CatalogFieldSchema, type GetCatalogResponse, GetCatalogResponseSchema } from "@trellis/contracts";
+import { dimensions, metrics, operatorsFor } from "./catalogue.js";
+
+/** The typed catalogue as the API describes it. */
+export function describeCatalog(): GetCatalogResponse {
+  return create(GetCatalogResponseSchema, {
+    dimensions: dimensions.map((d) =>
+      create(CatalogFieldSchema, {
+        name: d.name,
+        type: d.type,
+        description: d.description,
+        operators: operatorsFor(d.type),
+      }),
+    ),
+    metrics: metrics.map((m) =>
+      create(CatalogFieldSchema, {
+        name: m.name,
+        type: m.type,
+        description: m.description,
+        operators: operatorsFor(m.type),
+      }),
+    ),
+    tables: ["analytics_events"],
+  });
+}

@@ -1,0 +1,176 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  AnswerSource,
+  CampaignPerformanceRowSchema,
+  CohortMetric,
+  CohortSchema,
+  FunnelStepResultSchema,
+  type GetCampaignPerformanceRequest,
+  type GetCampaignPerformanceResponse,
+  GetCampaignPerformanceResponseSchema,
+  type GetCohortsRequest,
+  type GetCohortsResponse,
+  GetCohortsResponseSchema,
+  type GetFunnelRequest,
+  type GetFunnelResponse,
+  GetFunnelResponseSchema,
+  type GetRealtimeRequest,
+  type GetRealtimeResponse,
+  GetRealtimeResponseSchema,
+  RealtimePointSchema,
+  ResultMetaSchema,
+} from "@trellis/contracts";
+import type { Store } from "@trellis/store";
+import { compileCampaignPerformance } from "../domain/campaign-performance.js";
+import { compileCohorts } from "../domain/cohorts.js";
+import { compileFunnel } from "../domain/funnel.js";
+import { compileRealtime } from "../domain/realtime.js";
+
+const meta = (elapsedMs: number) =>
+  create(ResultMetaSchema, { source: AnswerSource.STORE, table: "analytics_events", elapsedMs });
+
+export async function runCampaignPerformance(
+  store: Store,
+  organizationId: string,
+  request: GetCampaignPerformanceRequest,
+  signal?: AbortSignal,
+): Promise<GetCampaignPerformanceResponse> {
+  const compiled = compileCampaignPerformance(request, store.database, organizationId);
+  const { rows, elapsedMs } = await store.query<Record<string, string | number>>({
+    name: "campaign-performance",
+    sql: compiled.sql,
+    params: compiled.params,
+    organizationId,
+    signal,
+  });
+  const wanted = new Set(request.metrics);
+  const pick = (name: string, value: number) => (wanted.size === 0 || wanted.has(name) ? value : 0);
+  return create(GetCampaignPerformanceResponseSchema, {
+    rows: rows.map((r) =>
+      create(CampaignPerformanceRowSchema, {
+        campaignId: String(r.campaign_id),
+        campaignName: String(r.campaign_id),
+        bucket: String(r.bucket),
+        clicks: BigInt(pick("clicks", Number(r.clicks))),
+        sessions: BigInt(pick("sessions", Number(r.sessions))),
+        uniqueClicks: BigInt(pick("unique_clicks", Number(r.unique_clicks))),
+        conversions: BigInt(pick("conversions", Number(r.conversions))),
+        revenue: pick("revenue", Number(r.revenue)),
+        conversionRate: pick("conversion_rate", Number(r.conversion_rate)),
+        averageOrderValue: pick("average_order_value", Number(r.average_order_value)),
+        averageSessionDurationSeconds: pick(
+          "average_session_duration_seconds",
+          Number(r.average_session_duration_seconds),
+        ),
+        bounceRate: pick("bounce_rate", Number(r.bounce_rate)),
+        averageFraudScore: pick("average_fraud_score", Number(r.average_fraud_score)),
+        averageQualityScore: pick("average_quality_score", Number(r.average_quality_score)),
+      }),
+    ),
+    meta: meta(elapsedMs),
+  });
+}
+
+export async function runRealtime(
+  store: Store,
+  organizationId: string,
+  request: GetRealtimeRequest,
+  now: Date,
+  signal?: AbortSignal,
+): Promise<GetRealtimeResponse> {
+  const compiled = compileRealtime(request, store.database, organizationId);
+  const { rows, elapsedMs } = await store.query<Record<string, string | number>>({
+    name: "realtime",
+    sql: compiled.sql,
+    params: compiled.params,
+    organizationId,
+    signal,
+  });
+  const values = (row: Record<string, string | number> | undefined) =>
+    Object.fromEntries(compiled.metrics.map((m) => [m.name, Number(row?.[m.name] ?? 0)]));
+  const byMinute = new Map(rows.filter((r) => Number(r.__is_total) === 0).map((r) => [String(r.minute), r]));
+  const currentMinute = Math.floor(now.getTime() / 60_000) * 60_000;
+  const points = [];
+  for (let i = compiled.lastMinutes - 1; i >= 0; i--) {
+    const minute = `${new Date(currentMinute - i * 60_000).toISOString().slice(0, 16)}:00Z`;
+    points.push(create(RealtimePointSchema, { minute, values: values(byMinute.get(minute)) }));
+  }
+  return create(GetRealtimeResponseSchema, {
+    points,
+    totals: values(rows.find((r) => Number(r.__is_total) === 1)),
+    meta: meta(elapsedMs),
+  });
+}
+
+export async function runFunnel(
+  store: Store,
+  organizationId: string,
+  request: GetFunnelRequest,
+  signal?: AbortSignal,
+): Promise<GetFunnelResponse> {
+  const compiled = compileFunnel(request, store.database, organizationId);
+  const { rows, elapsedMs } = await store.query<{ level: number; journeys: string }>({
+    name: "funnel",
+    sql: compiled.sql,
+    params: compiled.params,
+    organizationId,
+    signal,
+  });
+  // A journey at level L passed steps 1..L: step i counts the journeys at level i or more.
+  const atLeast = compiled.steps.map((_, i) =>
+    rows.filter((r) => Number(r.level) >= i + 1).reduce((sum, r) => sum + Number(r.journeys), 0),
+  );
+  const first = atLeast[0] ?? 0;
+  return create(GetFunnelResponseSchema, {
+    steps: compiled.steps.map((name, i) => {
+      const count = atLeast[i] ?? 0;
+      const previous = i === 0 ? count : (atLeast[i - 1] ?? 0);
+      return create(FunnelStepResultSchema, {
+        name,
+        count: BigInt(count),
+        conversionFromPrevious: previous === 0 ? 0 : count / previous,
+        conversionFromFirst: first === 0 ? 0 : count / first,
+        dropOff: BigInt(previous - count),
+      });
+    }),
+    meta: meta(elapsedMs),
+  });
+}
+
+export async function runCohorts(
+  store: Store,
+  organizationId: string,
+  request: GetCohortsRequest,
+  signal?: AbortSignal,
+): Promise<GetCohortsResponse> {
+  const compiled = compileCohorts(request, store.database, organizationId);
+  const { rows, elapsedMs } = await store.query<{ cohort: string; period: number; visitors: string; revenue: number }>({
+    name: "cohorts",
+    sql: compiled.sql,
+    params: compiled.params,
+    organizationId,
+    signal,
+  });
+  const cohorts = new Map<string, { visitors: number[]; revenue: number[] }>();
+  for (const row of rows) {
+    const entry = cohorts.get(row.cohort) ?? {
+      visitors: new Array<number>(compiled.periods).fill(0),
+      revenue: new Array<number>(compiled.periods).fill(0),
+    };
+    entry.visitors[Number(row.period)] = Number(row.visitors);
+    entry.revenue[Number(row.period)] = Number(row.revenue);
+    cohorts.set(row.cohort, entry);
+  }
+  return create(GetCohortsResponseSchema, {
+    cohorts: [...cohorts.entries()].map(([cohort, entry]) => {
+      const size = entry.visitors[0] ?? 0;
+      return create(CohortSchema, {
+        cohort,
+        size: BigInt(size),
+        values: compiled.metric === CohortMetric.REVENUE ? entry.revenue : entry.visitors,
+        retention: entry.visitors.map((v) => (size === 0 ? 0 : v / size)),
+      });
+    }),
+    meta: meta(elapsedMs),
+  });
+}
