@@ -10,6 +10,7 @@ import type { QueryConfig } from "@trellis/query";
 import { type StoreConfig, storeConfigFrom, storeEnvShape } from "@trellis/store";
 import type { WardenConfig } from "@trellis/warden";
 import { wardenEnvShape } from "@trellis/warden";
+import { z } from "zod";
 
 /** Everything the all-in-one process reads: the union of the services' variables, minus peer URLs. */
 export const embeddedEnvShape = {
@@ -35,6 +36,11 @@ export const embeddedEnvShape = {
   TRELLIS_INGEST_FLUSH_MS: ingestEnvShape.TRELLIS_INGEST_FLUSH_MS,
   TRELLIS_INGEST_BUFFER_ROWS: ingestEnvShape.TRELLIS_INGEST_BUFFER_ROWS,
   TRELLIS_DEMO: env.bool(true),
+  TRELLIS_DEMO_EVENTS: z.coerce
+    .number({ error: "expected a whole number of events" })
+    .int()
+    .min(0, "expected 0 or more")
+    .default(200_000),
 };
 
 /**
@@ -54,8 +60,10 @@ function ipHashKey(given: string | undefined, dataDir: string): string {
 export interface EmbeddedConfig {
   process: ReturnType<typeof processConfigFrom>;
   store: StoreConfig;
-  /** Create a demo organization and key on an empty data directory. */
+  /** Create a demo organization and key on an empty data directory… */
   demo: boolean;
+  /** …and seed it with this many generated events. */
+  demoEvents: number;
   gateway: GatewayConfig;
   warden: WardenConfig;
   query: QueryConfig;
@@ -75,6 +83,7 @@ export function loadEmbeddedConfig(environment: Env = process.env): EmbeddedConf
     process: processConfig,
     store,
     demo: parsed.TRELLIS_DEMO,
+    demoEvents: parsed.TRELLIS_DEMO_EVENTS,
     gateway: {
       ...processConfig,
       contextSecret,

@@ -1,11 +1,16 @@
+import { create } from "@bufbuild/protobuf";
+import { createClient } from "@connectrpc/connect";
 import { createCacheApp } from "@trellis/cache";
+import { CacheService, OrgContextSchema } from "@trellis/contracts";
 import { createDiscoveryApp } from "@trellis/discovery";
 import { createGatewayApp } from "@trellis/gateway";
 import { createIngestApp } from "@trellis/ingest";
 import {
+  createContextSigner,
   type HealthState,
   inProcessPeer,
   type Logger,
+  ORG_CONTEXT_HEADER,
   type RunningServer,
   type ServiceApp,
   serveApp,
@@ -16,6 +21,8 @@ import { createWardenApp } from "@trellis/warden";
 import type { EmbeddedConfig } from "./config.js";
 
 export interface Embedded {
+  /** Makes cached answers of an organization unreachable after data arrived outside ingest. */
+  advanceDataVersion(organizationId: string): Promise<void>;
   server: RunningServer;
   store: Store;
   url: string;
@@ -61,7 +68,13 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
     fallback: gateway.fallback,
   });
 
+  const signer = createContextSigner({ secret: config.gateway.contextSecret });
+  const cacheClient = createClient(CacheService, peer(cache, "trellis"));
   return {
+    async advanceDataVersion(organizationId) {
+      const token = await signer.mint(create(OrgContextSchema, { organizationId, principal: "system:seed" }));
+      await cacheClient.advanceDataVersion({}, { headers: { [ORG_CONTEXT_HEADER]: token } });
+    },
     server,
     store,
     url: server.url,

@@ -1,10 +1,12 @@
 import { adminCommand, describeError, UsageError, usage } from "./commands/admin.js";
+import { seedCommand } from "./commands/seed.js";
 import { startCommand } from "./commands/start.js";
 
 const [command, ...args] = process.argv.slice(2);
 
 try {
   if (command === "start") await startCommand();
+  else if (command === "seed") await seedCommand(args);
   else if (!command || command === "help" || command === "--help") process.stdout.write(`${usage}\n`);
   else await adminCommand(command, args);
 } catch (error) {

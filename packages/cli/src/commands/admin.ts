@@ -97,6 +97,9 @@ export class UsageError extends Error {
 export const usage = `usage: trellis <command>
 
   start                                   run every service in this process (the embedded default)
+  seed [--events N] [--organizations N] [--days N] [--seed S] [--org ID] [--truth FILE]
+                                          realistic traffic straight into the store (creates the organizations)
+  seed --url URL --key KEY [--events N]   the same traffic through a running server's API
   migrate                                 apply pending schema migrations
   schema [--cluster NAME] [--database DB] print the schema DDL (ON CLUSTER with --cluster)
   orgs create --name NAME [--id ID] [--retention-days N]

@@ -1,7 +1,12 @@
-import { ConfigError, createLogger, onTermination, telemetryHandle } from "@trellis/platform";
+import { createGenerator } from "@trellis/generator";
+import { createEnricher } from "@trellis/ingest";
+import { ConfigError, createLogger, type Logger, onTermination, telemetryHandle } from "@trellis/platform";
+import { DEFAULT_RETENTION_DAYS } from "@trellis/warden";
+import type { EmbeddedConfig } from "../config.js";
 import { loadEmbeddedConfig } from "../config.js";
-import { ensureDemoOrganization } from "../demo.js";
-import { startEmbedded } from "../embedded.js";
+import { DEMO_ORGANIZATION_ID, ensureDemoOrganization } from "../demo.js";
+import { type Embedded, startEmbedded } from "../embedded.js";
+import { seedDirect } from "../seed.js";
 
 /** `trellis start`: every service in this process, embedded ClickHouse unless a URL is set. */
 export async function startCommand(): Promise<void> {
@@ -38,8 +43,43 @@ export async function startCommand(): Promise<void> {
       ].join("\n"),
     );
   }
+  if (demo.created && config.demoEvents > 0) {
+    void seedDemo(embedded, config, logger).catch((error: unknown) =>
+      logger.error({ err: error }, "seeding the demo organization failed"),
+    );
+  }
   onTermination(logger, config.process.shutdownGraceMs, async () => {
     await embedded.close();
     await telemetryHandle()?.shutdown();
   });
+}
+
+/** Fills the new demo organization with 90 days of generated traffic, while the server already answers. */
+async function seedDemo(embedded: Embedded, config: EmbeddedConfig, logger: Logger): Promise<void> {
+  const enricher = await createEnricher({
+    ipHashKey: config.ingest.ipHashKey,
+    cityDatabasePath: config.ingest.geo.cityDatabasePath,
+    asnDatabasePath: config.ingest.geo.asnDatabasePath,
+  });
+  try {
+    const end = new Date(Date.now() - 60_000);
+    const generator = createGenerator({
+      seed: 42,
+      organizations: 1,
+      totalEvents: config.demoEvents,
+      start: new Date(end.getTime() - 90 * 86_400_000),
+      end,
+    });
+    const result = await seedDirect(embedded.store, enricher, generator, {
+      seed: 42,
+      events: config.demoEvents,
+      retentionDays: DEFAULT_RETENTION_DAYS,
+      organizationFor: () => DEMO_ORGANIZATION_ID,
+      label: "seeding the demo organization",
+    });
+    await embedded.advanceDataVersion(DEMO_ORGANIZATION_ID);
+    logger.info({ events: result.done, seconds: Math.round(result.seconds * 10) / 10 }, "demo organization seeded");
+  } finally {
+    await enricher.close();
+  }
 }
