@@ -12,6 +12,8 @@ export interface Dimension {
 export interface Metric {
   name: string;
   sql: string;
+  /** The same aggregate over a rollup's partial aggregates, giving the identical result. */
+  rollupSql: string;
   type: "UInt64" | "Float64";
   description: string;
 }
@@ -53,56 +55,89 @@ export const dimensions: readonly Dimension[] = [
 ];
 
 export const metrics: readonly Metric[] = [
-  { name: "events", sql: "count()", type: "UInt64", description: "Events of any type" },
-  { name: "clicks", sql: "countIf(event_type = 'click')", type: "UInt64", description: "Click events" },
-  { name: "pageviews", sql: "countIf(event_type = 'pageview')", type: "UInt64", description: "Page views" },
-  { name: "conversions", sql: "countIf(event_type = 'conversion')", type: "UInt64", description: "Conversion events" },
+  { name: "events", sql: "count()", rollupSql: "sum(events)", type: "UInt64", description: "Events of any type" },
+  {
+    name: "clicks",
+    sql: "countIf(event_type = 'click')",
+    rollupSql: "sumIf(events, event_type = 'click')",
+    type: "UInt64",
+    description: "Click events",
+  },
+  {
+    name: "pageviews",
+    sql: "countIf(event_type = 'pageview')",
+    rollupSql: "sumIf(events, event_type = 'pageview')",
+    type: "UInt64",
+    description: "Page views",
+  },
+  {
+    name: "conversions",
+    sql: "countIf(event_type = 'conversion')",
+    rollupSql: "sumIf(events, event_type = 'conversion')",
+    type: "UInt64",
+    description: "Conversion events",
+  },
   {
     name: "revenue",
     sql: "toFloat64(sumIf(conversion_value, event_type = 'conversion'))",
+    rollupSql: "toFloat64(sumIf(revenue, event_type = 'conversion'))",
     type: "Float64",
     description: "Sum of conversion values",
   },
   {
     name: "visitors",
     sql: "uniqExactIf(visitor_id, visitor_id != '')",
+    rollupSql: "uniqExactIfMerge(visitors)",
     type: "UInt64",
     description: "Distinct visitors",
   },
   {
     name: "sessions",
     sql: "uniqExactIf(session_id, session_id != '')",
+    rollupSql: "uniqExactIfMerge(sessions)",
     type: "UInt64",
     description: "Distinct sessions",
   },
   {
     name: "unique_clicks",
     sql: "uniqExactIf(click_id, click_id != '')",
+    rollupSql: "uniqExactIfMerge(click_ids)",
     type: "UInt64",
     description: "Distinct click ids",
   },
-  { name: "bot_events", sql: "countIf(is_bot)", type: "UInt64", description: "Events from known crawlers" },
+  {
+    name: "bot_events",
+    sql: "countIf(is_bot)",
+    rollupSql: "sumIf(events, is_bot)",
+    type: "UInt64",
+    description: "Events from known crawlers",
+  },
   {
     name: "conversion_rate",
     sql: "ifNotFinite(countIf(event_type = 'conversion') / uniqExactIf(session_id, session_id != ''), 0)",
+    rollupSql: "ifNotFinite(sumIf(events, event_type = 'conversion') / uniqExactIfMerge(sessions), 0)",
     type: "Float64",
     description: "Conversions per session",
   },
   {
     name: "average_order_value",
     sql: "ifNotFinite(toFloat64(sumIf(conversion_value, event_type = 'conversion')) / countIf(event_type = 'conversion'), 0)",
+    rollupSql:
+      "ifNotFinite(toFloat64(sumIf(revenue, event_type = 'conversion')) / sumIf(events, event_type = 'conversion'), 0)",
     type: "Float64",
     description: "Revenue per conversion",
   },
   {
     name: "average_fraud_score",
     sql: "ifNotFinite(avg(fraud_score), 0)",
+    rollupSql: "ifNotFinite(sum(fraud_score_sum) / sum(events), 0)",
     type: "Float64",
     description: "Mean fraud score (0-100)",
   },
   {
     name: "average_quality_score",
     sql: "ifNotFinite(avg(quality_score), 0)",
+    rollupSql: "ifNotFinite(sum(quality_score_sum) / sum(events), 0)",
     type: "Float64",
     description: "Mean quality score (0-100)",
   },

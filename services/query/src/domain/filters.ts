@@ -68,7 +68,12 @@ function coerce(value: Value | undefined, type: FieldType, field: string): strin
  * Compiles filters into predicates with bound parameters only: dimensions filter rows
  * (WHERE), metrics filter groups (HAVING). Every name comes from the catalogue.
  */
-export function compileFilters(filters: readonly Filter[], path: string, paramPrefix = "f"): CompiledFilters {
+export function compileFilters(
+  filters: readonly Filter[],
+  path: string,
+  paramPrefix = "f",
+  metricSql: (metric: Metric) => string = (m) => m.sql,
+): CompiledFilters {
   const where: string[] = [];
   const having: string[] = [];
   const params: Record<string, unknown> = {};
@@ -100,7 +105,7 @@ export function compileFilters(filters: readonly Filter[], path: string, paramPr
       params[name] = filter.values.map((v, i) => coerce(v, field.type, `${at}.values[${i}]`));
       return `{${name}:Array(${type})}`;
     };
-    const column = field.sql;
+    const column = metric ? metricSql(metric) : (dimension?.sql ?? "");
     let clause: string;
     switch (filter.operator) {
       case FilterOperator.IN:

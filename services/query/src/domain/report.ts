@@ -3,7 +3,8 @@ import { ValidationError } from "@trellis/platform";
 import { type Dimension, findDimension, findMetric, type Metric } from "./catalogue.js";
 import { type ResolvedRange, resolveRange } from "./dates.js";
 import { compileFilters } from "./filters.js";
-import { bucketExpression, bucketsPerDay, timeRangePredicate } from "./time-bucket.js";
+import { chooseSource, type SourcePreference } from "./sources.js";
+import { bucketsPerDay } from "./time-bucket.js";
 
 export const reportLimits = {
   dimensions: 8,
@@ -25,6 +26,15 @@ export interface CompiledReport {
   columns: ReportColumnSpec[];
   range: ResolvedRange;
   granularity: Granularity;
+  /** The table that answers: raw events or a rollup. */
+  table: string;
+}
+
+export interface ReportOptions {
+  /** Largest page a caller may ask for. */
+  rowCap?: number;
+  /** Force a source (tests compare them); the router picks one by default. */
+  source?: SourcePreference;
 }
 
 const MAX_BUCKETS = 100_000;
@@ -54,8 +64,9 @@ export function compileReport(
   request: RunReportRequest,
   database: string,
   organizationId: string,
-  rowCap: number = reportLimits.maxRows,
+  options: ReportOptions = {},
 ): CompiledReport {
+  const rowCap = options.rowCap ?? reportLimits.maxRows;
   const range = resolveRange(request.range, "range");
   const granularity = request.groupBy;
   if (granularity !== Granularity.UNSPECIFIED && range.days * bucketsPerDay(granularity) > MAX_BUCKETS) {
@@ -74,11 +85,15 @@ export function compileReport(
   if (request.offset > reportLimits.maxOffset)
     throw ValidationError.field("offset", `must be at most ${reportLimits.maxOffset}`);
 
+  const source = chooseSource(
+    { granularity, range, dimensions: dims.map((d) => d.name), filterFields: request.filters.map((f) => f.field) },
+    options.source,
+  );
   const keys: string[] = [];
   const select: string[] = [];
   const columns: ReportColumnSpec[] = [];
   if (granularity !== Granularity.UNSPECIFIED) {
-    select.push(`${bucketExpression(granularity)} AS bucket`);
+    select.push(`${source.bucket(granularity)} AS bucket`);
     keys.push("bucket");
     columns.push({ name: "bucket", kind: "dimension", type: "String" });
   }
@@ -88,7 +103,7 @@ export function compileReport(
     columns.push({ name: d.name, kind: "dimension", type: d.type });
   }
   for (const m of mets) {
-    select.push(`${m.sql} AS \`${m.name}\``);
+    select.push(`${source.metric(m)} AS \`${m.name}\``);
     columns.push({ name: m.name, kind: "metric", type: m.type });
   }
 
@@ -102,15 +117,15 @@ export function compileReport(
   const defaultOrder = keys.length > 0 ? keys.map((k) => `${k} ASC`) : [];
   const orderBy = [...order, ...defaultOrder].join(", ") || "1";
 
-  const filters = compileFilters(request.filters, "filters");
+  const filters = compileFilters(request.filters, "filters", "f", source.metric);
   const grouped = keys.length > 0;
   const groupingFlag = grouped ? `grouping(${keys[0]})` : "1";
   const inner = `SELECT
     ${select.join(",\n    ")},
     ${groupingFlag} AS __is_total
-  FROM ${database}.analytics_events
+  FROM ${database}.${source.table}
   WHERE organization_id = {organization_id:String}
-    AND ${timeRangePredicate}${filters.where}
+    AND ${source.timePredicate}${filters.where}
   ${grouped ? `GROUP BY GROUPING SETS ((${keys.join(", ")}), ())` : ""}
   ${filters.having ? `HAVING __is_total = 1 OR (1${filters.having})` : ""}`;
   const sql = `SELECT * FROM (
@@ -130,6 +145,8 @@ ORDER BY __is_total DESC, __rn`;
       scan_end: range.scanEndDate,
       start: `${range.startDate} 00:00:00`,
       end_exclusive: range.endExclusive,
+      start_date: range.startDate,
+      end_date: range.endDate,
       tz: range.timeZone,
       offset: request.offset,
       offset_end: request.offset + limit,
@@ -137,5 +154,6 @@ ORDER BY __is_total DESC, __rn`;
     columns,
     range,
     granularity,
+    table: source.table,
   };
 }

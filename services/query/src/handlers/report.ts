@@ -10,6 +10,7 @@ import {
 } from "@trellis/contracts";
 import type { Store } from "@trellis/store";
 import { type CompiledReport, compileReport } from "../domain/report.js";
+import type { SourcePreference } from "../domain/sources.js";
 
 type ReportRow = Record<string, unknown> & { __is_total: number | string; __total_rows: string | number };
 
@@ -33,8 +34,9 @@ export async function runReport(
   organizationId: string,
   request: RunReportRequest,
   signal?: AbortSignal,
+  source: SourcePreference = "auto",
 ): Promise<RunReportResponse> {
-  const compiled = compileReport(request, store.database, organizationId);
+  const compiled = compileReport(request, store.database, organizationId, { source });
   const { rows, elapsedMs } = await store.query<ReportRow>({
     name: "report",
     sql: compiled.sql,
@@ -50,6 +52,6 @@ export async function runReport(
     rows: dataRows.map((r) => toReportRow(r, compiled)),
     totals: totalRow ? toReportRow(totalRow, compiled) : undefined,
     totalRows: BigInt(grouped ? Number(dataRows[0]?.__total_rows ?? 0) : dataRows.length),
-    meta: create(ResultMetaSchema, { source: AnswerSource.STORE, table: "analytics_events", elapsedMs }),
+    meta: create(ResultMetaSchema, { source: AnswerSource.STORE, table: compiled.table, elapsedMs }),
   });
 }

@@ -4,66 +4,69 @@ import {
   type GetTrafficRequest,
   type GetTrafficResponse,
   GetTrafficResponseSchema,
+  Granularity,
   ResultMetaSchema,
+  RunReportRequestSchema,
   TrafficPointSchema,
   TrafficTotalsSchema,
 } from "@trellis/contracts";
 import type { Store } from "@trellis/store";
-import { compileTraffic } from "../domain/traffic.js";
+import { compileReport, reportLimits } from "../domain/report.js";
+import type { SourcePreference } from "../domain/sources.js";
 
-interface TrafficRow {
-  bucket: string;
-  events: string;
-  clicks: string;
-  pageviews: string;
-  conversions: string;
-  revenue: number;
-  visitors: string;
-  sessions: string;
-  is_total: number;
-  [dimension: string]: unknown;
-}
+const trafficMetrics = ["events", "clicks", "pageviews", "conversions", "revenue", "visitors", "sessions"];
 
+type Row = Record<string, string | number>;
+
+/** Traffic over time: a report of the traffic metrics by bucket (and optional dimensions). */
 export async function runTraffic(
   store: Store,
   organizationId: string,
   request: GetTrafficRequest,
   signal?: AbortSignal,
+  source: SourcePreference = "auto",
 ): Promise<GetTrafficResponse> {
-  const compiled = compileTraffic(request, store.database, organizationId);
-  const { rows, elapsedMs } = await store.query<TrafficRow>({
+  const compiled = compileReport(
+    create(RunReportRequestSchema, {
+      range: request.range,
+      groupBy: request.groupBy === Granularity.UNSPECIFIED ? Granularity.DAY : request.groupBy,
+      dimensions: request.dimensions,
+      metrics: trafficMetrics,
+      filters: request.filters,
+      limit: reportLimits.maxRows,
+    }),
+    store.database,
+    organizationId,
+    { source },
+  );
+  const { rows, elapsedMs } = await store.query<Row>({
     name: "traffic",
     sql: compiled.sql,
     params: compiled.params,
     organizationId,
     signal,
   });
-  const counts = (row: TrafficRow) => ({
-    events: BigInt(row.events),
-    clicks: BigInt(row.clicks),
-    pageviews: BigInt(row.pageviews),
-    conversions: BigInt(row.conversions),
-    revenue: Number(row.revenue),
-    visitors: BigInt(row.visitors),
-    sessions: BigInt(row.sessions),
+  const counts = (row: Row) => ({
+    events: BigInt(row.events ?? 0),
+    clicks: BigInt(row.clicks ?? 0),
+    pageviews: BigInt(row.pageviews ?? 0),
+    conversions: BigInt(row.conversions ?? 0),
+    revenue: Number(row.revenue ?? 0),
+    visitors: BigInt(row.visitors ?? 0),
+    sessions: BigInt(row.sessions ?? 0),
   });
-  const totalRow = rows.find((r) => Number(r.is_total) === 1);
-  const points = rows
-    .filter((r) => Number(r.is_total) === 0)
-    .map((row) =>
-      create(TrafficPointSchema, {
-        bucket: row.bucket,
-        dimensions: Object.fromEntries(compiled.dimensions.map((d) => [d, String(row[d] ?? "")])),
-        ...counts(row),
-      }),
-    );
+  const totalRow = rows.find((r) => Number(r.__is_total) === 1);
   return create(GetTrafficResponseSchema, {
-    points,
+    points: rows
+      .filter((r) => Number(r.__is_total) === 0)
+      .map((row) =>
+        create(TrafficPointSchema, {
+          bucket: String(row.bucket),
+          dimensions: Object.fromEntries(request.dimensions.map((d) => [d, String(row[d] ?? "")])),
+          ...counts(row),
+        }),
+      ),
     totals: create(TrafficTotalsSchema, totalRow ? counts(totalRow) : {}),
-    meta: create(ResultMetaSchema, {
-      source: AnswerSource.STORE,
-      table: "analytics_events",
-      elapsedMs,
-    }),
+    meta: create(ResultMetaSchema, { source: AnswerSource.STORE, table: compiled.table, elapsedMs }),
   });
 }

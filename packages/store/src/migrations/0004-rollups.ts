@@ -1,0 +1,115 @@
+import { type DdlTarget, onCluster, shardedTable } from "./ddl.js";
+
+/** Dimensions every rollup keeps: a query grouping or filtering by others reads raw events. */
+export const rollupDimensions = [
+  "event_type",
+  "event_name",
+  "source",
+  "medium",
+  "campaign_id",
+  "channel",
+  "referrer_class",
+  "country",
+  "device_type",
+  "is_bot",
+] as const;
+
+export interface RollupSpec {
+  /** Table name of the rollup. */
+  name: string;
+  /** Column holding the bucket start, and how an event's time maps to it (UTC). */
+  bucketColumn: string;
+  bucketType: string;
+  bucketExpression: string;
+}
+
+export const rollups: readonly RollupSpec[] = [
+  { name: "events_daily", bucketColumn: "day", bucketType: "Date", bucketExpression: "toDate(event_time, 'UTC')" },
+  {
+    name: "events_hourly",
+    bucketColumn: "hour",
+    bucketType: "DateTime('UTC')",
+    bucketExpression: "toStartOfHour(toDateTime(event_time, 'UTC'))",
+  },
+];
+
+const dimensionTypes: Record<(typeof rollupDimensions)[number], string> = {
+  event_type: "LowCardinality(String)",
+  event_name: "LowCardinality(String)",
+  source: "LowCardinality(String)",
+  medium: "LowCardinality(String)",
+  campaign_id: "LowCardinality(String)",
+  channel: "LowCardinality(String)",
+  referrer_class: "LowCardinality(String)",
+  country: "LowCardinality(String)",
+  device_type: "LowCardinality(String)",
+  is_bot: "Bool",
+};
+
+/** The aggregate each rollup row holds; the query layer merges them back exactly. */
+const aggregateColumns = `    events SimpleAggregateFunction(sum, UInt64),
+    revenue SimpleAggregateFunction(sum, Decimal(38, 4)),
+    fraud_score_sum SimpleAggregateFunction(sum, UInt64),
+    quality_score_sum SimpleAggregateFunction(sum, UInt64),
+    visitors AggregateFunction(uniqExactIf, String, UInt8),
+    sessions AggregateFunction(uniqExactIf, String, UInt8),
+    click_ids AggregateFunction(uniqExactIf, String, UInt8)`;
+
+const aggregateSelect = `count() AS events,
+    sum(toDecimal128(conversion_value, 4)) AS revenue,
+    sum(toUInt64(fraud_score)) AS fraud_score_sum,
+    sum(toUInt64(quality_score)) AS quality_score_sum,
+    uniqExactIfState(visitor_id, toUInt8(visitor_id != '')) AS visitors,
+    uniqExactIfState(session_id, toUInt8(session_id != '')) AS sessions,
+    uniqExactIfState(click_id, toUInt8(click_id != '')) AS click_ids`;
+
+function selectFor(spec: RollupSpec, source: string): string {
+  return `SELECT
+    organization_id,
+    retention_days,
+    ${spec.bucketExpression} AS ${spec.bucketColumn},
+    ${rollupDimensions.join(",\n    ")},
+    ${aggregateSelect}
+FROM ${source}
+GROUP BY organization_id, retention_days, ${spec.bucketColumn}, ${rollupDimensions.join(", ")}`;
+}
+
+/**
+ * Hourly and daily rollups in AggregatingMergeTree, kept by materialized views on every
+ * insert into the events table and filled once from the events already stored.
+ */
+export function rollupTables(target: DdlTarget): string[] {
+  const db = target.database;
+  const eventsTable = target.cluster ? "analytics_events_local" : "analytics_events";
+  const statements: string[] = [];
+  for (const spec of rollups) {
+    const columns = `    organization_id LowCardinality(String),
+    retention_days UInt16,
+    ${spec.bucketColumn} ${spec.bucketType},
+${rollupDimensions.map((d) => `    ${d} ${dimensionTypes[d]}`).join(",\n")},
+${aggregateColumns}`;
+    const ttlBase = spec.bucketColumn === "day" ? "day" : "toDate(hour)";
+    statements.push(
+      ...shardedTable(
+        target,
+        spec.name,
+        {
+          columns,
+          engine: "AggregatingMergeTree",
+          tail: `PARTITION BY toYYYYMM(${spec.bucketColumn})
+ORDER BY (organization_id, ${spec.bucketColumn}, ${rollupDimensions.join(", ")}, retention_days)
+TTL ${ttlBase} + toIntervalDay(retention_days)`,
+        },
+        "sipHash64(organization_id)",
+      ),
+    );
+    const rollupTarget = target.cluster ? `${spec.name}_local` : spec.name;
+    statements.push(
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${spec.name}_mv${onCluster(target)} TO ${db}.${rollupTarget}\nAS ${selectFor(spec, `${db}.${eventsTable}`)}`,
+    );
+    if (!target.cluster) {
+      statements.push(`INSERT INTO ${db}.${spec.name}\n${selectFor(spec, `${db}.${eventsTable}`)}`);
+    }
+  }
+  return statements;
+}
