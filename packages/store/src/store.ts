@@ -24,11 +24,21 @@ export interface QueryResult<T> {
   elapsedMs: number;
 }
 
+export interface TableResult {
+  columns: Array<{ name: string; type: string }>;
+  rows: Record<string, unknown>[];
+  rowsRead: number;
+  bytesRead: number;
+  elapsedMs: number;
+}
+
 export interface Store extends Dependency {
   readonly backend: "chdb" | "server";
   readonly database: string;
   readonly target: DdlTarget;
   query<T>(statement: Statement): Promise<QueryResult<T>>;
+  /** A query whose column names and types matter (arbitrary SQL), with read statistics. */
+  queryTable(statement: Statement): Promise<TableResult>;
   /** DDL or a statement with no result. */
   command(statement: Statement): Promise<void>;
   insert(
@@ -143,6 +153,26 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
         });
         const rows = await resultSet.json<T>();
         return { rows, elapsedMs: performance.now() - started };
+      });
+    },
+
+    async queryTable(statement: Statement): Promise<TableResult> {
+      return traced(statement, "query", async () => {
+        const started = performance.now();
+        const resultSet = await client.query({
+          query: statement.sql,
+          query_params: statement.params,
+          format: "JSON",
+          abort_signal: statement.signal,
+        });
+        const result = await resultSet.json<Record<string, unknown>>();
+        return {
+          columns: result.meta ?? [],
+          rows: result.data,
+          rowsRead: Number(result.statistics?.rows_read ?? 0),
+          bytesRead: Number(result.statistics?.bytes_read ?? 0),
+          elapsedMs: performance.now() - started,
+        };
       });
     },
 

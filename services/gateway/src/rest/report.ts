@@ -8,6 +8,7 @@ import {
   GranularitySchema,
   OrderBySchema,
   RunReportRequestSchema,
+  RunSqlRequestSchema,
   SortDirection,
 } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
@@ -139,4 +140,25 @@ export const runReportRoute: RestRoute = {
   path: "/api/v1/analytics/query",
   rpc: AnalyticsService.method.runReport,
   parse: ({ body }) => parseReportBody(body),
+};
+
+export const runSqlRoute: RestRoute = {
+  method: "POST",
+  path: "/api/v1/sql",
+  rpc: AnalyticsService.method.runSql,
+  parse({ body }) {
+    const root = object(body, "body");
+    only(root, "", ["sql", "parameters", "max_rows"]);
+    const parameters = root.parameters === undefined ? {} : object(root.parameters, "parameters");
+    for (const [name, value] of Object.entries(parameters)) {
+      if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+        throw ValidationError.field(`parameters.${name}`, "must be a string, number or boolean");
+      }
+    }
+    return create(RunSqlRequestSchema, {
+      sql: text(root.sql, "sql"),
+      parameters: Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k, String(v)])),
+      maxRows: whole(root.max_rows, "max_rows"),
+    });
+  },
 };

@@ -9,7 +9,7 @@ import {
 import { analyticsRoutes } from "./analytics-routes.js";
 import { ingestEventsRoute } from "./events.js";
 import { createParams } from "./params.js";
-import { runReportRoute } from "./report.js";
+import { runReportRoute, runSqlRoute } from "./report.js";
 
 export interface RestInput {
   query: URLSearchParams;
@@ -64,4 +64,5 @@ export const restRoutes: readonly RestRoute[] = [
   ...analyticsRoutes,
   ingestEventsRoute,
   runReportRoute,
+  runSqlRoute,
 ];

@@ -21,6 +21,7 @@ import { granularityOrDefault } from "../domain/dates.js";
 import { freshnessFor } from "../domain/freshness.js";
 import { runCampaignPerformance, runCohorts, runFunnel, runRealtime } from "./questions.js";
 import { runReport } from "./report.js";
+import { runSql } from "./sql.js";
 import { runTraffic } from "./traffic.js";
 
 export interface QueryDeps {
@@ -93,6 +94,10 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
           answer: create(AnalyticsAnswerSchema, { kind: { case: "realtime", value } }),
           freshness: Freshness.REALTIME,
         };
+      }
+      case "sql": {
+        const value = await runSql(deps.store, organizationId, query.kind.value, signal);
+        return { answer: create(AnalyticsAnswerSchema, { kind: { case: "sql", value } }), freshness: Freshness.HOURLY };
       }
       case "catalog":
         return {
