@@ -91,7 +91,7 @@ describe("custom reports", () => {
     });
     expect(status).toBe(200);
     expect(body.rows).toEqual([
-      { source: "google", events: 6, conversions: 2, revenue: 42.5, visitors: 4 },
+      { source: "google", events: 7, conversions: 2, revenue: 42.5, visitors: 3 },
       { source: "bing", events: 2, conversions: 0, revenue: 0, visitors: 2 },
     ]);
     expect(body.total_rows).toBe("3");
@@ -120,7 +120,7 @@ describe("custom reports", () => {
     });
     expect(body.rows).toEqual([
       { source: "bing", country: "", events: 2 },
-      { source: "google", country: "", events: 4 },
+      { source: "google", country: "", events: 5 },
       { source: "google", country: "DE", events: 2 },
     ]);
   });

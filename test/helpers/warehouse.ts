@@ -31,7 +31,7 @@ export async function startTestWarehouse(options: {
     TRELLIS_LOG_LEVEL: "silent",
     ...options.env,
   });
-  const logger = createLogger({ service: "test", level: "silent" });
+  const logger = createLogger({ service: "test", level: options.env?.TRELLIS_LOG_LEVEL ?? "silent" });
   const embedded = await startEmbedded(config, logger);
   const accounts = createAccounts({ repository: createWardenRepository(embedded.store) });
   const keys: Record<string, string> = {};

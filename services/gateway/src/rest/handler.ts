@@ -146,20 +146,39 @@ export function createRestHandler(options: RestOptions): RequestListener {
       { kind: SpanKind.SERVER, attributes: { "http.request.method": route.method, "http.route": route.path } },
       async (span) => {
         try {
-          const body = route.method === "POST" ? await readBody(req, options.maxBodyBytes) : undefined;
-          const input = route.parse({ query: url.searchParams, body });
+          const raw = route.method === "POST" ? await readBody(req, options.maxBodyBytes) : Buffer.alloc(0);
           const headers = new Headers();
           for (const name of passedHeaders) {
             const value = req.headers[name];
             if (typeof value === "string") headers.set(name, value);
           }
           const call = clientFor(route)[route.rpc.localName];
-          const output = await runTaggingOrganization(span, () =>
-            call?.(input, { headers, signal: abort.signal, timeoutMs: options.timeoutMs }),
-          );
-          if (!output) throw new ConnectError("route has no RPC", Code.Internal);
-          span.setAttribute("http.response.status_code", 200);
-          sendJson(res, 200, toJson(route.rpc.output, output, { useProtoFieldName: true, alwaysEmitImplicit: true }));
+          const invoke = async (message: MessageShape<DescMessage>) => {
+            const output = await runTaggingOrganization(span, () =>
+              call?.(message, { headers, signal: abort.signal, timeoutMs: options.timeoutMs }),
+            );
+            if (!output) throw new ConnectError("route has no RPC", Code.Internal);
+            return output;
+          };
+          let status = 200;
+          let payload: unknown;
+          if (route.exchange) {
+            const idempotencyKey = req.headers["idempotency-key"];
+            ({ status, body: payload } = await route.exchange(
+              {
+                query: url.searchParams,
+                raw,
+                contentType: String(req.headers["content-type"] ?? ""),
+                idempotencyKey: typeof idempotencyKey === "string" ? idempotencyKey : undefined,
+              },
+              invoke,
+            ));
+          } else {
+            const output = await invoke(route.parse({ query: url.searchParams, body: parseJson(raw) }));
+            payload = toJson(route.rpc.output, output, { useProtoFieldName: true, alwaysEmitImplicit: true });
+          }
+          span.setAttribute("http.response.status_code", status);
+          sendJson(res, status, payload);
         } catch (error) {
           const connectError = toConnectError(error);
           span.setAttribute("http.response.status_code", httpStatusForCode(connectError.code));

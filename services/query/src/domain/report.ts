@@ -86,7 +86,12 @@ export function compileReport(
     throw ValidationError.field("offset", `must be at most ${reportLimits.maxOffset}`);
 
   const source = chooseSource(
-    { granularity, range, dimensions: dims.map((d) => d.name), filterFields: request.filters.map((f) => f.field) },
+    {
+      granularity,
+      range,
+      dimensions: dims.map((d) => d.name),
+      filterFields: request.filters.map((f) => f.field).filter((field) => findDimension(field) !== undefined),
+    },
     options.source,
   );
   const keys: string[] = [];
@@ -123,7 +128,7 @@ export function compileReport(
   const inner = `SELECT
     ${select.join(",\n    ")},
     ${groupingFlag} AS __is_total
-  FROM ${database}.${source.table}
+  FROM ${database}.${source.from}
   WHERE organization_id = {organization_id:String}
     AND ${source.timePredicate}${filters.where}
   ${grouped ? `GROUP BY GROUPING SETS ((${keys.join(", ")}), ())` : ""}

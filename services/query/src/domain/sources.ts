@@ -8,6 +8,8 @@ import { bucketExpression, timeRangePredicate } from "./time-bucket.js";
 export interface Source {
   /** "analytics_events", "events_hourly" or "events_daily": what answered, reported in meta. */
   table: string;
+  /** FROM clause target after the database: rollups are aliased `r`, which their metric SQL names. */
+  from: string;
   timePredicate: string;
   bucket(granularity: Granularity): string;
   metric(metric: Metric): string;
@@ -15,6 +17,7 @@ export interface Source {
 
 export const rawSource: Source = {
   table: "analytics_events",
+  from: "analytics_events",
   timePredicate: timeRangePredicate,
   bucket: bucketExpression,
   metric: (m) => m.sql,
@@ -26,6 +29,7 @@ function rollupSource(spec: RollupSpec): Source {
     // Only chosen when the zone is UTC throughout, so a UTC day is a day of the range.
     return {
       table: spec.name,
+      from: `${spec.name} AS r`,
       timePredicate: "day BETWEEN {start_date:Date} AND {end_date:Date}",
       bucket(granularity) {
         if (granularity === Granularity.WEEK) return "toString(toStartOfWeek(day, 1))";
@@ -38,6 +42,7 @@ function rollupSource(spec: RollupSpec): Source {
   // Only chosen when every offset of the zone in the range is whole hours, so UTC hours tile local days.
   return {
     table: spec.name,
+    from: `${spec.name} AS r`,
     timePredicate:
       "hour >= toDateTime({start:String}, {tz:String}) AND hour < toDateTime({end_exclusive:String}, {tz:String})",
     bucket(granularity) {

@@ -46,6 +46,7 @@ export async function runSql(
 ): Promise<RunSqlResponse> {
   const sql = request.sql.trim();
   if (!sql) throw ValidationError.field("sql", "is required");
+  if (sql.includes("\u0000")) throw ValidationError.field("sql", "must not contain NUL characters");
   if (sql.length > sqlLimits.maxSqlLength)
     throw ValidationError.field("sql", `must be at most ${sqlLimits.maxSqlLength} characters`);
   const maxRows = request.maxRows || sqlLimits.defaultRows;
@@ -73,13 +74,23 @@ export async function runSql(
   } catch (error) {
     throw ValidationError.field("sql", `does not parse: ${(error as Error).message.split("\n")[0]?.slice(0, 300)}`);
   }
-  const { rows: explained } = await store.query<{ explain: string }>({
-    name: "sql.explain",
-    sql: `EXPLAIN AST ${normalized}`,
-    organizationId,
-    signal,
-  });
-  checkStatement(parseExplainAst(explained.map((r) => r.explain).join("\n")), normalized, EXPLAIN_FORMAT);
+  let explained: Array<{ explain: string } | string>;
+  try {
+    ({ rows: explained } = await store.query<{ explain: string } | string>({
+      name: "sql.explain",
+      sql: `EXPLAIN AST ${normalized}`,
+      params: request.parameters,
+      organizationId,
+      signal,
+    }));
+  } catch (error) {
+    throw ValidationError.field("sql", `does not parse: ${(error as Error).message.split("\n")[0]?.slice(0, 300)}`);
+  }
+  checkStatement(
+    parseExplainAst(explained.map((r) => (typeof r === "string" ? r : r.explain)).join("\n")),
+    normalized,
+    EXPLAIN_FORMAT,
+  );
 
   const db = store.database;
   const scopes = tenantTables
