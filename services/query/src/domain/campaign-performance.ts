@@ -75,8 +75,7 @@ SELECT
   ifNotFinite(events.average_quality_score, 0) AS average_quality_score
 FROM events FULL OUTER JOIN sessions ON events.campaign_id = sessions.campaign_id AND events.bucket = sessions.bucket
 ORDER BY campaign_id, bucket
-LIMIT 100000
-SETTINGS join_use_nulls = 0`;
+LIMIT 100000`;
   return {
     sql,
     params: {

@@ -21,6 +21,7 @@ import { granularityOrDefault } from "../domain/dates.js";
 import { freshnessFor } from "../domain/freshness.js";
 import { runCampaignPerformance, runCohorts, runFunnel, runRealtime } from "./questions.js";
 import { runReport } from "./report.js";
+import type { RunContext } from "./run-context.js";
 import { runSql } from "./sql.js";
 import { runTraffic } from "./traffic.js";
 
@@ -45,10 +46,16 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
   const clock = deps.clock ?? (() => new Date());
   const coalescer = createCoalescer();
 
-  async function compute(query: AnalyticsQuery, organizationId: string, signal: AbortSignal): Promise<Computed> {
+  async function compute(
+    query: AnalyticsQuery,
+    organizationId: string,
+    signal: AbortSignal,
+    deadlineMs?: number,
+  ): Promise<Computed> {
+    const run: RunContext = { store: deps.store, organizationId, signal, deadlineMs };
     switch (query.kind.case) {
       case "traffic": {
-        const value = await runTraffic(deps.store, organizationId, query.kind.value, signal);
+        const value = await runTraffic(run, query.kind.value);
         const range = query.kind.value.range;
         return {
           answer: create(AnalyticsAnswerSchema, { kind: { case: "traffic", value } }),
@@ -60,7 +67,7 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
         };
       }
       case "report": {
-        const value = await runReport(deps.store, organizationId, query.kind.value, signal);
+        const value = await runReport(run, query.kind.value);
         const range = query.kind.value.range;
         return {
           answer: create(AnalyticsAnswerSchema, { kind: { case: "report", value } }),
@@ -68,35 +75,35 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
         };
       }
       case "campaignPerformance": {
-        const value = await runCampaignPerformance(deps.store, organizationId, query.kind.value, signal);
+        const value = await runCampaignPerformance(run, query.kind.value);
         return {
           answer: create(AnalyticsAnswerSchema, { kind: { case: "campaignPerformance", value } }),
           freshness: freshnessFor(query.kind.value.range?.endDate ?? "", Granularity.DAY, clock()),
         };
       }
       case "funnel": {
-        const value = await runFunnel(deps.store, organizationId, query.kind.value, signal);
+        const value = await runFunnel(run, query.kind.value);
         return {
           answer: create(AnalyticsAnswerSchema, { kind: { case: "funnel", value } }),
           freshness: freshnessFor(query.kind.value.range?.endDate ?? "", Granularity.DAY, clock()),
         };
       }
       case "cohorts": {
-        const value = await runCohorts(deps.store, organizationId, query.kind.value, signal);
+        const value = await runCohorts(run, query.kind.value);
         return {
           answer: create(AnalyticsAnswerSchema, { kind: { case: "cohorts", value } }),
           freshness: freshnessFor(query.kind.value.range?.endDate ?? "", Granularity.DAY, clock()),
         };
       }
       case "realtime": {
-        const value = await runRealtime(deps.store, organizationId, query.kind.value, clock(), signal);
+        const value = await runRealtime(run, query.kind.value, clock());
         return {
           answer: create(AnalyticsAnswerSchema, { kind: { case: "realtime", value } }),
           freshness: Freshness.REALTIME,
         };
       }
       case "sql": {
-        const value = await runSql(deps.store, organizationId, query.kind.value, signal);
+        const value = await runSql(run, query.kind.value);
         return { answer: create(AnalyticsAnswerSchema, { kind: { case: "sql", value } }), freshness: Freshness.HOURLY };
       }
       case "catalog":
@@ -115,7 +122,7 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
     const org = requireOrgContext(ctx.values);
     const organizationId = org.organizationId;
     if (policy === CachePolicy.BYPASS) {
-      return (await compute(query, organizationId, ctx.signal)).answer;
+      return (await compute(query, organizationId, ctx.signal, ctx.timeoutMs())).answer;
     }
     const key = cacheKeyFor(query);
     // Coalesce per organization and key: identical concurrent misses run once.
@@ -127,7 +134,7 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
         if (meta) meta.source = cached.source;
         return answer;
       }
-      const computed = await compute(query, organizationId, ctx.signal);
+      const computed = await compute(query, organizationId, ctx.signal, ctx.timeoutMs());
       const meta = metaOf(computed.answer);
       if (meta && cached) {
         meta.dataVersion = cached.dataVersion;

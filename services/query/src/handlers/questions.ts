@@ -20,29 +20,26 @@ import {
   RealtimePointSchema,
   ResultMetaSchema,
 } from "@trellis/contracts";
-import type { Store } from "@trellis/store";
 import { compileCampaignPerformance } from "../domain/campaign-performance.js";
 import { compileCohorts } from "../domain/cohorts.js";
 import { compileFunnel } from "../domain/funnel.js";
 import { compileRealtime } from "../domain/realtime.js";
+import { type RunContext, runCompiled } from "./run-context.js";
 
 const meta = (elapsedMs: number) =>
   create(ResultMetaSchema, { source: AnswerSource.STORE, table: "analytics_events", elapsedMs });
 
 export async function runCampaignPerformance(
-  store: Store,
-  organizationId: string,
+  ctx: RunContext,
   request: GetCampaignPerformanceRequest,
-  signal?: AbortSignal,
 ): Promise<GetCampaignPerformanceResponse> {
-  const compiled = compileCampaignPerformance(request, store.database, organizationId);
-  const { rows, elapsedMs } = await store.query<Record<string, string | number>>({
-    name: "campaign-performance",
-    sql: compiled.sql,
-    params: compiled.params,
-    organizationId,
-    signal,
-  });
+  const compiled = compileCampaignPerformance(request, ctx.store.database, ctx.organizationId);
+  const { rows, elapsedMs } = await runCompiled<Record<string, string | number>>(
+    ctx,
+    "campaign-performance",
+    compiled,
+    { join_use_nulls: 0 },
+  );
   const wanted = new Set(request.metrics);
   const pick = (name: string, value: number) => (wanted.size === 0 || wanted.has(name) ? value : 0);
   return create(GetCampaignPerformanceResponseSchema, {
@@ -72,20 +69,12 @@ export async function runCampaignPerformance(
 }
 
 export async function runRealtime(
-  store: Store,
-  organizationId: string,
+  ctx: RunContext,
   request: GetRealtimeRequest,
   now: Date,
-  signal?: AbortSignal,
 ): Promise<GetRealtimeResponse> {
-  const compiled = compileRealtime(request, store.database, organizationId);
-  const { rows, elapsedMs } = await store.query<Record<string, string | number>>({
-    name: "realtime",
-    sql: compiled.sql,
-    params: compiled.params,
-    organizationId,
-    signal,
-  });
+  const compiled = compileRealtime(request, ctx.store.database, ctx.organizationId);
+  const { rows, elapsedMs } = await runCompiled<Record<string, string | number>>(ctx, "realtime", compiled);
   const values = (row: Record<string, string | number> | undefined) =>
     Object.fromEntries(compiled.metrics.map((m) => [m.name, Number(row?.[m.name] ?? 0)]));
   const byMinute = new Map(rows.filter((r) => Number(r.__is_total) === 0).map((r) => [String(r.minute), r]));
@@ -102,20 +91,9 @@ export async function runRealtime(
   });
 }
 
-export async function runFunnel(
-  store: Store,
-  organizationId: string,
-  request: GetFunnelRequest,
-  signal?: AbortSignal,
-): Promise<GetFunnelResponse> {
-  const compiled = compileFunnel(request, store.database, organizationId);
-  const { rows, elapsedMs } = await store.query<{ level: number; journeys: string }>({
-    name: "funnel",
-    sql: compiled.sql,
-    params: compiled.params,
-    organizationId,
-    signal,
-  });
+export async function runFunnel(ctx: RunContext, request: GetFunnelRequest): Promise<GetFunnelResponse> {
+  const compiled = compileFunnel(request, ctx.store.database, ctx.organizationId);
+  const { rows, elapsedMs } = await runCompiled<{ level: number; journeys: string }>(ctx, "funnel", compiled);
   // A journey at level L passed steps 1..L: step i counts the journeys at level i or more.
   const atLeast = compiled.steps.map((_, i) =>
     rows.filter((r) => Number(r.level) >= i + 1).reduce((sum, r) => sum + Number(r.journeys), 0),
@@ -137,20 +115,13 @@ export async function runFunnel(
   });
 }
 
-export async function runCohorts(
-  store: Store,
-  organizationId: string,
-  request: GetCohortsRequest,
-  signal?: AbortSignal,
-): Promise<GetCohortsResponse> {
-  const compiled = compileCohorts(request, store.database, organizationId);
-  const { rows, elapsedMs } = await store.query<{ cohort: string; period: number; visitors: string; revenue: number }>({
-    name: "cohorts",
-    sql: compiled.sql,
-    params: compiled.params,
-    organizationId,
-    signal,
-  });
+export async function runCohorts(ctx: RunContext, request: GetCohortsRequest): Promise<GetCohortsResponse> {
+  const compiled = compileCohorts(request, ctx.store.database, ctx.organizationId);
+  const { rows, elapsedMs } = await runCompiled<{ cohort: string; period: number; visitors: string; revenue: number }>(
+    ctx,
+    "cohorts",
+    compiled,
+  );
   const cohorts = new Map<string, { visitors: number[]; revenue: number[] }>();
   for (const row of rows) {
     const entry = cohorts.get(row.cohort) ?? {

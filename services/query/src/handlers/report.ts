@@ -8,9 +8,9 @@ import {
   type RunReportResponse,
   RunReportResponseSchema,
 } from "@trellis/contracts";
-import type { Store } from "@trellis/store";
 import { type CompiledReport, compileReport } from "../domain/report.js";
 import type { SourcePreference } from "../domain/sources.js";
+import { type RunContext, runCompiled } from "./run-context.js";
 
 type ReportRow = Record<string, unknown> & { __is_total: number | string; __total_rows: string | number };
 
@@ -30,20 +30,12 @@ export function toReportRow(row: Record<string, unknown>, compiled: CompiledRepo
 }
 
 export async function runReport(
-  store: Store,
-  organizationId: string,
+  ctx: RunContext,
   request: RunReportRequest,
-  signal?: AbortSignal,
   source: SourcePreference = "auto",
 ): Promise<RunReportResponse> {
-  const compiled = compileReport(request, store.database, organizationId, { source });
-  const { rows, elapsedMs } = await store.query<ReportRow>({
-    name: "report",
-    sql: compiled.sql,
-    params: compiled.params,
-    organizationId,
-    signal,
-  });
+  const compiled = compileReport(request, ctx.store.database, ctx.organizationId, { source });
+  const { rows, elapsedMs } = await runCompiled<ReportRow>(ctx, "report", compiled);
   const totalRow = rows.find((r) => Number(r.__is_total) === 1);
   const grouped = compiled.columns.some((c) => c.kind === "dimension");
   const dataRows = grouped ? rows.filter((r) => Number(r.__is_total) === 0) : rows;

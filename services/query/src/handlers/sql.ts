@@ -11,6 +11,7 @@ import { ValidationError } from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import { parseExplainAst } from "../domain/sql/ast.js";
 import { checkStatement, tenantTables } from "../domain/sql/policy.js";
+import type { RunContext } from "./run-context.js";
 
 export const sqlLimits = {
   maxSqlLength: 64 * 1024,
@@ -38,12 +39,8 @@ function quoteForSetting(text: string): string {
  * same on the real tables, readonly, and limits on time, rows read, memory and result size
  * — all as query-level SETTINGS, never session settings.
  */
-export async function runSql(
-  store: Store,
-  organizationId: string,
-  request: RunSqlRequest,
-  signal?: AbortSignal,
-): Promise<RunSqlResponse> {
+export async function runSql(ctx: RunContext, request: RunSqlRequest): Promise<RunSqlResponse> {
+  const { store, organizationId, signal } = ctx;
   const sql = request.sql.trim();
   if (!sql) throw ValidationError.field("sql", "is required");
   if (sql.includes("\u0000")) throw ValidationError.field("sql", "must not contain NUL characters");
@@ -104,7 +101,7 @@ SELECT * FROM (
 ${normalized}
 )
 LIMIT {__limit:UInt64}
-SETTINGS max_execution_time = ${sqlLimits.executionSeconds}, max_rows_to_read = ${sqlLimits.maxRowsToRead},
+SETTINGS max_execution_time = ${Math.max(1, Math.min(sqlLimits.executionSeconds, Math.floor((ctx.deadlineMs ?? Number.POSITIVE_INFINITY) / 1000)))}, max_rows_to_read = ${sqlLimits.maxRowsToRead},
   max_memory_usage = ${sqlLimits.maxMemoryBytes}, max_result_rows = ${maxRows + 1}, result_overflow_mode = 'break',
   additional_table_filters = {${filters}}, readonly = 1`;
   let result: Awaited<ReturnType<Store["queryTable"]>>;

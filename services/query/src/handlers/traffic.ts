@@ -10,9 +10,9 @@ import {
   TrafficPointSchema,
   TrafficTotalsSchema,
 } from "@trellis/contracts";
-import type { Store } from "@trellis/store";
 import { compileReport, reportLimits } from "../domain/report.js";
 import type { SourcePreference } from "../domain/sources.js";
+import { type RunContext, runCompiled } from "./run-context.js";
 
 const trafficMetrics = ["events", "clicks", "pageviews", "conversions", "revenue", "visitors", "sessions"];
 
@@ -20,10 +20,8 @@ type Row = Record<string, string | number>;
 
 /** Traffic over time: a report of the traffic metrics by bucket (and optional dimensions). */
 export async function runTraffic(
-  store: Store,
-  organizationId: string,
+  ctx: RunContext,
   request: GetTrafficRequest,
-  signal?: AbortSignal,
   source: SourcePreference = "auto",
 ): Promise<GetTrafficResponse> {
   const compiled = compileReport(
@@ -35,17 +33,11 @@ export async function runTraffic(
       filters: request.filters,
       limit: reportLimits.maxRows,
     }),
-    store.database,
-    organizationId,
+    ctx.store.database,
+    ctx.organizationId,
     { source },
   );
-  const { rows, elapsedMs } = await store.query<Row>({
-    name: "traffic",
-    sql: compiled.sql,
-    params: compiled.params,
-    organizationId,
-    signal,
-  });
+  const { rows, elapsedMs } = await runCompiled<Row>(ctx, "traffic", compiled);
   const counts = (row: Row) => ({
     events: BigInt(row.events ?? 0),
     clicks: BigInt(row.clicks ?? 0),
