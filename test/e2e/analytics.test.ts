@@ -234,3 +234,35 @@ describe("analytics endpoints", () => {
     expect(mets.find((m) => m.name === "revenue")).toMatchObject({ type: "Float64" });
   });
 });
+
+describe("large results", () => {
+  const body = { dimensions: ["source"], metrics: ["events", "revenue"], time_range: march, order_by: [{ field: "source" }] };
+
+  it("export any report as CSV or NDJSON, streamed", async () => {
+    const csv = await fetch(`${warehouse.url}/api/v1/analytics/query/export?format=csv`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${warehouse.keys.acme}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get("content-type")).toContain("text/csv");
+    expect(await csv.text()).toBe("source,events,revenue\nbing,2,0\ngoogle,7,42.5\nnewsletter,2,0\n");
+    const ndjson = await fetch(`${warehouse.url}/api/v1/analytics/query/export?format=ndjson`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${warehouse.keys.acme}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const lines = (await ndjson.text()).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([
+      { source: "bing", events: 2, revenue: 0 },
+      { source: "google", events: 7, revenue: 42.5 },
+      { source: "newsletter", events: 2, revenue: 0 },
+    ]);
+    const bad = await fetch(`${warehouse.url}/api/v1/analytics/query/export?format=xml`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${warehouse.keys.acme}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    expect(bad.status).toBe(400);
+  });
+});

@@ -117,3 +117,26 @@ export function requireOrgContext(values: { get<T>(key: { id: symbol; defaultVal
 export class MissingOrgContextError extends Error {
   override name = "MissingOrgContextError";
 }
+
+/**
+ * A response stream's messages are produced after the interceptor returned, outside the
+ * request's async context: each step runs back inside the scope so peers still get the token.
+ */
+export function bindToScope<T>(
+  iterable: AsyncIterable<T>,
+  scope: RequestScope,
+  wrap: <R>(fn: () => R) => R = (fn) => fn(),
+): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      const iterator = requestScope.run(scope, () => wrap(() => iterable[Symbol.asyncIterator]()));
+      return {
+        next: (...args: [] | [undefined]) => requestScope.run(scope, () => wrap(() => iterator.next(...args))),
+        return: (value?: unknown) =>
+          requestScope.run(scope, () =>
+            wrap(() => iterator.return?.(value) ?? Promise.resolve({ done: true as const, value: undefined })),
+          ),
+      };
+    },
+  };
+}

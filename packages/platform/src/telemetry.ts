@@ -98,3 +98,9 @@ export function tagOrganization(organizationId: string): void {
   trace.getActiveSpan()?.setAttribute(ORG_ATTRIBUTE, organizationId);
   outerSpan.getStore()?.setAttribute(ORG_ATTRIBUTE, organizationId);
 }
+
+/** Runs functions later inside the OpenTelemetry context active now (spans of a stream stay in its trace). */
+export function bindActiveContext(): <R>(fn: () => R) => R {
+  const active = context.active();
+  return (fn) => context.with(active, fn);
+}

@@ -37,6 +37,8 @@ export interface Store extends Dependency {
   readonly database: string;
   readonly target: DdlTarget;
   query<T>(statement: Statement): Promise<QueryResult<T>>;
+  /** Rows of a large result in chunks, as the engine produces them. */
+  stream<T>(statement: Statement, chunkRows: number): AsyncIterable<T[]>;
   /** A query whose column names and types matter (arbitrary SQL), with read statistics. */
   queryTable(statement: Statement): Promise<TableResult>;
   /** DDL or a statement with no result. */
@@ -154,6 +156,28 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
         const rows = await resultSet.json<T>();
         return { rows, elapsedMs: performance.now() - started };
       });
+    },
+
+    async *stream<T>(statement: Statement, chunkRows: number): AsyncIterable<T[]> {
+      const resultSet = await traced(statement, "query", () =>
+        client.query({
+          query: statement.sql,
+          query_params: statement.params,
+          format: "JSONEachRow",
+          abort_signal: statement.signal,
+        }),
+      );
+      let chunk: T[] = [];
+      for await (const rows of resultSet.stream()) {
+        for (const row of rows) {
+          chunk.push(row.json<T>());
+          if (chunk.length >= chunkRows) {
+            yield chunk;
+            chunk = [];
+          }
+        }
+      }
+      if (chunk.length > 0) yield chunk;
     },
 
     async queryTable(statement: Statement): Promise<TableResult> {

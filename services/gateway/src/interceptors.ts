@@ -1,5 +1,5 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { kOrgContext, runWithOrgContext, tagOrganization } from "@trellis/platform";
+import { bindActiveContext, bindToScope, kOrgContext, runWithOrgContext, tagOrganization } from "@trellis/platform";
 import type { Authenticator } from "./adapters/warden-client.js";
 import { requiredScope, scopeLabel } from "./domain/scopes.js";
 
@@ -34,6 +34,8 @@ export function publicAuthInterceptor(authenticator: Authenticator): Interceptor
     }
     req.contextValues.set(kOrgContext, context);
     tagOrganization(context.organizationId);
-    return runWithOrgContext({ context, token }, () => next(req));
+    const requestScope = { context, token };
+    const res = await runWithOrgContext(requestScope, () => next(req));
+    return res.stream ? { ...res, message: bindToScope(res.message, requestScope, bindActiveContext()) } : res;
   };
 }

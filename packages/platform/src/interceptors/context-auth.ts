@@ -1,5 +1,6 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import {
+  bindToScope,
   type ContextSigner,
   ContextTokenError,
   currentRequestScope,
@@ -7,7 +8,7 @@ import {
   ORG_CONTEXT_HEADER,
   runWithOrgContext,
 } from "../org-context.js";
-import { tagOrganization } from "../telemetry.js";
+import { bindActiveContext, tagOrganization } from "../telemetry.js";
 
 /** Methods that need no org context (health checks). */
 const publicServices = new Set(["grpc.health.v1.Health"]);
@@ -33,7 +34,9 @@ export function contextAuthInterceptor(signer: ContextSigner): Interceptor {
     }
     req.contextValues.set(kOrgContext, context);
     tagOrganization(context.organizationId);
-    return runWithOrgContext({ context, token }, () => next(req));
+    const scope = { context, token };
+    const res = await runWithOrgContext(scope, () => next(req));
+    return res.stream ? { ...res, message: bindToScope(res.message, scope, bindActiveContext()) } : res;
   };
 }
 

@@ -57,6 +57,15 @@ export function createAnalyticsService(
     runReport: (req, ctx) => ask("report", req, ctx),
     runSql: (req, ctx) => ask("sql", req, ctx),
     getCatalog: (req, ctx) => ask("catalog", req, ctx),
+    async *streamReport(req, ctx) {
+      const timeoutMs = ctx.timeoutMs();
+      for await (const response of query.executeStream(
+        { report: req },
+        { signal: ctx.signal, ...(timeoutMs !== undefined ? { timeoutMs } : {}) },
+      )) {
+        if (response.chunk) yield response.chunk;
+      }
+    },
     async *watchRealtime(req, ctx) {
       const intervalSeconds = Math.max(
         MIN_WATCH_INTERVAL_SECONDS,

@@ -102,6 +102,25 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
+type StreamingCall = (input: unknown, options: object) => AsyncIterable<MessageShape<DescMessage>>;
+
+/** Writes lines as they come, honouring back-pressure; the status is sent with the first line. */
+async function pipeLines(res: Res, contentType: string, lines: AsyncIterable<string>): Promise<void> {
+  const iterator = lines[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  res.writeHead(200, { "content-type": contentType, "cache-control": "no-store" });
+  const write = async (text: string) => {
+    if (!(res as http.ServerResponse).write(text)) await new Promise((resolve) => res.once("drain", resolve));
+  };
+  try {
+    if (!first.done) await write(first.value);
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) await write(next.value);
+    res.end();
+  } catch (error) {
+    res.destroy(error as Error);
+  }
+}
+
 /** REST+JSON under /api/v1: each path maps to one RPC, answered with proto field names. */
 export function createRestHandler(options: RestOptions): RequestListener {
   const clients = new Map<string, ReturnType<typeof createClient>>();
@@ -160,6 +179,18 @@ export function createRestHandler(options: RestOptions): RequestListener {
             if (!output) throw new ConnectError("route has no RPC", Code.Internal);
             return output;
           };
+          if (route.download) {
+            const stream = (message: MessageShape<DescMessage>) =>
+              (clientFor(route)[route.rpc.localName] as unknown as StreamingCall)(message, {
+                headers,
+                signal: abort.signal,
+                timeoutMs: options.timeoutMs * 10,
+              });
+            const { contentType, lines } = route.download({ query: url.searchParams, body: parseJson(raw) }, stream);
+            await runTaggingOrganization(span, () => pipeLines(res, contentType, lines));
+            span.setAttribute("http.response.status_code", 200);
+            return;
+          }
           let status = 200;
           let payload: unknown;
           if (route.exchange) {

@@ -10,6 +10,8 @@ import {
   RunReportRequestSchema,
   RunSqlRequestSchema,
   SortDirection,
+  StreamReportRequestSchema,
+  type StreamReportResponse,
 } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
 import type { RestRoute } from "./routes.js";
@@ -160,5 +162,45 @@ export const runSqlRoute: RestRoute = {
       parameters: Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k, String(v)])),
       maxRows: whole(root.max_rows, "max_rows"),
     });
+  },
+};
+
+function csvCell(value: unknown): string {
+  const text = value === null || value === undefined ? "" : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Any report as CSV (a header row first) or NDJSON, streamed: POST /api/v1/analytics/query/export?format=csv. */
+export const exportReportRoute: RestRoute = {
+  method: "POST",
+  path: "/api/v1/analytics/query/export",
+  rpc: AnalyticsService.method.streamReport,
+  parse() {
+    throw new Error("exports are read by download()");
+  },
+  download({ query, body }, stream) {
+    const format = query.get("format") ?? "ndjson";
+    for (const name of query.keys()) {
+      if (name !== "format") throw ValidationError.field(name, "unknown parameter; expected format");
+    }
+    if (format !== "csv" && format !== "ndjson") throw ValidationError.field("format", "expected csv or ndjson");
+    const request = create(StreamReportRequestSchema, { report: parseReportBody(body), chunkRows: 10_000 });
+    async function* lines(): AsyncIterable<string> {
+      let names: string[] = [];
+      for await (const message of stream(request)) {
+        const chunk = message as StreamReportResponse;
+        if (chunk.columns.length > 0) {
+          names = chunk.columns.map((c) => c.name);
+          if (format === "csv") yield `${names.map(csvCell).join(",")}\n`;
+        }
+        if (chunk.rows.length === 0) continue;
+        yield chunk.rows
+          .map((row) =>
+            format === "csv" ? `${names.map((n) => csvCell(row[n])).join(",")}\n` : `${JSON.stringify(row)}\n`,
+          )
+          .join("");
+      }
+    }
+    return { contentType: format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson", lines: lines() };
   },
 };

@@ -9,7 +9,7 @@ import {
 import { analyticsRoutes } from "./analytics-routes.js";
 import { ingestEventsRoute } from "./events.js";
 import { createParams } from "./params.js";
-import { runReportRoute, runSqlRoute } from "./report.js";
+import { exportReportRoute, runReportRoute, runSqlRoute } from "./report.js";
 
 export interface RestInput {
   query: URLSearchParams;
@@ -28,6 +28,11 @@ export interface RestRoute {
   path: string;
   rpc: DescMethod;
   parse(input: RestInput): MessageShape<DescMessage>;
+  /** Routes that stream a file (CSV, NDJSON) from a server-streaming RPC. */
+  download?(
+    input: RestInput,
+    stream: (message: MessageShape<DescMessage>) => AsyncIterable<MessageShape<DescMessage>>,
+  ): { contentType: string; lines: AsyncIterable<string> };
   /** Routes that shape their own answer: given the raw body and a way to call the RPC. */
   exchange?(
     input: RawRestInput,
@@ -64,5 +69,6 @@ export const restRoutes: readonly RestRoute[] = [
   ...analyticsRoutes,
   ingestEventsRoute,
   runReportRoute,
+  exportReportRoute,
   runSqlRoute,
 ];

@@ -20,7 +20,7 @@ import { createCoalescer } from "../domain/coalesce.js";
 import { granularityOrDefault } from "../domain/dates.js";
 import { freshnessFor } from "../domain/freshness.js";
 import { runCampaignPerformance, runCohorts, runFunnel, runRealtime } from "./questions.js";
-import { runReport } from "./report.js";
+import { runReport, streamReport } from "./report.js";
 import type { RunContext } from "./run-context.js";
 import { runSql } from "./sql.js";
 import { runTraffic } from "./traffic.js";
@@ -155,6 +155,18 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
   }
 
   return {
+    async *executeStream(req, ctx) {
+      const org = requireOrgContext(ctx.values);
+      const report = req.report?.report;
+      if (!report) throw ValidationError.field("report", "is required");
+      const chunkRows = Math.min(Math.max(req.report?.chunkRows || 10_000, 1), 100_000);
+      yield* streamReport(
+        { store: deps.store, organizationId: org.organizationId, signal: ctx.signal, deadlineMs: ctx.timeoutMs() },
+        report,
+        chunkRows,
+      );
+    },
+
     async execute(req, ctx) {
       if (!req.query) throw ValidationError.field("query", "is required");
       const answer = await execute(req.query, req.cachePolicy, ctx);

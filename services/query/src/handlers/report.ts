@@ -5,9 +5,12 @@ import {
   ReportColumnSchema,
   ResultMetaSchema,
   type RunReportRequest,
+  RunReportRequestSchema,
   type RunReportResponse,
   RunReportResponseSchema,
+  StreamReportResponseSchema,
 } from "@trellis/contracts";
+import { defaultQueryLimits, withLimits } from "../domain/limits.js";
 import { type CompiledReport, compileReport } from "../domain/report.js";
 import type { SourcePreference } from "../domain/sources.js";
 import { type RunContext, runCompiled } from "./run-context.js";
@@ -46,4 +49,53 @@ export async function runReport(
     totalRows: BigInt(grouped ? Number(dataRows[0]?.__total_rows ?? 0) : dataRows.length),
     meta: create(ResultMetaSchema, { source: AnswerSource.STORE, table: compiled.table, elapsedMs }),
   });
+}
+
+/** Largest report a stream may carry. */
+export const STREAM_ROW_CAP = 10_000_000;
+
+/** The report's rows in chunks (columns on the first, meta on a last empty one); totals are left out. */
+export async function* streamReport(
+  ctx: RunContext,
+  request: RunReportRequest,
+  chunkRows: number,
+): AsyncGenerator<{ chunk: ReturnType<typeof create<typeof StreamReportResponseSchema>> }> {
+  const started = performance.now();
+  const compiled = compileReport(
+    create(RunReportRequestSchema, { ...request, limit: request.limit || STREAM_ROW_CAP }),
+    ctx.store.database,
+    ctx.organizationId,
+    { rowCap: STREAM_ROW_CAP },
+  );
+  const grouped = compiled.columns.some((c) => c.kind === "dimension");
+  const columns = compiled.columns.map((c) => create(ReportColumnSchema, c));
+  let first = true;
+  const statement = {
+    name: "report.stream",
+    sql: withLimits(compiled.sql, { ...defaultQueryLimits, maxResultRows: STREAM_ROW_CAP + 1 }, ctx.deadlineMs),
+    params: compiled.params,
+    organizationId: ctx.organizationId,
+    signal: ctx.signal,
+  };
+  for await (const rows of ctx.store.stream<ReportRow>(statement, chunkRows)) {
+    const data = grouped ? rows.filter((r) => Number(r.__is_total) === 0) : rows;
+    if (data.length === 0) continue;
+    yield {
+      chunk: create(StreamReportResponseSchema, {
+        columns: first ? columns : [],
+        rows: data.map((r) => toReportRow(r, compiled)),
+      }),
+    };
+    first = false;
+  }
+  yield {
+    chunk: create(StreamReportResponseSchema, {
+      columns: first ? columns : [],
+      meta: create(ResultMetaSchema, {
+        source: AnswerSource.STORE,
+        table: compiled.table,
+        elapsedMs: performance.now() - started,
+      }),
+    }),
+  };
 }
