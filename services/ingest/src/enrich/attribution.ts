@@ -30,7 +30,7 @@ export function createAttributor(sources: ReferrerSources, classifier: ReferrerC
       const params = landing?.params ?? Object.create(null);
       const utm = readCampaignParams(params);
       const urlClickId = findClickId(params);
-      const referred = classifier.classify(parseUrl(referrer), referrer !== "", landing?.host ?? "");
+      const referred = classifier.classify(parseUrl(referrer, false), referrer !== "", landing?.host ?? "");
 
       const tagged = utm.source !== "" || utm.medium !== "";
       const source = utm.source || urlClickId?.source || (tagged ? NOT_SET : referred.source);

@@ -10,7 +10,6 @@ export interface GeoOptions {
 export interface GeoLocator {
   /** `address` is canonical text as made by ip-privacy (dotted IPv4 or compressed IPv6). */
   lookup(address: string, version: 4 | 6): GeoFacts;
-  readonly description: { city: string; asn: string };
 }
 
 /** The record of the flat format of ip-location-db's mmdb files (the shipped DB-IP City Lite database). */
@@ -51,10 +50,6 @@ export async function createGeoLocator(options: GeoOptions): Promise<GeoLocator>
     : {};
 
   return {
-    description: {
-      city: options.cityDatabasePath ?? `${DEFAULT_CITY_PACKAGE} (DB-IP City Lite, CC BY 4.0)`,
-      asn: options.asnDatabasePath ?? "",
-    },
     lookup(address, version) {
       const cityReader = version === 4 ? city.v4 : city.v6;
       const asnReader = version === 4 ? asn.v4 : asn.v6;

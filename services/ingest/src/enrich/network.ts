@@ -1,0 +1,46 @@
+import { LRUCache } from "lru-cache";
+import type { GeoLocator } from "./geo.js";
+import type { IpPrivacy, ProtectedIp } from "./ip-privacy.js";
+import type { GeoFacts } from "./types.js";
+
+export interface NetworkFacts {
+  ip: Readonly<ProtectedIp>;
+  geo: Readonly<GeoFacts>;
+  /** The address belongs to a cloud or hosting provider's network. */
+  hosting: boolean;
+}
+
+export interface NetworkResolver {
+  /** undefined when the text is not an IP address. The returned facts are shared: copy before changing them. */
+  resolve(ip: string): NetworkFacts | undefined;
+}
+
+/**
+ * What an address tells, cached by its text: a visitor sends many events from one address, and the keyed hash and
+ * the database lookups cost most of an enrichment. The raw address is a key of this in-memory cache only.
+ */
+export function createNetworkResolver(
+  privacy: IpPrivacy,
+  geo: GeoLocator,
+  isHostingOrganization: (organization: string) => boolean,
+  maxEntries: number,
+): NetworkResolver {
+  const cache = new LRUCache<string, NetworkFacts>({ max: maxEntries });
+  return {
+    resolve(ip) {
+      if (ip === "") return undefined;
+      const cached = cache.get(ip);
+      if (cached !== undefined) return cached;
+      const protectedIp = privacy.protect(ip);
+      if (protectedIp === undefined) return undefined;
+      const place = geo.lookup(protectedIp.address, protectedIp.version);
+      const facts: NetworkFacts = Object.freeze({
+        ip: Object.freeze(protectedIp),
+        geo: Object.freeze(place),
+        hosting: place.asOrganization !== "" && isHostingOrganization(place.asOrganization),
+      });
+      cache.set(ip, facts);
+      return facts;
+    },
+  };
+}

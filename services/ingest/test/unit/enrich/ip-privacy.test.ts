@@ -1,0 +1,92 @@
+import { createHmac } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { createIpPrivacy } from "../../../src/enrich/ip-privacy.js";
+
+const KEY = "test-ip-hash-key-0123456789abcdef";
+const privacy = createIpPrivacy(KEY);
+
+describe("IP anonymisation", () => {
+  it("zeroes the last octet of an IPv4 address and writes it IPv4-mapped", () => {
+    expect(privacy.protect("198.51.100.7")).toMatchObject({
+      anonymized: "::ffff:198.51.100.0",
+      address: "198.51.100.7",
+      version: 4,
+    });
+    expect(privacy.protect("10.0.0.255")?.anonymized).toBe("::ffff:10.0.0.0");
+  });
+
+  it("treats an IPv4-mapped IPv6 address as the IPv4 address", () => {
+    expect(privacy.protect("::ffff:198.51.100.7")).toEqual(privacy.protect("198.51.100.7"));
+    expect(privacy.protect("::FFFF:c633:6407")).toEqual(privacy.protect("198.51.100.7"));
+  });
+
+  it("keeps the first 48 bits of an IPv6 address", () => {
+    expect(privacy.protect("2001:db8:85a3:8d3:1319:8a2e:370:7348")).toMatchObject({
+      anonymized: "2001:db8:85a3::",
+      address: "2001:db8:85a3:8d3:1319:8a2e:370:7348",
+      version: 6,
+    });
+    expect(privacy.protect("2001:DB8:0:0:0:0:0:1")).toMatchObject({ anonymized: "2001:db8::", address: "2001:db8::1" });
+    expect(privacy.protect("::1")?.anonymized).toBe("::");
+  });
+
+  it("drops an IPv6 zone", () => {
+    expect(privacy.protect("fe80::1%eth0")).toMatchObject({ anonymized: "fe80::", address: "fe80::1" });
+  });
+
+  it("returns undefined for text that is not an address", () => {
+    expect(privacy.protect("")).toBeUndefined();
+    expect(privacy.protect("not-an-ip")).toBeUndefined();
+    expect(privacy.protect("256.1.1.1")).toBeUndefined();
+    expect(privacy.protect("1.2.3")).toBeUndefined();
+  });
+
+  it("never returns the raw address in its anonymised form", () => {
+    for (const ip of ["203.0.113.99", "2001:db8:1:2:3:4:5:6"]) {
+      const result = privacy.protect(ip);
+      expect(result?.anonymized).not.toBe(ip);
+      expect(result?.hash).not.toContain(ip);
+    }
+  });
+});
+
+describe("IP hash", () => {
+  it("is HMAC-SHA256 of the 16-byte address, its first 8 bytes read as an unsigned big-endian integer", () => {
+    const digest = createHmac("sha256", KEY).update(Buffer.from("00000000000000000000ffffc6336407", "hex")).digest();
+    expect(privacy.protect("198.51.100.7")?.hash).toBe(digest.readBigUInt64BE(0).toString());
+  });
+
+  it("is stable: the same key and address give the same value in every process and version", () => {
+    expect(privacy.protect("198.51.100.7")?.hash).toBe("603413569602464430");
+    expect(privacy.protect("2001:db8::1")?.hash).toBe("3175946897739413073");
+    expect(createIpPrivacy(KEY).protect("198.51.100.7")?.hash).toBe("603413569602464430");
+  });
+
+  it("hashes every spelling of an address alike", () => {
+    const hash = privacy.protect("2001:db8::1")?.hash;
+    expect(privacy.protect("2001:0DB8:0000:0000:0000:0000:0000:0001")?.hash).toBe(hash);
+    expect(privacy.protect(" 2001:db8::1 ")?.hash).toBe(hash);
+    expect(privacy.protect("::ffff:198.51.100.7")?.hash).toBe("603413569602464430");
+  });
+
+  it("depends on the key", () => {
+    expect(createIpPrivacy("another-key-0123456789abcdefghijk").protect("198.51.100.7")?.hash).toBe(
+      "17931780245361085105",
+    );
+  });
+
+  it("separates neighbouring addresses that share an anonymised form", () => {
+    const a = privacy.protect("198.51.100.7");
+    const b = privacy.protect("198.51.100.8");
+    expect(a?.anonymized).toBe(b?.anonymized);
+    expect(a?.hash).not.toBe(b?.hash);
+  });
+
+  it("is an unsigned 64-bit decimal", () => {
+    for (let i = 0; i < 200; i += 1) {
+      const hash = privacy.protect(`203.0.113.${i}`)?.hash ?? "";
+      expect(hash).toMatch(/^(0|[1-9]\d*)$/);
+      expect(BigInt(hash) < 2n ** 64n).toBe(true);
+    }
+  });
+});
