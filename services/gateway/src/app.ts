@@ -12,7 +12,7 @@ import {
 import { createAuthenticator } from "./adapters/warden-client.js";
 import type { GatewayConfig } from "./config.js";
 import { createAnalyticsService } from "./handlers/analytics.js";
-import { publicAuthInterceptor } from "./interceptors.js";
+import { authorize, publicAuthInterceptor } from "./interceptors.js";
 import { createRestHandler } from "./rest/handler.js";
 import { restRoutes } from "./rest/routes.js";
 
@@ -70,6 +70,7 @@ export async function createGatewayApp(
     logger,
     maxBodyBytes: config.requestMaxBytes,
     timeoutMs: config.requestTimeoutMs,
+    authorize: (headers, rpc) => authorize(authenticator, headers, rpc.parent.typeName, rpc.name),
     other(req, res) {
       if (req.url === "/healthz") {
         res.writeHead(200, { "content-type": "text/plain" });

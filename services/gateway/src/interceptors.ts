@@ -13,6 +13,23 @@ export function credentialFrom(header: Headers): string | undefined {
   return header.get("x-api-key")?.trim() || undefined;
 }
 
+/** Authenticates a request and checks the scope of the method it calls; returns its context and token. */
+export async function authorize(authenticator: Authenticator, header: Headers, service: string, method: string) {
+  const credential = credentialFrom(header);
+  if (!credential) {
+    throw new ConnectError("missing credential: send Authorization: Bearer <API key or JWT>", Code.Unauthenticated);
+  }
+  const authenticated = await authenticator.authenticate(credential);
+  const scope = requiredScope(service, method);
+  if (scope === undefined || !authenticated.context.scopes.includes(scope)) {
+    throw new ConnectError(
+      scope === undefined ? "method is not available" : `credential lacks the ${scopeLabel(scope)} scope`,
+      Code.PermissionDenied,
+    );
+  }
+  return authenticated;
+}
+
 /**
  * Public services: authenticate the caller through Warden, check the method's scope, and
  * put the verified context (and its signed token, for internal calls) on the request.
@@ -20,18 +37,7 @@ export function credentialFrom(header: Headers): string | undefined {
 export function publicAuthInterceptor(authenticator: Authenticator): Interceptor {
   return (next) => async (req) => {
     if (req.service.typeName === "grpc.health.v1.Health") return next(req);
-    const credential = credentialFrom(req.header);
-    if (!credential) {
-      throw new ConnectError("missing credential: send Authorization: Bearer <API key or JWT>", Code.Unauthenticated);
-    }
-    const { context, token } = await authenticator.authenticate(credential);
-    const scope = requiredScope(req.service.typeName, req.method.name);
-    if (scope === undefined || !context.scopes.includes(scope)) {
-      throw new ConnectError(
-        scope === undefined ? "method is not available" : `credential lacks the ${scopeLabel(scope)} scope`,
-        Code.PermissionDenied,
-      );
-    }
+    const { context, token } = await authorize(authenticator, req.header, req.service.typeName, req.method.name);
     req.contextValues.set(kOrgContext, context);
     tagOrganization(context.organizationId);
     const requestScope = { context, token };

@@ -27,6 +27,8 @@ export interface RestOptions {
   logger: Logger;
   maxBodyBytes: number;
   timeoutMs: number;
+  /** Refuses a request before its body is read when its credential or scope is wrong. */
+  authorize(headers: Headers, rpc: RestRoute["rpc"]): Promise<unknown>;
   /** Answers for paths outside /api (health, static pages); 404 when it returns false. */
   other?: (req: Req, res: Res) => boolean;
 }
@@ -165,12 +167,13 @@ export function createRestHandler(options: RestOptions): RequestListener {
       { kind: SpanKind.SERVER, attributes: { "http.request.method": route.method, "http.route": route.path } },
       async (span) => {
         try {
-          const raw = route.method === "POST" ? await readBody(req, options.maxBodyBytes) : Buffer.alloc(0);
           const headers = new Headers();
           for (const name of passedHeaders) {
             const value = req.headers[name];
             if (typeof value === "string") headers.set(name, value);
           }
+          await options.authorize(headers, route.rpc);
+          const raw = route.method === "POST" ? await readBody(req, options.maxBodyBytes) : Buffer.alloc(0);
           const call = clientFor(route)[route.rpc.localName];
           const invoke = async (message: MessageShape<DescMessage>) => {
             const output = await runTaggingOrganization(span, () =>
