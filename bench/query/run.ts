@@ -1,0 +1,255 @@
+// Query latency through the gateway beside the raw ClickHouse statement that gives the same
+// answer, in one process (the embedded engine holds its data directory): p50/p95 cold (cache
+// bypassed) and warm, the ratio API/raw, and the rollup speed-up for dashboard queries.
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { loadEmbeddedConfig, startEmbedded } from "@trellis/cli";
+import { seedDirect } from "@trellis/cli/seed";
+import {
+  FunnelStepSchema,
+  GetCampaignPerformanceRequestSchema,
+  GetCohortsRequestSchema,
+  GetFunnelRequestSchema,
+  Granularity,
+  RunReportRequestSchema,
+} from "@trellis/contracts";
+import { createGenerator } from "@trellis/generator";
+import { createEnricher } from "@trellis/ingest";
+import { createLogger } from "@trellis/platform";
+import { createAccounts, createWardenRepository } from "@trellis/warden";
+import { compileCampaignPerformance } from "../../services/query/src/domain/campaign-performance.js";
+import { compileCohorts } from "../../services/query/src/domain/cohorts.js";
+import { compileFunnel } from "../../services/query/src/domain/funnel.js";
+import { defaultQueryLimits, withLimits } from "../../services/query/src/domain/limits.js";
+import { compileReport } from "../../services/query/src/domain/report.js";
+import { percentile, progress, report } from "../lib/report.js";
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
+const ORGANIZATIONS = Number(process.env.BENCH_ORGANIZATIONS ?? 100);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const DAYS = 120;
+
+const work = mkdtempSync(join(tmpdir(), "trellis-bench-query-"));
+const logger = createLogger({ service: "bench", level: "warn" });
+const config = loadEmbeddedConfig({
+  TRELLIS_DATA_DIR: work,
+  TRELLIS_PORT: "0",
+  TRELLIS_DEMO: "false",
+  TRELLIS_LOG_LEVEL: "warn",
+});
+const embedded = await startEmbedded(config, logger);
+
+try {
+  const end = new Date(Date.now() - 60_000);
+  const generator = createGenerator({
+    seed: 11,
+    organizations: ORGANIZATIONS,
+    totalEvents: EVENTS,
+    start: new Date(end.getTime() - DAYS * 86_400_000),
+    end,
+  });
+  const accounts = createAccounts({ repository: createWardenRepository(embedded.store) });
+  for (const org of generator.organizations) await accounts.createOrganization({ id: org.id, name: org.name });
+  const largest = generator.organizations[0]?.id ?? "";
+  const key = (await accounts.createApiKey({ organizationId: largest, name: "bench", scopes: [] })).credential;
+  const enricher = await createEnricher({ ipHashKey: config.ingest.ipHashKey });
+  progress(`seeding ${EVENTS.toLocaleString("en")} events over ${ORGANIZATIONS} organizations`);
+  await seedDirect(embedded.store, enricher, generator, {
+    seed: 11,
+    events: EVENTS,
+    retentionDays: 3650,
+    organizationFor: (id) => id,
+    label: "seeding",
+  });
+  await enricher.close();
+  await embedded.store.command({
+    name: "bench.optimize",
+    sql: `OPTIMIZE TABLE ${embedded.store.database}.analytics_events FINAL`,
+    organizationId: null,
+  });
+
+  const { rows: sizes } = await embedded.store.query<{ n: string }>({
+    name: "bench.largest",
+    sql: `SELECT count() AS n FROM ${embedded.store.database}.analytics_events WHERE organization_id = {org:String}`,
+    params: { org: largest },
+    organizationId: largest,
+  });
+  const largestEvents = Number(sizes[0]?.n ?? 0);
+  const endDate = end.toISOString().slice(0, 10);
+  const startDate = new Date(end.getTime() - 89 * 86_400_000).toISOString().slice(0, 10);
+  const range = { startDate, endDate, timeZone: "UTC" };
+  const db = embedded.store.database;
+
+  const cases: Array<{
+    name: string;
+    path: string;
+    body?: unknown;
+    raw: { sql: string; params: Record<string, unknown> };
+  }> = [
+    {
+      name: "traffic, 90 days by day",
+      path: `/api/v1/analytics/traffic?start_date=${startDate}&end_date=${endDate}&group_by=day`,
+      raw: compileReport(
+        create(RunReportRequestSchema, {
+          range,
+          groupBy: Granularity.DAY,
+          metrics: ["events", "clicks", "pageviews", "conversions", "revenue", "visitors", "sessions"],
+          limit: 100_000,
+        }),
+        db,
+        largest,
+      ),
+    },
+    {
+      name: "report, source x country, 90 days",
+      path: "/api/v1/analytics/query",
+      body: {
+        dimensions: ["source", "country"],
+        metrics: ["events", "conversions", "revenue", "visitors"],
+        time_range: { start: startDate, end: endDate },
+        order_by: [{ field: "revenue", direction: "desc" }],
+        limit: 100,
+      },
+      raw: compileReport(
+        create(RunReportRequestSchema, {
+          range,
+          dimensions: ["source", "country"],
+          metrics: ["events", "conversions", "revenue", "visitors"],
+          orderBy: [{ field: "revenue", direction: 2 }],
+          limit: 100,
+        }),
+        db,
+        largest,
+      ),
+    },
+    {
+      name: "campaign performance, 90 days",
+      path: `/api/v1/analytics/campaigns?start_date=${startDate}&end_date=${endDate}`,
+      raw: compileCampaignPerformance(create(GetCampaignPerformanceRequestSchema, { range }), db, largest),
+    },
+    {
+      name: "funnel pageview > click > conversion, 30 days",
+      path: `/api/v1/analytics/funnel?start_date=${new Date(end.getTime() - 29 * 86_400_000).toISOString().slice(0, 10)}&end_date=${endDate}&steps=pageview,click,conversion&window=7d`,
+      raw: compileFunnel(
+        create(GetFunnelRequestSchema, {
+          range: { ...range, startDate: new Date(end.getTime() - 29 * 86_400_000).toISOString().slice(0, 10) },
+          steps: ["pageview", "click", "conversion"].map((name) => create(FunnelStepSchema, { name })),
+          windowSeconds: 7 * 86_400,
+        }),
+        db,
+        largest,
+      ),
+    },
+    {
+      name: "cohorts weekly, 12 periods",
+      path: `/api/v1/analytics/cohorts?cohort_type=weekly&periods=12&start_date=${new Date(end.getTime() - 83 * 86_400_000).toISOString().slice(0, 10)}&end_date=${endDate}`,
+      raw: compileCohorts(
+        create(GetCohortsRequestSchema, {
+          range: { ...range, startDate: new Date(end.getTime() - 83 * 86_400_000).toISOString().slice(0, 10) },
+          cohortType: Granularity.WEEK,
+          periods: 12,
+        }),
+        db,
+        largest,
+      ),
+    },
+  ];
+
+  async function api(path: string, body: unknown, bypass: boolean): Promise<number> {
+    const started = performance.now();
+    const response = await fetch(`${embedded.url}${path}`, {
+      method: body === undefined ? "GET" : "POST",
+      headers: {
+        authorization: `Bearer ${key}`,
+        "content-type": "application/json",
+        ...(bypass ? { "cache-control": "no-store" } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`${path} answered ${response.status}`);
+    return performance.now() - started;
+  }
+  async function raw(statement: { sql: string; params: Record<string, unknown> }): Promise<number> {
+    const started = performance.now();
+    await embedded.store.query({
+      name: "bench.raw",
+      sql: withLimits(statement.sql, defaultQueryLimits),
+      params: statement.params,
+      organizationId: largest,
+    });
+    return performance.now() - started;
+  }
+
+  const rows: Array<Record<string, string | number>> = [];
+  for (const c of cases) {
+    progress(`measuring: ${c.name}`);
+    await api(c.path, c.body, true);
+    await raw(c.raw);
+    const rawTimes: number[] = [];
+    const cold: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      rawTimes.push(await raw(c.raw));
+      cold.push(await api(c.path, c.body, true));
+    }
+    await api(c.path, c.body, false);
+    const warm: number[] = [];
+    for (let i = 0; i < RUNS; i++) warm.push(await api(c.path, c.body, false));
+    rows.push({
+      case: c.name,
+      source: c.raw.sql.includes("events_daily")
+        ? "events_daily"
+        : c.raw.sql.includes("events_hourly")
+          ? "events_hourly"
+          : "analytics_events",
+      raw_p50_ms: percentile(rawTimes, 50),
+      cold_p50_ms: percentile(cold, 50),
+      cold_p95_ms: percentile(cold, 95),
+      warm_p50_ms: percentile(warm, 50),
+      warm_p95_ms: percentile(warm, 95),
+      api_over_raw: percentile(cold, 50) / percentile(rawTimes, 50),
+    });
+  }
+
+  progress("measuring: rollup speed-up for the dashboard query");
+  const dashboard = create(RunReportRequestSchema, {
+    range,
+    groupBy: Granularity.DAY,
+    metrics: ["events", "conversions", "revenue", "visitors", "sessions"],
+    limit: 100_000,
+  });
+  const routed = compileReport(dashboard, db, largest);
+  const forcedRaw = compileReport(dashboard, db, largest, { source: "raw" });
+  const routedTimes: number[] = [];
+  const rawTimes: number[] = [];
+  await raw(routed);
+  await raw(forcedRaw);
+  for (let i = 0; i < RUNS; i++) {
+    routedTimes.push(await raw(routed));
+    rawTimes.push(await raw(forcedRaw));
+  }
+  rows.push({
+    case: `dashboard, 90 days daily: ${routed.table} vs raw events`,
+    source: routed.table,
+    raw_p50_ms: percentile(rawTimes, 50),
+    cold_p50_ms: percentile(routedTimes, 50),
+    cold_p95_ms: percentile(routedTimes, 95),
+    warm_p50_ms: "",
+    warm_p95_ms: "",
+    api_over_raw: percentile(rawTimes, 50) / percentile(routedTimes, 50),
+  });
+  report("query", rows, {
+    events: EVENTS,
+    organizations: ORGANIZATIONS,
+    largest_organization_events: largestEvents,
+    runs: RUNS,
+    cpus: cpus().length,
+    node: process.version,
+    note: "last row: api_over_raw column holds the rollup speed-up (raw / rollup)",
+  });
+} finally {
+  await embedded.close(1_000);
+  rmSync(work, { recursive: true, force: true });
+}
