@@ -2,7 +2,6 @@ import { createClient, type Transport } from "@connectrpc/connect";
 import { AnalyticsService, CampaignService, IngestService, QueryService, WardenService } from "@trellis/contracts";
 import {
   createContextSigner,
-  inProcessPeer,
   type Logger,
   proxyService,
   type RequestListener,
@@ -14,6 +13,7 @@ import type { GatewayConfig } from "./config.js";
 import { createAnalyticsService } from "./handlers/analytics.js";
 import { authorize, publicAuthInterceptor } from "./interceptors.js";
 import { createRestHandler } from "./rest/handler.js";
+import { createDirectInvoker } from "./rest/invoke.js";
 import { restRoutes } from "./rest/routes.js";
 
 export interface GatewayPeers {
@@ -66,7 +66,13 @@ export async function createGatewayApp(
   };
   const rest = createRestHandler({
     routes: restRoutes,
-    transport: inProcessPeer(app, logger, { caller: "gateway-rest", defaultTimeoutMs: config.requestTimeoutMs }),
+    invoke: createDirectInvoker(
+      new Map<string, object>([
+        [AnalyticsService.typeName, analytics],
+        [IngestService.typeName, ingest],
+        [CampaignService.typeName, campaigns],
+      ]),
+    ),
     logger,
     maxBodyBytes: config.requestMaxBytes,
     timeoutMs: config.requestTimeoutMs,

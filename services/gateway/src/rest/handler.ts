@@ -2,7 +2,7 @@ import type http from "node:http";
 import type http2 from "node:http2";
 import { gunzipSync, inflateSync } from "node:zlib";
 import { type DescMessage, type MessageShape, toJson } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { SpanKind } from "@opentelemetry/api";
 import {
   DomainError,
@@ -15,6 +15,7 @@ import {
   tracer,
   ValidationError,
 } from "@trellis/platform";
+import type { Authorized, DirectInvoker } from "./invoke.js";
 import type { RestRoute } from "./routes.js";
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
@@ -22,13 +23,13 @@ type Res = http.ServerResponse | http2.Http2ServerResponse;
 
 export interface RestOptions {
   routes: readonly RestRoute[];
-  /** Reaches the gateway's own RPC services in process, through their interceptors. */
-  transport: Transport;
+  /** Calls the gateway's own service implementations for an authorized request. */
+  invoke: DirectInvoker;
   logger: Logger;
   maxBodyBytes: number;
   timeoutMs: number;
   /** Refuses a request before its body is read when its credential or scope is wrong. */
-  authorize(headers: Headers, rpc: RestRoute["rpc"]): Promise<unknown>;
+  authorize(headers: Headers, rpc: RestRoute["rpc"]): Promise<Authorized>;
   /** Answers for paths outside /api (health, static pages); 404 when it returns false. */
   other?: (req: Req, res: Res) => boolean;
 }
@@ -104,8 +105,6 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
-type StreamingCall = (input: unknown, options: object) => AsyncIterable<MessageShape<DescMessage>>;
-
 /** Writes lines as they come, honouring back-pressure; the status is sent with the first line. */
 async function pipeLines(res: Res, contentType: string, lines: AsyncIterable<string>): Promise<void> {
   const iterator = lines[Symbol.asyncIterator]();
@@ -125,19 +124,6 @@ async function pipeLines(res: Res, contentType: string, lines: AsyncIterable<str
 
 /** REST+JSON under /api/v1: each path maps to one RPC, answered with proto field names. */
 export function createRestHandler(options: RestOptions): RequestListener {
-  const clients = new Map<string, ReturnType<typeof createClient>>();
-  const clientFor = (route: RestRoute) => {
-    let client = clients.get(route.rpc.parent.typeName);
-    if (!client) {
-      client = createClient(route.rpc.parent, options.transport);
-      clients.set(route.rpc.parent.typeName, client);
-    }
-    return client as unknown as Record<
-      string,
-      (input: unknown, callOptions: object) => Promise<MessageShape<DescMessage>>
-    >;
-  };
-
   return (req, res) => {
     const url = new URL(req.url ?? "/", "http://gateway");
     if (!url.pathname.startsWith("/api/")) {
@@ -172,23 +158,20 @@ export function createRestHandler(options: RestOptions): RequestListener {
             const value = req.headers[name];
             if (typeof value === "string") headers.set(name, value);
           }
-          await options.authorize(headers, route.rpc);
+          const auth = await runTaggingOrganization(span, () => options.authorize(headers, route.rpc));
           const raw = route.method === "POST" ? await readBody(req, options.maxBodyBytes) : Buffer.alloc(0);
-          const call = clientFor(route)[route.rpc.localName];
-          const invoke = async (message: MessageShape<DescMessage>) => {
-            const output = await runTaggingOrganization(span, () =>
-              call?.(message, { headers, signal: abort.signal, timeoutMs: options.timeoutMs }),
+          const callOptions = { headers, signal: abort.signal, timeoutMs: options.timeoutMs };
+          const invoke = (message: MessageShape<DescMessage>) =>
+            runTaggingOrganization(
+              span,
+              () => options.invoke(route.rpc, message, auth, callOptions) as Promise<MessageShape<DescMessage>>,
             );
-            if (!output) throw new ConnectError("route has no RPC", Code.Internal);
-            return output;
-          };
           if (route.download) {
             const stream = (message: MessageShape<DescMessage>) =>
-              (clientFor(route)[route.rpc.localName] as unknown as StreamingCall)(message, {
-                headers,
-                signal: abort.signal,
+              options.invoke(route.rpc, message, auth, {
+                ...callOptions,
                 timeoutMs: options.timeoutMs * 10,
-              });
+              }) as AsyncIterable<MessageShape<DescMessage>>;
             const { contentType, lines } = route.download({ query: url.searchParams, body: parseJson(raw) }, stream);
             await runTaggingOrganization(span, () => pipeLines(res, contentType, lines));
             span.setAttribute("http.response.status_code", 200);
