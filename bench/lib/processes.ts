@@ -22,7 +22,7 @@ export async function startProduct(env: Record<string, string>): Promise<Started
     ["--import", "tsx", "--import", "./packages/cli/src/telemetry.ts", "./packages/cli/src/main.ts", "start"],
     {
       cwd: repoRoot,
-      env: { ...process.env, TRELLIS_PORT: "0", TRELLIS_LOG_LEVEL: "warn", ...env },
+      env: { ...process.env, TRELLIS_PORT: "0", TRELLIS_LOG_LEVEL: "info", TRELLIS_DEMO_EVENTS: "0", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );

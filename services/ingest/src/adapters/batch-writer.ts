@@ -90,10 +90,22 @@ export function createBatchWriter(store: Store, logger: Logger, options: WriterO
     inFlightRows += rowCount;
     const flushId = ++flushCounter;
     try {
+      const started = performance.now();
       const written = await alreadyWritten(batches);
+      const lookedUp = performance.now();
       const fresh = batches.filter((b) => !(b.batchKey && written.has(keyOf(b.organizationId, b.batchKey.batchId))));
       const rows = fresh.flatMap((b) => b.rows);
       if (rows.length > 0) await store.insert(options.table, rows, { organizationId: null });
+      logger.debug(
+        {
+          flush: flushId,
+          batches: batches.length,
+          rows: rows.length,
+          lookup_ms: Math.round(lookedUp - started),
+          insert_ms: Math.round(performance.now() - lookedUp),
+        },
+        "events written",
+      );
       stats.flushes++;
       stats.rowsWritten += rows.length;
       stats.duplicates += batches.length - fresh.length;
