@@ -1,0 +1,71 @@
+/** The four kinds of captured event (EventType in ingest.proto without UNSPECIFIED). */
+export type EventType = "click" | "pageview" | "conversion" | "custom";
+export const EVENT_TYPES: readonly EventType[] = ["click", "pageview", "conversion", "custom"];
+
+/**
+ * A raw captured event, as a tracking snippet or a server integration sends it: the mirror of
+ * `trellis.warehouse.v1.Event` plus the organization it belongs to. `properties` and `headers`
+ * objects are frozen and may be shared between events.
+ */
+export interface GeneratedEvent {
+  eventId: string;
+  type: EventType;
+  time: Date;
+  url: string;
+  referrer: string;
+  userAgent: string;
+  ip: string;
+  clickId: string;
+  sessionId: string;
+  visitorId: string;
+  conversionName: string;
+  value: number;
+  currency: string;
+  name: string;
+  properties: Readonly<Record<string, string>>;
+  headers: Readonly<Record<string, string>>;
+  /** The organization whose API key sends this event; not part of the event itself. */
+  organizationId: string;
+}
+
+export const NO_PROPERTIES: Readonly<Record<string, string>> = Object.freeze({});
+
+/** Who sends a run of events: the fields every event of a session shares. */
+export interface Sender {
+  organizationId: string;
+  visitorId: string;
+  sessionId: string;
+  userAgent: string;
+  ip: string;
+  headers: Readonly<Record<string, string>>;
+}
+
+/** Builds an event with every field set, in one shape (keeps property access monomorphic). */
+export function createEvent(
+  sender: Sender,
+  type: EventType,
+  ms: number,
+  url: string,
+  referrer: string,
+  clickId = "",
+): GeneratedEvent {
+  return {
+    eventId: "",
+    type,
+    time: new Date(ms),
+    url,
+    referrer,
+    userAgent: sender.userAgent,
+    ip: sender.ip,
+    clickId,
+    sessionId: sender.sessionId,
+    visitorId: sender.visitorId,
+    conversionName: "",
+    value: 0,
+    currency: "",
+    name: "",
+    properties: NO_PROPERTIES,
+    headers: sender.headers,
+    organizationId: sender.organizationId,
+  };
+}
