@@ -46,7 +46,11 @@ beforeAll(async () => {
   const [warden, cache, ingest, discovery] = await Promise.all([
     startService("warden", { ...common, TRELLIS_DATA_DIR: dirs.warden }),
     startService("cache", common),
-    startService("ingest", { ...common, TRELLIS_DATA_DIR: dirs.ingest }),
+    startService("ingest", {
+      ...common,
+      TRELLIS_DATA_DIR: dirs.ingest,
+      TRELLIS_IP_HASH_KEY: "wire-test-ip-hash-key-0123456789abcdef",
+    }),
     startService("discovery", { ...common, TRELLIS_DATA_DIR: dirs.discovery }),
   ]);
   Object.assign(services, { warden, cache, ingest, discovery });
