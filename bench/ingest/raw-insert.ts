@@ -8,7 +8,8 @@ import { createStore } from "@trellis/store";
 import { readEventLines } from "./events-file.js";
 
 const [eventsPath, dataDir, batchRowsText] = process.argv.slice(2);
-if (!eventsPath || !dataDir || !batchRowsText) throw new Error("usage: raw-insert.ts <events.ndjson> <data dir> <batch rows>");
+if (!eventsPath || !dataDir || !batchRowsText)
+  throw new Error("usage: raw-insert.ts <events.ndjson> <data dir> <batch rows>");
 const batchRows = Number(batchRowsText);
 
 const store = createStore(

@@ -236,7 +236,12 @@ describe("analytics endpoints", () => {
 });
 
 describe("large results", () => {
-  const body = { dimensions: ["source"], metrics: ["events", "revenue"], time_range: march, order_by: [{ field: "source" }] };
+  const body = {
+    dimensions: ["source"],
+    metrics: ["events", "revenue"],
+    time_range: march,
+    order_by: [{ field: "source" }],
+  };
 
   it("export any report as CSV or NDJSON, streamed", async () => {
     const csv = await fetch(`${warehouse.url}/api/v1/analytics/query/export?format=csv`, {
@@ -252,7 +257,10 @@ describe("large results", () => {
       headers: { authorization: `Bearer ${warehouse.keys.acme}`, "content-type": "application/json" },
       body: JSON.stringify(body),
     });
-    const lines = (await ndjson.text()).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = (await ndjson.text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([
       { source: "bing", events: 2, revenue: 0 },
       { source: "google", events: 7, revenue: 42.5 },

@@ -15,7 +15,11 @@ export interface IngestAppDeps {
 }
 
 /** Event capture: validation, enrichment and durable batched writes, acknowledged once written. */
-export async function createIngestApp(config: IngestConfig, logger: Logger, deps: IngestAppDeps = {}): Promise<ServiceApp> {
+export async function createIngestApp(
+  config: IngestConfig,
+  logger: Logger,
+  deps: IngestAppDeps = {},
+): Promise<ServiceApp> {
   const ownsStore = !deps.store;
   const store = deps.store ?? createStore(config.store, { logger });
   if (ownsStore) await store.migrate();
@@ -25,7 +29,8 @@ export async function createIngestApp(config: IngestConfig, logger: Logger, deps
     ipHashKey: config.ipHashKey,
   });
   const writer = createBatchWriter(store, logger, config.writer);
-  const cacheTransport = deps.cache ?? (config.cacheUrl ? remotePeer(config.cacheUrl, { caller: "ingest" }) : undefined);
+  const cacheTransport =
+    deps.cache ?? (config.cacheUrl ? remotePeer(config.cacheUrl, { caller: "ingest" }) : undefined);
   const versions = createDataVersionNotifier(cacheTransport && createClient(CacheService, cacheTransport), logger);
   const service = createIngestService({ enricher, writer, versions });
   return {

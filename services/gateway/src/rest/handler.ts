@@ -2,7 +2,7 @@ import type http from "node:http";
 import type http2 from "node:http2";
 import { gunzipSync, inflateSync } from "node:zlib";
 import { type DescMessage, type MessageShape, toJson } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { SpanKind } from "@opentelemetry/api";
 import {
   DomainError,
