@@ -143,13 +143,18 @@ it("answers every routable report from a rollup exactly as from raw events", asy
       routedTables.add(routed.table);
       expect(routed.rows).toEqual(raw.rows);
       if (spec.zone === "Asia/Kolkata") expect(routed.table).toBe("analytics_events");
-      if (spec.zone === "UTC" && spec.granularity !== Granularity.HOUR) expect(routed.table).toBe("events_daily");
+      if (spec.zone === "UTC" && spec.granularity !== Granularity.HOUR) {
+        const overviewFits = [...spec.dimensions, ...(spec.filter ? [spec.filter.field] : [])].every(
+          (d) => d === "event_type" || d === "is_bot",
+        );
+        expect(routed.table).toBe(overviewFits ? "events_daily_overview" : "events_daily");
+      }
       const hourly = await run(request, "events_hourly");
       if (hourly.table === "events_hourly") expect(hourly.rows).toEqual(raw.rows);
     }),
     { numRuns: 60, seed: 20261122 },
   );
-  expect(routedTables).toEqual(new Set(["analytics_events", "events_daily", "events_hourly"]));
+  expect(routedTables).toEqual(new Set(["analytics_events", "events_daily", "events_daily_overview", "events_hourly"]));
 });
 
 it("routes a query over a dimension the rollups do not keep to raw events", () => {

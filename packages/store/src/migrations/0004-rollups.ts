@@ -17,6 +17,8 @@ export const rollupDimensions = [
 export interface RollupSpec {
   /** Table name of the rollup. */
   name: string;
+  /** Dimensions the rollup keeps (a subset of rollupDimensions). */
+  dimensions: readonly (typeof rollupDimensions)[number][];
   /** Column holding the bucket start, and how an event's time maps to it (UTC). */
   bucketColumn: string;
   bucketType: string;
@@ -24,12 +26,26 @@ export interface RollupSpec {
 }
 
 export const rollups: readonly RollupSpec[] = [
-  { name: "events_daily", bucketColumn: "day", bucketType: "Date", bucketExpression: "toDate(event_time, 'UTC')" },
+  {
+    name: "events_daily",
+    dimensions: rollupDimensions,
+    bucketColumn: "day",
+    bucketType: "Date",
+    bucketExpression: "toDate(event_time, 'UTC')",
+  },
   {
     name: "events_hourly",
+    dimensions: rollupDimensions,
     bucketColumn: "hour",
     bucketType: "DateTime('UTC')",
     bucketExpression: "toStartOfHour(toDateTime(event_time, 'UTC'))",
+  },
+  {
+    name: "events_daily_overview",
+    dimensions: ["event_type", "is_bot"],
+    bucketColumn: "day",
+    bucketType: "Date",
+    bucketExpression: "toDate(event_time, 'UTC')",
   },
 ];
 
@@ -68,25 +84,25 @@ function selectFor(spec: RollupSpec, source: string): string {
     organization_id,
     retention_days,
     ${spec.bucketExpression} AS ${spec.bucketColumn},
-    ${rollupDimensions.join(",\n    ")},
+    ${spec.dimensions.join(",\n    ")},
     ${aggregateSelect}
 FROM ${source}
-GROUP BY organization_id, retention_days, ${spec.bucketColumn}, ${rollupDimensions.join(", ")}`;
+GROUP BY organization_id, retention_days, ${spec.bucketColumn}, ${spec.dimensions.join(", ")}`;
 }
 
 /**
  * Hourly and daily rollups in AggregatingMergeTree, kept by materialized views on every
  * insert into the events table and filled once from the events already stored.
  */
-export function rollupTables(target: DdlTarget): string[] {
+export function rollupTables(target: DdlTarget, specs: readonly RollupSpec[] = rollups.slice(0, 2)): string[] {
   const db = target.database;
   const eventsTable = target.cluster ? "analytics_events_local" : "analytics_events";
   const statements: string[] = [];
-  for (const spec of rollups) {
+  for (const spec of specs) {
     const columns = `    organization_id LowCardinality(String),
     retention_days UInt16,
     ${spec.bucketColumn} ${spec.bucketType},
-${rollupDimensions.map((d) => `    ${d} ${dimensionTypes[d]}`).join(",\n")},
+${spec.dimensions.map((d) => `    ${d} ${dimensionTypes[d]}`).join(",\n")},
 ${aggregateColumns}`;
     const ttlBase = spec.bucketColumn === "day" ? "day" : "toDate(hour)";
     statements.push(
@@ -97,7 +113,7 @@ ${aggregateColumns}`;
           columns,
           engine: "AggregatingMergeTree",
           tail: `PARTITION BY toYYYYMM(${spec.bucketColumn})
-ORDER BY (organization_id, ${spec.bucketColumn}, ${rollupDimensions.join(", ")}, retention_days)
+ORDER BY (organization_id, ${spec.bucketColumn}, ${spec.dimensions.join(", ")}, retention_days)
 TTL ${ttlBase} + toIntervalDay(retention_days)`,
         },
         "sipHash64(organization_id)",

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createDatabase, eventsTable } from "./0001-events.js";
 import { wardenTables } from "./0002-warden.js";
 import { batchIdIndex } from "./0003-batch-index.js";
-import { rollupTables } from "./0004-rollups.js";
+import { rollups, rollupTables } from "./0004-rollups.js";
 import { type DdlTarget, everywhereTable } from "./ddl.js";
 
 export { type RollupSpec, rollupDimensions, rollups } from "./0004-rollups.js";
@@ -19,7 +19,8 @@ export const migrations: readonly Migration[] = [
   { version: 1, name: "analytics events", statements: (t) => eventsTable(t) },
   { version: 2, name: "warden organizations and api keys", statements: (t) => wardenTables(t) },
   { version: 3, name: "batch id skip index for idempotent ingest", statements: (t) => batchIdIndex(t) },
-  { version: 4, name: "hourly and daily rollups", statements: (t) => rollupTables(t) },
+  { version: 4, name: "hourly and daily rollups", statements: (t) => rollupTables(t, rollups.slice(0, 2)) },
+  { version: 5, name: "daily overview rollup", statements: (t) => rollupTables(t, rollups.slice(2, 3)) },
 ];
 
 /** The bookkeeping table and database, created before any migration runs. */

@@ -61,8 +61,13 @@ function rollupSource(spec: RollupSpec): Source {
   };
 }
 
-const daily = rollups.find((r) => r.bucketColumn === "day");
-const hourly = rollups.find((r) => r.bucketColumn === "hour");
+/** Rollups from the fewest rows per day to the most: the first that fits answers. */
+const dailyRollups = rollups
+  .filter((r) => r.bucketColumn === "day")
+  .sort((a, b) => a.dimensions.length - b.dimensions.length);
+const hourlyRollups = rollups
+  .filter((r) => r.bucketColumn === "hour")
+  .sort((a, b) => a.dimensions.length - b.dimensions.length);
 const rollupDimensionSet = new Set<string>(rollupDimensions);
 
 /** UTC offsets (minutes) the zone takes at the range's edges and at every month start in between. */
@@ -93,19 +98,17 @@ export interface RoutingQuestion {
  * coarser, the hourly rollup when the zone's offsets are whole hours, raw events otherwise
  * (minutes, dimensions or filters a rollup does not keep, half-hour zones).
  */
-export type SourcePreference = "auto" | "raw" | "events_hourly" | "events_daily";
+export type SourcePreference = "auto" | "raw" | "events_hourly" | "events_daily" | "events_daily_overview";
 
 export function chooseSource(question: RoutingQuestion, preference: SourcePreference = "auto"): Source {
   if (preference === "raw") return rawSource;
   const fields = [...question.dimensions, ...question.filterFields];
-  const rollupable = question.granularity !== Granularity.MINUTE && fields.every((f) => rollupDimensionSet.has(f));
-  if (!rollupable) return rawSource;
+  if (question.granularity === Granularity.MINUTE || !fields.every((f) => rollupDimensionSet.has(f))) return rawSource;
   const offsets = offsetsOver(question.range);
-  const dailyFits = daily && question.granularity !== Granularity.HOUR && offsets.every((o) => o === 0);
-  const hourlyFits = hourly && offsets.every((o) => o % 60 === 0);
-  if (preference === "events_daily") return dailyFits && daily ? rollupSource(daily) : rawSource;
-  if (preference === "events_hourly") return hourlyFits && hourly ? rollupSource(hourly) : rawSource;
-  if (dailyFits && daily) return rollupSource(daily);
-  if (hourlyFits && hourly) return rollupSource(hourly);
-  return rawSource;
+  const dailyFits = question.granularity !== Granularity.HOUR && offsets.every((o) => o === 0);
+  const hourlyFits = offsets.every((o) => o % 60 === 0);
+  const keeps = (spec: RollupSpec) => fields.every((f) => (spec.dimensions as readonly string[]).includes(f));
+  const candidates = [...(dailyFits ? dailyRollups : []), ...(hourlyFits ? hourlyRollups : [])].filter(keeps);
+  const chosen = preference === "auto" ? candidates[0] : candidates.find((c) => c.name === preference);
+  return chosen ? rollupSource(chosen) : rawSource;
 }
