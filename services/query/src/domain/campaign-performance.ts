@@ -1,6 +1,6 @@
 import { type GetCampaignPerformanceRequest, Granularity } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
-import { type ResolvedRange, resolveRange } from "./dates.js";
+import { type ResolvedRange, rangeParams, resolveRange } from "./dates.js";
 import { bucketExpression, bucketsPerDay, timeRangePredicate } from "./time-bucket.js";
 
 export interface CompiledCampaignPerformance {
@@ -81,11 +81,7 @@ LIMIT 100000`;
     params: {
       organization_id: organizationId,
       campaigns: request.campaignIds,
-      scan_start: range.scanStartDate,
-      scan_end: range.scanEndDate,
-      start: `${range.startDate} 00:00:00`,
-      end_exclusive: range.endExclusive,
-      tz: range.timeZone,
+      ...rangeParams(range),
     },
     range,
   };

@@ -1,6 +1,6 @@
 import { CohortMetric, type GetCohortsRequest, Granularity } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
-import { type ResolvedRange, resolveRange } from "./dates.js";
+import { type ResolvedRange, rangeParams, resolveRange } from "./dates.js";
 import { timeRangePredicate } from "./time-bucket.js";
 
 export const cohortLimits = { defaultPeriods: 8, maxPeriods: 104 };
@@ -55,11 +55,7 @@ ORDER BY cohort, period`;
     params: {
       organization_id: organizationId,
       periods,
-      scan_start: range.scanStartDate,
-      scan_end: range.scanEndDate,
-      start: `${range.startDate} 00:00:00`,
-      end_exclusive: range.endExclusive,
-      tz: range.timeZone,
+      ...rangeParams(range),
     },
     periods,
     metric: request.metric === CohortMetric.UNSPECIFIED ? CohortMetric.RETENTION : request.metric,

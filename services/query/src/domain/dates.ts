@@ -67,3 +67,16 @@ export function resolveRange(range: DateRange | undefined, path: string): Resolv
 export function granularityOrDefault(value: Granularity, fallback: Granularity): Granularity {
   return value === Granularity.UNSPECIFIED ? fallback : value;
 }
+
+/** The bound parameters every time-range predicate uses. */
+export function rangeParams(range: ResolvedRange): Record<string, string> {
+  return {
+    scan_start: range.scanStartDate,
+    scan_end: range.scanEndDate,
+    start: `${range.startDate} 00:00:00`,
+    end_exclusive: range.endExclusive,
+    start_date: range.startDate,
+    end_date: range.endDate,
+    tz: range.timeZone,
+  };
+}

@@ -1,6 +1,6 @@
 import { type GetFunnelRequest, JourneyKey } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
-import { type ResolvedRange, resolveRange } from "./dates.js";
+import { type ResolvedRange, rangeParams, resolveRange } from "./dates.js";
 import { compileFilters } from "./filters.js";
 import { timeRangePredicate } from "./time-bucket.js";
 
@@ -60,11 +60,7 @@ ORDER BY level`;
       ...params,
       organization_id: organizationId,
       window: windowSeconds,
-      scan_start: range.scanStartDate,
-      scan_end: range.scanEndDate,
-      start: `${range.startDate} 00:00:00`,
-      end_exclusive: range.endExclusive,
-      tz: range.timeZone,
+      ...rangeParams(range),
     },
     steps: steps.map((s) => s.name),
     range,

@@ -1,7 +1,7 @@
 import { Granularity, type RunReportRequest, SortDirection } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
 import { type Dimension, findDimension, findMetric, type Metric } from "./catalogue.js";
-import { type ResolvedRange, resolveRange } from "./dates.js";
+import { type ResolvedRange, rangeParams, resolveRange } from "./dates.js";
 import { compileFilters } from "./filters.js";
 import { chooseSource, type SourcePreference } from "./sources.js";
 import { bucketsPerDay } from "./time-bucket.js";
@@ -146,13 +146,7 @@ ORDER BY __is_total DESC, __rn`;
     params: {
       ...filters.params,
       organization_id: organizationId,
-      scan_start: range.scanStartDate,
-      scan_end: range.scanEndDate,
-      start: `${range.startDate} 00:00:00`,
-      end_exclusive: range.endExclusive,
-      start_date: range.startDate,
-      end_date: range.endDate,
-      tz: range.timeZone,
+      ...rangeParams(range),
       offset: request.offset,
       offset_end: request.offset + limit,
     },
