@@ -43,17 +43,20 @@ beforeAll(async () => {
   expect(await exitCode(seeded.child), seeded.output()).toBe(0);
 
   const common = { TRELLIS_CONTEXT_SECRET: SECRET, TRELLIS_CLICKHOUSE_DATABASE: database };
+  const started = (name: string) => (service: ServiceProcess) => {
+    services[name] = service;
+    return service;
+  };
   const [warden, cache, ingest, discovery] = await Promise.all([
-    startService("warden", { ...common, TRELLIS_DATA_DIR: dirs.warden }),
-    startService("cache", common),
+    startService("warden", { ...common, TRELLIS_DATA_DIR: dirs.warden }).then(started("warden")),
+    startService("cache", common).then(started("cache")),
     startService("ingest", {
       ...common,
       TRELLIS_DATA_DIR: dirs.ingest,
       TRELLIS_IP_HASH_KEY: "wire-test-ip-hash-key-0123456789abcdef",
-    }),
-    startService("discovery", { ...common, TRELLIS_DATA_DIR: dirs.discovery }),
+    }).then(started("ingest")),
+    startService("discovery", { ...common, TRELLIS_DATA_DIR: dirs.discovery }).then(started("discovery")),
   ]);
-  Object.assign(services, { warden, cache, ingest, discovery });
   services.query = await startService("query", {
     ...common,
     TRELLIS_DATA_DIR: dirs.query,

@@ -12,6 +12,12 @@ export interface ServiceProcess {
   stop(): Promise<number | null>;
 }
 
+const children = new Set<ChildProcess>();
+// A test that fails half-way must not leave services running behind it.
+process.once("exit", () => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+});
+
 /** Runs `node --import tsx <args>` from the repository root and collects its output. */
 export function runNode(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, ["--import", "tsx", ...args], {
@@ -19,6 +25,8 @@ export function runNode(args: string[], env: Record<string, string>): { child: C
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     output += chunk.toString();
@@ -45,7 +53,10 @@ export async function startService(
     { TRELLIS_PORT: "0", TRELLIS_LOG_LEVEL: "info", ...env },
   );
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start in time:\n${output()}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${name} did not start in time:\n${output()}`));
+    }, timeoutMs);
     const onData = () => {
       for (const line of output().split("\n")) {
         if (!line.includes(`"${name} listening"`)) continue;
