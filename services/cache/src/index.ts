@@ -1,2 +1,14 @@
 export { createCacheApp } from "./app.js";
-export { type CacheConfig, cacheConfigFrom, cacheEnvShape, loadConfig as loadCacheConfig } from "./config.js";
+export {
+  type CacheConfig,
+  type CacheTuning,
+  cacheConfigFrom,
+  cacheEnvShape,
+  cacheRedisEnvShape,
+  cacheTuningDefaults,
+  cacheTuningEnvShape,
+  cacheTuningFrom,
+  loadConfig as loadCacheConfig,
+  type RedisConfig,
+  redisConfigFrom,
+} from "./config.js";

@@ -1,25 +1,20 @@
 import { LRUCache } from "lru-cache";
-
-export interface L1Entry {
-  organizationId: string;
-  key: string;
-  value: Uint8Array;
-  expiresAt: number;
-}
+import type { Entry } from "../domain/envelope.js";
 
 /** The in-process level: an LRU bounded by bytes, each entry with its own TTL. */
 export function createL1(maxBytes: number) {
-  const lru = new LRUCache<string, L1Entry>({
+  const lru = new LRUCache<string, Entry>({
     maxSize: maxBytes,
-    sizeCalculation: (entry) => entry.value.byteLength + entry.key.length * 2 + 64,
+    sizeCalculation: (entry) => entry.value.byteLength + entry.key.length * 2 + entry.organizationId.length * 2 + 96,
     ttlAutopurge: false,
   });
   return {
-    get(fullKey: string): L1Entry | undefined {
+    get(fullKey: string): Entry | undefined {
       return lru.get(fullKey);
     },
-    set(fullKey: string, entry: L1Entry, ttlMs: number): void {
-      lru.set(fullKey, entry, { ttl: ttlMs });
+    set(entry: Entry, ttlMs: number): void {
+      if (ttlMs <= 0) return;
+      lru.set(entry.key, entry, { ttl: Math.ceil(ttlMs) });
     },
     deleteOrganization(organizationId: string): number {
       let removed = 0;
@@ -30,6 +25,9 @@ export function createL1(maxBytes: number) {
         }
       }
       return removed;
+    },
+    clear(): void {
+      lru.clear();
     },
     get entries(): number {
       return lru.size;

@@ -4,7 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { AnswerSource } from "./common_pb.js";
+import type { AnswerSource, DateRange } from "./common_pb.js";
 import { file_trellis_warehouse_v1_common } from "./common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trellis/warehouse/v1/cache.proto.
  */
 export const file_trellis_warehouse_v1_cache: GenFile = /*@__PURE__*/
-  fileDesc("CiB0cmVsbGlzL3dhcmVob3VzZS92MS9jYWNoZS5wcm90bxIUdHJlbGxpcy53YXJlaG91c2UudjEiGQoKR2V0UmVxdWVzdBILCgNrZXkYASABKAkivAEKC0dldFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEg0KBXZhbHVlGAIgASgMEjIKBnNvdXJjZRgDIAEoDjIiLnRyZWxsaXMud2FyZWhvdXNlLnYxLkFuc3dlclNvdXJjZRIdChV0dGxfcmVtYWluaW5nX3NlY29uZHMYBCABKAESDQoFc3RhbGUYBSABKAgSFAoMZGF0YV92ZXJzaW9uGAYgASgEEhcKD3J1bGVzZXRfdmVyc2lvbhgHIAEoBCKgAQoKU2V0UmVxdWVzdBILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAwSMgoJZnJlc2huZXNzGAMgASgOMh8udHJlbGxpcy53YXJlaG91c2UudjEuRnJlc2huZXNzEhMKC3R0bF9zZWNvbmRzGAQgASgNEhQKDGRhdGFfdmVyc2lvbhgFIAEoBBIXCg9ydWxlc2V0X3ZlcnNpb24YBiABKAQiMgoLU2V0UmVzcG9uc2USEwoLdHRsX3NlY29uZHMYASABKA0SDgoGc3RvcmVkGAIgASgIIhQKEkdldFZlcnNpb25zUmVxdWVzdCJEChNHZXRWZXJzaW9uc1Jlc3BvbnNlEhQKDGRhdGFfdmVyc2lvbhgBIAEoBBIXCg9ydWxlc2V0X3ZlcnNpb24YAiABKAQiKgoZQWR2YW5jZURhdGFWZXJzaW9uUmVxdWVzdBINCgVkYXRlcxgBIAMoCSIyChpBZHZhbmNlRGF0YVZlcnNpb25SZXNwb25zZRIUCgxkYXRhX3ZlcnNpb24YASABKAQiNwocQWR2YW5jZVJ1bGVzZXRWZXJzaW9uUmVxdWVzdBIXCg9ydWxlc2V0X3ZlcnNpb24YASABKAQiOAodQWR2YW5jZVJ1bGVzZXRWZXJzaW9uUmVzcG9uc2USFwoPcnVsZXNldF92ZXJzaW9uGAEgASgEIh8KHUludmFsaWRhdGVPcmdhbml6YXRpb25SZXF1ZXN0IjYKHkludmFsaWRhdGVPcmdhbml6YXRpb25SZXNwb25zZRIUCgxkYXRhX3ZlcnNpb24YASABKAQiEQoPR2V0U3RhdHNSZXF1ZXN0IkoKCkxldmVsU3RhdHMSDAoEaGl0cxgBIAEoBBIOCgZtaXNzZXMYAiABKAQSDwoHZW50cmllcxgDIAEoBBINCgVieXRlcxgEIAEoBCKfAQoQR2V0U3RhdHNSZXNwb25zZRIsCgJsMRgBIAEoCzIgLnRyZWxsaXMud2FyZWhvdXNlLnYxLkxldmVsU3RhdHMSLAoCbDIYAiABKAsyIC50cmVsbGlzLndhcmVob3VzZS52MS5MZXZlbFN0YXRzEhUKDXJlZGlzX2JyZWFrZXIYAyABKAkSGAoQcmVkaXNfY29uZmlndXJlZBgEIAEoCCqwAQoJRnJlc2huZXNzEhkKFUZSRVNITkVTU19VTlNQRUNJRklFRBAAEhYKEkZSRVNITkVTU19SRUFMVElNRRABEhQKEEZSRVNITkVTU19IT1VSTFkQAhITCg9GUkVTSE5FU1NfREFJTFkQAxIUChBGUkVTSE5FU1NfV0VFS0xZEAQSFQoRRlJFU0hORVNTX01PTlRITFkQBRIYChRGUkVTSE5FU1NfSElTVE9SSUNBTBAGMucFCgxDYWNoZVNlcnZpY2USSgoDR2V0EiAudHJlbGxpcy53YXJlaG91c2UudjEuR2V0UmVxdWVzdBohLnRyZWxsaXMud2FyZWhvdXNlLnYxLkdldFJlc3BvbnNlEkoKA1NldBIgLnRyZWxsaXMud2FyZWhvdXNlLnYxLlNldFJlcXVlc3QaIS50cmVsbGlzLndhcmVob3VzZS52MS5TZXRSZXNwb25zZRJiCgtHZXRWZXJzaW9ucxIoLnRyZWxsaXMud2FyZWhvdXNlLnYxLkdldFZlcnNpb25zUmVxdWVzdBopLnRyZWxsaXMud2FyZWhvdXNlLnYxLkdldFZlcnNpb25zUmVzcG9uc2USdwoSQWR2YW5jZURhdGFWZXJzaW9uEi8udHJlbGxpcy53YXJlaG91c2UudjEuQWR2YW5jZURhdGFWZXJzaW9uUmVxdWVzdBowLnRyZWxsaXMud2FyZWhvdXNlLnYxLkFkdmFuY2VEYXRhVmVyc2lvblJlc3BvbnNlEoABChVBZHZhbmNlUnVsZXNldFZlcnNpb24SMi50cmVsbGlzLndhcmVob3VzZS52MS5BZHZhbmNlUnVsZXNldFZlcnNpb25SZXF1ZXN0GjMudHJlbGxpcy53YXJlaG91c2UudjEuQWR2YW5jZVJ1bGVzZXRWZXJzaW9uUmVzcG9uc2USgwEKFkludmFsaWRhdGVPcmdhbml6YXRpb24SMy50cmVsbGlzLndhcmVob3VzZS52MS5JbnZhbGlkYXRlT3JnYW5pemF0aW9uUmVxdWVzdBo0LnRyZWxsaXMud2FyZWhvdXNlLnYxLkludmFsaWRhdGVPcmdhbml6YXRpb25SZXNwb25zZRJZCghHZXRTdGF0cxIlLnRyZWxsaXMud2FyZWhvdXNlLnYxLkdldFN0YXRzUmVxdWVzdBomLnRyZWxsaXMud2FyZWhvdXNlLnYxLkdldFN0YXRzUmVzcG9uc2ViBnByb3RvMw", [file_trellis_warehouse_v1_common]);
+  fileDesc("CiB0cmVsbGlzL3dhcmVob3VzZS92MS9jYWNoZS5wcm90bxIUdHJlbGxpcy53YXJlaG91c2UudjEiTgoKR2V0UmVxdWVzdBILCgNrZXkYASABKAkSMwoKZGF0YV9yYW5nZRgCIAEoCzIfLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRhdGVSYW5nZSK8AQoLR2V0UmVzcG9uc2USDQoFZm91bmQYASABKAgSDQoFdmFsdWUYAiABKAwSMgoGc291cmNlGAMgASgOMiIudHJlbGxpcy53YXJlaG91c2UudjEuQW5zd2VyU291cmNlEh0KFXR0bF9yZW1haW5pbmdfc2Vjb25kcxgEIAEoARINCgVzdGFsZRgFIAEoCBIUCgxkYXRhX3ZlcnNpb24YBiABKAQSFwoPcnVsZXNldF92ZXJzaW9uGAcgASgEItUBCgpTZXRSZXF1ZXN0EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoDBIyCglmcmVzaG5lc3MYAyABKA4yHy50cmVsbGlzLndhcmVob3VzZS52MS5GcmVzaG5lc3MSEwoLdHRsX3NlY29uZHMYBCABKA0SFAoMZGF0YV92ZXJzaW9uGAUgASgEEhcKD3J1bGVzZXRfdmVyc2lvbhgGIAEoBBIzCgpkYXRhX3JhbmdlGAcgASgLMh8udHJlbGxpcy53YXJlaG91c2UudjEuRGF0ZVJhbmdlIjIKC1NldFJlc3BvbnNlEhMKC3R0bF9zZWNvbmRzGAEgASgNEg4KBnN0b3JlZBgCIAEoCCIUChJHZXRWZXJzaW9uc1JlcXVlc3QiRAoTR2V0VmVyc2lvbnNSZXNwb25zZRIUCgxkYXRhX3ZlcnNpb24YASABKAQSFwoPcnVsZXNldF92ZXJzaW9uGAIgASgEIioKGUFkdmFuY2VEYXRhVmVyc2lvblJlcXVlc3QSDQoFZGF0ZXMYASADKAkiMgoaQWR2YW5jZURhdGFWZXJzaW9uUmVzcG9uc2USFAoMZGF0YV92ZXJzaW9uGAEgASgEIjcKHEFkdmFuY2VSdWxlc2V0VmVyc2lvblJlcXVlc3QSFwoPcnVsZXNldF92ZXJzaW9uGAEgASgEIjgKHUFkdmFuY2VSdWxlc2V0VmVyc2lvblJlc3BvbnNlEhcKD3J1bGVzZXRfdmVyc2lvbhgBIAEoBCIfCh1JbnZhbGlkYXRlT3JnYW5pemF0aW9uUmVxdWVzdCI2Ch5JbnZhbGlkYXRlT3JnYW5pemF0aW9uUmVzcG9uc2USFAoMZGF0YV92ZXJzaW9uGAEgASgEIhEKD0dldFN0YXRzUmVxdWVzdCJKCgpMZXZlbFN0YXRzEgwKBGhpdHMYASABKAQSDgoGbWlzc2VzGAIgASgEEg8KB2VudHJpZXMYAyABKAQSDQoFYnl0ZXMYBCABKAQiggEKEExhdGVuY3lIaXN0b2dyYW0SDAoEbmFtZRgBIAEoCRIRCglib3VuZHNfbXMYAiADKAESDgoGY291bnRzGAMgAygEEg0KBWNvdW50GAQgASgEEg4KBnN1bV9tcxgFIAEoARIOCgZwNTBfbXMYBiABKAESDgoGcDk5X21zGAcgASgBItMCChBHZXRTdGF0c1Jlc3BvbnNlEiwKAmwxGAEgASgLMiAudHJlbGxpcy53YXJlaG91c2UudjEuTGV2ZWxTdGF0cxIsCgJsMhgCIAEoCzIgLnRyZWxsaXMud2FyZWhvdXNlLnYxLkxldmVsU3RhdHMSFQoNcmVkaXNfYnJlYWtlchgDIAEoCRIYChByZWRpc19jb25maWd1cmVkGAQgASgIEjkKCWxhdGVuY2llcxgFIAMoCzImLnRyZWxsaXMud2FyZWhvdXNlLnYxLkxhdGVuY3lIaXN0b2dyYW0SRgoIY291bnRlcnMYBiADKAsyNC50cmVsbGlzLndhcmVob3VzZS52MS5HZXRTdGF0c1Jlc3BvbnNlLkNvdW50ZXJzRW50cnkaLwoNQ291bnRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAQ6AjgBKrABCglGcmVzaG5lc3MSGQoVRlJFU0hORVNTX1VOU1BFQ0lGSUVEEAASFgoSRlJFU0hORVNTX1JFQUxUSU1FEAESFAoQRlJFU0hORVNTX0hPVVJMWRACEhMKD0ZSRVNITkVTU19EQUlMWRADEhQKEEZSRVNITkVTU19XRUVLTFkQBBIVChFGUkVTSE5FU1NfTU9OVEhMWRAFEhgKFEZSRVNITkVTU19ISVNUT1JJQ0FMEAYy5wUKDENhY2hlU2VydmljZRJKCgNHZXQSIC50cmVsbGlzLndhcmVob3VzZS52MS5HZXRSZXF1ZXN0GiEudHJlbGxpcy53YXJlaG91c2UudjEuR2V0UmVzcG9uc2USSgoDU2V0EiAudHJlbGxpcy53YXJlaG91c2UudjEuU2V0UmVxdWVzdBohLnRyZWxsaXMud2FyZWhvdXNlLnYxLlNldFJlc3BvbnNlEmIKC0dldFZlcnNpb25zEigudHJlbGxpcy53YXJlaG91c2UudjEuR2V0VmVyc2lvbnNSZXF1ZXN0GikudHJlbGxpcy53YXJlaG91c2UudjEuR2V0VmVyc2lvbnNSZXNwb25zZRJ3ChJBZHZhbmNlRGF0YVZlcnNpb24SLy50cmVsbGlzLndhcmVob3VzZS52MS5BZHZhbmNlRGF0YVZlcnNpb25SZXF1ZXN0GjAudHJlbGxpcy53YXJlaG91c2UudjEuQWR2YW5jZURhdGFWZXJzaW9uUmVzcG9uc2USgAEKFUFkdmFuY2VSdWxlc2V0VmVyc2lvbhIyLnRyZWxsaXMud2FyZWhvdXNlLnYxLkFkdmFuY2VSdWxlc2V0VmVyc2lvblJlcXVlc3QaMy50cmVsbGlzLndhcmVob3VzZS52MS5BZHZhbmNlUnVsZXNldFZlcnNpb25SZXNwb25zZRKDAQoWSW52YWxpZGF0ZU9yZ2FuaXphdGlvbhIzLnRyZWxsaXMud2FyZWhvdXNlLnYxLkludmFsaWRhdGVPcmdhbml6YXRpb25SZXF1ZXN0GjQudHJlbGxpcy53YXJlaG91c2UudjEuSW52YWxpZGF0ZU9yZ2FuaXphdGlvblJlc3BvbnNlElkKCEdldFN0YXRzEiUudHJlbGxpcy53YXJlaG91c2UudjEuR2V0U3RhdHNSZXF1ZXN0GiYudHJlbGxpcy53YXJlaG91c2UudjEuR2V0U3RhdHNSZXNwb25zZWIGcHJvdG8z", [file_trellis_warehouse_v1_common]);
 
 /**
  * @generated from message trellis.warehouse.v1.GetRequest
@@ -24,6 +24,16 @@ export type GetRequest = Message<"trellis.warehouse.v1.GetRequest"> & {
    * @generated from field: string key = 1;
    */
   key: string;
+
+  /**
+   * UTC dates of the data the answer reads, when the caller knows them: new data on other
+   * months then leaves the entry reachable. Without it, any new data for the organization
+   * makes the entry unreachable. time_zone is not read: the cache widens the range by a day
+   * on each side, which covers every zone.
+   *
+   * @generated from field: trellis.warehouse.v1.DateRange data_range = 2;
+   */
+  dataRange?: DateRange | undefined;
 };
 
 /**
@@ -122,6 +132,13 @@ export type SetRequest = Message<"trellis.warehouse.v1.SetRequest"> & {
    * @generated from field: uint64 ruleset_version = 6;
    */
   rulesetVersion: bigint;
+
+  /**
+   * The data_range of the GetRequest the versions came from.
+   *
+   * @generated from field: trellis.warehouse.v1.DateRange data_range = 7;
+   */
+  dataRange?: DateRange | undefined;
 };
 
 /**
@@ -334,6 +351,61 @@ export const LevelStatsSchema: GenMessage<LevelStats> = /*@__PURE__*/
   messageDesc(file_trellis_warehouse_v1_cache, 13);
 
 /**
+ * Latencies of one kind of operation in fixed buckets.
+ *
+ * @generated from message trellis.warehouse.v1.LatencyHistogram
+ */
+export type LatencyHistogram = Message<"trellis.warehouse.v1.LatencyHistogram"> & {
+  /**
+   * What was timed: "get", "get.l1_hit", "get.l2_hit", "get.miss", "set", "redis.get", …
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Upper bounds of the buckets, in milliseconds; counts has one more entry, above the last bound.
+   *
+   * @generated from field: repeated double bounds_ms = 2;
+   */
+  boundsMs: number[];
+
+  /**
+   * @generated from field: repeated uint64 counts = 3;
+   */
+  counts: bigint[];
+
+  /**
+   * @generated from field: uint64 count = 4;
+   */
+  count: bigint;
+
+  /**
+   * @generated from field: double sum_ms = 5;
+   */
+  sumMs: number;
+
+  /**
+   * Estimated from the buckets.
+   *
+   * @generated from field: double p50_ms = 6;
+   */
+  p50Ms: number;
+
+  /**
+   * @generated from field: double p99_ms = 7;
+   */
+  p99Ms: number;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.LatencyHistogram.
+ * Use `create(LatencyHistogramSchema)` to create a new message.
+ */
+export const LatencyHistogramSchema: GenMessage<LatencyHistogram> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_cache, 14);
+
+/**
  * @generated from message trellis.warehouse.v1.GetStatsResponse
  */
 export type GetStatsResponse = Message<"trellis.warehouse.v1.GetStatsResponse"> & {
@@ -358,6 +430,19 @@ export type GetStatsResponse = Message<"trellis.warehouse.v1.GetStatsResponse"> 
    * @generated from field: bool redis_configured = 4;
    */
   redisConfigured: boolean;
+
+  /**
+   * @generated from field: repeated trellis.warehouse.v1.LatencyHistogram latencies = 5;
+   */
+  latencies: LatencyHistogram[];
+
+  /**
+   * Event counts by name: "stale_served", "early_recompute", "l2_errors", "l2_skipped",
+   * "l2_rejected", "l2_coalesced", "breaker_opened", "versions_fallback", …
+   *
+   * @generated from field: map<string, uint64> counters = 6;
+   */
+  counters: { [key: string]: bigint };
 };
 
 /**
@@ -365,7 +450,7 @@ export type GetStatsResponse = Message<"trellis.warehouse.v1.GetStatsResponse"> 
  * Use `create(GetStatsResponseSchema)` to create a new message.
  */
 export const GetStatsResponseSchema: GenMessage<GetStatsResponse> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_cache, 14);
+  messageDesc(file_trellis_warehouse_v1_cache, 15);
 
 /**
  * How fresh the data behind an entry is; picks its time to live.
