@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CacheConfig } from "@trellis/cache";
+import { type CacheConfig, cacheRedisEnvShape, cacheTuningEnvShape, cacheTuningFrom, redisConfigFrom } from "@trellis/cache";
 import type { DiscoveryConfig } from "@trellis/discovery";
 import type { GatewayConfig } from "@trellis/gateway";
 import { type IngestConfig, ingestEnvShape } from "@trellis/ingest";
@@ -23,6 +23,8 @@ export const embeddedEnvShape = {
   TRELLIS_REQUEST_TIMEOUT_MS: env.positiveInt(30_000),
   TRELLIS_CACHE_L1_MAX_BYTES: env.positiveInt(256 * 1024 * 1024),
   TRELLIS_CACHE_MAX_VALUE_BYTES: env.positiveInt(8 * 1024 * 1024),
+  ...cacheRedisEnvShape,
+  ...cacheTuningEnvShape,
   TRELLIS_JWT_SECRET: wardenEnvShape.TRELLIS_JWT_SECRET,
   TRELLIS_JWT_JWKS_URL: wardenEnvShape.TRELLIS_JWT_JWKS_URL,
   TRELLIS_JWT_ISSUER: wardenEnvShape.TRELLIS_JWT_ISSUER,
@@ -111,6 +113,8 @@ export function loadEmbeddedConfig(environment: Env = process.env): EmbeddedConf
       contextSecret,
       l1MaxBytes: parsed.TRELLIS_CACHE_L1_MAX_BYTES,
       maxValueBytes: parsed.TRELLIS_CACHE_MAX_VALUE_BYTES,
+      redis: redisConfigFrom(parsed),
+      tuning: cacheTuningFrom(parsed),
     },
     ingest: {
       ...internal,

@@ -3,6 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import { createContextKey } from "@connectrpc/connect";
 import { type OrgContext, OrgContextSchema, Scope } from "@trellis/contracts";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { LRUCache } from "lru-cache";
 
 export type { OrgContext };
 export { Scope };
@@ -53,6 +54,9 @@ export interface ContextTokenOptions {
 export function createContextSigner(options: ContextTokenOptions) {
   const key = new TextEncoder().encode(options.secret);
   const ttlSeconds = options.ttlSeconds ?? 60;
+  // A token is checked once: every later hop of the same request (and the request's retries)
+  // reuse the verified context until the token expires.
+  const verified = new LRUCache<string, { context: OrgContext; expiresAt: number }>({ max: 10_000 });
   const audience = options.audience ?? CONTEXT_AUDIENCE;
   const issuer = options.issuer ?? CONTEXT_ISSUER;
 
@@ -74,6 +78,8 @@ export function createContextSigner(options: ContextTokenOptions) {
     },
 
     async verify(token: string): Promise<OrgContext> {
+      const known = verified.get(token);
+      if (known && known.expiresAt > Date.now()) return known.context;
       try {
         const { payload } = await jwtVerify(token, key, {
           algorithms: ["HS256"],
@@ -84,7 +90,7 @@ export function createContextSigner(options: ContextTokenOptions) {
         const org = payload.org;
         if (typeof org !== "string" || org === "") throw new ContextTokenError("token has no organization");
         const scopes = Array.isArray(payload.scp) ? payload.scp : [];
-        return create(OrgContextSchema, {
+        const context = create(OrgContextSchema, {
           organizationId: org,
           organizationName: typeof payload.org_name === "string" ? payload.org_name : "",
           principal: payload.sub ?? "",
@@ -93,6 +99,8 @@ export function createContextSigner(options: ContextTokenOptions) {
             .map((name) => Scope[name as keyof typeof Scope])
             .filter((s): s is Scope => typeof s === "number" && s !== Scope.UNSPECIFIED),
         });
+        verified.set(token, { context, expiresAt: (payload.exp ?? 0) * 1000 });
+        return context;
       } catch (error) {
         if (error instanceof ContextTokenError) throw error;
         if (error instanceof joseErrors.JWTExpired)
