@@ -1,5 +1,5 @@
 import type { Client } from "@connectrpc/connect";
-import type { CacheService, Freshness, GetResponse } from "@trellis/contracts";
+import type { CacheService, DateRange, Freshness, GetResponse } from "@trellis/contracts";
 import type { Logger } from "@trellis/platform";
 
 /**
@@ -8,16 +8,23 @@ import type { Logger } from "@trellis/platform";
  */
 export function createCacheClient(client: Client<typeof CacheService>, logger: Logger) {
   return {
-    async get(key: string, signal?: AbortSignal): Promise<GetResponse | undefined> {
+    async get(key: string, dataRange: DateRange | undefined, signal?: AbortSignal): Promise<GetResponse | undefined> {
       try {
-        return await client.get({ key }, { signal, timeoutMs: 1_000 });
+        return await client.get({ key, dataRange }, { signal, timeoutMs: 1_000 });
       } catch (error) {
         logger.warn({ err: error, cache_key: key }, "cache read failed; computing from the store");
         return undefined;
       }
     },
     async set(
-      entry: { key: string; value: Uint8Array; freshness: Freshness; dataVersion: bigint; rulesetVersion: bigint },
+      entry: {
+        key: string;
+        value: Uint8Array;
+        freshness: Freshness;
+        dataVersion: bigint;
+        rulesetVersion: bigint;
+        dataRange?: DateRange;
+      },
       signal?: AbortSignal,
     ): Promise<void> {
       try {

@@ -14,7 +14,7 @@ import {
 import { type Logger, NotImplementedError, requireOrgContext, ValidationError } from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import type { CacheClient } from "../adapters/cache-client.js";
-import { cacheKeyFor } from "../domain/cache-key.js";
+import { cacheKeyFor, dataRangeOf } from "../domain/cache-key.js";
 import { describeCatalog } from "../domain/catalogue-response.js";
 import { createCoalescer } from "../domain/coalesce.js";
 import { granularityOrDefault } from "../domain/dates.js";
@@ -127,7 +127,8 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
     const key = cacheKeyFor(query);
     // Coalesce per organization and key: identical concurrent misses run once.
     return coalescer.run(`${organizationId}:${policy}:${key}`, async () => {
-      const cached = await deps.cache.get(key, ctx.signal);
+      const dataRange = dataRangeOf(query, clock());
+      const cached = await deps.cache.get(key, dataRange, ctx.signal);
       if (cached?.found && policy !== CachePolicy.REFRESH) {
         const answer = fromBinary(AnalyticsAnswerSchema, cached.value);
         const meta = metaOf(answer);
@@ -147,6 +148,7 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
           freshness: computed.freshness,
           dataVersion: cached.dataVersion,
           rulesetVersion: cached.rulesetVersion,
+          dataRange,
         });
       }
       if (meta) meta.source = AnswerSource.STORE;
