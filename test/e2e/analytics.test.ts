@@ -232,6 +232,14 @@ describe("analytics endpoints", () => {
     expect(dims.find((d) => d.name === "source")).toMatchObject({ type: "String" });
     expect(dims.find((d) => d.name === "source")?.operators).toContain("FILTER_OPERATOR_STARTS_WITH");
     expect(mets.find((m) => m.name === "revenue")).toMatchObject({ type: "Float64" });
+    expect((dims.find((d) => d.name === "source") as unknown as { rollups: string[] }).rollups).toEqual([
+      "events_daily",
+      "events_hourly",
+    ]);
+    expect((dims.find((d) => d.name === "browser") as unknown as { rollups: string[] }).rollups).toEqual([]);
+    expect((dims.find((d) => d.name === "event_type") as unknown as { rollups: string[] }).rollups[0]).toBe(
+      "events_daily_overview",
+    );
   });
 });
 

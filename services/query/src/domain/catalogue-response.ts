@@ -1,6 +1,15 @@
 import { create } from "@bufbuild/protobuf";
 import { CatalogFieldSchema, type GetCatalogResponse, GetCatalogResponseSchema } from "@trellis/contracts";
+import { rollups } from "@trellis/store";
 import { dimensions, metrics, operatorsFor } from "./catalogue.js";
+
+/** Rollups that can answer for a field, fewest rows first. */
+function rollupsHolding(dimension?: string): string[] {
+  return [...rollups]
+    .sort((a, b) => a.dimensions.length - b.dimensions.length)
+    .filter((r) => dimension === undefined || (r.dimensions as readonly string[]).includes(dimension))
+    .map((r) => r.name);
+}
 
 /** The typed catalogue as the API describes it. */
 export function describeCatalog(): GetCatalogResponse {
@@ -21,6 +30,6 @@ export function describeCatalog(): GetCatalogResponse {
         operators: operatorsFor(m.type),
       }),
     ),
-    tables: ["analytics_events"],
+    tables: ["analytics_events", ...rollupsHolding()],
   });
 }
