@@ -20,6 +20,7 @@ export function describeCatalog(): GetCatalogResponse {
         type: d.type,
         description: d.description,
         operators: operatorsFor(d.type),
+        rollups: rollupsHolding(d.name),
       }),
     ),
     metrics: metrics.map((m) =>
@@ -28,6 +29,7 @@ export function describeCatalog(): GetCatalogResponse {
         type: m.type,
         description: m.description,
         operators: operatorsFor(m.type),
+        rollups: rollupsHolding(),
       }),
     ),
     tables: ["analytics_events", ...rollupsHolding()],
