@@ -1,7 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type CacheConfig, cacheRedisEnvShape, cacheTuningEnvShape, cacheTuningFrom, redisConfigFrom } from "@trellis/cache";
+import {
+  type CacheConfig,
+  cacheRedisEnvShape,
+  cacheTuningEnvShape,
+  cacheTuningFrom,
+  redisConfigFrom,
+} from "@trellis/cache";
 import type { DiscoveryConfig } from "@trellis/discovery";
 import type { GatewayConfig } from "@trellis/gateway";
 import { type IngestConfig, ingestEnvShape } from "@trellis/ingest";
