@@ -38,9 +38,8 @@ export interface TelemetryOptions {
 let installed: TelemetryHandle | undefined;
 
 /**
- * Registers the tracer provider, the async context manager and W3C propagation. Spans are
- * always created (log lines carry their ids); they are exported only when an OTLP endpoint
- * is configured. Idempotent per process.
+ * Registers the async context manager, W3C propagation and, when spans have somewhere to go
+ * (an OTLP endpoint, or memory in tests), a recording tracer provider. Idempotent per process.
  */
 export function installTelemetry(options: TelemetryOptions): TelemetryHandle {
   if (installed) return installed;
@@ -54,17 +53,22 @@ export function installTelemetry(options: TelemetryOptions): TelemetryHandle {
     const url = `${options.otlpEndpoint.replace(/\/$/, "")}/v1/traces`;
     processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url })));
   }
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ "service.name": options.serviceName }),
-    spanProcessors: processors,
-  });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  trace.setGlobalTracerProvider(provider);
+  // Spans that go nowhere cost CPU on every hop: without an exporter the API's no-op tracer
+  // stays in place, and a caller's trace context still passes through unchanged.
+  const provider =
+    processors.length > 0
+      ? new BasicTracerProvider({
+          resource: resourceFromAttributes({ "service.name": options.serviceName }),
+          spanProcessors: processors,
+        })
+      : undefined;
+  if (provider) trace.setGlobalTracerProvider(provider);
   const handle: TelemetryHandle = {
     memoryExporter,
     async shutdown() {
-      await provider.shutdown();
+      await provider?.shutdown();
     },
   };
   installed = handle;
