@@ -199,11 +199,7 @@ try {
     for (let i = 0; i < RUNS; i++) warm.push(await api(c.path, c.body, false));
     rows.push({
       case: c.name,
-      source: c.raw.sql.includes("events_daily")
-        ? "events_daily"
-        : c.raw.sql.includes("events_hourly")
-          ? "events_hourly"
-          : "analytics_events",
+      source: (c.raw as { table?: string }).table ?? "analytics_events",
       raw_p50_ms: percentile(rawTimes, 50),
       cold_p50_ms: percentile(cold, 50),
       cold_p95_ms: percentile(cold, 95),
