@@ -126,16 +126,20 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
     }
     const key = cacheKeyFor(query);
     // Coalesce per organization and key: identical concurrent misses run once.
+    // The shared work must not die with whichever caller started it: it is bounded by that
+    // caller's deadline instead of its cancellation.
+    const deadlineMs = ctx.timeoutMs();
+    const shared = deadlineMs !== undefined ? AbortSignal.timeout(deadlineMs) : new AbortController().signal;
     return coalescer.run(`${organizationId}:${policy}:${key}`, async () => {
       const dataRange = dataRangeOf(query, clock());
-      const cached = await deps.cache.get(key, dataRange, ctx.signal);
+      const cached = await deps.cache.get(key, dataRange, shared);
       if (cached?.found && policy !== CachePolicy.REFRESH) {
         const answer = fromBinary(AnalyticsAnswerSchema, cached.value);
         const meta = metaOf(answer);
         if (meta) meta.source = cached.source;
         return answer;
       }
-      const computed = await compute(query, organizationId, ctx.signal, ctx.timeoutMs());
+      const computed = await compute(query, organizationId, shared, deadlineMs);
       const meta = metaOf(computed.answer);
       if (meta && cached) {
         meta.dataVersion = cached.dataVersion;
