@@ -28,6 +28,9 @@ export interface CompiledReport {
   granularity: Granularity;
   /** The table that answers: raw events or a rollup. */
   table: string;
+  /** Whether the statement pages (row numbers and a total count) or returns every group. */
+  paged: boolean;
+  limit: number;
 }
 
 export interface ReportOptions {
@@ -133,14 +136,21 @@ export function compileReport(
     AND ${source.timePredicate}${filters.where}
   ${grouped ? `GROUP BY GROUPING SETS ((${keys.join(", ")}), ())` : ""}
   ${filters.having ? `HAVING __is_total = 1 OR (1${filters.having})` : ""}`;
-  const sql = `SELECT * FROM (
+  // Paging needs window functions (row numbers, the count of all groups); a question that
+  // takes every group at once skips them, and a result over the limit is refused, not cut.
+  const paged = request.offset > 0 || limit < rowCap;
+  const sql = paged
+    ? `SELECT * FROM (
   SELECT *,
     countIf(__is_total = 0) OVER () AS __total_rows,
     row_number() OVER (PARTITION BY __is_total ORDER BY ${orderBy}) AS __rn
   FROM (${inner})
 )
 WHERE __is_total = 1 OR (__rn > {offset:UInt64} AND __rn <= {offset_end:UInt64})
-ORDER BY __is_total DESC, __rn`;
+ORDER BY __is_total DESC, __rn`
+    : `${inner}
+  ORDER BY __is_total DESC, ${orderBy}
+  LIMIT {row_limit:UInt64}`;
   return {
     sql,
     params: {
@@ -149,10 +159,13 @@ ORDER BY __is_total DESC, __rn`;
       ...rangeParams(range),
       offset: request.offset,
       offset_end: request.offset + limit,
+      row_limit: limit + 2,
     },
     columns,
     range,
     granularity,
     table: source.table,
+    paged,
+    limit,
   };
 }

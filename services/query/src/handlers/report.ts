@@ -10,12 +10,23 @@ import {
   RunReportResponseSchema,
   StreamReportResponseSchema,
 } from "@trellis/contracts";
+import { ValidationError } from "@trellis/platform";
 import { defaultQueryLimits, withLimits } from "../domain/limits.js";
 import { type CompiledReport, compileReport } from "../domain/report.js";
 import type { SourcePreference } from "../domain/sources.js";
 import { type RunContext, runCompiled } from "./run-context.js";
 
-type ReportRow = Record<string, unknown> & { __is_total: number | string; __total_rows: string | number };
+type ReportRow = Record<string, unknown> & { __is_total: number | string; __total_rows?: string | number };
+
+/** An unpaged statement returns every group; more than the limit is refused rather than cut. */
+export function assertWithinLimit(compiled: CompiledReport, groups: number): void {
+  if (!compiled.paged && groups > compiled.limit) {
+    throw ValidationError.field(
+      "limit",
+      `the answer has more than ${compiled.limit} rows; page it (limit, offset) or stream it`,
+    );
+  }
+}
 
 /** A row as the API returns it: selected columns only, 64-bit counts as numbers. */
 export function toReportRow(row: Record<string, unknown>, compiled: CompiledReport): JsonObject {
@@ -42,11 +53,12 @@ export async function runReport(
   const totalRow = rows.find((r) => Number(r.__is_total) === 1);
   const grouped = compiled.columns.some((c) => c.kind === "dimension");
   const dataRows = grouped ? rows.filter((r) => Number(r.__is_total) === 0) : rows;
+  assertWithinLimit(compiled, dataRows.length);
   return create(RunReportResponseSchema, {
     columns: compiled.columns.map((c) => create(ReportColumnSchema, c)),
     rows: dataRows.map((r) => toReportRow(r, compiled)),
     totals: totalRow ? toReportRow(totalRow, compiled) : undefined,
-    totalRows: BigInt(grouped ? Number(dataRows[0]?.__total_rows ?? 0) : dataRows.length),
+    totalRows: BigInt(grouped && compiled.paged ? Number(dataRows[0]?.__total_rows ?? 0) : dataRows.length),
     meta: create(ResultMetaSchema, { source: AnswerSource.STORE, table: compiled.table, elapsedMs }),
   });
 }

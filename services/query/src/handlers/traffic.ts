@@ -12,6 +12,7 @@ import {
 } from "@trellis/contracts";
 import { compileReport, reportLimits } from "../domain/report.js";
 import type { SourcePreference } from "../domain/sources.js";
+import { assertWithinLimit } from "./report.js";
 import { type RunContext, runCompiled } from "./run-context.js";
 
 const trafficMetrics = ["events", "clicks", "pageviews", "conversions", "revenue", "visitors", "sessions"];
@@ -48,6 +49,7 @@ export async function runTraffic(
     sessions: BigInt(row.sessions ?? 0),
   });
   const totalRow = rows.find((r) => Number(r.__is_total) === 1);
+  assertWithinLimit(compiled, rows.length - (totalRow ? 1 : 0));
   return create(GetTrafficResponseSchema, {
     points: rows
       .filter((r) => Number(r.__is_total) === 0)
