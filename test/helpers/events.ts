@@ -11,6 +11,8 @@ export interface EventSpec {
   campaignId?: string;
   conversionName?: string;
   country?: string;
+  /** Any other stored columns (channel, referrer_host, query_params, fraud_score, click_id, …). */
+  columns?: Record<string, unknown>;
 }
 
 /** A stored event row with the columns tests care about; the rest take their defaults. */
@@ -31,6 +33,7 @@ export function eventRow(spec: EventSpec, index: number): Record<string, unknown
     event_name: spec.type === "conversion" ? (spec.conversionName ?? "purchase") : "",
     conversion_name: spec.type === "conversion" ? (spec.conversionName ?? "purchase") : "",
     conversion_value: spec.type === "conversion" ? (spec.value ?? 0) : 0,
+    ...spec.columns,
   };
 }
 

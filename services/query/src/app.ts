@@ -1,10 +1,13 @@
 import { createClient, type Transport } from "@connectrpc/connect";
-import { CacheService, QueryService } from "@trellis/contracts";
+import { CacheService, CampaignService, QueryService } from "@trellis/contracts";
 import { createContextSigner, internalAuth, type Logger, remotePeer, type ServiceApp } from "@trellis/platform";
 import { createStore, type Store } from "@trellis/store";
 import { createCacheClient } from "./adapters/cache-client.js";
+import { createRulesetStore } from "./adapters/ruleset-store.js";
 import type { QueryConfig } from "./config.js";
+import { createCampaignService } from "./handlers/campaign-service.js";
 import { createQueryService } from "./handlers/query-service.js";
+import { createRulesetProvider } from "./handlers/rulesets.js";
 
 export interface QueryAppDeps {
   store?: Store;
@@ -22,15 +25,24 @@ export async function createQueryApp(
   if (ownsStore) await store.migrate();
   const cacheTransport =
     deps.cache ?? remotePeer(requireUrl(config.cacheUrl, "TRELLIS_CACHE_URL"), { caller: "query" });
-  const service = createQueryService({
+  const cache = createCacheClient(createClient(CacheService, cacheTransport), logger);
+  const rulesetStore = createRulesetStore(store);
+  const rulesets = createRulesetProvider(rulesetStore);
+  const service = createQueryService({ store, cache, rulesets, logger });
+  const campaigns = createCampaignService({
     store,
-    cache: createCacheClient(createClient(CacheService, cacheTransport), logger),
+    rulesetStore,
+    rulesets,
+    onRulesetChanged: (version, signal) => cache.advanceRulesetVersion(version, signal),
     logger,
   });
   return {
     name: "query",
-    services: [QueryService],
-    routes: (router) => router.service(QueryService, service),
+    services: [QueryService, CampaignService],
+    routes: (router) => {
+      router.service(QueryService, service);
+      router.service(CampaignService, campaigns);
+    },
     dependencies: [store],
     authInterceptors: internalAuth(createContextSigner({ secret: config.contextSecret })),
     async close() {

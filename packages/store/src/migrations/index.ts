@@ -3,6 +3,7 @@ import { createDatabase, eventsTable } from "./0001-events.js";
 import { wardenTables } from "./0002-warden.js";
 import { batchIdIndex } from "./0003-batch-index.js";
 import { rollups, rollupTables } from "./0004-rollups.js";
+import { campaignRulesetsTable } from "./0006-campaign-rulesets.js";
 import { type DdlTarget, everywhereTable } from "./ddl.js";
 
 export { type RollupSpec, rollupDimensions, rollups } from "./0004-rollups.js";
@@ -21,6 +22,7 @@ export const migrations: readonly Migration[] = [
   { version: 3, name: "batch id skip index for idempotent ingest", statements: (t) => batchIdIndex(t) },
   { version: 4, name: "hourly and daily rollups", statements: (t) => rollupTables(t, rollups.slice(0, 2)) },
   { version: 5, name: "daily overview rollup", statements: (t) => rollupTables(t, rollups.slice(2, 3)) },
+  { version: 6, name: "campaign ruleset versions", statements: (t) => campaignRulesetsTable(t) },
 ];
 
 /** The bookkeeping table and database, created before any migration runs. */

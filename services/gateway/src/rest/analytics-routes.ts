@@ -1,11 +1,16 @@
 import { create } from "@bufbuild/protobuf";
 import {
   AnalyticsService,
+  AttributionModel,
+  AttributionSettingsSchema,
   CohortMetric,
+  CompareAttributionModelsRequestSchema,
+  CreditDimension,
   DateRangeSchema,
   FunnelStepSchema,
   GetCampaignPerformanceRequestSchema,
   GetCatalogRequestSchema,
+  GetClickAttributionRequestSchema,
   GetCohortsRequestSchema,
   GetFunnelRequestSchema,
   GetRealtimeRequestSchema,
@@ -41,7 +46,102 @@ function durationSeconds(value: string, field: string): number {
   return Number(match[1]) * scale;
 }
 
+const settingsParams = [
+  "journey",
+  "lookback_days",
+  "half_life_days",
+  "position_first_weight",
+  "position_last_weight",
+  "markov_order",
+  "fraud_threshold",
+  "credit_by",
+];
+
+function fraction(params: Params, name: string): number {
+  const value = params.string(name);
+  if (value === "") return 0;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw ValidationError.field(name, `expected a number, got "${value}"`);
+  return n;
+}
+
+function attributionSettings(params: Params) {
+  const journey = params.string("journey");
+  if (journey && journey !== "visitor" && journey !== "session")
+    throw ValidationError.field("journey", "expected visitor or session");
+  const creditBy = params.string("credit_by");
+  if (creditBy && creditBy !== "channel" && creditBy !== "campaign")
+    throw ValidationError.field("credit_by", "expected channel or campaign");
+  return create(AttributionSettingsSchema, {
+    journeyKey: journey === "session" ? JourneyKey.SESSION : JourneyKey.VISITOR,
+    lookbackDays: params.uint("lookback_days"),
+    timeDecayHalfLifeDays: fraction(params, "half_life_days"),
+    positionFirstWeight: fraction(params, "position_first_weight"),
+    positionLastWeight: fraction(params, "position_last_weight"),
+    markovOrder: params.uint("markov_order"),
+    fraudThreshold: params.uint("fraud_threshold"),
+    creditBy: creditBy === "campaign" ? CreditDimension.CAMPAIGN : CreditDimension.CHANNEL,
+  });
+}
+
+const modelNames: Record<string, AttributionModel> = {
+  first_touch: AttributionModel.FIRST_TOUCH,
+  last_touch: AttributionModel.LAST_TOUCH,
+  last_non_direct: AttributionModel.LAST_NON_DIRECT,
+  linear: AttributionModel.LINEAR,
+  time_decay: AttributionModel.TIME_DECAY,
+  position_based: AttributionModel.POSITION_BASED,
+  markov: AttributionModel.MARKOV,
+  shapley: AttributionModel.SHAPLEY,
+};
+
 export const analyticsRoutes: readonly RestRoute[] = [
+  {
+    method: "GET",
+    path: "/api/v1/analytics/attribution",
+    rpc: AnalyticsService.method.getClickAttribution,
+    parse({ query }) {
+      const params = createParams(query, ["click_id", "include_journey", "as_of_ruleset_version", ...settingsParams]);
+      const include = params.string("include_journey");
+      if (include && include !== "true" && include !== "false")
+        throw ValidationError.field("include_journey", "expected true or false");
+      return create(GetClickAttributionRequestSchema, {
+        clickId: params.required("click_id"),
+        includeJourney: include === "true",
+        settings: attributionSettings(params),
+        asOfRulesetVersion: params.bigint("as_of_ruleset_version"),
+      });
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/analytics/attribution/models",
+    rpc: AnalyticsService.method.compareAttributionModels,
+    parse({ query }) {
+      const params = createParams(query, [
+        ...rangeParams,
+        "models",
+        "conversion_name",
+        "as_of_ruleset_version",
+        ...settingsParams,
+      ]);
+      return create(CompareAttributionModelsRequestSchema, {
+        range: rangeOf(params, 30),
+        models: params.list("models").map((name) => {
+          const model = modelNames[name.toLowerCase()];
+          if (model === undefined)
+            throw ValidationError.field(
+              "models",
+              `unknown model "${name}"; expected ${Object.keys(modelNames).join(", ")}`,
+            );
+          return model;
+        }),
+        settings: attributionSettings(params),
+        conversionName: params.string("conversion_name"),
+        asOfRulesetVersion: params.bigint("as_of_ruleset_version"),
+      });
+    },
+  },
   {
     method: "GET",
     path: "/api/v1/analytics/campaigns",

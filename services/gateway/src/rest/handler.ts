@@ -16,7 +16,7 @@ import {
   ValidationError,
 } from "@trellis/platform";
 import type { Authorized, DirectInvoker } from "./invoke.js";
-import type { RestRoute } from "./routes.js";
+import { matchPath, type RestRoute } from "./routes.js";
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
 type Res = http.ServerResponse | http2.Http2ServerResponse;
@@ -131,8 +131,12 @@ export function createRestHandler(options: RestOptions): RequestListener {
       sendJson(res, 404, { error: { code: "not_found", message: `no route for ${url.pathname}` } });
       return;
     }
-    const candidates = options.routes.filter((r) => r.path === url.pathname);
+    // Exact paths first, so /campaigns/versions is never read as a campaign id.
+    const exact = options.routes.filter((r) => r.path === url.pathname);
+    const candidates =
+      exact.length > 0 ? exact : options.routes.filter((r) => matchPath(r.path, url.pathname) !== undefined);
     const route = candidates.find((r) => r.method === req.method);
+    const pathParams = route ? (matchPath(route.path, url.pathname) ?? {}) : {};
     if (!route) {
       if (candidates.length > 0) {
         sendJson(
@@ -159,7 +163,10 @@ export function createRestHandler(options: RestOptions): RequestListener {
             if (typeof value === "string") headers.set(name, value);
           }
           const auth = await runTaggingOrganization(span, () => options.authorize(headers, route.rpc));
-          const raw = route.method === "POST" ? await readBody(req, options.maxBodyBytes) : Buffer.alloc(0);
+          const raw =
+            route.method === "POST" || route.method === "PUT"
+              ? await readBody(req, options.maxBodyBytes)
+              : Buffer.alloc(0);
           const callOptions = { headers, signal: abort.signal, timeoutMs: options.timeoutMs };
           const invoke = (message: MessageShape<DescMessage>) =>
             runTaggingOrganization(
@@ -172,7 +179,10 @@ export function createRestHandler(options: RestOptions): RequestListener {
                 ...callOptions,
                 timeoutMs: options.timeoutMs * 10,
               }) as AsyncIterable<MessageShape<DescMessage>>;
-            const { contentType, lines } = route.download({ query: url.searchParams, body: parseJson(raw) }, stream);
+            const { contentType, lines } = route.download(
+              { query: url.searchParams, body: parseJson(raw), path: pathParams },
+              stream,
+            );
             await runTaggingOrganization(span, () => pipeLines(res, contentType, lines));
             span.setAttribute("http.response.status_code", 200);
             return;
@@ -191,7 +201,9 @@ export function createRestHandler(options: RestOptions): RequestListener {
               invoke,
             ));
           } else {
-            const output = await invoke(route.parse({ query: url.searchParams, body: parseJson(raw) }));
+            const output = await invoke(
+              route.parse({ query: url.searchParams, body: parseJson(raw), path: pathParams }),
+            );
             payload = toJson(route.rpc.output, output, { useProtoFieldName: true, alwaysEmitImplicit: true });
           }
           span.setAttribute("http.response.status_code", status);

@@ -14,6 +14,7 @@ import {
   type StreamReportResponse,
 } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
+import { object, only, strings, text, whole } from "./json-body.js";
 import type { RestRoute } from "./routes.js";
 
 const operators: Record<string, FilterOperator> = {
@@ -30,45 +31,6 @@ const operators: Record<string, FilterOperator> = {
   is_null: FilterOperator.IS_NULL,
   is_not_null: FilterOperator.IS_NOT_NULL,
 };
-
-type Json = Record<string, unknown>;
-
-function object(value: unknown, field: string): Json {
-  if (!value || typeof value !== "object" || Array.isArray(value))
-    throw ValidationError.field(field, "must be a JSON object");
-  return value as Json;
-}
-
-function only(value: Json, field: string, allowed: readonly string[]): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) {
-      throw ValidationError.field(
-        field ? `${field}.${key}` : key,
-        `unknown field; expected one of ${allowed.join(", ")}`,
-      );
-    }
-  }
-}
-
-function strings(value: unknown, field: string): string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value) || value.some((v) => typeof v !== "string"))
-    throw ValidationError.field(field, "must be an array of strings");
-  return value as string[];
-}
-
-function whole(value: unknown, field: string): number {
-  if (value === undefined) return 0;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
-    throw ValidationError.field(field, "must be a whole number of 0 or more");
-  return value;
-}
-
-function text(value: unknown, field: string): string {
-  if (value === undefined) return "";
-  if (typeof value !== "string") throw ValidationError.field(field, "must be a string");
-  return value;
-}
 
 /** The seed's custom-report body, e.g. {"dimensions":["source"],"metrics":["clicks"],"filters":[{"field":"source","operator":"in","values":["google"]}],"time_range":{"start":"2024-01-01","end":"2024-01-31"},"group_by":"day","order_by":[{"field":"clicks","direction":"desc"}],"limit":100}. */
 export function parseReportBody(body: unknown) {

@@ -7,6 +7,7 @@ import {
   GranularitySchema,
 } from "@trellis/contracts";
 import { analyticsRoutes } from "./analytics-routes.js";
+import { campaignRoutes } from "./campaign-routes.js";
 import { ingestEventsRoute } from "./events.js";
 import { createParams } from "./params.js";
 import { exportReportRoute, runReportRoute, runSqlRoute } from "./report.js";
@@ -14,6 +15,8 @@ import { exportReportRoute, runReportRoute, runSqlRoute } from "./report.js";
 export interface RestInput {
   query: URLSearchParams;
   body: unknown;
+  /** Values of the `{name}` segments of the route's path. */
+  path: Record<string, string>;
 }
 
 export interface RawRestInput {
@@ -24,7 +27,8 @@ export interface RawRestInput {
 }
 
 export interface RestRoute {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** Exact, or with `{name}` segments (one path segment each). */
   path: string;
   rpc: DescMethod;
   parse(input: RestInput): MessageShape<DescMessage>;
@@ -67,8 +71,33 @@ export const restRoutes: readonly RestRoute[] = [
     },
   },
   ...analyticsRoutes,
+  ...campaignRoutes,
   ingestEventsRoute,
   runReportRoute,
   exportReportRoute,
   runSqlRoute,
 ];
+
+/** The path parameters when `pathname` fits the route's path, else undefined. */
+export function matchPath(template: string, pathname: string): Record<string, string> | undefined {
+  if (!template.includes("{")) return template === pathname ? {} : undefined;
+  const want = template.split("/");
+  const got = pathname.split("/");
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const segment = want[i] as string;
+    const value = got[i] as string;
+    if (segment.startsWith("{") && segment.endsWith("}")) {
+      if (value === "") return undefined;
+      try {
+        params[segment.slice(1, -1)] = decodeURIComponent(value);
+      } catch {
+        return undefined;
+      }
+    } else if (segment !== value) {
+      return undefined;
+    }
+  }
+  return params;
+}

@@ -8,6 +8,14 @@ import type { Logger } from "@trellis/platform";
  */
 export function createCacheClient(client: Client<typeof CacheService>, logger: Logger) {
   return {
+    /** Raises the organization's ruleset version in the cache; failures are logged, not thrown. */
+    async advanceRulesetVersion(rulesetVersion: number, signal?: AbortSignal): Promise<void> {
+      try {
+        await client.advanceRulesetVersion({ rulesetVersion: BigInt(rulesetVersion) }, { signal, timeoutMs: 1_000 });
+      } catch (error) {
+        logger.warn({ err: error, ruleset_version: rulesetVersion }, "cache ruleset version not advanced");
+      }
+    },
     async get(key: string, dataRange: DateRange | undefined, signal?: AbortSignal): Promise<GetResponse | undefined> {
       try {
         return await client.get({ key, dataRange }, { signal, timeoutMs: 1_000 });

@@ -73,6 +73,7 @@ export function compileFilters(
   path: string,
   paramPrefix = "f",
   metricSql: (metric: Metric) => string = (m) => m.sql,
+  dimensionSql: (dimension: Dimension) => string = (d) => d.sql,
 ): CompiledFilters {
   const where: string[] = [];
   const having: string[] = [];
@@ -105,7 +106,7 @@ export function compileFilters(
       params[name] = filter.values.map((v, i) => coerce(v, field.type, `${at}.values[${i}]`));
       return `{${name}:Array(${type})}`;
     };
-    const column = metric ? metricSql(metric) : (dimension?.sql ?? "");
+    const column = metric ? metricSql(metric) : dimension ? dimensionSql(dimension) : "";
     let clause: string;
     switch (filter.operator) {
       case FilterOperator.IN:

@@ -1,5 +1,6 @@
 import { Granularity, type RunReportRequest, SortDirection } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
+import { type BoundSql, rewritesCampaign } from "./campaigns/compile.js";
 import { type Dimension, findDimension, findMetric, type Metric } from "./catalogue.js";
 import { type ResolvedRange, rangeParams, resolveRange } from "./dates.js";
 import { compileFilters } from "./filters.js";
@@ -38,7 +39,11 @@ export interface ReportOptions {
   rowCap?: number;
   /** Force a source (tests compare them); the router picks one by default. */
   source?: SourcePreference;
+  /** The organization's effective campaign under its ruleset; the captured column when absent. */
+  effectiveCampaign?: BoundSql;
 }
+
+const CAMPAIGN_DIMENSION = "campaign_id";
 
 const MAX_BUCKETS = 100_000;
 
@@ -88,14 +93,19 @@ export function compileReport(
   if (request.offset > reportLimits.maxOffset)
     throw ValidationError.field("offset", `must be at most ${reportLimits.maxOffset}`);
 
+  const filterFields = request.filters.map((f) => f.field).filter((field) => findDimension(field) !== undefined);
+  // Rollups keep the captured campaign only: a question about campaigns under a ruleset that
+  // rewrites them reads raw events.
+  const campaign = options.effectiveCampaign;
+  const rewritten =
+    campaign !== undefined &&
+    rewritesCampaign(campaign) &&
+    (dims.some((d) => d.name === CAMPAIGN_DIMENSION) || filterFields.includes(CAMPAIGN_DIMENSION));
+  const dimensionSql = (d: Dimension) =>
+    rewritten && d.name === CAMPAIGN_DIMENSION && campaign ? campaign.sql : d.sql;
   const source = chooseSource(
-    {
-      granularity,
-      range,
-      dimensions: dims.map((d) => d.name),
-      filterFields: request.filters.map((f) => f.field).filter((field) => findDimension(field) !== undefined),
-    },
-    options.source,
+    { granularity, range, dimensions: dims.map((d) => d.name), filterFields },
+    rewritten ? "raw" : options.source,
   );
   const keys: string[] = [];
   const select: string[] = [];
@@ -106,7 +116,7 @@ export function compileReport(
     columns.push({ name: "bucket", kind: "dimension", type: "String" });
   }
   for (const d of dims) {
-    select.push(`${d.sql} AS \`${d.name}\``);
+    select.push(`${dimensionSql(d)} AS \`${d.name}\``);
     keys.push(`\`${d.name}\``);
     columns.push({ name: d.name, kind: "dimension", type: d.type });
   }
@@ -125,7 +135,7 @@ export function compileReport(
   const defaultOrder = keys.length > 0 ? keys.map((k) => `${k} ASC`) : [];
   const orderBy = [...order, ...defaultOrder].join(", ") || "1";
 
-  const filters = compileFilters(request.filters, "filters", "f", source.metric);
+  const filters = compileFilters(request.filters, "filters", "f", source.metric, dimensionSql);
   const grouped = keys.length > 0;
   const groupingFlag = grouped ? `grouping(${keys[0]})` : "1";
   const inner = `SELECT
@@ -154,6 +164,7 @@ ORDER BY __is_total DESC, __rn`
   return {
     sql,
     params: {
+      ...(rewritten ? campaign?.params : {}),
       ...filters.params,
       organization_id: organizationId,
       ...rangeParams(range),

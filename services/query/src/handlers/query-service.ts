@@ -11,7 +11,7 @@ import {
   type QueryService,
   type ResultMeta,
 } from "@trellis/contracts";
-import { type Logger, NotImplementedError, requireOrgContext, ValidationError } from "@trellis/platform";
+import { type Logger, requireOrgContext, ValidationError } from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import type { CacheClient } from "../adapters/cache-client.js";
 import { cacheKeyFor, dataRangeOf } from "../domain/cache-key.js";
@@ -19,8 +19,10 @@ import { describeCatalog } from "../domain/catalogue-response.js";
 import { createCoalescer } from "../domain/coalesce.js";
 import { granularityOrDefault } from "../domain/dates.js";
 import { freshnessFor } from "../domain/freshness.js";
+import { runAttributionComparison, runClickAttribution } from "./attribution.js";
 import { runCampaignPerformance, runCohorts, runFunnel, runRealtime } from "./questions.js";
 import { runReport, streamReport } from "./report.js";
+import type { ActiveRuleset, RulesetProvider } from "./rulesets.js";
 import type { RunContext } from "./run-context.js";
 import { runSql } from "./sql.js";
 import { runTraffic } from "./traffic.js";
@@ -28,8 +30,15 @@ import { runTraffic } from "./traffic.js";
 export interface QueryDeps {
   store: Store;
   cache: CacheClient;
+  rulesets: RulesetProvider;
   logger: Logger;
   clock?: () => Date;
+}
+
+/** The ruleset version a question asks for (0 = current). */
+function asOfVersionOf(query: AnalyticsQuery): number {
+  const value = query.kind.value;
+  return value && "asOfRulesetVersion" in value ? Number(value.asOfRulesetVersion) : 0;
 }
 
 interface Computed {
@@ -50,9 +59,10 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
     query: AnalyticsQuery,
     organizationId: string,
     signal: AbortSignal,
-    deadlineMs?: number,
+    deadlineMs: number | undefined,
+    ruleset: ActiveRuleset,
   ): Promise<Computed> {
-    const run: RunContext = { store: deps.store, organizationId, signal, deadlineMs };
+    const run: RunContext = { store: deps.store, organizationId, signal, deadlineMs, ruleset };
     switch (query.kind.case) {
       case "traffic": {
         const value = await runTraffic(run, query.kind.value);
@@ -102,6 +112,20 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
           freshness: Freshness.REALTIME,
         };
       }
+      case "attributionComparison": {
+        const value = await runAttributionComparison(run, query.kind.value);
+        return {
+          answer: create(AnalyticsAnswerSchema, { kind: { case: "attributionComparison", value } }),
+          freshness: freshnessFor(query.kind.value.range?.endDate ?? "", Granularity.DAY, clock()),
+        };
+      }
+      case "clickAttribution": {
+        const value = await runClickAttribution(run, query.kind.value);
+        return {
+          answer: create(AnalyticsAnswerSchema, { kind: { case: "clickAttribution", value } }),
+          freshness: Freshness.HOURLY,
+        };
+      }
       case "sql": {
         const value = await runSql(run, query.kind.value);
         return { answer: create(AnalyticsAnswerSchema, { kind: { case: "sql", value } }), freshness: Freshness.HOURLY };
@@ -113,18 +137,24 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
         };
       case undefined:
         throw ValidationError.field("query", "is required");
-      default:
-        throw new NotImplementedError(`${query.kind.case} queries are not served by this version of the query service`);
     }
   }
 
   async function execute(query: AnalyticsQuery, policy: CachePolicy, ctx: HandlerContext): Promise<AnalyticsAnswer> {
     const org = requireOrgContext(ctx.values);
     const organizationId = org.organizationId;
+    const ruleset = await deps.rulesets.resolve(organizationId, asOfVersionOf(query), ctx.signal);
+    const withRuleset = (answer: AnalyticsAnswer) => {
+      const meta = metaOf(answer);
+      if (meta) meta.rulesetVersion = BigInt(ruleset.ruleset.version);
+      return answer;
+    };
     if (policy === CachePolicy.BYPASS) {
-      return (await compute(query, organizationId, ctx.signal, ctx.timeoutMs())).answer;
+      return withRuleset((await compute(query, organizationId, ctx.signal, ctx.timeoutMs(), ruleset)).answer);
     }
-    const key = cacheKeyFor(query);
+    // The ruleset an answer was computed under is part of its key: a campaign change makes
+    // every answer of the old ruleset unreachable, and an as-of answer never goes stale by it.
+    const key = `${cacheKeyFor(query)}:r${ruleset.ruleset.version}`;
     // Coalesce per organization and key: identical concurrent misses run once.
     // The shared work must not die with whichever caller started it: it is bounded by that
     // caller's deadline instead of its cancellation.
@@ -137,14 +167,12 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
         const answer = fromBinary(AnalyticsAnswerSchema, cached.value);
         const meta = metaOf(answer);
         if (meta) meta.source = cached.source;
-        return answer;
+        return withRuleset(answer);
       }
-      const computed = await compute(query, organizationId, shared, deadlineMs);
+      const computed = await compute(query, organizationId, shared, deadlineMs, ruleset);
       const meta = metaOf(computed.answer);
-      if (meta && cached) {
-        meta.dataVersion = cached.dataVersion;
-        meta.rulesetVersion = cached.rulesetVersion;
-      }
+      if (meta && cached) meta.dataVersion = cached.dataVersion;
+      withRuleset(computed.answer);
       if (cached) {
         await deps.cache.set({
           key,
@@ -166,8 +194,15 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
       const report = req.report?.report;
       if (!report) throw ValidationError.field("report", "is required");
       const chunkRows = Math.min(Math.max(req.report?.chunkRows || 10_000, 1), 100_000);
+      const ruleset = await deps.rulesets.resolve(org.organizationId, Number(report.asOfRulesetVersion), ctx.signal);
       yield* streamReport(
-        { store: deps.store, organizationId: org.organizationId, signal: ctx.signal, deadlineMs: ctx.timeoutMs() },
+        {
+          store: deps.store,
+          organizationId: org.organizationId,
+          signal: ctx.signal,
+          deadlineMs: ctx.timeoutMs(),
+          ruleset,
+        },
         report,
         chunkRows,
       );

@@ -21,6 +21,7 @@ import {
   ResultMetaSchema,
 } from "@trellis/contracts";
 import { compileCampaignPerformance } from "../domain/campaign-performance.js";
+import { campaignNames } from "../domain/campaigns/ruleset.js";
 import { compileCohorts } from "../domain/cohorts.js";
 import { compileFunnel } from "../domain/funnel.js";
 import { compileRealtime } from "../domain/realtime.js";
@@ -33,7 +34,13 @@ export async function runCampaignPerformance(
   ctx: RunContext,
   request: GetCampaignPerformanceRequest,
 ): Promise<GetCampaignPerformanceResponse> {
-  const compiled = compileCampaignPerformance(request, ctx.store.database, ctx.organizationId);
+  const compiled = compileCampaignPerformance(
+    request,
+    ctx.store.database,
+    ctx.organizationId,
+    ctx.ruleset?.effectiveCampaign,
+  );
+  const names = ctx.ruleset ? campaignNames(ctx.ruleset.ruleset) : new Map<string, string>();
   const { rows, elapsedMs } = await runCompiled<Record<string, string | number>>(
     ctx,
     "campaign-performance",
@@ -46,7 +53,7 @@ export async function runCampaignPerformance(
     rows: rows.map((r) =>
       create(CampaignPerformanceRowSchema, {
         campaignId: String(r.campaign_id),
-        campaignName: String(r.campaign_id),
+        campaignName: names.get(String(r.campaign_id)) ?? String(r.campaign_id),
         bucket: String(r.bucket),
         clicks: BigInt(pick("clicks", Number(r.clicks))),
         sessions: BigInt(pick("sessions", Number(r.sessions))),

@@ -48,7 +48,10 @@ export async function runReport(
   request: RunReportRequest,
   source: SourcePreference = "auto",
 ): Promise<RunReportResponse> {
-  const compiled = compileReport(request, ctx.store.database, ctx.organizationId, { source });
+  const compiled = compileReport(request, ctx.store.database, ctx.organizationId, {
+    source,
+    effectiveCampaign: ctx.ruleset?.effectiveCampaign,
+  });
   const { rows, elapsedMs } = await runCompiled<ReportRow>(ctx, "report", compiled);
   const totalRow = rows.find((r) => Number(r.__is_total) === 1);
   const grouped = compiled.columns.some((c) => c.kind === "dimension");
@@ -77,7 +80,7 @@ export async function* streamReport(
     create(RunReportRequestSchema, { ...request, limit: request.limit || STREAM_ROW_CAP }),
     ctx.store.database,
     ctx.organizationId,
-    { rowCap: STREAM_ROW_CAP },
+    { rowCap: STREAM_ROW_CAP, effectiveCampaign: ctx.ruleset?.effectiveCampaign },
   );
   const grouped = compiled.columns.some((c) => c.kind === "dimension");
   const columns = compiled.columns.map((c) => create(ReportColumnSchema, c));

@@ -1,5 +1,6 @@
 import type { Store } from "@trellis/store";
 import { defaultQueryLimits, type QueryLimits, withLimits } from "../domain/limits.js";
+import type { ActiveRuleset } from "./rulesets.js";
 
 /** What every question runs with: the store, the verified organization, cancellation, deadline, limits. */
 export interface RunContext {
@@ -9,6 +10,8 @@ export interface RunContext {
   /** Time the caller still waits, in milliseconds. */
   deadlineMs?: number;
   limits?: QueryLimits;
+  /** The campaign ruleset the question runs under (current, or the version it asks for). */
+  ruleset?: ActiveRuleset;
 }
 
 /** Runs a compiled statement under the request's limits and deadline. */

@@ -36,7 +36,7 @@ export async function runTraffic(
     }),
     ctx.store.database,
     ctx.organizationId,
-    { source },
+    { source, effectiveCampaign: ctx.ruleset?.effectiveCampaign },
   );
   const { rows, elapsedMs } = await runCompiled<Row>(ctx, "traffic", compiled);
   const counts = (row: Row) => ({

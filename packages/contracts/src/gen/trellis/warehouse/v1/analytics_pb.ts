@@ -436,7 +436,9 @@ export type Touch = Message<"trellis.warehouse.v1.Touch"> & {
   fraudScore: number;
 
   /**
-   * Credit of this touch under each model, keyed by the model's enum name.
+   * Credit of this touch (in conversions) under each model, keyed by the model's short name
+   * ("first_touch", "last_touch", "last_non_direct", "linear", "time_decay",
+   * "position_based", "markov", "shapley").
    *
    * @generated from field: map<string, double> credit = 9;
    */

@@ -1,0 +1,168 @@
+import { randomUUID } from "node:crypto";
+import { NotFoundError, UnavailableError, ValidationError } from "@trellis/platform";
+import type { Store } from "@trellis/store";
+import { emptyRuleset, type Ruleset, type StoredCampaign } from "../domain/campaigns/ruleset.js";
+
+export interface RulesetVersionInfo {
+  version: number;
+  createdAt: string;
+  principal: string;
+  change: string;
+}
+
+export interface RulesetChange {
+  principal: string;
+  /** What changed, for the version history ("create cmp_… (Spring sale)"). */
+  describe(result: StoredCampaign): string;
+  /** The campaign this change writes, given the current ruleset and the new version number. */
+  apply(current: Ruleset, version: number): StoredCampaign;
+}
+
+interface RulesetRow {
+  version: string;
+  change_id: string;
+  campaigns: string;
+}
+
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Ruleset versions in the store. Writes are append-only: a change reads the newest version,
+ * writes version + 1 and reads back which writer won that version (the smallest change_id);
+ * a writer that lost retries on top of the winner. Changes of one organization in one process
+ * are also queued, so they never race each other.
+ */
+export function createRulesetStore(store: Store) {
+  const table = `${store.database}.campaign_rulesets`;
+  const queues = new Map<string, Promise<unknown>>();
+
+  async function newest(organizationId: string, signal?: AbortSignal): Promise<Ruleset> {
+    const { rows } = await store.query<RulesetRow>({
+      name: "campaign ruleset (current)",
+      sql: `SELECT version, toString(change_id) AS change_id, campaigns FROM ${table}
+WHERE organization_id = {organization_id:String}
+ORDER BY version DESC, change_id ASC LIMIT 1`,
+      params: { organization_id: organizationId },
+      organizationId,
+      signal,
+    });
+    return rows[0] ? parse(rows[0]) : emptyRuleset;
+  }
+
+  async function atVersion(organizationId: string, version: number, signal?: AbortSignal): Promise<Ruleset> {
+    if (version === 0) return emptyRuleset;
+    const { rows } = await store.query<RulesetRow>({
+      name: "campaign ruleset (as of)",
+      sql: `SELECT version, toString(change_id) AS change_id, campaigns FROM ${table}
+WHERE organization_id = {organization_id:String} AND version = {version:UInt64}
+ORDER BY change_id ASC LIMIT 1`,
+      params: { organization_id: organizationId, version },
+      organizationId,
+      signal,
+    });
+    if (!rows[0]) throw new NotFoundError(`ruleset version ${version} does not exist`);
+    return parse(rows[0]);
+  }
+
+  async function winnerOf(organizationId: string, version: number): Promise<string | undefined> {
+    const { rows } = await store.query<{ change_id: string }>({
+      name: "campaign ruleset (winner)",
+      sql: `SELECT toString(min(change_id)) AS change_id FROM ${table}
+WHERE organization_id = {organization_id:String} AND version = {version:UInt64}`,
+      params: { organization_id: organizationId, version },
+      organizationId,
+    });
+    return rows[0]?.change_id;
+  }
+
+  async function write(
+    organizationId: string,
+    change: RulesetChange,
+  ): Promise<{ ruleset: Ruleset; campaign: StoredCampaign }> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const current = await newest(organizationId);
+      const version = current.version + 1;
+      const campaign = change.apply(current, version);
+      const campaigns = [...current.campaigns.filter((c) => c.id !== campaign.id), campaign];
+      const changeId = randomUUID();
+      await store.insert(
+        "campaign_rulesets",
+        [
+          {
+            organization_id: organizationId,
+            version,
+            change_id: changeId,
+            created_at: campaign.updatedAt.replace("T", " ").replace("Z", ""),
+            principal: change.principal,
+            change: change.describe(campaign),
+            campaigns: JSON.stringify(campaigns),
+          },
+        ],
+        { organizationId },
+      );
+      if ((await winnerOf(organizationId, version)) === changeId) return { ruleset: { version, campaigns }, campaign };
+    }
+    throw new UnavailableError("campaigns are being changed concurrently; retry the request");
+  }
+
+  return {
+    newest,
+    atVersion,
+
+    /** Applies one change as the next version of the organization's ruleset. */
+    change(organizationId: string, change: RulesetChange) {
+      const previous = queues.get(organizationId) ?? Promise.resolve();
+      const next = previous.catch(() => undefined).then(() => write(organizationId, change));
+      queues.set(organizationId, next);
+      void next
+        .finally(() => {
+          if (queues.get(organizationId) === next) queues.delete(organizationId);
+        })
+        .catch(() => undefined);
+      return next;
+    },
+
+    async versions(organizationId: string, limit: number): Promise<RulesetVersionInfo[]> {
+      const { rows } = await store.query<{ version: string; created_at: string; principal: string; change: string }>({
+        name: "campaign ruleset versions",
+        sql: `SELECT version,
+  formatDateTime(argMin(created_at, change_id), '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC') AS created_at,
+  argMin(principal, change_id) AS principal, argMin(change, change_id) AS change
+FROM ${table}
+WHERE organization_id = {organization_id:String}
+GROUP BY version ORDER BY version DESC LIMIT {limit:UInt32}`,
+        params: { organization_id: organizationId, limit },
+        organizationId,
+      });
+      return rows.map((r) => ({
+        version: Number(r.version),
+        createdAt: r.created_at,
+        principal: r.principal,
+        change: r.change,
+      }));
+    },
+
+    /** Refuses regular expressions the engine cannot compile, naming the field of each. */
+    async checkRegexes(organizationId: string, regexes: { field: string; pattern: string }[]): Promise<void> {
+      for (const regex of regexes) {
+        try {
+          await store.query({
+            name: "campaign regex check",
+            sql: "SELECT match('', {pattern:String}) AS ok",
+            params: { pattern: regex.pattern },
+            organizationId,
+          });
+        } catch (error) {
+          const reason = (error as Error).message.split("\n")[0]?.slice(0, 300) ?? "invalid";
+          throw ValidationError.field(regex.field, `is not a valid regular expression (RE2 syntax): ${reason}`);
+        }
+      }
+    },
+  };
+}
+
+function parse(row: RulesetRow): Ruleset {
+  return { version: Number(row.version), campaigns: JSON.parse(row.campaigns) as StoredCampaign[] };
+}
+
+export type RulesetStore = ReturnType<typeof createRulesetStore>;
