@@ -1,12 +1,8 @@
 // Query latency through the gateway beside the raw ClickHouse statement that gives the same
 // answer, in one process (the embedded engine holds its data directory): p50/p95 cold (cache
 // bypassed) and warm, the ratio API/raw, and the rollup speed-up for dashboard queries.
-import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
+import { cpus } from "node:os";
 import { create } from "@bufbuild/protobuf";
-import { loadEmbeddedConfig, startEmbedded } from "@trellis/cli";
-import { seedDirect } from "@trellis/cli/seed";
 import {
   FunnelStepSchema,
   GetCampaignPerformanceRequestSchema,
@@ -15,15 +11,11 @@ import {
   Granularity,
   RunReportRequestSchema,
 } from "@trellis/contracts";
-import { createGenerator } from "@trellis/generator";
-import { createEnricher } from "@trellis/ingest";
-import { createLogger } from "@trellis/platform";
-import { createAccounts, createWardenRepository } from "@trellis/warden";
 import { compileCampaignPerformance } from "../../services/query/src/domain/campaign-performance.js";
 import { compileCohorts } from "../../services/query/src/domain/cohorts.js";
 import { compileFunnel } from "../../services/query/src/domain/funnel.js";
-import { defaultQueryLimits, withLimits } from "../../services/query/src/domain/limits.js";
 import { compileReport } from "../../services/query/src/domain/report.js";
+import { openDataset, timeStatement } from "../lib/dataset.js";
 import { percentile, progress, report } from "../lib/report.js";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
@@ -31,52 +23,10 @@ const ORGANIZATIONS = Number(process.env.BENCH_ORGANIZATIONS ?? 100);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const DAYS = 120;
 
-const work = mkdtempSync(join(tmpdir(), "trellis-bench-query-"));
-const logger = createLogger({ service: "bench", level: "warn" });
-const config = loadEmbeddedConfig({
-  TRELLIS_DATA_DIR: work,
-  TRELLIS_PORT: "0",
-  TRELLIS_DEMO: "false",
-  TRELLIS_LOG_LEVEL: "warn",
-});
-const embedded = await startEmbedded(config, logger);
+const dataset = await openDataset({ events: EVENTS, organizations: ORGANIZATIONS, days: DAYS, seed: 11 });
+const { embedded, largest, key, end, largestEvents } = dataset;
 
 try {
-  const end = new Date(Date.now() - 60_000);
-  const generator = createGenerator({
-    seed: 11,
-    organizations: ORGANIZATIONS,
-    totalEvents: EVENTS,
-    start: new Date(end.getTime() - DAYS * 86_400_000),
-    end,
-  });
-  const accounts = createAccounts({ repository: createWardenRepository(embedded.store) });
-  for (const org of generator.organizations) await accounts.createOrganization({ id: org.id, name: org.name });
-  const largest = generator.organizations[0]?.id ?? "";
-  const key = (await accounts.createApiKey({ organizationId: largest, name: "bench", scopes: [] })).credential;
-  const enricher = await createEnricher({ ipHashKey: config.ingest.ipHashKey });
-  progress(`seeding ${EVENTS.toLocaleString("en")} events over ${ORGANIZATIONS} organizations`);
-  await seedDirect(embedded.store, enricher, generator, {
-    seed: 11,
-    events: EVENTS,
-    retentionDays: 3650,
-    organizationFor: (id) => id,
-    label: "seeding",
-  });
-  await enricher.close();
-  await embedded.store.command({
-    name: "bench.optimize",
-    sql: `OPTIMIZE TABLE ${embedded.store.database}.analytics_events FINAL`,
-    organizationId: null,
-  });
-
-  const { rows: sizes } = await embedded.store.query<{ n: string }>({
-    name: "bench.largest",
-    sql: `SELECT count() AS n FROM ${embedded.store.database}.analytics_events WHERE organization_id = {org:String}`,
-    params: { org: largest },
-    organizationId: largest,
-  });
-  const largestEvents = Number(sizes[0]?.n ?? 0);
   const endDate = end.toISOString().slice(0, 10);
   const startDate = new Date(end.getTime() - 89 * 86_400_000).toISOString().slice(0, 10);
   const range = { startDate, endDate, timeZone: "UTC" };
@@ -172,16 +122,8 @@ try {
     if (response.status !== 200) throw new Error(`${path} answered ${response.status}`);
     return performance.now() - started;
   }
-  async function raw(statement: { sql: string; params: Record<string, unknown> }): Promise<number> {
-    const started = performance.now();
-    await embedded.store.query({
-      name: "bench.raw",
-      sql: withLimits(statement.sql, defaultQueryLimits),
-      params: statement.params,
-      organizationId: largest,
-    });
-    return performance.now() - started;
-  }
+  const raw = (statement: { sql: string; params: Record<string, unknown> }) =>
+    timeStatement(embedded.store, statement, largest);
 
   const rows: Array<Record<string, string | number>> = [];
   for (const c of cases) {
@@ -255,6 +197,5 @@ try {
     note: "dashboard rows: cold_p50_ms is the rollup statement, api_over_raw holds the rollup speed-up (raw / rollup)",
   });
 } finally {
-  await embedded.close(1_000);
-  rmSync(work, { recursive: true, force: true });
+  await dataset.close();
 }

@@ -1,3 +1,12 @@
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import {
+  AnalyticsService,
+  AttributionModel,
+  CampaignService,
+  CreditDimension,
+  MatchOperator,
+} from "@trellis/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventSpec } from "../helpers/events.js";
 import { startTestWarehouse, type TestWarehouse } from "../helpers/warehouse.js";
@@ -288,5 +297,48 @@ describe("attribution models through the API", () => {
       expect(status, query).toBe(400);
       expect(body.error.violations[0]?.field, query).toBe(field);
     }
+  });
+});
+
+describe("attribution and campaigns over Connect and gRPC", () => {
+  it("creates a campaign over gRPC and compares models by campaign over Connect", async () => {
+    const headers = { authorization: `Bearer ${warehouse.keys.shapley}` };
+    const campaigns = createClient(CampaignService, createGrpcTransport({ baseUrl: warehouse.url }));
+    const created = await campaigns.createCampaign(
+      {
+        campaign: {
+          id: "b-campaign",
+          name: "Channel b",
+          rules: [{ conditions: [{ field: "channel", operator: MatchOperator.EQUALS, values: ["b"] }] }],
+        },
+      },
+      { headers },
+    );
+    expect(created.rulesetVersion).toBe(1n);
+    const analytics = createClient(
+      AnalyticsService,
+      createConnectTransport({ baseUrl: warehouse.url, httpVersion: "2" }),
+    );
+    const answer = await analytics.compareAttributionModels(
+      {
+        range: { startDate: "2024-03-01", endDate: "2024-03-31" },
+        models: [AttributionModel.SHAPLEY, AttributionModel.LAST_TOUCH],
+        settings: { creditBy: CreditDimension.CAMPAIGN },
+      },
+      { headers },
+    );
+    expect(answer.meta?.rulesetVersion).toBe(1n);
+    const shapley = answer.models.find((m) => m.model === AttributionModel.SHAPLEY);
+    expect(Object.fromEntries(shapley?.credits.map((c) => [c.key, c.conversions]) ?? [])).toEqual({
+      "(none)": 7,
+      "b-campaign": 3,
+    });
+    const asOfNothing = await analytics
+      .compareAttributionModels(
+        { range: { startDate: "2024-03-01", endDate: "2024-03-31" }, asOfRulesetVersion: 5n },
+        { headers },
+      )
+      .catch((error: unknown) => error);
+    expect(ConnectError.from(asOfNothing).code).toBe(Code.NotFound);
   });
 });

@@ -22,12 +22,7 @@ export class CreditTable {
   }
 }
 
-export function toModelResult(
-  model: ModelName,
-  keys: readonly string[],
-  table: CreditTable,
-  standardError?: number,
-): ModelResult {
+export function toModelResult(model: ModelName, keys: readonly string[], table: CreditTable): ModelResult {
   const credits: KeyCredit[] = [];
   keys.forEach((key, i) => {
     const credit: KeyCredit = {
@@ -40,7 +35,7 @@ export function toModelResult(
     if (hasCredit(credit)) credits.push(credit);
   });
   credits.sort(byConversionsThenKey);
-  return standardError === undefined ? { model, credits } : { model, credits, standardError };
+  return { model, credits };
 }
 
 function hasCredit(credit: KeyCredit): boolean {

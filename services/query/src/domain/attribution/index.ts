@@ -53,13 +53,9 @@ function markovTable(indexed: IndexedPaths, options: ModelOptions): CreditTable 
 }
 
 function shapleyResult(indexed: IndexedPaths, options: ModelOptions): ModelResult {
-  const credits = computeShapleyCredits(indexed, {
-    exactMaxKeys: options.shapleyExactMaxKeys,
-    samples: options.shapleySamples,
-    seed: options.seed,
-  });
+  const credits = computeShapleyCredits(indexed);
   const table = splitByKeptRatios(credits.conversions, credits.revenue, fraudRatios(indexed, options));
-  return toModelResult("shapley", indexed.keys, table, credits.standardError);
+  return toModelResult("shapley", indexed.keys, table);
 }
 
 function fraudRatios(indexed: IndexedPaths, options: ModelOptions) {

@@ -2,10 +2,6 @@ import { defaultModelOptions, MODEL_NAMES, type ModelName, type ModelOptions } f
 
 export const optionLimits = {
   maxMarkovOrder: 4,
-  /** The exact Shapley table holds 2^n values per column. */
-  maxShapleyExactKeys: 22,
-  minShapleySamples: 2,
-  maxShapleySamples: 1_000_000,
 };
 
 const modelNames: ReadonlySet<string> = new Set(MODEL_NAMES);
@@ -18,14 +14,6 @@ export function resolveOptions(options: Partial<ModelOptions> = {}): ModelOption
   }
   validatePositionWeights(resolved.positionFirstWeight, resolved.positionLastWeight);
   requireInteger("markovOrder", resolved.markovOrder, 1, optionLimits.maxMarkovOrder);
-  requireInteger("shapleyExactMaxKeys", resolved.shapleyExactMaxKeys, 0, optionLimits.maxShapleyExactKeys);
-  requireInteger(
-    "shapleySamples",
-    resolved.shapleySamples,
-    optionLimits.minShapleySamples,
-    optionLimits.maxShapleySamples,
-  );
-  requireInteger("seed", resolved.seed, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   if (typeof resolved.fraudWeighting !== "boolean") throw new RangeError("fraudWeighting must be a boolean");
   return resolved;
 }

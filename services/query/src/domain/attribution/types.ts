@@ -49,7 +49,10 @@ export interface ModelResult {
   model: ModelName;
   /** Sorted by conversions descending, then key. Keys with no credit in any column are left out. */
   credits: KeyCredit[];
-  /** Only for sampled Shapley: the largest standard error of the mean over the keys' conversion credits. */
+  /**
+   * Standard error of a sampled model's credits. Every model is exact now, so none sets it; it stays
+   * optional for callers that report it (the RPC sends 0 when absent).
+   */
   standardError?: number;
 }
 
@@ -60,12 +63,6 @@ export interface ModelOptions {
   markovOrder: number;
   /** When true, credit is split into a kept part and a fraud-removed part using the fraudWeight* arrays. */
   fraudWeighting: boolean;
-  /** Shapley is exact up to this many distinct keys and sampled beyond. */
-  shapleyExactMaxKeys: number;
-  /** Permutations drawn when Shapley is sampled. */
-  shapleySamples: number;
-  /** Seed of the permutation sampler. */
-  seed: number;
 }
 
 export const defaultModelOptions: Readonly<ModelOptions> = Object.freeze({
@@ -73,7 +70,4 @@ export const defaultModelOptions: Readonly<ModelOptions> = Object.freeze({
   positionLastWeight: 0.4,
   markovOrder: 1,
   fraudWeighting: false,
-  shapleyExactMaxKeys: 15,
-  shapleySamples: 2000,
-  seed: 0x5eed,
 });

@@ -1,5 +1,16 @@
 import type { DistinctPath, KeyCredit, ModelResult } from "../../../src/domain/attribution/index.js";
-import { mulberry32 } from "../../../src/domain/attribution/prng.js";
+
+/** mulberry32: a small seeded generator of uniform numbers in [0, 1), so random fixtures repeat exactly. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 /** A path from "A>B>C"; a touch is direct when its key is "direct". */
 export function path(spec: string, conversions = 1, revenue = conversions, nulls = 0): DistinctPath {

@@ -6,7 +6,7 @@ import {
   solveGaussSeidel,
   solverLimits,
 } from "../../../src/domain/attribution/linear-system.js";
-import { mulberry32 } from "../../../src/domain/attribution/prng.js";
+import { mulberry32 } from "./fixtures.js";
 
 /** A random sparse substochastic matrix: each row keeps some mass for absorption. */
 function randomChain(size: number, seed: number): { q: SparseRows; b: Float64Array } {

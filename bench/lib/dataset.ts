@@ -1,0 +1,137 @@
+// A generated, enriched dataset in an embedded store for the query-side benchmarks. Seeding
+// 10M events takes minutes, so BENCH_DATA_DIR keeps one between runs: a directory seeded with
+// the same parameters is reused as it is; anything else is seeded afresh in a temporary
+// directory that is removed afterwards.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Embedded, loadEmbeddedConfig, startEmbedded } from "@trellis/cli";
+import { seedDirect } from "@trellis/cli/seed";
+import { createGenerator } from "@trellis/generator";
+import { createEnricher } from "@trellis/ingest";
+import { createLogger } from "@trellis/platform";
+import type { Store } from "@trellis/store";
+import { createAccounts, createWardenRepository } from "@trellis/warden";
+import { defaultQueryLimits, withLimits } from "../../services/query/src/domain/limits.js";
+import { progress } from "./report.js";
+
+export interface DatasetOptions {
+  events: number;
+  organizations: number;
+  days: number;
+  seed: number;
+}
+
+export interface Dataset {
+  embedded: Embedded;
+  /** Id of the largest organization and an API key of it (every scope). */
+  largest: string;
+  key: string;
+  largestEvents: number;
+  /** The end of the generated traffic. */
+  end: Date;
+  reused: boolean;
+  close(): Promise<void>;
+}
+
+const MARKER = "bench-dataset.json";
+
+export async function openDataset(options: DatasetOptions): Promise<Dataset> {
+  const keep = process.env.BENCH_DATA_DIR;
+  const work = keep ?? mkdtempSync(join(tmpdir(), "trellis-bench-"));
+  if (keep) mkdirSync(keep, { recursive: true });
+  const markerPath = join(work, MARKER);
+  const previous = existsSync(markerPath)
+    ? (JSON.parse(readFileSync(markerPath, "utf8")) as DatasetOptions & { end: string; key: string })
+    : undefined;
+  const reused =
+    previous !== undefined &&
+    previous.events === options.events &&
+    previous.organizations === options.organizations &&
+    previous.days === options.days &&
+    previous.seed === options.seed;
+  if (keep && previous && !reused) {
+    throw new Error(`${keep} holds a dataset seeded with other parameters; remove it or choose another BENCH_DATA_DIR`);
+  }
+  const logger = createLogger({ service: "bench", level: "warn" });
+  const config = loadEmbeddedConfig({
+    TRELLIS_DATA_DIR: work,
+    TRELLIS_PORT: "0",
+    TRELLIS_DEMO: "false",
+    TRELLIS_LOG_LEVEL: "warn",
+  });
+  const embedded = await startEmbedded(config, logger);
+  const end = reused ? new Date(previous.end) : new Date(Date.now() - 60_000);
+  const generator = createGenerator({
+    seed: options.seed,
+    organizations: options.organizations,
+    totalEvents: options.events,
+    start: new Date(end.getTime() - options.days * 86_400_000),
+    end,
+  });
+  const largest = generator.organizations[0]?.id ?? "";
+  let key: string;
+  if (reused) {
+    progress(`reusing the dataset in ${work}`);
+    key = previous.key;
+  } else {
+    const accounts = createAccounts({ repository: createWardenRepository(embedded.store) });
+    for (const org of generator.organizations) await accounts.createOrganization({ id: org.id, name: org.name });
+    key = (await accounts.createApiKey({ organizationId: largest, name: "bench", scopes: [] })).credential;
+    const enricher = await createEnricher({ ipHashKey: config.ingest.ipHashKey });
+    progress(`seeding ${options.events.toLocaleString("en")} events over ${options.organizations} organizations`);
+    await seedDirect(embedded.store, enricher, generator, {
+      seed: options.seed,
+      events: options.events,
+      retentionDays: 3650,
+      organizationFor: (id) => id,
+      label: "seeding",
+    });
+    await enricher.close();
+    if (keep) writeFileSync(markerPath, JSON.stringify({ ...options, end: end.toISOString(), key }));
+  }
+  // Merged parts, as a long-running server would have them: a read then measures the data,
+  // not the thousands of small parts a fast seed leaves behind.
+  for (const table of ["analytics_events", "events_hourly", "events_daily", "events_daily_overview"]) {
+    progress(`merging ${table}`);
+    await embedded.store.command({
+      name: "bench.optimize",
+      sql: `OPTIMIZE TABLE ${embedded.store.database}.${table} FINAL`,
+      organizationId: null,
+    });
+  }
+  const { rows } = await embedded.store.query<{ n: string }>({
+    name: "bench.largest",
+    sql: `SELECT count() AS n FROM ${embedded.store.database}.analytics_events WHERE organization_id = {org:String}`,
+    params: { org: largest },
+    organizationId: largest,
+  });
+  return {
+    embedded,
+    largest,
+    key,
+    largestEvents: Number(rows[0]?.n ?? 0),
+    end,
+    reused,
+    async close() {
+      await embedded.close(1_000);
+      if (!keep) rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Milliseconds the engine takes to answer a compiled statement through the client, under the query limits. */
+export async function timeStatement(
+  store: Store,
+  statement: { sql: string; params: Record<string, unknown> },
+  organizationId: string,
+): Promise<number> {
+  const started = performance.now();
+  await store.query({
+    name: "bench.raw",
+    sql: withLimits(statement.sql, defaultQueryLimits),
+    params: statement.params,
+    organizationId,
+  });
+  return performance.now() - started;
+}
