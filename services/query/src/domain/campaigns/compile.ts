@@ -30,6 +30,8 @@ class Binder {
 function conditionSql(condition: StoredCondition, binder: Binder): string {
   const resolved = resolveRuleField(condition.field);
   if (!resolved) throw new Error(`stored rule names an unknown field "${condition.field}"`);
+  if (condition.operator === "exists" && resolved.paramName)
+    return `mapContains(query_params, ${binder.bind(resolved.paramName, "String")})`;
   const column = resolved.paramName ? `query_params[${binder.bind(resolved.paramName, "String")}]` : resolved.field.sql;
   const any = (clause: (value: string) => string) =>
     condition.values.length === 1
@@ -49,9 +51,7 @@ function conditionSql(condition: StoredCondition, binder: Binder): string {
     case "regex":
       return any((v) => `match(${column}, ${v})`);
     case "exists":
-      return resolved.paramName
-        ? `mapContains(query_params, ${binder.bind(resolved.paramName, "String")})`
-        : `${column} != ''`;
+      return `${column} != ''`;
   }
 }
 
