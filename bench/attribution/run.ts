@@ -53,7 +53,9 @@ try {
     for (let i = 0; i < RUNS; i++) {
       rawTimes.push(await raw());
       apiTimes.push((await api()).ms);
-      progress(`  run ${i + 1}/${RUNS}: paths ${rawTimes.at(-1)?.toFixed(0)} ms, api ${apiTimes.at(-1)?.toFixed(0)} ms`);
+      progress(
+        `  run ${i + 1}/${RUNS}: paths ${rawTimes.at(-1)?.toFixed(0)} ms, api ${apiTimes.at(-1)?.toFixed(0)} ms`,
+      );
     }
     rows.push({
       case: `all 8 models, ${days} days, 30-day lookback`,

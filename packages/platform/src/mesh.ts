@@ -3,6 +3,7 @@ import type { ConnectRouter, Interceptor, Transport } from "@connectrpc/connect"
 import { createRouterTransport } from "@connectrpc/connect";
 import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
 import { Health } from "@trellis/contracts";
+import { createDirectTransport } from "./direct-transport.js";
 import { createHealthService, type Dependency, type HealthState } from "./health.js";
 import { contextAuthInterceptor, forwardContextInterceptor } from "./interceptors/context-auth.js";
 import { errorMappingInterceptor } from "./interceptors/errors.js";
@@ -69,17 +70,22 @@ export function remotePeer(baseUrl: string, options: PeerOptions): Transport {
 
 /**
  * A peer in this process: the same routes and server interceptors as when it runs on its
- * own, reached without a socket.
+ * own, reached without a socket; unary calls also skip encoding (see createDirectTransport).
  */
 export function inProcessPeer(app: ServiceApp, logger: Logger, options: PeerOptions): Transport {
-  return createRouterTransport(app.routes, {
-    transport: {
-      interceptors: clientInterceptors(options.caller),
-      defaultTimeoutMs: options.defaultTimeoutMs ?? 30_000,
-    },
-    router: {
-      interceptors: serverInterceptors({ service: app.name, logger, auth: app.authInterceptors }),
-    },
+  const defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
+  const server = serverInterceptors({ service: app.name, logger, auth: app.authInterceptors });
+  const client = clientInterceptors(options.caller);
+  const streams = createRouterTransport(app.routes, {
+    transport: { interceptors: client, defaultTimeoutMs },
+    router: { interceptors: server },
+  });
+  return createDirectTransport({
+    routes: app.routes,
+    clientInterceptors: client,
+    serverInterceptors: server,
+    defaultTimeoutMs,
+    streams,
   });
 }
 

@@ -2,9 +2,10 @@ import { type DdlTarget, everywhereTable } from "./ddl.js";
 
 /**
  * Every version of every organization's campaign ruleset, kept whole: a change writes the next
- * version and overwrites nothing, so any past version can be answered "as of". Two writers that
- * race for one version both land; readers take the row with the smallest change_id and the
- * other writer retries with the next version.
+ * version and overwrites nothing, so any past version can be answered "as of". Writers that
+ * race for one version insert with the same deduplication token, so the engine keeps the
+ * first and drops the others (block deduplication: Keeper on a cluster, the table's window
+ * otherwise); a writer whose row is not the one kept retries with the next version.
  */
 export function campaignRulesetsTable(target: DdlTarget): string[] {
   return [
@@ -17,7 +18,8 @@ export function campaignRulesetsTable(target: DdlTarget): string[] {
     change String,
     campaigns String CODEC(ZSTD(3))`,
       engine: "MergeTree",
-      tail: "ORDER BY (organization_id, version, change_id)",
+      tail: `ORDER BY (organization_id, version, change_id)
+SETTINGS ${target.cluster ? "replicated_deduplication_window" : "non_replicated_deduplication_window"} = 1000`,
     }),
   ];
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { NotFoundError, UnavailableError, ValidationError } from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import { emptyRuleset, type Ruleset, type StoredCampaign } from "../domain/campaigns/ruleset.js";
@@ -27,10 +27,10 @@ interface RulesetRow {
 const MAX_ATTEMPTS = 8;
 
 /**
- * Ruleset versions in the store. Writes are append-only: a change reads the newest version,
- * writes version + 1 and reads back which writer won that version (the smallest change_id);
- * a writer that lost retries on top of the winner. Changes of one organization in one process
- * are also queued, so they never race each other.
+ * Ruleset versions in the store. Writes are append-only: a change reads the newest version
+ * and inserts version + 1 under a deduplication token of that version, so only the first
+ * writer of a version lands; a writer whose row was not kept retries on top of the winner.
+ * Changes of one organization in one process are also queued, so they never race each other.
  */
 export function createRulesetStore(store: Store) {
   const table = `${store.database}.campaign_rulesets`;
@@ -64,11 +64,12 @@ ORDER BY change_id ASC LIMIT 1`,
     return parse(rows[0]);
   }
 
-  async function winnerOf(organizationId: string, version: number): Promise<string | undefined> {
+  async function keptChangeOf(organizationId: string, version: number): Promise<string | undefined> {
     const { rows } = await store.query<{ change_id: string }>({
-      name: "campaign ruleset (winner)",
-      sql: `SELECT toString(min(change_id)) AS change_id FROM ${table}
-WHERE organization_id = {organization_id:String} AND version = {version:UInt64}`,
+      name: "campaign ruleset (kept change)",
+      sql: `SELECT toString(change_id) AS change_id FROM ${table}
+WHERE organization_id = {organization_id:String} AND version = {version:UInt64}
+ORDER BY change_id LIMIT 1`,
       params: { organization_id: organizationId, version },
       organizationId,
     });
@@ -85,22 +86,27 @@ WHERE organization_id = {organization_id:String} AND version = {version:UInt64}`
       const campaign = change.apply(current, version);
       const campaigns = [...current.campaigns.filter((c) => c.id !== campaign.id), campaign];
       const changeId = randomUUID();
-      await store.insert(
-        "campaign_rulesets",
-        [
-          {
-            organization_id: organizationId,
-            version,
-            change_id: changeId,
-            created_at: campaign.updatedAt.replace("T", " ").replace("Z", ""),
-            principal: change.principal,
-            change: change.describe(campaign),
-            campaigns: JSON.stringify(campaigns),
-          },
-        ],
-        { organizationId },
-      );
-      if ((await winnerOf(organizationId, version)) === changeId) return { ruleset: { version, campaigns }, campaign };
+      // One token per (organization, version): the engine keeps the first insert and drops
+      // every later one. The token is a digest, so nothing needs quoting in the statement.
+      const token = createHash("sha256").update(`${organizationId}\u0000${version}`).digest("hex");
+      await store.command({
+        name: "campaign ruleset (write)",
+        sql: `INSERT INTO ${table} SETTINGS insert_deduplication_token = '${token}'
+SELECT {organization_id:String}, {version:UInt64}, toUUID({change_id:String}),
+  parseDateTime64BestEffort({created_at:String}, 3, 'UTC'), {principal:String}, {change:String}, {campaigns:String}`,
+        params: {
+          organization_id: organizationId,
+          version,
+          change_id: changeId,
+          created_at: campaign.updatedAt,
+          principal: change.principal,
+          change: change.describe(campaign),
+          campaigns: JSON.stringify(campaigns),
+        },
+        organizationId,
+      });
+      if ((await keptChangeOf(organizationId, version)) === changeId)
+        return { ruleset: { version, campaigns }, campaign };
     }
     throw new UnavailableError("campaigns are being changed concurrently; retry the request");
   }
