@@ -15,7 +15,9 @@ const ORGANIZATIONS = Number(process.env.BENCH_ORGANIZATIONS ?? 100);
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const DAYS = 120;
 
-const dataset = await openDataset({ events: EVENTS, organizations: ORGANIZATIONS, days: DAYS, seed: 11 });
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+
+const dataset = await openDataset({ events: EVENTS, organizations: ORGANIZATIONS, days: DAYS, seed: 11, scale: SCALE });
 const { embedded, largest, key, end } = dataset;
 
 try {
@@ -68,7 +70,9 @@ try {
     });
   }
   report("attribution", rows, {
-    events: EVENTS,
+    events: EVENTS * SCALE,
+    generated_events: EVENTS,
+    copies: SCALE,
     organizations: ORGANIZATIONS,
     largest_organization: largest,
     largest_organization_events: dataset.largestEvents,

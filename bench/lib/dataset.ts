@@ -20,6 +20,13 @@ export interface DatasetOptions {
   organizations: number;
   days: number;
   seed: number;
+  /**
+   * Copies of the generated traffic (BENCH_SCALE): copy k repeats every event of the same
+   * organization at the same time with ids suffixed "~k", so each organization has k times
+   * the visitors, sessions and events in the same days. Made by the engine (INSERT … SELECT),
+   * which is far faster than generating and enriching that many more events.
+   */
+  scale?: number;
 }
 
 export interface Dataset {
@@ -44,6 +51,7 @@ export async function openDataset(options: DatasetOptions): Promise<Dataset> {
   const previous = existsSync(markerPath)
     ? (JSON.parse(readFileSync(markerPath, "utf8")) as DatasetOptions & { end: string; key: string })
     : undefined;
+  const scale = options.scale ?? 1;
   const reused =
     previous !== undefined &&
     previous.events === options.events &&
@@ -88,8 +96,27 @@ export async function openDataset(options: DatasetOptions): Promise<Dataset> {
       label: "seeding",
     });
     await enricher.close();
-    if (keep) writeFileSync(markerPath, JSON.stringify({ ...options, end: end.toISOString(), key }));
   }
+  const copies = reused ? (previous.scale ?? 1) : 1;
+  if (copies > scale) throw new Error(`${work} holds ${copies} copies of the traffic; BENCH_SCALE asks for ${scale}`);
+  for (let copy = copies; copy < scale; copy++) {
+    progress(`copying the traffic: copy ${copy + 1} of ${scale}`);
+    await embedded.store.command({
+      name: "bench.scale",
+      sql: `INSERT INTO ${embedded.store.database}.analytics_events
+SELECT * REPLACE (
+  concat(event_id, '~', {copy:String}) AS event_id,
+  concat(batch_id, '~', {copy:String}) AS batch_id,
+  if(visitor_id = '', '', concat(visitor_id, '~', {copy:String})) AS visitor_id,
+  if(session_id = '', '', concat(session_id, '~', {copy:String})) AS session_id,
+  if(click_id = '', '', concat(click_id, '~', {copy:String})) AS click_id
+)
+FROM (SELECT * FROM ${embedded.store.database}.analytics_events WHERE position(event_id, '~') = 0)`,
+      params: { copy: String(copy) },
+      organizationId: null,
+    });
+  }
+  if (keep) writeFileSync(markerPath, JSON.stringify({ ...options, scale, end: end.toISOString(), key }));
   // Merged parts, as a long-running server would have them: a read then measures the data,
   // not the thousands of small parts a fast seed leaves behind.
   for (const table of ["analytics_events", "events_hourly", "events_daily", "events_daily_overview"]) {

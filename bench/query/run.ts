@@ -23,7 +23,9 @@ const ORGANIZATIONS = Number(process.env.BENCH_ORGANIZATIONS ?? 100);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const DAYS = 120;
 
-const dataset = await openDataset({ events: EVENTS, organizations: ORGANIZATIONS, days: DAYS, seed: 11 });
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+
+const dataset = await openDataset({ events: EVENTS, organizations: ORGANIZATIONS, days: DAYS, seed: 11, scale: SCALE });
 const { embedded, largest, key, end, largestEvents } = dataset;
 
 try {
@@ -188,7 +190,9 @@ try {
     });
   }
   report("query", rows, {
-    events: EVENTS,
+    events: EVENTS * SCALE,
+    generated_events: EVENTS,
+    copies: SCALE,
     organizations: ORGANIZATIONS,
     largest_organization_events: largestEvents,
     runs: RUNS,
