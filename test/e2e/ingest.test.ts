@@ -74,9 +74,9 @@ describe("POST /api/v1/events", () => {
     expect(body.accepted).toBe(2);
     expect(body.accepted_event_ids).toEqual(["mixed-1", "mixed-5"]);
     expect(body.rejected.map((r) => [r.index, r.field])).toEqual([
-      [1, "events[1]"],
+      [1, "events[1].type"],
       [2, "events[2].ip"],
-      [3, "events[3]"],
+      [3, "events[3].time"],
     ]);
     const { rows } = await warehouse.embedded.store.query<Record<string, unknown>>({
       name: "test.row",

@@ -1,12 +1,7 @@
-import { create, fromJson, type JsonValue } from "@bufbuild/protobuf";
-import {
-  type Event,
-  EventSchema,
-  IngestEventsRequestSchema,
-  type IngestEventsResponse,
-  IngestService,
-} from "@trellis/contracts";
+import { create } from "@bufbuild/protobuf";
+import { type Event, IngestEventsRequestSchema, type IngestEventsResponse, IngestService } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
+import { EventJsonError, eventFromJson } from "./event-json.js";
 import type { RawRestInput, RestRoute } from "./routes.js";
 
 interface Rejection {
@@ -56,12 +51,6 @@ function parseBody(input: RawRestInput): ParsedBody {
   throw ValidationError.field("body", 'must be a JSON array of events, {"batch_id": …, "events": […]}, or NDJSON');
 }
 
-/** Why protobuf JSON decoding refused an event, without the schema's internal names. */
-function decodeReason(error: unknown): string {
-  const message = (error as Error).message.replace(/trellis\.warehouse\.v1\.Event\./g, "");
-  return message.replace(/^cannot decode (message|field) /, "cannot read ");
-}
-
 /**
  * POST /api/v1/events: a JSON array, {"batch_id", "events"} or NDJSON (gzip or deflate
  * accepted). Events that are not even well-formed are rejected here with their index; the
@@ -86,10 +75,12 @@ export const ingestEventsRoute: RestRoute = {
         continue;
       }
       try {
-        forwarded.push(fromJson(EventSchema, item.value as JsonValue));
+        forwarded.push(eventFromJson(item.value));
         originalIndex.push(item.index);
       } catch (error) {
-        rejected.push({ index: item.index, field: `events[${item.index}]`, reason: decodeReason(error) });
+        if (!(error instanceof EventJsonError)) throw error;
+        const field = error.field ? `events[${item.index}].${error.field}` : `events[${item.index}]`;
+        rejected.push({ index: item.index, field, reason: error.message });
       }
     }
     let response: IngestEventsResponse | undefined;

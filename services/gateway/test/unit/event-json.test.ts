@@ -1,0 +1,82 @@
+import { equals, fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
+import { toProtoEvent } from "@trellis/cli/seed";
+import { EventSchema, EventType } from "@trellis/contracts";
+import { createGenerator } from "@trellis/generator";
+import { describe, expect, it } from "vitest";
+import { EventJsonError, eventFromJson } from "../../src/rest/event-json.js";
+
+function generatedEvents(count: number): JsonValue[] {
+  const generator = createGenerator({
+    seed: 5,
+    organizations: 3,
+    totalEvents: count,
+    start: new Date("2026-01-01T00:00:00Z"),
+    end: new Date("2026-01-03T00:00:00Z"),
+  });
+  const out: JsonValue[] = [];
+  for (const batch of generator.batches(1_000)) for (const e of batch) out.push(toJson(EventSchema, toProtoEvent(e)));
+  return out;
+}
+
+function refusal(value: unknown): { field: string; reason: string } {
+  try {
+    eventFromJson(value);
+  } catch (error) {
+    if (error instanceof EventJsonError) return { field: error.field, reason: error.message };
+    throw error;
+  }
+  throw new Error("accepted");
+}
+
+describe("events read from JSON", () => {
+  it("reads generated traffic exactly as protobuf's own JSON reader does", () => {
+    const events = generatedEvents(3_000);
+    expect(events.length).toBeGreaterThan(2_000);
+    for (const json of events) expect(equals(EventSchema, eventFromJson(json), fromJson(EventSchema, json))).toBe(true);
+  });
+
+  it("takes proto and JSON names, enum names and numbers, numeric strings and nulls", () => {
+    const event = eventFromJson({
+      event_id: "e1",
+      type: "EVENT_TYPE_CONVERSION",
+      time: "2026-01-01T10:00:00.250+01:00",
+      userAgent: "ua",
+      value: "12.5",
+      conversion_name: "purchase",
+      properties: { plan: "pro" },
+      headers: null,
+      referrer: null,
+    });
+    expect(event).toMatchObject({
+      eventId: "e1",
+      type: EventType.CONVERSION,
+      userAgent: "ua",
+      value: 12.5,
+      conversionName: "purchase",
+      properties: { plan: "pro" },
+      headers: {},
+      referrer: "",
+    });
+    expect(event.time?.seconds).toBe(BigInt(Date.parse("2026-01-01T09:00:00Z") / 1000));
+    expect(event.time?.nanos).toBe(250_000_000);
+    expect(eventFromJson({ type: 3 }).type).toBe(3);
+  });
+
+  it("names the field of anything it cannot read", () => {
+    expect(refusal({ type: "EVENT_TYPE_NOPE" }).field).toBe("type");
+    expect(refusal({ time: "yesterday" })).toEqual({
+      field: "time",
+      reason: 'expected an RFC 3339 time such as 2026-01-01T12:00:00Z, got "yesterday"',
+    });
+    expect(refusal({ value: "lots" }).field).toBe("value");
+    expect(refusal({ url: 42 })).toEqual({ field: "url", reason: "expected a string, got number" });
+    expect(refusal({ headers: { accept: 1 } }).field).toBe("headers.accept");
+    expect(refusal({ headers: ["x"] }).field).toBe("headers");
+    expect(refusal({ organization_id: "globex" })).toEqual({
+      field: "organization_id",
+      reason: "is not a field of an event",
+    });
+    expect(refusal("click").field).toBe("");
+    expect(refusal(null).field).toBe("");
+  });
+});
