@@ -138,13 +138,15 @@ const TOPIC_WORDS = [
   "health",
 ];
 
+// Sites that link without being search, social or mail in the referrer list enrichment reads,
+// so their visits are referrals both here and in the stored channel.
 const GENERIC_REFERRALS = [
-  "news.ycombinator.com",
+  "www.indiehackers.com",
   "en.wikipedia.org",
   "medium.com",
-  "www.quora.com",
+  "www.theverge.com",
   "www.trustpilot.com",
-  "flipboard.com",
+  "www.wired.com",
   "www.producthunt.com",
 ];
 
@@ -322,8 +324,8 @@ export const VERTICAL_SPECS: Readonly<Record<Vertical, VerticalSpec>> = {
       "www.g2.com",
       "www.capterra.com",
       "dev.to",
-      "stackoverflow.com",
-      "github.com",
+      "css-tricks.com",
+      "hackernoon.com",
       "www.techcrunch.com",
       "alternativeto.net",
     ],
