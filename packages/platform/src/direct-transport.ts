@@ -1,18 +1,21 @@
-import { create, type DescMessage, type DescMethod, type DescMethodUnary, type DescService } from "@bufbuild/protobuf";
+import { create, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
   type ConnectRouter,
   createContextValues,
-  createHandlerContext,
+  type HandlerContext,
   type Interceptor,
   type Transport,
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
+import { createCallContext } from "./call-context.js";
 
-type UnaryImpl = (input: unknown, context: ReturnType<typeof createHandlerContext>) => unknown;
+type UnaryImpl = (input: unknown, context: HandlerContext) => unknown;
 type AnyFn = Parameters<Interceptor>[0];
+
+const neverAborted = new AbortController().signal;
 
 export interface DirectTransportOptions {
   /** Registers the service implementations (a ServiceApp's `routes`). */
@@ -54,8 +57,9 @@ function chain(next: AnyFn, interceptors: readonly Interceptor[]): AnyFn {
  * A transport to service implementations in this process that hands messages over as they
  * are: no encoding, no HTTP. Client and server interceptors still run in full — tracing,
  * logging, the signed organization context and its verification, error mapping — so a call
- * behaves as it would across the wire, minus the serialization. Streaming calls go through
- * `streams`.
+ * behaves as it would across the wire, minus the serialization. The callee sees the remaining
+ * time and the caller's signal, which already ends at the outermost deadline. Streaming calls
+ * go through `streams`.
  */
 export function createDirectTransport(options: DirectTransportOptions): Transport {
   const impls = collectUnaryImpls(options.routes);
@@ -65,30 +69,26 @@ export function createDirectTransport(options: DirectTransportOptions): Transpor
     if (!impl) throw new ConnectError(`${req.service.typeName}/${req.method.name} is not served`, Code.Unimplemented);
     const server = chain(async (serverReq) => {
       const unaryReq = serverReq as UnaryRequest;
-      const context = createHandlerContext({
+      const context = createCallContext({
         service: unaryReq.service,
-        method: unaryReq.method as DescMethodUnary,
+        method: unaryReq.method,
         protocolName: "direct",
-        requestMethod: "POST",
         url: unaryReq.url,
         timeoutMs,
-        requestSignal: unaryReq.signal,
+        signal: unaryReq.signal,
         requestHeader: unaryReq.header,
-        contextValues: unaryReq.contextValues,
+        values: unaryReq.contextValues,
+        abortAtDeadline: false,
       });
-      try {
-        const output = await impl(unaryReq.message, context);
-        return {
-          stream: false,
-          service: unaryReq.service,
-          method: unaryReq.method,
-          header: context.responseHeader,
-          trailer: context.responseTrailer,
-          message: create(unaryReq.method.output as DescMessage, output as never),
-        } as UnaryResponse;
-      } finally {
-        context.abort();
-      }
+      const output = await impl(unaryReq.message, context);
+      return {
+        stream: false,
+        service: unaryReq.service,
+        method: unaryReq.method,
+        header: context.responseHeader,
+        trailer: context.responseTrailer,
+        message: create(unaryReq.method.output as DescMessage, output as never),
+      } as UnaryResponse;
     }, options.serverInterceptors);
     // The server side gets its own context values and headers, as it would from the wire.
     return (await server({
@@ -108,7 +108,7 @@ export function createDirectTransport(options: DirectTransportOptions): Transpor
         method,
         requestMethod: "POST",
         url: `direct:///${method.parent.typeName}/${method.name}`,
-        signal: signal ?? new AbortController().signal,
+        signal: signal ?? neverAborted,
         header: new Headers(header),
         contextValues: contextValues ?? createContextValues(),
         message: create(method.input, input),

@@ -5,6 +5,7 @@ import { type DescMessage, type MessageShape, toJson } from "@bufbuild/protobuf"
 import { Code } from "@connectrpc/connect";
 import { SpanKind } from "@opentelemetry/api";
 import {
+  DeadlineExceededError,
   DomainError,
   fieldViolationsOf,
   httpStatusForCode,
@@ -150,8 +151,18 @@ export function createRestHandler(options: RestOptions): RequestListener {
       }
       return;
     }
+    // One controller carries the request's end: its deadline, or a caller that leaves before
+    // the answer is complete. Every call made for the request inherits its signal.
     const abort = new AbortController();
-    res.once("close", () => abort.abort());
+    const deadlineMs = route.download ? options.timeoutMs * 10 : options.timeoutMs;
+    const deadline = setTimeout(
+      () => abort.abort(new DeadlineExceededError(`no answer within ${deadlineMs} ms`)),
+      deadlineMs,
+    );
+    res.once("close", () => {
+      clearTimeout(deadline);
+      if (!res.writableFinished) abort.abort();
+    });
     void tracer().startActiveSpan(
       `${route.method} ${route.path}`,
       { kind: SpanKind.SERVER, attributes: { "http.request.method": route.method, "http.route": route.path } },
@@ -177,7 +188,7 @@ export function createRestHandler(options: RestOptions): RequestListener {
             const stream = (message: MessageShape<DescMessage>) =>
               options.invoke(route.rpc, message, auth, {
                 ...callOptions,
-                timeoutMs: options.timeoutMs * 10,
+                timeoutMs: deadlineMs,
               }) as AsyncIterable<MessageShape<DescMessage>>;
             const { contentType, lines } = route.download(
               { query: url.searchParams, body: parseJson(raw), path: pathParams },

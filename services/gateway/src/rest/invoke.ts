@@ -1,10 +1,11 @@
 import type { DescMessage, DescMethod, MessageShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, createContextValues, createHandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, createContextValues, type HandlerContext } from "@connectrpc/connect";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { OrgContext } from "@trellis/contracts";
 import {
   bindActiveContext,
   bindToScope,
+  createCallContext,
   kOrgContext,
   ORG_ATTRIBUTE,
   runWithOrgContext,
@@ -24,7 +25,7 @@ export interface CallOptions {
   timeoutMs: number;
 }
 
-type Implementation = Record<string, (input: unknown, ctx: ReturnType<typeof createHandlerContext>) => unknown>;
+type Implementation = Record<string, (input: unknown, ctx: HandlerContext) => unknown>;
 
 /**
  * Calls the gateway's own service implementations for an already authorized REST request:
@@ -35,16 +36,17 @@ export function createDirectInvoker(implementations: ReadonlyMap<string, object>
     const implementation = implementations.get(rpc.parent.typeName) as Implementation | undefined;
     const method = implementation?.[rpc.localName];
     if (!method) throw new ConnectError(`${rpc.parent.typeName}/${rpc.name} is not served`, Code.Unimplemented);
-    const ctx = createHandlerContext({
+    const ctx = createCallContext({
       service: rpc.parent,
       method: rpc,
       protocolName: "rest",
-      requestMethod: "POST",
       url: `/${rpc.parent.typeName}/${rpc.name}`,
       timeoutMs: options.timeoutMs,
-      requestSignal: options.signal,
+      signal: options.signal,
       requestHeader: options.headers,
-      contextValues: createContextValues().set(kOrgContext, auth.context),
+      values: createContextValues().set(kOrgContext, auth.context),
+      // The REST handler's signal already ends at the request's deadline.
+      abortAtDeadline: false,
     });
     tagOrganization(auth.context.organizationId);
     const scope = { context: auth.context, token: auth.token };

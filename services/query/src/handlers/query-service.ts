@@ -46,6 +46,16 @@ interface Computed {
   freshness: Freshness;
 }
 
+/** A copy of the answer sharing its rows, with a meta of its own to stamp. */
+function withOwnMeta(answer: AnalyticsAnswer, source: AnswerSource): AnalyticsAnswer {
+  const value = answer.kind.value;
+  if (!value || !("meta" in value) || !value.meta) return answer;
+  return {
+    ...answer,
+    kind: { ...answer.kind, value: { ...value, meta: { ...value.meta, source } } },
+  } as AnalyticsAnswer;
+}
+
 function metaOf(answer: AnalyticsAnswer): ResultMeta | undefined {
   const value = answer.kind.value;
   return value && "meta" in value ? value.meta : undefined;
@@ -54,6 +64,9 @@ function metaOf(answer: AnalyticsAnswer): ResultMeta | undefined {
 export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof QueryService>> {
   const clock = deps.clock ?? (() => new Date());
   const coalescer = createCoalescer();
+  // An in-process cache hands back the same bytes for every hit of an entry: decoding them
+  // once per entry, not once per hit, is most of what a cached answer costs here.
+  const decoded = new WeakMap<Uint8Array, AnalyticsAnswer>();
 
   async function compute(
     query: AnalyticsQuery,
@@ -159,17 +172,21 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
     // The shared work must not die with whichever caller started it: it is bounded by that
     // caller's deadline instead of its cancellation.
     const deadlineMs = ctx.timeoutMs();
-    const shared = deadlineMs !== undefined ? AbortSignal.timeout(deadlineMs) : new AbortController().signal;
     return coalescer.run(`${organizationId}:${policy}:${key}`, async () => {
       const dataRange = dataRangeOf(query, clock());
-      const cached = await deps.cache.get(key, dataRange, shared);
+      // A cache read is bounded by the cache client's own time-out; the deadline signal is
+      // made only for work that reaches the store.
+      const cached = await deps.cache.get(key, dataRange);
       if (cached?.found && policy !== CachePolicy.REFRESH) {
-        const answer = fromBinary(AnalyticsAnswerSchema, cached.value);
-        const meta = metaOf(answer);
-        if (meta) meta.source = cached.source;
-        return withRuleset(answer);
+        let answer = decoded.get(cached.value);
+        if (!answer) {
+          answer = fromBinary(AnalyticsAnswerSchema, cached.value);
+          decoded.set(cached.value, answer);
+        }
+        return withRuleset(withOwnMeta(answer, cached.source));
       }
-      const computed = await compute(query, organizationId, shared, deadlineMs, ruleset);
+      const work = deadlineMs !== undefined ? AbortSignal.timeout(deadlineMs) : new AbortController().signal;
+      const computed = await compute(query, organizationId, work, deadlineMs, ruleset);
       const meta = metaOf(computed.answer);
       if (meta && cached) meta.dataVersion = cached.dataVersion;
       withRuleset(computed.answer);
