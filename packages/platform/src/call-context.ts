@@ -20,6 +20,14 @@ export interface CallContextInit {
 }
 
 const neverAborted = new AbortController().signal;
+const kWritten = Symbol("response metadata written by the handler");
+/** Stands for response headers or trailers a handler never touched; never written to. */
+const noHeaders = new Headers();
+
+interface Written {
+  header?: Headers;
+  trailer?: Headers;
+}
 
 /**
  * A handler context for a call made inside this process. Unlike Connect's own
@@ -35,7 +43,8 @@ export function createCallContext(init: CallContextInit): HandlerContext {
       : undefined;
   let signal = init.signal ?? neverAborted;
   if (timeout) signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-  return {
+  const written: Written = {};
+  const context = {
     service: init.service,
     method: init.method,
     protocolName: init.protocolName,
@@ -44,8 +53,24 @@ export function createCallContext(init: CallContextInit): HandlerContext {
     signal,
     timeoutMs: () => (deadline === undefined ? undefined : Math.max(0, Math.round(deadline - performance.now()))),
     requestHeader: init.requestHeader ?? new Headers(),
-    responseHeader: new Headers(),
-    responseTrailer: new Headers(),
+    // Made on first use: most calls never set response metadata, and Headers are costly.
+    get responseHeader() {
+      written.header ??= new Headers();
+      return written.header;
+    },
+    get responseTrailer() {
+      written.trailer ??= new Headers();
+      return written.trailer;
+    },
     values: init.values ?? createContextValues(),
+    [kWritten]: written,
   };
+  return context;
+}
+
+/** The response headers and trailers a handler set through a call context (empty when it set none). */
+export function responseMetadataOf(context: HandlerContext): { header: Headers; trailer: Headers } {
+  const written = (context as { [kWritten]?: Written })[kWritten];
+  if (!written) return { header: context.responseHeader, trailer: context.responseTrailer };
+  return { header: written.header ?? noHeaders, trailer: written.trailer ?? noHeaders };
 }

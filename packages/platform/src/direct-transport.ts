@@ -10,7 +10,7 @@ import {
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
-import { createCallContext } from "./call-context.js";
+import { createCallContext, responseMetadataOf } from "./call-context.js";
 
 type UnaryImpl = (input: unknown, context: HandlerContext) => unknown;
 type AnyFn = Parameters<Interceptor>[0];
@@ -81,19 +81,19 @@ export function createDirectTransport(options: DirectTransportOptions): Transpor
         abortAtDeadline: false,
       });
       const output = await impl(unaryReq.message, context);
+      const { header, trailer } = responseMetadataOf(context);
       return {
         stream: false,
         service: unaryReq.service,
         method: unaryReq.method,
-        header: context.responseHeader,
-        trailer: context.responseTrailer,
+        header,
+        trailer,
         message: create(unaryReq.method.output as DescMessage, output as never),
       } as UnaryResponse;
     }, options.serverInterceptors);
-    // The server side gets its own context values and headers, as it would from the wire.
+    // The server side gets its own context values, as it would from the wire.
     return (await server({
       ...req,
-      header: new Headers(req.header),
       contextValues: createContextValues(),
     } as UnaryRequest)) as UnaryResponse;
   }

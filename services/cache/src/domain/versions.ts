@@ -40,10 +40,20 @@ export interface Bump {
   atLeast?: bigint;
 }
 
+/** Calendar dates already checked: every cache read names two, and they repeat. */
+const knownDates = new Set<string>();
+const KNOWN_DATES_LIMIT = 100_000;
+
 export function isIsoDate(value: string): boolean {
+  if (knownDates.has(value)) return true;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
   const time = Date.parse(`${value}T00:00:00Z`);
-  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === value;
+  const valid = !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === value;
+  if (valid) {
+    if (knownDates.size >= KNOWN_DATES_LIMIT) knownDates.clear();
+    knownDates.add(value);
+  }
+  return valid;
 }
 
 export function parseDataRange(
@@ -65,7 +75,19 @@ function shiftDays(date: string, days: number): string {
  * The months whose new data can change an answer over `range`, widened by a day on each
  * side so that a range asked in any time zone is covered by its UTC dates.
  */
-export function monthsCovering(range: DataRange): string[] | undefined {
+export function monthsCovering(range: DataRange): readonly string[] | undefined {
+  const key = `${range.start}|${range.end}`;
+  if (coveredMonths.has(key)) return coveredMonths.get(key);
+  const months = computeMonthsCovering(range);
+  if (coveredMonths.size >= COVERED_MONTHS_LIMIT) coveredMonths.clear();
+  coveredMonths.set(key, months);
+  return months;
+}
+
+const coveredMonths = new Map<string, readonly string[] | undefined>();
+const COVERED_MONTHS_LIMIT = 10_000;
+
+function computeMonthsCovering(range: DataRange): string[] | undefined {
   const first = shiftDays(range.start, -1).slice(0, 7);
   const last = shiftDays(range.end, 1).slice(0, 7);
   let year = Number(first.slice(0, 4));
