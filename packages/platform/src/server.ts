@@ -86,7 +86,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   await new Promise<void>((resolve, reject) => {
     tcp.once("error", reject);
-    tcp.listen(options.port, options.host, () => {
+    // A deep accept queue: a burst of new connections (a thousand clients connecting at
+    // once) waits in it instead of having SYNs dropped and retried seconds later. The kernel
+    // caps it at net.core.somaxconn.
+    tcp.listen({ port: options.port, host: options.host, backlog: 4096 }, () => {
       tcp.off("error", reject);
       resolve();
     });
