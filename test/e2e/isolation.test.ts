@@ -5,6 +5,7 @@ import { startTestWarehouse, type TestWarehouse } from "../helpers/warehouse.js"
 
 const organizations = ["org-a", "org-b", "org-c", "org-d", "org-e", "org-f"];
 const eventsPer = (org: string) => 40 + organizations.indexOf(org) * 7;
+const rulesetOwners = ["org-a", "org-c", "org-e"];
 let warehouse: TestWarehouse;
 
 // Every organization's rows carry markers no other organization has: any foreign row shows.
@@ -33,6 +34,20 @@ beforeAll(async () => {
     }
   }
   await warehouse.insertEvents(specs);
+  // Half of the organizations define a campaign that would match every event of every
+  // organization: if a ruleset ever applied beyond its owner, its id would show elsewhere.
+  for (const org of rulesetOwners) {
+    const response = await fetch(`${warehouse.url}/api/v1/campaigns`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${warehouse.keys[org]}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        id: `rule-${org}`,
+        name: `Everything of ${org}`,
+        rules: [{ conditions: [{ field: "event_type", operator: "in", values: ["click", "pageview", "conversion"] }] }],
+      }),
+    });
+    expect(response.status).toBe(200);
+  }
 });
 
 afterAll(async () => {
@@ -56,6 +71,7 @@ function assertOnlyOwn(org: string, value: unknown): void {
     expect(text, `${org} saw ${other}`).not.toContain(`src-${other}`);
     expect(text, `${org} saw ${other}`).not.toContain(`cmp-${other}`);
     expect(text, `${org} saw ${other}`).not.toContain(`${other}-v`);
+    expect(text, `${org} saw ${other}'s campaign`).not.toContain(`rule-${other}`);
   }
 }
 
@@ -79,6 +95,11 @@ const question = fc.oneof(
   }),
   fc.record({ kind: fc.constant("campaigns" as const) }),
   fc.record({ kind: fc.constant("funnel" as const) }),
+  fc.record({
+    kind: fc.constant("attribution" as const),
+    creditBy: fc.constantFrom("channel", "campaign"),
+    models: fc.constantFrom("first_touch,markov", "shapley,linear", ""),
+  }),
 );
 
 it("never answers one organization with another's rows, across random questions and cache interleavings", async () => {
@@ -116,9 +137,24 @@ it("never answers one organization with another's rows, across random questions 
         case "campaigns":
           answer = await call(org, `/api/v1/analytics/campaigns?${range}`);
           expect((answer.rows as Array<{ campaign_id: string }>).map((r) => r.campaign_id)).toEqual([
-            marker(org).campaign,
+            rulesetOwners.includes(org) ? `rule-${org}` : marker(org).campaign,
           ]);
           break;
+        case "attribution": {
+          answer = await call(
+            org,
+            `/api/v1/analytics/attribution/models?${range}&credit_by=${q.creditBy}${q.models ? `&models=${q.models}` : ""}`,
+          );
+          expect(answer.total_conversions).toBe(Math.floor(eventsPer(org) / 3));
+          const keys = (answer.models as Array<{ credits: Array<{ key: string }> }>).flatMap((m) =>
+            m.credits.map((c) => c.key),
+          );
+          // Here a visitor's events are all of one type, so conversions have no touch: "(none)".
+          const own = rulesetOwners.includes(org) ? `rule-${org}` : marker(org).campaign;
+          const allowed = q.creditBy === "campaign" ? [own, "(none)"] : ["(none)"];
+          for (const key of keys) expect(allowed, key).toContain(key);
+          break;
+        }
         case "funnel":
           answer = await call(org, `/api/v1/analytics/funnel?${range}&steps=click,pageview`);
           break;
