@@ -16,6 +16,8 @@ export interface RulesetChange {
   describe(result: StoredCampaign): string;
   /** The campaign this change writes, given the current ruleset and the new version number. */
   apply(current: Ruleset, version: number): StoredCampaign;
+  /** Refuses the ruleset the change would make (throws), before anything is written. */
+  check?(next: Ruleset): void;
 }
 
 interface RulesetRow {
@@ -85,6 +87,7 @@ ORDER BY change_id LIMIT 1`,
       const version = current.version + 1;
       const campaign = change.apply(current, version);
       const campaigns = [...current.campaigns.filter((c) => c.id !== campaign.id), campaign];
+      change.check?.({ version, campaigns });
       const changeId = randomUUID();
       // One token per (organization, version): the engine keeps the first insert and drops
       // every later one. The token is a digest, so nothing needs quoting in the statement.

@@ -20,7 +20,7 @@ import type { RulesetStore } from "../adapters/ruleset-store.js";
 import { compileCampaignMatch } from "../domain/campaigns/compile.js";
 import { compilePreview } from "../domain/campaigns/preview.js";
 import { activeCampaigns, type Ruleset, type StoredCampaign } from "../domain/campaigns/ruleset.js";
-import { campaignLimits, operatorByName, validateCampaign } from "../domain/campaigns/validate.js";
+import { campaignLimits, checkRulesetSize, operatorByName, validateCampaign } from "../domain/campaigns/validate.js";
 import { resolveRange } from "../domain/dates.js";
 import type { RulesetProvider } from "./rulesets.js";
 import { runCompiled } from "./run-context.js";
@@ -88,6 +88,7 @@ export function createCampaignService(deps: CampaignDeps): ServiceImpl<typeof Ca
       principal: org.principal,
       describe,
       apply: (current, version) => apply(current, version, clock().toISOString()),
+      check: checkRulesetSize,
     });
     deps.rulesets.remember(org.organizationId, ruleset);
     await deps.onRulesetChanged(ruleset.version, ctx.signal);

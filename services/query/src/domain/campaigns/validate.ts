@@ -2,7 +2,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { type Campaign, MatchOperator } from "@trellis/contracts";
 import { type FieldViolation, ValidationError } from "@trellis/platform";
 import { resolveRuleField, ruleFieldNames } from "./fields.js";
-import type { MatchOperatorName, StoredRule } from "./ruleset.js";
+import { activeCampaigns, type MatchOperatorName, type Ruleset, type StoredRule } from "./ruleset.js";
 
 export const campaignLimits = {
   nameLength: 200,
@@ -12,6 +12,9 @@ export const campaignLimits = {
   valueLength: 2000,
   regexLength: 1000,
   activeCampaigns: 500,
+  /** Across all active campaigns: every question compiles them into its SQL. */
+  rulesetConditions: 2_000,
+  rulesetValueBytes: 256 * 1024,
 } as const;
 
 const operatorNames: Record<number, MatchOperatorName> = {
@@ -88,4 +91,33 @@ export function validateCampaign(campaign: Campaign | undefined, path = "campaig
   });
   if (violations.length > 0) throw new ValidationError(violations);
   return { name, priority: campaign.priority, rules, regexes };
+}
+
+/**
+ * Refuses a change that would make the organization's active campaigns too large to compile
+ * into every question: the conditions become SQL text and their values bound parameters.
+ */
+export function checkRulesetSize(ruleset: Ruleset): void {
+  let conditions = 0;
+  let valueBytes = 0;
+  for (const campaign of activeCampaigns(ruleset)) {
+    for (const rule of campaign.rules) {
+      conditions += rule.conditions.length;
+      for (const condition of rule.conditions) {
+        for (const value of condition.values) valueBytes += Buffer.byteLength(value);
+      }
+    }
+  }
+  if (conditions > campaignLimits.rulesetConditions) {
+    throw ValidationError.field(
+      "campaign.rules",
+      `the organization's active campaigns would hold ${conditions} conditions; at most ${campaignLimits.rulesetConditions} (archive campaigns no longer needed)`,
+    );
+  }
+  if (valueBytes > campaignLimits.rulesetValueBytes) {
+    throw ValidationError.field(
+      "campaign.rules",
+      `the organization's active campaigns would hold ${valueBytes} bytes of values; at most ${campaignLimits.rulesetValueBytes}`,
+    );
+  }
 }

@@ -5,7 +5,7 @@ import { ValidationError } from "@trellis/platform";
 import { describe, expect, it } from "vitest";
 import { compileCampaignMatch, compileEffectiveCampaign } from "../../../src/domain/campaigns/compile.js";
 import type { StoredCampaign } from "../../../src/domain/campaigns/ruleset.js";
-import { validateCampaign } from "../../../src/domain/campaigns/validate.js";
+import { campaignLimits, checkRulesetSize, validateCampaign } from "../../../src/domain/campaigns/validate.js";
 
 function campaign(id: string, priority: number, createdAt: string, archived = false): StoredCampaign {
   return {
@@ -122,5 +122,33 @@ describe("campaign validation", () => {
         "campaign.rules[0].conditions[2].operator",
       ]);
     }
+  });
+});
+
+describe("ruleset size", () => {
+  const withConditions = (id: string, conditions: number, value = "x", archived = false): StoredCampaign => ({
+    ...campaign(id, 0, "2024-01-01T00:00:00Z", archived),
+    rules: [
+      {
+        conditions: Array.from({ length: conditions }, () => ({
+          field: "source",
+          operator: "in" as const,
+          values: [value],
+        })),
+      },
+    ],
+  });
+
+  it("counts the conditions and value bytes of active campaigns only", () => {
+    const limit = campaignLimits.rulesetConditions;
+    expect(() => checkRulesetSize({ version: 1, campaigns: [withConditions("a", limit)] })).not.toThrow();
+    expect(() =>
+      checkRulesetSize({ version: 1, campaigns: [withConditions("a", limit), withConditions("old", 10, "x", true)] }),
+    ).not.toThrow();
+    expect(() =>
+      checkRulesetSize({ version: 1, campaigns: [withConditions("a", limit), withConditions("b", 1)] }),
+    ).toThrow(/would hold 2001 conditions/);
+    const big = "v".repeat(campaignLimits.rulesetValueBytes);
+    expect(() => checkRulesetSize({ version: 1, campaigns: [withConditions("a", 2, big)] })).toThrow(/bytes of values/);
   });
 });
