@@ -27,6 +27,8 @@ export const embeddedEnvShape = {
   TRELLIS_AUTH_CACHE_SECONDS: env.positiveInt(30),
   TRELLIS_REQUEST_MAX_BYTES: env.positiveInt(16 * 1024 * 1024),
   TRELLIS_REQUEST_TIMEOUT_MS: env.positiveInt(30_000),
+  TRELLIS_GATEWAY_HOT_ANSWER_MS: env.wholeNumber(250),
+  TRELLIS_GATEWAY_HOT_ANSWER_BYTES: env.wholeNumber(32 * 1024 * 1024),
   TRELLIS_CACHE_L1_MAX_BYTES: env.positiveInt(256 * 1024 * 1024),
   TRELLIS_CACHE_MAX_VALUE_BYTES: env.positiveInt(8 * 1024 * 1024),
   ...cacheRedisEnvShape,
@@ -99,6 +101,8 @@ export function loadEmbeddedConfig(environment: Env = process.env): EmbeddedConf
       authCacheSeconds: parsed.TRELLIS_AUTH_CACHE_SECONDS,
       requestMaxBytes: parsed.TRELLIS_REQUEST_MAX_BYTES,
       requestTimeoutMs: parsed.TRELLIS_REQUEST_TIMEOUT_MS,
+      hotAnswerMs: parsed.TRELLIS_GATEWAY_HOT_ANSWER_MS,
+      hotAnswerMaxBytes: parsed.TRELLIS_GATEWAY_HOT_ANSWER_BYTES,
       peers: {},
     },
     warden: {

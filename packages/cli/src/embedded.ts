@@ -7,6 +7,7 @@ import { createGatewayApp } from "@trellis/gateway";
 import { createIngestApp } from "@trellis/ingest";
 import {
   createContextSigner,
+  createOrganizationEpochs,
   type HealthState,
   inProcessPeer,
   type Logger,
@@ -44,15 +45,18 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
   const peer = (app: ServiceApp, caller: string) =>
     inProcessPeer(app, log(app.name), { caller, defaultTimeoutMs: config.gateway.requestTimeoutMs });
 
+  // What any service here learns of an organization's changes, every other one knows at once.
+  const epochs = createOrganizationEpochs();
   const warden = await createWardenApp(config.warden, log("warden"), { store });
-  const cache = await createCacheApp(config.cache, log("cache"));
-  const query = await createQueryApp(config.query, log("query"), { store, cache: peer(cache, "query") });
+  const cache = await createCacheApp(config.cache, log("cache"), { epochs });
+  const query = await createQueryApp(config.query, log("query"), { store, cache: peer(cache, "query"), epochs });
   const ingest = await createIngestApp(config.ingest, log("ingest"), { store, cache: peer(cache, "ingest") });
   const discovery = await createDiscoveryApp(config.discovery, log("discovery"), { store });
   const gateway = await createGatewayApp(config.gateway, log("gateway"), {
     warden: peer(warden, "gateway"),
     query: peer(query, "gateway"),
     ingest: peer(ingest, "gateway"),
+    epochs,
   });
   const apps = [warden, cache, query, ingest, discovery, gateway];
 

@@ -49,6 +49,13 @@ export const env = {
       .int("expected a whole number")
       .positive("expected a positive whole number")
       .default(fallback),
+  /** Zero or more; zero usually turns the feature off. */
+  wholeNumber: (fallback: number) =>
+    z.coerce
+      .number({ error: "expected a whole number" })
+      .int("expected a whole number")
+      .min(0, "expected zero or more")
+      .default(fallback),
   url: () => z.url({ error: "expected an absolute URL such as http://127.0.0.1:8081" }),
   secret: () => z.string().min(32, "expected a secret of at least 32 characters"),
   logLevel: () =>

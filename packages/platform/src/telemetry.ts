@@ -1,5 +1,14 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { context, propagation, type Span, type Tracer, trace } from "@opentelemetry/api";
+import {
+  type Context,
+  context,
+  INVALID_SPAN_CONTEXT,
+  propagation,
+  type Span,
+  type SpanOptions,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
@@ -36,6 +45,32 @@ export interface TelemetryOptions {
 }
 
 let installed: TelemetryHandle | undefined;
+let recording = false;
+const nonRecordingSpan = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/** True when spans are recorded (an exporter or memory); without, spans only pass trace context on. */
+export function spansRecorded(): boolean {
+  return recording;
+}
+
+/**
+ * `tracer().startActiveSpan`, minus its cost when nothing records spans: then `fn` runs in the
+ * caller's context with a non-recording span of that context, which is what the no-op tracer
+ * would have made active — trace context still passes on unchanged, with no context switch.
+ */
+export function inSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => T, parent?: Context): T {
+  if (recording) {
+    return parent === undefined
+      ? tracer().startActiveSpan(name, options, fn)
+      : tracer().startActiveSpan(name, options, parent, fn);
+  }
+  const active = context.active();
+  if (parent !== undefined && trace.getSpan(parent) !== trace.getSpan(active)) {
+    // An incoming trace context (W3C headers) becomes active for the calls made inside.
+    return context.with(parent, () => fn(trace.getSpan(parent) ?? nonRecordingSpan));
+  }
+  return fn(trace.getSpan(active) ?? nonRecordingSpan);
+}
 
 /**
  * Registers the async context manager, W3C propagation and, when spans have somewhere to go
@@ -65,6 +100,7 @@ export function installTelemetry(options: TelemetryOptions): TelemetryHandle {
         })
       : undefined;
   if (provider) trace.setGlobalTracerProvider(provider);
+  recording = provider !== undefined;
   const handle: TelemetryHandle = {
     memoryExporter,
     async shutdown() {
@@ -94,11 +130,12 @@ const outerSpan = new AsyncLocalStorage<Span>();
  * the organization was known, such as a REST request) with the organization id.
  */
 export function runTaggingOrganization<T>(span: Span, fn: () => T): T {
-  return outerSpan.run(span, fn);
+  return recording ? outerSpan.run(span, fn) : fn();
 }
 
 /** Tags the active span, and any outer span waiting for it, with the organization id. */
 export function tagOrganization(organizationId: string): void {
+  if (!recording) return;
   trace.getActiveSpan()?.setAttribute(ORG_ATTRIBUTE, organizationId);
   outerSpan.getStore()?.setAttribute(ORG_ATTRIBUTE, organizationId);
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { type ClickHouseClient, createClient } from "@clickhouse/client";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import { type Dependency, type Logger, ORG_ATTRIBUTE, tracer } from "@trellis/platform";
+import { type Dependency, inSpan, type Logger, ORG_ATTRIBUTE } from "@trellis/platform";
 import { createChdbConnection } from "chdb/connection";
 import type { StoreConfig } from "./config.js";
 import { bootstrapStatements, checksum, type DdlTarget, migrations } from "./migrations/index.js";
@@ -111,7 +111,7 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
   const backend = config.url ? "server" : "chdb";
 
   async function traced<T>(statement: Statement, operation: string, run: () => Promise<T>): Promise<T> {
-    return tracer().startActiveSpan(
+    return inSpan(
       `clickhouse.${operation} ${statement.name}`,
       {
         kind: SpanKind.CLIENT,

@@ -1,5 +1,12 @@
 import { CacheService } from "@trellis/contracts";
-import { createContextSigner, type Dependency, internalAuth, type Logger, type ServiceApp } from "@trellis/platform";
+import {
+  createContextSigner,
+  type Dependency,
+  internalAuth,
+  type Logger,
+  type OrganizationEpochs,
+  type ServiceApp,
+} from "@trellis/platform";
 import { createL1 } from "./adapters/l1.js";
 import { createL2, type L2 } from "./adapters/l2.js";
 import { createRedis } from "./adapters/redis.js";
@@ -46,7 +53,16 @@ async function connectL2(config: RedisConfig, staleMaxSeconds: number, metrics: 
   });
 }
 
-export async function createCacheApp(config: CacheConfig, logger: Logger): Promise<ServiceApp> {
+export interface CacheAppDeps {
+  /** Told of every organization whose versions move (shared by every service in one process). */
+  epochs?: OrganizationEpochs;
+}
+
+export async function createCacheApp(
+  config: CacheConfig,
+  logger: Logger,
+  deps: CacheAppDeps = {},
+): Promise<ServiceApp> {
   const tuning = { ...cacheTuningDefaults, ...config.tuning };
   const metrics = createCacheMetrics();
   const l2: L2 | undefined = config.redis
@@ -56,7 +72,12 @@ export async function createCacheApp(config: CacheConfig, logger: Logger): Promi
   const service = createCacheService({
     l1,
     l2,
-    versions: createVersionRegistry({ sync: l2, maxAgeMs: tuning.versionsMaxAgeMs, metrics }),
+    versions: createVersionRegistry({
+      sync: l2,
+      maxAgeMs: tuning.versionsMaxAgeMs,
+      metrics,
+      onChange: deps.epochs ? (organizationId) => deps.epochs?.advance(organizationId) : undefined,
+    }),
     recompute: createRecomputeTracker(),
     metrics,
     logger,

@@ -2,7 +2,9 @@ import { createClient, type Transport } from "@connectrpc/connect";
 import { AnalyticsService, CampaignService, IngestService, QueryService, WardenService } from "@trellis/contracts";
 import {
   createContextSigner,
+  createOrganizationEpochs,
   type Logger,
+  type OrganizationEpochs,
   proxyService,
   type RequestListener,
   remotePeer,
@@ -13,6 +15,7 @@ import type { GatewayConfig } from "./config.js";
 import { createAnalyticsService } from "./handlers/analytics.js";
 import { authorize, publicAuthInterceptor } from "./interceptors.js";
 import { createRestHandler } from "./rest/handler.js";
+import { createHotAnswers } from "./rest/hot-answers.js";
 import { createDirectInvoker } from "./rest/invoke.js";
 import { restRoutes } from "./rest/routes.js";
 
@@ -20,6 +23,8 @@ export interface GatewayPeers {
   warden: Transport;
   query: Transport;
   ingest: Transport;
+  /** What this process learns of organizations' changes (shared by every service in one process). */
+  epochs?: OrganizationEpochs;
 }
 
 export type GatewayApp = ServiceApp & { fallback: RequestListener };
@@ -76,6 +81,11 @@ export async function createGatewayApp(
     logger,
     maxBodyBytes: config.requestMaxBytes,
     timeoutMs: config.requestTimeoutMs,
+    hot: createHotAnswers({
+      maxAgeMs: config.hotAnswerMs,
+      maxBytes: config.hotAnswerMaxBytes,
+      epochs: peers.epochs ?? createOrganizationEpochs(),
+    }),
     authorize: (headers, rpc) => authorize(authenticator, headers, rpc.parent.typeName, rpc.name),
     other(req, res) {
       if (req.url === "/healthz") {

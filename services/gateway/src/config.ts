@@ -13,6 +13,9 @@ export interface GatewayConfig {
   authCacheSeconds: number;
   requestMaxBytes: number;
   requestTimeoutMs: number;
+  /** How long a rendered answer is served again without the query service (0: never). */
+  hotAnswerMs: number;
+  hotAnswerMaxBytes: number;
   peers: { warden?: string; query?: string; ingest?: string; discovery?: string };
 }
 
@@ -23,6 +26,8 @@ export const gatewayEnvShape = {
   TRELLIS_AUTH_CACHE_SECONDS: env.positiveInt(30),
   TRELLIS_REQUEST_MAX_BYTES: env.positiveInt(16 * 1024 * 1024),
   TRELLIS_REQUEST_TIMEOUT_MS: env.positiveInt(30_000),
+  TRELLIS_GATEWAY_HOT_ANSWER_MS: env.wholeNumber(250),
+  TRELLIS_GATEWAY_HOT_ANSWER_BYTES: env.wholeNumber(32 * 1024 * 1024),
   TRELLIS_WARDEN_URL: env.url(),
   TRELLIS_QUERY_URL: env.url(),
   TRELLIS_INGEST_URL: env.url(),
@@ -37,6 +42,8 @@ export function gatewayConfigFrom(parsed: z.infer<z.ZodObject<typeof gatewayEnvS
     authCacheSeconds: parsed.TRELLIS_AUTH_CACHE_SECONDS,
     requestMaxBytes: parsed.TRELLIS_REQUEST_MAX_BYTES,
     requestTimeoutMs: parsed.TRELLIS_REQUEST_TIMEOUT_MS,
+    hotAnswerMs: parsed.TRELLIS_GATEWAY_HOT_ANSWER_MS,
+    hotAnswerMaxBytes: parsed.TRELLIS_GATEWAY_HOT_ANSWER_BYTES,
     peers: {
       warden: parsed.TRELLIS_WARDEN_URL,
       query: parsed.TRELLIS_QUERY_URL,

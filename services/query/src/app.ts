@@ -1,6 +1,13 @@
 import { createClient, type Transport } from "@connectrpc/connect";
 import { CacheService, CampaignService, QueryService } from "@trellis/contracts";
-import { createContextSigner, internalAuth, type Logger, remotePeer, type ServiceApp } from "@trellis/platform";
+import {
+  createContextSigner,
+  internalAuth,
+  type Logger,
+  type OrganizationEpochs,
+  remotePeer,
+  type ServiceApp,
+} from "@trellis/platform";
 import { createStore, type Store } from "@trellis/store";
 import { createCacheClient } from "./adapters/cache-client.js";
 import { createRulesetStore } from "./adapters/ruleset-store.js";
@@ -13,6 +20,8 @@ export interface QueryAppDeps {
   store?: Store;
   /** Transport to the cache service; a remote one to config.cacheUrl when absent. */
   cache?: Transport;
+  /** Told of every organization whose campaign ruleset moves (shared by every service in one process). */
+  epochs?: OrganizationEpochs;
 }
 
 export async function createQueryApp(
@@ -27,7 +36,9 @@ export async function createQueryApp(
     deps.cache ?? remotePeer(requireUrl(config.cacheUrl, "TRELLIS_CACHE_URL"), { caller: "query" });
   const cache = createCacheClient(createClient(CacheService, cacheTransport), logger);
   const rulesetStore = createRulesetStore(store);
-  const rulesets = createRulesetProvider(rulesetStore);
+  const rulesets = createRulesetProvider(rulesetStore, {
+    onNewVersion: deps.epochs ? (organizationId) => deps.epochs?.advance(organizationId) : undefined,
+  });
   const service = createQueryService({ store, cache, rulesets, logger });
   const campaigns = createCampaignService({
     store,

@@ -1,7 +1,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { currentOrganizationId } from "../org-context.js";
-import { ORG_ATTRIBUTE, SERVICE_ATTRIBUTE, tracer } from "../telemetry.js";
+import { inSpan, ORG_ATTRIBUTE, SERVICE_ATTRIBUTE } from "../telemetry.js";
 
 const headerGetter = {
   get: (carrier: Headers, key: string) => carrier.get(key) ?? undefined,
@@ -30,10 +30,9 @@ function recordOutcome(span: Span, error: unknown): void {
 export function serverTracingInterceptor(service: string): Interceptor {
   return (next) => async (req) => {
     const parent = propagation.extract(context.active(), req.header, headerGetter);
-    return tracer().startActiveSpan(
+    return inSpan(
       spanName(req),
       { kind: SpanKind.SERVER, attributes: { "rpc.system": "connect_rpc", [SERVICE_ATTRIBUTE]: service } },
-      parent,
       async (span) => {
         try {
           const res = await next(req);
@@ -48,6 +47,7 @@ export function serverTracingInterceptor(service: string): Interceptor {
           span.end();
         }
       },
+      parent,
     );
   };
 }
@@ -55,7 +55,7 @@ export function serverTracingInterceptor(service: string): Interceptor {
 /** Client side: opens a CLIENT span and injects its context into the request headers. */
 export function clientTracingInterceptor(service: string): Interceptor {
   return (next) => async (req) =>
-    tracer().startActiveSpan(
+    inSpan(
       spanName(req),
       { kind: SpanKind.CLIENT, attributes: { "rpc.system": "connect_rpc", [SERVICE_ATTRIBUTE]: service } },
       async (span) => {

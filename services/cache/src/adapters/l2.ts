@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import { type Logger, ORG_ATTRIBUTE, tracer } from "@trellis/platform";
+import { inSpan, type Logger, ORG_ATTRIBUTE } from "@trellis/platform";
 import type { Breaker } from "../domain/breaker.js";
 import { decodeEntry, type Entry, EnvelopeError, encodeEntry } from "../domain/envelope.js";
 import { versionsKey } from "../domain/keys.js";
@@ -71,7 +71,7 @@ export function createL2(deps: L2Deps) {
       return unavailable;
     }
     const started = performance.now();
-    return tracer().startActiveSpan(
+    return inSpan(
       `redis ${command}`,
       {
         kind: SpanKind.CLIENT,

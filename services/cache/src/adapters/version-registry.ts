@@ -16,6 +16,8 @@ export interface VersionRegistryDeps {
   maxAgeMs: number;
   metrics?: CacheMetrics;
   clock?: () => number;
+  /** Called when an organization's versions move, here or (as seen on a sync) elsewhere. */
+  onChange?: (organizationId: string) => void;
 }
 
 interface OrganizationVersions {
@@ -61,9 +63,14 @@ export function createVersionRegistry(deps: VersionRegistryDeps) {
         deps.metrics?.count("versions_fallback");
         return false;
       }
+      let moved = false;
       for (const [field, value] of remote) {
-        if (value > (state.local.get(field) ?? 0n)) state.local.set(field, value);
+        if (value > (state.local.get(field) ?? 0n)) {
+          state.local.set(field, value);
+          moved = true;
+        }
       }
+      if (moved) deps.onChange?.(organizationId);
       for (const [field, count] of sent) {
         const left = (state.pending.get(field) ?? 0n) - count;
         if (left > 0n) state.pending.set(field, left);
@@ -100,6 +107,7 @@ export function createVersionRegistry(deps: VersionRegistryDeps) {
         state.local.set(bump.field, applyBump(state.local.get(bump.field) ?? 0n, bump));
         if (deps.sync) state.pending.set(bump.field, (state.pending.get(bump.field) ?? 0n) + 1n);
       }
+      if (bumps.length > 0) deps.onChange?.(organizationId);
       if (deps.sync) {
         // A sync already in flight was prepared before these bumps; wait for it, then send them.
         while (state.pending.size > 0) {

@@ -100,6 +100,7 @@ export const analyticsRoutes: readonly RestRoute[] = [
     method: "GET",
     path: "/api/v1/analytics/attribution",
     rpc: AnalyticsService.method.getClickAttribution,
+    reusable: true,
     parse({ query }) {
       const params = createParams(query, ["click_id", "include_journey", "as_of_ruleset_version", ...settingsParams]);
       const include = params.string("include_journey");
@@ -117,6 +118,7 @@ export const analyticsRoutes: readonly RestRoute[] = [
     method: "GET",
     path: "/api/v1/analytics/attribution/models",
     rpc: AnalyticsService.method.compareAttributionModels,
+    reusable: true,
     parse({ query }) {
       const params = createParams(query, [
         ...rangeParams,
@@ -146,6 +148,7 @@ export const analyticsRoutes: readonly RestRoute[] = [
     method: "GET",
     path: "/api/v1/analytics/campaigns",
     rpc: AnalyticsService.method.getCampaignPerformance,
+    reusable: true,
     parse({ query }) {
       const params = createParams(query, [
         ...rangeParams,
@@ -167,6 +170,7 @@ export const analyticsRoutes: readonly RestRoute[] = [
     method: "GET",
     path: "/api/v1/analytics/funnel",
     rpc: AnalyticsService.method.getFunnel,
+    reusable: true,
     parse({ query }) {
       const params = createParams(query, [...rangeParams, "steps", "window", "journey"]);
       const journey = params.string("journey");
@@ -184,6 +188,7 @@ export const analyticsRoutes: readonly RestRoute[] = [
     method: "GET",
     path: "/api/v1/analytics/cohorts",
     rpc: AnalyticsService.method.getCohorts,
+    reusable: true,
     parse({ query }) {
       const params = createParams(query, [...rangeParams, "cohort_type", "metric", "periods"]);
       const type = params.string("cohort_type") || "weekly";
@@ -207,6 +212,7 @@ export const analyticsRoutes: readonly RestRoute[] = [
     method: "GET",
     path: "/api/v1/analytics/realtime",
     rpc: AnalyticsService.method.getRealtime,
+    reusable: true,
     parse({ query }) {
       const params = createParams(query, ["metrics", "last", "last_minutes"]);
       const last = params.string("last");
@@ -218,6 +224,7 @@ export const analyticsRoutes: readonly RestRoute[] = [
     method: "GET",
     path: "/api/v1/analytics/catalog",
     rpc: AnalyticsService.method.getCatalog,
+    reusable: true,
     parse({ query }) {
       createParams(query, []);
       return create(GetCatalogRequestSchema, {});

@@ -1,22 +1,26 @@
 import type http from "node:http";
 import type http2 from "node:http2";
 import { gunzipSync, inflateSync } from "node:zlib";
-import { type DescMessage, type MessageShape, toJson } from "@bufbuild/protobuf";
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { SpanKind } from "@opentelemetry/api";
+import { AnswerSource } from "@trellis/contracts";
 import {
   DeadlineExceededError,
   DomainError,
   fieldViolationsOf,
   httpStatusForCode,
+  inSpan,
   type Logger,
+  linkSharedCopy,
   type RequestListener,
   runTaggingOrganization,
   toConnectError,
-  tracer,
   ValidationError,
 } from "@trellis/platform";
+import type { HotAnswers } from "./hot-answers.js";
 import type { Authorized, DirectInvoker } from "./invoke.js";
+import { renderAnswerJson } from "./render.js";
 import { matchPath, type RestRoute } from "./routes.js";
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
@@ -31,6 +35,8 @@ export interface RestOptions {
   timeoutMs: number;
   /** Refuses a request before its body is read when its credential or scope is wrong. */
   authorize(headers: Headers, rpc: RestRoute["rpc"]): Promise<Authorized>;
+  /** Rendered answers of reusable routes served again for a short window. */
+  hot?: HotAnswers;
   /** Answers for paths outside /api (health, static pages); 404 when it returns false. */
   other?: (req: Req, res: Res) => boolean;
 }
@@ -43,7 +49,28 @@ class BodyTooLargeError extends DomainError {
 }
 
 function sendJson(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const payload = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body), headers);
+}
+
+/**
+ * Whether a request may be answered from the gateway's hot window. `Cache-Control: max-age=0`
+ * asks for an answer checked against current versions (the cache's levels always are);
+ * no-cache and no-store skip the caches altogether.
+ */
+function acceptsHotAnswer(cacheControl: string | string[] | undefined): boolean {
+  if (cacheControl === undefined) return true;
+  const value = String(cacheControl).toLowerCase();
+  return !value.includes("no-store") && !value.includes("no-cache") && !/max-age\s*=\s*0\b/.test(value);
+}
+
+/** The same answer, marked as served again from the gateway's hot window. */
+function asHotAnswer(output: MessageShape<DescMessage>): MessageShape<DescMessage> {
+  const meta = (output as { meta?: { source: AnswerSource } }).meta;
+  if (!meta) return output;
+  return linkSharedCopy({ ...output, meta: { ...meta, source: AnswerSource.GATEWAY } }, output);
+}
+
+function sendJsonText(res: Res, status: number, payload: string | Buffer, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
     "content-type": "application/json; charset=utf-8",
     "content-length": Buffer.byteLength(payload),
@@ -163,7 +190,7 @@ export function createRestHandler(options: RestOptions): RequestListener {
       clearTimeout(deadline);
       if (!res.writableFinished) abort.abort();
     });
-    void tracer().startActiveSpan(
+    void inSpan(
       `${route.method} ${route.path}`,
       { kind: SpanKind.SERVER, attributes: { "http.request.method": route.method, "http.route": route.path } },
       async (span) => {
@@ -174,6 +201,19 @@ export function createRestHandler(options: RestOptions): RequestListener {
             if (typeof value === "string") headers.set(name, value);
           }
           const auth = await runTaggingOrganization(span, () => options.authorize(headers, route.rpc));
+          const organizationId = auth.context.organizationId;
+          const hot =
+            route.reusable && options.hot?.enabled && acceptsHotAnswer(req.headers["cache-control"])
+              ? options.hot
+              : undefined;
+          const hotRequest = `${url.pathname}${url.search}`;
+          const hotAnswer = hot?.get(organizationId, hotRequest);
+          if (hotAnswer) {
+            span.setAttribute("http.response.status_code", 200);
+            sendJsonText(res, 200, hotAnswer);
+            return;
+          }
+          const epoch = hot?.epochOf(organizationId);
           const raw =
             route.method === "POST" || route.method === "PUT"
               ? await readBody(req, options.maxBodyBytes)
@@ -199,10 +239,11 @@ export function createRestHandler(options: RestOptions): RequestListener {
             return;
           }
           let status = 200;
-          let payload: unknown;
+          let payload: string;
           if (route.exchange) {
             const idempotencyKey = req.headers["idempotency-key"];
-            ({ status, body: payload } = await route.exchange(
+            let body: unknown;
+            ({ status, body } = await route.exchange(
               {
                 query: url.searchParams,
                 raw,
@@ -211,14 +252,19 @@ export function createRestHandler(options: RestOptions): RequestListener {
               },
               invoke,
             ));
+            payload = JSON.stringify(body);
           } else {
             const output = await invoke(
               route.parse({ query: url.searchParams, body: parseJson(raw), path: pathParams }),
             );
-            payload = toJson(route.rpc.output, output, { useProtoFieldName: true, alwaysEmitImplicit: true });
+            payload = renderAnswerJson(route.rpc.output, output);
+            if (hot && epoch !== undefined) {
+              const body = Buffer.from(renderAnswerJson(route.rpc.output, asHotAnswer(output)));
+              hot.set(organizationId, hotRequest, epoch, body);
+            }
           }
           span.setAttribute("http.response.status_code", status);
-          sendJson(res, status, payload);
+          sendJsonText(res, status, payload);
         } catch (error) {
           const connectError = toConnectError(error);
           span.setAttribute("http.response.status_code", httpStatusForCode(connectError.code));

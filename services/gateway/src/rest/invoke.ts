@@ -6,12 +6,12 @@ import {
   bindActiveContext,
   bindToScope,
   createCallContext,
+  inSpan,
   kOrgContext,
   ORG_ATTRIBUTE,
   runWithOrgContext,
   SERVICE_ATTRIBUTE,
   tagOrganization,
-  tracer,
 } from "@trellis/platform";
 
 export interface Authorized {
@@ -54,7 +54,7 @@ export function createDirectInvoker(implementations: ReadonlyMap<string, object>
       const result = runWithOrgContext(scope, () => method.call(implementation, input, ctx));
       return bindToScope(result as AsyncIterable<MessageShape<DescMessage>>, scope, bindActiveContext());
     }
-    return tracer().startActiveSpan(
+    return inSpan(
       `${rpc.parent.typeName}/${rpc.name}`,
       {
         kind: SpanKind.INTERNAL,

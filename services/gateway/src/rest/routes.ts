@@ -32,6 +32,11 @@ export interface RestRoute {
   path: string;
   rpc: DescMethod;
   parse(input: RestInput): MessageShape<DescMessage>;
+  /**
+   * A question answered through the query service's cache: the gateway may serve the same
+   * rendered answer again within its hot window (see hot-answers.ts).
+   */
+  reusable?: boolean;
   /** Routes that stream a file (CSV, NDJSON) from a server-streaming RPC. */
   download?(
     input: RestInput,
@@ -60,6 +65,7 @@ export const restRoutes: readonly RestRoute[] = [
     method: "GET",
     path: "/api/v1/analytics/traffic",
     rpc: AnalyticsService.method.getTraffic,
+    reusable: true,
     parse({ query }) {
       const params = createParams(query, [...rangeParams, "group_by", "dimensions", "as_of_ruleset_version"]);
       return create(GetTrafficRequestSchema, {

@@ -11,7 +11,7 @@ import {
   type QueryService,
   type ResultMeta,
 } from "@trellis/contracts";
-import { type Logger, requireOrgContext, ValidationError } from "@trellis/platform";
+import { type Logger, linkSharedCopy, requireOrgContext, ValidationError } from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import type { CacheClient } from "../adapters/cache-client.js";
 import { cacheKeyFor, dataRangeOf } from "../domain/cache-key.js";
@@ -52,7 +52,7 @@ function withOwnMeta(answer: AnalyticsAnswer, source: AnswerSource): AnalyticsAn
   if (!value || !("meta" in value) || !value.meta) return answer;
   return {
     ...answer,
-    kind: { ...answer.kind, value: { ...value, meta: { ...value.meta, source } } },
+    kind: { ...answer.kind, value: linkSharedCopy({ ...value, meta: { ...value.meta, source } }, value) },
   } as AnalyticsAnswer;
 }
 

@@ -16,7 +16,14 @@ const MAX_PAST_VERSIONS = 1000;
  * made through this process is seen at once); past versions never change and are kept in a
  * bounded map.
  */
-export function createRulesetProvider(store: RulesetStore, options: { freshForMs?: number; now?: () => number } = {}) {
+export interface RulesetProviderOptions {
+  freshForMs?: number;
+  now?: () => number;
+  /** Called when an organization's current ruleset moves to a newer version. */
+  onNewVersion?: (organizationId: string) => void;
+}
+
+export function createRulesetProvider(store: RulesetStore, options: RulesetProviderOptions = {}) {
   const freshForMs = options.freshForMs ?? 1_000;
   const now = options.now ?? Date.now;
   const current = new Map<string, { active: ActiveRuleset; loadedAt: number }>();
@@ -33,6 +40,7 @@ export function createRulesetProvider(store: RulesetStore, options: { freshForMs
     const known = current.get(organizationId);
     if (!known || known.active.ruleset.version <= ruleset.version)
       current.set(organizationId, { active, loadedAt: now() });
+    if (known && known.active.ruleset.version < ruleset.version) options.onNewVersion?.(organizationId);
     return active;
   }
 
