@@ -1,5 +1,6 @@
-// The limit for ingest: the same enriched rows inserted into the same table by
-// @clickhouse/client alone, in batches of the writer's size. Prints one JSON line.
+// The limit for ingest: the same enriched rows, encoded as the product encodes them
+// (JSONEachRow lines), inserted into the same table in batches of the writer's size by
+// @clickhouse/client alone (the store's insertJsonLines is one client.exec). Prints one JSON line.
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { EventSchema } from "@trellis/contracts";
 import { createEnricher, prepareBatch } from "@trellis/ingest";
@@ -27,7 +28,7 @@ const { rows } = prepareBatch(events, enricher, {
 });
 const started = performance.now();
 for (let i = 0; i < rows.length; i += batchRows) {
-  await store.insert("analytics_events", rows.slice(i, i + batchRows), { organizationId: null });
+  await store.insertJsonLines("analytics_events", rows.slice(i, i + batchRows), { organizationId: null });
 }
 const seconds = (performance.now() - started) / 1000;
 await enricher.close();

@@ -59,11 +59,11 @@ export async function seedDirect(
 ): Promise<{ done: number; seconds: number }> {
   const progress = createProgress(options.label ?? "seeding", options.events);
   const batchRows = options.batchRows ?? 50_000;
-  let pending: Record<string, unknown>[] = [];
+  let pending: string[] = [];
   let batchNumber = 0;
   const flush = async () => {
     if (pending.length === 0) return;
-    await store.insert("analytics_events", pending, { organizationId: null });
+    await store.insertJsonLines("analytics_events", pending, { organizationId: null });
     progress.add(pending.length);
     pending = [];
   };
@@ -82,7 +82,7 @@ export async function seedDirect(
         clientBatchId: `seed-${options.seed}-${batchNumber++}`,
         receivedAt: new Date(),
       });
-      pending.push(...prepared.rows);
+      for (const row of prepared.rows) pending.push(row);
     }
     if (pending.length >= batchRows) await flush();
   }

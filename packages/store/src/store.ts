@@ -1,5 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
+import { Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { type ClickHouseClient, createClient } from "@clickhouse/client";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { type Dependency, inSpan, type Logger, ORG_ATTRIBUTE } from "@trellis/platform";
@@ -48,6 +50,8 @@ export interface Store extends Dependency {
     rows: readonly object[],
     options: { organizationId: string | null; dedupToken?: string },
   ): Promise<void>;
+  /** Rows already encoded as JSONEachRow lines (no newlines inside), written in one insert. */
+  insertJsonLines(table: string, lines: readonly string[], options: { organizationId: string | null }): Promise<void>;
   /** Applies pending migrations; returns the versions it applied. */
   migrate(): Promise<number[]>;
 }
@@ -224,6 +228,26 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
               ? { clickhouse_settings: { insert_deduplication_token: insertOptions.dedupToken } }
               : {}),
           });
+        },
+      );
+    },
+
+    async insertJsonLines(table, lines, insertOptions) {
+      if (lines.length === 0) return;
+      await traced(
+        {
+          name: `insert ${table}`,
+          sql: `INSERT INTO ${config.database}.${table} FORMAT JSONEachRow`,
+          organizationId: insertOptions.organizationId,
+        },
+        "insert",
+        async () => {
+          const result = await client.exec({
+            query: `INSERT INTO ${config.database}.${table} FORMAT JSONEachRow`,
+            values: Readable.from([lines.join("\n")], { objectMode: false }),
+          });
+          // The (empty) answer must be read to the end for the connection to be reused.
+          await pipeline(result.stream, new Writable({ write: (_chunk, _encoding, done) => done() }));
         },
       );
     },

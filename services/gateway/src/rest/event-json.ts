@@ -36,6 +36,9 @@ for (const field of EventSchema.fields) {
   fields.set(field.jsonName, spec);
 }
 
+const zeroEvent: Event = create(EventSchema);
+const mapFields = EventSchema.fields.filter((f) => f.fieldKind === "map").map((f) => f.localName);
+
 const typeByName = new Map<string, number>();
 for (const value of EventTypeSchema.values) {
   typeByName.set(value.name, value.number);
@@ -94,7 +97,9 @@ export function eventFromJson(value: unknown): Event {
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw new EventJsonError("", `expected an event object, got ${describe(value)}`);
   const init: Record<string, unknown> = {};
-  for (const [key, raw] of Object.entries(value)) {
+  const object = value as Record<string, unknown>;
+  for (const key in object) {
+    const raw = object[key];
     const spec = fields.get(key);
     if (!spec) throw new EventJsonError(key, "is not a field of an event");
     if (raw === null) continue;
@@ -124,5 +129,9 @@ export function eventFromJson(value: unknown): Event {
         break;
     }
   }
-  return create(EventSchema, init);
+  // A generated message is a plain object: the zero event with the fields read, and fresh
+  // maps where none were given, is what create() would build, without its reflection.
+  const event = { ...zeroEvent, ...init } as Event;
+  for (const local of mapFields) if (!(local in init)) (event as unknown as Record<string, unknown>)[local] = {};
+  return event;
 }

@@ -18,7 +18,8 @@ export interface Submission {
   organizationId: string;
   /** Identity of a client batch, for idempotent retries; absent when the batch cannot be recognised again. */
   batchKey?: { batchId: string };
-  rows: Record<string, unknown>[];
+  /** Rows encoded as JSONEachRow lines. */
+  rows: readonly string[];
   dates: ReadonlySet<string>;
 }
 
@@ -95,7 +96,7 @@ export function createBatchWriter(store: Store, logger: Logger, options: WriterO
       const lookedUp = performance.now();
       const fresh = batches.filter((b) => !(b.batchKey && written.has(keyOf(b.organizationId, b.batchKey.batchId))));
       const rows = fresh.flatMap((b) => b.rows);
-      if (rows.length > 0) await store.insert(options.table, rows, { organizationId: null });
+      if (rows.length > 0) await store.insertJsonLines(options.table, rows, { organizationId: null });
       logger.debug(
         {
           flush: flushId,

@@ -2,14 +2,15 @@ import type { Event, EventError } from "@trellis/contracts";
 import { toDateTime64 } from "@trellis/store";
 import type { Enricher } from "../enrich/index.js";
 import { type BatchIdentity, batchIdentity } from "./batch-key.js";
-import { toRow } from "./rows.js";
+import { encodeRow } from "./rows.js";
 import { validateEvents } from "./validate.js";
 
 export interface PreparedBatch {
   identity: BatchIdentity;
   acceptedEventIds: string[];
   rejected: Array<Pick<EventError, "index" | "field" | "reason">>;
-  rows: Record<string, unknown>[];
+  /** The accepted events as analytics_events rows, each a JSONEachRow line. */
+  rows: string[];
   /** UTC dates the accepted events fall on. */
   dates: Set<string>;
 }
@@ -46,7 +47,7 @@ export function prepareBatch(events: readonly Event[], enricher: Enricher, conte
       },
       organizationId,
     );
-    return toRow(event, enrichment, rowContext);
+    return encodeRow(event, enrichment, rowContext);
   });
   return { identity, acceptedEventIds: valid.map((e) => e.eventId), rejected, rows, dates };
 }

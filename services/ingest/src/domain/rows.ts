@@ -9,61 +9,92 @@ export interface RowContext {
   ingestedAt: string;
 }
 
-/** One stored row of analytics_events: the raw request beside what enrichment derived from it. */
-export function toRow(event: ValidEvent, enrichment: Enrichment, context: RowContext): Record<string, unknown> {
+/**
+ * Writes one JSONEachRow line field by field. A column whose value is its type's default
+ * (empty string, 0, false, empty map or array) is left out: analytics_events has no DEFAULT
+ * expressions, so the engine fills in exactly that value, and the line stays short.
+ */
+function createLine(first: string, value: string) {
+  let text = `{"${first}":${JSON.stringify(value)}`;
+  return {
+    string(name: string, value: string) {
+      if (value !== "") text += `,"${name}":${JSON.stringify(value)}`;
+    },
+    number(name: string, value: number) {
+      if (value !== 0) text += `,"${name}":${value}`;
+    },
+    flag(name: string, value: boolean) {
+      if (value) text += `,"${name}":true`;
+    },
+    map(name: string, value: Readonly<Record<string, string>>) {
+      for (const _ in value) {
+        text += `,"${name}":${JSON.stringify(value)}`;
+        return;
+      }
+    },
+    list(name: string, value: readonly string[]) {
+      if (value.length > 0) text += `,"${name}":${JSON.stringify(value)}`;
+    },
+    end: () => `${text}}`,
+  };
+}
+
+/** One stored row of analytics_events as a JSONEachRow line: the raw request beside what enrichment derived. */
+export function encodeRow(event: ValidEvent, enrichment: Enrichment, context: RowContext): string {
   const { attribution, geo, device, bot, fraud, ip } = enrichment;
   const isConversion = event.type === "conversion";
-  return {
-    organization_id: context.organizationId,
-    event_date: event.time.toISOString().slice(0, 10),
-    event_time: toDateTime64(event.time),
-    event_id: event.eventId,
-    event_type: event.type,
-    event_name: event.type === "custom" ? event.name : event.type === "conversion" ? event.conversionName : "",
-    batch_id: context.batchId,
-    ingested_at: context.ingestedAt,
-    retention_days: context.retentionDays,
-    visitor_id: event.visitorId,
-    session_id: event.sessionId,
-    click_id: attribution.clickId,
-    click_id_type: attribution.clickIdType,
-    campaign_id: attribution.campaign,
-    source: attribution.source,
-    medium: attribution.medium,
-    term: attribution.term,
-    content: attribution.content,
-    channel: attribution.channel,
-    referrer_class: attribution.referrerClass,
-    referrer_host: attribution.referrerHost,
-    referrer_path: attribution.referrerPath,
-    landing_host: attribution.landingHost,
-    landing_path: attribution.landingPath,
-    url: event.url,
-    referrer: event.referrer,
-    user_agent: event.userAgent,
-    query_params: attribution.queryParams,
-    headers: event.headers,
-    properties: event.properties,
-    ip_anonymized: ip.anonymized || "::",
-    ip_hash: ip.hash || "0",
-    country: geo.country,
-    region: geo.region,
-    city: geo.city,
-    timezone: geo.timezone,
-    asn: geo.asn,
-    as_organization: geo.asOrganization,
-    device_type: device.deviceType,
-    browser: device.browser,
-    browser_version: device.browserVersion,
-    os: device.os,
-    os_version: device.osVersion,
-    is_bot: bot.isBot,
-    bot_name: bot.botName,
-    fraud_score: fraud.score,
-    fraud_flags: fraud.flags,
-    quality_score: enrichment.qualityScore,
-    conversion_name: isConversion ? event.conversionName : "",
-    conversion_value: isConversion ? event.value : 0,
-    currency: isConversion ? event.currency : "",
-  };
+  const line = createLine("organization_id", context.organizationId);
+  line.string("event_date", event.time.toISOString().slice(0, 10));
+  line.string("event_time", toDateTime64(event.time));
+  line.string("event_id", event.eventId);
+  line.string("event_type", event.type);
+  line.string("event_name", event.type === "custom" ? event.name : isConversion ? event.conversionName : "");
+  line.string("batch_id", context.batchId);
+  line.string("ingested_at", context.ingestedAt);
+  line.number("retention_days", context.retentionDays);
+  line.string("visitor_id", event.visitorId);
+  line.string("session_id", event.sessionId);
+  line.string("click_id", attribution.clickId);
+  line.string("click_id_type", attribution.clickIdType);
+  line.string("campaign_id", attribution.campaign);
+  line.string("source", attribution.source);
+  line.string("medium", attribution.medium);
+  line.string("term", attribution.term);
+  line.string("content", attribution.content);
+  line.string("channel", attribution.channel);
+  line.string("referrer_class", attribution.referrerClass);
+  line.string("referrer_host", attribution.referrerHost);
+  line.string("referrer_path", attribution.referrerPath);
+  line.string("landing_host", attribution.landingHost);
+  line.string("landing_path", attribution.landingPath);
+  line.string("url", event.url);
+  line.string("referrer", event.referrer);
+  line.string("user_agent", event.userAgent);
+  line.map("query_params", attribution.queryParams);
+  line.map("headers", event.headers);
+  line.map("properties", event.properties);
+  line.string("ip_anonymized", ip.anonymized);
+  if (ip.hash !== "" && ip.hash !== "0") line.string("ip_hash", ip.hash);
+  line.string("country", geo.country);
+  line.string("region", geo.region);
+  line.string("city", geo.city);
+  line.string("timezone", geo.timezone);
+  line.number("asn", geo.asn);
+  line.string("as_organization", geo.asOrganization);
+  line.string("device_type", device.deviceType);
+  line.string("browser", device.browser);
+  line.string("browser_version", device.browserVersion);
+  line.string("os", device.os);
+  line.string("os_version", device.osVersion);
+  line.flag("is_bot", bot.isBot);
+  line.string("bot_name", bot.botName);
+  line.number("fraud_score", fraud.score);
+  line.list("fraud_flags", fraud.flags);
+  line.number("quality_score", enrichment.qualityScore);
+  if (isConversion) {
+    line.string("conversion_name", event.conversionName);
+    line.number("conversion_value", event.value);
+    line.string("currency", event.currency);
+  }
+  return line.end();
 }

@@ -49,15 +49,25 @@ class EventRejected extends Error {
   }
 }
 
-function check(condition: boolean, field: string, reason: string): void {
-  if (!condition) throw new EventRejected(field, reason);
+function reject(field: string, reason: string): never {
+  throw new EventRejected(field, reason);
+}
+
+/** Reasons are built only for events that fail: validation runs for every event of every batch. */
+function check(condition: boolean, field: string, reason: string | (() => string)): void {
+  if (!condition) reject(field, typeof reason === "string" ? reason : reason());
 }
 
 function text(value: string, field: string, max: number): string {
-  check(value.length <= max, field, `must be at most ${max} characters (got ${value.length})`);
-  check(value.isWellFormed(), field, "must be valid Unicode (it has an unpaired surrogate)");
-  check(!value.includes("\u0000"), field, "must not contain NUL characters");
+  if (value.length > max) reject(field, `must be at most ${max} characters (got ${value.length})`);
+  if (!value.isWellFormed()) reject(field, "must be valid Unicode (it has an unpaired surrogate)");
+  if (value.includes("\u0000")) reject(field, "must not contain NUL characters");
   return value;
+}
+
+/** Well-formed Unicode without NUL: what text() demands, without naming a field. */
+function isPlainText(value: string): boolean {
+  return value.isWellFormed() && !value.includes("\u0000");
 }
 
 function absoluteUrl(value: string, field: string): string {
@@ -84,14 +94,19 @@ function stringMap(
   maxValue: number,
   lowerKeys: boolean,
 ): Record<string, string> {
-  const entries = Object.entries(map);
-  check(entries.length <= maxEntries, field, `must have at most ${maxEntries} entries (got ${entries.length})`);
+  let size = 0;
+  for (const _ in map) size++;
+  if (size > maxEntries) reject(field, `must have at most ${maxEntries} entries (got ${size})`);
   const out: Record<string, string> = {};
-  for (const [rawKey, value] of entries) {
+  for (const rawKey in map) {
     const key = lowerKeys ? rawKey.toLowerCase() : rawKey;
-    check(key.length > 0, field, "keys must not be empty");
-    text(key, `${field}.${key}`, limits.propertyKeyLength);
-    out[key] = text(value, `${field}.${key}`, maxValue);
+    if (key.length === 0) reject(field, "keys must not be empty");
+    const value = map[rawKey] as string;
+    if (key.length > limits.propertyKeyLength || value.length > maxValue || !isPlainText(key) || !isPlainText(value)) {
+      text(key, `${field}.${key}`, limits.propertyKeyLength);
+      text(value, `${field}.${key}`, maxValue);
+    }
+    out[key] = value;
   }
   return out;
 }
@@ -118,11 +133,11 @@ function validateOne(event: Event, index: number, context: ValidationContext): V
   check(
     time.getTime() >= oldest,
     "time",
-    `is older than the organization's retention of ${context.retentionDays} days`,
+    () => `is older than the organization's retention of ${context.retentionDays} days`,
   );
 
   const url = absoluteUrl(event.url, "url");
-  if (kind === "click" || kind === "pageview") check(url !== "", "url", `is required for ${kind} events`);
+  if ((kind === "click" || kind === "pageview") && url === "") reject("url", `is required for ${kind} events`);
   const referrer = absoluteUrl(event.referrer, "referrer");
 
   const ip = text(event.ip, "ip", 64);
@@ -134,7 +149,7 @@ function validateOne(event: Event, index: number, context: ValidationContext): V
   check(
     event.value >= 0 && event.value <= limits.maxConversionValue,
     "value",
-    `must be between 0 and ${limits.maxConversionValue}`,
+    () => `must be between 0 and ${limits.maxConversionValue}`,
   );
   const currency = text(event.currency, "currency", 3);
   check(currency === "" || limits.currencyPattern.test(currency), "currency", "must be an ISO 4217 code such as USD");
@@ -143,8 +158,8 @@ function validateOne(event: Event, index: number, context: ValidationContext): V
   if (kind === "custom") check(name !== "", "name", "is required for custom events");
 
   const headers = stringMap(event.headers, "headers", limits.headers, limits.headerValueLength, true);
-  for (const header of Object.keys(headers)) {
-    check(!forbiddenHeaders.has(header), `headers.${header}`, "must not be sent: credentials are never stored");
+  for (const header in headers) {
+    if (forbiddenHeaders.has(header)) reject(`headers.${header}`, "must not be sent: credentials are never stored");
   }
 
   return {

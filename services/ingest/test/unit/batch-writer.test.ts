@@ -5,11 +5,11 @@ import { createBatchWriter } from "../../src/adapters/batch-writer.js";
 
 /** A store whose inserts complete when the test says so, recording what was written. */
 function controllableStore(existingBatches: Array<{ organization_id: string; batch_id: string }> = []) {
-  const inserts: Array<{ rows: readonly object[]; release: (error?: Error) => void }> = [];
+  const inserts: Array<{ rows: readonly string[]; release: (error?: Error) => void }> = [];
   const lookups: Statement[] = [];
   const store = {
     database: "test_db",
-    async insert(_table: string, rows: readonly object[]) {
+    async insertJsonLines(_table: string, rows: readonly string[]) {
       await new Promise<void>((resolve, reject) => {
         inserts.push({ rows, release: (error) => (error ? reject(error) : resolve()) });
       });
@@ -24,7 +24,7 @@ function controllableStore(existingBatches: Array<{ organization_id: string; bat
 }
 
 const logger = createLogger({ service: "test", level: "silent" });
-const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ i }));
+const rows = (n: number) => Array.from({ length: n }, (_, i) => `{"i":${i}}`);
 const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
 const options = { table: "events", maxBatchRows: 10, flushIntervalMs: 10_000, maxBufferedRows: 25 };
 
