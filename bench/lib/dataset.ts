@@ -119,7 +119,13 @@ FROM (SELECT * FROM ${embedded.store.database}.analytics_events WHERE position(e
   if (keep) writeFileSync(markerPath, JSON.stringify({ ...options, scale, end: end.toISOString(), key }));
   // Merged parts, as a long-running server would have them: a read then measures the data,
   // not the thousands of small parts a fast seed leaves behind.
-  for (const table of ["analytics_events", "events_hourly", "events_daily", "events_daily_overview"]) {
+  for (const table of [
+    "analytics_events",
+    "events_hourly",
+    "events_daily",
+    "events_daily_overview",
+    "events_daily_totals",
+  ]) {
     progress(`merging ${table}`);
     await embedded.store.command({
       name: "bench.optimize",

@@ -17,6 +17,12 @@ export const rollupDimensions = [
 export interface RollupSpec {
   /** Table name of the rollup. */
   name: string;
+  /**
+   * "by_event_type": one row per event type among the dimensions, counts in `events`.
+   * "totals": the event types pivoted into columns (clicks, pageviews, conversions), so a
+   * day holds one row per remaining dimension value and one set of distinct ids.
+   */
+  layout: "by_event_type" | "totals";
   /** Dimensions the rollup keeps (a subset of rollupDimensions). */
   dimensions: readonly (typeof rollupDimensions)[number][];
   /** Column holding the bucket start, and how an event's time maps to it (UTC). */
@@ -28,6 +34,7 @@ export interface RollupSpec {
 export const rollups: readonly RollupSpec[] = [
   {
     name: "events_daily",
+    layout: "by_event_type",
     dimensions: rollupDimensions,
     bucketColumn: "day",
     bucketType: "Date",
@@ -35,6 +42,7 @@ export const rollups: readonly RollupSpec[] = [
   },
   {
     name: "events_hourly",
+    layout: "by_event_type",
     dimensions: rollupDimensions,
     bucketColumn: "hour",
     bucketType: "DateTime('UTC')",
@@ -42,7 +50,16 @@ export const rollups: readonly RollupSpec[] = [
   },
   {
     name: "events_daily_overview",
+    layout: "by_event_type",
     dimensions: ["event_type", "is_bot"],
+    bucketColumn: "day",
+    bucketType: "Date",
+    bucketExpression: "toDate(event_time, 'UTC')",
+  },
+  {
+    name: "events_daily_totals",
+    layout: "totals",
+    dimensions: ["is_bot"],
     bucketColumn: "day",
     bucketType: "Date",
     bucketExpression: "toDate(event_time, 'UTC')",
@@ -79,13 +96,36 @@ const aggregateSelect = `count() AS events,
     uniqExactIfState(session_id, toUInt8(session_id != '')) AS sessions,
     uniqExactIfState(click_id, toUInt8(click_id != '')) AS click_ids`;
 
+/** The totals layout: event types as columns beside the distinct ids of all of them. */
+const totalsColumns = `    events SimpleAggregateFunction(sum, UInt64),
+    clicks SimpleAggregateFunction(sum, UInt64),
+    pageviews SimpleAggregateFunction(sum, UInt64),
+    conversions SimpleAggregateFunction(sum, UInt64),
+    revenue SimpleAggregateFunction(sum, Decimal(38, 4)),
+    fraud_score_sum SimpleAggregateFunction(sum, UInt64),
+    quality_score_sum SimpleAggregateFunction(sum, UInt64),
+    visitors AggregateFunction(uniqExactIf, String, UInt8),
+    sessions AggregateFunction(uniqExactIf, String, UInt8),
+    click_ids AggregateFunction(uniqExactIf, String, UInt8)`;
+
+const totalsSelect = `count() AS events,
+    countIf(event_type = 'click') AS clicks,
+    countIf(event_type = 'pageview') AS pageviews,
+    countIf(event_type = 'conversion') AS conversions,
+    sumIf(toDecimal128(conversion_value, 4), event_type = 'conversion') AS revenue,
+    sum(toUInt64(fraud_score)) AS fraud_score_sum,
+    sum(toUInt64(quality_score)) AS quality_score_sum,
+    uniqExactIfState(visitor_id, toUInt8(visitor_id != '')) AS visitors,
+    uniqExactIfState(session_id, toUInt8(session_id != '')) AS sessions,
+    uniqExactIfState(click_id, toUInt8(click_id != '')) AS click_ids`;
+
 function selectFor(spec: RollupSpec, source: string): string {
   return `SELECT
     organization_id,
     retention_days,
     ${spec.bucketExpression} AS ${spec.bucketColumn},
     ${spec.dimensions.join(",\n    ")},
-    ${aggregateSelect}
+    ${spec.layout === "totals" ? totalsSelect : aggregateSelect}
 FROM ${source}
 GROUP BY organization_id, retention_days, ${spec.bucketColumn}, ${spec.dimensions.join(", ")}`;
 }
@@ -103,7 +143,7 @@ export function rollupTables(target: DdlTarget, specs: readonly RollupSpec[] = r
     retention_days UInt16,
     ${spec.bucketColumn} ${spec.bucketType},
 ${spec.dimensions.map((d) => `    ${d} ${dimensionTypes[d]}`).join(",\n")},
-${aggregateColumns}`;
+${spec.layout === "totals" ? totalsColumns : aggregateColumns}`;
     const ttlBase = spec.bucketColumn === "day" ? "day" : "toDate(hour)";
     statements.push(
       ...shardedTable(

@@ -23,6 +23,7 @@ export const migrations: readonly Migration[] = [
   { version: 4, name: "hourly and daily rollups", statements: (t) => rollupTables(t, rollups.slice(0, 2)) },
   { version: 5, name: "daily overview rollup", statements: (t) => rollupTables(t, rollups.slice(2, 3)) },
   { version: 6, name: "campaign ruleset versions", statements: (t) => campaignRulesetsTable(t) },
+  { version: 7, name: "daily totals rollup", statements: (t) => rollupTables(t, rollups.slice(3, 4)) },
 ];
 
 /** The bookkeeping table and database, created before any migration runs. */

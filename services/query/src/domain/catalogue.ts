@@ -14,6 +14,8 @@ export interface Metric {
   sql: string;
   /** The same aggregate over a rollup's partial aggregates, giving the identical result. */
   rollupSql: string;
+  /** The same over a rollup of the "totals" layout (event types as columns), where it differs. */
+  totalsSql?: string;
   type: "UInt64" | "Float64";
   description: string;
 }
@@ -60,6 +62,7 @@ export const metrics: readonly Metric[] = [
     name: "clicks",
     sql: "countIf(event_type = 'click')",
     rollupSql: "sumIf(r.events, r.event_type = 'click')",
+    totalsSql: "sum(r.clicks)",
     type: "UInt64",
     description: "Click events",
   },
@@ -67,6 +70,7 @@ export const metrics: readonly Metric[] = [
     name: "pageviews",
     sql: "countIf(event_type = 'pageview')",
     rollupSql: "sumIf(r.events, r.event_type = 'pageview')",
+    totalsSql: "sum(r.pageviews)",
     type: "UInt64",
     description: "Page views",
   },
@@ -74,6 +78,7 @@ export const metrics: readonly Metric[] = [
     name: "conversions",
     sql: "countIf(event_type = 'conversion')",
     rollupSql: "sumIf(r.events, r.event_type = 'conversion')",
+    totalsSql: "sum(r.conversions)",
     type: "UInt64",
     description: "Conversion events",
   },
@@ -81,6 +86,7 @@ export const metrics: readonly Metric[] = [
     name: "revenue",
     sql: "toFloat64(sumIf(conversion_value, event_type = 'conversion'))",
     rollupSql: "toFloat64(sumIf(r.revenue, r.event_type = 'conversion'))",
+    totalsSql: "toFloat64(sum(r.revenue))",
     type: "Float64",
     description: "Sum of conversion values",
   },
@@ -116,6 +122,7 @@ export const metrics: readonly Metric[] = [
     name: "conversion_rate",
     sql: "ifNotFinite(countIf(event_type = 'conversion') / uniqExactIf(session_id, session_id != ''), 0)",
     rollupSql: "ifNotFinite(sumIf(r.events, r.event_type = 'conversion') / uniqExactIfMerge(r.sessions), 0)",
+    totalsSql: "ifNotFinite(sum(r.conversions) / uniqExactIfMerge(r.sessions), 0)",
     type: "Float64",
     description: "Conversions per session",
   },
@@ -124,6 +131,7 @@ export const metrics: readonly Metric[] = [
     sql: "ifNotFinite(toFloat64(sumIf(conversion_value, event_type = 'conversion')) / countIf(event_type = 'conversion'), 0)",
     rollupSql:
       "ifNotFinite(toFloat64(sumIf(r.revenue, r.event_type = 'conversion')) / sumIf(r.events, r.event_type = 'conversion'), 0)",
+    totalsSql: "ifNotFinite(toFloat64(sum(r.revenue)) / sum(r.conversions), 0)",
     type: "Float64",
     description: "Revenue per conversion",
   },

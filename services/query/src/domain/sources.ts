@@ -25,6 +25,7 @@ export const rawSource: Source = {
 
 function rollupSource(spec: RollupSpec): Source {
   const column = spec.bucketColumn;
+  const metric = spec.layout === "totals" ? (m: Metric) => m.totalsSql ?? m.rollupSql : (m: Metric) => m.rollupSql;
   if (column === "day") {
     // Only chosen when the zone is UTC throughout, so a UTC day is a day of the range.
     return {
@@ -36,7 +37,7 @@ function rollupSource(spec: RollupSpec): Source {
         if (granularity === Granularity.MONTH) return "toString(toStartOfMonth(day))";
         return "toString(day)";
       },
-      metric: (m) => m.rollupSql,
+      metric,
     };
   }
   // Only chosen when every offset of the zone in the range is whole hours, so UTC hours tile local days.
@@ -57,7 +58,7 @@ function rollupSource(spec: RollupSpec): Source {
           return "toString(toDate(hour, {tz:String}))";
       }
     },
-    metric: (m) => m.rollupSql,
+    metric,
   };
 }
 
@@ -98,7 +99,13 @@ export interface RoutingQuestion {
  * coarser, the hourly rollup when the zone's offsets are whole hours, raw events otherwise
  * (minutes, dimensions or filters a rollup does not keep, half-hour zones).
  */
-export type SourcePreference = "auto" | "raw" | "events_hourly" | "events_daily" | "events_daily_overview";
+export type SourcePreference =
+  | "auto"
+  | "raw"
+  | "events_hourly"
+  | "events_daily"
+  | "events_daily_overview"
+  | "events_daily_totals";
 
 export function chooseSource(question: RoutingQuestion, preference: SourcePreference = "auto"): Source {
   if (preference === "raw") return rawSource;
