@@ -70,9 +70,13 @@ function isPlainText(value: string): boolean {
   return value.isWellFormed() && !value.includes("\u0000");
 }
 
+/** An http(s) URL as most clients send it: the parser need not be asked for its scheme. */
+const plainHttpUrl = /^https?:\/\//i;
+
 function absoluteUrl(value: string, field: string): string {
   text(value, field, limits.urlLength);
   if (value === "") return value;
+  if (plainHttpUrl.test(value) && URL.canParse(value)) return value;
   let parsed: URL;
   try {
     parsed = new URL(value);
