@@ -79,22 +79,27 @@ const dimensionTypes: Record<(typeof rollupDimensions)[number], string> = {
   is_bot: "Bool",
 };
 
-/** The aggregate each rollup row holds; the query layer merges them back exactly. */
-const aggregateColumns = `    events SimpleAggregateFunction(sum, UInt64),
-    revenue SimpleAggregateFunction(sum, Decimal(38, 4)),
-    fraud_score_sum SimpleAggregateFunction(sum, UInt64),
+/** Score sums and distinct ids, kept alike by every layout. */
+const sharedColumns = `    fraud_score_sum SimpleAggregateFunction(sum, UInt64),
     quality_score_sum SimpleAggregateFunction(sum, UInt64),
     visitors AggregateFunction(uniqExactIf, String, UInt8),
     sessions AggregateFunction(uniqExactIf, String, UInt8),
     click_ids AggregateFunction(uniqExactIf, String, UInt8)`;
 
-const aggregateSelect = `count() AS events,
-    sum(toDecimal128(conversion_value, 4)) AS revenue,
-    sum(toUInt64(fraud_score)) AS fraud_score_sum,
+const sharedSelect = `sum(toUInt64(fraud_score)) AS fraud_score_sum,
     sum(toUInt64(quality_score)) AS quality_score_sum,
     uniqExactIfState(visitor_id, toUInt8(visitor_id != '')) AS visitors,
     uniqExactIfState(session_id, toUInt8(session_id != '')) AS sessions,
     uniqExactIfState(click_id, toUInt8(click_id != '')) AS click_ids`;
+
+/** The aggregate each rollup row holds; the query layer merges them back exactly. */
+const aggregateColumns = `    events SimpleAggregateFunction(sum, UInt64),
+    revenue SimpleAggregateFunction(sum, Decimal(38, 4)),
+${sharedColumns}`;
+
+const aggregateSelect = `count() AS events,
+    sum(toDecimal128(conversion_value, 4)) AS revenue,
+    ${sharedSelect}`;
 
 /** The totals layout: event types as columns beside the distinct ids of all of them. */
 const totalsColumns = `    events SimpleAggregateFunction(sum, UInt64),
@@ -102,22 +107,14 @@ const totalsColumns = `    events SimpleAggregateFunction(sum, UInt64),
     pageviews SimpleAggregateFunction(sum, UInt64),
     conversions SimpleAggregateFunction(sum, UInt64),
     revenue SimpleAggregateFunction(sum, Decimal(38, 4)),
-    fraud_score_sum SimpleAggregateFunction(sum, UInt64),
-    quality_score_sum SimpleAggregateFunction(sum, UInt64),
-    visitors AggregateFunction(uniqExactIf, String, UInt8),
-    sessions AggregateFunction(uniqExactIf, String, UInt8),
-    click_ids AggregateFunction(uniqExactIf, String, UInt8)`;
+${sharedColumns}`;
 
 const totalsSelect = `count() AS events,
     countIf(event_type = 'click') AS clicks,
     countIf(event_type = 'pageview') AS pageviews,
     countIf(event_type = 'conversion') AS conversions,
     sumIf(toDecimal128(conversion_value, 4), event_type = 'conversion') AS revenue,
-    sum(toUInt64(fraud_score)) AS fraud_score_sum,
-    sum(toUInt64(quality_score)) AS quality_score_sum,
-    uniqExactIfState(visitor_id, toUInt8(visitor_id != '')) AS visitors,
-    uniqExactIfState(session_id, toUInt8(session_id != '')) AS sessions,
-    uniqExactIfState(click_id, toUInt8(click_id != '')) AS click_ids`;
+    ${sharedSelect}`;
 
 function selectFor(spec: RollupSpec, source: string): string {
   return `SELECT
