@@ -45,6 +45,7 @@ export const embeddedEnvShape = {
   TRELLIS_INGEST_BATCH_ROWS: ingestEnvShape.TRELLIS_INGEST_BATCH_ROWS,
   TRELLIS_INGEST_FLUSH_MS: ingestEnvShape.TRELLIS_INGEST_FLUSH_MS,
   TRELLIS_INGEST_BUFFER_ROWS: ingestEnvShape.TRELLIS_INGEST_BUFFER_ROWS,
+  TRELLIS_INGEST_WORKERS: ingestEnvShape.TRELLIS_INGEST_WORKERS,
   TRELLIS_DEMO: env.bool(true),
   TRELLIS_DEMO_EVENTS: z.coerce
     .number({ error: "expected a whole number of events" })
@@ -136,6 +137,7 @@ export function loadEmbeddedConfig(environment: Env = process.env): EmbeddedConf
         flushIntervalMs: parsed.TRELLIS_INGEST_FLUSH_MS,
         maxBufferedRows: parsed.TRELLIS_INGEST_BUFFER_ROWS,
       },
+      workers: parsed.TRELLIS_INGEST_WORKERS,
     },
     discovery: internal,
   };

@@ -244,7 +244,8 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
         async () => {
           const result = await client.exec({
             query: `INSERT INTO ${config.database}.${table} FORMAT JSONEachRow`,
-            values: Readable.from([lines.join("\n")], { objectMode: false }),
+            // One string chunk: the embedded engine takes it as it is, a server gets it as the body.
+            values: Readable.from([lines.join("\n")]),
           });
           // The (empty) answer must be read to the end for the connection to be reused.
           await pipeline(result.stream, new Writable({ write: (_chunk, _encoding, done) => done() }));

@@ -4,6 +4,7 @@ import { createContextSigner, internalAuth, type Logger, remotePeer, type Servic
 import { createStore, type Store } from "@trellis/store";
 import { createBatchWriter } from "./adapters/batch-writer.js";
 import { createDataVersionNotifier } from "./adapters/data-versions.js";
+import { createWorkerPreparer, inProcessPreparer } from "./adapters/preparer.js";
 import type { IngestConfig } from "./config.js";
 import { createEnricher } from "./enrich/index.js";
 import { createIngestService } from "./handlers/ingest-service.js";
@@ -23,16 +24,20 @@ export async function createIngestApp(
   const ownsStore = !deps.store;
   const store = deps.store ?? createStore(config.store, { logger });
   if (ownsStore) await store.migrate();
-  const enricher = await createEnricher({
+  const enricherOptions = {
     cityDatabasePath: config.geo.cityDatabasePath,
     asnDatabasePath: config.geo.asnDatabasePath,
     ipHashKey: config.ipHashKey,
-  });
+  };
+  const preparer =
+    config.workers > 0
+      ? await createWorkerPreparer({ workers: config.workers, enricher: enricherOptions, logger })
+      : inProcessPreparer(await createEnricher(enricherOptions));
   const writer = createBatchWriter(store, logger, config.writer);
   const cacheTransport =
     deps.cache ?? (config.cacheUrl ? remotePeer(config.cacheUrl, { caller: "ingest" }) : undefined);
   const versions = createDataVersionNotifier(cacheTransport && createClient(CacheService, cacheTransport), logger);
-  const service = createIngestService({ enricher, writer, versions });
+  const service = createIngestService({ preparer, writer, versions });
   return {
     name: "ingest",
     services: [IngestService],
@@ -41,7 +46,7 @@ export async function createIngestApp(
     authInterceptors: internalAuth(createContextSigner({ secret: config.contextSecret })),
     async close() {
       await writer.close();
-      await enricher.close();
+      await preparer.close();
       if (ownsStore) await store.close();
     },
   };

@@ -13,6 +13,8 @@ export interface IngestConfig {
   ipHashKey: string;
   geo: { cityDatabasePath?: string; asnDatabasePath?: string };
   writer: { table: string; maxBatchRows: number; flushIntervalMs: number; maxBufferedRows: number };
+  /** Worker threads that validate, enrich and encode batches; 0 does it on the serving thread. */
+  workers: number;
   /** The cache service, told when new data makes cached answers stale. */
   cacheUrl?: string;
 }
@@ -31,6 +33,7 @@ export const ingestEnvShape = {
   TRELLIS_INGEST_BATCH_ROWS: env.positiveInt(50_000),
   TRELLIS_INGEST_FLUSH_MS: env.positiveInt(200),
   TRELLIS_INGEST_BUFFER_ROWS: env.positiveInt(500_000),
+  TRELLIS_INGEST_WORKERS: env.wholeNumber(0),
   TRELLIS_CACHE_URL: env.url().optional(),
 };
 
@@ -47,6 +50,7 @@ export function ingestConfigFrom(parsed: z.infer<z.ZodObject<typeof ingestEnvSha
       flushIntervalMs: parsed.TRELLIS_INGEST_FLUSH_MS,
       maxBufferedRows: parsed.TRELLIS_INGEST_BUFFER_ROWS,
     },
+    workers: parsed.TRELLIS_INGEST_WORKERS,
     cacheUrl: parsed.TRELLIS_CACHE_URL,
   };
 }

@@ -3,12 +3,11 @@ import type { Event, EventError, IngestService, OrgContext } from "@trellis/cont
 import { requireOrgContext, ValidationError } from "@trellis/platform";
 import type { BatchWriter } from "../adapters/batch-writer.js";
 import type { DataVersionNotifier } from "../adapters/data-versions.js";
+import type { Preparer } from "../adapters/preparer.js";
 import { limits } from "../domain/limits.js";
-import { prepareBatch } from "../domain/prepare.js";
-import type { Enricher } from "../enrich/index.js";
 
 export interface IngestDeps {
-  enricher: Enricher;
+  preparer: Preparer;
   writer: BatchWriter;
   versions: DataVersionNotifier;
   clock?: () => Date;
@@ -34,7 +33,7 @@ export function createIngestService(deps: IngestDeps): ServiceImpl<typeof Ingest
       );
     }
     const retentionDays = org.retentionDays || FALLBACK_RETENTION_DAYS;
-    const prepared = prepareBatch(events, deps.enricher, {
+    const prepared = await deps.preparer.prepare(events, {
       organizationId: org.organizationId,
       retentionDays,
       clientBatchId,

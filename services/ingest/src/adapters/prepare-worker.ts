@@ -1,0 +1,47 @@
+import { parentPort, workerData } from "node:worker_threads";
+import type { Event } from "@trellis/contracts";
+import { type PrepareContext, prepareBatch } from "../domain/prepare.js";
+import { createEnricher } from "../enrich/index.js";
+import type { EnricherOptions } from "../enrich/types.js";
+
+/** What the pool sends: one batch to prepare. */
+export interface PrepareRequest {
+  id: number;
+  events: readonly Event[];
+  context: PrepareContext;
+}
+
+/** What a worker answers: the prepared batch (dates as a list), or why it could not. */
+export type PrepareReply =
+  | { ready: true }
+  | { ready: false; error: string }
+  | {
+      id: number;
+      batch?: {
+        identity: ReturnType<typeof prepareBatch>["identity"];
+        acceptedEventIds: string[];
+        rejected: ReturnType<typeof prepareBatch>["rejected"];
+        rows: string[];
+        dates: string[];
+      };
+      error?: string;
+    };
+
+const port = parentPort;
+if (!port) throw new Error("prepare-worker runs as a worker thread");
+const post = (reply: PrepareReply) => port.postMessage(reply);
+
+try {
+  const enricher = await createEnricher((workerData as { enricher: EnricherOptions }).enricher);
+  port.on("message", (request: PrepareRequest) => {
+    try {
+      const prepared = prepareBatch(request.events, enricher, request.context);
+      post({ id: request.id, batch: { ...prepared, dates: [...prepared.dates] } });
+    } catch (error) {
+      post({ id: request.id, error: error instanceof Error ? error.message : String(error) });
+    }
+  });
+  post({ ready: true });
+} catch (error) {
+  post({ ready: false, error: error instanceof Error ? error.message : String(error) });
+}

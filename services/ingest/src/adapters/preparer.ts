@@ -1,0 +1,118 @@
+import { Worker } from "node:worker_threads";
+import type { Event } from "@trellis/contracts";
+import { type Logger, UnavailableError } from "@trellis/platform";
+import { type PrepareContext, type PreparedBatch, prepareBatch } from "../domain/prepare.js";
+import type { Enricher, EnricherOptions } from "../enrich/index.js";
+import type { PrepareReply, PrepareRequest } from "./prepare-worker.js";
+
+/** Validation, enrichment and row encoding of batches: everything ingest does before writing. */
+export interface Preparer {
+  prepare(events: readonly Event[], context: PrepareContext): Promise<PreparedBatch>;
+  close(): Promise<void>;
+}
+
+/** On the calling thread. */
+export function inProcessPreparer(enricher: Enricher): Preparer {
+  return {
+    prepare: async (events, context) => prepareBatch(events, enricher, context),
+    close: () => enricher.close(),
+  };
+}
+
+interface Slot {
+  worker: Worker;
+  ready: Promise<void>;
+  pending: Map<number, { resolve(batch: PreparedBatch): void; reject(error: unknown): void }>;
+}
+
+/** Organizations map to workers by their id, so one organization's batches always meet the same enricher state. */
+function slotIndex(organizationId: string, slots: number): number {
+  let hash = 2166136261;
+  for (let i = 0; i < organizationId.length; i++) hash = Math.imul(hash ^ organizationId.charCodeAt(i), 16777619);
+  return (hash >>> 0) % slots;
+}
+
+/**
+ * Worker threads that prepare batches, so the thread serving requests only reads and writes
+ * them and a machine's cores share the work. Each worker has its own enricher; an
+ * organization's batches always go to the same worker, so its session timing is tracked in
+ * one place. Per-address velocity is counted per worker, as it is per replica. A worker that
+ * dies fails only the batches it held (the clients retry them) and is replaced.
+ */
+export async function createWorkerPreparer(options: {
+  workers: number;
+  enricher: EnricherOptions;
+  logger: Logger;
+}): Promise<Preparer> {
+  const entry = new URL("./prepare-worker.ts", import.meta.url).href;
+  let nextId = 0;
+  let closing = false;
+
+  function spawn(index: number): Slot {
+    const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), {
+      workerData: { entry, enricher: options.enricher },
+      execArgv: [],
+    });
+    const pending: Slot["pending"] = new Map();
+    let started: () => void = () => {};
+    let failed: (error: Error) => void = () => {};
+    const ready = new Promise<void>((resolve, reject) => {
+      started = resolve;
+      failed = reject;
+    });
+    const failAll = (error: unknown) => {
+      for (const { reject } of pending.values())
+        reject(new UnavailableError("preparing the events failed; retry the batch", { cause: error }));
+      pending.clear();
+    };
+    worker.on("message", (reply: PrepareReply) => {
+      if ("ready" in reply) {
+        if (reply.ready) started();
+        else failed(new Error(`an ingest worker could not start: ${reply.error}`));
+        return;
+      }
+      const waiting = pending.get(reply.id);
+      if (!waiting) return;
+      pending.delete(reply.id);
+      if (reply.batch) waiting.resolve({ ...reply.batch, dates: new Set(reply.batch.dates) });
+      else waiting.reject(new Error(`preparing the events failed: ${reply.error}`));
+    });
+    worker.on("error", (error) => {
+      failed(error);
+      failAll(error);
+    });
+    worker.on("exit", (code) => {
+      failAll(new Error(`ingest worker exited with code ${code}`));
+      if (closing) return;
+      options.logger.error({ worker: index, code }, "an ingest worker stopped; starting another");
+      slots[index] = spawn(index);
+    });
+    return { worker, ready, pending };
+  }
+
+  const slots = Array.from({ length: Math.max(1, options.workers) }, (_, index) => spawn(index));
+  try {
+    await Promise.all(slots.map((slot) => slot.ready));
+  } catch (error) {
+    closing = true;
+    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    throw error;
+  }
+
+  return {
+    async prepare(events, context) {
+      const slot = slots[slotIndex(context.organizationId, slots.length)] as Slot;
+      await slot.ready;
+      const id = ++nextId;
+      const request: PrepareRequest = { id, events, context };
+      return new Promise<PreparedBatch>((resolve, reject) => {
+        slot.pending.set(id, { resolve, reject });
+        slot.worker.postMessage(request);
+      });
+    },
+    async close() {
+      closing = true;
+      await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    },
+  };
+}
