@@ -43,8 +43,10 @@ export async function createWorkerPreparer(options: {
   workers: number;
   enricher: EnricherOptions;
   logger: Logger;
+  /** The worker's module; prepare-worker.ts unless a test stands in its own. */
+  workerModule?: URL;
 }): Promise<Preparer> {
-  const entry = new URL("./prepare-worker.ts", import.meta.url).href;
+  const entry = (options.workerModule ?? new URL("./prepare-worker.ts", import.meta.url)).href;
   let nextId = 0;
   let closing = false;
 
@@ -60,6 +62,8 @@ export async function createWorkerPreparer(options: {
       started = resolve;
       failed = reject;
     });
+    // Whoever prepares next on this slot sees a failed start; nobody waiting is not a crash.
+    ready.catch(() => {});
     const failAll = (error: unknown) => {
       for (const { reject } of pending.values())
         reject(new UnavailableError("preparing the events failed; retry the batch", { cause: error }));
