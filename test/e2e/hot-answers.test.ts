@@ -69,6 +69,29 @@ describe("the gateway's hot window", () => {
     expect(Number(narrower.totals.events)).toBe(40);
   });
 
+  it("serves a repeated custom report again, and only for the same body", async () => {
+    const report = async (body: unknown) => {
+      const response = await fetch(`${warehouse.url}/api/v1/analytics/query`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${warehouse.keys[ACME]}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as { rows: Array<Record<string, unknown>>; meta: { source: string } };
+    };
+    const question = {
+      dimensions: ["source"],
+      metrics: ["events"],
+      time_range: { start: "2026-03-01", end: "2026-03-31" },
+    };
+    const first = await report(question);
+    const again = await report(question);
+    expect(again.meta.source).toBe("ANSWER_SOURCE_GATEWAY");
+    expect(again.rows).toEqual(first.rows);
+    const other = await report({ ...question, metrics: ["events", "visitors"] });
+    expect(other.meta.source).not.toBe("ANSWER_SOURCE_GATEWAY");
+  });
+
   it("ends for an organization as soon as its new events are acknowledged, and for no other", async () => {
     const before = Number((await traffic(ACME)).totals.events);
     expect((await traffic(ACME)).meta.source).toBe("ANSWER_SOURCE_GATEWAY");

@@ -41,6 +41,9 @@ export interface RestOptions {
   other?: (req: Req, res: Res) => boolean;
 }
 
+/** Questions with larger bodies (reports) are not kept in the hot window: their key is the body. */
+const MAX_REUSED_BODY_BYTES = 16 * 1024;
+
 /** Headers a REST call passes to the RPC it maps to. */
 const passedHeaders = ["authorization", "x-api-key", "cache-control", "idempotency-key"];
 
@@ -202,11 +205,19 @@ export function createRestHandler(options: RestOptions): RequestListener {
           }
           const auth = await runTaggingOrganization(span, () => options.authorize(headers, route.rpc));
           const organizationId = auth.context.organizationId;
+          const raw =
+            route.method === "POST" || route.method === "PUT"
+              ? await readBody(req, options.maxBodyBytes)
+              : Buffer.alloc(0);
           const hot =
-            route.reusable && options.hot?.enabled && acceptsHotAnswer(req.headers["cache-control"])
+            route.reusable &&
+            options.hot?.enabled &&
+            raw.length <= MAX_REUSED_BODY_BYTES &&
+            acceptsHotAnswer(req.headers["cache-control"])
               ? options.hot
               : undefined;
-          const hotRequest = `${url.pathname}${url.search}`;
+          // The same question is the same path, query string and body, byte for byte.
+          const hotRequest = `${url.pathname}${url.search}${raw.length > 0 ? `\n${raw.toString("utf8")}` : ""}`;
           const hotAnswer = hot?.get(organizationId, hotRequest);
           if (hotAnswer) {
             span.setAttribute("http.response.status_code", 200);
@@ -214,10 +225,6 @@ export function createRestHandler(options: RestOptions): RequestListener {
             return;
           }
           const epoch = hot?.epochOf(organizationId);
-          const raw =
-            route.method === "POST" || route.method === "PUT"
-              ? await readBody(req, options.maxBodyBytes)
-              : Buffer.alloc(0);
           const callOptions = { headers, signal: abort.signal, timeoutMs: options.timeoutMs };
           const invoke = (message: MessageShape<DescMessage>) =>
             runTaggingOrganization(

@@ -103,6 +103,7 @@ export const runReportRoute: RestRoute = {
   method: "POST",
   path: "/api/v1/analytics/query",
   rpc: AnalyticsService.method.runReport,
+  reusable: true,
   parse: ({ body }) => parseReportBody(body),
 };
 

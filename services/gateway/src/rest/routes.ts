@@ -34,7 +34,8 @@ export interface RestRoute {
   parse(input: RestInput): MessageShape<DescMessage>;
   /**
    * A question answered through the query service's cache: the gateway may serve the same
-   * rendered answer again within its hot window (see hot-answers.ts).
+   * rendered answer to the same request (path, query string and body) again within its hot
+   * window (see hot-answers.ts).
    */
   reusable?: boolean;
   /** Routes that stream a file (CSV, NDJSON) from a server-streaming RPC. */
