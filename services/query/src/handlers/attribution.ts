@@ -18,7 +18,7 @@ import {
 } from "@trellis/contracts";
 import { NotFoundError, ValidationError } from "@trellis/platform";
 import { computeModels } from "../domain/attribution/index.js";
-import { type DistinctPath, MODEL_NAMES, type ModelName } from "../domain/attribution/types.js";
+import { type DistinctPath, MODEL_NAMES, type ModelName, RULE_MODEL_NAMES } from "../domain/attribution/types.js";
 import { type ResolvedAttributionSettings, resolveAttributionSettings } from "../domain/attribution-settings.js";
 import { compileClickConversion, compileClickLookup, compileClickTouches } from "../domain/click-journey.js";
 import { resolveRange } from "../domain/dates.js";
@@ -285,14 +285,7 @@ async function touchCredits(
     decayFraud: decay.map((d, i) => d * weight(touches[i] as JourneyTouch)),
     decayFraudRevenue: decay.map((d, i) => d * weight(touches[i] as JourneyTouch) * Number(row.conversion_value)),
   };
-  const ruleModels: ModelName[] = [
-    "first_touch",
-    "last_touch",
-    "last_non_direct",
-    "linear",
-    "time_decay",
-    "position_based",
-  ];
+  const ruleModels: ModelName[] = [...RULE_MODEL_NAMES];
   for (const result of computeModels(touches.length > 0 ? [single] : [], ruleModels, modelOptions(settings))) {
     const perTouch = touches.map(() => 0);
     for (const c of result.credits) perTouch[Number(c.key)] = c.conversions;

@@ -24,16 +24,17 @@ export interface DistinctPath {
   decayFraudRevenue?: number[];
 }
 
-export const MODEL_NAMES = [
+/** Models that credit each touch of a path by its position and time alone. */
+export const RULE_MODEL_NAMES = [
   "first_touch",
   "last_touch",
   "last_non_direct",
   "linear",
   "time_decay",
   "position_based",
-  "markov",
-  "shapley",
 ] as const;
+
+export const MODEL_NAMES = [...RULE_MODEL_NAMES, "markov", "shapley"] as const;
 
 export type ModelName = (typeof MODEL_NAMES)[number];
 
