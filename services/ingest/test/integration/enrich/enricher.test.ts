@@ -57,7 +57,7 @@ let enricher: Enricher;
 beforeAll(async () => {
   enricher = await createEnricher(options);
 });
-afterAll(() => enricher.close());
+afterAll(() => enricher?.close());
 
 describe("enrich", () => {
   it("derives every fact of a clean event", () => {
