@@ -264,7 +264,9 @@ export function createRestHandler(options: RestOptions): RequestListener {
             const output = await invoke(
               route.parse({ query: url.searchParams, body: parseJson(raw), path: pathParams }),
             );
-            payload = renderAnswerJson(route.rpc.output, output);
+            // Kept for the hot window, the answer is rendered with two metas: seen as a copy of
+            // itself, everything but the meta is rendered once for both.
+            payload = renderAnswerJson(route.rpc.output, hot ? linkSharedCopy({ ...output }, output) : output);
             if (hot && epoch !== undefined) {
               const body = Buffer.from(renderAnswerJson(route.rpc.output, asHotAnswer(output)));
               hot.set(organizationId, hotRequest, epoch, body);
