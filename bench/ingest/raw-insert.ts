@@ -1,23 +1,27 @@
 // The limit for ingest: the same enriched rows, encoded as the product encodes them
-// (JSONEachRow lines), inserted into the same table in batches of the writer's size by
-// @clickhouse/client alone (the store's insertJsonLines is one client.exec). Prints one JSON line.
+// (JSONEachRow lines), inserted into the same table in batches of the writer's size with no
+// pipeline in front. Two ways, one per run of this script (one embedded engine per process):
+//  "client": @clickhouse/client alone, one exec per batch with the lines as its body;
+//  "store": the store's insertJsonLines, which the ingest writer uses (a spooled INSERT FROM INFILE
+//           on the embedded engine).
+// Prints one JSON line.
+
+import { join } from "node:path";
+import { Readable } from "node:stream";
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
+import { createClient } from "@clickhouse/client";
 import { EventSchema } from "@trellis/contracts";
 import { createEnricher, prepareBatch } from "@trellis/ingest";
 import { createLogger } from "@trellis/platform";
 import { createStore } from "@trellis/store";
+import { createChdbConnection } from "chdb/connection";
 import { readEventLines } from "./events-file.js";
 
-const [eventsPath, dataDir, batchRowsText] = process.argv.slice(2);
-if (!eventsPath || !dataDir || !batchRowsText)
-  throw new Error("usage: raw-insert.ts <events.ndjson> <data dir> <batch rows>");
+const [eventsPath, dataDir, batchRowsText, mode] = process.argv.slice(2);
+if (!eventsPath || !dataDir || !batchRowsText || (mode !== "client" && mode !== "store"))
+  throw new Error("usage: raw-insert.ts <events.ndjson> <data dir> <batch rows> client|store");
 const batchRows = Number(batchRowsText);
 
-const store = createStore(
-  { database: "trellis", dataDir, requestTimeoutMs: 600_000, maxOpenConnections: 1 },
-  { logger: createLogger({ service: "bench", level: "warn" }) },
-);
-await store.migrate();
 const enricher = await createEnricher({ ipHashKey: "bench-ip-hash-key-0123456789abcdef0123" });
 const events = readEventLines(eventsPath).map((line) => fromJson(EventSchema, JSON.parse(line) as JsonValue));
 const { rows } = prepareBatch(events, enricher, {
@@ -26,11 +30,41 @@ const { rows } = prepareBatch(events, enricher, {
   clientBatchId: "raw",
   receivedAt: new Date(),
 });
-const started = performance.now();
-for (let i = 0; i < rows.length; i += batchRows) {
-  await store.insertJsonLines("analytics_events", rows.slice(i, i + batchRows), { organizationId: null });
-}
-const seconds = (performance.now() - started) / 1000;
 await enricher.close();
-await store.close();
+
+const store = createStore(
+  { database: "trellis", dataDir, requestTimeoutMs: 600_000, maxOpenConnections: 1 },
+  { logger: createLogger({ service: "bench", level: "warn" }) },
+);
+await store.migrate();
+
+let insertBatch: (lines: string[]) => Promise<void>;
+let close: () => Promise<void>;
+if (mode === "store") {
+  insertBatch = (lines) => store.insertJsonLines("analytics_events", lines, { organizationId: null });
+  close = () => store.close();
+} else {
+  await store.close();
+  const client = createClient({
+    connection: createChdbConnection({ path: join(dataDir, "clickhouse") }) as unknown as NonNullable<
+      Parameters<typeof createClient>[0]
+    >["connection"],
+    request_timeout: 600_000,
+  });
+  insertBatch = async (lines) => {
+    const result = await client.exec({
+      query: "INSERT INTO trellis.analytics_events FORMAT JSONEachRow",
+      values: Readable.from([lines.join("\n")]),
+    });
+    for await (const _ of result.stream) {
+      // drain the (empty) answer
+    }
+  };
+  close = () => client.close();
+}
+
+const started = performance.now();
+for (let i = 0; i < rows.length; i += batchRows) await insertBatch(rows.slice(i, i + batchRows));
+const seconds = (performance.now() - started) / 1000;
+await close();
 process.stdout.write(`${JSON.stringify({ rows: rows.length, seconds, rowsPerSecond: rows.length / seconds })}\n`);

@@ -1,6 +1,7 @@
 // Ingest throughput, all in one run on the embedded engine:
 //  (a) enriched events/s end to end over HTTP on loopback into the real table, ack latency, peak RSS;
-//  (b) the raw insert rate of the same enriched rows into the same table by @clickhouse/client alone;
+//  (b) the raw insert rate of the same enriched rows into the same table by @clickhouse/client alone,
+//      and beside it (b') by the store's own insert path alone (the writer's way into the engine);
 //  (c) pipeline capacity: the load of (a) against a Null-engine table (everything but storage).
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -21,6 +22,9 @@ interface LoadResult {
   ackP50: number;
   ackP99: number;
   peakRssMiB: number;
+  /** CPU the product spent per accepted event, in µs: all threads, and its JavaScript thread. */
+  cpuUsPerEvent: number;
+  mainThreadUsPerEvent: number;
   errors: number;
 }
 
@@ -47,6 +51,7 @@ async function load(label: string, env: Record<string, string>, dataDir: string,
     let next = 0;
     let lastReport = 0;
     const started = performance.now();
+    const cpuBefore = product.cpuSeconds();
     async function worker() {
       for (let i = next++; i < requests.length; i = next++) {
         const sent = performance.now();
@@ -67,6 +72,7 @@ async function load(label: string, env: Record<string, string>, dataDir: string,
     }
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     const seconds = (performance.now() - started) / 1000;
+    const cpuAfter = product.cpuSeconds();
     return {
       events: accepted,
       seconds,
@@ -74,6 +80,8 @@ async function load(label: string, env: Record<string, string>, dataDir: string,
       ackP50: percentile(latencies, 50),
       ackP99: percentile(latencies, 99),
       peakRssMiB: product.peakRssMiB(),
+      cpuUsPerEvent: ((cpuAfter.total - cpuBefore.total) * 1e6) / accepted,
+      mainThreadUsPerEvent: ((cpuAfter.mainThread - cpuBefore.mainThread) * 1e6) / accepted,
       errors,
     };
   } finally {
@@ -88,10 +96,15 @@ try {
   await writeEventsFile(eventsPath, EVENTS, 20);
   const lines = readEventLines(eventsPath);
 
+  type RawResult = { rows: number; seconds: number; rowsPerSecond: number };
   progress("(b) raw insert of the enriched rows by @clickhouse/client");
   const raw = JSON.parse(
-    await runScript("bench/ingest/raw-insert.ts", [eventsPath, join(work, "raw"), String(WRITER_ROWS)]),
-  ) as { rows: number; seconds: number; rowsPerSecond: number };
+    await runScript("bench/ingest/raw-insert.ts", [eventsPath, join(work, "raw"), String(WRITER_ROWS), "client"]),
+  ) as RawResult;
+  progress("(b') raw insert of the enriched rows by the store's insert path");
+  const rawStore = JSON.parse(
+    await runScript("bench/ingest/raw-insert.ts", [eventsPath, join(work, "raw-store"), String(WRITER_ROWS), "store"]),
+  ) as RawResult;
 
   progress("(a) end to end over HTTP into the real table");
   const endToEnd = await load("real", {}, join(work, "real"), lines);
@@ -110,8 +123,24 @@ try {
         ack_p50_ms: "",
         ack_p99_ms: "",
         peak_rss_mib: "",
+        cpu_us_per_event: "",
+        js_thread_us_per_event: "",
         errors: 0,
         ratio_to_raw: 1,
+        ratio_to_store_path: raw.rowsPerSecond / rawStore.rowsPerSecond,
+      },
+      {
+        case: "(b') raw insert, the store's insert path alone",
+        events: rawStore.rows,
+        events_per_s: rawStore.rowsPerSecond,
+        ack_p50_ms: "",
+        ack_p99_ms: "",
+        peak_rss_mib: "",
+        cpu_us_per_event: "",
+        js_thread_us_per_event: "",
+        errors: 0,
+        ratio_to_raw: rawStore.rowsPerSecond / raw.rowsPerSecond,
+        ratio_to_store_path: 1,
       },
       {
         case: "(a) end to end over HTTP, real table",
@@ -120,8 +149,11 @@ try {
         ack_p50_ms: endToEnd.ackP50,
         ack_p99_ms: endToEnd.ackP99,
         peak_rss_mib: endToEnd.peakRssMiB,
+        cpu_us_per_event: endToEnd.cpuUsPerEvent,
+        js_thread_us_per_event: endToEnd.mainThreadUsPerEvent,
         errors: endToEnd.errors,
         ratio_to_raw: endToEnd.eventsPerSecond / raw.rowsPerSecond,
+        ratio_to_store_path: endToEnd.eventsPerSecond / rawStore.rowsPerSecond,
       },
       {
         case: "(c) end to end over HTTP, Null table",
@@ -130,8 +162,11 @@ try {
         ack_p50_ms: capacity.ackP50,
         ack_p99_ms: capacity.ackP99,
         peak_rss_mib: capacity.peakRssMiB,
+        cpu_us_per_event: capacity.cpuUsPerEvent,
+        js_thread_us_per_event: capacity.mainThreadUsPerEvent,
         errors: capacity.errors,
         ratio_to_raw: capacity.eventsPerSecond / raw.rowsPerSecond,
+        ratio_to_store_path: capacity.eventsPerSecond / rawStore.rowsPerSecond,
       },
     ],
     {

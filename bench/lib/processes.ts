@@ -13,6 +13,15 @@ export interface Started {
   stop(): Promise<void>;
   /** Peak resident set size of the process so far, in MiB (VmHWM). */
   peakRssMiB(): number;
+  /** CPU seconds (user + system) the process has used so far: all threads, and its main (JavaScript) thread. */
+  cpuSeconds(): { total: number; mainThread: number };
+}
+
+/** utime + stime of a /proc stat line, in seconds (clock ticks of 1/100 s on Linux). */
+function cpuOfStat(path: string): number {
+  const stat = readFileSync(path, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Starts the all-in-one product (`trellis start`) and waits until it listens. */
@@ -55,6 +64,16 @@ export async function startProduct(env: Record<string, string>): Promise<Started
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
       await exited;
+    },
+    cpuSeconds() {
+      try {
+        return {
+          total: cpuOfStat(`/proc/${child.pid}/stat`),
+          mainThread: cpuOfStat(`/proc/${child.pid}/task/${child.pid}/stat`),
+        };
+      } catch {
+        return { total: Number.NaN, mainThread: Number.NaN };
+      }
     },
     peakRssMiB() {
       try {

@@ -7,6 +7,7 @@ import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { type Dependency, inSpan, type Logger, ORG_ATTRIBUTE } from "@trellis/platform";
 import { createChdbConnection } from "chdb/connection";
 import type { StoreConfig } from "./config.js";
+import { openInsertSpool } from "./insert-spool.js";
 import { bootstrapStatements, checksum, type DdlTarget, migrations } from "./migrations/index.js";
 import { toDateTime64 } from "./time.js";
 
@@ -113,6 +114,7 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
   const { client, release } = openClient(config);
   const target: DdlTarget = { database: config.database, cluster: config.cluster };
   const backend = config.url ? "server" : "chdb";
+  const spool = backend === "chdb" ? openInsertSpool(resolve(config.dataDir, "insert-spool")) : undefined;
 
   async function traced<T>(statement: Statement, operation: string, run: () => Promise<T>): Promise<T> {
     return inSpan(
@@ -234,19 +236,16 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
 
     async insertJsonLines(table, lines, insertOptions) {
       if (lines.length === 0) return;
+      const sql = `INSERT INTO ${config.database}.${table} FORMAT JSONEachRow`;
       await traced(
-        {
-          name: `insert ${table}`,
-          sql: `INSERT INTO ${config.database}.${table} FORMAT JSONEachRow`,
-          organizationId: insertOptions.organizationId,
-        },
+        { name: `insert ${table}`, sql, organizationId: insertOptions.organizationId },
         "insert",
         async () => {
-          const result = await client.exec({
-            query: `INSERT INTO ${config.database}.${table} FORMAT JSONEachRow`,
-            // One string chunk: the embedded engine takes it as it is, a server gets it as the body.
-            values: Readable.from([lines.join("\n")]),
-          });
+          if (spool) {
+            await spool.insert(`INSERT INTO ${config.database}.${table}`, lines, (query) => client.command({ query }));
+            return;
+          }
+          const result = await client.exec({ query: sql, values: Readable.from([lines.join("\n")]) });
           // The (empty) answer must be read to the end for the connection to be reused.
           await pipeline(result.stream, new Writable({ write: (_chunk, _encoding, done) => done() }));
         },
