@@ -90,6 +90,7 @@ const question = fc.oneof(
       "SELECT DISTINCT source, campaign_id, visitor_id FROM analytics_events",
       "SELECT organization_id, count() AS n FROM analytics_events GROUP BY organization_id",
       "SELECT source, sum(events) AS n FROM events_hourly GROUP BY source",
+      "SELECT organization_id, day, sum(conversions) AS c, uniqExactIfMerge(visitors) AS v FROM events_daily_totals GROUP BY organization_id, day",
       "SELECT groupUniqArray(visitor_id) AS v FROM analytics_events",
     ),
   }),

@@ -3,7 +3,7 @@ import { type AstNode, walk } from "./ast.js";
 import { isAllowedFunction } from "./functions.js";
 
 /** The tables tenant SQL may read, always unqualified; each is scoped to the caller's rows. */
-export const tenantTables = ["analytics_events", "events_daily", "events_hourly"] as const;
+export const tenantTables = ["analytics_events", "events_daily", "events_hourly", "events_daily_totals"] as const;
 const tenantTableSet = new Set<string>(tenantTables);
 
 /** AST node kinds a read-only SELECT is made of; anything else is refused. */
