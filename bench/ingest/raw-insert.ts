@@ -17,9 +17,9 @@ import { createStore } from "@trellis/store";
 import { createChdbConnection } from "chdb/connection";
 import { readEventLines } from "./events-file.js";
 
-const [eventsPath, dataDir, batchRowsText, mode] = process.argv.slice(2);
+const [eventsPath, dataDir, batchRowsText, mode, table = "analytics_events"] = process.argv.slice(2);
 if (!eventsPath || !dataDir || !batchRowsText || (mode !== "client" && mode !== "store"))
-  throw new Error("usage: raw-insert.ts <events.ndjson> <data dir> <batch rows> client|store");
+  throw new Error("usage: raw-insert.ts <events.ndjson> <data dir> <batch rows> client|store [table]");
 const batchRows = Number(batchRowsText);
 
 const enricher = await createEnricher({ ipHashKey: "bench-ip-hash-key-0123456789abcdef0123" });
@@ -41,7 +41,7 @@ await store.migrate();
 let insertBatch: (lines: string[]) => Promise<void>;
 let close: () => Promise<void>;
 if (mode === "store") {
-  insertBatch = (lines) => store.insertJsonLines("analytics_events", lines, { organizationId: null });
+  insertBatch = (lines) => store.insertJsonLines(table, lines, { organizationId: null });
   close = () => store.close();
 } else {
   await store.close();
@@ -53,7 +53,7 @@ if (mode === "store") {
   });
   insertBatch = async (lines) => {
     const result = await client.exec({
-      query: "INSERT INTO trellis.analytics_events FORMAT JSONEachRow",
+      query: `INSERT INTO trellis.${table} FORMAT JSONEachRow`,
       values: Readable.from([lines.join("\n")]),
     });
     for await (const _ of result.stream) {

@@ -2,7 +2,8 @@
 //  (a) enriched events/s end to end over HTTP on loopback into the real table, ack latency, peak RSS;
 //  (b) the raw insert rate of the same enriched rows into the same table by @clickhouse/client alone,
 //      and beside it (b') by the store's own insert path alone (the writer's way into the engine);
-//  (c) pipeline capacity: the load of (a) against a Null-engine table (everything but storage).
+//  (c) pipeline capacity: the load of (a) against a Null-engine table (everything but storage),
+//      beside (d) the store's insert path alone into that Null table: the engine's share of (c).
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -113,6 +114,18 @@ try {
   await runScript("bench/ingest/prepare-null.ts", [join(work, "null")]);
   const capacity = await load("null", { TRELLIS_INGEST_TABLE: "analytics_events_null" }, join(work, "null"), lines);
 
+  progress("(d) raw insert of the enriched rows into the Null table by the store's insert path");
+  await runScript("bench/ingest/prepare-null.ts", [join(work, "raw-null")]);
+  const rawNull = JSON.parse(
+    await runScript("bench/ingest/raw-insert.ts", [
+      eventsPath,
+      join(work, "raw-null"),
+      String(WRITER_ROWS),
+      "store",
+      "analytics_events_null",
+    ]),
+  ) as RawResult;
+
   report(
     "ingest",
     [
@@ -167,6 +180,19 @@ try {
         errors: capacity.errors,
         ratio_to_raw: capacity.eventsPerSecond / raw.rowsPerSecond,
         ratio_to_store_path: capacity.eventsPerSecond / rawStore.rowsPerSecond,
+      },
+      {
+        case: "(d) raw insert into the Null table, the store's insert path alone",
+        events: rawNull.rows,
+        events_per_s: rawNull.rowsPerSecond,
+        ack_p50_ms: "",
+        ack_p99_ms: "",
+        peak_rss_mib: "",
+        cpu_us_per_event: "",
+        js_thread_us_per_event: "",
+        errors: 0,
+        ratio_to_raw: rawNull.rowsPerSecond / raw.rowsPerSecond,
+        ratio_to_store_path: rawNull.rowsPerSecond / rawStore.rowsPerSecond,
       },
     ],
     {
