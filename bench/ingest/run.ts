@@ -3,7 +3,9 @@
 //  (b) the raw insert rate of the same enriched rows into the same table by @clickhouse/client alone,
 //      and beside it (b') by the store's own insert path alone (the writer's way into the engine);
 //  (c) pipeline capacity: the load of (a) against a Null-engine table (everything but storage),
-//      beside (d) the store's insert path alone into that Null table: the engine's share of (c).
+//      beside (d) the store's insert path alone into that Null table: the engine's share of (c);
+//  and the floors under any pipeline here: V8's JSON.parse / JSON.stringify of these events, and
+//  the engine's CPU per row parsing the product's lines, or its Native format, into a Null table.
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -126,6 +128,15 @@ try {
     ]),
   ) as RawResult;
 
+  progress("floors: JSON in V8, the engine's parse of JSONEachRow and Native into a Null table");
+  const floors = JSON.parse(await runScript("bench/ingest/floors.ts", [eventsPath, join(work, "floors")])) as {
+    jsonParseUsPerEvent: number;
+    jsonStringifyUsPerEvent: number;
+    rows: number;
+    engineJson: { rowsPerSecond: number; cpuUsPerRow: number };
+    engineNative: { rowsPerSecond: number; cpuUsPerRow: number };
+  };
+
   report(
     "ingest",
     [
@@ -193,6 +204,45 @@ try {
         errors: 0,
         ratio_to_raw: rawNull.rowsPerSecond / raw.rowsPerSecond,
         ratio_to_store_path: rawNull.rowsPerSecond / rawStore.rowsPerSecond,
+      },
+      {
+        case: "floor: engine parses the product's JSONEachRow lines from one file into Null",
+        events: floors.rows,
+        events_per_s: floors.engineJson.rowsPerSecond,
+        ack_p50_ms: "",
+        ack_p99_ms: "",
+        peak_rss_mib: "",
+        cpu_us_per_event: floors.engineJson.cpuUsPerRow,
+        js_thread_us_per_event: "",
+        errors: 0,
+        ratio_to_raw: floors.engineJson.rowsPerSecond / raw.rowsPerSecond,
+        ratio_to_store_path: floors.engineJson.rowsPerSecond / rawStore.rowsPerSecond,
+      },
+      {
+        case: "floor: engine parses the same rows in its Native format into Null",
+        events: floors.rows,
+        events_per_s: floors.engineNative.rowsPerSecond,
+        ack_p50_ms: "",
+        ack_p99_ms: "",
+        peak_rss_mib: "",
+        cpu_us_per_event: floors.engineNative.cpuUsPerRow,
+        js_thread_us_per_event: "",
+        errors: 0,
+        ratio_to_raw: floors.engineNative.rowsPerSecond / raw.rowsPerSecond,
+        ratio_to_store_path: floors.engineNative.rowsPerSecond / rawStore.rowsPerSecond,
+      },
+      {
+        case: "floor: V8 JSON.parse + JSON.stringify of the wire events, nothing else",
+        events: lines.length,
+        events_per_s: 1e6 / (floors.jsonParseUsPerEvent + floors.jsonStringifyUsPerEvent),
+        ack_p50_ms: "",
+        ack_p99_ms: "",
+        peak_rss_mib: "",
+        cpu_us_per_event: floors.jsonParseUsPerEvent + floors.jsonStringifyUsPerEvent,
+        js_thread_us_per_event: floors.jsonParseUsPerEvent + floors.jsonStringifyUsPerEvent,
+        errors: 0,
+        ratio_to_raw: "",
+        ratio_to_store_path: "",
       },
     ],
     {
