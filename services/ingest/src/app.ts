@@ -4,7 +4,7 @@ import { createContextSigner, internalAuth, type Logger, remotePeer, type Servic
 import { createStore, type Store } from "@trellis/store";
 import { createBatchWriter } from "./adapters/batch-writer.js";
 import { createDataVersionNotifier } from "./adapters/data-versions.js";
-import { createWorkerPreparer, inProcessPreparer } from "./adapters/preparer.js";
+import { createWorkerPreparer, inProcessPreparer, preparerUpgradingTo } from "./adapters/preparer.js";
 import type { IngestConfig } from "./config.js";
 import { createEnricher } from "./enrich/index.js";
 import { createIngestService } from "./handlers/ingest-service.js";
@@ -29,10 +29,15 @@ export async function createIngestApp(
     asnDatabasePath: config.geo.asnDatabasePath,
     ipHashKey: config.ipHashKey,
   };
+  const onThisThread = inProcessPreparer(await createEnricher(enricherOptions));
   const preparer =
     config.workers > 0
-      ? await createWorkerPreparer({ workers: config.workers, enricher: enricherOptions, logger })
-      : inProcessPreparer(await createEnricher(enricherOptions));
+      ? preparerUpgradingTo(
+          onThisThread,
+          createWorkerPreparer({ workers: config.workers, enricher: enricherOptions, logger }),
+          logger,
+        )
+      : onThisThread;
   const writer = createBatchWriter(store, logger, config.writer);
   const cacheTransport =
     deps.cache ?? (config.cacheUrl ? remotePeer(config.cacheUrl, { caller: "ingest" }) : undefined);

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { type Env, env, parseEnv, processConfigFrom, processEnvShape } from "@trellis/platform";
 import { type StoreConfig, storeConfigFrom, storeEnvShape } from "@trellis/store";
 import { z } from "zod";
@@ -33,7 +34,9 @@ export const ingestEnvShape = {
   TRELLIS_INGEST_BATCH_ROWS: env.positiveInt(50_000),
   TRELLIS_INGEST_FLUSH_MS: env.positiveInt(200),
   TRELLIS_INGEST_BUFFER_ROWS: env.positiveInt(500_000),
-  TRELLIS_INGEST_WORKERS: env.wholeNumber(0),
+  // One worker wherever there is a second core: it takes validation, enrichment and encoding off
+  // the serving thread, which otherwise bounds ingest (README, "Capturing events").
+  TRELLIS_INGEST_WORKERS: env.wholeNumber(availableParallelism() >= 2 ? 1 : 0),
   TRELLIS_CACHE_URL: env.url().optional(),
 };
 

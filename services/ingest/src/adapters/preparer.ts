@@ -19,6 +19,33 @@ export function inProcessPreparer(enricher: Enricher): Preparer {
   };
 }
 
+/**
+ * Prepares on the calling thread until the worker pool is ready, then on the pool, so start-up
+ * does not wait for the workers (each takes a second or more to boot). A pool that cannot start
+ * leaves preparation on the calling thread, and says so. The calling thread's enricher state
+ * (session timing, per-address velocity) is not handed over: the pool starts counting afresh.
+ */
+export function preparerUpgradingTo(first: Preparer, pool: Promise<Preparer>, logger: Logger): Preparer {
+  let current = first;
+  const settled = pool.then(
+    async (ready) => {
+      current = ready;
+      await first.close();
+      logger.info("ingest workers ready: events are prepared on them");
+    },
+    (error: unknown) => {
+      logger.error({ err: error }, "ingest workers could not start: events are prepared on the serving thread");
+    },
+  );
+  return {
+    prepare: (events, context) => current.prepare(events, context),
+    async close() {
+      await settled;
+      await current.close();
+    },
+  };
+}
+
 interface Slot {
   worker: Worker;
   ready: Promise<void>;
