@@ -1,5 +1,8 @@
 import { createWriteStream, readFileSync } from "node:fs";
+import { fromJson, type JsonValue } from "@bufbuild/protobuf";
+import { EventSchema } from "@trellis/contracts";
 import { createGenerator } from "@trellis/generator";
+import { createEnricher, prepareBatch } from "@trellis/ingest";
 
 export interface WireEvent {
   event_id: string;
@@ -71,4 +74,22 @@ export async function writeEventsFile(path: string, count: number, days: number)
 
 export function readEventLines(path: string): string[] {
   return readFileSync(path, "utf8").split("\n").filter(Boolean);
+}
+
+/** The events of a file (at most `limit`) validated, enriched and encoded as ingest stores them. */
+export async function enrichedRows(path: string, limit = Number.POSITIVE_INFINITY): Promise<string[]> {
+  const enricher = await createEnricher({ ipHashKey: "bench-ip-hash-key-0123456789abcdef0123" });
+  try {
+    const events = readEventLines(path)
+      .slice(0, limit)
+      .map((line) => fromJson(EventSchema, JSON.parse(line) as JsonValue));
+    return prepareBatch(events, enricher, {
+      organizationId: "demo",
+      retentionDays: 3650,
+      clientBatchId: "bench",
+      receivedAt: new Date(),
+    }).rows;
+  } finally {
+    await enricher.close();
+  }
 }

@@ -4,13 +4,10 @@
 // format, from a file into a Null table. Prints one JSON line.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fromJson, type JsonValue } from "@bufbuild/protobuf";
-import { EventSchema } from "@trellis/contracts";
-import { createEnricher, prepareBatch } from "@trellis/ingest";
 import { createLogger } from "@trellis/platform";
 import { createStore } from "@trellis/store";
 import { Session } from "chdb";
-import { readEventLines } from "./events-file.js";
+import { enrichedRows, readEventLines } from "./events-file.js";
 
 const [eventsPath, dataDir] = process.argv.slice(2);
 if (!eventsPath || !dataDir) throw new Error("usage: floors.ts <events.ndjson> <data dir>");
@@ -31,15 +28,7 @@ for (let round = 0; round < 5; round++) {
 }
 const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
-const enricher = await createEnricher({ ipHashKey: "bench-ip-hash-key-0123456789abcdef0123" });
-const events = lines.slice(0, FILE_ROWS).map((line) => fromJson(EventSchema, JSON.parse(line) as JsonValue));
-const { rows } = prepareBatch(events, enricher, {
-  organizationId: "demo",
-  retentionDays: 3650,
-  clientBatchId: "floors",
-  receivedAt: new Date(),
-});
-await enricher.close();
+const rows = await enrichedRows(eventsPath, FILE_ROWS);
 const store = createStore(
   { database: "trellis", dataDir, requestTimeoutMs: 600_000, maxOpenConnections: 1 },
   { logger: createLogger({ service: "bench", level: "warn" }) },

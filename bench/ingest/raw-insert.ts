@@ -8,29 +8,18 @@
 
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { createClient } from "@clickhouse/client";
-import { EventSchema } from "@trellis/contracts";
-import { createEnricher, prepareBatch } from "@trellis/ingest";
 import { createLogger } from "@trellis/platform";
 import { createStore } from "@trellis/store";
 import { createChdbConnection } from "chdb/connection";
-import { readEventLines } from "./events-file.js";
+import { enrichedRows } from "./events-file.js";
 
 const [eventsPath, dataDir, batchRowsText, mode, table = "analytics_events"] = process.argv.slice(2);
 if (!eventsPath || !dataDir || !batchRowsText || (mode !== "client" && mode !== "store"))
   throw new Error("usage: raw-insert.ts <events.ndjson> <data dir> <batch rows> client|store [table]");
 const batchRows = Number(batchRowsText);
 
-const enricher = await createEnricher({ ipHashKey: "bench-ip-hash-key-0123456789abcdef0123" });
-const events = readEventLines(eventsPath).map((line) => fromJson(EventSchema, JSON.parse(line) as JsonValue));
-const { rows } = prepareBatch(events, enricher, {
-  organizationId: "demo",
-  retentionDays: 3650,
-  clientBatchId: "raw",
-  receivedAt: new Date(),
-});
-await enricher.close();
+const rows = await enrichedRows(eventsPath);
 
 const store = createStore(
   { database: "trellis", dataDir, requestTimeoutMs: 600_000, maxOpenConnections: 1 },
