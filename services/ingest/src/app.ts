@@ -34,7 +34,7 @@ export async function createIngestApp(
     config.workers > 0
       ? preparerUpgradingTo(
           onThisThread,
-          createWorkerPreparer({ workers: config.workers, enricher: enricherOptions, logger }),
+          (signal) => createWorkerPreparer({ workers: config.workers, enricher: enricherOptions, logger, signal }),
           logger,
         )
       : onThisThread;

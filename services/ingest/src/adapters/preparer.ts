@@ -25,21 +25,35 @@ export function inProcessPreparer(enricher: Enricher): Preparer {
  * leaves preparation on the calling thread, and says so. The calling thread's enricher state
  * (session timing, per-address velocity) is not handed over: the pool starts counting afresh.
  */
-export function preparerUpgradingTo(first: Preparer, pool: Promise<Preparer>, logger: Logger): Preparer {
+export function preparerUpgradingTo(
+  first: Preparer,
+  startPool: (signal: AbortSignal) => Promise<Preparer>,
+  logger: Logger,
+): Preparer {
   let current = first;
-  const settled = pool.then(
-    async (ready) => {
-      current = ready;
+  let closing = false;
+  const starting = new AbortController();
+  const settled = startPool(starting.signal).then(
+    async (pool) => {
+      if (closing) {
+        await pool.close();
+        return;
+      }
+      current = pool;
       await first.close();
       logger.info("ingest workers ready: events are prepared on them");
     },
     (error: unknown) => {
-      logger.error({ err: error }, "ingest workers could not start: events are prepared on the serving thread");
+      if (!closing)
+        logger.error({ err: error }, "ingest workers could not start: events are prepared on the serving thread");
     },
   );
   return {
     prepare: (events, context) => current.prepare(events, context),
     async close() {
+      closing = true;
+      // Shutting down must not wait for workers that are still booting.
+      starting.abort();
       await settled;
       await current.close();
     },
@@ -72,6 +86,8 @@ export async function createWorkerPreparer(options: {
   logger: Logger;
   /** The worker's module; prepare-worker.ts unless a test stands in its own. */
   workerModule?: URL;
+  /** Aborting it while the workers start stops them, and the start fails. */
+  signal?: AbortSignal;
 }): Promise<Preparer> {
   const entry = (options.workerModule ?? new URL("./prepare-worker.ts", import.meta.url)).href;
   let nextId = 0;
@@ -113,7 +129,9 @@ export async function createWorkerPreparer(options: {
       failAll(error);
     });
     worker.on("exit", (code) => {
-      failAll(new Error(`ingest worker exited with code ${code}`));
+      const error = new Error(`ingest worker exited with code ${code}`);
+      failed(error);
+      failAll(error);
       if (closing) return;
       options.logger.error({ worker: index, code }, "an ingest worker stopped; starting another");
       slots[index] = spawn(index);
@@ -122,12 +140,20 @@ export async function createWorkerPreparer(options: {
   }
 
   const slots = Array.from({ length: Math.max(1, options.workers) }, (_, index) => spawn(index));
+  const stopStarting = () => {
+    closing = true;
+    for (const slot of slots) void slot.worker.terminate();
+  };
+  options.signal?.addEventListener("abort", stopStarting, { once: true });
   try {
+    if (options.signal?.aborted) stopStarting();
     await Promise.all(slots.map((slot) => slot.ready));
   } catch (error) {
     closing = true;
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
     throw error;
+  } finally {
+    options.signal?.removeEventListener("abort", stopStarting);
   }
 
   return {

@@ -49,7 +49,7 @@ describe("preparerUpgradingTo", () => {
     const first = named("thread");
     const pool = named("pool");
     const starting = deferred<Preparer>();
-    const preparer = preparerUpgradingTo(first, starting.promise, logger);
+    const preparer = preparerUpgradingTo(first, () => starting.promise, logger);
     expect(await rowsOf(preparer)).toEqual(["thread"]);
     starting.resolve(pool);
     await starting.promise;
@@ -64,7 +64,7 @@ describe("preparerUpgradingTo", () => {
   it("stays on the first preparer when the pool cannot start", async () => {
     const first = named("thread");
     const starting = deferred<Preparer>();
-    const preparer = preparerUpgradingTo(first, starting.promise, logger);
+    const preparer = preparerUpgradingTo(first, () => starting.promise, logger);
     starting.reject(new Error("no worker"));
     await new Promise((r) => setImmediate(r));
     expect(await rowsOf(preparer)).toEqual(["thread"]);
@@ -72,11 +72,30 @@ describe("preparerUpgradingTo", () => {
     expect(first.closes).toBe(1);
   });
 
-  it("closing while the pool starts waits for it and closes it", async () => {
+  it("closing while the pool starts stops the start and closes the first preparer", async () => {
+    const first = named("thread");
+    const starting = deferred<Preparer>();
+    let signal: AbortSignal | undefined;
+    const preparer = preparerUpgradingTo(
+      first,
+      (given) => {
+        signal = given;
+        given.addEventListener("abort", () => starting.reject(new Error("start stopped")));
+        return starting.promise;
+      },
+      logger,
+    );
+    expect(signal?.aborted).toBe(false);
+    await preparer.close();
+    expect(signal?.aborted).toBe(true);
+    expect(first.closes).toBe(1);
+  });
+
+  it("a pool that becomes ready after closing began is closed at once and never used", async () => {
     const first = named("thread");
     const pool = named("pool");
     const starting = deferred<Preparer>();
-    const preparer = preparerUpgradingTo(first, starting.promise, logger);
+    const preparer = preparerUpgradingTo(first, () => starting.promise, logger);
     const closed = preparer.close();
     starting.resolve(pool);
     await closed;

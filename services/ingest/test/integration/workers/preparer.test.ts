@@ -56,3 +56,18 @@ describe("the worker preparer", () => {
     expect(other.acceptedEventIds).toEqual(["g-1"]);
   });
 });
+
+describe("starting worker preparers", () => {
+  it("stops booting workers when its signal aborts, failing the start", async () => {
+    const controller = new AbortController();
+    const starting = createWorkerPreparer({
+      workers: 1,
+      enricher: { ipHashKey: "preparer-test-key-0123456789abcdef0123" },
+      logger,
+      signal: controller.signal,
+    });
+    controller.abort();
+    // Without the abort the worker would finish booting and the start would succeed.
+    await expect(starting).rejects.toThrow(/exited/);
+  });
+});
