@@ -7,7 +7,7 @@ import { join } from "node:path";
  * Large JSONEachRow inserts into the embedded engine go through a file: data inlined after
  * `INSERT … FORMAT` is parsed on one thread in small blocks, while `INSERT … FROM INFILE` is
  * parsed in parallel into full blocks, which also runs the rollup views once per block
- * instead of once per small block (about 1.8× the rows per second and under half the CPU per
+ * instead of once per small block (1.2–1.8× the rows per second and under half the CPU per
  * row with the rollups in place). The file lives only for the statement; it holds nothing that
  * was acknowledged, so files left by a crash are removed when the store opens.
  */
