@@ -7,8 +7,8 @@ import { join } from "node:path";
  * Large JSONEachRow inserts into the embedded engine go through a file: data inlined after
  * `INSERT … FORMAT` is parsed on one thread in small blocks, while `INSERT … FROM INFILE` is
  * parsed in parallel into full blocks, which also runs the rollup views once per block
- * instead of once per small block (1.2–1.8× the rows per second and under half the CPU per
- * row with the rollups in place). The file lives only for the statement; it holds nothing that
+ * instead of once per small block (1.2–1.6× the rows per second with the rollups in place:
+ * bench/ingest, (b′) against (b)). The file lives only for the statement; it holds nothing that
  * was acknowledged, so files left by a crash are removed when the store opens.
  */
 export interface InsertSpool {
