@@ -11,6 +11,27 @@ export abstract class DomainError extends Error {
   }
 }
 
+/** How much of a caller's value an error message repeats. */
+export const ECHO_MAX_CHARS = 64;
+
+/**
+ * A caller's text as an error may repeat it: its first 64 characters, then "…". Every error
+ * that repeats what a caller sent goes through here (or `echo`), so a value of any size makes
+ * an error of bounded size.
+ */
+export function clip(value: string, max = ECHO_MAX_CHARS): string {
+  if (value.length <= max) return value;
+  // Never end on the first half of a surrogate pair.
+  const code = value.charCodeAt(max - 1);
+  const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
+  return `${value.slice(0, end)}…`;
+}
+
+/** A caller's value quoted in an error message, bounded as `clip` bounds it: "abc", "aaaa…". */
+export function echo(value: unknown): string {
+  return `"${clip(String(value))}"`;
+}
+
 export interface FieldViolation {
   field: string;
   reason: string;
@@ -32,6 +53,11 @@ export class NotFoundError extends DomainError {
 
 export class AlreadyExistsError extends DomainError {
   readonly code = "already_exists";
+}
+
+/** The request is well formed, but what it acts on is in a state that does not allow it. */
+export class FailedPreconditionError extends DomainError {
+  readonly code = "failed_precondition";
 }
 
 export class UnauthenticatedError extends DomainError {
@@ -68,6 +94,7 @@ const codeByDomainCode: Record<string, Code> = {
   invalid_argument: Code.InvalidArgument,
   not_found: Code.NotFound,
   already_exists: Code.AlreadyExists,
+  failed_precondition: Code.FailedPrecondition,
   unauthenticated: Code.Unauthenticated,
   permission_denied: Code.PermissionDenied,
   resource_exhausted: Code.ResourceExhausted,
