@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { ConfigError, createLogger, DomainError } from "@trellis/platform";
+import { ConfigError, createLogger, DomainError, echo } from "@trellis/platform";
 import { createStore, loadStoreConfig, renderSchema, type Store } from "@trellis/store";
 import { createAccounts, createWardenRepository, scopeNames } from "@trellis/warden";
 
@@ -16,6 +16,11 @@ async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
 
 function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** An API key as the CLI shows it: everything but the hash of its secret, which never leaves the store. */
+function shownKey<K extends { secretHash: string }>({ secretHash: _hash, ...key }: K): Omit<K, "secretHash"> {
+  return key;
 }
 
 /** `trellis orgs …`, `trellis keys …`, `trellis migrate`, `trellis schema`. */
@@ -75,18 +80,18 @@ export async function adminCommand(command: string, args: string[]): Promise<voi
       await withStore(async (store) => {
         if (!values.org) throw new UsageError("keys list needs --org <organization id>");
         const keys = await createWardenRepository(store).listApiKeys(values.org);
-        print(keys.map(({ secretHash: _hash, ...key }) => key));
+        print(keys.map(shownKey));
       });
       return;
     case "keys revoke":
       await withStore(async (store) => {
         const id = positionals[1];
         if (!id) throw new UsageError("keys revoke needs the key id: trellis keys revoke <id>");
-        print(await createAccounts({ repository: createWardenRepository(store) }).revokeApiKey(id));
+        print(shownKey(await createAccounts({ repository: createWardenRepository(store) }).revokeApiKey(id)));
       });
       return;
     default:
-      throw new UsageError(`unknown command "${[command, action].filter(Boolean).join(" ")}"`);
+      throw new UsageError(`unknown command ${echo([command, action].filter(Boolean).join(" "))}`);
   }
 }
 
