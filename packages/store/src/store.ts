@@ -2,13 +2,13 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { type ClickHouseClient, createClient } from "@clickhouse/client";
+import { type ClickHouseClient, ClickHouseLogLevel, createClient, type DataFormat } from "@clickhouse/client";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { type Dependency, inSpan, type Logger, ORG_ATTRIBUTE } from "@trellis/platform";
-import { createChdbConnection } from "chdb/connection";
+import { createStatementConnection } from "./chdb-statement-connection.js";
 import type { StoreConfig } from "./config.js";
 import { openInsertSpool } from "./insert-spool.js";
-import { bootstrapStatements, checksum, type DdlTarget, migrations } from "./migrations/index.js";
+import { bootstrapStatements, checksum, type DdlTarget, migrations, sandboxDatabaseOf } from "./migrations/index.js";
 import { toDateTime64 } from "./time.js";
 
 export interface Statement {
@@ -20,6 +20,13 @@ export interface Statement {
   /** The organization the statement is scoped to; null only for statements over no tenant data. */
   organizationId: string | null;
   signal?: AbortSignal;
+  /**
+   * Tenant SQL: runs with the sandbox database (which holds nothing) as its current
+   * database, so that an unqualified name resolves to nothing of the product's.
+   */
+  sandbox?: boolean;
+  /** The answer fails with TOO_MANY_ROWS_OR_BYTES once it passes this many bytes. */
+  maxResultBytes?: number;
 }
 
 export interface QueryResult<T> {
@@ -38,12 +45,16 @@ export interface TableResult {
 export interface Store extends Dependency {
   readonly backend: "chdb" | "server";
   readonly database: string;
+  /** The current database of tenant SQL: empty, so unqualified names resolve to nothing. */
+  readonly sandboxDatabase: string;
   readonly target: DdlTarget;
   query<T>(statement: Statement): Promise<QueryResult<T>>;
   /** Rows of a large result in chunks, as the engine produces them. */
   stream<T>(statement: Statement, chunkRows: number): AsyncIterable<T[]>;
   /** A query whose column names and types matter (arbitrary SQL), with read statistics. */
   queryTable(statement: Statement): Promise<TableResult>;
+  /** A statement's whole answer as text in the given output format (e.g. TSVRaw). */
+  queryText(statement: Statement, format: DataFormat): Promise<string>;
   /** DDL or a statement with no result. */
   command(statement: Statement): Promise<void>;
   insert(
@@ -63,47 +74,75 @@ export interface StoreOptions {
 
 type ClickHouseConnection = NonNullable<Parameters<typeof createClient>[0]>["connection"];
 
-/** One process may open the embedded engine once; later stores in the process share it. */
-let embeddedClient: { dataDir: string; client: ClickHouseClient; users: number } | undefined;
+interface Clients {
+  /** Every statement of the product's own. */
+  client: ClickHouseClient;
+  /** Tenant SQL, with the sandbox database as its current database. */
+  sandbox: ClickHouseClient;
+  release(): Promise<void>;
+}
 
-function openClient(config: StoreConfig): { client: ClickHouseClient; release(): Promise<void> } {
+/** One process may open the embedded engine once; later stores in the process share it. */
+let embeddedClients: { dataDir: string; clients: Clients; users: number } | undefined;
+
+function openClients(config: StoreConfig): Clients {
+  const sandboxDatabase = sandboxDatabaseOf(config.database);
   if (config.url) {
-    const client = createClient({
-      url: config.url,
-      username: config.username,
-      password: config.password,
-      request_timeout: config.requestTimeoutMs,
-      max_open_connections: config.maxOpenConnections,
-      compression: { response: true },
-      clickhouse_settings: { date_time_output_format: "iso", output_format_json_quote_64bit_integers: 1 },
-    });
-    return { client, release: () => client.close() };
+    const serverClient = (database?: string) =>
+      createClient({
+        url: config.url,
+        username: config.username,
+        password: config.password,
+        ...(database ? { database } : {}),
+        request_timeout: config.requestTimeoutMs,
+        max_open_connections: config.maxOpenConnections,
+        compression: { response: true },
+        clickhouse_settings: { date_time_output_format: "iso", output_format_json_quote_64bit_integers: 1 },
+      });
+    const client = serverClient();
+    const sandbox = serverClient(sandboxDatabase);
+    return { client, sandbox, release: async () => void (await Promise.all([client.close(), sandbox.close()])) };
   }
   const dataDir = resolve(config.dataDir, "clickhouse");
-  if (embeddedClient && embeddedClient.dataDir !== dataDir) {
+  if (embeddedClients && embeddedClients.dataDir !== dataDir) {
     throw new Error(
-      `the embedded engine is already open at ${embeddedClient.dataDir}; one process holds one data directory (asked for ${dataDir})`,
+      `the embedded engine is already open at ${embeddedClients.dataDir}; one process holds one data directory (asked for ${dataDir})`,
     );
   }
-  if (!embeddedClient) {
+  if (!embeddedClients) {
     mkdirSync(dataDir, { recursive: true });
-    const client = createClient({
-      // chdb types its connection against @clickhouse/client-common, which the client bundles
-      // a copy of; the two declarations are the same interface.
-      connection: createChdbConnection({ path: dataDir }) as unknown as ClickHouseConnection,
-      request_timeout: config.requestTimeoutMs,
-    });
-    embeddedClient = { dataDir, client, users: 0 };
+    // chdb types its connection against @clickhouse/client-common, which the client bundles
+    // a copy of; the two declarations are the same interface.
+    const embedded = (database?: string) =>
+      createClient({
+        connection: createStatementConnection({
+          path: dataDir,
+          database,
+          requestTimeoutMs: config.requestTimeoutMs,
+        }) as unknown as ClickHouseConnection,
+        request_timeout: config.requestTimeoutMs,
+        // A failed statement reaches its caller (and its span) as an error; the client's own
+        // log line for it would only repeat it without the organization.
+        log: { level: ClickHouseLogLevel.OFF },
+      });
+    const client = embedded();
+    const sandbox = embedded(sandboxDatabase);
+    embeddedClients = {
+      dataDir,
+      users: 0,
+      clients: { client, sandbox, release: async () => void (await Promise.all([sandbox.close(), client.close()])) },
+    };
   }
-  const shared = embeddedClient;
+  const shared = embeddedClients;
   shared.users++;
   return {
-    client: shared.client,
+    client: shared.clients.client,
+    sandbox: shared.clients.sandbox,
     async release() {
       shared.users--;
       if (shared.users === 0) {
-        embeddedClient = undefined;
-        await shared.client.close();
+        embeddedClients = undefined;
+        await shared.clients.release();
       }
     },
   };
@@ -111,7 +150,7 @@ function openClient(config: StoreConfig): { client: ClickHouseClient; release():
 
 /** The only place that talks to ClickHouse: embedded chDB by default, a server when a URL is set. */
 export function createStore(config: StoreConfig, options: StoreOptions): Store {
-  const { client, release } = openClient(config);
+  const { client, sandbox, release } = openClients(config);
   const target: DdlTarget = { database: config.database, cluster: config.cluster };
   const backend = config.url ? "server" : "chdb";
   const spool = backend === "chdb" ? openInsertSpool(resolve(config.dataDir, "insert-spool")) : undefined;
@@ -144,20 +183,33 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
     );
   }
 
+  /** The client and per-statement settings a statement runs with. */
+  function route(statement: Statement) {
+    return {
+      on: statement.sandbox ? sandbox : client,
+      settings: statement.maxResultBytes
+        ? { max_result_bytes: String(statement.maxResultBytes), result_overflow_mode: "throw" as const }
+        : undefined,
+    };
+  }
+
   const store: Store = {
     id: "clickhouse",
     backend,
     database: config.database,
+    sandboxDatabase: sandboxDatabaseOf(config.database),
     target,
 
     async query<T>(statement: Statement): Promise<QueryResult<T>> {
       return traced(statement, "query", async () => {
         const started = performance.now();
-        const resultSet = await client.query({
+        const { on, settings } = route(statement);
+        const resultSet = await on.query({
           query: statement.sql,
           query_params: statement.params,
           format: "JSONEachRow",
           abort_signal: statement.signal,
+          clickhouse_settings: settings,
         });
         const rows = await resultSet.json<T>();
         return { rows, elapsedMs: performance.now() - started };
@@ -165,12 +217,14 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
     },
 
     async *stream<T>(statement: Statement, chunkRows: number): AsyncIterable<T[]> {
+      const { on, settings } = route(statement);
       const resultSet = await traced(statement, "query", () =>
-        client.query({
+        on.query({
           query: statement.sql,
           query_params: statement.params,
           format: "JSONEachRow",
           abort_signal: statement.signal,
+          clickhouse_settings: settings,
         }),
       );
       let chunk: T[] = [];
@@ -189,11 +243,13 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
     async queryTable(statement: Statement): Promise<TableResult> {
       return traced(statement, "query", async () => {
         const started = performance.now();
-        const resultSet = await client.query({
+        const { on, settings } = route(statement);
+        const resultSet = await on.query({
           query: statement.sql,
           query_params: statement.params,
           format: "JSON",
           abort_signal: statement.signal,
+          clickhouse_settings: settings,
         });
         const result = await resultSet.json<Record<string, unknown>>();
         return {
@@ -203,6 +259,21 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
           bytesRead: Number(result.statistics?.bytes_read ?? 0),
           elapsedMs: performance.now() - started,
         };
+      });
+    },
+
+    async queryText(statement: Statement, format: DataFormat): Promise<string> {
+      return traced(statement, "query", async () => {
+        const { on, settings } = route(statement);
+        const result = await on.exec({
+          query: statement.sql,
+          query_params: statement.params,
+          abort_signal: statement.signal,
+          clickhouse_settings: { ...settings, default_format: format },
+        });
+        let text = "";
+        for await (const chunk of result.stream) text += typeof chunk === "string" ? chunk : chunk.toString("utf8");
+        return text;
       });
     },
 

@@ -72,5 +72,15 @@ SETTINGS index_granularity = 8192${target.cluster ? "" : ", non_replicated_dedup
 }
 
 export function createDatabase(target: DdlTarget): string[] {
-  return [`CREATE DATABASE IF NOT EXISTS ${target.database}${onCluster(target)}`];
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${target.database}${onCluster(target)}`,
+    // The current database of tenant SQL. It holds nothing, ever: an unqualified name that
+    // is not one of the statement's own CTEs resolves here, to nothing of the product's.
+    `CREATE DATABASE IF NOT EXISTS ${sandboxDatabaseOf(target.database)}${onCluster(target)}`,
+  ];
+}
+
+/** The name of the empty database tenant SQL runs in. */
+export function sandboxDatabaseOf(database: string): string {
+  return `${database}_sandbox`;
 }

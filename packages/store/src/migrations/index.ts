@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createDatabase, eventsTable } from "./0001-events.js";
+import { createDatabase, eventsTable, sandboxDatabaseOf } from "./0001-events.js";
 import { wardenTables } from "./0002-warden.js";
 import { batchIdIndex } from "./0003-batch-index.js";
 import { rollups, rollupTables } from "./0004-rollups.js";
@@ -8,6 +8,7 @@ import { type DdlTarget, everywhereTable } from "./ddl.js";
 
 export { type RollupSpec, rollupDimensions, rollups } from "./0004-rollups.js";
 export type { DdlTarget };
+export { sandboxDatabaseOf };
 
 export interface Migration {
   version: number;
