@@ -78,6 +78,28 @@ export class StatementDeadlineError extends Error {
   readonly type = "TIMEOUT_EXCEEDED";
 }
 
+/** Escapes of the engine's escaped text form (TSV), in which it reads a parameter's text. */
+const ESCAPES: Record<string, string> = {
+  "\\": "\\\\",
+  "\0": "\\0",
+  "\b": "\\b",
+  "\f": "\\f",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+};
+
+/**
+ * A parameter's text as the engine's binder reads it. A string is the parameter's text
+ * itself, escaped as TSV: for a String parameter that is its value, for any other type its
+ * literal (`['a', 'b']` for an Array(String)), quotes untouched. Other JS values take the
+ * official client's form (arrays, maps, dates, numbers).
+ */
+function parameterText(value: unknown): string {
+  if (typeof value === "string") return value.replace(/[\\\0\b\f\n\r\t]/g, (c) => ESCAPES[c] ?? c);
+  return formatQueryParams({ value });
+}
+
 /**
  * One SET statement for the statement's settings and parameters, or none. A parameter's
  * text is the one the engine's binder reads, as the official client sends it over HTTP.
@@ -93,13 +115,15 @@ function sessionSet(settings: Record<string, unknown> | undefined, params: Recor
   }
   for (const [name, value] of Object.entries(params ?? {})) {
     if (!NAME.test(name)) throw new Error(`invalid parameter name ${JSON.stringify(name.slice(0, 64))}`);
-    assignments.push(`param_${name} = ${quote(formatQueryParams({ value }))}`);
+    assignments.push(`param_${name} = ${quote(parameterText(value))}`);
   }
   return assignments.length > 0 ? `SET ${assignments.join(", ")}` : undefined;
 }
 
 function engineError(error: unknown): Error {
   if (error instanceof StatementDeadlineError) return error;
+  // Already parsed (it carries the engine's code): parsing its message again would lose it.
+  if (error instanceof Error && /^\d+$/.test(String((error as { code?: unknown }).code))) return error;
   const message = error instanceof Error ? error.message : String(error);
   const mapped = parseError(message);
   if (mapped !== error && error instanceof Error) (mapped as Error & { cause?: unknown }).cause = error;

@@ -7,10 +7,10 @@ import {
   type RunSqlResponse,
   RunSqlResponseSchema,
 } from "@trellis/contracts";
-import { ValidationError } from "@trellis/platform";
+import { clip, ValidationError } from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import { parseExplainAst } from "../domain/sql/ast.js";
-import { checkStatement, tenantTables } from "../domain/sql/policy.js";
+import { checkStatement, checkText, commonTableExpressions, liftFinal, tenantTables } from "../domain/sql/policy.js";
 import type { RunContext } from "./run-context.js";
 
 export const sqlLimits = {
@@ -21,23 +21,46 @@ export const sqlLimits = {
   maxParameterLength: 64 * 1024,
   executionSeconds: 10,
   maxRowsToRead: 2_000_000_000,
-  maxMemoryBytes: 2 * 1024 * 1024 * 1024,
+  /** Per statement; the process's resident size grows by about twice this at worst. */
+  maxMemoryBytes: 1024 * 1024 * 1024,
+  /** The answer's size as the engine writes it (JSON); past it the statement is refused. */
+  maxResultBytes: 32 * 1024 * 1024,
+  /** range() builds one array per row; a huge one is a single block that no deadline stops. */
+  maxRangeElements: 10_000_000,
 };
 
 const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-const EXPLAIN_FORMAT = "JSONEachRow";
+/** ClickHouse error codes of a statement that needed more than its share. */
+const MEMORY_LIMIT = "241";
+const RESULT_TOO_LARGE = "396";
+const ARGUMENT_OUT_OF_BOUND = "69";
 
 function quoteForSetting(text: string): string {
   return text.replace(/\\/g, "\\\\").replace(/'/g, "\\'");
 }
 
 /**
+ * The engine's message as a tenant may read it: its first line, without the names of the
+ * product's databases and without the engine's "Maybe you meant …" hints (which name tables
+ * the tenant cannot read), bounded in length.
+ */
+export function tenantMessage(error: unknown, databases: readonly string[]): string {
+  let message = ((error as Error)?.message ?? String(error)).split("\n")[0] ?? "";
+  message = message.replace(/\s*Maybe you meant[^?]*\?/g, "");
+  for (const database of databases) {
+    message = message.replace(new RegExp(`\`?\\b${database}\\b\`?\\.`, "g"), "");
+  }
+  return clip(message, 300);
+}
+
+/**
  * Tenant SQL in two independent layers. First ClickHouse's own parser: the statement is
- * normalized with formatQuery, its AST checked against the allowlist, and the normalized
- * text is what runs. Then the engine: the statement runs inside a wrapper whose CTEs
- * scope every tenant table to the caller's rows, with additional_table_filters doing the
- * same on the real tables, readonly, and limits on time, rows read, memory and result size
- * — all as query-level SETTINGS, never session settings.
+ * normalized with formatQuery, its tree (EXPLAIN AST) checked against the allowlist, and the
+ * normalized text is what runs. The tree is read together with the statement's tokens, so no
+ * name the caller chose inside quotes is ever read as structure. Then the engine: the
+ * statement runs inside a wrapper whose CTEs scope every tenant table to the caller's rows,
+ * with additional_table_filters doing the same on the real tables, a current database that
+ * holds nothing, readonly, and limits on time, rows read, memory and result size.
  */
 export async function runSql(ctx: RunContext, request: RunSqlRequest): Promise<RunSqlResponse> {
   const { store, organizationId, signal } = ctx;
@@ -53,10 +76,15 @@ export async function runSql(ctx: RunContext, request: RunSqlRequest): Promise<R
     throw ValidationError.field("parameters", `at most ${sqlLimits.maxParameters}`);
   for (const [name, value] of parameters) {
     if (!PARAMETER_NAME.test(name) || name.startsWith("__")) {
-      throw ValidationError.field(`parameters.${name}`, "names are letters, digits and _ and may not start with __");
+      throw ValidationError.field(
+        `parameters.${clip(name)}`,
+        "names are letters, digits and _ (at most 64) and may not start with __",
+      );
     }
     if (value.length > sqlLimits.maxParameterLength) throw ValidationError.field(`parameters.${name}`, "is too long");
   }
+  const databases = [store.sandboxDatabase, store.database];
+  checkText(sql);
 
   let normalized: string;
   try {
@@ -69,40 +97,46 @@ export async function runSql(ctx: RunContext, request: RunSqlRequest): Promise<R
     });
     normalized = rows[0]?.q ?? "";
   } catch (error) {
-    throw ValidationError.field("sql", `does not parse: ${(error as Error).message.split("\n")[0]?.slice(0, 300)}`);
+    throw ValidationError.field("sql", `does not parse: ${tenantMessage(error, databases)}`);
   }
-  let explained: Array<{ explain: string } | string>;
+  checkText(normalized);
+  const { sql: runnable, finalTables } = liftFinal(normalized);
+
+  let explained: string;
   try {
-    ({ rows: explained } = await store.query<{ explain: string } | string>({
-      name: "sql.explain",
-      sql: `EXPLAIN AST ${normalized}`,
-      params: request.parameters,
-      organizationId,
-      signal,
-    }));
+    // EXPLAIN AST at the top level, as raw text: inside a subquery the engine rewrites the
+    // tree it prints (a SELECT without FROM gains system.one).
+    explained = await store.queryText(
+      { name: "sql.explain", sql: `EXPLAIN AST ${runnable}`, params: request.parameters, organizationId, signal },
+      "TabSeparatedRaw",
+    );
   } catch (error) {
-    throw ValidationError.field("sql", `does not parse: ${(error as Error).message.split("\n")[0]?.slice(0, 300)}`);
+    throw ValidationError.field("sql", `does not parse: ${tenantMessage(error, databases)}`);
   }
-  checkStatement(
-    parseExplainAst(explained.map((r) => (typeof r === "string" ? r : r.explain)).join("\n")),
-    normalized,
-    EXPLAIN_FORMAT,
-  );
+  checkStatement(parseExplainAst(explained), commonTableExpressions(runnable));
 
   const db = store.database;
   const scopes = tenantTables
-    .map((t) => `${t} AS (SELECT * FROM ${db}.${t} WHERE organization_id = {__org:String})`)
+    .map(
+      (t) =>
+        `${t} AS (SELECT * FROM ${db}.${t}${finalTables.has(t) ? " FINAL" : ""} WHERE organization_id = {__org:String})`,
+    )
     .join(",\n     ");
   const filters = tenantTables
     .map((t) => `'${db}.${t}': 'organization_id = ''${quoteForSetting(organizationId)}'''`)
     .join(", ");
+  const seconds = Math.max(
+    1,
+    Math.min(sqlLimits.executionSeconds, Math.floor((ctx.deadlineMs ?? Number.POSITIVE_INFINITY) / 1000)),
+  );
   const wrapped = `WITH ${scopes}
 SELECT * FROM (
-${normalized}
+${runnable}
 )
 LIMIT {__limit:UInt64}
-SETTINGS max_execution_time = ${Math.max(1, Math.min(sqlLimits.executionSeconds, Math.floor((ctx.deadlineMs ?? Number.POSITIVE_INFINITY) / 1000)))}, max_rows_to_read = ${sqlLimits.maxRowsToRead},
+SETTINGS max_execution_time = ${seconds}, max_rows_to_read = ${sqlLimits.maxRowsToRead},
   max_memory_usage = ${sqlLimits.maxMemoryBytes}, max_result_rows = ${maxRows + 1}, result_overflow_mode = 'break',
+  function_range_max_elements_in_block = ${sqlLimits.maxRangeElements},
   additional_table_filters = {${filters}}, readonly = 1`;
   let result: Awaited<ReturnType<Store["queryTable"]>>;
   try {
@@ -112,22 +146,41 @@ SETTINGS max_execution_time = ${Math.max(1, Math.min(sqlLimits.executionSeconds,
       params: { ...request.parameters, __org: organizationId, __limit: maxRows },
       organizationId,
       signal,
+      sandbox: true,
+      maxResultBytes: sqlLimits.maxResultBytes,
     });
   } catch (error) {
-    const message = (error as Error).message.split("\n")[0] ?? "";
-    if (/TIMEOUT_EXCEEDED|TOO_MANY_ROWS|MEMORY_LIMIT|too many rows|Timeout exceeded/i.test(message)) throw error;
-    throw ValidationError.field("sql", `failed: ${message.slice(0, 300)}`);
+    throw refusal(error, databases);
   }
   return create(RunSqlResponseSchema, {
     columns: result.columns.map((c) => create(ReportColumnSchema, { name: c.name, kind: "column", type: c.type })),
     rows: result.rows as JsonObject[],
     normalizedSql: normalized,
-    meta: create(ResultMetaSchema, {
-      source: AnswerSource.STORE,
-      table: "sql",
-      rowsRead: BigInt(result.rowsRead),
-      bytesRead: BigInt(result.bytesRead),
-      elapsedMs: result.elapsedMs,
-    }),
+    // rows_read and bytes_read are not reported: the engine counts whole granules, and a
+    // granule holds other organizations' rows too.
+    meta: create(ResultMetaSchema, { source: AnswerSource.STORE, table: "sql", elapsedMs: result.elapsedMs }),
   });
+}
+
+/** What a failed tenant statement answers: a 400 that says which limit, or the deadline. */
+function refusal(error: unknown, databases: readonly string[]): Error {
+  const code = (error as { code?: unknown })?.code;
+  const message = (error as Error)?.message ?? "";
+  if (code === RESULT_TOO_LARGE) {
+    return ValidationError.field(
+      "sql",
+      `the answer is larger than ${sqlLimits.maxResultBytes / 1024 / 1024} MiB; select fewer rows (max_rows) or columns`,
+    );
+  }
+  if (code === MEMORY_LIMIT) {
+    return ValidationError.field(
+      "sql",
+      `the statement needs more than ${sqlLimits.maxMemoryBytes / 1024 / 1024 / 1024} GiB of memory; read or group fewer rows`,
+    );
+  }
+  if (code === ARGUMENT_OUT_OF_BOUND && /elements/i.test(message)) {
+    return ValidationError.field("sql", `an array may have at most ${sqlLimits.maxRangeElements} elements a block`);
+  }
+  if (/TIMEOUT_EXCEEDED|TOO_MANY_ROWS|Timeout exceeded|too many rows/i.test(message)) return error as Error;
+  return ValidationError.field("sql", `failed: ${tenantMessage(error, databases)}`);
 }
