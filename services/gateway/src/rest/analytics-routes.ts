@@ -18,7 +18,7 @@ import {
   GranularitySchema,
   JourneyKey,
 } from "@trellis/contracts";
-import { ValidationError } from "@trellis/platform";
+import { echo, parseDate, supportedTime, ValidationError } from "@trellis/platform";
 import { createParams } from "./params.js";
 import type { RestRoute } from "./routes.js";
 
@@ -27,11 +27,19 @@ const DAY_MS = 86_400_000;
 
 const isoDate = (time: number) => new Date(time).toISOString().slice(0, 10);
 
-/** start_date/end_date/time_zone, with end defaulting to today and start to `defaultDays` before it. */
+/**
+ * start_date/end_date/time_zone, with end defaulting to today and start to `defaultDays` before
+ * it (never before the first supported date). Given dates are checked by the query service
+ * (platform `parseDate`); an end date a default start is counted back from is read here first,
+ * with the same function, so no date arithmetic runs on a value that is not a date.
+ */
 function rangeOf(params: Params, defaultDays: number) {
   const endDate = params.string("end_date") || isoDate(Date.now());
-  const startDate =
-    params.string("start_date") || isoDate(Date.parse(`${endDate}T00:00:00Z`) - (defaultDays - 1) * DAY_MS);
+  let startDate = params.string("start_date");
+  if (!startDate) {
+    const end = parseDate(endDate, "range.end_date").getTime();
+    startDate = isoDate(Math.max(supportedTime.firstMs, end - (Math.max(defaultDays, 1) - 1) * DAY_MS));
+  }
   return create(DateRangeSchema, { startDate, endDate, timeZone: params.string("time_zone") });
 }
 
@@ -41,9 +49,12 @@ const rangeParams = ["start_date", "end_date", "time_zone"];
 function durationSeconds(value: string, field: string): number {
   if (value === "") return 0;
   const match = /^(\d+)([smhd]?)$/.exec(value.trim());
-  if (!match) throw ValidationError.field(field, `expected a duration such as 30m, 24h or 7d, got "${value}"`);
+  if (!match) throw ValidationError.field(field, `expected a duration such as 30m, 24h or 7d, got ${echo(value)}`);
   const scale = { "": 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2] ?? ""] ?? 1;
-  return Number(match[1]) * scale;
+  const seconds = Number(match[1]) * scale;
+  // The request carries it as a 32-bit count; the question's own limit is far below that.
+  if (seconds > 0xffffffff) throw ValidationError.field(field, `is too long, got ${echo(value)}`);
+  return seconds;
 }
 
 const settingsParams = [
@@ -61,7 +72,7 @@ function fraction(params: Params, name: string): number {
   const value = params.string(name);
   if (value === "") return 0;
   const n = Number(value);
-  if (!Number.isFinite(n)) throw ValidationError.field(name, `expected a number, got "${value}"`);
+  if (!Number.isFinite(n)) throw ValidationError.field(name, `expected a number, got ${echo(value)}`);
   return n;
 }
 
@@ -134,7 +145,7 @@ export const analyticsRoutes: readonly RestRoute[] = [
           if (model === undefined)
             throw ValidationError.field(
               "models",
-              `unknown model "${name}"; expected ${Object.keys(modelNames).join(", ")}`,
+              `unknown model ${echo(name)}; expected ${Object.keys(modelNames).join(", ")}`,
             );
           return model;
         }),

@@ -15,7 +15,7 @@ import {
   RuleSchema,
   UpdateCampaignRequestSchema,
 } from "@trellis/contracts";
-import { ValidationError } from "@trellis/platform";
+import { echo, parseInstant, ValidationError } from "@trellis/platform";
 import { object, only, strings, text } from "./json-body.js";
 import { createParams } from "./params.js";
 import type { RestRoute } from "./routes.js";
@@ -30,13 +30,11 @@ const operators: Record<string, MatchOperator> = {
   exists: MatchOperator.EXISTS,
 };
 
+/** An RFC 3339 time (or a date: its UTC midnight), read as every time of the product is read. */
 function instant(value: unknown, field: string) {
   const raw = text(value, field);
   if (raw === "") return undefined;
-  const time = Date.parse(raw);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(time))
-    throw ValidationError.field(field, `expected an ISO 8601 time such as 2026-01-01T00:00:00Z, got "${raw}"`);
-  return timestampFromDate(new Date(time));
+  return timestampFromDate(parseInstant(raw, field));
 }
 
 function integer(value: unknown, field: string): number {
@@ -58,7 +56,7 @@ export function parseCampaign(body: unknown, path: string, id = "") {
   const rules = root.rules === undefined ? [] : root.rules;
   if (!Array.isArray(rules)) throw ValidationError.field(at("rules"), "must be an array");
   const bodyId = text(root.id, at("id"));
-  if (id && bodyId && bodyId !== id) throw ValidationError.field(at("id"), `does not match the path's "${id}"`);
+  if (id && bodyId && bodyId !== id) throw ValidationError.field(at("id"), `does not match the path's ${echo(id)}`);
   return create(CampaignSchema, {
     id: id || bodyId,
     name: text(root.name, at("name")),

@@ -79,4 +79,26 @@ describe("events read from JSON", () => {
     expect(refusal("click").field).toBe("");
     expect(refusal(null).field).toBe("");
   });
+
+  it("refuses times that are not on the calendar instead of rolling them over", () => {
+    expect(refusal({ time: "2026-02-30T10:00:00Z" })).toEqual({
+      field: "time",
+      reason: '"2026-02-30T10:00:00Z" is not a calendar date',
+    });
+    expect(refusal({ time: "2026-04-31T10:00:00+02:00" }).reason).toContain("is not a calendar date");
+    expect(refusal({ time: "2026-01-01T24:00:00Z" }).reason).toContain("is not a time of day");
+    expect(refusal({ time: "0000-01-01T00:00:00Z" }).reason).toContain("must be between");
+    expect(refusal({ time: "2026-01-01T10:00:00" }).reason).toContain("expected an RFC 3339 time");
+    expect(refusal({ time: 1767225600 }).reason).toContain("expected an RFC 3339 time");
+    const leap = eventFromJson({ time: "2024-02-29T23:59:59.123456789Z" });
+    expect(leap.time?.seconds).toBe(BigInt(Date.parse("2024-02-29T23:59:59Z") / 1000));
+    expect(leap.time?.nanos).toBe(123_456_789);
+  });
+
+  it("names an unknown field by at most 64 characters of it, and quotes values as briefly", () => {
+    const long = "k".repeat(100_000);
+    expect(refusal({ [long]: 1 })).toEqual({ field: `${"k".repeat(64)}…`, reason: "is not a field of an event" });
+    expect(refusal({ headers: { [long]: 1 } }).field).toBe(`headers.${"k".repeat(64)}…`);
+    expect(refusal({ value: long }).reason).toBe(`expected a number, got "${"k".repeat(64)}…"`);
+  });
 });

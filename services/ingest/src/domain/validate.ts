@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { isIP } from "node:net";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { type Event, type EventError, EventType } from "@trellis/contracts";
+import { clip, instantRangeReason, isSupportedInstant } from "@trellis/platform";
 import { eventIdPattern, forbiddenHeaders, limits } from "./limits.js";
 
 export type EventKind = "click" | "pageview" | "conversion" | "custom";
@@ -107,8 +108,9 @@ function stringMap(
     if (key.length === 0) reject(field, "keys must not be empty");
     const value = map[rawKey] as string;
     if (key.length > limits.propertyKeyLength || value.length > maxValue || !isPlainText(key) || !isPlainText(value)) {
-      text(key, `${field}.${key}`, limits.propertyKeyLength);
-      text(value, `${field}.${key}`, maxValue);
+      // The key names the field: only as much of it as an error may repeat (platform clip).
+      text(key, `${field}.${clip(key)}`, limits.propertyKeyLength);
+      text(value, `${field}.${clip(key)}`, maxValue);
     }
     out[key] = value;
   }
@@ -128,6 +130,8 @@ function validateOne(event: Event, index: number, context: ValidationContext): V
 
   const time = event.time ? timestampDate(event.time) : context.receivedAt;
   check(!Number.isNaN(time.getTime()), "time", "is not a valid timestamp");
+  check(isSupportedInstant(time.getTime()), "time", instantRangeReason);
+  if (event.time) check(event.time.nanos >= 0 && event.time.nanos <= 999_999_999, "time", "has nanos out of range");
   check(
     time.getTime() <= context.receivedAt.getTime() + limits.futureSkewMs,
     "time",

@@ -79,8 +79,36 @@ describe("event validation", () => {
       "events[0].properties: must have at most 64 entries (got 70)",
     ],
     [{ properties: { k: "v".repeat(3000) } }, "events[0].properties.k: must be at most 2048 characters (got 3000)"],
+    [
+      { properties: { ["k".repeat(1000)]: "v" } },
+      `events[0].properties.${"k".repeat(64)}…: must be at most 128 characters (got 1000)`,
+    ],
+    [
+      { time: { seconds: -62_167_219_200n, nanos: 0 } },
+      "events[0].time: must be between 2000-01-01T00:00:00Z and 2100-01-01T00:00:00Z",
+    ],
+    [
+      { time: timestampFromDate(new Date("1999-12-31T23:59:59Z")) },
+      "events[0].time: must be between 2000-01-01T00:00:00Z and 2100-01-01T00:00:00Z",
+    ],
+    [{ time: { seconds: 1_780_000_000n, nanos: -5 } }, "events[0].time: has nanos out of range"],
   ])("rejects bad input with the field and reason (case %#)", (overrides, expected) => {
     expect(errorsFor(overrides)).toEqual([expected]);
+  });
+
+  it("refuses times before 2000 even when the organization keeps events that long", () => {
+    const longRetention = { receivedAt, retentionDays: 36_500 };
+    const { rejected } = validateEvents(
+      [create(EventSchema, { ...good, time: timestampFromDate(new Date("1990-06-01T00:00:00Z")) })],
+      longRetention,
+    );
+    expect(rejected).toEqual([
+      {
+        index: 0,
+        field: "events[0].time",
+        reason: "must be between 2000-01-01T00:00:00Z and 2100-01-01T00:00:00Z",
+      },
+    ]);
   });
 
   it("keeps unicode text intact", () => {

@@ -18,14 +18,15 @@ export interface CompiledCohorts {
  * period, how many of them came back (retention) and how much they spent (revenue).
  */
 export function compileCohorts(request: GetCohortsRequest, database: string, organizationId: string): CompiledCohorts {
+  // Periods first: a range left to its default is counted back from the periods asked for.
+  const periods = request.periods || cohortLimits.defaultPeriods;
+  if (periods > cohortLimits.maxPeriods)
+    throw ValidationError.field("periods", `must be at most ${cohortLimits.maxPeriods}`);
   const range = resolveRange(request.range, "range");
   const cohortType = request.cohortType === Granularity.UNSPECIFIED ? Granularity.WEEK : request.cohortType;
   if (cohortType !== Granularity.WEEK && cohortType !== Granularity.MONTH) {
     throw ValidationError.field("cohort_type", "must be weekly or monthly (GRANULARITY_WEEK or GRANULARITY_MONTH)");
   }
-  const periods = request.periods || cohortLimits.defaultPeriods;
-  if (periods > cohortLimits.maxPeriods)
-    throw ValidationError.field("periods", `must be at most ${cohortLimits.maxPeriods}`);
   const unit = cohortType === Granularity.WEEK ? "week" : "month";
   const periodStart =
     cohortType === Granularity.WEEK

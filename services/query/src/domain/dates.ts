@@ -1,7 +1,6 @@
 import { type DateRange, Granularity } from "@trellis/contracts";
-import { ValidationError } from "@trellis/platform";
+import { echo, parseDate, ValidationError } from "@trellis/platform";
 
-const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_RANGE_DAYS = 366 * 20;
 
 export interface ResolvedRange {
@@ -14,15 +13,6 @@ export interface ResolvedRange {
   /** Local midnight after the end date, "YYYY-MM-DD 00:00:00", in timeZone. */
   endExclusive: string;
   days: number;
-}
-
-function parseDate(value: string, field: string): Date {
-  if (!DATE_PATTERN.test(value)) throw ValidationError.field(field, `expected a date as YYYY-MM-DD, got "${value}"`);
-  const date = new Date(`${value}T00:00:00Z`);
-  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) {
-    throw ValidationError.field(field, `"${value}" is not a calendar date`);
-  }
-  return date;
 }
 
 function isoDate(date: Date): string {
@@ -42,7 +32,11 @@ export function isValidTimeZone(zone: string): boolean {
   }
 }
 
-/** Validates a date range; `path` prefixes field names in errors (e.g. "range"). */
+/**
+ * Validates a date range; `path` prefixes field names in errors (e.g. "range"). Its dates are
+ * calendar dates within the product's supported dates (platform `parseDate`), so every date
+ * derived from them (the scan's day either side, a lookback) is one the engine can hold.
+ */
 export function resolveRange(range: DateRange | undefined, path: string): ResolvedRange {
   if (!range?.startDate) throw ValidationError.field(`${path}.start_date`, "is required");
   if (!range.endDate) throw ValidationError.field(`${path}.end_date`, "is required");
@@ -52,7 +46,8 @@ export function resolveRange(range: DateRange | undefined, path: string): Resolv
   const days = Math.round((end.getTime() - start.getTime()) / 86_400_000) + 1;
   if (days > MAX_RANGE_DAYS) throw ValidationError.field(path, `must span at most ${MAX_RANGE_DAYS} days`);
   const timeZone = range.timeZone || "UTC";
-  if (!isValidTimeZone(timeZone)) throw ValidationError.field(`${path}.time_zone`, `unknown time zone "${timeZone}"`);
+  if (!isValidTimeZone(timeZone))
+    throw ValidationError.field(`${path}.time_zone`, `unknown time zone ${echo(timeZone)}`);
   return {
     startDate: range.startDate,
     endDate: range.endDate,

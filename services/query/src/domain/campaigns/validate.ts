@@ -1,6 +1,6 @@
-import { timestampDate } from "@bufbuild/protobuf/wkt";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { type Campaign, MatchOperator } from "@trellis/contracts";
-import { type FieldViolation, ValidationError } from "@trellis/platform";
+import { echo, type FieldViolation, instantOfTimestamp, ValidationError } from "@trellis/platform";
 import { resolveRuleField, ruleFieldNames } from "./fields.js";
 import { activeCampaigns, type MatchOperatorName, type Ruleset, type StoredRule } from "./ruleset.js";
 
@@ -39,15 +39,38 @@ export interface ValidatedCampaign {
   regexes: { field: string; pattern: string }[];
 }
 
+/**
+ * Why a campaign's text (its name, a condition's field or value) cannot be stored, if it
+ * cannot: NUL and unpaired surrogates are refused rather than stored or replaced.
+ */
+export function textProblem(value: string): string | undefined {
+  if (value.includes("\u0000")) return "must not contain NUL characters";
+  if (!value.isWellFormed()) return "must be valid Unicode (it has an unpaired surrogate)";
+  return undefined;
+}
+
 /** Checks a campaign's name and rules, naming the exact field of every problem. */
 export function validateCampaign(campaign: Campaign | undefined, path = "campaign"): ValidatedCampaign {
   if (!campaign) throw ValidationError.field(path, "is required");
   const violations: FieldViolation[] = [];
   const fail = (field: string, reason: string) => violations.push({ field, reason });
+  /** A rule's window edge, in the instants every time of the product is read in. */
+  const instant = (timestamp: Timestamp | undefined, field: string): Date | undefined => {
+    if (!timestamp) return undefined;
+    try {
+      return instantOfTimestamp(timestamp, field);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      violations.push(...error.violations);
+      return undefined;
+    }
+  };
   const name = campaign.name.trim();
+  const nameProblem = textProblem(name);
   if (name === "") fail(`${path}.name`, "is required");
   else if (name.length > campaignLimits.nameLength)
     fail(`${path}.name`, `must be at most ${campaignLimits.nameLength} characters`);
+  else if (nameProblem) fail(`${path}.name`, nameProblem);
   if (campaign.rules.length === 0) fail(`${path}.rules`, "name at least one rule");
   if (campaign.rules.length > campaignLimits.rules) fail(`${path}.rules`, `at most ${campaignLimits.rules} rules`);
   const regexes: ValidatedCampaign["regexes"] = [];
@@ -56,14 +79,14 @@ export function validateCampaign(campaign: Campaign | undefined, path = "campaig
     if (rule.conditions.length === 0) fail(`${at}.conditions`, "name at least one condition");
     if (rule.conditions.length > campaignLimits.conditions)
       fail(`${at}.conditions`, `at most ${campaignLimits.conditions} conditions`);
-    const validFrom = rule.validFrom ? timestampDate(rule.validFrom) : undefined;
-    const validUntil = rule.validUntil ? timestampDate(rule.validUntil) : undefined;
+    const validFrom = instant(rule.validFrom, `${at}.valid_from`);
+    const validUntil = instant(rule.validUntil, `${at}.valid_until`);
     if (validFrom && validUntil && validUntil <= validFrom) fail(`${at}.valid_until`, "must be after valid_from");
     const conditions = rule.conditions.map((condition, c) => {
       const cat = `${at}.conditions[${c}]`;
       const resolved = resolveRuleField(condition.field);
       if (!resolved)
-        fail(`${cat}.field`, `unknown field "${condition.field}"; use one of ${ruleFieldNames.join(", ")}`);
+        fail(`${cat}.field`, `unknown field ${echo(condition.field)}; use one of ${ruleFieldNames.join(", ")}`);
       const operator = operatorNames[condition.operator];
       if (!operator) fail(`${cat}.operator`, `is required: one of ${Object.values(operatorNames).join(", ")}`);
       const values = condition.values.map((v) => resolved?.field.normalize?.(v) ?? v);
@@ -78,7 +101,8 @@ export function validateCampaign(campaign: Campaign | undefined, path = "campaig
       values.forEach((value, v) => {
         const limit = operator === "regex" ? campaignLimits.regexLength : campaignLimits.valueLength;
         if (value.length > limit) fail(`${cat}.values[${v}]`, `must be at most ${limit} characters`);
-        if (value.includes("\u0000")) fail(`${cat}.values[${v}]`, "must not contain NUL");
+        const problem = textProblem(value);
+        if (problem) fail(`${cat}.values[${v}]`, problem);
         if (operator === "regex") regexes.push({ field: `${cat}.values[${v}]`, pattern: value });
       });
       return { field: condition.field, operator: operator ?? "equals", values };
