@@ -11,7 +11,15 @@ import {
 import type { DiscoveryConfig } from "@trellis/discovery";
 import type { GatewayConfig } from "@trellis/gateway";
 import { type IngestConfig, ingestEnvShape } from "@trellis/ingest";
-import { type Env, env, parseEnv, processConfigFrom, processEnvShape } from "@trellis/platform";
+import {
+  connectionTimeoutsEnvShape,
+  connectionTimeoutsFrom,
+  type Env,
+  env,
+  parseEnv,
+  processConfigFrom,
+  processEnvShape,
+} from "@trellis/platform";
 import type { QueryConfig } from "@trellis/query";
 import { type StoreConfig, storeConfigFrom, storeEnvShape } from "@trellis/store";
 import type { WardenConfig } from "@trellis/warden";
@@ -27,6 +35,7 @@ export const embeddedEnvShape = {
   TRELLIS_AUTH_CACHE_SECONDS: env.positiveInt(30),
   TRELLIS_REQUEST_MAX_BYTES: env.positiveInt(16 * 1024 * 1024),
   TRELLIS_REQUEST_TIMEOUT_MS: env.positiveInt(30_000),
+  ...connectionTimeoutsEnvShape,
   TRELLIS_GATEWAY_HOT_ANSWER_MS: env.wholeNumber(250),
   TRELLIS_GATEWAY_HOT_ANSWER_BYTES: env.wholeNumber(32 * 1024 * 1024),
   TRELLIS_CACHE_L1_MAX_BYTES: env.positiveInt(256 * 1024 * 1024),
@@ -102,6 +111,7 @@ export function loadEmbeddedConfig(environment: Env = process.env): EmbeddedConf
       authCacheSeconds: parsed.TRELLIS_AUTH_CACHE_SECONDS,
       requestMaxBytes: parsed.TRELLIS_REQUEST_MAX_BYTES,
       requestTimeoutMs: parsed.TRELLIS_REQUEST_TIMEOUT_MS,
+      connectionTimeouts: connectionTimeoutsFrom(parsed),
       hotAnswerMs: parsed.TRELLIS_GATEWAY_HOT_ANSWER_MS,
       hotAnswerMaxBytes: parsed.TRELLIS_GATEWAY_HOT_ANSWER_BYTES,
       peers: {},

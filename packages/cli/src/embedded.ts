@@ -70,6 +70,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
     shutdownSignal: shutdown.signal,
     readMaxBytes: config.gateway.requestMaxBytes,
     fallback: gateway.fallback,
+    timeouts: config.gateway.connectionTimeouts,
   });
 
   const signer = createContextSigner({ secret: config.gateway.contextSecret });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type ConnectionTimeouts, defaultConnectionTimeouts } from "./server.js";
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -62,6 +63,14 @@ export const env = {
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "expected one of fatal, error, warn, info, debug, trace, silent",
     }),
+  /** A time-out in milliseconds: positive, and at most an hour (a longer one is no limit). */
+  timeoutMs: (fallback: number) =>
+    z.coerce
+      .number({ error: "expected a whole number of milliseconds" })
+      .int("expected a whole number of milliseconds")
+      .positive("expected a positive number of milliseconds")
+      .max(3_600_000, "expected at most 3600000 (one hour)")
+      .default(fallback),
   bool: (fallback: boolean) =>
     z
       .enum(["true", "false", "1", "0"], { error: "expected true or false" })
@@ -90,5 +99,24 @@ export function processConfigFrom(parsed: {
     port: parsed.TRELLIS_PORT,
     logLevel: parsed.TRELLIS_LOG_LEVEL,
     shutdownGraceMs: parsed.TRELLIS_SHUTDOWN_GRACE_MS,
+  };
+}
+
+/** Variables of a port that faces clients: how long they may take to send a request. */
+export const connectionTimeoutsEnvShape = {
+  TRELLIS_HTTP_HEADERS_TIMEOUT_MS: env.timeoutMs(defaultConnectionTimeouts.headersMs),
+  TRELLIS_HTTP_BODY_TIMEOUT_MS: env.timeoutMs(defaultConnectionTimeouts.bodyMs),
+  TRELLIS_HTTP_IDLE_TIMEOUT_MS: env.timeoutMs(defaultConnectionTimeouts.idleMs),
+};
+
+export function connectionTimeoutsFrom(parsed: {
+  TRELLIS_HTTP_HEADERS_TIMEOUT_MS: number;
+  TRELLIS_HTTP_BODY_TIMEOUT_MS: number;
+  TRELLIS_HTTP_IDLE_TIMEOUT_MS: number;
+}): ConnectionTimeouts {
+  return {
+    headersMs: parsed.TRELLIS_HTTP_HEADERS_TIMEOUT_MS,
+    bodyMs: parsed.TRELLIS_HTTP_BODY_TIMEOUT_MS,
+    idleMs: parsed.TRELLIS_HTTP_IDLE_TIMEOUT_MS,
   };
 }

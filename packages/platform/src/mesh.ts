@@ -11,7 +11,7 @@ import { loggingInterceptor } from "./interceptors/logging.js";
 import { clientTracingInterceptor, serverTracingInterceptor } from "./interceptors/tracing.js";
 import type { Logger } from "./logger.js";
 import type { ContextSigner } from "./org-context.js";
-import { type RequestListener, type RunningServer, startServer } from "./server.js";
+import { type ConnectionTimeouts, type RequestListener, type RunningServer, startServer } from "./server.js";
 
 /** What a service's composition root returns: its routes and the resources it owns. */
 export interface ServiceApp {
@@ -101,6 +101,8 @@ export interface ServeOptions {
   fallback?: RequestListener;
   /** Accept HTTP/1.1 besides HTTP/2 (the public gateway). */
   http1?: boolean;
+  /** Slow and idle client limits; the defaults of startServer where absent. */
+  timeouts?: Partial<ConnectionTimeouts>;
 }
 
 /** Serves a service app (plus grpc.health.v1.Health) on one port. */
@@ -127,5 +129,6 @@ export async function serveApp(app: ServiceApp, options: ServeOptions): Promise<
     port: options.port,
     listener: handler as RequestListener,
     http1: options.http1 ?? options.fallback !== undefined,
+    timeouts: options.timeouts,
   });
 }

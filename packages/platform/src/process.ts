@@ -2,7 +2,7 @@ import { ConfigError } from "./config.js";
 import type { HealthState } from "./health.js";
 import { createLogger, type Logger } from "./logger.js";
 import { type ServiceApp, serveApp } from "./mesh.js";
-import type { RequestListener, RunningServer } from "./server.js";
+import type { ConnectionTimeouts, RequestListener, RunningServer } from "./server.js";
 import { telemetryHandle } from "./telemetry.js";
 
 export interface ProcessConfig {
@@ -10,6 +10,8 @@ export interface ProcessConfig {
   port: number;
   logLevel: string;
   shutdownGraceMs: number;
+  /** Client time-outs of the listening port; the platform defaults when absent. */
+  connectionTimeouts?: ConnectionTimeouts;
 }
 
 export interface RunServiceOptions<C extends ProcessConfig> {
@@ -48,6 +50,7 @@ export async function runService<C extends ProcessConfig>(options: RunServiceOpt
       health,
       shutdownSignal: shutdown.signal,
       fallback: app.fallback,
+      timeouts: config.connectionTimeouts,
     });
   } catch (error) {
     logger.fatal({ err: error }, `${options.name} failed to start`);

@@ -173,11 +173,11 @@ export function createStatementConnection(options: StatementConnectionOptions): 
     );
     const limit = deadline(params.abort_signal, options.requestTimeoutMs);
     const session = new SessionConstructor(options.path);
-    const engine = (async () => {
-      if (use) await session.queryAsync(use);
-      if (set) await session.queryAsync(set);
-      return (await session.queryAsync(params.query, format ? { format: String(format) } : {})).bytes();
-    })();
+    // One call into the engine: the session's preamble (USE, SET) and the statement, which
+    // answers for the whole (the engine answers with the last statement's output). Callers
+    // never pass text holding more than one statement (tenant SQL is checked for exactly one).
+    const text = [use, set, params.query].filter(Boolean).join(";\n");
+    const engine = session.queryAsync(text, format ? { format: String(format) } : {}).then((r) => r.bytes());
     engine.then(
       () => session.close(),
       () => session.close(),

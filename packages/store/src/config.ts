@@ -19,9 +19,17 @@ export const storeEnvShape = {
   TRELLIS_CLICKHOUSE_URL: env.url().optional(),
   TRELLIS_CLICKHOUSE_USER: z.string().optional(),
   TRELLIS_CLICKHOUSE_PASSWORD: z.string().optional(),
+  // Any name is safe for tenant SQL, `default` included: it runs with <database>_sandbox, which
+  // holds nothing, as its current database. The engine's own databases are refused.
   TRELLIS_CLICKHOUSE_DATABASE: z
     .string()
     .regex(/^[a-z_][a-z0-9_]*$/, "expected a database name of lowercase letters, digits and _")
+    .max(48, "expected at most 48 characters")
+    .refine(
+      (name) => !["system", "information_schema"].includes(name),
+      "the engine's own databases cannot hold the product's tables",
+    )
+    .refine((name) => !name.endsWith("_sandbox"), "names ending in _sandbox are kept for tenant SQL's empty database")
     .default("trellis"),
   TRELLIS_CLICKHOUSE_CLUSTER: z
     .string()

@@ -1,4 +1,13 @@
-import { type Env, env, parseEnv, processConfigFrom, processEnvShape } from "@trellis/platform";
+import {
+  type ConnectionTimeouts,
+  connectionTimeoutsEnvShape,
+  connectionTimeoutsFrom,
+  type Env,
+  env,
+  parseEnv,
+  processConfigFrom,
+  processEnvShape,
+} from "@trellis/platform";
 import type { z } from "zod";
 
 export interface GatewayConfig {
@@ -13,6 +22,8 @@ export interface GatewayConfig {
   authCacheSeconds: number;
   requestMaxBytes: number;
   requestTimeoutMs: number;
+  /** How long a client may take to send a request (head, body) and leave a connection idle. */
+  connectionTimeouts: ConnectionTimeouts;
   /** How long a rendered answer is served again without the query service (0: never). */
   hotAnswerMs: number;
   hotAnswerMaxBytes: number;
@@ -26,6 +37,7 @@ export const gatewayEnvShape = {
   TRELLIS_AUTH_CACHE_SECONDS: env.positiveInt(30),
   TRELLIS_REQUEST_MAX_BYTES: env.positiveInt(16 * 1024 * 1024),
   TRELLIS_REQUEST_TIMEOUT_MS: env.positiveInt(30_000),
+  ...connectionTimeoutsEnvShape,
   TRELLIS_GATEWAY_HOT_ANSWER_MS: env.wholeNumber(250),
   TRELLIS_GATEWAY_HOT_ANSWER_BYTES: env.wholeNumber(32 * 1024 * 1024),
   TRELLIS_WARDEN_URL: env.url(),
@@ -42,6 +54,7 @@ export function gatewayConfigFrom(parsed: z.infer<z.ZodObject<typeof gatewayEnvS
     authCacheSeconds: parsed.TRELLIS_AUTH_CACHE_SECONDS,
     requestMaxBytes: parsed.TRELLIS_REQUEST_MAX_BYTES,
     requestTimeoutMs: parsed.TRELLIS_REQUEST_TIMEOUT_MS,
+    connectionTimeouts: connectionTimeoutsFrom(parsed),
     hotAnswerMs: parsed.TRELLIS_GATEWAY_HOT_ANSWER_MS,
     hotAnswerMaxBytes: parsed.TRELLIS_GATEWAY_HOT_ANSWER_BYTES,
     peers: {
