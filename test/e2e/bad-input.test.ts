@@ -1,3 +1,4 @@
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { AnalyticsService, CampaignService, MatchOperator } from "@trellis/contracts";
@@ -219,6 +220,40 @@ describe("dates outside the supported range (2000-01-01 … 2099-12-31)", () => 
   });
 });
 
+describe("as_of_ruleset_version", () => {
+  it.each([
+    [`/api/v1/analytics/traffic?${march}&as_of_ruleset_version=9007199254740992`, /9007199254740991/],
+    [`/api/v1/analytics/campaigns?${march}&as_of_ruleset_version=9007199254740993`, /9007199254740991/],
+    [`/api/v1/analytics/attribution/models?${march}&as_of_ruleset_version=18446744073709551615`, /9007199254740991/],
+    ["/api/v1/campaigns?as_of_ruleset_version=9007199254740993", /9007199254740991/],
+    ["/api/v1/campaigns?include_archived=true&as_of_ruleset_version=18446744073709551615", /9007199254740991/],
+    ["/api/v1/campaigns?as_of_ruleset_version=18446744073709551616", /too large/],
+    ["/api/v1/campaigns?as_of_ruleset_version=-1", /whole number/],
+    [`/api/v1/analytics/campaigns?${march}&as_of_ruleset_version=1.5`, /whole number/],
+    [`/api/v1/analytics/traffic?${march}&as_of_ruleset_version=1e3`, /whole number/],
+  ])("%s answers 400", async (path, reason) => {
+    expectRefused(await rest("GET", path), "as_of_ruleset_version", reason);
+  });
+
+  it("refuses them on Connect, and the largest accepted version is merely absent", async () => {
+    const campaigns = createClient(CampaignService, connect());
+    await expectInvalidArgument(
+      campaigns.listCampaigns({ asOfRulesetVersion: 2n ** 64n - 1n }, auth()),
+      "as_of_ruleset_version",
+    );
+    const analytics = createClient(AnalyticsService, connect());
+    await expectInvalidArgument(
+      analytics.getTraffic(
+        { range: { startDate: "2026-03-01", endDate: "2026-03-31" }, asOfRulesetVersion: 2n ** 53n },
+        auth(),
+      ),
+      "as_of_ruleset_version",
+    );
+    const largest = await rest("GET", "/api/v1/campaigns?as_of_ruleset_version=9007199254740991");
+    expect(largest.status, largest.text).toBe(404);
+  });
+});
+
 describe("cohort periods", () => {
   it.each([
     ["4294967295", /at most 104/],
@@ -236,6 +271,153 @@ describe("cohort periods", () => {
   it("answers the largest number of periods", async () => {
     const answer = await rest("GET", `/api/v1/analytics/cohorts?${march}&periods=104`);
     expect(answer.status, answer.text).toBe(200);
+  });
+});
+
+describe("campaign windows", () => {
+  it("refuses valid_from 0000-01-01 and valid_until 9999-12-31 before saving, on create and update", async () => {
+    const before = await rulesetVersions("globex");
+    expectRefused(
+      await rest("POST", "/api/v1/campaigns", {
+        body: { name: "Year zero", rules: [{ ...rule, valid_from: "0000-01-01T00:00:00Z" }] },
+        key: warehouse.keys.globex,
+      }),
+      "rules[0].valid_from",
+      /between 2000-01-01T00:00:00Z and 2100-01-01T00:00:00Z/,
+    );
+    expectRefused(
+      await rest("POST", "/api/v1/campaigns", {
+        body: { name: "Forever", rules: [{ ...rule, valid_until: "9999-12-31T23:59:59Z" }] },
+        key: warehouse.keys.globex,
+      }),
+      "rules[0].valid_until",
+    );
+    expect(await rulesetVersions("globex")).toBe(before);
+
+    const created = await rest("POST", "/api/v1/campaigns", {
+      body: { id: "window", name: "Window", rules: [{ ...rule, valid_from: "2026-03-01T00:00:00Z" }] },
+      key: warehouse.keys.globex,
+    });
+    expect(created.status, created.text).toBe(200);
+    expectRefused(
+      await rest("PUT", "/api/v1/campaigns/window", {
+        body: { name: "Window", rules: [rule, { ...rule, valid_from: "0000-01-01T00:00:00Z" }] },
+        key: warehouse.keys.globex,
+      }),
+      "rules[1].valid_from",
+    );
+    const kept = await rest("GET", "/api/v1/campaigns/window", { key: warehouse.keys.globex });
+    expect(kept.status, kept.text).toBe(200);
+    expect(kept.json.campaign.rules).toEqual([expect.objectContaining({ valid_from: "2026-03-01T00:00:00Z" })]);
+    expect(await rulesetVersions("globex")).toBe(before + 1);
+
+    const campaigns = createClient(CampaignService, connect());
+    const conditions = [{ field: "source", operator: MatchOperator.EXISTS }];
+    await expectInvalidArgument(
+      campaigns.createCampaign(
+        { campaign: { name: "Year zero", rules: [{ conditions, validFrom: { seconds: -62_167_219_200n } }] } },
+        auth(warehouse.keys.globex),
+      ),
+      "campaign.rules[0].valid_from",
+    );
+    await expectInvalidArgument(
+      campaigns.updateCampaign(
+        {
+          campaign: {
+            id: "window",
+            name: "Window",
+            rules: [{ conditions, validUntil: { seconds: 253_402_300_799n } }],
+          },
+        },
+        auth(warehouse.keys.globex),
+      ),
+      "campaign.rules[0].valid_until",
+    );
+    expect(await rulesetVersions("globex")).toBe(before + 1);
+  });
+
+  it("keeps answering for an organization whose stored campaigns cannot be read, and lets them be replaced", async () => {
+    const campaign = (id: string, extra: Record<string, unknown> = {}, ruleExtra: Record<string, unknown> = {}) => ({
+      id,
+      name: id,
+      priority: 1,
+      archived: false,
+      rules: [{ conditions: [{ field: "source", operator: "equals", values: ["google"] }], ...ruleExtra }],
+      createdAt: "2026-01-01T00:00:00.000Z",
+      updatedAt: "2026-01-01T00:00:00.000Z",
+      version: 1,
+      ...extra,
+    });
+    // Written straight into the store, as a build without today's checks (or a hand) would have.
+    await warehouse.embedded.store.command({
+      name: "test.unreadable ruleset",
+      sql: `INSERT INTO ${warehouse.database}.campaign_rulesets
+SELECT {org:String}, 1, generateUUIDv4(), now64(3), 'test', 'written by hand', {campaigns:String}`,
+      params: {
+        org: "broken",
+        campaigns: JSON.stringify([
+          campaign("cmp_good"),
+          campaign("cmp_year0", {}, { validFrom: "0000-01-01T00:00:00.000Z" }),
+          campaign("cmp_feb30", {}, { validUntil: "2026-02-30T00:00:00.000Z" }),
+          campaign("cmp_field", {
+            rules: [{ conditions: [{ field: "shoe_size", operator: "equals", values: ["42"] }] }],
+          }),
+          campaign("cmp_nul", { name: "a\u0000b" }),
+          campaign("cmp_created", { createdAt: "9999-12-31T00:00:00.000Z" }),
+        ]),
+      },
+      organizationId: "broken",
+    });
+    const key = warehouse.keys.broken;
+    for (const path of [
+      "/api/v1/campaigns",
+      "/api/v1/campaigns?include_archived=true",
+      "/api/v1/campaigns?as_of_ruleset_version=1",
+    ]) {
+      const listed = await rest("GET", path, { key });
+      expect(listed.status, `${path}: ${listed.text}`).toBe(200);
+      expect(listed.json.campaigns.map((c: { id: string }) => c.id)).toEqual(["cmp_good"]);
+    }
+    expect((await rest("GET", "/api/v1/campaigns/cmp_good", { key })).status).toBe(200);
+    const unreadable = await rest("GET", "/api/v1/campaigns/cmp_year0", { key });
+    expect(unreadable.status, unreadable.text).toBe(412);
+    expect(unreadable.json.error.code).toBe("failed_precondition");
+    expect(unreadable.json.error.message).toContain("rules[0].valid_from");
+    expect((await rest("DELETE", "/api/v1/campaigns/cmp_field", { key })).status).toBe(412);
+    expect(
+      (await rest("POST", "/api/v1/campaigns", { body: { id: "cmp_nul", name: "x", rules: [rule] }, key })).status,
+    ).toBe(409);
+    const campaigns = createClient(CampaignService, connect());
+    expect((await campaigns.listCampaigns({}, auth(key))).campaigns.map((c) => c.id)).toEqual(["cmp_good"]);
+
+    // Questions run under the readable campaigns.
+    const performance = await rest("GET", `/api/v1/analytics/campaigns?${march}`, { key });
+    expect(performance.status, performance.text).toBe(200);
+    expect(performance.json.rows).toEqual([expect.objectContaining({ campaign_id: "cmp_good", clicks: "1" })]);
+
+    // Replacing one makes it readable; the others are carried forward as they were stored.
+    const replaced = await rest("PUT", "/api/v1/campaigns/cmp_year0", {
+      body: { name: "Year 2026", rules: [{ ...rule, valid_from: "2026-01-01T00:00:00Z" }] },
+      key,
+    });
+    expect(replaced.status, replaced.text).toBe(200);
+    expect((await rest("GET", "/api/v1/campaigns/cmp_year0", { key })).json.campaign.name).toBe("Year 2026");
+    const after = await rest("GET", "/api/v1/campaigns", { key });
+    expect(after.json.campaigns.map((c: { id: string }) => c.id).sort()).toEqual(["cmp_good", "cmp_year0"]);
+    const { rows } = await warehouse.embedded.store.query<{ campaigns: string }>({
+      name: "test.ruleset",
+      sql: `SELECT campaigns FROM ${warehouse.database}.campaign_rulesets WHERE organization_id = 'broken' AND version = 2`,
+      organizationId: "broken",
+    });
+    const stored = JSON.parse(rows[0]?.campaigns ?? "[]") as Array<{ id: string }>;
+    expect(stored.map((c) => c.id).sort()).toEqual([
+      "cmp_created",
+      "cmp_feb30",
+      "cmp_field",
+      "cmp_good",
+      "cmp_nul",
+      "cmp_year0",
+    ]);
   });
 });
 

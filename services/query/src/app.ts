@@ -35,7 +35,7 @@ export async function createQueryApp(
   const cacheTransport =
     deps.cache ?? remotePeer(requireUrl(config.cacheUrl, "TRELLIS_CACHE_URL"), { caller: "query" });
   const cache = createCacheClient(createClient(CacheService, cacheTransport), logger);
-  const rulesetStore = createRulesetStore(store);
+  const rulesetStore = createRulesetStore(store, { logger });
   const rulesets = createRulesetProvider(rulesetStore, {
     onNewVersion: deps.epochs ? (organizationId) => deps.epochs?.advance(organizationId) : undefined,
   });

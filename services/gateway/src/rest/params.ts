@@ -1,11 +1,11 @@
 import type { DescEnum } from "@bufbuild/protobuf";
-import { ValidationError } from "@trellis/platform";
+import { clip, echo, ValidationError } from "@trellis/platform";
 
 /** Reads query-string parameters, refusing names a route does not know. */
 export function createParams(query: URLSearchParams, known: readonly string[]) {
   for (const name of new Set(query.keys())) {
     if (!known.includes(name)) {
-      throw ValidationError.field(name, `unknown parameter; expected one of ${known.join(", ")}`);
+      throw ValidationError.field(clip(name), `unknown parameter; expected one of ${known.join(", ")}`);
     }
   }
   const one = (name: string): string | undefined => {
@@ -30,7 +30,7 @@ export function createParams(query: URLSearchParams, known: readonly string[]) {
     uint(name: string): number {
       const value = one(name);
       if (value === undefined || value === "") return 0;
-      if (!/^\d+$/.test(value)) throw ValidationError.field(name, `expected a whole number, got "${value}"`);
+      if (!/^\d+$/.test(value)) throw ValidationError.field(name, `expected a whole number, got ${echo(value)}`);
       const n = Number(value);
       if (n > 0xffffffff) throw ValidationError.field(name, "is too large");
       return n;
@@ -38,7 +38,10 @@ export function createParams(query: URLSearchParams, known: readonly string[]) {
     bigint(name: string): bigint {
       const value = one(name);
       if (value === undefined || value === "") return 0n;
-      if (!/^\d{1,19}$/.test(value)) throw ValidationError.field(name, `expected a whole number, got "${value}"`);
+      if (!/^\d+$/.test(value)) throw ValidationError.field(name, `expected a whole number, got ${echo(value)}`);
+      // A uint64 on the wire; what a question accepts (often far less) is checked where it is used.
+      if (value.length > 20 || BigInt(value) > 0xffffffffffffffffn)
+        throw ValidationError.field(name, `is too large, got ${echo(value)}`);
       return BigInt(value);
     },
     /** An enum by its short lowercase name: `group_by=day` for GRANULARITY_DAY. */
@@ -55,7 +58,7 @@ export function createParams(query: URLSearchParams, known: readonly string[]) {
       );
       if (!match) {
         const allowed = desc.values.filter((v) => v.number !== 0).map((v) => v.localName.toLowerCase());
-        throw ValidationError.field(name, `expected one of ${allowed.join(", ")}, got "${value}"`);
+        throw ValidationError.field(name, `expected one of ${allowed.join(", ")}, got ${echo(value)}`);
       }
       return match.number as E;
     },

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
-import { NotFoundError, UnavailableError, ValidationError } from "@trellis/platform";
+import { type Logger, NotFoundError, UnavailableError, ValidationError } from "@trellis/platform";
 import type { Store } from "@trellis/store";
-import { emptyRuleset, type Ruleset, type StoredCampaign } from "../domain/campaigns/ruleset.js";
+import type { Ruleset, StoredCampaign } from "../domain/campaigns/ruleset.js";
+import { readStoredRuleset, type StoredRuleset } from "../domain/campaigns/stored.js";
 
 export interface RulesetVersionInfo {
   version: number;
@@ -15,7 +16,7 @@ export interface RulesetChange {
   /** What changed, for the version history ("create cmp_… (Spring sale)"). */
   describe(result: StoredCampaign): string;
   /** The campaign this change writes, given the current ruleset and the new version number. */
-  apply(current: Ruleset, version: number): StoredCampaign;
+  apply(current: StoredRuleset, version: number): StoredCampaign;
   /** Refuses the ruleset the change would make (throws), before anything is written. */
   check?(next: Ruleset): void;
 }
@@ -27,6 +28,15 @@ interface RulesetRow {
 }
 
 const MAX_ATTEMPTS = 8;
+/** Ruleset versions whose unreadable campaigns were already logged, per process. */
+const MAX_WARNED = 10_000;
+
+const emptyStoredRuleset: StoredRuleset = { version: 0, campaigns: [], unreadable: [] };
+
+export interface RulesetStoreOptions {
+  /** Told once per organization and version of campaigns that cannot be read (see readStoredRuleset). */
+  logger?: Logger;
+}
 
 /**
  * Ruleset versions in the store. Writes are append-only: a change reads the newest version
@@ -34,11 +44,30 @@ const MAX_ATTEMPTS = 8;
  * writer of a version lands; a writer whose row was not kept retries on top of the winner.
  * Changes of one organization in one process are also queued, so they never race each other.
  */
-export function createRulesetStore(store: Store) {
+export function createRulesetStore(store: Store, options: RulesetStoreOptions = {}) {
   const table = `${store.database}.campaign_rulesets`;
   const queues = new Map<string, Promise<unknown>>();
+  const warned = new Set<string>();
 
-  async function newest(organizationId: string, signal?: AbortSignal): Promise<Ruleset> {
+  function parse(organizationId: string, row: RulesetRow): StoredRuleset {
+    const ruleset = readStoredRuleset(Number(row.version), row.campaigns);
+    const key = `${organizationId}\u0000${ruleset.version}`;
+    if (ruleset.unreadable.length > 0 && !warned.has(key)) {
+      if (warned.size >= MAX_WARNED) warned.clear();
+      warned.add(key);
+      options.logger?.warn(
+        {
+          organization_id: organizationId,
+          ruleset_version: ruleset.version,
+          unreadable: ruleset.unreadable.map(({ id, reason }) => ({ id, reason })),
+        },
+        "stored campaigns cannot be read; they match nothing and are left out of listings until replaced",
+      );
+    }
+    return ruleset;
+  }
+
+  async function newest(organizationId: string, signal?: AbortSignal): Promise<StoredRuleset> {
     const { rows } = await store.query<RulesetRow>({
       name: "campaign ruleset (current)",
       sql: `SELECT version, toString(change_id) AS change_id, campaigns FROM ${table}
@@ -48,11 +77,11 @@ ORDER BY version DESC, change_id ASC LIMIT 1`,
       organizationId,
       signal,
     });
-    return rows[0] ? parse(rows[0]) : emptyRuleset;
+    return rows[0] ? parse(organizationId, rows[0]) : emptyStoredRuleset;
   }
 
-  async function atVersion(organizationId: string, version: number, signal?: AbortSignal): Promise<Ruleset> {
-    if (version === 0) return emptyRuleset;
+  async function atVersion(organizationId: string, version: number, signal?: AbortSignal): Promise<StoredRuleset> {
+    if (version === 0) return emptyStoredRuleset;
     const { rows } = await store.query<RulesetRow>({
       name: "campaign ruleset (as of)",
       sql: `SELECT version, toString(change_id) AS change_id, campaigns FROM ${table}
@@ -63,7 +92,7 @@ ORDER BY change_id ASC LIMIT 1`,
       signal,
     });
     if (!rows[0]) throw new NotFoundError(`ruleset version ${version} does not exist`);
-    return parse(rows[0]);
+    return parse(organizationId, rows[0]);
   }
 
   async function keptChangeOf(organizationId: string, version: number): Promise<string | undefined> {
@@ -81,13 +110,16 @@ ORDER BY change_id LIMIT 1`,
   async function write(
     organizationId: string,
     change: RulesetChange,
-  ): Promise<{ ruleset: Ruleset; campaign: StoredCampaign }> {
+  ): Promise<{ ruleset: StoredRuleset; campaign: StoredCampaign }> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const current = await newest(organizationId);
       const version = current.version + 1;
       const campaign = change.apply(current, version);
       const campaigns = [...current.campaigns.filter((c) => c.id !== campaign.id), campaign];
       change.check?.({ version, campaigns });
+      // Campaigns that cannot be read go on as they were stored (a change never loses one),
+      // except the one this change replaces.
+      const unreadable = current.unreadable.filter((u) => u.stored !== undefined && u.id !== campaign.id);
       const changeId = randomUUID();
       // One token per (organization, version): the engine keeps the first insert and drops
       // every later one. The token is a digest, so nothing needs quoting in the statement.
@@ -104,12 +136,12 @@ SELECT {organization_id:String}, {version:UInt64}, toUUID({change_id:String}),
           created_at: campaign.updatedAt,
           principal: change.principal,
           change: change.describe(campaign),
-          campaigns: JSON.stringify(campaigns),
+          campaigns: JSON.stringify([...campaigns, ...unreadable.map((u) => u.stored)]),
         },
         organizationId,
       });
       if ((await keptChangeOf(organizationId, version)) === changeId)
-        return { ruleset: { version, campaigns }, campaign };
+        return { ruleset: { version, campaigns, unreadable }, campaign };
     }
     throw new UnavailableError("campaigns are being changed concurrently; retry the request");
   }
@@ -168,10 +200,6 @@ GROUP BY version ORDER BY version DESC LIMIT {limit:UInt32}`,
       }
     },
   };
-}
-
-function parse(row: RulesetRow): Ruleset {
-  return { version: Number(row.version), campaigns: JSON.parse(row.campaigns) as StoredCampaign[] };
 }
 
 export type RulesetStore = ReturnType<typeof createRulesetStore>;

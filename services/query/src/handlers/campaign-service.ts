@@ -14,14 +14,24 @@ import {
   RuleSchema,
   RulesetVersionSchema,
 } from "@trellis/contracts";
-import { AlreadyExistsError, type Logger, NotFoundError, requireOrgContext, ValidationError } from "@trellis/platform";
+import {
+  AlreadyExistsError,
+  echo,
+  FailedPreconditionError,
+  type Logger,
+  NotFoundError,
+  requireOrgContext,
+  ValidationError,
+} from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import type { RulesetStore } from "../adapters/ruleset-store.js";
 import { compileCampaignMatch } from "../domain/campaigns/compile.js";
 import { compilePreview } from "../domain/campaigns/preview.js";
-import { activeCampaigns, type Ruleset, type StoredCampaign } from "../domain/campaigns/ruleset.js";
+import { activeCampaigns, type StoredCampaign } from "../domain/campaigns/ruleset.js";
+import type { StoredRuleset } from "../domain/campaigns/stored.js";
 import { campaignLimits, checkRulesetSize, operatorByName, validateCampaign } from "../domain/campaigns/validate.js";
 import { resolveRange } from "../domain/dates.js";
+import { asOfRulesetVersion } from "../domain/ruleset-version.js";
 import type { RulesetProvider } from "./rulesets.js";
 import { runCompiled } from "./run-context.js";
 
@@ -59,10 +69,19 @@ function toProto(campaign: StoredCampaign): Campaign {
   });
 }
 
-function find(ruleset: Ruleset, id: string, field = "campaign_id"): StoredCampaign {
+/** A stored campaign that cannot be read (see readStoredRuleset) answers with why, and how to mend it. */
+function unreadableError(ruleset: StoredRuleset, id: string): FailedPreconditionError | undefined {
+  const unreadable = ruleset.unreadable.find((u) => u.id === id);
+  if (!unreadable) return undefined;
+  return new FailedPreconditionError(
+    `campaign ${echo(id)} is stored in a form that cannot be read (${unreadable.reason}); it matches nothing until it is replaced with a valid campaign (PUT /api/v1/campaigns/${id} or UpdateCampaign)`,
+  );
+}
+
+function find(ruleset: StoredRuleset, id: string, field = "campaign_id"): StoredCampaign {
   if (id === "") throw ValidationError.field(field, "is required");
   const campaign = ruleset.campaigns.find((c) => c.id === id);
-  if (!campaign) throw new NotFoundError(`campaign "${id}" does not exist`);
+  if (!campaign) throw unreadableError(ruleset, id) ?? new NotFoundError(`campaign ${echo(id)} does not exist`);
   return campaign;
 }
 
@@ -81,7 +100,7 @@ export function createCampaignService(deps: CampaignDeps): ServiceImpl<typeof Ca
   async function change(
     ctx: HandlerContext,
     describe: (c: StoredCampaign) => string,
-    apply: (current: Ruleset, version: number, now: string) => StoredCampaign,
+    apply: (current: StoredRuleset, version: number, now: string) => StoredCampaign,
   ) {
     const org = requireOrgContext(ctx.values);
     const { ruleset, campaign } = await deps.rulesetStore.change(org.organizationId, {
@@ -114,7 +133,8 @@ export function createCampaignService(deps: CampaignDeps): ServiceImpl<typeof Ca
         ctx,
         (c) => `create ${c.id} (${c.name})`,
         (current, version, now) => {
-          if (current.campaigns.some((c) => c.id === id)) throw new AlreadyExistsError(`campaign "${id}" exists`);
+          if (current.campaigns.some((c) => c.id === id) || current.unreadable.some((u) => u.id === id))
+            throw new AlreadyExistsError(`campaign ${echo(id)} exists`);
           if (activeCampaigns(current).length >= campaignLimits.activeCampaigns)
             throw ValidationError.field("campaign", `at most ${campaignLimits.activeCampaigns} active campaigns`);
           return { id, ...checked, archived: false, createdAt: now, updatedAt: now, version };
@@ -129,6 +149,10 @@ export function createCampaignService(deps: CampaignDeps): ServiceImpl<typeof Ca
         ctx,
         (c) => `update ${c.id} (${c.name})`,
         (current, version, now) => {
+          // A campaign stored in a form that cannot be read is replaced whole: nothing of it
+          // can be kept, its creation time included.
+          if (id !== "" && current.unreadable.some((u) => u.id === id))
+            return { id, ...checked, archived: false, createdAt: now, updatedAt: now, version };
           const existing = find(current, id, "campaign.id");
           return { ...existing, ...checked, updatedAt: now, version };
         },
@@ -149,7 +173,7 @@ export function createCampaignService(deps: CampaignDeps): ServiceImpl<typeof Ca
 
     async listCampaigns(req, ctx) {
       const org = requireOrgContext(ctx.values);
-      const asOf = Number(req.asOfRulesetVersion);
+      const asOf = asOfRulesetVersion(req.asOfRulesetVersion);
       const ruleset =
         asOf > 0
           ? await deps.rulesetStore.atVersion(org.organizationId, asOf, ctx.signal)

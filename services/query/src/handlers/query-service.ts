@@ -19,6 +19,7 @@ import { describeCatalog } from "../domain/catalogue-response.js";
 import { createCoalescer } from "../domain/coalesce.js";
 import { granularityOrDefault } from "../domain/dates.js";
 import { freshnessFor } from "../domain/freshness.js";
+import { asOfRulesetVersion } from "../domain/ruleset-version.js";
 import { runAttributionComparison, runClickAttribution } from "./attribution.js";
 import { runCampaignPerformance, runCohorts, runFunnel, runRealtime } from "./questions.js";
 import { runReport, streamReport } from "./report.js";
@@ -35,10 +36,10 @@ export interface QueryDeps {
   clock?: () => Date;
 }
 
-/** The ruleset version a question asks for (0 = current). */
+/** The ruleset version a question asks for (0 = current), refused when no version can be it. */
 function asOfVersionOf(query: AnalyticsQuery): number {
   const value = query.kind.value;
-  return value && "asOfRulesetVersion" in value ? Number(value.asOfRulesetVersion) : 0;
+  return value && "asOfRulesetVersion" in value ? asOfRulesetVersion(value.asOfRulesetVersion) : 0;
 }
 
 interface Computed {
@@ -211,7 +212,11 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
       const report = req.report?.report;
       if (!report) throw ValidationError.field("report", "is required");
       const chunkRows = Math.min(Math.max(req.report?.chunkRows || 10_000, 1), 100_000);
-      const ruleset = await deps.rulesets.resolve(org.organizationId, Number(report.asOfRulesetVersion), ctx.signal);
+      const ruleset = await deps.rulesets.resolve(
+        org.organizationId,
+        asOfRulesetVersion(report.asOfRulesetVersion),
+        ctx.signal,
+      );
       yield* streamReport(
         {
           store: deps.store,

@@ -34,8 +34,6 @@ export interface Ruleset {
   campaigns: StoredCampaign[];
 }
 
-export const emptyRuleset: Ruleset = { version: 0, campaigns: [] };
-
 /** Campaigns that take part in matching, strongest first: priority, then the older campaign. */
 export function activeCampaigns(ruleset: Ruleset): StoredCampaign[] {
   return ruleset.campaigns
