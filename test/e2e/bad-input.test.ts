@@ -1,7 +1,16 @@
+import { gzipSync } from "node:zlib";
 import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { AnalyticsService, CampaignService, MatchOperator } from "@trellis/contracts";
+import {
+  AnalyticsService,
+  CampaignService,
+  EventSchema,
+  EventType,
+  IngestService,
+  MatchOperator,
+} from "@trellis/contracts";
 import { fieldViolationsOf } from "@trellis/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestWarehouse, type TestWarehouse } from "../helpers/warehouse.js";
@@ -274,6 +283,71 @@ describe("cohort periods", () => {
   });
 });
 
+describe("batch ids", () => {
+  const long = "b".repeat(129);
+
+  it("refuses a batch_id over 128 characters, in the body or the query string, storing nothing", async () => {
+    expectRefused(
+      await rest("POST", "/api/v1/events", { body: { batch_id: long, events: [click("batch-body-1")] } }),
+      "batch_id",
+      /1-128/,
+    );
+    expectRefused(
+      await rest("POST", `/api/v1/events?batch_id=${long}`, { body: [click("batch-query-1")] }),
+      "batch_id",
+    );
+    expect(await storedEvents("acme", ["batch-body-1", "batch-query-1"])).toBe(0);
+  });
+
+  it("refuses an Idempotency-Key over 128 characters (or with other characters) naming the header", async () => {
+    expectRefused(
+      await rest("POST", "/api/v1/events", { body: [click("batch-header-1")], headers: { "idempotency-key": long } }),
+      "Idempotency-Key",
+      /1-128/,
+    );
+    expectRefused(
+      await rest("POST", "/api/v1/events", {
+        body: [click("batch-header-2")],
+        headers: { "idempotency-key": "two words" },
+      }),
+      "Idempotency-Key",
+    );
+    expect(await storedEvents("acme", ["batch-header-1", "batch-header-2"])).toBe(0);
+    const accepted = await rest("POST", "/api/v1/events", {
+      body: [click("batch-header-3")],
+      headers: { "idempotency-key": "k".repeat(128) },
+    });
+    expect(accepted.status, accepted.text).toBe(200);
+    expect(accepted.json.batch_id).toBe("k".repeat(128));
+    expect(await storedEvents("acme", ["batch-header-3"])).toBe(1);
+  });
+
+  it("refuses them on Connect, in unary and streamed batches", async () => {
+    const ingest = createClient(IngestService, connect());
+    const event = (id: string) =>
+      create(EventSchema, {
+        eventId: id,
+        type: EventType.CLICK,
+        time: timestampFromDate(new Date(Date.now() - 60_000)),
+        url: "https://shop.example/",
+      });
+    await expectInvalidArgument(
+      ingest.ingestEvents({ batchId: long, events: [event("batch-connect-1")] }, auth()),
+      "batch_id",
+    );
+    await expectInvalidArgument(
+      ingest.streamEvents(
+        (async function* () {
+          yield { batchId: long, events: [event("batch-connect-2")] };
+        })(),
+        auth(),
+      ),
+      "batches[0].batch_id",
+    );
+    expect(await storedEvents("acme", ["batch-connect-1", "batch-connect-2"])).toBe(0);
+  });
+});
+
 describe("campaign windows", () => {
   it("refuses valid_from 0000-01-01 and valid_until 9999-12-31 before saving, on create and update", async () => {
     const before = await rulesetVersions("globex");
@@ -461,6 +535,39 @@ describe("dates that are not on the calendar", () => {
     expectRefused(
       await rest("GET", "/api/v1/analytics/funnel?start_date=2026-02-30&end_date=2026-03-31&steps=a,b"),
       "range.start_date",
+    );
+    expect(await rulesetVersions("acme")).toBe(0);
+  });
+});
+
+describe("request bodies that are not UTF-8", () => {
+  const withBadByte = (json: string) => {
+    const [before, after] = json.split("@@");
+    return Buffer.concat([Buffer.from(before ?? ""), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(after ?? "")]);
+  };
+
+  it("refuses an event whose URL is not UTF-8, naming the body, storing nothing", async () => {
+    const body = withBadByte(JSON.stringify([click("utf8-1", { url: "https://shop.example/@@" })]));
+    expectRefused(await rest("POST", "/api/v1/events", { raw: body }), "body", /UTF-8/);
+    expectRefused(
+      await rest("POST", "/api/v1/events", { raw: gzipSync(body), headers: { "content-encoding": "gzip" } }),
+      "body",
+      /UTF-8/,
+    );
+    const ndjson = withBadByte(
+      `${JSON.stringify(click("utf8-2"))}\n${JSON.stringify(click("utf8-3", { visitor_id: "@@" }))}\n`,
+    );
+    expectRefused(
+      await rest("POST", "/api/v1/events", { raw: ndjson, headers: { "content-type": "application/x-ndjson" } }),
+      "body",
+    );
+    expect(await storedEvents("acme", ["utf8-1", "utf8-2", "utf8-3"])).toBe(0);
+  });
+
+  it("refuses other JSON bodies that are not UTF-8", async () => {
+    expectRefused(
+      await rest("POST", "/api/v1/campaigns", { raw: withBadByte(JSON.stringify({ name: "@@", rules: [rule] })) }),
+      "body",
     );
     expect(await rulesetVersions("acme")).toBe(0);
   });

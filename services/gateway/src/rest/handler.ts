@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type http from "node:http";
 import type http2 from "node:http2";
 import { gunzipSync, inflateSync } from "node:zlib";
@@ -8,6 +9,7 @@ import { AnswerSource } from "@trellis/contracts";
 import {
   DeadlineExceededError,
   DomainError,
+  echo,
   fieldViolationsOf,
   httpStatusForCode,
   inSpan,
@@ -20,6 +22,7 @@ import {
 } from "@trellis/platform";
 import type { HotAnswers } from "./hot-answers.js";
 import type { Authorized, DirectInvoker } from "./invoke.js";
+import { bodyText, parseJsonText } from "./json-body.js";
 import { renderAnswerJson } from "./render.js";
 import { matchPath, type RestRoute } from "./routes.js";
 
@@ -123,17 +126,13 @@ async function readBody(req: Req, limit: number): Promise<Buffer> {
     throw ValidationError.field("body", `is not valid ${encoding} data`);
   }
   if (encoding !== "identity")
-    throw ValidationError.field("content-encoding", `"${encoding}" is not supported; use gzip, deflate or none`);
+    throw ValidationError.field("content-encoding", `${echo(encoding)} is not supported; use gzip, deflate or none`);
   return raw;
 }
 
 function parseJson(body: Buffer): unknown {
   if (body.length === 0) return undefined;
-  try {
-    return JSON.parse(body.toString("utf8"));
-  } catch (error) {
-    throw ValidationError.field("body", `is not valid JSON: ${(error as Error).message}`);
-  }
+  return parseJsonText(bodyText(body));
 }
 
 /** Writes lines as they come, honouring back-pressure; the status is sent with the first line. */
@@ -213,6 +212,8 @@ export function createRestHandler(options: RestOptions): RequestListener {
             route.reusable &&
             options.hot?.enabled &&
             raw.length <= MAX_REUSED_BODY_BYTES &&
+            // The key is the body as text: bytes that are not text are refused, never looked up.
+            (raw.length === 0 || isUtf8(raw)) &&
             acceptsHotAnswer(req.headers["cache-control"])
               ? options.hot
               : undefined;

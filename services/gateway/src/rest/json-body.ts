@@ -1,7 +1,26 @@
-import { ValidationError } from "@trellis/platform";
+import { isUtf8 } from "node:buffer";
+import { clip, ValidationError } from "@trellis/platform";
 
 /** Readers of a JSON request body that name the exact field of anything wrong. */
 export type Json = Record<string, unknown>;
+
+/**
+ * A request body as text. Bytes that are not UTF-8 are refused, naming the body: decoding
+ * them would store U+FFFD in their place, a value the caller never sent.
+ */
+export function bodyText(raw: Buffer): string {
+  if (!isUtf8(raw)) throw ValidationError.field("body", "is not valid UTF-8");
+  return raw.toString("utf8");
+}
+
+/** JSON.parse, its complaint bounded (it may quote the body) and naming the body. */
+export function parseJsonText(text: string, field = "body"): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw ValidationError.field(field, `is not valid JSON: ${clip((error as Error).message, 200)}`);
+  }
+}
 
 export function object(value: unknown, field: string): Json {
   if (!value || typeof value !== "object" || Array.isArray(value))
@@ -13,7 +32,7 @@ export function only(value: Json, field: string, allowed: readonly string[]): vo
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) {
       throw ValidationError.field(
-        field ? `${field}.${key}` : key,
+        field ? `${field}.${clip(key)}` : clip(key),
         `unknown field; expected one of ${allowed.join(", ")}`,
       );
     }

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { Event } from "@trellis/contracts";
+import { type FieldViolation, ValidationError } from "@trellis/platform";
 import { type PrepareContext, prepareBatch } from "../domain/prepare.js";
 import { createEnricher } from "../enrich/index.js";
 import type { EnricherOptions } from "../enrich/types.js";
@@ -25,6 +26,8 @@ export type PrepareReply =
         dates: string[];
       };
       error?: string;
+      /** The caller's mistakes, when preparing refused the batch for them (a class does not cross threads). */
+      violations?: FieldViolation[];
     };
 
 const port = parentPort;
@@ -38,7 +41,11 @@ try {
       const prepared = prepareBatch(request.events, enricher, request.context);
       post({ id: request.id, batch: { ...prepared, dates: [...prepared.dates] } });
     } catch (error) {
-      post({ id: request.id, error: error instanceof Error ? error.message : String(error) });
+      post({
+        id: request.id,
+        error: error instanceof Error ? error.message : String(error),
+        ...(error instanceof ValidationError ? { violations: error.violations } : {}),
+      });
     }
   });
   post({ ready: true });

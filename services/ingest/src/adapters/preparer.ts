@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { Event } from "@trellis/contracts";
-import { type Logger, UnavailableError } from "@trellis/platform";
+import { type Logger, UnavailableError, ValidationError } from "@trellis/platform";
 import { type PrepareContext, type PreparedBatch, prepareBatch } from "../domain/prepare.js";
 import type { Enricher, EnricherOptions } from "../enrich/index.js";
 import type { PrepareReply, PrepareRequest } from "./prepare-worker.js";
@@ -122,6 +122,7 @@ export async function createWorkerPreparer(options: {
       if (!waiting) return;
       pending.delete(reply.id);
       if (reply.batch) waiting.resolve({ ...reply.batch, dates: new Set(reply.batch.dates) });
+      else if (reply.violations) waiting.reject(new ValidationError(reply.violations));
       else waiting.reject(new Error(`preparing the events failed: ${reply.error}`));
     });
     worker.on("error", (error) => {

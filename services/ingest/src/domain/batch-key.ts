@@ -14,11 +14,21 @@ export interface BatchIdentity {
  * The batch's identity for idempotent retries: the client's batch id, else a digest of its
  * client-chosen event ids, else a fresh id (such a batch cannot be told apart from a retry).
  */
+/** Why a client's batch id is refused, if it is. */
+export const BATCH_ID_REASON = "must be 1-128 letters, digits, '.', '_', ':' or '-'";
+
+/**
+ * Refuses a client's batch id before anything of its batch is prepared, naming `field`
+ * (`batch_id`, or the `Idempotency-Key` header it came from). An empty id is no id.
+ */
+export function checkBatchId(clientBatchId: string, field = "batch_id"): void {
+  if (clientBatchId !== "" && !BATCH_ID_PATTERN.test(clientBatchId))
+    throw ValidationError.field(field, `${BATCH_ID_REASON} (got ${clientBatchId.length} characters)`);
+}
+
 export function batchIdentity(clientBatchId: string, events: readonly ValidEvent[]): BatchIdentity {
   if (clientBatchId) {
-    if (!BATCH_ID_PATTERN.test(clientBatchId)) {
-      throw ValidationError.field("batch_id", "must be 1-128 letters, digits, '.', '_', ':' or '-'");
-    }
+    checkBatchId(clientBatchId);
     return { batchId: clientBatchId, recognisable: true };
   }
   if (events.length > 0 && events.every((e) => e.clientEventId)) {

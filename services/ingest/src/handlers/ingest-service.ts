@@ -4,6 +4,7 @@ import { requireOrgContext, ValidationError } from "@trellis/platform";
 import type { BatchWriter } from "../adapters/batch-writer.js";
 import type { DataVersionNotifier } from "../adapters/data-versions.js";
 import type { Preparer } from "../adapters/preparer.js";
+import { checkBatchId } from "../domain/batch-key.js";
 import { limits } from "../domain/limits.js";
 
 export interface IngestDeps {
@@ -25,10 +26,17 @@ const FALLBACK_RETENTION_DAYS = 365 * 7;
 export function createIngestService(deps: IngestDeps): ServiceImpl<typeof IngestService> {
   const clock = deps.clock ?? (() => new Date());
 
-  async function ingestBatch(org: OrgContext, clientBatchId: string, events: readonly Event[]): Promise<BatchOutcome> {
+  async function ingestBatch(
+    org: OrgContext,
+    clientBatchId: string,
+    events: readonly Event[],
+    path = "",
+  ): Promise<BatchOutcome> {
+    // Checked here, before the batch goes to a worker: a refusal is the caller's error.
+    checkBatchId(clientBatchId, `${path}batch_id`);
     if (events.length > limits.eventsPerBatch) {
       throw ValidationError.field(
-        "events",
+        `${path}events`,
         `must hold at most ${limits.eventsPerBatch} events (got ${events.length}); split the batch`,
       );
     }
@@ -69,7 +77,7 @@ export function createIngestService(deps: IngestDeps): ServiceImpl<typeof Ingest
       let accepted = 0;
       const rejected: BatchOutcome["rejected"] = [];
       for await (const request of requests) {
-        const outcome = await ingestBatch(org, request.batchId, request.events);
+        const outcome = await ingestBatch(org, request.batchId, request.events, `batches[${batches}].`);
         batches++;
         accepted += outcome.acceptedEventIds.length;
         for (const error of outcome.rejected) {

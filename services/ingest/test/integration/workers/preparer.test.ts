@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { EventSchema, EventType } from "@trellis/contracts";
-import { createLogger, UnavailableError } from "@trellis/platform";
+import { createLogger, UnavailableError, ValidationError } from "@trellis/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorkerPreparer, type Preparer } from "../../../src/adapters/preparer.js";
 
@@ -46,6 +46,12 @@ describe("the worker preparer", () => {
       expect.objectContaining({ organization_id: "acme", event_id: "a-2", source: "newsletter", medium: "email" }),
     ]);
     expect([...batch.dates]).toHaveLength(1);
+  });
+
+  it("refuses a batch for the caller's mistake as the caller's mistake, across the thread", async () => {
+    const refused = preparer.prepare([pageview("b-1")], { ...context("acme"), clientBatchId: "x".repeat(129) });
+    await expect(refused).rejects.toBeInstanceOf(ValidationError);
+    await expect(refused).rejects.toMatchObject({ violations: [{ field: "batch_id" }] });
   });
 
   it("fails only the batch a dying worker held, as retryable, and prepares the retry on its replacement", async () => {
