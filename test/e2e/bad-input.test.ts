@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
+import http2 from "node:http2";
 import { gzipSync } from "node:zlib";
-import { create } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
@@ -8,6 +10,7 @@ import {
   CampaignService,
   EventSchema,
   EventType,
+  IngestEventsRequestSchema,
   IngestService,
   MatchOperator,
 } from "@trellis/contracts";
@@ -345,6 +348,142 @@ describe("batch ids", () => {
       "batches[0].batch_id",
     );
     expect(await storedEvents("acme", ["batch-connect-1", "batch-connect-2"])).toBe(0);
+  });
+});
+
+/** The envelopes of a streamed answer (Connect streaming, gRPC-web): flags and data of each. */
+function envelopes(bytes: Buffer): Array<{ flags: number; data: Buffer }> {
+  const out: Array<{ flags: number; data: Buffer }> = [];
+  for (let at = 0; at + 5 <= bytes.length; ) {
+    const length = bytes.readUInt32BE(at + 1);
+    out.push({ flags: bytes[at] as number, data: bytes.subarray(at + 5, at + 5 + length) });
+    at += 5 + length;
+  }
+  return out;
+}
+
+/** An RPC path answered by the gateway. */
+const getTraffic = "/trellis.warehouse.v1.AnalyticsService/GetTraffic";
+
+describe("bodies that are not a message of the method", () => {
+  it("answers 400 invalid_argument to bytes that are not protobuf, on Connect", async () => {
+    const garbage = await rest("POST", getTraffic, {
+      raw: Buffer.from([0x0f, 0xff, 0xff]),
+      headers: { "content-type": "application/proto" },
+    });
+    expect(garbage.status, garbage.text).toBe(400);
+    expect(garbage.json).toMatchObject({ code: "invalid_argument" });
+    expect(garbage.json.message).toContain("trellis.warehouse.v1.GetTrafficRequest");
+    for (let i = 0; i < 20; i++) {
+      const random = await rest("POST", getTraffic, {
+        raw: randomBytes(16 + i * 7),
+        headers: { "content-type": "application/proto" },
+      });
+      expect(random.status, random.text).toBe(400);
+      expect(random.json?.code, random.text).toBe("invalid_argument");
+    }
+  });
+
+  it("answers 400 invalid_argument to JSON that does not parse, or is not UTF-8", async () => {
+    const broken = await rest("POST", getTraffic, {
+      raw: '{"range": {',
+      headers: { "content-type": "application/json" },
+    });
+    expect(broken.status, broken.text).toBe(400);
+    expect(broken.json).toMatchObject({ code: "invalid_argument" });
+    const notUtf8 = await rest("POST", getTraffic, {
+      raw: Buffer.concat([
+        Buffer.from('{"range": {"startDate": "2026-03-01", "endDate": "2026-03-31"}, "dimensions": ["source'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('"]}'),
+      ]),
+      headers: { "content-type": "application/json" },
+    });
+    expect(notUtf8.status, notUtf8.text).toBe(400);
+    expect(notUtf8.json).toMatchObject({ code: "invalid_argument" });
+  });
+
+  it("answers INVALID_ARGUMENT on gRPC and gRPC-web", async () => {
+    const envelope = (data: Buffer, flags = 0) => {
+      const head = Buffer.alloc(5);
+      head[0] = flags;
+      head.writeUInt32BE(data.length, 1);
+      return Buffer.concat([head, data]);
+    };
+    const session = http2.connect(warehouse.url);
+    try {
+      const status = await new Promise<string | undefined>((resolve, reject) => {
+        const request = session.request({
+          ":method": "POST",
+          ":path": getTraffic,
+          "content-type": "application/grpc+proto",
+          te: "trailers",
+          authorization: `Bearer ${warehouse.keys.acme}`,
+        });
+        let grpcStatus: string | undefined;
+        request.on("response", (headers) => {
+          if (headers["grpc-status"] !== undefined) grpcStatus = String(headers["grpc-status"]);
+        });
+        request.on("trailers", (trailers) => {
+          if (trailers["grpc-status"] !== undefined) grpcStatus = String(trailers["grpc-status"]);
+        });
+        request.on("data", () => {});
+        request.on("end", () => resolve(grpcStatus));
+        request.on("error", reject);
+        request.end(envelope(Buffer.from([0x0f, 0xff, 0xff])));
+      });
+      expect(status).toBe(String(Code.InvalidArgument));
+    } finally {
+      session.close();
+    }
+
+    const web = await fetch(`${warehouse.url}${getTraffic}`, {
+      method: "POST",
+      headers: { "content-type": "application/grpc-web+proto", authorization: `Bearer ${warehouse.keys.acme}` },
+      body: envelope(Buffer.from([0x0f, 0xff, 0xff])),
+    });
+    const frames = envelopes(Buffer.from(await web.arrayBuffer()));
+    const trailer = frames.find((frame) => frame.flags === 0x80)?.data.toString("utf8") ?? "";
+    expect(web.status).toBe(200);
+    expect(trailer).toMatch(/grpc-status:\s*3\b/);
+  });
+
+  it("answers invalid_argument to a streamed message that is not one", async () => {
+    const head = Buffer.alloc(5);
+    head.writeUInt32BE(3, 1);
+    const response = await fetch(`${warehouse.url}/trellis.warehouse.v1.IngestService/StreamEvents`, {
+      method: "POST",
+      headers: { "content-type": "application/connect+proto", authorization: `Bearer ${warehouse.keys.acme}` },
+      body: Buffer.concat([head, Buffer.from([0x0f, 0xff, 0xff])]),
+    });
+    const frames = envelopes(Buffer.from(await response.arrayBuffer()));
+    const end = JSON.parse(frames.find((frame) => frame.flags === 0x02)?.data.toString("utf8") ?? "{}") as {
+      error?: { code: string };
+    };
+    expect(end.error?.code).toBe("invalid_argument");
+  });
+
+  it("refuses a binary event whose URL is not UTF-8, storing nothing", async () => {
+    const request = create(IngestEventsRequestSchema, {
+      events: [
+        create(EventSchema, {
+          eventId: "binary-utf8-1",
+          type: EventType.CLICK,
+          time: timestampFromDate(new Date(Date.now() - 60_000)),
+          url: "https://shop.example/ZZZZ",
+        }),
+      ],
+    });
+    const bytes = Buffer.from(toBinary(IngestEventsRequestSchema, request));
+    const at = bytes.indexOf("ZZZZ");
+    bytes.set([0xff, 0xfe, 0xc0, 0x80], at);
+    const answer = await rest("POST", "/trellis.warehouse.v1.IngestService/IngestEvents", {
+      raw: bytes,
+      headers: { "content-type": "application/proto" },
+    });
+    expect(answer.status, answer.text).toBe(400);
+    expect(answer.json).toMatchObject({ code: "invalid_argument" });
+    expect(await storedEvents("acme", ["binary-utf8-1"])).toBe(0);
   });
 });
 

@@ -14,6 +14,7 @@ export * from "./org-context.js";
 export * from "./organization-epochs.js";
 export * from "./process.js";
 export * from "./proxy.js";
+export * from "./request-decoding.js";
 export * from "./server.js";
 export * from "./shared-messages.js";
 export * from "./telemetry.js";

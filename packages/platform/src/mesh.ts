@@ -11,6 +11,7 @@ import { loggingInterceptor } from "./interceptors/logging.js";
 import { clientTracingInterceptor, serverTracingInterceptor } from "./interceptors/tracing.js";
 import type { Logger } from "./logger.js";
 import type { ContextSigner } from "./org-context.js";
+import { refuseUndecodableBodies, requestDecodingInterceptor, strictJsonOptions } from "./request-decoding.js";
 import { type ConnectionTimeouts, type RequestListener, type RunningServer, startServer } from "./server.js";
 
 /** What a service's composition root returns: its routes and the resources it owns. */
@@ -31,9 +32,10 @@ export interface InterceptorOptions {
   auth: readonly Interceptor[];
 }
 
-/** Server interceptors, outermost first: tracing, logging, auth, error mapping. */
+/** Server interceptors, outermost first: request decoding, tracing, logging, auth, error mapping. */
 export function serverInterceptors(options: InterceptorOptions): Interceptor[] {
   return [
+    requestDecodingInterceptor(),
     serverTracingInterceptor(options.service),
     loggingInterceptor(options.logger),
     ...options.auth,
@@ -118,7 +120,9 @@ export async function serveApp(app: ServiceApp, options: ServeOptions): Promise<
           options.health,
         ),
       );
+      refuseUndecodableBodies(router);
     },
+    jsonOptions: strictJsonOptions,
     interceptors: serverInterceptors({ service: app.name, logger: options.logger, auth: app.authInterceptors }),
     shutdownSignal: options.shutdownSignal,
     readMaxBytes: options.readMaxBytes ?? 16 * 1024 * 1024,
