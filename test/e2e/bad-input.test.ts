@@ -748,3 +748,86 @@ describe("NUL and broken Unicode in campaign text", () => {
     expect(await rulesetVersions("acme")).toBe(0);
   });
 });
+
+describe("errors repeat at most 64 characters of what the caller sent", () => {
+  const huge = "x".repeat(100_000);
+  const long = "x".repeat(40_000);
+  const echoed = `${"x".repeat(64)}…`;
+  /** A 400 of bounded size that never repeats more than 64 characters of the value. */
+  const bounded = (answer: Answer) => {
+    expect(answer.status, answer.text.slice(0, 300)).toBe(400);
+    expect(answer.text.length).toBeLessThan(3_000);
+    expect(answer.text).not.toContain("x".repeat(65));
+  };
+
+  it.each([
+    [`/api/v1/analytics/traffic?${march}&group_by=${long}`, "group_by"],
+    [`/api/v1/analytics/traffic?${march}&time_zone=${long}`, "range.time_zone"],
+    [`/api/v1/analytics/traffic?start_date=${long}&end_date=2026-03-31`, "range.start_date"],
+    [`/api/v1/analytics/attribution/models?${march}&models=${long}`, "models"],
+    [`/api/v1/analytics/realtime?metrics=${long}`, "metrics[0]"],
+    [`/api/v1/analytics/traffic?${march}&as_of_ruleset_version=${long}`, "as_of_ruleset_version"],
+    [`/api/v1/analytics/funnel?${march}&steps=a,b&window=${long}`, "window"],
+    [`/api/v1/analytics/traffic?${march}&${long}=1`, echoed],
+  ])("%#: a long value in the query string is repeated cut short", async (path, field) => {
+    const answer = await rest("GET", path);
+    bounded(answer);
+    expect(answer.text).toContain(echoed);
+    expectRefused(answer, field);
+  });
+
+  it("unknown dimension and metric names, however long", async () => {
+    bounded(await rest("GET", `/api/v1/analytics/traffic?${march}&dimensions=${long}`));
+    const name = "x".repeat(100);
+    const answer = await rest("GET", `/api/v1/analytics/traffic?${march}&dimensions=${name}`);
+    bounded(answer);
+    expect(expectRefused(answer, "dimensions[0]").reason).toBe(`unknown dimension "${echoed}"`);
+    bounded(
+      await rest("POST", "/api/v1/analytics/query", {
+        body: { metrics: ["events"], dimensions: [huge], time_range: { start: "2026-03-01", end: "2026-03-31" } },
+      }),
+    );
+    const metric = await rest("POST", "/api/v1/analytics/query", {
+      body: { metrics: [name], time_range: { start: "2026-03-01", end: "2026-03-31" } },
+    });
+    bounded(metric);
+    expect(metric.text).toContain(echoed);
+  });
+
+  it("long names in bodies: campaign fields, JSON keys, event fields", async () => {
+    const field = await rest("POST", "/api/v1/campaigns", {
+      body: { name: "x", rules: [{ conditions: [{ field: huge, operator: "exists" }] }] },
+    });
+    bounded(field);
+    expect(field.text).toContain(echoed);
+    const key = await rest("POST", "/api/v1/campaigns", { body: { name: "x", rules: [rule], [huge]: 1 } });
+    bounded(key);
+    expectRefused(key, echoed);
+    const event = await rest("POST", "/api/v1/events", { body: [{ ...click("echo-1"), [huge]: "y" }] });
+    expect(event.status).toBe(400);
+    expect(event.text.length).toBeLessThan(3_000);
+    expect(event.json.rejected[0].field).toBe(`events[0].${echoed}`);
+    const header = await rest("POST", "/api/v1/events", { body: [click("echo-2", { headers: { [huge]: "1" } })] });
+    expect(header.status).toBe(400);
+    expect(header.text.length).toBeLessThan(3_000);
+    expect(header.json.rejected[0].field).toBe(`events[0].headers.${echoed}`);
+    expect(await rulesetVersions("acme")).toBe(0);
+    expect(await storedEvents("acme", ["echo-1", "echo-2"])).toBe(0);
+  });
+
+  it("on Connect", async () => {
+    const analytics = createClient(AnalyticsService, connect());
+    const range = { startDate: "2026-03-01", endDate: "2026-03-31" };
+    const dimension = await expectInvalidArgument(
+      analytics.getTraffic({ range, dimensions: [huge] }, auth()),
+      "dimensions[0]",
+    );
+    expect(dimension.rawMessage.length).toBeLessThan(300);
+    const zone = await expectInvalidArgument(
+      analytics.getTraffic({ range: { ...range, timeZone: "x".repeat(100_000) } }, auth()),
+      "range.time_zone",
+    );
+    expect(zone.rawMessage.length).toBeLessThan(300);
+    expect(fieldViolationsOf(zone)[0]?.reason).toContain(`"${echoed}"`);
+  });
+});

@@ -1,4 +1,4 @@
-import { ValidationError } from "@trellis/platform";
+import { echo, ValidationError } from "@trellis/platform";
 import { findMetric, type Metric } from "./catalogue.js";
 
 export const realtimeDefaults = {
@@ -27,7 +27,7 @@ export function compileRealtime(
   const names = request.metrics.length > 0 ? request.metrics : realtimeDefaults.metrics;
   const metrics = names.map((name, i) => {
     const metric = findMetric(name);
-    if (!metric) throw ValidationError.field(`metrics[${i}]`, `unknown metric "${name}"`);
+    if (!metric) throw ValidationError.field(`metrics[${i}]`, `unknown metric ${echo(name)}`);
     return metric;
   });
   const sql = `SELECT

@@ -1,5 +1,5 @@
 import { Granularity, type RunReportRequest, SortDirection } from "@trellis/contracts";
-import { ValidationError } from "@trellis/platform";
+import { echo, ValidationError } from "@trellis/platform";
 import { type BoundSql, rewritesCampaign } from "./campaigns/compile.js";
 import { type Dimension, findDimension, findMetric, type Metric } from "./catalogue.js";
 import { type ResolvedRange, rangeParams, resolveRange } from "./dates.js";
@@ -56,8 +56,8 @@ function unique<T extends { name: string }>(
   const seen = new Set<string>();
   return names.map((name, i) => {
     const found = find(name);
-    if (!found) throw ValidationError.field(`${path}[${i}]`, `unknown ${what} "${name}"`);
-    if (seen.has(name)) throw ValidationError.field(`${path}[${i}]`, `"${name}" is listed twice`);
+    if (!found) throw ValidationError.field(`${path}[${i}]`, `unknown ${what} ${echo(name)}`);
+    if (seen.has(name)) throw ValidationError.field(`${path}[${i}]`, `${echo(name)} is listed twice`);
     seen.add(name);
     return found;
   });
@@ -128,7 +128,10 @@ export function compileReport(
   const selected = new Set(columns.map((c) => c.name));
   const order = request.orderBy.map((o, i) => {
     if (!selected.has(o.field)) {
-      throw ValidationError.field(`order_by[${i}].field`, `"${o.field}" is not a selected dimension, metric or bucket`);
+      throw ValidationError.field(
+        `order_by[${i}].field`,
+        `${echo(o.field)} is not a selected dimension, metric or bucket`,
+      );
     }
     return `\`${o.field}\` ${o.direction === SortDirection.DESC ? "DESC" : "ASC"}`;
   });

@@ -16,7 +16,7 @@ import {
   ResultMetaSchema,
   TouchSchema,
 } from "@trellis/contracts";
-import { NotFoundError, ValidationError } from "@trellis/platform";
+import { echo, NotFoundError, ValidationError } from "@trellis/platform";
 import { computeModels } from "../domain/attribution/index.js";
 import { type DistinctPath, MODEL_NAMES, type ModelName, RULE_MODEL_NAMES } from "../domain/attribution/types.js";
 import { type ResolvedAttributionSettings, resolveAttributionSettings } from "../domain/attribution-settings.js";
@@ -187,7 +187,7 @@ export async function runClickAttribution(
     compileClickLookup(clickId, database, ctx.organizationId),
   );
   const found = click.rows[0];
-  if (!found) throw new NotFoundError(`no click with id "${clickId}"`);
+  if (!found) throw new NotFoundError(`no click with id ${echo(clickId)}`);
   const scope = { settings, visitorId: found.visitor_id, sessionKey: found.session_key };
   const conversionRows = await runCompiled<ConversionRow>(
     ctx,

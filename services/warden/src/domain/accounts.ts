@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { AlreadyExistsError, NotFoundError, ValidationError } from "@trellis/platform";
+import { AlreadyExistsError, echo, NotFoundError, ValidationError } from "@trellis/platform";
 import type { ApiKeyRecord, OrganizationRecord, WardenRepository } from "../adapters/clickhouse.js";
 import { generateApiKey } from "./api-key.js";
 import { parseScopes, scopeNames } from "./scopes.js";
@@ -34,7 +34,7 @@ export function createAccounts({ repository, clock = () => new Date() }: Account
       if (retentionDays < 1 || retentionDays > 36_500) {
         throw ValidationError.field("retention_days", "must be between 1 and 36500 days");
       }
-      if (await repository.getOrganization(id)) throw new AlreadyExistsError(`organization "${id}" already exists`);
+      if (await repository.getOrganization(id)) throw new AlreadyExistsError(`organization ${echo(id)} already exists`);
       const org: OrganizationRecord = { id, name, retentionDays, createdAt: clock() };
       await repository.saveOrganization(org);
       return org;
@@ -46,14 +46,14 @@ export function createAccounts({ repository, clock = () => new Date() }: Account
       scopes: readonly string[];
     }): Promise<{ key: ApiKeyRecord; credential: string }> {
       if (!(await repository.getOrganization(input.organizationId))) {
-        throw new NotFoundError(`organization "${input.organizationId}" does not exist`);
+        throw new NotFoundError(`organization ${echo(input.organizationId)} does not exist`);
       }
       const requested = input.scopes.length > 0 ? input.scopes : Object.keys(scopeNames);
       const { unknown } = parseScopes(requested);
       if (unknown.length > 0) {
         throw ValidationError.field(
           "scopes",
-          `unknown scope ${unknown.map((u) => `"${u}"`).join(", ")}; expected ${Object.keys(scopeNames).join(", ")}`,
+          `unknown scope ${unknown.slice(0, 8).map(echo).join(", ")}; expected ${Object.keys(scopeNames).join(", ")}`,
         );
       }
       const generated = generateApiKey();
@@ -73,7 +73,7 @@ export function createAccounts({ repository, clock = () => new Date() }: Account
 
     async revokeApiKey(keyId: string): Promise<ApiKeyRecord> {
       const key = await repository.getApiKey(keyId);
-      if (!key) throw new NotFoundError(`api key "${keyId}" does not exist`);
+      if (!key) throw new NotFoundError(`api key ${echo(keyId)} does not exist`);
       if (key.revokedAt) return key;
       const revoked = { ...key, revokedAt: clock() };
       await repository.saveApiKey(revoked);
