@@ -251,7 +251,7 @@ describe("limits that hold", () => {
 });
 
 describe("one organization's failing statements never disturb another's", () => {
-  it("answers every call of A exactly while B fails statements after emitting rows, on two connections", async () => {
+  it("answers every call of A exactly (SQL, report, export, ingest, each authenticated anew) while B fails statements after emitting rows, on two connections", async () => {
     let stop = false;
     const attacker = async () => {
       while (!stop) {
@@ -266,12 +266,14 @@ describe("one organization's failing statements never disturb another's", () => 
     const failures: string[] = [];
     try {
       for (let i = 0; i < 30; i++) {
-        const own = await sql("SELECT 2 AS victim");
+        // A new key each round: its first call authenticates through the warden's key lookup.
+        const key = await warehouse.createKey("acme", []);
+        const own = await sql("SELECT 2 AS victim", {}, key);
         if (own.status !== 200 || JSON.stringify(own.body.rows) !== '[{"victim":2}]') failures.push(`sql ${own.text}`);
         const report = await fetch(`${warehouse.url}/api/v1/analytics/query`, {
           method: "POST",
           headers: {
-            authorization: `Bearer ${warehouse.keys.acme}`,
+            authorization: `Bearer ${key}`,
             "content-type": "application/json",
             "cache-control": "no-store",
           },
@@ -284,6 +286,38 @@ describe("one organization's failing statements never disturb another's", () => 
         const text = await report.text();
         if (report.status !== 200 || text.includes("globex"))
           failures.push(`report ${report.status} ${text.slice(0, 200)}`);
+        const exported = await fetch(`${warehouse.url}/api/v1/analytics/query/export?format=ndjson`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+          body: JSON.stringify({
+            dimensions: ["source"],
+            metrics: ["clicks"],
+            time_range: { start: "2026-02-01", end: "2026-02-03" },
+          }),
+        });
+        const lines = await exported.text();
+        if (exported.status !== 200 || lines.includes("globex") || !lines.includes("google"))
+          failures.push(`export ${exported.status} ${lines.slice(0, 200)}`);
+        const ingested = await fetch(`${warehouse.url}/api/v1/events`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+          body: JSON.stringify({
+            batch_id: `attack-${i}`,
+            events: [
+              {
+                event_id: `attack-${i}`,
+                type: "EVENT_TYPE_PAGEVIEW",
+                time: new Date().toISOString(),
+                url: "https://acme.example/",
+                visitor_id: "v-attack",
+                session_id: "s-attack",
+              },
+            ],
+          }),
+        });
+        const receipt = await ingested.text();
+        if (ingested.status !== 200 || !receipt.includes(`attack-${i}`))
+          failures.push(`ingest ${ingested.status} ${receipt.slice(0, 200)}`);
       }
     } finally {
       stop = true;
