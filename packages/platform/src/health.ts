@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema } from "@trellis/contracts";
+import { echo } from "./errors.js";
 
 /** A dependency the readiness of a service depends on. */
 export interface Dependency {
@@ -39,7 +40,7 @@ export function createHealthService(
     async check(req) {
       const s = await status(req.service);
       if (s === HealthCheckResponse_ServingStatus.SERVICE_UNKNOWN) {
-        throw new ConnectError(`unknown service "${req.service}"`, Code.NotFound);
+        throw new ConnectError(`unknown service ${echo(req.service)}`, Code.NotFound);
       }
       return create(HealthCheckResponseSchema, { status: s });
     },

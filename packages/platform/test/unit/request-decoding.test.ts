@@ -123,3 +123,17 @@ describe("request bodies that are not a message of the method", () => {
     expect(await grpcStatus(peerBinary)).toBe(String(Code.Internal));
   });
 });
+
+describe("errors of the platform's own services", () => {
+  it("a health check of an unknown service quotes at most 64 characters of its name", async () => {
+    const response = await fetch(`${server.url}/grpc.health.v1.Health/Check`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ service: "s".repeat(100_000) }),
+    });
+    const text = await response.text();
+    expect(response.status).toBe(404);
+    expect(text.length).toBeLessThan(300);
+    expect(text).toContain(`"${"s".repeat(64)}…`);
+  });
+});
