@@ -23,6 +23,7 @@ import {
 import type { HotAnswers } from "./hot-answers.js";
 import type { Authorized, DirectInvoker } from "./invoke.js";
 import { bodyText, parseJsonText } from "./json-body.js";
+import { assertJsonDepth } from "./json-depth.js";
 import { renderAnswerJson } from "./render.js";
 import { matchPath, type RestRoute } from "./routes.js";
 
@@ -132,6 +133,7 @@ async function readBody(req: Req, limit: number): Promise<Buffer> {
 
 function parseJson(body: Buffer): unknown {
   if (body.length === 0) return undefined;
+  assertJsonDepth(body);
   return parseJsonText(bodyText(body));
 }
 

@@ -2,6 +2,7 @@ import type { Value } from "@bufbuild/protobuf/wkt";
 import { type Filter, FilterOperator } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
 import { type Dimension, findDimension, findMetric, type Metric, operatorsFor } from "./catalogue.js";
+import { checkFilterLimits } from "./input-limits.js";
 
 export interface CompiledFilters {
   /** " AND …" clauses over dimensions, for WHERE. */
@@ -66,7 +67,8 @@ function coerce(value: Value | undefined, type: FieldType, field: string): strin
 
 /**
  * Compiles filters into predicates with bound parameters only: dimensions filter rows
- * (WHERE), metrics filter groups (HAVING). Every name comes from the catalogue.
+ * (WHERE), metrics filter groups (HAVING). Every name comes from the catalogue. Within the
+ * input limits (their count, names, values) or refused before anything is compiled.
  */
 export function compileFilters(
   filters: readonly Filter[],
@@ -78,6 +80,7 @@ export function compileFilters(
   const where: string[] = [];
   const having: string[] = [];
   const params: Record<string, unknown> = {};
+  checkFilterLimits(filters, path);
   filters.forEach((filter, index) => {
     const at = `${path}[${index}]`;
     const dimension = findDimension(filter.field);
@@ -102,7 +105,6 @@ export function compileFilters(
     };
     const bindMany = () => {
       if (filter.values.length === 0) throw ValidationError.field(`${at}.values`, "must not be empty");
-      if (filter.values.length > 1000) throw ValidationError.field(`${at}.values`, "must have at most 1000 values");
       params[name] = filter.values.map((v, i) => coerce(v, field.type, `${at}.values[${i}]`));
       return `{${name}:Array(${type})}`;
     };

@@ -2,6 +2,7 @@ import { type GetFunnelRequest, JourneyKey } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
 import { type ResolvedRange, rangeParams, resolveRange } from "./dates.js";
 import { compileFilters } from "./filters.js";
+import { checkFunnelLimits } from "./input-limits.js";
 import { timeRangePredicate } from "./time-bucket.js";
 
 export const funnelLimits = {
@@ -29,6 +30,7 @@ export function compileFunnel(request: GetFunnelRequest, database: string, organ
   if (steps.length < funnelLimits.minSteps || steps.length > funnelLimits.maxSteps) {
     throw ValidationError.field("steps", `must have ${funnelLimits.minSteps} to ${funnelLimits.maxSteps} steps`);
   }
+  checkFunnelLimits(request);
   const windowSeconds = request.windowSeconds || funnelLimits.defaultWindowSeconds;
   if (windowSeconds > funnelLimits.maxWindowSeconds) {
     throw ValidationError.field("window_seconds", `must be at most ${funnelLimits.maxWindowSeconds}`);

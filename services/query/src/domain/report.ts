@@ -4,6 +4,7 @@ import { type BoundSql, rewritesCampaign } from "./campaigns/compile.js";
 import { type Dimension, findDimension, findMetric, type Metric } from "./catalogue.js";
 import { type ResolvedRange, rangeParams, resolveRange } from "./dates.js";
 import { compileFilters } from "./filters.js";
+import { checkReportLimits } from "./input-limits.js";
 import { chooseSource, type SourcePreference } from "./sources.js";
 import { bucketsPerDay } from "./time-bucket.js";
 
@@ -74,6 +75,7 @@ export function compileReport(
   organizationId: string,
   options: ReportOptions = {},
 ): CompiledReport {
+  checkReportLimits(request);
   const rowCap = options.rowCap ?? reportLimits.maxRows;
   const range = resolveRange(request.range, "range");
   const granularity = request.groupBy;
