@@ -1,6 +1,11 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { EventType, IngestService, StreamEventsRequestSchema } from "@trellis/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestWarehouse, type TestWarehouse } from "../helpers/warehouse.js";
 
@@ -294,5 +299,34 @@ describe("everyone else", () => {
     while (server.connections() > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(server.connections()).toBe(0);
     for (const { session } of stalled) session.destroy();
+  });
+});
+
+describe("a streaming RPC", () => {
+  it("lives past the body deadline while its client keeps sending (a client stream of batches)", async () => {
+    const ingest = createClient(IngestService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }));
+    const batches = 6;
+    async function* slowly() {
+      for (let b = 0; b < batches; b++) {
+        // Three body deadlines in all, well within the idle time-out between messages.
+        await new Promise((resolve) => setTimeout(resolve, (BODY_MS * 3) / batches));
+        yield create(StreamEventsRequestSchema, {
+          batchId: `slow-stream-${b}`,
+          events: [
+            {
+              eventId: `slow-${b}`,
+              type: EventType.PAGEVIEW,
+              time: timestampFromDate(new Date(Date.now() - 1000)),
+              url: "https://acme.example/",
+            },
+          ],
+        });
+      }
+    }
+    const summary = await ingest.streamEvents(slowly(), {
+      headers: { authorization: `Bearer ${warehouse.keys.acme}` },
+    });
+    expect(summary.batches).toBe(batches);
+    expect(summary.accepted).toBe(batches);
   });
 });

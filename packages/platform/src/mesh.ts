@@ -66,7 +66,9 @@ export function remotePeer(baseUrl: string, options: PeerOptions): Transport {
     interceptors: clientInterceptors(options.caller),
     defaultTimeoutMs: options.defaultTimeoutMs ?? 30_000,
     pingIntervalMs: 30_000,
-    idleConnectionTimeoutMs: 5 * 60_000,
+    // Below the servers' idle timeout (TRELLIS_HTTP_IDLE_TIMEOUT_MS, 65 s by default): the
+    // client lets an idle session go before the server does, so no call races its close.
+    idleConnectionTimeoutMs: 30_000,
   });
 }
 

@@ -220,10 +220,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
  * An HTTP/2 stream whose client has not ended its half within `bodyMs` of the headers is
  * answered 408 (or, once its response has started, cancelled) and reset. A body the client
  * finished but the handler has not read yet is not the client's delay and is left alone.
+ *
+ * A streaming RPC (gRPC, or Connect's streaming protocol) may send messages for as long as
+ * it likes — a client stream of ingest batches is meant to stay open — so it has no body
+ * deadline; a stream that falls silent is closed with its session by the idle timeout.
  */
 function limitStreamBody(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, bodyMs: number): void {
   const stream = req.stream;
   if (stream.endAfterHeaders) return;
+  const contentType = String(req.headers["content-type"] ?? "");
+  if (contentType.startsWith("application/grpc") || contentType.startsWith("application/connect+")) return;
   const timer = setTimeout(() => {
     if (stream.closed || stream.destroyed || stream.state.remoteClose) return;
     if (res.headersSent) {
