@@ -766,6 +766,7 @@ describe("errors repeat at most 64 characters of what the caller sent", () => {
     [`/api/v1/analytics/traffic?start_date=${long}&end_date=2026-03-31`, "range.start_date"],
     [`/api/v1/analytics/attribution/models?${march}&models=${long}`, "models"],
     [`/api/v1/analytics/realtime?metrics=${long}`, "metrics[0]"],
+    [`/api/v1/analytics/campaigns?${march}&metrics=clicks,${long}`, "metrics"],
     [`/api/v1/analytics/traffic?${march}&as_of_ruleset_version=${long}`, "as_of_ruleset_version"],
     [`/api/v1/analytics/funnel?${march}&steps=a,b&window=${long}`, "window"],
     [`/api/v1/analytics/traffic?${march}&${long}=1`, echoed],

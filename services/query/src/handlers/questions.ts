@@ -20,12 +20,28 @@ import {
   RealtimePointSchema,
   ResultMetaSchema,
 } from "@trellis/contracts";
+import { echo, ValidationError } from "@trellis/platform";
 import { compileCampaignPerformance } from "../domain/campaign-performance.js";
 import { campaignNames } from "../domain/campaigns/ruleset.js";
 import { compileCohorts } from "../domain/cohorts.js";
 import { compileFunnel } from "../domain/funnel.js";
 import { compileRealtime } from "../domain/realtime.js";
 import { type RunContext, runCompiled } from "./run-context.js";
+
+/** The metrics a campaign performance question may name (all of them when it names none). */
+const campaignPerformanceMetrics = [
+  "clicks",
+  "sessions",
+  "unique_clicks",
+  "conversions",
+  "revenue",
+  "conversion_rate",
+  "average_order_value",
+  "average_session_duration_seconds",
+  "bounce_rate",
+  "average_fraud_score",
+  "average_quality_score",
+];
 
 const meta = (elapsedMs: number) =>
   create(ResultMetaSchema, { source: AnswerSource.STORE, table: "analytics_events", elapsedMs });
@@ -34,6 +50,13 @@ export async function runCampaignPerformance(
   ctx: RunContext,
   request: GetCampaignPerformanceRequest,
 ): Promise<GetCampaignPerformanceResponse> {
+  const unknown = request.metrics.find((m) => !campaignPerformanceMetrics.includes(m));
+  if (unknown !== undefined) {
+    throw ValidationError.field(
+      "metrics",
+      `unknown metric ${echo(unknown)}; expected some of ${campaignPerformanceMetrics.join(", ")}`,
+    );
+  }
   const compiled = compileCampaignPerformance(
     request,
     ctx.store.database,
