@@ -213,30 +213,25 @@ export function createStatementConnection(options: StatementConnectionOptions): 
     }
   }
 
+  /** A statement's answer in the shape the client reads: its bytes as a one-chunk stream. */
+  async function answer(params: ConnBaseQueryParams): Promise<ConnQueryResult<Readable>> {
+    const bytes = await run(params);
+    return {
+      stream: Readable.from([bytes], { objectMode: false }),
+      query_id: params.query_id ?? randomUUID(),
+      response_headers: {},
+      http_status_code: 200,
+    };
+  }
+
   return {
-    async query(params: ConnBaseQueryParams): Promise<ConnQueryResult<Readable>> {
-      const bytes = await run(params);
-      return {
-        stream: Readable.from([bytes], { objectMode: false }),
-        query_id: params.query_id ?? randomUUID(),
-        response_headers: {},
-        http_status_code: 200,
-      };
-    },
+    query: answer,
     async command(params: ConnBaseQueryParams) {
       await run(params);
       return { query_id: params.query_id ?? randomUUID(), response_headers: {}, http_status_code: 200 };
     },
-    async exec(params: ConnExecParams<Readable>) {
-      if (params.values !== undefined) return onOwnSession((c) => c.exec(params));
-      const bytes = await run(params);
-      return {
-        stream: Readable.from([bytes], { objectMode: false }),
-        query_id: params.query_id ?? randomUUID(),
-        response_headers: {},
-        http_status_code: 200,
-      };
-    },
+    exec: (params: ConnExecParams<Readable>) =>
+      params.values !== undefined ? onOwnSession((c) => c.exec(params)) : answer(params),
     insert: (params: ConnInsertParams<Readable>) => onOwnSession((c) => c.insert(params)),
     ping: () => onOwnSession((c) => c.ping({ select: true })),
     async close() {
