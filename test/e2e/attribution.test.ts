@@ -65,7 +65,7 @@ function repeat(count: number, spec: Omit<JourneySpec, "visitor">, prefix: strin
 
 beforeAll(async () => {
   warehouse = await startTestWarehouse({
-    organizations: ["heuristic", "markov", "analyzecore", "shapley", "fraud", "lookback"],
+    organizations: ["heuristic", "markov", "analyzecore", "shapley", "fraud", "lookback", "narrow", "nokey"],
   });
   await warehouse.insertEvents([
     // eeghor/mta heuristics: direct(2), search>email(3), search>social>email(5).
@@ -107,8 +107,49 @@ beforeAll(async () => {
       value: 10,
       gapHours: 39 * 24,
     }),
+    ...narrowRangeEvents(),
+    // email, a conversion with no touch at all, search>email: one conversion each.
+    ...journey({ organizationId: "nokey", visitor: "k1", channels: ["email"], value: 1 }),
+    {
+      organizationId: "nokey",
+      time: new Date(START + 5 * HOUR),
+      type: "conversion",
+      visitorId: "k2",
+      sessionId: "k2-s0",
+      value: 1,
+    },
+    ...journey({ organizationId: "nokey", visitor: "k3", channels: ["search", "email"], value: 1, startHour: 10 }),
   ]);
 });
+
+const DAY = 24 * HOUR;
+
+/**
+ * The probe of a narrowed range, on 2024-03-10: n1 lands from a and converts, n2 lands from b and
+ * converts, and n3, who landed from a and converted the day before, comes back from b that day
+ * without converting. Over that day alone the paths must be a (1 conversion) and b (1 conversion,
+ * 1 not), as if n3's converted visit were not there, never a>b not converting.
+ */
+function narrowRangeEvents(): EventSpec[] {
+  const at = (visitorId: string, hours: number, type: EventSpec["type"], channel?: string): EventSpec => ({
+    organizationId: "narrow",
+    time: new Date(START + hours * HOUR),
+    type,
+    visitorId,
+    sessionId: `${visitorId}-${hours}`,
+    ...(type === "conversion" ? { value: 1 } : { columns: { channel } }),
+  });
+  const day = (n: number) => (n - 1) * (DAY / HOUR);
+  return [
+    at("n1", day(10) + 10, "pageview", "a"),
+    at("n1", day(10) + 10.2, "conversion"),
+    at("n2", day(10) + 11, "pageview", "b"),
+    at("n2", day(10) + 11.2, "conversion"),
+    at("n3", day(9) + 10, "pageview", "a"),
+    at("n3", day(9) + 10.2, "conversion"),
+    at("n3", day(10) + 12, "pageview", "b"),
+  ];
+}
 
 afterAll(async () => {
   await warehouse?.close();
@@ -136,10 +177,10 @@ async function get<T>(organizationId: string, path: string): Promise<{ status: n
   return { status: response.status, body: (await response.json()) as T };
 }
 
-async function compare(organizationId: string, query = "") {
+async function compare(organizationId: string, query = "", range = "start_date=2024-03-01&end_date=2024-06-30") {
   const { status, body } = await get<Comparison>(
     organizationId,
-    `/api/v1/analytics/attribution/models?start_date=2024-03-01&end_date=2024-06-30${query}`,
+    `/api/v1/analytics/attribution/models?${range}${query}`,
   );
   expect(status, JSON.stringify(body)).toBe(200);
   return body;
@@ -175,6 +216,19 @@ describe("attribution models through the API", () => {
       direct: 2,
       search: 3 * 0.5 + 5 * 0.4,
       email: 3 * 0.5 + 5 * 0.4,
+      social: 5 * 0.2,
+    });
+  });
+
+  it("split two touches 50/50 under position based, whatever the end weights", async () => {
+    const body = await compare(
+      "heuristic",
+      "&models=position_based&position_first_weight=0.3&position_last_weight=0.5",
+    );
+    expectCredits(creditsOf(body, "ATTRIBUTION_MODEL_POSITION_BASED"), {
+      direct: 2,
+      search: 3 * 0.5 + 5 * 0.3,
+      email: 3 * 0.5 + 5 * 0.5,
       social: 5 * 0.2,
     });
   });
@@ -236,6 +290,44 @@ describe("attribution models through the API", () => {
     );
   });
 
+  it("never puts a touch that converted before the range into a non-converting path", async () => {
+    // Over 2024-03-10 alone: a (1) and b (1 + 1 not converting); n3's a converted on the 9th.
+    const day = await compare("narrow", "&models=markov,linear", "start_date=2024-03-10&end_date=2024-03-10");
+    // Before the fix n3's visits made a non-converting a>b here, and Markov gave a 1.2, b 0.8.
+    expectCredits(creditsOf(day, "ATTRIBUTION_MODEL_MARKOV"), { a: 1, b: 1 });
+    expect(day.total_conversions).toBe(2);
+    expect(day.distinct_paths).toBe("2");
+    expectCredits(creditsOf(day, "ATTRIBUTION_MODEL_LINEAR"), { a: 1, b: 1 });
+    // The same with a lookback long enough to reach back further, and with the 9th in the range,
+    // where n3's conversion is credited too and its return from b is the same non-converting b.
+    const longer = await compare(
+      "narrow",
+      "&models=markov&lookback_days=90",
+      "start_date=2024-03-10&end_date=2024-03-10",
+    );
+    expectCredits(creditsOf(longer, "ATTRIBUTION_MODEL_MARKOV"), { a: 1, b: 1 });
+    const both = await compare("narrow", "&models=markov,last_touch", "start_date=2024-03-09&end_date=2024-03-10");
+    expect(both.total_conversions).toBe(3);
+    expect(both.distinct_paths).toBe("2");
+    expectCredits(creditsOf(both, "ATTRIBUTION_MODEL_LAST_TOUCH"), { a: 2, b: 1 });
+  });
+
+  it("credit conversions without a touch to (none), and leave that row out when asked", async () => {
+    const all = await compare("nokey", "&models=last_touch,markov");
+    expect(all.total_conversions).toBe(3);
+    expectCredits(creditsOf(all, "ATTRIBUTION_MODEL_LAST_TOUCH"), { "(none)": 1, email: 2 });
+    const without = await compare("nokey", "&models=last_touch,markov&exclude_none=true");
+    expect(without.total_conversions).toBe(3);
+    expect(without.total_revenue).toBe(3);
+    expectCredits(creditsOf(without, "ATTRIBUTION_MODEL_LAST_TOUCH"), { email: 2 });
+    for (const model of without.models) {
+      const before = all.models.find((m) => m.model === model.model);
+      expect(model.credits, model.model).toEqual(before?.credits.filter((c) => c.key !== "(none)"));
+    }
+    const explicit = await compare("nokey", "&models=last_touch&exclude_none=false");
+    expectCredits(creditsOf(explicit, "ATTRIBUTION_MODEL_LAST_TOUCH"), { "(none)": 1, email: 2 });
+  });
+
   it("keys journeys by session when asked", async () => {
     const body = await compare("heuristic", "&models=first_touch&journey=session");
     expectCredits(creditsOf(body, "ATTRIBUTION_MODEL_FIRST_TOUCH"), { direct: 2, email: 8 });
@@ -288,6 +380,7 @@ describe("attribution models through the API", () => {
       ["&position_first_weight=0.8&position_last_weight=0.4", "settings.position_last_weight"],
       ["&fraud_threshold=101", "settings.fraud_threshold"],
       ["&journey=household", "journey"],
+      ["&exclude_none=yes", "exclude_none"],
     ];
     for (const [query, field] of cases) {
       const { status, body } = await get<{ error: { violations: Array<{ field: string }> } }>(
@@ -333,6 +426,23 @@ describe("attribution and campaigns over Connect and gRPC", () => {
       "(none)": 7,
       "b-campaign": 3,
     });
+    // Touches without a campaign are "(none)"; exclude_none leaves that row out, nothing else moves.
+    const campaignsOnly = await analytics.compareAttributionModels(
+      {
+        range: { startDate: "2024-03-01", endDate: "2024-03-31" },
+        models: [AttributionModel.SHAPLEY, AttributionModel.LAST_TOUCH],
+        settings: { creditBy: CreditDimension.CAMPAIGN },
+        excludeNone: true,
+      },
+      { headers },
+    );
+    expect(campaignsOnly.totalConversions).toBe(answer.totalConversions);
+    for (const result of campaignsOnly.models) {
+      expect(result.credits.map((c) => c.key)).toEqual(["b-campaign"]);
+    }
+    const campaignShapley = campaignsOnly.models.find((m) => m.model === AttributionModel.SHAPLEY)?.credits[0];
+    expect(campaignShapley?.conversions).toBeCloseTo(3, 9);
+    expect(campaignShapley?.share).toBeCloseTo(0.3, 9);
     const asOfNothing = await analytics
       .compareAttributionModels(
         { range: { startDate: "2024-03-01", endDate: "2024-03-31" }, asOfRulesetVersion: 5n },

@@ -95,6 +95,13 @@ function attributionSettings(params: Params) {
   });
 }
 
+/** A true/false query parameter; absent is false. */
+function flag(params: Params, name: string): boolean {
+  const value = params.string(name);
+  if (value && value !== "true" && value !== "false") throw ValidationError.field(name, "expected true or false");
+  return value === "true";
+}
+
 const modelNames: Record<string, AttributionModel> = {
   first_touch: AttributionModel.FIRST_TOUCH,
   last_touch: AttributionModel.LAST_TOUCH,
@@ -114,12 +121,9 @@ export const analyticsRoutes: readonly RestRoute[] = [
     reusable: true,
     parse({ query }) {
       const params = createParams(query, ["click_id", "include_journey", "as_of_ruleset_version", ...settingsParams]);
-      const include = params.string("include_journey");
-      if (include && include !== "true" && include !== "false")
-        throw ValidationError.field("include_journey", "expected true or false");
       return create(GetClickAttributionRequestSchema, {
         clickId: params.required("click_id"),
-        includeJourney: include === "true",
+        includeJourney: flag(params, "include_journey"),
         settings: attributionSettings(params),
         asOfRulesetVersion: params.bigint("as_of_ruleset_version"),
       });
@@ -135,6 +139,7 @@ export const analyticsRoutes: readonly RestRoute[] = [
         ...rangeParams,
         "models",
         "conversion_name",
+        "exclude_none",
         "as_of_ruleset_version",
         ...settingsParams,
       ]);
@@ -151,6 +156,7 @@ export const analyticsRoutes: readonly RestRoute[] = [
         }),
         settings: attributionSettings(params),
         conversionName: params.string("conversion_name"),
+        excludeNone: flag(params, "exclude_none"),
         asOfRulesetVersion: params.bigint("as_of_ruleset_version"),
       });
     },

@@ -2,7 +2,6 @@ import type { ResolvedAttributionSettings } from "./attribution-settings.js";
 import type { BoundSql } from "./campaigns/compile.js";
 import { SESSION_KEY_SQL } from "./campaigns/preview.js";
 import { type ResolvedRange, rangeParams } from "./dates.js";
-import { timeRangePredicate } from "./time-bucket.js";
 
 /** Longest path kept per conversion: the most recent touches. */
 export const MAX_PATH_TOUCHES = 64;
@@ -36,6 +35,14 @@ export function touchKeySql(settings: ResolvedAttributionSettings, effectiveCamp
 /** Events that can be touches: landings and clicks, not navigation inside the site. */
 export const TOUCH_EVENT_PREDICATE = "event_type IN ('click', 'pageview') AND channel != 'internal'";
 
+/**
+ * The range widened by the lookback before it: where the touches of the range's conversions can
+ * lie, and so where the conversions that close a journey's earlier paths are looked for.
+ */
+const touchWindowPredicate = `event_date BETWEEN {touch_scan_start:Date} AND {scan_end:Date}
+      AND event_time >= toDateTime64({start:String}, 3, {tz:String}) - toIntervalDay({lookback_days:UInt32})
+      AND event_time < toDateTime64({end_exclusive:String}, 3, {tz:String})`;
+
 function touchesSql(database: string, options: JourneyOptions): string {
   const journey = options.settings.journey === "visitor" ? "visitor_id" : SESSION_KEY_SQL;
   return `SELECT journey, key, is_direct, min(event_time) AS t, argMin(fraud_score, event_time) AS fraud
@@ -45,9 +52,7 @@ function touchesSql(database: string, options: JourneyOptions): string {
       toUInt8(channel = 'direct') AS is_direct, event_time, fraud_score
     FROM ${database}.analytics_events
     WHERE organization_id = {organization_id:String}
-      AND event_date BETWEEN {touch_scan_start:Date} AND {scan_end:Date}
-      AND event_time >= toDateTime64({start:String}, 3, {tz:String}) - toIntervalDay({lookback_days:UInt32})
-      AND event_time < toDateTime64({end_exclusive:String}, 3, {tz:String})
+      AND ${touchWindowPredicate}
       AND ${TOUCH_EVENT_PREDICATE}
   )
   WHERE journey != ''
@@ -55,10 +60,15 @@ function touchesSql(database: string, options: JourneyOptions): string {
 }
 
 /**
- * Conversion paths aggregated to distinct paths in the engine: one path per conversion (the
- * journey's touches within the lookback before it) and one per journey whose touches since
- * its last conversion did not convert; then counted and summed per distinct sequence of keys,
- * so the models' cost follows distinct paths, not events.
+ * Conversion paths aggregated to distinct paths in the engine: one path per conversion in the
+ * range (the journey's touches within the lookback before it) and one per journey whose touches
+ * since its last conversion did not convert; then counted and summed per distinct sequence of
+ * keys, so the models' cost follows distinct paths, not events.
+ *
+ * "Its last conversion" counts the conversions of the whole scanned window (the range and the
+ * lookback before it), not only those in the range: a touch that led to a conversion before the
+ * range never joins a later non-converting path, so narrowing the range cannot turn a converted
+ * touch into a non-converting one. Those earlier conversions close paths but are not credited.
  */
 export function compileDistinctPaths(
   range: ResolvedRange,
@@ -105,14 +115,19 @@ journeys AS (
   GROUP BY journey
 ),
 conversions AS (
-  SELECT ${conversionJourney} AS journey, groupArray((event_time, toFloat64(conversion_value))) AS outcomes
-  FROM ${database}.analytics_events
-  WHERE organization_id = {organization_id:String} AND ${timeRangePredicate}
-    AND event_type = 'conversion'${nameFilter}
+  SELECT journey, groupArrayIf((event_time, value), in_range) AS outcomes, groupArray(event_time) AS closings
+  FROM (
+    SELECT ${conversionJourney} AS journey, event_time, toFloat64(conversion_value) AS value,
+      event_time >= toDateTime64({start:String}, 3, {tz:String}) AS in_range
+    FROM ${database}.analytics_events
+    WHERE organization_id = {organization_id:String}
+      AND ${touchWindowPredicate}
+      AND event_type = 'conversion'${nameFilter}
+  )
   GROUP BY journey
 ),
 joined AS (
-  SELECT touches, outcomes FROM journeys FULL OUTER JOIN conversions USING (journey)
+  SELECT touches, outcomes, closings FROM journeys FULL OUTER JOIN conversions USING (journey)
 ),
 converting AS (
   SELECT keys, direct, 1 AS converted, value${decayColumns}${fraudColumns}
@@ -128,7 +143,7 @@ abandoned AS (
   SELECT arrayMap(x -> x.2, tail) AS keys, arrayMap(x -> x.3, tail) AS direct, 0 AS converted, 0. AS value${nullDecay}${nullFraud}
   FROM (
     SELECT arraySlice(arrayFilter(x -> x.1 > last_outcome, touches), -${MAX_PATH_TOUCHES}) AS tail,
-      if(empty(outcomes), toDateTime64(0, 3, 'UTC'), arrayMax(arrayMap(o -> o.1, outcomes))) AS last_outcome
+      if(empty(closings), toDateTime64(0, 3, 'UTC'), arrayMax(closings)) AS last_outcome
     FROM joined
     WHERE notEmpty(touches)
   )

@@ -22,7 +22,7 @@ import { type DistinctPath, MODEL_NAMES, type ModelName, RULE_MODEL_NAMES } from
 import { type ResolvedAttributionSettings, resolveAttributionSettings } from "../domain/attribution-settings.js";
 import { compileClickConversion, compileClickLookup, compileClickTouches } from "../domain/click-journey.js";
 import { resolveRange } from "../domain/dates.js";
-import { compileDistinctPaths } from "../domain/journeys.js";
+import { compileDistinctPaths, NO_TOUCH_KEY } from "../domain/journeys.js";
 import { type RunContext, runCompiled } from "./run-context.js";
 
 const modelByEnum = new Map<AttributionModel, ModelName>([
@@ -103,7 +103,11 @@ async function loadPaths(
   return { paths: rows.map(toDistinctPath), elapsedMs };
 }
 
-/** Every requested model over the same conversions, side by side, with each key's share. */
+/**
+ * Every requested model over the same conversions, side by side, with each key's share. With
+ * `exclude_none` the "(none)" key's row is left out of the answer only: the models run on the
+ * whole paths, so the other rows, their shares (of all credit) and the totals do not move.
+ */
 export async function runAttributionComparison(
   ctx: RunContext,
   request: CompareAttributionModelsRequest,
@@ -120,10 +124,11 @@ export async function runAttributionComparison(
   return create(CompareAttributionModelsResponseSchema, {
     models: results.map((result) => {
       const credited = result.credits.reduce((sum, c) => sum + c.conversions, 0);
+      const shown = request.excludeNone ? result.credits.filter((c) => c.key !== NO_TOUCH_KEY) : result.credits;
       return create(ModelResultSchema, {
         model: enumByModel.get(result.model),
         standardError: result.standardError ?? 0,
-        credits: result.credits.map((c) =>
+        credits: shown.map((c) =>
           create(ModelCreditSchema, {
             key: c.key,
             conversions: c.conversions,

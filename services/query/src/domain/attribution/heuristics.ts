@@ -91,10 +91,10 @@ function visitPositionShares(n: number, options: ModelOptions, visit: ShareVisit
   if (n === 1) {
     visit(0, 1);
   } else if (n === 2) {
-    // Two touches have no middle: the first and last weights are rescaled to fill the whole.
-    const ends = first + last;
-    visit(0, ends > 0 ? first / ends : 0.5);
-    visit(1, ends > 0 ? last / ends : 0.5);
+    // Two touches have no middle: they share the conversion equally, whatever the end weights
+    // (as Google's position-based model and eeghor/mta's position_based define it).
+    visit(0, 0.5);
+    visit(1, 0.5);
   } else {
     const middle = (1 - first - last) / (n - 2);
     visit(0, first);

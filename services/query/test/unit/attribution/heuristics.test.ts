@@ -51,15 +51,22 @@ describe("position based", () => {
     expect(creditOf(result, "d").revenue).toBeCloseTo(40, 12);
   });
 
-  it("split two touches in the ratio of the end weights", () => {
+  it("split two touches 50/50, whatever the end weights", () => {
     const [even] = computeModels([path("a>b", 10)], ["position_based"]);
     expect(conversionsByKey(even)).toEqual({ a: 5, b: 5 });
-    const [skewed] = computeModels([path("a>b", 8)], ["position_based"], {
-      positionFirstWeight: 0.3,
-      positionLastWeight: 0.5,
-    });
-    expect(creditOf(skewed, "a").conversions).toBeCloseTo(3, 12);
-    expect(creditOf(skewed, "b").conversions).toBeCloseTo(5, 12);
+    for (const [positionFirstWeight, positionLastWeight] of [
+      [0.3, 0.5],
+      [0.1, 0],
+      [0, 0],
+      [1, 0],
+    ] as const) {
+      const [skewed] = computeModels([path("a>b", 8, 80)], ["position_based"], {
+        positionFirstWeight,
+        positionLastWeight,
+      });
+      expect(conversionsByKey(skewed), `${positionFirstWeight}/${positionLastWeight}`).toEqual({ a: 4, b: 4 });
+      expect(creditOf(skewed, "b").revenue).toBe(40);
+    }
   });
 
   it("honour custom weights with a middle", () => {
