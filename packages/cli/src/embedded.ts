@@ -41,7 +41,8 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
   const applied = await store.migrate();
   if (applied.length > 0) logger.info({ versions: applied }, "schema migrated");
 
-  const log = (service: string) => logger.child({ service });
+  // The process's logger already names the service ("trellis"); each one inside is a component.
+  const log = (component: string) => logger.child({ component });
   const peer = (app: ServiceApp, caller: string) =>
     inProcessPeer(app, log(app.name), { caller, defaultTimeoutMs: config.gateway.requestTimeoutMs });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { LogFormat } from "./logger.js";
 import { type ConnectionTimeouts, defaultConnectionTimeouts } from "./server.js";
 
 export class ConfigError extends Error {
@@ -63,6 +64,8 @@ export const env = {
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "expected one of fatal, error, warn, info, debug, trace, silent",
     }),
+  /** `json`, `pretty`, or `auto`: readable lines on an interactive terminal outside a container, JSON otherwise. */
+  logFormat: () => z.enum(["json", "pretty", "auto"], { error: "expected one of json, pretty, auto" }),
   /** A time-out in milliseconds: positive, and at most an hour (a longer one is no limit). */
   timeoutMs: (fallback: number) =>
     z.coerce
@@ -84,6 +87,7 @@ export function processEnvShape(defaultPort: number) {
     TRELLIS_HOST: z.string().default("127.0.0.1"),
     TRELLIS_PORT: env.port(defaultPort),
     TRELLIS_LOG_LEVEL: env.logLevel().default("info"),
+    TRELLIS_LOG_FORMAT: env.logFormat().default("auto"),
     TRELLIS_SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
   };
 }
@@ -92,12 +96,14 @@ export function processConfigFrom(parsed: {
   TRELLIS_HOST: string;
   TRELLIS_PORT: number;
   TRELLIS_LOG_LEVEL: string;
+  TRELLIS_LOG_FORMAT: LogFormat;
   TRELLIS_SHUTDOWN_GRACE_MS: number;
 }) {
   return {
     host: parsed.TRELLIS_HOST,
     port: parsed.TRELLIS_PORT,
     logLevel: parsed.TRELLIS_LOG_LEVEL,
+    logFormat: parsed.TRELLIS_LOG_FORMAT,
     shutdownGraceMs: parsed.TRELLIS_SHUTDOWN_GRACE_MS,
   };
 }

@@ -1,6 +1,6 @@
 import { ConfigError } from "./config.js";
 import type { HealthState } from "./health.js";
-import { createLogger, type Logger } from "./logger.js";
+import { createLogger, type LogFormat, type Logger } from "./logger.js";
 import { type ServiceApp, serveApp } from "./mesh.js";
 import type { ConnectionTimeouts, RequestListener, RunningServer } from "./server.js";
 import { telemetryHandle } from "./telemetry.js";
@@ -9,6 +9,8 @@ export interface ProcessConfig {
   host: string;
   port: number;
   logLevel: string;
+  /** Lines as JSON, readable, or readable only on a terminal; `auto` when absent. */
+  logFormat?: LogFormat;
   shutdownGraceMs: number;
   /** Client time-outs of the listening port; the platform defaults when absent. */
   connectionTimeouts?: ConnectionTimeouts;
@@ -36,7 +38,7 @@ export async function runService<C extends ProcessConfig>(options: RunServiceOpt
     }
     throw error;
   }
-  const logger = createLogger({ service: options.name, level: config.logLevel });
+  const logger = createLogger({ service: options.name, level: config.logLevel, format: config.logFormat });
   const health: HealthState = { draining: false };
   const shutdown = new AbortController();
   let app: Awaited<ReturnType<typeof options.createApp>>;

@@ -21,7 +21,11 @@ export async function startCommand(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger({ service: "trellis", level: config.process.logLevel });
+  const logger = createLogger({
+    service: "trellis",
+    level: config.process.logLevel,
+    format: config.process.logFormat,
+  });
   const embedded = await startEmbedded(config, logger);
   const demo = config.demo ? await ensureDemoOrganization(embedded.store) : { created: false };
   logger.info(
