@@ -14,6 +14,7 @@ import {
 import { type Logger, linkSharedCopy, requireOrgContext, ValidationError } from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import type { CacheClient } from "../adapters/cache-client.js";
+import { createAdmission } from "../domain/admission.js";
 import { cacheKeyFor, dataRangeOf } from "../domain/cache-key.js";
 import { describeCatalog } from "../domain/catalogue-response.js";
 import { createCoalescer } from "../domain/coalesce.js";
@@ -25,7 +26,7 @@ import { runCampaignPerformance, runCohorts, runFunnel, runRealtime } from "./qu
 import { runReport, streamReport } from "./report.js";
 import type { ActiveRuleset, RulesetProvider } from "./rulesets.js";
 import type { RunContext } from "./run-context.js";
-import { runSql } from "./sql.js";
+import { runSql, sqlLimits } from "./sql.js";
 import { runTraffic } from "./traffic.js";
 
 export interface QueryDeps {
@@ -65,6 +66,8 @@ function metaOf(answer: AnalyticsAnswer): ResultMeta | undefined {
 export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof QueryService>> {
   const clock = deps.clock ?? (() => new Date());
   const coalescer = createCoalescer();
+  // Tenant SQL holds an engine thread for up to its time limit; the engine has a few.
+  const sqlAdmission = createAdmission(sqlLimits.admission);
   // An in-process cache hands back the same bytes for every hit of an entry: decoding them
   // once per entry, not once per hit, is most of what a cached answer costs here.
   const decoded = new WeakMap<Uint8Array, AnalyticsAnswer>();
@@ -141,7 +144,8 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
         };
       }
       case "sql": {
-        const value = await runSql(run, query.kind.value);
+        const request = query.kind.value;
+        const value = await sqlAdmission.run(organizationId, signal, () => runSql(run, request));
         return { answer: create(AnalyticsAnswerSchema, { kind: { case: "sql", value } }), freshness: Freshness.HOURLY };
       }
       case "catalog":

@@ -27,6 +27,12 @@ export const sqlLimits = {
   maxResultBytes: 32 * 1024 * 1024,
   /** range() builds one array per row; a huge one is a single block that no deadline stops. */
   maxRangeElements: 10_000_000,
+  /**
+   * Statements running at once. Each holds one of the engine's call threads (libuv's pool,
+   * 4 by default) for up to `executionSeconds`: together they leave one for every other
+   * question, ingest and authentication, and one organization cannot take them all.
+   */
+  admission: { perOrganization: 2, total: 3, maxWaiting: 16 },
 };
 
 const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
