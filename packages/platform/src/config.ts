@@ -2,6 +2,10 @@ import { z } from "zod";
 import type { LogFormat } from "./logger.js";
 import { type ConnectionTimeouts, defaultConnectionTimeouts } from "./server.js";
 
+/**
+ * Bad configuration: every problem found, one per line of the message (and in `problems`),
+ * each naming its variable. Service processes exit with status 2 on it (see runService).
+ */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
@@ -12,8 +16,11 @@ export class ConfigError extends Error {
 export type Env = Record<string, string | undefined>;
 
 /**
- * Parses the environment against a schema whose keys are variable names. Every bad key is
- * reported in one error naming the variable, what it expects and what it got.
+ * Parses the environment against a schema whose keys are variable names. Only the schema's
+ * variables are read, and an empty value counts as unset (its default applies). Every bad key
+ * is reported in one ConfigError naming the variable, what it expects and what it got; the
+ * value of a variable whose name holds SECRET, PASSWORD, TOKEN or KEY is shown as
+ * `<redacted>`. Throws ConfigError; pure otherwise.
  */
 export function parseEnv<S extends z.ZodRawShape>(shape: S, env: Env): z.infer<z.ZodObject<S>> {
   const relevant: Record<string, string> = {};
@@ -81,7 +88,11 @@ export const env = {
       .prefault(fallback ? "true" : "false"),
 };
 
-/** Variables every service process reads. */
+/**
+ * Variables every service process reads: TRELLIS_HOST (default 127.0.0.1), TRELLIS_PORT
+ * (default `defaultPort`), TRELLIS_LOG_LEVEL (info), TRELLIS_LOG_FORMAT (auto) and
+ * TRELLIS_SHUTDOWN_GRACE_MS (10000 ms).
+ */
 export function processEnvShape(defaultPort: number) {
   return {
     TRELLIS_HOST: z.string().default("127.0.0.1"),
@@ -92,6 +103,10 @@ export function processEnvShape(defaultPort: number) {
   };
 }
 
+/**
+ * The process settings (host, port, log level and format, shutdown grace in milliseconds)
+ * from variables parsed with processEnvShape.
+ */
 export function processConfigFrom(parsed: {
   TRELLIS_HOST: string;
   TRELLIS_PORT: number;
@@ -115,6 +130,10 @@ export const connectionTimeoutsEnvShape = {
   TRELLIS_HTTP_IDLE_TIMEOUT_MS: env.timeoutMs(defaultConnectionTimeouts.idleMs),
 };
 
+/**
+ * The client time-outs of a listening port, in milliseconds, from variables parsed with
+ * connectionTimeoutsEnvShape.
+ */
 export function connectionTimeoutsFrom(parsed: {
   TRELLIS_HTTP_HEADERS_TIMEOUT_MS: number;
   TRELLIS_HTTP_BODY_TIMEOUT_MS: number;

@@ -37,20 +37,27 @@ export interface FieldViolation {
   reason: string;
 }
 
+/**
+ * Bad input (INVALID_ARGUMENT, HTTP 400): one violation per field, each carried to Connect
+ * callers as a FieldViolations detail and to REST callers as `violations`.
+ */
 export class ValidationError extends DomainError {
   readonly code = "invalid_argument";
   constructor(readonly violations: FieldViolation[]) {
     super(violations.map((v) => `${v.field}: ${v.reason}`).join("; "));
   }
+  /** One violation: `field` (a request path such as `range.start_date`) and why. */
   static field(field: string, reason: string): ValidationError {
     return new ValidationError([{ field, reason }]);
   }
 }
 
+/** What the request names does not exist (NOT_FOUND, HTTP 404). */
 export class NotFoundError extends DomainError {
   readonly code = "not_found";
 }
 
+/** What the request would create exists already (ALREADY_EXISTS, HTTP 409). */
 export class AlreadyExistsError extends DomainError {
   readonly code = "already_exists";
 }
@@ -60,14 +67,20 @@ export class FailedPreconditionError extends DomainError {
   readonly code = "failed_precondition";
 }
 
+/** The caller could not be authenticated (UNAUTHENTICATED, HTTP 401). */
 export class UnauthenticatedError extends DomainError {
   readonly code = "unauthenticated";
 }
 
+/** A valid caller that may not do this (PERMISSION_DENIED, HTTP 403). */
 export class PermissionDeniedError extends DomainError {
   readonly code = "permission_denied";
 }
 
+/**
+ * Too much at once (RESOURCE_EXHAUSTED, HTTP 429): the caller should retry after
+ * `retryAfterSeconds`, which toConnectError passes on as `retry-after` metadata.
+ */
 export class ResourceExhaustedError extends DomainError {
   readonly code = "resource_exhausted";
   constructor(
@@ -78,14 +91,17 @@ export class ResourceExhaustedError extends DomainError {
   }
 }
 
+/** A dependency cannot do the work now; retrying later may succeed (UNAVAILABLE, HTTP 503). */
 export class UnavailableError extends DomainError {
   readonly code = "unavailable";
 }
 
+/** The work did not finish within the caller's deadline (DEADLINE_EXCEEDED, HTTP 504). */
 export class DeadlineExceededError extends DomainError {
   readonly code = "deadline_exceeded";
 }
 
+/** A method or option this version does not implement (UNIMPLEMENTED, HTTP 501). */
 export class NotImplementedError extends DomainError {
   readonly code = "unimplemented";
 }
@@ -108,7 +124,11 @@ const clickhouseTimeoutCodes = new Set(["159", "160", "209"]);
 
 /**
  * Maps any thrown value to a ConnectError. ConnectErrors from peers keep their code; domain
- * errors map by their code; everything else is Internal with the original kept as cause.
+ * errors map by their code (a ValidationError carries its violations as a FieldViolations
+ * detail, a ResourceExhaustedError its `retry-after`); an error whose `code` is a ClickHouse
+ * time-out (159, 160, 209) is DeadlineExceeded; a MissingOrgContextError is Unauthenticated;
+ * an AbortError is Canceled; everything else is Internal "internal error" with the original
+ * kept as cause (never in the message).
  */
 export function toConnectError(error: unknown): ConnectError {
   if (error instanceof ConnectError) return error;

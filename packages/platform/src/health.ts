@@ -18,7 +18,9 @@ export interface HealthState {
 
 /**
  * grpc.health.v1.Health: "" is the whole process; a service's full name is that service.
- * SERVING needs every dependency's healthcheck to pass.
+ * SERVING needs every dependency's healthcheck to pass; while `state.draining`, every check
+ * answers NOT_SERVING. Check answers NOT_FOUND for an unknown service name; Watch re-checks
+ * once a second and sends a status only when it changes.
  */
 export function createHealthService(
   serviceNames: string[],

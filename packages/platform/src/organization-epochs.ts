@@ -10,6 +10,10 @@ export interface OrganizationEpochs {
   advance(organizationId: string): void;
 }
 
+/**
+ * Epochs held in this process's memory, starting at 0 for every organization. Entries are
+ * never evicted, so memory grows with the number of organizations seen.
+ */
 export function createOrganizationEpochs(): OrganizationEpochs {
   // One number per organization seen; never evicted, so an epoch never repeats.
   const epochs = new Map<string, number>();

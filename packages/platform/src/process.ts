@@ -25,7 +25,9 @@ export interface RunServiceOptions<C extends ProcessConfig> {
 /**
  * The life of one service process: validated config, the app, one listening port, and a
  * drain on SIGTERM/SIGINT (stop accepting, finish in-flight work, close resources, flush
- * telemetry), all raced against the grace period.
+ * telemetry), all raced against the grace period. Exits the process with status 2 when the
+ * configuration is invalid (the ConfigError's message on standard error) and 1 when the app
+ * fails to start; any other error from loadConfig is rethrown.
  */
 export async function runService<C extends ProcessConfig>(options: RunServiceOptions<C>): Promise<void> {
   let config: C;
@@ -68,7 +70,10 @@ export async function runService<C extends ProcessConfig>(options: RunServiceOpt
   });
 }
 
-/** Runs `drain` once on SIGTERM or SIGINT and exits: 0 when it finished in time, 1 if not. */
+/**
+ * Runs `drain` once on the first SIGTERM or SIGINT (later signals are ignored) and exits the
+ * process: 0 when it resolved, 1 when it rejected or did not finish within `graceMs` plus 2 s.
+ */
 export function onTermination(logger: Logger, graceMs: number, drain: () => Promise<void>): void {
   let draining = false;
   const handle = (signal: NodeJS.Signals) => {

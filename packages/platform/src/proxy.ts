@@ -23,7 +23,8 @@ function callOptions(ctx: HandlerContext): CallOptions {
 
 /**
  * Serves `service` by forwarding every method to the same service on a peer, with the
- * caller's deadline and cancellation. Used where the gateway adds nothing but auth.
+ * caller's deadline and cancellation and its `cache-control` and `idempotency-key` headers.
+ * Used where the gateway adds nothing but auth.
  */
 export function proxyService<S extends DescService>(service: S, transport: Transport): ServiceImpl<S> {
   const client = createClient(service, transport) as unknown as Record<string, (...args: unknown[]) => unknown>;

@@ -56,6 +56,7 @@ export interface ConnectionTimeouts {
   idleMs: number;
 }
 
+/** Limits used where a port configures none: 10 s for a request head, 30 s for a body, 65 s idle. */
 export const defaultConnectionTimeouts: Readonly<ConnectionTimeouts> = {
   headersMs: 10_000,
   bodyMs: 30_000,

@@ -21,11 +21,17 @@ import {
   type SpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 
+/** Name of the tracer every span of the product comes from. */
 export const TRACER_NAME = "trellis";
 /** Span attribute every span of a request carries. */
 export const ORG_ATTRIBUTE = "trellis.organization_id";
+/** Span attribute naming the service that opened an RPC span (gateway, query, …). */
 export const SERVICE_ATTRIBUTE = "trellis.service";
 
+/**
+ * The product's tracer. Before installTelemetry (or without an exporter) it is the API's
+ * no-op tracer; prefer inSpan, which also skips the span when nothing records.
+ */
 export function tracer(): Tracer {
   return trace.getTracer(TRACER_NAME);
 }
@@ -119,6 +125,10 @@ export function installTelemetryFromEnv(serviceName: string, env = process.env):
   });
 }
 
+/**
+ * The handle installTelemetry returned in this process, or undefined when telemetry was
+ * never installed (runService flushes it on shutdown).
+ */
 export function telemetryHandle(): TelemetryHandle | undefined {
   return installed;
 }

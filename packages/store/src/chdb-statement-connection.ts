@@ -73,6 +73,10 @@ function quote(text: string): string {
   return `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 }
 
+/**
+ * A statement that passed its deadline or whose caller cancelled it. It carries ClickHouse's
+ * TIMEOUT_EXCEEDED code (159), so toConnectError answers DEADLINE_EXCEEDED for either.
+ */
 export class StatementDeadlineError extends Error {
   readonly code = "159";
   readonly type = "TIMEOUT_EXCEEDED";
@@ -153,6 +157,14 @@ function deadline(signal: AbortSignal | undefined, timeoutMs: number): { promise
   };
 }
 
+/**
+ * Opens the anchor session on `options.path` at once and answers a `@clickhouse/client`
+ * connection whose statements each run on a session of their own (see the header of this
+ * file). `query`, `command` and body-less `exec` go through that path; inserts, `exec` with a
+ * body and `ping` run on a stock chDB connection opened for the call. Calls after `close()`
+ * reject, and so does a statement with a setting or parameter name that is not an identifier
+ * (before anything runs).
+ */
 export function createStatementConnection(options: StatementConnectionOptions): Connection<Readable> {
   const anchor = new SessionConstructor(options.path);
   let closed = false;

@@ -15,6 +15,11 @@ export interface StoreConfig {
   maxOpenConnections: number;
 }
 
+/**
+ * Variables of the store: TRELLIS_CLICKHOUSE_URL (unset: embedded chDB), _USER, _PASSWORD,
+ * _DATABASE (default `trellis`), _CLUSTER, TRELLIS_DATA_DIR (default `.data`),
+ * TRELLIS_CLICKHOUSE_REQUEST_TIMEOUT_MS (30000) and _MAX_CONNECTIONS (10).
+ */
 export const storeEnvShape = {
   TRELLIS_CLICKHOUSE_URL: env.url().optional(),
   TRELLIS_CLICKHOUSE_USER: z.string().optional(),
@@ -40,6 +45,7 @@ export const storeEnvShape = {
   TRELLIS_CLICKHOUSE_MAX_CONNECTIONS: env.positiveInt(10),
 };
 
+/** The store's config from variables parsed with storeEnvShape. */
 export function storeConfigFrom(parsed: z.infer<z.ZodObject<typeof storeEnvShape>>): StoreConfig {
   return {
     url: parsed.TRELLIS_CLICKHOUSE_URL,
@@ -53,6 +59,7 @@ export function storeConfigFrom(parsed: z.infer<z.ZodObject<typeof storeEnvShape
   };
 }
 
+/** Parses the store's variables from `environment`; throws ConfigError listing every bad one. */
 export function loadStoreConfig(environment: Env): StoreConfig {
   return storeConfigFrom(parseEnv(storeEnvShape, environment));
 }

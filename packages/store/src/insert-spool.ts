@@ -17,6 +17,11 @@ export interface InsertSpool {
 
 const SUFFIX = ".jsonl";
 
+/**
+ * Creates `directory` if needed and deletes the `.jsonl` files a previous process left there.
+ * Each `insert` writes its lines to a new file, runs `<insertInto> FROM INFILE '<file>' FORMAT
+ * JSONEachRow` through `run`, and removes the file whether or not the statement succeeded.
+ */
 export function openInsertSpool(directory: string): InsertSpool {
   mkdirSync(directory, { recursive: true });
   for (const name of readdirSync(directory)) {

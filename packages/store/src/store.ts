@@ -57,6 +57,7 @@ export interface Store extends Dependency {
   queryText(statement: Statement, format: DataFormat): Promise<string>;
   /** DDL or a statement with no result. */
   command(statement: Statement): Promise<void>;
+  /** Rows as objects, one JSONEachRow insert; `dedupToken` sets insert_deduplication_token. */
   insert(
     table: string,
     rows: readonly object[],
@@ -148,7 +149,14 @@ function openClients(config: StoreConfig): Clients {
   };
 }
 
-/** The only place that talks to ClickHouse: embedded chDB by default, a server when a URL is set. */
+/**
+ * The only place that talks to ClickHouse: embedded chDB by default, a server when a URL is set.
+ * The embedded engine is opened once per process: stores created later in the same process
+ * share its clients (and the first store's request time-out and sandbox database) until the
+ * last one is closed, and asking for another data directory throws. Embedded inserts of
+ * JSON lines go through a spool directory, `<dataDir>/insert-spool`. Nothing is migrated here:
+ * call `migrate()`.
+ */
 export function createStore(config: StoreConfig, options: StoreOptions): Store {
   const { client, sandbox, release } = openClients(config);
   const target: DdlTarget = { database: config.database, cluster: config.cluster };

@@ -1,7 +1,11 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "../logger.js";
 
-/** One structured line per RPC: method, outcome, duration (org and trace ids via the logger). */
+/**
+ * One structured line per RPC: method, outcome, duration in milliseconds (org and trace ids
+ * via the logger). Successes log at debug, refusals at info, INTERNAL and UNKNOWN at error
+ * with the cause; health checks are not logged. The error is rethrown unchanged.
+ */
 export function loggingInterceptor(logger: Logger): Interceptor {
   return (next) => async (req) => {
     if (req.service.typeName === "grpc.health.v1.Health") return next(req);

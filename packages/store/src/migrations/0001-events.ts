@@ -71,6 +71,7 @@ SETTINGS index_granularity = 8192${target.cluster ? "" : ", non_replicated_dedup
   );
 }
 
+/** CREATE DATABASE for the product's database and its empty sandbox database (`<database>_sandbox`). */
 export function createDatabase(target: DdlTarget): string[] {
   return [
     `CREATE DATABASE IF NOT EXISTS ${target.database}${onCluster(target)}`,

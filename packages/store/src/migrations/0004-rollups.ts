@@ -31,6 +31,10 @@ export interface RollupSpec {
   bucketExpression: string;
 }
 
+/**
+ * The rollups, in the order their migrations created them: events_daily and events_hourly
+ * (migration 4), events_daily_overview (5), events_daily_totals (7).
+ */
 export const rollups: readonly RollupSpec[] = [
   {
     name: "events_daily",

@@ -4,6 +4,7 @@ export interface DdlTarget {
   cluster?: string;
 }
 
+/** ` ON CLUSTER <name>` for a cluster target, empty otherwise. */
 export function onCluster(target: DdlTarget): string {
   return target.cluster ? ` ON CLUSTER ${target.cluster}` : "";
 }

@@ -43,6 +43,10 @@ export function bootstrapStatements(target: DdlTarget): string[] {
   ];
 }
 
+/**
+ * The first 16 hex digits of a SHA-256 of the migration's DDL for `target`: `migrate()` warns
+ * when an applied migration's checksum has changed since it ran.
+ */
 export function checksum(migration: Migration, target: DdlTarget): string {
   return createHash("sha256").update(migration.statements(target).join(";\n")).digest("hex").slice(0, 16);
 }
