@@ -47,6 +47,8 @@ export const embeddedEnvShape = {
   TRELLIS_JWT_ISSUER: wardenEnvShape.TRELLIS_JWT_ISSUER,
   TRELLIS_JWT_AUDIENCE: wardenEnvShape.TRELLIS_JWT_AUDIENCE,
   TRELLIS_JWT_ORG_CLAIM: wardenEnvShape.TRELLIS_JWT_ORG_CLAIM,
+  /** When set, the warden admin RPCs are served on the process's port, for this bearer token. */
+  TRELLIS_WARDEN_ADMIN_TOKEN: wardenEnvShape.TRELLIS_WARDEN_ADMIN_TOKEN,
   TRELLIS_IP_HASH_KEY: env.secret().optional(),
   TRELLIS_GEO_CITY_DB: ingestEnvShape.TRELLIS_GEO_CITY_DB,
   TRELLIS_GEO_ASN_DB: ingestEnvShape.TRELLIS_GEO_ASN_DB,
@@ -126,6 +128,7 @@ export function loadEmbeddedConfig(environment: Env = process.env): EmbeddedConf
         audience: parsed.TRELLIS_JWT_AUDIENCE,
         organizationClaim: parsed.TRELLIS_JWT_ORG_CLAIM,
       },
+      adminToken: parsed.TRELLIS_WARDEN_ADMIN_TOKEN,
       authCacheSeconds: parsed.TRELLIS_AUTH_CACHE_SECONDS,
     },
     query: internal,

@@ -19,6 +19,7 @@ import {
 import { createQueryApp } from "@trellis/query";
 import { createStore, type Store } from "@trellis/store";
 import { createWardenApp } from "@trellis/warden";
+import { withWardenAdmin } from "./admin-port.js";
 import type { EmbeddedConfig } from "./config.js";
 
 export interface Embedded {
@@ -63,7 +64,9 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
 
   const health: HealthState = { draining: false };
   const shutdown = new AbortController();
-  const server = await serveApp(gateway, {
+  // With an admin token, organizations and keys can be managed while the product runs.
+  const served = config.warden.adminToken ? withWardenAdmin(gateway, warden) : gateway;
+  const server = await serveApp(served, {
     host: config.process.host,
     port: config.process.port,
     logger: log("gateway"),

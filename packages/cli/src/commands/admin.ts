@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
 import { ConfigError, createLogger, DomainError, echo } from "@trellis/platform";
 import { createStore, loadStoreConfig, renderSchema, type Store } from "@trellis/store";
-import { createAccounts, createWardenRepository, scopeNames } from "@trellis/warden";
+import { scopeNames } from "@trellis/warden";
+import { type Admin, AdminCallError, remoteAdmin, storeAdmin } from "../admin-client.js";
 
 async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
   const logger = createLogger({ service: "trellis", level: "warn", destination: process.stderr });
@@ -18,9 +19,20 @@ function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** An API key as the CLI shows it: everything but the hash of its secret, which never leaves the store. */
-function shownKey<K extends { secretHash: string }>({ secretHash: _hash, ...key }: K): Omit<K, "secretHash"> {
-  return key;
+/**
+ * Organizations and keys are managed through a running product's admin RPCs when its URL
+ * (`--url` or TRELLIS_URL) is given, with TRELLIS_WARDEN_ADMIN_TOKEN; otherwise in the data
+ * directory, which only works while no trellis process holds it.
+ */
+async function withAdmin<T>(url: string | undefined, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  if (!url) return withStore((store) => fn(storeAdmin(store)));
+  const token = process.env.TRELLIS_WARDEN_ADMIN_TOKEN;
+  if (!token) {
+    throw new UsageError(
+      `administering ${url} needs TRELLIS_WARDEN_ADMIN_TOKEN: the admin token that product was started with`,
+    );
+  }
+  return fn(remoteAdmin(url, token));
 }
 
 /** `trellis orgs …`, `trellis keys …`, `trellis migrate`, `trellis schema`. */
@@ -36,8 +48,10 @@ export async function adminCommand(command: string, args: string[]): Promise<voi
       "retention-days": { type: "string" },
       cluster: { type: "string" },
       database: { type: "string" },
+      url: { type: "string" },
     },
   });
+  const url = values.url ?? (process.env.TRELLIS_URL || undefined);
   const action = positionals[0];
   switch (`${command} ${action ?? ""}`.trim()) {
     case "migrate":
@@ -49,26 +63,25 @@ export async function adminCommand(command: string, args: string[]): Promise<voi
       return;
     }
     case "orgs create":
-      await withStore(async (store) => {
-        const accounts = createAccounts({ repository: createWardenRepository(store) });
+      await withAdmin(url, async (admin) =>
         print(
-          await accounts.createOrganization({
+          await admin.createOrganization({
             name: values.name ?? values.id ?? "",
             id: values.id,
             retentionDays: values["retention-days"] ? Number(values["retention-days"]) : undefined,
           }),
-        );
-      });
+        ),
+      );
       return;
     case "orgs list":
-      await withStore(async (store) => print(await createWardenRepository(store).listOrganizations()));
+      await withAdmin(url, async (admin) => print(await admin.listOrganizations()));
       return;
-    case "keys create":
-      await withStore(async (store) => {
-        if (!values.org) throw new UsageError("keys create needs --org <organization id>");
-        const accounts = createAccounts({ repository: createWardenRepository(store) });
-        const { key, credential } = await accounts.createApiKey({
-          organizationId: values.org,
+    case "keys create": {
+      const organizationId = values.org;
+      if (!organizationId) throw new UsageError("keys create needs --org <organization id>");
+      await withAdmin(url, async (admin) => {
+        const { key, credential } = await admin.createApiKey({
+          organizationId,
           name: values.name ?? "api key",
           scopes: values.scope ?? [],
         });
@@ -76,20 +89,19 @@ export async function adminCommand(command: string, args: string[]): Promise<voi
         process.stderr.write("The API key is shown only now; store it safely.\n");
       });
       return;
-    case "keys list":
-      await withStore(async (store) => {
-        if (!values.org) throw new UsageError("keys list needs --org <organization id>");
-        const keys = await createWardenRepository(store).listApiKeys(values.org);
-        print(keys.map(shownKey));
-      });
+    }
+    case "keys list": {
+      const organizationId = values.org;
+      if (!organizationId) throw new UsageError("keys list needs --org <organization id>");
+      await withAdmin(url, async (admin) => print(await admin.listApiKeys(organizationId)));
       return;
-    case "keys revoke":
-      await withStore(async (store) => {
-        const id = positionals[1];
-        if (!id) throw new UsageError("keys revoke needs the key id: trellis keys revoke <id>");
-        print(shownKey(await createAccounts({ repository: createWardenRepository(store) }).revokeApiKey(id)));
-      });
+    }
+    case "keys revoke": {
+      const id = positionals[1];
+      if (!id) throw new UsageError("keys revoke needs the key id: trellis keys revoke <id>");
+      await withAdmin(url, async (admin) => print(await admin.revokeApiKey(id)));
       return;
+    }
     default:
       throw new UsageError(`unknown command ${echo([command, action].filter(Boolean).join(" "))}`);
   }
@@ -107,19 +119,32 @@ export const usage = `usage: trellis <command>
   seed --url URL --key KEY [--events N]   the same traffic through a running server's API
   migrate                                 apply pending schema migrations
   schema [--cluster NAME] [--database DB] print the schema DDL (ON CLUSTER with --cluster)
-  orgs create --name NAME [--id ID] [--retention-days N]
-  orgs list
-  keys create --org ID [--name NAME] [--scope S]...   scopes: ${Object.keys(scopeNames).join(", ")} (default: all)
-  keys list --org ID
-  keys revoke KEY_ID
+  orgs create --name NAME [--id ID] [--retention-days N] [--url URL]
+  orgs list [--url URL]
+  keys create --org ID [--name NAME] [--scope S]... [--url URL]   scopes: ${Object.keys(scopeNames).join(", ")} (default: all)
+  keys list --org ID [--url URL]
+  keys revoke KEY_ID [--url URL]
 
-Admin commands open the data directory directly: stop a running embedded server first.`;
+orgs and keys commands work on a running trellis through its admin RPCs when given its URL
+(--url or TRELLIS_URL) and TRELLIS_WARDEN_ADMIN_TOKEN (the token it was started with);
+without a URL they open the data directory, which only works while no trellis process runs.`;
 
 export function describeError(error: unknown): string {
-  if (error instanceof ConfigError || error instanceof DomainError || error instanceof UsageError) return error.message;
+  if (
+    error instanceof ConfigError ||
+    error instanceof DomainError ||
+    error instanceof UsageError ||
+    error instanceof AdminCallError
+  ) {
+    return error.message;
+  }
   const message = error instanceof Error ? error.message : String(error);
   if (/Cannot lock file .*status/.test(message)) {
-    return "the data directory is in use by a running trellis process; stop it first (or point TRELLIS_DATA_DIR elsewhere)";
+    return (
+      "the data directory is in use by a running trellis process: administer it through its API " +
+      "(TRELLIS_URL=http://127.0.0.1:8080 with TRELLIS_WARDEN_ADMIN_TOKEN, the token it was started with), " +
+      "stop it first, or point TRELLIS_DATA_DIR elsewhere"
+    );
   }
   return message;
 }

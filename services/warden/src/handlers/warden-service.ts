@@ -1,8 +1,15 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { type ApiKey, ApiKeySchema, OrganizationSchema, Scope, type WardenService } from "@trellis/contracts";
-import type { ApiKeyRecord } from "../adapters/clickhouse.js";
+import {
+  type ApiKey,
+  ApiKeySchema,
+  type Organization,
+  OrganizationSchema,
+  Scope,
+  type WardenService,
+} from "@trellis/contracts";
+import type { ApiKeyRecord, OrganizationRecord } from "../adapters/clickhouse.js";
 import type { Accounts } from "../domain/accounts.js";
 import type { Authenticator } from "../domain/authenticator.js";
 import { parseScopes, scopeName } from "../domain/scopes.js";
@@ -10,7 +17,10 @@ import { parseScopes, scopeName } from "../domain/scopes.js";
 export interface WardenDeps {
   authenticator: Authenticator;
   accounts: Accounts;
-  repository: { listApiKeys(organizationId: string): Promise<ApiKeyRecord[]> };
+  repository: {
+    listApiKeys(organizationId: string): Promise<ApiKeyRecord[]>;
+    listOrganizations(): Promise<OrganizationRecord[]>;
+  };
   authCacheSeconds: number;
 }
 
@@ -23,6 +33,15 @@ function toApiKey(key: ApiKeyRecord): ApiKey {
     scopes: parseScopes(key.scopes).scopes,
     createdAt: timestampFromDate(key.createdAt),
     revokedAt: key.revokedAt ? timestampFromDate(key.revokedAt) : undefined,
+  });
+}
+
+function toOrganization(org: OrganizationRecord): Organization {
+  return create(OrganizationSchema, {
+    id: org.id,
+    name: org.name,
+    retentionDays: org.retentionDays,
+    createdAt: timestampFromDate(org.createdAt),
   });
 }
 
@@ -39,14 +58,11 @@ export function createWardenService(deps: WardenDeps): ServiceImpl<typeof Warden
         id: req.id,
         retentionDays: req.retentionDays,
       });
-      return {
-        organization: create(OrganizationSchema, {
-          id: org.id,
-          name: org.name,
-          retentionDays: org.retentionDays,
-          createdAt: timestampFromDate(org.createdAt),
-        }),
-      };
+      return { organization: toOrganization(org) };
+    },
+
+    async listOrganizations() {
+      return { organizations: (await deps.repository.listOrganizations()).map(toOrganization) };
     },
 
     async createApiKey(req) {

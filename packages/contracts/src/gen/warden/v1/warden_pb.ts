@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file warden/v1/warden.proto.
  */
 export const file_warden_v1_warden: GenFile = /*@__PURE__*/
-  fileDesc("ChZ3YXJkZW4vdjEvd2FyZGVuLnByb3RvEgl3YXJkZW4udjEijQEKCk9yZ0NvbnRleHQSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhEKCXByaW5jaXBhbBgCIAEoCRIgCgZzY29wZXMYAyADKA4yEC53YXJkZW4udjEuU2NvcGUSFgoOcmV0ZW50aW9uX2RheXMYBCABKA0SGQoRb3JnYW5pemF0aW9uX25hbWUYBSABKAkiKQoTQXV0aGVudGljYXRlUmVxdWVzdBISCgpjcmVkZW50aWFsGAEgASgJIlkKFEF1dGhlbnRpY2F0ZVJlc3BvbnNlEiYKB2NvbnRleHQYASABKAsyFS53YXJkZW4udjEuT3JnQ29udGV4dBIZChFjYWNoZV90dGxfc2Vjb25kcxgCIAEoDSJwCgxPcmdhbml6YXRpb24SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIWCg5yZXRlbnRpb25fZGF5cxgDIAEoDRIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJNChlDcmVhdGVPcmdhbml6YXRpb25SZXF1ZXN0EgwKBG5hbWUYASABKAkSFgoOcmV0ZW50aW9uX2RheXMYAiABKA0SCgoCaWQYAyABKAkiSwoaQ3JlYXRlT3JnYW5pemF0aW9uUmVzcG9uc2USLQoMb3JnYW5pemF0aW9uGAEgASgLMhcud2FyZGVuLnYxLk9yZ2FuaXphdGlvbiLNAQoGQXBpS2V5EgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEiAKBnNjb3BlcxgEIAMoDjIQLndhcmRlbi52MS5TY29wZRIuCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpyZXZva2VkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZwcmVmaXgYByABKAkiXgoTQ3JlYXRlQXBpS2V5UmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSDAoEbmFtZRgCIAEoCRIgCgZzY29wZXMYAyADKA4yEC53YXJkZW4udjEuU2NvcGUiRgoUQ3JlYXRlQXBpS2V5UmVzcG9uc2USHgoDa2V5GAEgASgLMhEud2FyZGVuLnYxLkFwaUtleRIOCgZzZWNyZXQYAiABKAkiJQoTUmV2b2tlQXBpS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkiNgoUUmV2b2tlQXBpS2V5UmVzcG9uc2USHgoDa2V5GAEgASgLMhEud2FyZGVuLnYxLkFwaUtleSItChJMaXN0QXBpS2V5c1JlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJIjYKE0xpc3RBcGlLZXlzUmVzcG9uc2USHwoEa2V5cxgBIAMoCzIRLndhcmRlbi52MS5BcGlLZXkqfwoFU2NvcGUSFQoRU0NPUEVfVU5TUEVDSUZJRUQQABIYChRTQ09QRV9BTkFMWVRJQ1NfUkVBRBABEhYKElNDT1BFX0VWRU5UU19XUklURRACEhoKFlNDT1BFX0NBTVBBSUdOU19NQU5BR0UQAxIRCg1TQ09QRV9TUUxfUlVOEAQyswMKDVdhcmRlblNlcnZpY2USTwoMQXV0aGVudGljYXRlEh4ud2FyZGVuLnYxLkF1dGhlbnRpY2F0ZVJlcXVlc3QaHy53YXJkZW4udjEuQXV0aGVudGljYXRlUmVzcG9uc2USYQoSQ3JlYXRlT3JnYW5pemF0aW9uEiQud2FyZGVuLnYxLkNyZWF0ZU9yZ2FuaXphdGlvblJlcXVlc3QaJS53YXJkZW4udjEuQ3JlYXRlT3JnYW5pemF0aW9uUmVzcG9uc2USTwoMQ3JlYXRlQXBpS2V5Eh4ud2FyZGVuLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaHy53YXJkZW4udjEuQ3JlYXRlQXBpS2V5UmVzcG9uc2USTwoMUmV2b2tlQXBpS2V5Eh4ud2FyZGVuLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaHy53YXJkZW4udjEuUmV2b2tlQXBpS2V5UmVzcG9uc2USTAoLTGlzdEFwaUtleXMSHS53YXJkZW4udjEuTGlzdEFwaUtleXNSZXF1ZXN0Gh4ud2FyZGVuLnYxLkxpc3RBcGlLZXlzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChZ3YXJkZW4vdjEvd2FyZGVuLnByb3RvEgl3YXJkZW4udjEijQEKCk9yZ0NvbnRleHQSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhEKCXByaW5jaXBhbBgCIAEoCRIgCgZzY29wZXMYAyADKA4yEC53YXJkZW4udjEuU2NvcGUSFgoOcmV0ZW50aW9uX2RheXMYBCABKA0SGQoRb3JnYW5pemF0aW9uX25hbWUYBSABKAkiKQoTQXV0aGVudGljYXRlUmVxdWVzdBISCgpjcmVkZW50aWFsGAEgASgJIlkKFEF1dGhlbnRpY2F0ZVJlc3BvbnNlEiYKB2NvbnRleHQYASABKAsyFS53YXJkZW4udjEuT3JnQ29udGV4dBIZChFjYWNoZV90dGxfc2Vjb25kcxgCIAEoDSJwCgxPcmdhbml6YXRpb24SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIWCg5yZXRlbnRpb25fZGF5cxgDIAEoDRIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJNChlDcmVhdGVPcmdhbml6YXRpb25SZXF1ZXN0EgwKBG5hbWUYASABKAkSFgoOcmV0ZW50aW9uX2RheXMYAiABKA0SCgoCaWQYAyABKAkiSwoaQ3JlYXRlT3JnYW5pemF0aW9uUmVzcG9uc2USLQoMb3JnYW5pemF0aW9uGAEgASgLMhcud2FyZGVuLnYxLk9yZ2FuaXphdGlvbiIaChhMaXN0T3JnYW5pemF0aW9uc1JlcXVlc3QiSwoZTGlzdE9yZ2FuaXphdGlvbnNSZXNwb25zZRIuCg1vcmdhbml6YXRpb25zGAEgAygLMhcud2FyZGVuLnYxLk9yZ2FuaXphdGlvbiLNAQoGQXBpS2V5EgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEiAKBnNjb3BlcxgEIAMoDjIQLndhcmRlbi52MS5TY29wZRIuCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpyZXZva2VkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZwcmVmaXgYByABKAkiXgoTQ3JlYXRlQXBpS2V5UmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSDAoEbmFtZRgCIAEoCRIgCgZzY29wZXMYAyADKA4yEC53YXJkZW4udjEuU2NvcGUiRgoUQ3JlYXRlQXBpS2V5UmVzcG9uc2USHgoDa2V5GAEgASgLMhEud2FyZGVuLnYxLkFwaUtleRIOCgZzZWNyZXQYAiABKAkiJQoTUmV2b2tlQXBpS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkiNgoUUmV2b2tlQXBpS2V5UmVzcG9uc2USHgoDa2V5GAEgASgLMhEud2FyZGVuLnYxLkFwaUtleSItChJMaXN0QXBpS2V5c1JlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJIjYKE0xpc3RBcGlLZXlzUmVzcG9uc2USHwoEa2V5cxgBIAMoCzIRLndhcmRlbi52MS5BcGlLZXkqfwoFU2NvcGUSFQoRU0NPUEVfVU5TUEVDSUZJRUQQABIYChRTQ09QRV9BTkFMWVRJQ1NfUkVBRBABEhYKElNDT1BFX0VWRU5UU19XUklURRACEhoKFlNDT1BFX0NBTVBBSUdOU19NQU5BR0UQAxIRCg1TQ09QRV9TUUxfUlVOEAQykwQKDVdhcmRlblNlcnZpY2USTwoMQXV0aGVudGljYXRlEh4ud2FyZGVuLnYxLkF1dGhlbnRpY2F0ZVJlcXVlc3QaHy53YXJkZW4udjEuQXV0aGVudGljYXRlUmVzcG9uc2USYQoSQ3JlYXRlT3JnYW5pemF0aW9uEiQud2FyZGVuLnYxLkNyZWF0ZU9yZ2FuaXphdGlvblJlcXVlc3QaJS53YXJkZW4udjEuQ3JlYXRlT3JnYW5pemF0aW9uUmVzcG9uc2USXgoRTGlzdE9yZ2FuaXphdGlvbnMSIy53YXJkZW4udjEuTGlzdE9yZ2FuaXphdGlvbnNSZXF1ZXN0GiQud2FyZGVuLnYxLkxpc3RPcmdhbml6YXRpb25zUmVzcG9uc2USTwoMQ3JlYXRlQXBpS2V5Eh4ud2FyZGVuLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaHy53YXJkZW4udjEuQ3JlYXRlQXBpS2V5UmVzcG9uc2USTwoMUmV2b2tlQXBpS2V5Eh4ud2FyZGVuLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaHy53YXJkZW4udjEuUmV2b2tlQXBpS2V5UmVzcG9uc2USTAoLTGlzdEFwaUtleXMSHS53YXJkZW4udjEuTGlzdEFwaUtleXNSZXF1ZXN0Gh4ud2FyZGVuLnYxLkxpc3RBcGlLZXlzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * The verified identity a request acts as. Internal services receive it only inside
@@ -180,6 +180,38 @@ export const CreateOrganizationResponseSchema: GenMessage<CreateOrganizationResp
   messageDesc(file_warden_v1_warden, 5);
 
 /**
+ * @generated from message warden.v1.ListOrganizationsRequest
+ */
+export type ListOrganizationsRequest = Message<"warden.v1.ListOrganizationsRequest"> & {
+};
+
+/**
+ * Describes the message warden.v1.ListOrganizationsRequest.
+ * Use `create(ListOrganizationsRequestSchema)` to create a new message.
+ */
+export const ListOrganizationsRequestSchema: GenMessage<ListOrganizationsRequest> = /*@__PURE__*/
+  messageDesc(file_warden_v1_warden, 6);
+
+/**
+ * @generated from message warden.v1.ListOrganizationsResponse
+ */
+export type ListOrganizationsResponse = Message<"warden.v1.ListOrganizationsResponse"> & {
+  /**
+   * Every organization, by id.
+   *
+   * @generated from field: repeated warden.v1.Organization organizations = 1;
+   */
+  organizations: Organization[];
+};
+
+/**
+ * Describes the message warden.v1.ListOrganizationsResponse.
+ * Use `create(ListOrganizationsResponseSchema)` to create a new message.
+ */
+export const ListOrganizationsResponseSchema: GenMessage<ListOrganizationsResponse> = /*@__PURE__*/
+  messageDesc(file_warden_v1_warden, 7);
+
+/**
  * @generated from message warden.v1.ApiKey
  */
 export type ApiKey = Message<"warden.v1.ApiKey"> & {
@@ -226,7 +258,7 @@ export type ApiKey = Message<"warden.v1.ApiKey"> & {
  * Use `create(ApiKeySchema)` to create a new message.
  */
 export const ApiKeySchema: GenMessage<ApiKey> = /*@__PURE__*/
-  messageDesc(file_warden_v1_warden, 6);
+  messageDesc(file_warden_v1_warden, 8);
 
 /**
  * @generated from message warden.v1.CreateApiKeyRequest
@@ -253,7 +285,7 @@ export type CreateApiKeyRequest = Message<"warden.v1.CreateApiKeyRequest"> & {
  * Use `create(CreateApiKeyRequestSchema)` to create a new message.
  */
 export const CreateApiKeyRequestSchema: GenMessage<CreateApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_warden_v1_warden, 7);
+  messageDesc(file_warden_v1_warden, 9);
 
 /**
  * @generated from message warden.v1.CreateApiKeyResponse
@@ -277,7 +309,7 @@ export type CreateApiKeyResponse = Message<"warden.v1.CreateApiKeyResponse"> & {
  * Use `create(CreateApiKeyResponseSchema)` to create a new message.
  */
 export const CreateApiKeyResponseSchema: GenMessage<CreateApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_warden_v1_warden, 8);
+  messageDesc(file_warden_v1_warden, 10);
 
 /**
  * @generated from message warden.v1.RevokeApiKeyRequest
@@ -294,7 +326,7 @@ export type RevokeApiKeyRequest = Message<"warden.v1.RevokeApiKeyRequest"> & {
  * Use `create(RevokeApiKeyRequestSchema)` to create a new message.
  */
 export const RevokeApiKeyRequestSchema: GenMessage<RevokeApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_warden_v1_warden, 9);
+  messageDesc(file_warden_v1_warden, 11);
 
 /**
  * @generated from message warden.v1.RevokeApiKeyResponse
@@ -311,7 +343,7 @@ export type RevokeApiKeyResponse = Message<"warden.v1.RevokeApiKeyResponse"> & {
  * Use `create(RevokeApiKeyResponseSchema)` to create a new message.
  */
 export const RevokeApiKeyResponseSchema: GenMessage<RevokeApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_warden_v1_warden, 10);
+  messageDesc(file_warden_v1_warden, 12);
 
 /**
  * @generated from message warden.v1.ListApiKeysRequest
@@ -328,7 +360,7 @@ export type ListApiKeysRequest = Message<"warden.v1.ListApiKeysRequest"> & {
  * Use `create(ListApiKeysRequestSchema)` to create a new message.
  */
 export const ListApiKeysRequestSchema: GenMessage<ListApiKeysRequest> = /*@__PURE__*/
-  messageDesc(file_warden_v1_warden, 11);
+  messageDesc(file_warden_v1_warden, 13);
 
 /**
  * @generated from message warden.v1.ListApiKeysResponse
@@ -345,7 +377,7 @@ export type ListApiKeysResponse = Message<"warden.v1.ListApiKeysResponse"> & {
  * Use `create(ListApiKeysResponseSchema)` to create a new message.
  */
 export const ListApiKeysResponseSchema: GenMessage<ListApiKeysResponse> = /*@__PURE__*/
-  messageDesc(file_warden_v1_warden, 12);
+  messageDesc(file_warden_v1_warden, 14);
 
 /**
  * @generated from enum warden.v1.Scope
@@ -406,6 +438,14 @@ export const WardenService: GenService<{
     methodKind: "unary";
     input: typeof CreateOrganizationRequestSchema;
     output: typeof CreateOrganizationResponseSchema;
+  },
+  /**
+   * @generated from rpc warden.v1.WardenService.ListOrganizations
+   */
+  listOrganizations: {
+    methodKind: "unary";
+    input: typeof ListOrganizationsRequestSchema;
+    output: typeof ListOrganizationsResponseSchema;
   },
   /**
    * @generated from rpc warden.v1.WardenService.CreateApiKey
