@@ -118,6 +118,10 @@ export type ResultMeta = Message<"trellis.warehouse.v1.ResultMeta"> & {
   table: string;
 
   /**
+   * Rows and bytes the engine read, where measured; 0 (absent in REST JSON) where not.
+   * Analytics answers and tenant SQL leave them unset: the engine counts whole granules,
+   * which hold other organizations' rows too.
+   *
    * @generated from field: uint64 rows_read = 3;
    */
   rowsRead: bigint;
