@@ -1,7 +1,8 @@
 // Installs the locked dependencies when node_modules is missing or was installed from another
 // package-lock.json, so `npm start` and `npm test` work on a fresh clone. Uses only Node's
-// standard library. `npm install` rather than `npm ci`: the lockfile holds only this
-// platform's optional binaries (biome, buf, esbuild), which `npm ci` would refuse.
+// standard library. `npm ci`: exactly what package-lock.json says (it holds every platform's
+// optional binaries of biome, buf and esbuild), never a change to it; it fails if the lockfile
+// and package.json disagree, which `npm install` would have papered over by rewriting it.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -17,5 +18,5 @@ if (existsSync(stamp) && readFileSync(stamp, "utf8") === lockHash()) process.exi
 
 process.stderr.write("Installing dependencies from package-lock.json…\n");
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-execFileSync(npm, ["install", "--no-audit", "--no-fund"], { cwd: root, stdio: "inherit" });
+execFileSync(npm, ["ci", "--no-audit", "--no-fund"], { cwd: root, stdio: "inherit" });
 writeFileSync(stamp, lockHash());
