@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { create } from "@bufbuild/protobuf";
-import { createContextKey } from "@connectrpc/connect";
+import { type ContextValues, createContextKey, createContextValues } from "@connectrpc/connect";
 import { type OrgContext, OrgContextSchema, Scope } from "@trellis/contracts";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { LRUCache } from "lru-cache";
@@ -18,11 +18,22 @@ export const kOrgContext = createContextKey<OrgContext | undefined>(undefined, {
   description: "verified organization context",
 });
 
-interface RequestScope {
+/** A verified organization context and the signed token it arrived in (or was minted as). */
+export interface OrgScope {
   context: OrgContext;
-  /** The signed token the context arrived in (or was minted as); forwarded to peers. */
+  /** Forwarded to peers as the call's `trellis-org-context` metadata. */
   token: string;
 }
+type RequestScope = OrgScope;
+
+/**
+ * The verified scope of a handler call, for calls it makes to peers on the organization's
+ * behalf: adapters take it as an argument and put it in the call's context values, where the
+ * forwarding interceptor reads it (see `orgCallOptions`).
+ */
+export const kOrgScope = createContextKey<OrgScope | undefined>(undefined, {
+  description: "verified organization scope (context and token)",
+});
 
 const requestScope = new AsyncLocalStorage<RequestScope>();
 
@@ -120,6 +131,22 @@ export function requireOrgContext(values: { get<T>(key: { id: symbol; defaultVal
   const context = values.get(kOrgContext);
   if (!context) throw new MissingOrgContextError("no verified organization context on this call");
   return context;
+}
+
+/** The verified scope (context and signed token) of a handler call. */
+export function requireOrgScope(values: { get<T>(key: { id: symbol; defaultValue: T }): T }): OrgScope {
+  const scope = values.get(kOrgScope);
+  if (!scope) throw new MissingOrgContextError("no verified organization scope on this call");
+  return scope;
+}
+
+/**
+ * Call options that carry `scope` to a peer: the forwarding interceptor sends its token.
+ * An adapter that calls a peer for an organization takes the scope as a parameter and
+ * passes these options, so a call without an organization does not compile.
+ */
+export function orgCallOptions(scope: OrgScope): { contextValues: ContextValues } {
+  return { contextValues: createContextValues().set(kOrgScope, scope) };
 }
 
 export class MissingOrgContextError extends Error {

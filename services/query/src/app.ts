@@ -44,7 +44,7 @@ export async function createQueryApp(
     store,
     rulesetStore,
     rulesets,
-    onRulesetChanged: (version, signal) => cache.advanceRulesetVersion(version, signal),
+    onRulesetChanged: (org, version, signal) => cache.advanceRulesetVersion(org, version, signal),
     logger,
   });
   return {

@@ -5,6 +5,7 @@ import {
   ContextTokenError,
   currentRequestScope,
   kOrgContext,
+  kOrgScope,
   ORG_CONTEXT_HEADER,
   runWithOrgContext,
 } from "../org-context.js";
@@ -32,18 +33,22 @@ export function contextAuthInterceptor(signer: ContextSigner): Interceptor {
       const reason = error instanceof ContextTokenError ? error.message : "context token is not valid";
       throw new ConnectError(reason, Code.Unauthenticated, undefined, undefined, error);
     }
-    req.contextValues.set(kOrgContext, context);
-    tagOrganization(context.organizationId);
     const scope = { context, token };
+    req.contextValues.set(kOrgContext, context);
+    req.contextValues.set(kOrgScope, scope);
+    tagOrganization(context.organizationId);
     const res = await runWithOrgContext(scope, () => next(req));
     return res.stream ? { ...res, message: bindToScope(res.message, scope, bindActiveContext()) } : res;
   };
 }
 
-/** Clients of internal services: forward the current request's signed context token. */
+/**
+ * Clients of internal services: forward the signed context token of the scope the call was
+ * given (`orgCallOptions`), or else of the current request.
+ */
 export function forwardContextInterceptor(): Interceptor {
   return (next) => async (req) => {
-    const scope = currentRequestScope();
+    const scope = req.contextValues.get(kOrgScope) ?? currentRequestScope();
     if (scope) req.header.set(ORG_CONTEXT_HEADER, scope.token);
     return next(req);
   };

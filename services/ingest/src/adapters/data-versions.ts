@@ -1,21 +1,21 @@
 import type { Client } from "@connectrpc/connect";
 import type { CacheService } from "@trellis/contracts";
-import type { Logger } from "@trellis/platform";
+import { type Logger, type OrgScope, orgCallOptions } from "@trellis/platform";
 
 /**
- * Tells the cache that an organization has new data, once per organization and flush. It runs
- * inside the request that submitted the data, so the call carries that request's context.
+ * Tells the cache that an organization has new data, once per organization and flush, as
+ * the organization whose verified scope it is given (that of the request that submitted it).
  */
 export function createDataVersionNotifier(cache: Client<typeof CacheService> | undefined, logger: Logger) {
   const inFlight = new Map<string, Promise<void>>();
   return {
-    async notify(organizationId: string, flushId: number, dates: ReadonlySet<string>): Promise<void> {
+    async notify(org: OrgScope, flushId: number, dates: ReadonlySet<string>): Promise<void> {
       if (!cache) return;
-      const key = `${organizationId}:${flushId}`;
+      const key = `${org.context.organizationId}:${flushId}`;
       let pending = inFlight.get(key);
       if (!pending) {
         pending = cache
-          .advanceDataVersion({ dates: [...dates] }, { timeoutMs: 2_000 })
+          .advanceDataVersion({ dates: [...dates] }, { timeoutMs: 2_000, ...orgCallOptions(org) })
           .then(
             () => undefined,
             (error: unknown) =>

@@ -1,6 +1,6 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import type { Event, EventError, IngestService, OrgContext } from "@trellis/contracts";
-import { requireOrgContext, ValidationError } from "@trellis/platform";
+import type { Event, EventError, IngestService } from "@trellis/contracts";
+import { type OrgScope, requireOrgScope, ValidationError } from "@trellis/platform";
 import type { BatchWriter } from "../adapters/batch-writer.js";
 import type { DataVersionNotifier } from "../adapters/data-versions.js";
 import type { Preparer } from "../adapters/preparer.js";
@@ -27,11 +27,12 @@ export function createIngestService(deps: IngestDeps): ServiceImpl<typeof Ingest
   const clock = deps.clock ?? (() => new Date());
 
   async function ingestBatch(
-    org: OrgContext,
+    scope: OrgScope,
     clientBatchId: string,
     events: readonly Event[],
     path = "",
   ): Promise<BatchOutcome> {
+    const org = scope.context;
     // Checked here, before the batch goes to a worker: a refusal is the caller's error.
     checkBatchId(clientBatchId, `${path}batch_id`);
     if (events.length > limits.eventsPerBatch) {
@@ -55,14 +56,13 @@ export function createIngestService(deps: IngestDeps): ServiceImpl<typeof Ingest
       rows,
       dates,
     });
-    if (!result.duplicate) await deps.versions.notify(org.organizationId, result.flushId, dates);
+    if (!result.duplicate) await deps.versions.notify(scope, result.flushId, dates);
     return { batchId: identity.batchId, acceptedEventIds: prepared.acceptedEventIds, rejected };
   }
 
   return {
     async ingestEvents(req, ctx: HandlerContext) {
-      const org = requireOrgContext(ctx.values);
-      const outcome = await ingestBatch(org, req.batchId, req.events);
+      const outcome = await ingestBatch(requireOrgScope(ctx.values), req.batchId, req.events);
       return {
         batchId: outcome.batchId,
         accepted: outcome.acceptedEventIds.length,
@@ -72,12 +72,12 @@ export function createIngestService(deps: IngestDeps): ServiceImpl<typeof Ingest
     },
 
     async streamEvents(requests, ctx: HandlerContext) {
-      const org = requireOrgContext(ctx.values);
+      const scope = requireOrgScope(ctx.values);
       let batches = 0;
       let accepted = 0;
       const rejected: BatchOutcome["rejected"] = [];
       for await (const request of requests) {
-        const outcome = await ingestBatch(org, request.batchId, request.events, `batches[${batches}].`);
+        const outcome = await ingestBatch(scope, request.batchId, request.events, `batches[${batches}].`);
         batches++;
         accepted += outcome.acceptedEventIds.length;
         for (const error of outcome.rejected) {

@@ -20,7 +20,9 @@ import {
   FailedPreconditionError,
   type Logger,
   NotFoundError,
+  type OrgScope,
   requireOrgContext,
+  requireOrgScope,
   ValidationError,
 } from "@trellis/platform";
 import type { Store } from "@trellis/store";
@@ -40,7 +42,7 @@ export interface CampaignDeps {
   rulesetStore: RulesetStore;
   rulesets: RulesetProvider;
   /** Makes cached answers of the organization's older rulesets unreachable everywhere. */
-  onRulesetChanged(version: number, signal: AbortSignal): Promise<void>;
+  onRulesetChanged(org: OrgScope, version: number, signal: AbortSignal): Promise<void>;
   logger: Logger;
   clock?: () => Date;
 }
@@ -110,7 +112,7 @@ export function createCampaignService(deps: CampaignDeps): ServiceImpl<typeof Ca
       check: checkRulesetSize,
     });
     deps.rulesets.remember(org.organizationId, ruleset);
-    await deps.onRulesetChanged(ruleset.version, ctx.signal);
+    await deps.onRulesetChanged(requireOrgScope(ctx.values), ruleset.version, ctx.signal);
     deps.logger.info({ ruleset_version: ruleset.version, campaign_id: campaign.id }, "campaign ruleset changed");
     return { campaign: toProto(campaign), rulesetVersion: BigInt(ruleset.version) };
   }

@@ -11,7 +11,7 @@ import {
   type QueryService,
   type ResultMeta,
 } from "@trellis/contracts";
-import { type Logger, linkSharedCopy, requireOrgContext, ValidationError } from "@trellis/platform";
+import { type Logger, linkSharedCopy, requireOrgContext, requireOrgScope, ValidationError } from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import type { CacheClient } from "../adapters/cache-client.js";
 import { createAdmission } from "../domain/admission.js";
@@ -159,8 +159,8 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
   }
 
   async function execute(query: AnalyticsQuery, policy: CachePolicy, ctx: HandlerContext): Promise<AnalyticsAnswer> {
-    const org = requireOrgContext(ctx.values);
-    const organizationId = org.organizationId;
+    const scope = requireOrgScope(ctx.values);
+    const organizationId = scope.context.organizationId;
     const ruleset = await deps.rulesets.resolve(organizationId, asOfVersionOf(query), ctx.signal);
     const withRuleset = (answer: AnalyticsAnswer) => {
       const meta = metaOf(answer);
@@ -181,7 +181,7 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
       const dataRange = dataRangeOf(query, clock());
       // A cache read is bounded by the cache client's own time-out; the deadline signal is
       // made only for work that reaches the store.
-      const cached = await deps.cache.get(key, dataRange);
+      const cached = await deps.cache.get(scope, key, dataRange);
       if (cached?.found && policy !== CachePolicy.REFRESH) {
         let answer = decoded.get(cached.value);
         if (!answer) {
@@ -196,7 +196,7 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
       if (meta && cached) meta.dataVersion = cached.dataVersion;
       withRuleset(computed.answer);
       if (cached) {
-        await deps.cache.set({
+        await deps.cache.set(scope, {
           key,
           value: toBinary(AnalyticsAnswerSchema, computed.answer),
           freshness: computed.freshness,
