@@ -23,7 +23,8 @@ import {
  * statement broke — or leaked into — another tenant's next answer. A session here lives for
  * exactly one statement and is closed once the engine is done with it, so no output, setting,
  * parameter, error or current database of one statement can reach another. Opening a session
- * on the already-open data directory costs about 0.4 ms (bench/query reports the paired cost).
+ * on the already-open data directory costs about 0.4 ms (`npm run bench:isolation` reports the
+ * paired cost).
  *
  * Parameters are bound by the engine as session parameters (`SET param_x = '…'` on the
  * statement's own session, the form clickhouse-client uses): never spliced into the

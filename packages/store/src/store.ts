@@ -83,8 +83,13 @@ interface Clients {
   release(): Promise<void>;
 }
 
-/** One process may open the embedded engine once; later stores in the process share it. */
-let embeddedClients: { dataDir: string; clients: Clients; users: number } | undefined;
+/**
+ * One process may open the embedded engine once; later stores in the process share it, each
+ * with the sandbox client of its own database.
+ */
+let embeddedEngine:
+  | { dataDir: string; client: ClickHouseClient; sandboxes: Map<string, ClickHouseClient>; users: number }
+  | undefined;
 
 function openClients(config: StoreConfig): Clients {
   const sandboxDatabase = sandboxDatabaseOf(config.database);
@@ -105,45 +110,45 @@ function openClients(config: StoreConfig): Clients {
     return { client, sandbox, release: async () => void (await Promise.all([client.close(), sandbox.close()])) };
   }
   const dataDir = resolve(config.dataDir, "clickhouse");
-  if (embeddedClients && embeddedClients.dataDir !== dataDir) {
+  if (embeddedEngine && embeddedEngine.dataDir !== dataDir) {
     throw new Error(
-      `the embedded engine is already open at ${embeddedClients.dataDir}; one process holds one data directory (asked for ${dataDir})`,
+      `the embedded engine is already open at ${embeddedEngine.dataDir}; one process holds one data directory (asked for ${dataDir})`,
     );
   }
-  if (!embeddedClients) {
+  // chdb types its connection against @clickhouse/client-common, which the client bundles a
+  // copy of; the two declarations are the same interface.
+  const embedded = (database?: string) =>
+    createClient({
+      connection: createStatementConnection({
+        path: dataDir,
+        database,
+        requestTimeoutMs: config.requestTimeoutMs,
+      }) as unknown as ClickHouseConnection,
+      request_timeout: config.requestTimeoutMs,
+      // A failed statement reaches its caller (and its span) as an error; the client's own
+      // log line for it would only repeat it without the organization.
+      log: { level: ClickHouseLogLevel.OFF },
+    });
+  if (!embeddedEngine) {
     mkdirSync(dataDir, { recursive: true });
-    // chdb types its connection against @clickhouse/client-common, which the client bundles
-    // a copy of; the two declarations are the same interface.
-    const embedded = (database?: string) =>
-      createClient({
-        connection: createStatementConnection({
-          path: dataDir,
-          database,
-          requestTimeoutMs: config.requestTimeoutMs,
-        }) as unknown as ClickHouseConnection,
-        request_timeout: config.requestTimeoutMs,
-        // A failed statement reaches its caller (and its span) as an error; the client's own
-        // log line for it would only repeat it without the organization.
-        log: { level: ClickHouseLogLevel.OFF },
-      });
-    const client = embedded();
-    const sandbox = embedded(sandboxDatabase);
-    embeddedClients = {
-      dataDir,
-      users: 0,
-      clients: { client, sandbox, release: async () => void (await Promise.all([sandbox.close(), client.close()])) },
-    };
+    embeddedEngine = { dataDir, client: embedded(), sandboxes: new Map(), users: 0 };
   }
-  const shared = embeddedClients;
+  const shared = embeddedEngine;
+  let sandbox = shared.sandboxes.get(sandboxDatabase);
+  if (!sandbox) {
+    sandbox = embedded(sandboxDatabase);
+    shared.sandboxes.set(sandboxDatabase, sandbox);
+  }
   shared.users++;
   return {
-    client: shared.clients.client,
-    sandbox: shared.clients.sandbox,
+    client: shared.client,
+    sandbox,
     async release() {
       shared.users--;
       if (shared.users === 0) {
-        embeddedClients = undefined;
-        await shared.clients.release();
+        embeddedEngine = undefined;
+        await Promise.all([...shared.sandboxes.values()].map((c) => c.close()));
+        await shared.client.close();
       }
     },
   };
@@ -152,8 +157,8 @@ function openClients(config: StoreConfig): Clients {
 /**
  * The only place that talks to ClickHouse: embedded chDB by default, a server when a URL is set.
  * The embedded engine is opened once per process: stores created later in the same process
- * share its clients (and the first store's request time-out and sandbox database) until the
- * last one is closed, and asking for another data directory throws. Embedded inserts of
+ * share its engine client (and the first store's request time-out), each with the sandbox of
+ * its own database, until the last one is closed, and asking for another data directory throws. Embedded inserts of
  * JSON lines go through a spool directory, `<dataDir>/insert-spool`. Nothing is migrated here:
  * call `migrate()`.
  */

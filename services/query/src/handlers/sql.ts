@@ -40,6 +40,7 @@ const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const MEMORY_LIMIT = "241";
 const RESULT_TOO_LARGE = "396";
 const ARGUMENT_OUT_OF_BOUND = "69";
+const TIMEOUT_EXCEEDED = "159";
 
 function quoteForSetting(text: string): string {
   return text.replace(/\\/g, "\\\\").replace(/'/g, "\\'");
@@ -187,6 +188,8 @@ function refusal(error: unknown, databases: readonly string[]): Error {
   if (code === ARGUMENT_OUT_OF_BOUND && /elements/i.test(message)) {
     return ValidationError.field("sql", `an array may have at most ${sqlLimits.maxRangeElements} elements a block`);
   }
-  if (/TIMEOUT_EXCEEDED|TOO_MANY_ROWS|Timeout exceeded|too many rows/i.test(message)) return error as Error;
+  // The engine's time limit, or the caller's deadline reached first: DEADLINE_EXCEEDED.
+  if (code === TIMEOUT_EXCEEDED || /TIMEOUT_EXCEEDED|TOO_MANY_ROWS|Timeout exceeded|too many rows/i.test(message))
+    return error as Error;
   return ValidationError.field("sql", `failed: ${tenantMessage(error, databases)}`);
 }
