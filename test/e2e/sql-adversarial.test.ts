@@ -250,6 +250,25 @@ describe("limits that hold", () => {
   });
 });
 
+describe("the caller's deadline", () => {
+  it("answers DEADLINE_EXCEEDED when the caller's deadline passes first", async () => {
+    const response = await fetch(`${warehouse.url}/trellis.warehouse.v1.AnalyticsService/RunSql`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${warehouse.keys.acme}`,
+        "content-type": "application/json",
+        "connect-protocol-version": "1",
+        "connect-timeout-ms": "300",
+      },
+      body: JSON.stringify({
+        sql: "SELECT count() FROM (SELECT arrayJoin(range(5000000)) AS a) AS x, (SELECT arrayJoin(range(5000)) AS b) AS y",
+      }),
+    });
+    const body = (await response.json()) as { code?: string };
+    expect(body.code).toBe("deadline_exceeded");
+  });
+});
+
 describe("one organization's failing statements never disturb another's", () => {
   it("answers every call of A exactly (SQL, report, export, ingest, each authenticated anew) while B fails statements after emitting rows, on two connections", async () => {
     let stop = false;
