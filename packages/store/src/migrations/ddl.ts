@@ -47,3 +47,8 @@ export function everywhereTable(
   if (body.engineArgs) args.push(body.engineArgs);
   return `CREATE TABLE IF NOT EXISTS ${db}.${name}${onCluster(target)}\n(\n${body.columns}\n)\nENGINE = Replicated${body.engine}(${args.join(", ")})\n${body.tail}`;
 }
+
+/** A column's line in a CREATE TABLE body: `    <name> <type>[ CODEC(<codec>)]`. */
+export function columnDefinition(column: { name: string; type: string; codec?: string }): string {
+  return `    ${column.name} ${column.type}${column.codec === undefined ? "" : ` CODEC(${column.codec})`}`;
+}

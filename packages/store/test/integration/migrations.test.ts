@@ -2,7 +2,7 @@ import { rmSync } from "node:fs";
 import { createLogger } from "@trellis/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir, testDatabase } from "../../../../test/helpers/names.js";
-import { createStore, migrations, renderSchema, type Store } from "../../src/index.js";
+import { createStore, eventColumns, migrations, renderSchema, type Store } from "../../src/index.js";
 
 const logger = createLogger({ service: "test", level: "silent" });
 const dataDir = tempDir("store");
@@ -62,6 +62,35 @@ describe("migrations", () => {
     expect(types.ip_anonymized).toBe("IPv6");
     expect(Object.keys(types)).not.toContain("ip");
     expect(types.organization_id).toBe("LowCardinality(String)");
+  });
+
+  it("create analytics_events with exactly the event definition's columns, types and codecs", async () => {
+    const { rows } = await store.query<{ name: string; type: string; default_kind: string; codec: string }>({
+      name: "test.event_columns",
+      sql: `SELECT name, type, default_kind, compression_codec AS codec FROM system.columns
+            WHERE database = {db:String} AND table = 'analytics_events' ORDER BY position`,
+      params: { db: database },
+      organizationId: null,
+    });
+    expect(rows.map((r) => [r.name, r.type])).toEqual(eventColumns.map((c) => [c.name, c.type]));
+    // No DEFAULT expressions: a column left out of an insert holds its type's default.
+    expect(rows.filter((r) => r.default_kind !== "").map((r) => r.name)).toEqual([]);
+    // The engine spells out the argument Delta takes from the type (Delta(8)).
+    expect(rows.map((r) => [r.name, r.codec.replace(/Delta\(\d+\)/g, "Delta")])).toEqual(
+      eventColumns.map((c) => [c.name, "codec" in c ? `CODEC(${c.codec})` : ""]),
+    );
+  });
+
+  it("store each column's listed default for a row that leaves it out", async () => {
+    await store.insert("analytics_events", [{ organization_id: "defaults" }], { organizationId: null });
+    const { rows } = await store.query<Record<string, unknown>>({
+      name: "test.event_defaults",
+      sql: `SELECT * FROM ${database}.analytics_events WHERE organization_id = 'defaults'
+            SETTINGS date_time_output_format = 'simple', output_format_json_quote_64bit_integers = 1`,
+      organizationId: null,
+    });
+    const defaults = Object.fromEntries(eventColumns.map((c) => [c.name, c.default]));
+    expect(rows).toEqual([{ ...defaults, organization_id: "defaults" }]);
   });
 
   it("render cluster DDL that ClickHouse's own parser accepts", async () => {
