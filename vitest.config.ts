@@ -14,7 +14,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["packages/*/test/unit/**/*.test.ts", "services/*/test/unit/**/*.test.ts"],
+          // A question's tests live in its folder (services/query/src/questions/<question>/).
+          include: [
+            "packages/*/test/unit/**/*.test.ts",
+            "services/*/test/unit/**/*.test.ts",
+            "services/*/src/**/*.test.ts",
+          ],
         },
       },
       {

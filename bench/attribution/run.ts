@@ -4,9 +4,9 @@
 import { cpus } from "node:os";
 import { create } from "@bufbuild/protobuf";
 import { DateRangeSchema } from "@trellis/contracts";
-import { attributionDefaults } from "../../services/query/src/domain/attribution-settings.js";
 import { resolveRange } from "../../services/query/src/domain/dates.js";
-import { compileDistinctPaths } from "../../services/query/src/domain/journeys.js";
+import { compileDistinctPaths } from "../../services/query/src/questions/attribution/journeys.js";
+import { attributionDefaults } from "../../services/query/src/questions/attribution/settings.js";
 import { openDataset, timeStatement } from "../lib/dataset.js";
 import { percentile, progress, report } from "../lib/report.js";
 

@@ -11,10 +11,10 @@ import {
   Granularity,
   RunReportRequestSchema,
 } from "@trellis/contracts";
-import { compileCampaignPerformance } from "../../services/query/src/domain/campaign-performance.js";
-import { compileCohorts } from "../../services/query/src/domain/cohorts.js";
-import { compileFunnel } from "../../services/query/src/domain/funnel.js";
-import { compileReport } from "../../services/query/src/domain/report.js";
+import { compileCampaignPerformance } from "../../services/query/src/questions/campaign-performance/compile.js";
+import { compileCohorts } from "../../services/query/src/questions/cohorts/compile.js";
+import { compileFunnel } from "../../services/query/src/questions/funnel/compile.js";
+import { compileReport } from "../../services/query/src/questions/report/compile.js";
 import { openDataset, timeStatement } from "../lib/dataset.js";
 import { percentile, progress, report } from "../lib/report.js";
 

@@ -122,7 +122,7 @@ describe("the first layer reads structure, not text", () => {
         organizationId: null,
       },
     );
-    const { allowedFunctionNames } = await import("../../services/query/src/domain/sql/functions.js");
+    const { allowedFunctionNames } = await import("../../services/query/src/questions/sql/functions.js");
     const allowed = new Set(allowedFunctionNames.map((n) => n.toLowerCase()));
     const exact = new Set(allowedFunctionNames);
     // A name that matches an allowed one only when case is ignored must be the same function:

@@ -6,28 +6,22 @@ import {
   type AnalyticsQuery,
   AnswerSource,
   CachePolicy,
-  Freshness,
-  Granularity,
+  type DateRange,
+  type Freshness,
   type QueryService,
   type ResultMeta,
 } from "@trellis/contracts";
 import { type Logger, linkSharedCopy, requireOrgContext, requireOrgScope, ValidationError } from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import type { CacheClient } from "../adapters/cache-client.js";
-import { createAdmission } from "../domain/admission.js";
-import { cacheKeyFor, dataRangeOf } from "../domain/cache-key.js";
-import { describeCatalog } from "../domain/catalogue-response.js";
+import { cacheKeyFor } from "../domain/cache-key.js";
 import { createCoalescer } from "../domain/coalesce.js";
-import { granularityOrDefault } from "../domain/dates.js";
-import { freshnessFor } from "../domain/freshness.js";
 import { asOfRulesetVersion } from "../domain/ruleset-version.js";
-import { runAttributionComparison, runClickAttribution } from "./attribution.js";
-import { runCampaignPerformance, runCohorts, runFunnel, runRealtime } from "./questions.js";
-import { runReport, streamReport } from "./report.js";
+import { createQuestions, type Question } from "../questions/index.js";
+import type { RequestOf } from "../questions/question.js";
+import { streamReport } from "../questions/report/run.js";
 import type { ActiveRuleset, RulesetProvider } from "./rulesets.js";
 import type { RunContext } from "./run-context.js";
-import { runSql, sqlLimits } from "./sql.js";
-import { runTraffic } from "./traffic.js";
 
 export interface QueryDeps {
   store: Store;
@@ -66,8 +60,7 @@ function metaOf(answer: AnalyticsAnswer): ResultMeta | undefined {
 export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof QueryService>> {
   const clock = deps.clock ?? (() => new Date());
   const coalescer = createCoalescer();
-  // Tenant SQL holds an engine thread for up to its time limit; the engine has a few.
-  const sqlAdmission = createAdmission(sqlLimits.admission);
+  const questions = createQuestions();
   // An in-process cache hands back the same bytes for every hit of an entry: decoding them
   // once per entry, not once per hit, is most of what a cached answer costs here.
   const decoded = new WeakMap<Uint8Array, AnalyticsAnswer>();
@@ -80,82 +73,24 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
     ruleset: ActiveRuleset,
   ): Promise<Computed> {
     const run: RunContext = { store: deps.store, organizationId, signal, deadlineMs, ruleset };
-    switch (query.kind.case) {
-      case "traffic": {
-        const value = await runTraffic(run, query.kind.value);
-        const range = query.kind.value.range;
-        return {
-          answer: create(AnalyticsAnswerSchema, { kind: { case: "traffic", value } }),
-          freshness: freshnessFor(
-            range?.endDate ?? "",
-            granularityOrDefault(query.kind.value.groupBy, Granularity.DAY),
-            clock(),
-          ),
-        };
-      }
-      case "report": {
-        const value = await runReport(run, query.kind.value);
-        const range = query.kind.value.range;
-        return {
-          answer: create(AnalyticsAnswerSchema, { kind: { case: "report", value } }),
-          freshness: freshnessFor(range?.endDate ?? "", query.kind.value.groupBy || Granularity.DAY, clock()),
-        };
-      }
-      case "campaignPerformance": {
-        const value = await runCampaignPerformance(run, query.kind.value);
-        return {
-          answer: create(AnalyticsAnswerSchema, { kind: { case: "campaignPerformance", value } }),
-          freshness: freshnessFor(query.kind.value.range?.endDate ?? "", Granularity.DAY, clock()),
-        };
-      }
-      case "funnel": {
-        const value = await runFunnel(run, query.kind.value);
-        return {
-          answer: create(AnalyticsAnswerSchema, { kind: { case: "funnel", value } }),
-          freshness: freshnessFor(query.kind.value.range?.endDate ?? "", Granularity.DAY, clock()),
-        };
-      }
-      case "cohorts": {
-        const value = await runCohorts(run, query.kind.value);
-        return {
-          answer: create(AnalyticsAnswerSchema, { kind: { case: "cohorts", value } }),
-          freshness: freshnessFor(query.kind.value.range?.endDate ?? "", Granularity.DAY, clock()),
-        };
-      }
-      case "realtime": {
-        const value = await runRealtime(run, query.kind.value, clock());
-        return {
-          answer: create(AnalyticsAnswerSchema, { kind: { case: "realtime", value } }),
-          freshness: Freshness.REALTIME,
-        };
-      }
-      case "attributionComparison": {
-        const value = await runAttributionComparison(run, query.kind.value);
-        return {
-          answer: create(AnalyticsAnswerSchema, { kind: { case: "attributionComparison", value } }),
-          freshness: freshnessFor(query.kind.value.range?.endDate ?? "", Granularity.DAY, clock()),
-        };
-      }
-      case "clickAttribution": {
-        const value = await runClickAttribution(run, query.kind.value);
-        return {
-          answer: create(AnalyticsAnswerSchema, { kind: { case: "clickAttribution", value } }),
-          freshness: Freshness.HOURLY,
-        };
-      }
-      case "sql": {
-        const request = query.kind.value;
-        const value = await sqlAdmission.run(organizationId, signal, () => runSql(run, request));
-        return { answer: create(AnalyticsAnswerSchema, { kind: { case: "sql", value } }), freshness: Freshness.HOURLY };
-      }
-      case "catalog":
-        return {
-          answer: create(AnalyticsAnswerSchema, { kind: { case: "catalog", value: describeCatalog() } }),
-          freshness: Freshness.HISTORICAL,
-        };
-      case undefined:
-        throw ValidationError.field("query", "is required");
-    }
+    const kind = query.kind.case;
+    if (kind === undefined) throw ValidationError.field("query", "is required");
+    // One entry of the table per oneof case: the request, the question and its answer agree.
+    const question = questions[kind] as Question<typeof kind>;
+    const request = query.kind.value as RequestOf<typeof kind>;
+    const now = clock();
+    const value = await question.run(run, request, now);
+    return {
+      answer: create(AnalyticsAnswerSchema, { kind: { case: kind, value } as AnalyticsAnswer["kind"] }),
+      freshness: question.freshness(request, now),
+    };
+  }
+
+  /** The dates of data a question reads, when they are known (see Question.dataRange). */
+  function dataRangeOf(query: AnalyticsQuery, now: Date): DateRange | undefined {
+    const kind = query.kind.case;
+    if (kind === undefined) return undefined;
+    return (questions[kind] as Question<typeof kind>).dataRange(query.kind.value as RequestOf<typeof kind>, now);
   }
 
   async function execute(query: AnalyticsQuery, policy: CachePolicy, ctx: HandlerContext): Promise<AnalyticsAnswer> {

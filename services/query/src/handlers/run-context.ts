@@ -1,3 +1,5 @@
+import { create } from "@bufbuild/protobuf";
+import { AnswerSource, ResultMetaSchema } from "@trellis/contracts";
 import type { Store } from "@trellis/store";
 import { defaultQueryLimits, type QueryLimits, withLimits } from "../domain/limits.js";
 import type { ActiveRuleset } from "./rulesets.js";
@@ -29,3 +31,7 @@ export function runCompiled<T>(
     signal: ctx.signal,
   });
 }
+
+/** The meta of an answer read from the store's raw events. */
+export const storeMeta = (elapsedMs: number) =>
+  create(ResultMetaSchema, { source: AnswerSource.STORE, table: "analytics_events", elapsedMs });

@@ -11,9 +11,9 @@ import {
 } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
 import { describe, expect, it } from "vitest";
-import { compileFunnel } from "../../src/domain/funnel.js";
 import { inputLimits } from "../../src/domain/input-limits.js";
-import { compileReport } from "../../src/domain/report.js";
+import { compileFunnel } from "../../src/questions/funnel/compile.js";
+import { compileReport } from "../../src/questions/report/compile.js";
 
 const range = { startDate: "2026-01-01", endDate: "2026-01-31" };
 const base = { metrics: ["clicks"], dimensions: ["source"], range };

@@ -1,0 +1,12 @@
+import { Granularity } from "@trellis/contracts";
+import { granularityOrDefault } from "../../domain/dates.js";
+import { freshnessFor } from "../../domain/freshness.js";
+import type { Question } from "../question.js";
+import { runTraffic } from "./run.js";
+
+export const traffic: Question<"traffic"> = {
+  run: (ctx, request) => runTraffic(ctx, request),
+  freshness: (request, now) =>
+    freshnessFor(request.range?.endDate ?? "", granularityOrDefault(request.groupBy, Granularity.DAY), now),
+  dataRange: (request) => request.range,
+};
