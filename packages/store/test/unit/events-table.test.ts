@@ -1,6 +1,15 @@
 import { EventTypeSchema } from "@trellis/contracts";
-import { describe, expect, it } from "vitest";
-import { checksum, EVENT_TYPES, type EventRow, eventColumns, migrations, typeDefault } from "../../src/index.js";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import {
+  checksum,
+  EVENT_TYPES,
+  type EventColumnOf,
+  type EventRow,
+  type EventType,
+  eventColumns,
+  migrations,
+  typeDefault,
+} from "../../src/index.js";
 
 // Migration 1's DDL as released, before its column list was rendered from the event
 // definition. A released migration's statements never change (their checksums are recorded).
@@ -122,6 +131,21 @@ describe("the event definition", () => {
     expect(row).toEqual({ ip_hash: "0", is_bot: false });
     expect(typeDefault("DateTime64(3, 'UTC')")).toBe("1970-01-01 00:00:00.000");
     expect(() => typeDefault("Float32")).toThrow(/Float32/);
+  });
+
+  it("types each row value by its column's ClickHouse type", () => {
+    expectTypeOf<EventColumnOf<number>>().toEqualTypeOf<
+      "retention_days" | "asn" | "fraud_score" | "quality_score" | "conversion_value"
+    >();
+    expectTypeOf<EventColumnOf<boolean>>().toEqualTypeOf<"is_bot">();
+    expectTypeOf<EventColumnOf<readonly string[]>>().toEqualTypeOf<"fraud_flags">();
+    expectTypeOf<EventColumnOf<Readonly<Record<string, string>>>>().toEqualTypeOf<
+      "query_params" | "headers" | "properties"
+    >();
+    expectTypeOf<EventRow["ip_hash"]>().toEqualTypeOf<string>();
+    expectTypeOf<EventRow["event_time"]>().toEqualTypeOf<string>();
+    expectTypeOf<keyof EventRow>().toEqualTypeOf<(typeof eventColumns)[number]["name"]>();
+    expectTypeOf<EventType>().toEqualTypeOf<"click" | "pageview" | "conversion" | "custom">();
   });
 
   it("lists the protobuf enum's event types in lower case", () => {

@@ -1,4 +1,4 @@
-import { toDateTime64 } from "@trellis/store";
+import { type EventColumnOf, type EventRow, toDateTime64 } from "@trellis/store";
 import type { Enrichment } from "../enrich/index.js";
 import type { ValidEvent } from "./validate.js";
 
@@ -12,20 +12,25 @@ export interface RowContext {
 /**
  * A row's columns, leaving out every value that is its type's default (empty string, 0, false,
  * empty map or array): analytics_events has no DEFAULT expressions, so the engine fills in
- * exactly that value, and the line stays short. One JSON.stringify of the row writes the line
- * in a single native pass.
+ * exactly that value (the column's `default` in the event definition), and the line stays
+ * short. One JSON.stringify of the row writes the line in a single native pass.
  */
-type Row = Record<string, unknown>;
+type Row = Partial<EventRow>;
 
-function putString(row: Row, name: string, value: string): void {
+/** "" is left out: the engine stores the column's default ("" for text, "::" for ip_anonymized). */
+function putString(row: Row, name: EventColumnOf<string>, value: string): void {
   if (value !== "") row[name] = value;
 }
 
-function putNumber(row: Row, name: string, value: number): void {
+function putNumber(row: Row, name: EventColumnOf<number>, value: number): void {
   if (value !== 0) row[name] = value;
 }
 
-function putMap(row: Row, name: string, value: Readonly<Record<string, string>>): void {
+function putMap(
+  row: Row,
+  name: EventColumnOf<Readonly<Record<string, string>>>,
+  value: Readonly<Record<string, string>>,
+): void {
   for (const _ in value) {
     row[name] = value;
     return;

@@ -1,18 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { isIP } from "node:net";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { type Event, type EventError, EventType } from "@trellis/contracts";
+import { type Event, type EventError, EventType as ProtoEventType } from "@trellis/contracts";
 import { clip, instantRangeReason, isSupportedInstant } from "@trellis/platform";
+import { EVENT_TYPES, type EventType } from "@trellis/store";
 import { eventIdPattern, forbiddenHeaders, limits } from "./limits.js";
-
-export type EventKind = "click" | "pageview" | "conversion" | "custom";
 
 export interface ValidEvent {
   index: number;
   eventId: string;
   /** Whether the client chose the id (retries of such events are recognisable). */
   clientEventId: boolean;
-  type: EventKind;
+  type: EventType;
   name: string;
   time: Date;
   url: string;
@@ -29,12 +28,11 @@ export interface ValidEvent {
   headers: Record<string, string>;
 }
 
-const kinds: Partial<Record<EventType, EventKind>> = {
-  [EventType.CLICK]: "click",
-  [EventType.PAGEVIEW]: "pageview",
-  [EventType.CONVERSION]: "conversion",
-  [EventType.CUSTOM]: "custom",
-};
+/** The stored event type of each protobuf EventType but UNSPECIFIED. */
+const kinds = new Map<ProtoEventType, EventType>(
+  EVENT_TYPES.map((type) => [ProtoEventType[type.toUpperCase() as Uppercase<EventType>], type]),
+);
+const typeRequired = `is required: one of ${EVENT_TYPES.join(", ")}`;
 
 export interface ValidationContext {
   receivedAt: Date;
@@ -118,9 +116,9 @@ function stringMap(
 }
 
 function validateOne(event: Event, index: number, context: ValidationContext): ValidEvent {
-  const type = kinds[event.type];
-  check(type !== undefined, "type", "is required: one of click, pageview, conversion, custom");
-  const kind = type as EventKind;
+  const type = kinds.get(event.type);
+  check(type !== undefined, "type", typeRequired);
+  const kind = type as EventType;
 
   let eventId = text(event.eventId, "event_id", limits.eventIdLength);
   const clientEventId = eventId !== "";

@@ -1,4 +1,6 @@
-export type EventType = "click" | "pageview" | "conversion" | "custom";
+import type { EventRow, EventType } from "@trellis/store";
+
+export type { EventType };
 
 export interface RawEventInput {
   type: EventType;
@@ -61,7 +63,7 @@ export interface GeoFacts {
   /** IANA time zone; the shipped DB-IP database has none. */
   timezone: string;
   /** Autonomous system number, 0 when unknown. */
-  asn: number;
+  asn: EventRow["asn"];
   asOrganization: string;
 }
 
@@ -99,15 +101,15 @@ export interface BotFacts {
 
 export interface FraudFacts {
   /** 0..100. */
-  score: number;
+  score: EventRow["fraud_score"];
   flags: FraudFlag[];
 }
 
 export interface IpFacts {
   /** IPv6 text; IPv4 as ::ffff:a.b.c.0, IPv6 with its last 80 bits zeroed; "" when no IP. */
-  anonymized: string;
+  anonymized: EventRow["ip_anonymized"];
   /** First 8 bytes of HMAC-SHA256 of the full address, as an unsigned 64-bit decimal; "0" when no IP. */
-  hash: string;
+  hash: EventRow["ip_hash"];
 }
 
 export interface Enrichment {
@@ -117,7 +119,7 @@ export interface Enrichment {
   bot: BotFacts;
   fraud: FraudFacts;
   /** 0..100. */
-  qualityScore: number;
+  qualityScore: EventRow["quality_score"];
   ip: IpFacts;
 }
 
