@@ -88,60 +88,216 @@ export const env = {
       .prefault(fallback ? "true" : "false"),
 };
 
+/** What the configuration table says of a key, kept beside its schema (see `key`). */
+export interface ConfigKeyDoc {
+  /** Unit or kind of value: `ms`, `seconds`, `bytes`, `URL`, `secret` … */
+  unit: string;
+  /** What the key does, in one line. */
+  description: string;
+  /** The default as the table shows it, where parsing an unset variable cannot tell it (a per-machine value). */
+  defaultText?: string;
+}
+
+/** The documentation of every config key's schema. */
+export const configKeyDocs = z.registry<ConfigKeyDoc>();
+
+/** A config key's schema, registered with its unit and one-line description. */
+export function key<S extends z.ZodType>(schema: S, unit: string, description: string, defaultText?: string): S {
+  configKeyDocs.add(schema, defaultText === undefined ? { unit, description } : { unit, description, defaultText });
+  return schema;
+}
+
+/** One declared key: the group it belongs to and its documented schema. */
+export interface DeclaredKey {
+  name: string;
+  group: string;
+  schema: z.ZodType;
+  doc: ConfigKeyDoc;
+}
+
+const declared = new Map<string, DeclaredKey>();
+
+/**
+ * Declares a group of keys (variable name → schema made with `key`). A key belongs to one
+ * group only: declaring a name in two groups, or without documentation, throws. Groups that
+ * share a title are one group in the docs. Returns the shape, for loadConfig to compose.
+ */
+export function configGroup<S extends Record<string, z.ZodType>>(title: string, shape: S): S {
+  for (const [name, schema] of Object.entries(shape)) {
+    const doc = configKeyDocs.get(schema);
+    if (!doc) throw new Error(`config key ${name} has no documentation: declare its schema with key()`);
+    const earlier = declared.get(name);
+    if (earlier && earlier.group !== title) {
+      throw new Error(`config key ${name} is declared twice: in "${earlier.group}" and in "${title}"`);
+    }
+    declared.set(name, { name, group: title, schema, doc });
+  }
+  return shape;
+}
+
+/** Every declared key, in the order of declaration, grouped by the group's first declaration. */
+export function declaredConfigKeys(): DeclaredKey[] {
+  const groups: string[] = [];
+  for (const { group } of declared.values()) if (!groups.includes(group)) groups.push(group);
+  const all = [...declared.values()];
+  return groups.flatMap((group) => all.filter((declaredKey) => declaredKey.group === group));
+}
+
+/** The declaration of a key, or undefined when no group declares it. */
+export function declaredConfigKey(name: string): DeclaredKey | undefined {
+  return declared.get(name);
+}
+
+/** The parsed variables of a shape. */
+export type EnvOf<S extends z.ZodRawShape> = z.infer<z.ZodObject<S>>;
+
+/**
+ * A process's loadConfig: parses `shape` from the environment (process.env by default) and
+ * maps the result with `from`. Throws ConfigError listing every bad variable.
+ */
+export function configLoader<S extends z.ZodRawShape, C>(shape: S, from: (parsed: EnvOf<S>) => C) {
+  return (environment: Env = process.env): C => from(parseEnv(shape, environment));
+}
+
+const processKeys = (defaultPort: number) =>
+  configGroup("Process", {
+    TRELLIS_HOST: key(z.string().default("127.0.0.1"), "address", "address to listen on (`0.0.0.0` in containers)"),
+    TRELLIS_PORT: key(env.port(defaultPort), "port", "port to listen on; `0` picks a free one"),
+    TRELLIS_LOG_LEVEL: key(
+      env.logLevel().default("info"),
+      "level",
+      "`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`",
+    ),
+    TRELLIS_LOG_FORMAT: key(
+      env.logFormat().default("auto"),
+      "format",
+      "`json`, `pretty` (readable lines), or `auto`: pretty on a terminal outside a container",
+    ),
+    TRELLIS_SHUTDOWN_GRACE_MS: key(
+      env.positiveInt(10_000),
+      "ms",
+      "how long SIGTERM waits for in-flight requests (and buffered batches) before the process exits",
+    ),
+  });
+
+/**
+ * Variables read by the telemetry set up before the process starts (installTelemetryFromEnv);
+ * declared here so that they are validated and documented with the rest.
+ */
+export const telemetryEnvShape = configGroup("Telemetry", {
+  OTEL_EXPORTER_OTLP_ENDPOINT: key(
+    z.string().optional(),
+    "URL",
+    "export traces over OTLP/HTTP to this collector (e.g. `http://collector:4318`); unset: no export",
+  ),
+  OTEL_SERVICE_NAME: key(
+    z.string().optional(),
+    "name",
+    "service name on exported traces",
+    "`trellis-<service>`; all-in-one `trellis`",
+  ),
+});
+
 /**
  * Variables every service process reads: TRELLIS_HOST (default 127.0.0.1), TRELLIS_PORT
- * (default `defaultPort`), TRELLIS_LOG_LEVEL (info), TRELLIS_LOG_FORMAT (auto) and
- * TRELLIS_SHUTDOWN_GRACE_MS (10000 ms).
+ * (default `defaultPort`), TRELLIS_LOG_LEVEL (info), TRELLIS_LOG_FORMAT (auto),
+ * TRELLIS_SHUTDOWN_GRACE_MS (10000 ms) and the telemetry variables.
  */
 export function processEnvShape(defaultPort: number) {
-  return {
-    TRELLIS_HOST: z.string().default("127.0.0.1"),
-    TRELLIS_PORT: env.port(defaultPort),
-    TRELLIS_LOG_LEVEL: env.logLevel().default("info"),
-    TRELLIS_LOG_FORMAT: env.logFormat().default("auto"),
-    TRELLIS_SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
-  };
+  return { ...processKeys(defaultPort), ...telemetryEnvShape };
 }
 
 /**
  * The process settings (host, port, log level and format, shutdown grace in milliseconds)
  * from variables parsed with processEnvShape.
  */
-export function processConfigFrom(parsed: {
-  TRELLIS_HOST: string;
-  TRELLIS_PORT: number;
-  TRELLIS_LOG_LEVEL: string;
-  TRELLIS_LOG_FORMAT: LogFormat;
-  TRELLIS_SHUTDOWN_GRACE_MS: number;
-}) {
+export function processConfigFrom(parsed: EnvOf<ReturnType<typeof processKeys>>) {
   return {
     host: parsed.TRELLIS_HOST,
     port: parsed.TRELLIS_PORT,
     logLevel: parsed.TRELLIS_LOG_LEVEL,
-    logFormat: parsed.TRELLIS_LOG_FORMAT,
+    logFormat: parsed.TRELLIS_LOG_FORMAT satisfies LogFormat,
     shutdownGraceMs: parsed.TRELLIS_SHUTDOWN_GRACE_MS,
   };
 }
 
 /** Variables of a port that faces clients: how long they may take to send a request. */
-export const connectionTimeoutsEnvShape = {
-  TRELLIS_HTTP_HEADERS_TIMEOUT_MS: env.timeoutMs(defaultConnectionTimeouts.headersMs),
-  TRELLIS_HTTP_BODY_TIMEOUT_MS: env.timeoutMs(defaultConnectionTimeouts.bodyMs),
-  TRELLIS_HTTP_IDLE_TIMEOUT_MS: env.timeoutMs(defaultConnectionTimeouts.idleMs),
-};
+export const connectionTimeoutsEnvShape = configGroup("Client connections", {
+  TRELLIS_HTTP_HEADERS_TIMEOUT_MS: key(
+    env.timeoutMs(defaultConnectionTimeouts.headersMs),
+    "ms",
+    "time to send the first bytes (a whole HTTP/2 preface), then as long for a request head; 408 or closed",
+  ),
+  TRELLIS_HTTP_BODY_TIMEOUT_MS: key(
+    env.timeoutMs(defaultConnectionTimeouts.bodyMs),
+    "ms",
+    "time from a request's head to the end of its body (on HTTP/2 of its stream); 408, on HTTP/2 a reset",
+  ),
+  TRELLIS_HTTP_IDLE_TIMEOUT_MS: key(
+    env.timeoutMs(defaultConnectionTimeouts.idleMs),
+    "ms",
+    "an unused connection (keep-alive, HTTP/2 without open streams) or a stalled request is closed after this",
+  ),
+});
 
 /**
  * The client time-outs of a listening port, in milliseconds, from variables parsed with
  * connectionTimeoutsEnvShape.
  */
-export function connectionTimeoutsFrom(parsed: {
-  TRELLIS_HTTP_HEADERS_TIMEOUT_MS: number;
-  TRELLIS_HTTP_BODY_TIMEOUT_MS: number;
-  TRELLIS_HTTP_IDLE_TIMEOUT_MS: number;
-}): ConnectionTimeouts {
+export function connectionTimeoutsFrom(parsed: EnvOf<typeof connectionTimeoutsEnvShape>): ConnectionTimeouts {
   return {
     headersMs: parsed.TRELLIS_HTTP_HEADERS_TIMEOUT_MS,
     bodyMs: parsed.TRELLIS_HTTP_BODY_TIMEOUT_MS,
     idleMs: parsed.TRELLIS_HTTP_IDLE_TIMEOUT_MS,
   };
+}
+
+/** The secret of the context tokens the gateway mints and every internal service verifies. */
+export const contextSecretEnvShape = configGroup("Context tokens", {
+  TRELLIS_CONTEXT_SECRET: key(
+    env.secret(),
+    "secret, ≥ 32 characters",
+    "HS256 secret of the org context tokens, the same in every service; the all-in-one process generates one per start when unset",
+  ),
+});
+
+/** Shared by the gateway (its upper bound) and Warden (what it tells the gateway). */
+export const authCacheEnvShape = configGroup("Authentication", {
+  TRELLIS_AUTH_CACHE_SECONDS: key(
+    env.wholeNumber(30),
+    "seconds",
+    "how long the gateway reuses an authentication answer (a revoked key stops working within this); `0`: never",
+  ),
+});
+
+/**
+ * The URLs of the other services. Each service composes the ones it calls, required or
+ * `.optional()`; the all-in-one process reads none (its peers are in-process).
+ */
+export const peersEnvShape = configGroup("Peers", {
+  TRELLIS_WARDEN_URL: key(env.url(), "URL", "Warden, e.g. `http://warden:8081`"),
+  TRELLIS_QUERY_URL: key(env.url(), "URL", "query service, e.g. `http://query:8082`"),
+  TRELLIS_INGEST_URL: key(env.url(), "URL", "ingest service, e.g. `http://ingest:8084`"),
+  TRELLIS_DISCOVERY_URL: key(
+    env.url(),
+    "URL",
+    "discovery service; read and validated, but not used: the gateway serves no discovery contract today",
+  ),
+  TRELLIS_CACHE_URL: key(
+    env.url(),
+    "URL",
+    "cache service, e.g. `http://cache:8083`: query's cache, and ingest tells it when new data makes answers stale",
+  ),
+});
+
+type PeerKey = keyof typeof peersEnvShape;
+
+/** Parsed variables where the peer URLs may be missing, as in the all-in-one process. */
+export type PeersOptional<T> = Omit<T, PeerKey> & Partial<Pick<T, Extract<keyof T, PeerKey>>>;
+
+/** A shape without the peer URLs: the all-in-one process calls its services in-process. */
+export function withoutPeers<S extends z.ZodRawShape>(shape: S): Omit<S, PeerKey> {
+  const copy: Record<string, z.core.$ZodType> = { ...shape };
+  for (const name of Object.keys(peersEnvShape)) delete copy[name];
+  return copy as unknown as Omit<S, PeerKey>;
 }

@@ -1,5 +1,6 @@
 export * from "./call-context.js";
 export * from "./config.js";
+export * from "./config-docs.js";
 export * from "./dates.js";
 export * from "./direct-transport.js";
 export * from "./errors.js";

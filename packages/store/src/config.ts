@@ -1,4 +1,4 @@
-import { type Env, env, parseEnv } from "@trellis/platform";
+import { configGroup, type Env, type EnvOf, env, key, parseEnv } from "@trellis/platform";
 import { z } from "zod";
 
 export interface StoreConfig {
@@ -20,33 +20,45 @@ export interface StoreConfig {
  * _DATABASE (default `trellis`), _CLUSTER, TRELLIS_DATA_DIR (default `.data`),
  * TRELLIS_CLICKHOUSE_REQUEST_TIMEOUT_MS (30000) and _MAX_CONNECTIONS (10).
  */
-export const storeEnvShape = {
-  TRELLIS_CLICKHOUSE_URL: env.url().optional(),
-  TRELLIS_CLICKHOUSE_USER: z.string().optional(),
-  TRELLIS_CLICKHOUSE_PASSWORD: z.string().optional(),
+export const storeEnvShape = configGroup("Store (ClickHouse)", {
+  TRELLIS_CLICKHOUSE_URL: key(
+    env.url().optional(),
+    "URL",
+    "ClickHouse server over HTTP; unset: embedded chDB in `TRELLIS_DATA_DIR`",
+  ),
+  TRELLIS_CLICKHOUSE_USER: key(z.string().optional(), "name", "server user name"),
+  TRELLIS_CLICKHOUSE_PASSWORD: key(z.string().optional(), "secret", "server password"),
   // Any name is safe for tenant SQL, `default` included: it runs with <database>_sandbox, which
   // holds nothing, as its current database. The engine's own databases are refused.
-  TRELLIS_CLICKHOUSE_DATABASE: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]*$/, "expected a database name of lowercase letters, digits and _")
-    .max(48, "expected at most 48 characters")
-    .refine(
-      (name) => !["system", "information_schema"].includes(name),
-      "the engine's own databases cannot hold the product's tables",
-    )
-    .refine((name) => !name.endsWith("_sandbox"), "names ending in _sandbox are kept for tenant SQL's empty database")
-    .default("trellis"),
-  TRELLIS_CLICKHOUSE_CLUSTER: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a cluster name of letters, digits and _")
-    .optional(),
-  TRELLIS_DATA_DIR: z.string().default(".data"),
-  TRELLIS_CLICKHOUSE_REQUEST_TIMEOUT_MS: env.positiveInt(30_000),
-  TRELLIS_CLICKHOUSE_MAX_CONNECTIONS: env.positiveInt(10),
-};
+  TRELLIS_CLICKHOUSE_DATABASE: key(
+    z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/, "expected a database name of lowercase letters, digits and _")
+      .max(48, "expected at most 48 characters")
+      .refine(
+        (name) => !["system", "information_schema"].includes(name),
+        "the engine's own databases cannot hold the product's tables",
+      )
+      .refine((name) => !name.endsWith("_sandbox"), "names ending in _sandbox are kept for tenant SQL's empty database")
+      .default("trellis"),
+    "name",
+    "database (lowercase letters, digits, `_`; at most 48; not `system`, `information_schema` or `…_sandbox`); tenant SQL runs in `<database>_sandbox`",
+  ),
+  TRELLIS_CLICKHOUSE_CLUSTER: key(
+    z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a cluster name of letters, digits and _")
+      .optional(),
+    "name",
+    "render migrations `ON CLUSTER` with Replicated and Distributed tables",
+  ),
+  TRELLIS_DATA_DIR: key(z.string().default(".data"), "path", "embedded engine's data directory (`<dir>/clickhouse`)"),
+  TRELLIS_CLICKHOUSE_REQUEST_TIMEOUT_MS: key(env.positiveInt(30_000), "ms", "per-statement time-out"),
+  TRELLIS_CLICKHOUSE_MAX_CONNECTIONS: key(env.positiveInt(10), "count", "HTTP connection pool size (server only)"),
+});
 
 /** The store's config from variables parsed with storeEnvShape. */
-export function storeConfigFrom(parsed: z.infer<z.ZodObject<typeof storeEnvShape>>): StoreConfig {
+export function storeConfigFrom(parsed: EnvOf<typeof storeEnvShape>): StoreConfig {
   return {
     url: parsed.TRELLIS_CLICKHOUSE_URL,
     username: parsed.TRELLIS_CLICKHOUSE_USER,

@@ -1,4 +1,15 @@
-import { ConfigError, type Env, env, parseEnv, processConfigFrom, processEnvShape } from "@trellis/platform";
+import {
+  ConfigError,
+  configGroup,
+  configLoader,
+  contextSecretEnvShape,
+  type EnvOf,
+  env,
+  key,
+  type ProcessConfig,
+  processConfigFrom,
+  processEnvShape,
+} from "@trellis/platform";
 import { z } from "zod";
 
 export interface RedisConfig {
@@ -35,11 +46,7 @@ export const cacheTuningDefaults: CacheTuning = {
   earlyRecomputeBeta: 1,
 };
 
-export interface CacheConfig {
-  host: string;
-  port: number;
-  logLevel: string;
-  shutdownGraceMs: number;
+export interface CacheConfig extends ProcessConfig {
   contextSecret: string;
   /** Upper bound of the in-process cache, in bytes. */
   l1MaxBytes: number;
@@ -51,13 +58,6 @@ export interface CacheConfig {
   tuning?: Partial<CacheTuning>;
 }
 
-const nonNegativeInt = (fallback: number) =>
-  z.coerce
-    .number({ error: "expected a whole number" })
-    .int("expected a whole number")
-    .min(0, "expected zero or more")
-    .default(fallback);
-
 const clusterNodes = z
   .string()
   .regex(/^[^,:\s]+:\d{1,5}(,[^,:\s]+:\d{1,5})*$/, "expected host:port pairs separated by commas")
@@ -68,51 +68,96 @@ const clusterNodes = z
     }),
   );
 
-/** Variables of the Redis second level; with neither URL nor nodes set the cache is L1 only. */
-export const cacheRedisEnvShape = {
-  TRELLIS_REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\/.+/, "expected a Redis URL such as redis://127.0.0.1:6379")
-    .optional(),
-  TRELLIS_REDIS_CLUSTER_NODES: clusterNodes.optional(),
-  TRELLIS_REDIS_USERNAME: z.string().optional(),
-  TRELLIS_REDIS_PASSWORD: z.string().optional(),
-  TRELLIS_REDIS_KEY_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9:_-]{1,64}$/, "expected 1-64 letters, digits, ':', '_' or '-'")
-    .default("trellis:cache"),
-  TRELLIS_REDIS_COMMAND_TIMEOUT_MS: env.positiveInt(100),
-  TRELLIS_REDIS_CONNECT_TIMEOUT_MS: env.positiveInt(1_000),
-  TRELLIS_REDIS_BREAKER_FAILURES: z.coerce
-    .number({ error: "expected a whole number from 1 to 20" })
-    .int("expected a whole number from 1 to 20")
-    .min(1, "expected a whole number from 1 to 20")
-    .max(20, "expected a whole number from 1 to 20")
-    .default(5),
-  TRELLIS_REDIS_BREAKER_OPEN_MS: env.positiveInt(1_000),
-};
+/** The in-process level's bounds. */
+export const cacheSizeKeys = configGroup("Cache", {
+  TRELLIS_CACHE_L1_MAX_BYTES: key(env.positiveInt(256 * 1024 * 1024), "bytes", "upper bound of the in-process cache"),
+  TRELLIS_CACHE_MAX_VALUE_BYTES: key(env.positiveInt(8 * 1024 * 1024), "bytes", "largest single cached answer"),
+});
 
-export const cacheTuningEnvShape = {
-  TRELLIS_CACHE_VERSIONS_MAX_AGE_MS: nonNegativeInt(cacheTuningDefaults.versionsMaxAgeMs),
-  TRELLIS_CACHE_STALE_MAX_SECONDS: nonNegativeInt(cacheTuningDefaults.staleMaxSeconds),
-  TRELLIS_CACHE_EARLY_RECOMPUTE_BETA: z.coerce
-    .number({ error: "expected a number from 0 to 10" })
-    .min(0, "expected a number from 0 to 10")
-    .max(10, "expected a number from 0 to 10")
-    .default(cacheTuningDefaults.earlyRecomputeBeta),
-};
+export const cacheTuningEnvShape = configGroup("Cache", {
+  TRELLIS_CACHE_VERSIONS_MAX_AGE_MS: key(
+    env.wholeNumber(cacheTuningDefaults.versionsMaxAgeMs),
+    "ms",
+    "how long a copy of an organization's versions is used before Redis is asked again; `0`: always ask",
+  ),
+  TRELLIS_CACHE_STALE_MAX_SECONDS: key(
+    env.wholeNumber(cacheTuningDefaults.staleMaxSeconds),
+    "seconds",
+    "longest an entry is served stale past its TTL while one caller recomputes it; `0` turns it off",
+  ),
+  TRELLIS_CACHE_EARLY_RECOMPUTE_BETA: key(
+    z.coerce
+      .number({ error: "expected a number from 0 to 10" })
+      .min(0, "expected a number from 0 to 10")
+      .max(10, "expected a number from 0 to 10")
+      .default(cacheTuningDefaults.earlyRecomputeBeta),
+    "β, 0–10",
+    "XFetch β: how eagerly hot entries are recomputed before they expire; `0` turns it off",
+  ),
+});
+
+/** Variables of the Redis second level; with neither URL nor nodes set the cache is L1 only. */
+export const cacheRedisEnvShape = configGroup("Cache: Redis", {
+  TRELLIS_REDIS_URL: key(
+    z
+      .string()
+      .regex(/^rediss?:\/\/.+/, "expected a Redis URL such as redis://127.0.0.1:6379")
+      .optional(),
+    "URL",
+    "one Redis server, `redis://[user:password@]host:port[/db]` (`rediss://` for TLS); with neither it nor the nodes the cache is in-process only",
+  ),
+  TRELLIS_REDIS_CLUSTER_NODES: key(
+    clusterNodes.optional(),
+    "host:port list",
+    "Redis Cluster seed nodes, `host:port,host:port` (not with the URL)",
+  ),
+  TRELLIS_REDIS_USERNAME: key(z.string().optional(), "name", "Redis user (a URL may carry its own)"),
+  TRELLIS_REDIS_PASSWORD: key(z.string().optional(), "secret", "Redis password (a URL may carry its own)"),
+  TRELLIS_REDIS_KEY_PREFIX: key(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]{1,64}$/, "expected 1-64 letters, digits, ':', '_' or '-'")
+      .default("trellis:cache"),
+    "string",
+    "first segment of every key: `<prefix>:{<organization>}:…`",
+  ),
+  TRELLIS_REDIS_COMMAND_TIMEOUT_MS: key(
+    env.positiveInt(100),
+    "ms",
+    "longest wait for one Redis call before it counts as a failure and the call is a miss",
+  ),
+  TRELLIS_REDIS_CONNECT_TIMEOUT_MS: key(
+    env.positiveInt(1_000),
+    "ms",
+    "connection time-out; also how long start-up waits for Redis",
+  ),
+  TRELLIS_REDIS_BREAKER_FAILURES: key(
+    z.coerce
+      .number({ error: "expected a whole number from 1 to 20" })
+      .int("expected a whole number from 1 to 20")
+      .min(1, "expected a whole number from 1 to 20")
+      .max(20, "expected a whole number from 1 to 20")
+      .default(5),
+    "count, 1–20",
+    "failures among the last 20 Redis calls that open the circuit breaker",
+  ),
+  TRELLIS_REDIS_BREAKER_OPEN_MS: key(
+    env.positiveInt(1_000),
+    "ms",
+    "how long an open breaker skips Redis before one probe call may try it again",
+  ),
+});
 
 export const cacheEnvShape = {
   ...processEnvShape(8083),
-  TRELLIS_CONTEXT_SECRET: env.secret(),
-  TRELLIS_CACHE_L1_MAX_BYTES: env.positiveInt(256 * 1024 * 1024),
-  TRELLIS_CACHE_MAX_VALUE_BYTES: env.positiveInt(8 * 1024 * 1024),
+  ...contextSecretEnvShape,
+  ...cacheSizeKeys,
   ...cacheRedisEnvShape,
   ...cacheTuningEnvShape,
 };
 
-type RedisEnv = z.infer<z.ZodObject<typeof cacheRedisEnvShape>>;
-type TuningEnv = z.infer<z.ZodObject<typeof cacheTuningEnvShape>>;
+type RedisEnv = EnvOf<typeof cacheRedisEnvShape>;
+type TuningEnv = EnvOf<typeof cacheTuningEnvShape>;
 
 /** The Redis level from its parsed variables; undefined when none is configured. */
 export function redisConfigFrom(parsed: RedisEnv): RedisConfig | undefined {
@@ -144,7 +189,7 @@ export function cacheTuningFrom(parsed: TuningEnv): CacheTuning {
   };
 }
 
-export function cacheConfigFrom(parsed: z.infer<z.ZodObject<typeof cacheEnvShape>>): CacheConfig {
+export function cacheConfigFrom(parsed: EnvOf<typeof cacheEnvShape>): CacheConfig {
   return {
     ...processConfigFrom(parsed),
     contextSecret: parsed.TRELLIS_CONTEXT_SECRET,
@@ -155,6 +200,4 @@ export function cacheConfigFrom(parsed: z.infer<z.ZodObject<typeof cacheEnvShape
   };
 }
 
-export function loadConfig(environment: Env = process.env): CacheConfig {
-  return cacheConfigFrom(parseEnv(cacheEnvShape, environment));
-}
+export const loadConfig = configLoader(cacheEnvShape, cacheConfigFrom);

@@ -1,23 +1,21 @@
-import { type Env, env, parseEnv, processConfigFrom, processEnvShape } from "@trellis/platform";
+import {
+  configLoader,
+  contextSecretEnvShape,
+  type EnvOf,
+  type ProcessConfig,
+  processConfigFrom,
+  processEnvShape,
+} from "@trellis/platform";
 import { type StoreConfig, storeConfigFrom, storeEnvShape } from "@trellis/store";
-import type { z } from "zod";
 
-export interface DiscoveryConfig {
-  host: string;
-  port: number;
-  logLevel: string;
-  shutdownGraceMs: number;
+export interface DiscoveryConfig extends ProcessConfig {
   contextSecret: string;
   store: StoreConfig;
 }
 
-export const discoveryEnvShape = {
-  ...processEnvShape(8085),
-  ...storeEnvShape,
-  TRELLIS_CONTEXT_SECRET: env.secret(),
-};
+export const discoveryEnvShape = { ...processEnvShape(8085), ...storeEnvShape, ...contextSecretEnvShape };
 
-export function discoveryConfigFrom(parsed: z.infer<z.ZodObject<typeof discoveryEnvShape>>): DiscoveryConfig {
+export function discoveryConfigFrom(parsed: EnvOf<typeof discoveryEnvShape>): DiscoveryConfig {
   return {
     ...processConfigFrom(parsed),
     contextSecret: parsed.TRELLIS_CONTEXT_SECRET,
@@ -25,6 +23,4 @@ export function discoveryConfigFrom(parsed: z.infer<z.ZodObject<typeof discovery
   };
 }
 
-export function loadConfig(environment: Env = process.env): DiscoveryConfig {
-  return discoveryConfigFrom(parseEnv(discoveryEnvShape, environment));
-}
+export const loadConfig = configLoader(discoveryEnvShape, discoveryConfigFrom);

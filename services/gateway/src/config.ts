@@ -1,20 +1,22 @@
 import {
+  authCacheEnvShape,
   type ConnectionTimeouts,
+  configGroup,
+  configLoader,
   connectionTimeoutsEnvShape,
   connectionTimeoutsFrom,
-  type Env,
+  contextSecretEnvShape,
+  type EnvOf,
   env,
-  parseEnv,
+  key,
+  type PeersOptional,
+  type ProcessConfig,
+  peersEnvShape,
   processConfigFrom,
   processEnvShape,
 } from "@trellis/platform";
-import type { z } from "zod";
 
-export interface GatewayConfig {
-  host: string;
-  port: number;
-  logLevel: string;
-  shutdownGraceMs: number;
+export interface GatewayConfig extends ProcessConfig {
   contextSecret: string;
   /** Lifetime of the context tokens minted for internal calls, in seconds. */
   contextTtlSeconds: number;
@@ -30,23 +32,49 @@ export interface GatewayConfig {
   peers: { warden?: string; query?: string; ingest?: string; discovery?: string };
 }
 
+/** The gateway's own variables. */
+export const gatewayKeys = configGroup("Gateway", {
+  TRELLIS_REQUEST_MAX_BYTES: key(
+    env.positiveInt(16 * 1024 * 1024),
+    "bytes",
+    "largest REST body after decompression (413 beyond it); all in one, also the largest RPC message",
+  ),
+  TRELLIS_REQUEST_TIMEOUT_MS: key(
+    env.positiveInt(30_000),
+    "ms",
+    "deadline of a REST call (downloads get ten times it) and default deadline of the gateway's peer calls",
+  ),
+  TRELLIS_GATEWAY_HOT_ANSWER_MS: key(
+    env.wholeNumber(250),
+    "ms",
+    "how long a rendered REST answer is served again without the query service; `0` turns it off",
+  ),
+  TRELLIS_GATEWAY_HOT_ANSWER_BYTES: key(
+    env.wholeNumber(32 * 1024 * 1024),
+    "bytes",
+    "bytes of rendered answers kept for the hot window; `0` turns it off",
+  ),
+});
+
+/** The context tokens' lifetime: the gateway mints them. */
+export const contextTtlKeys = configGroup("Context tokens", {
+  TRELLIS_CONTEXT_TTL_SECONDS: key(env.positiveInt(60), "seconds", "lifetime of a context token the gateway mints"),
+});
+
 export const gatewayEnvShape = {
   ...processEnvShape(8080),
-  TRELLIS_CONTEXT_SECRET: env.secret(),
-  TRELLIS_CONTEXT_TTL_SECONDS: env.positiveInt(60),
-  TRELLIS_AUTH_CACHE_SECONDS: env.positiveInt(30),
-  TRELLIS_REQUEST_MAX_BYTES: env.positiveInt(16 * 1024 * 1024),
-  TRELLIS_REQUEST_TIMEOUT_MS: env.positiveInt(30_000),
+  ...contextSecretEnvShape,
+  ...contextTtlKeys,
+  ...authCacheEnvShape,
+  ...gatewayKeys,
   ...connectionTimeoutsEnvShape,
-  TRELLIS_GATEWAY_HOT_ANSWER_MS: env.wholeNumber(250),
-  TRELLIS_GATEWAY_HOT_ANSWER_BYTES: env.wholeNumber(32 * 1024 * 1024),
-  TRELLIS_WARDEN_URL: env.url(),
-  TRELLIS_QUERY_URL: env.url(),
-  TRELLIS_INGEST_URL: env.url(),
-  TRELLIS_DISCOVERY_URL: env.url().optional(),
+  TRELLIS_WARDEN_URL: peersEnvShape.TRELLIS_WARDEN_URL,
+  TRELLIS_QUERY_URL: peersEnvShape.TRELLIS_QUERY_URL,
+  TRELLIS_INGEST_URL: peersEnvShape.TRELLIS_INGEST_URL,
+  TRELLIS_DISCOVERY_URL: peersEnvShape.TRELLIS_DISCOVERY_URL.optional(),
 };
 
-export function gatewayConfigFrom(parsed: z.infer<z.ZodObject<typeof gatewayEnvShape>>): GatewayConfig {
+export function gatewayConfigFrom(parsed: PeersOptional<EnvOf<typeof gatewayEnvShape>>): GatewayConfig {
   return {
     ...processConfigFrom(parsed),
     contextSecret: parsed.TRELLIS_CONTEXT_SECRET,
@@ -66,6 +94,4 @@ export function gatewayConfigFrom(parsed: z.infer<z.ZodObject<typeof gatewayEnvS
   };
 }
 
-export function loadConfig(environment: Env = process.env): GatewayConfig {
-  return gatewayConfigFrom(parseEnv(gatewayEnvShape, environment));
-}
+export const loadConfig = configLoader(gatewayEnvShape, gatewayConfigFrom);

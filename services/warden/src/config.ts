@@ -1,4 +1,14 @@
-import { type Env, env, parseEnv, processConfigFrom, processEnvShape } from "@trellis/platform";
+import {
+  authCacheEnvShape,
+  configGroup,
+  configLoader,
+  type EnvOf,
+  env,
+  key,
+  type ProcessConfig,
+  processConfigFrom,
+  processEnvShape,
+} from "@trellis/platform";
 import { type StoreConfig, storeConfigFrom, storeEnvShape } from "@trellis/store";
 import { z } from "zod";
 
@@ -13,11 +23,7 @@ export interface JwtConfig {
   organizationClaim: string;
 }
 
-export interface WardenConfig {
-  host: string;
-  port: number;
-  logLevel: string;
-  shutdownGraceMs: number;
+export interface WardenConfig extends ProcessConfig {
   store: StoreConfig;
   jwt: JwtConfig;
   /** Bearer token for the admin RPCs; they are refused when unset. */
@@ -26,23 +32,35 @@ export interface WardenConfig {
   authCacheSeconds: number;
 }
 
-export const wardenEnvShape = {
-  ...processEnvShape(8081),
-  ...storeEnvShape,
-  TRELLIS_JWT_SECRET: env.secret().optional(),
-  TRELLIS_JWT_JWKS_URL: env.url().optional(),
-  TRELLIS_JWT_ISSUER: z.string().optional(),
-  TRELLIS_JWT_AUDIENCE: z.string().optional(),
-  TRELLIS_JWT_ORG_CLAIM: z.string().default("org_id"),
-  TRELLIS_WARDEN_ADMIN_TOKEN: env.secret().optional(),
-  TRELLIS_AUTH_CACHE_SECONDS: z.coerce
-    .number({ error: "expected a number of seconds" })
-    .int()
-    .min(0, "expected 0 or more seconds")
-    .default(30),
-};
+/** How Warden accepts bearer JWTs, and the token of its admin RPCs. */
+export const wardenAuthKeys = configGroup("Authentication", {
+  TRELLIS_JWT_SECRET: key(
+    env.secret().optional(),
+    "secret, ≥ 32 characters",
+    "accept HS256 bearer JWTs signed with this secret",
+  ),
+  TRELLIS_JWT_JWKS_URL: key(
+    env.url().optional(),
+    "URL",
+    "accept bearer JWTs signed by keys of this JWKS (takes precedence over the secret)",
+  ),
+  TRELLIS_JWT_ISSUER: key(z.string().optional(), "string", "required `iss` of bearer JWTs, when set"),
+  TRELLIS_JWT_AUDIENCE: key(z.string().optional(), "string", "required `aud` of bearer JWTs, when set"),
+  TRELLIS_JWT_ORG_CLAIM: key(
+    z.string().default("org_id"),
+    "claim",
+    "claim holding the organization id; scopes come from `scope` (space separated) or `scp`",
+  ),
+  TRELLIS_WARDEN_ADMIN_TOKEN: key(
+    env.secret().optional(),
+    "secret, ≥ 32 characters",
+    "bearer token of the organization/key admin RPCs (all in one, served on its port); unset: admin RPCs off",
+  ),
+});
 
-export function wardenConfigFrom(parsed: z.infer<z.ZodObject<typeof wardenEnvShape>>): WardenConfig {
+export const wardenEnvShape = { ...processEnvShape(8081), ...storeEnvShape, ...wardenAuthKeys, ...authCacheEnvShape };
+
+export function wardenConfigFrom(parsed: EnvOf<typeof wardenEnvShape>): WardenConfig {
   return {
     ...processConfigFrom(parsed),
     store: storeConfigFrom(parsed),
@@ -58,6 +76,4 @@ export function wardenConfigFrom(parsed: z.infer<z.ZodObject<typeof wardenEnvSha
   };
 }
 
-export function loadConfig(environment: Env = process.env): WardenConfig {
-  return wardenConfigFrom(parseEnv(wardenEnvShape, environment));
-}
+export const loadConfig = configLoader(wardenEnvShape, wardenConfigFrom);

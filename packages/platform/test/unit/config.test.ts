@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, env, parseEnv, processEnvShape } from "../../src/index.js";
+import { z } from "zod";
+import {
+  ConfigError,
+  configGroup,
+  declaredConfigKey,
+  env,
+  key,
+  parseEnv,
+  processEnvShape,
+  renderConfigTables,
+} from "../../src/index.js";
 
 describe("parseEnv", () => {
   const shape = { ...processEnvShape(8080), TRELLIS_CONTEXT_SECRET: env.secret(), TRELLIS_FLAG: env.bool(false) };
@@ -31,5 +41,25 @@ describe("parseEnv", () => {
 
   it("reports a missing required variable", () => {
     expect(() => parseEnv(shape, {})).toThrow("TRELLIS_CONTEXT_SECRET");
+  });
+});
+
+describe("configGroup", () => {
+  it("refuses a key declared in two groups, or without documentation", () => {
+    configGroup("Test group A", { TRELLIS_TEST_ONCE: key(z.string().optional(), "string", "declared once") });
+    expect(() =>
+      configGroup("Test group B", { TRELLIS_TEST_ONCE: key(z.string().optional(), "string", "declared again") }),
+    ).toThrow("TRELLIS_TEST_ONCE is declared twice");
+    expect(() => configGroup("Test group A", { TRELLIS_TEST_UNDOCUMENTED: z.string() })).toThrow("no documentation");
+  });
+
+  it("documents the shared groups: unit, description and default of each key", () => {
+    processEnvShape(8080);
+    const declared = declaredConfigKey("TRELLIS_SHUTDOWN_GRACE_MS");
+    expect(declared).toMatchObject({ group: "Process", doc: { unit: "ms" } });
+    expect(declaredConfigKey("TRELLIS_AUTH_CACHE_SECONDS")?.doc.description).toContain("`0`: never");
+    expect(renderConfigTables({ one: processEnvShape(8080), two: processEnvShape(9090) })).toMatch(
+      /\| `TRELLIS_PORT` +\| `8080` \(one\); `9090` \(two\) +\| port +\| all /,
+    );
   });
 });
