@@ -6,17 +6,10 @@ import { type Enricher, prepareBatch } from "@trellis/ingest";
 import type { Store } from "@trellis/store";
 import { createProgress } from "./progress.js";
 
-const eventTypes = {
-  click: EventType.CLICK,
-  pageview: EventType.PAGEVIEW,
-  conversion: EventType.CONVERSION,
-  custom: EventType.CUSTOM,
-} as const;
-
 export function toProtoEvent(e: GeneratedEvent): Event {
   return create(EventSchema, {
     eventId: e.eventId,
-    type: eventTypes[e.type],
+    type: EventType[e.type.toUpperCase() as Uppercase<GeneratedEvent["type"]>],
     time: timestampFromDate(e.time),
     url: e.url,
     referrer: e.referrer,

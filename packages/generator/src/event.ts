@@ -1,6 +1,7 @@
-/** The four kinds of captured event (EventType in ingest.proto without UNSPECIFIED). */
-export type EventType = "click" | "pageview" | "conversion" | "custom";
-export const EVENT_TYPES: readonly EventType[] = ["click", "pageview", "conversion", "custom"];
+import type { EventType } from "@trellis/store/events-table";
+
+/** The kinds of captured event: the stored event's (EventType in ingest.proto without UNSPECIFIED). */
+export { EVENT_TYPES, type EventType } from "@trellis/store/events-table";
 
 /**
  * A raw captured event, as a tracking snippet or a server integration sends it: the mirror of
