@@ -1,9 +1,9 @@
-import { toDateTime64 } from "@trellis/store";
+import { type EventRow, type EventType, toDateTime64 } from "@trellis/store";
 
 export interface EventSpec {
   organizationId: string;
   time: Date;
-  type: "click" | "pageview" | "conversion" | "custom";
+  type: EventType;
   visitorId: string;
   sessionId: string;
   source?: string;
@@ -12,11 +12,11 @@ export interface EventSpec {
   conversionName?: string;
   country?: string;
   /** Any other stored columns (channel, referrer_host, query_params, fraud_score, click_id, …). */
-  columns?: Record<string, unknown>;
+  columns?: Partial<EventRow>;
 }
 
 /** A stored event row with the columns tests care about; the rest take their defaults. */
-export function eventRow(spec: EventSpec, index: number): Record<string, unknown> {
+export function eventRow(spec: EventSpec, index: number): Partial<EventRow> {
   return {
     organization_id: spec.organizationId,
     event_date: spec.time.toISOString().slice(0, 10),
@@ -46,7 +46,7 @@ export function dailyTraffic(organizationId: string, start: string, days: number
   for (let day = 0; day < days; day++) {
     const date = new Date(Date.parse(`${start}T00:00:00Z`) + day * 86_400_000);
     for (let i = 0; i < perDay; i++) {
-      const type = i % 5 === 0 ? "conversion" : i % 3 === 0 ? "pageview" : "click";
+      const type: EventType = i % 5 === 0 ? "conversion" : i % 3 === 0 ? "pageview" : "click";
       specs.push({
         organizationId,
         time: new Date(date.getTime() + i * 60_000 + 3_600_000),
