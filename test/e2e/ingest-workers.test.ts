@@ -1,6 +1,7 @@
 // Ingest with worker threads preparing the batches stores what ingest's own preparation gives
 // for the same events on this thread: the same enriched columns, the same rejections.
 import { createEnricher, prepareBatch } from "@trellis/ingest";
+import { type EventColumnName, eventColumns } from "@trellis/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventFromJson } from "../../services/gateway/src/rest/event-json.js";
 import { startTestWarehouse, type TestWarehouse } from "../helpers/warehouse.js";
@@ -50,27 +51,29 @@ async function post(organizationId: string, body: unknown[]) {
   return { status: response.status, body: (await response.json()) as { accepted: number; rejected: unknown[] } };
 }
 
-const columns = {
-  source: "",
-  medium: "",
-  channel: "",
-  click_id: "",
-  click_id_type: "",
-  referrer_class: "",
-  country: "",
-  city: "",
-  device_type: "",
-  browser: "",
-  os: "",
-  is_bot: false,
-  bot_name: "",
-  fraud_flags: [] as string[],
-  ip_anonymized: "::",
-  currency: "",
-};
+/** The enriched columns compared; a line leaves out a column holding its default. */
+const columns = [
+  "source",
+  "medium",
+  "channel",
+  "click_id",
+  "click_id_type",
+  "referrer_class",
+  "country",
+  "city",
+  "device_type",
+  "browser",
+  "os",
+  "is_bot",
+  "bot_name",
+  "fraud_flags",
+  "ip_anonymized",
+  "currency",
+] as const satisfies readonly EventColumnName[];
+const defaults: Record<string, unknown> = Object.fromEntries(eventColumns.map((c) => [c.name, c.default]));
 
 const pick = (row: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(columns).map(([name, fallback]) => [name, row[name] ?? fallback]));
+  Object.fromEntries(columns.map((name) => [name, row[name] ?? defaults[name]]));
 
 /** What this thread's preparation stores for the events, by event id. */
 async function expectedRows(organizationId: string, body: unknown[]) {
@@ -94,7 +97,7 @@ async function expectedRows(organizationId: string, body: unknown[]) {
 async function stored(organizationId: string) {
   const { rows } = await warehouse.embedded.store.query<Record<string, unknown>>({
     name: "test.stored",
-    sql: `SELECT event_id, ${Object.keys(columns).join(", ")}
+    sql: `SELECT event_id, ${columns.join(", ")}
           FROM ${warehouse.database}.analytics_events
           WHERE organization_id = {org:String} ORDER BY event_id`,
     params: { org: organizationId },
