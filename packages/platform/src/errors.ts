@@ -119,9 +119,6 @@ const codeByDomainCode: Record<string, Code> = {
   unimplemented: Code.Unimplemented,
 };
 
-/** ClickHouse error codes that mean the statement ran out of time. */
-const clickhouseTimeoutCodes = new Set(["159", "160", "209"]);
-
 /**
  * Maps any thrown value to a ConnectError. ConnectErrors from peers keep their code; domain
  * errors map by their code (a ValidationError carries its violations as a FieldViolations
@@ -155,10 +152,6 @@ export function toConnectError(error: unknown): ConnectError {
       connectError.metadata.set("retry-after", String(error.retryAfterSeconds));
     }
     return connectError;
-  }
-  const chCode = (error as { code?: unknown } | null)?.code;
-  if (typeof chCode === "string" && clickhouseTimeoutCodes.has(chCode)) {
-    return new ConnectError("query exceeded its time limit", Code.DeadlineExceeded, undefined, undefined, error);
   }
   if (error instanceof Error && error.name === "MissingOrgContextError") {
     return new ConnectError(error.message, Code.Unauthenticated, undefined, undefined, error);

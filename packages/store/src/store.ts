@@ -1,15 +1,15 @@
-import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { type ClickHouseClient, ClickHouseLogLevel, createClient, type DataFormat } from "@clickhouse/client";
+import type { DataFormat } from "@clickhouse/client";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { type Dependency, inSpan, type Logger, ORG_ATTRIBUTE } from "@trellis/platform";
-import { createStatementConnection } from "./chdb-statement-connection.js";
+import { openClients } from "./client.js";
 import type { StoreConfig } from "./config.js";
+import { typedStatementError } from "./errors.js";
 import { openInsertSpool } from "./insert-spool.js";
-import { bootstrapStatements, checksum, type DdlTarget, migrations, sandboxDatabaseOf } from "./migrations/index.js";
-import { toDateTime64 } from "./time.js";
+import { applyMigrations } from "./migrate.js";
+import { type DdlTarget, sandboxDatabaseOf } from "./migrations/index.js";
 
 export interface Statement {
   /** Short name of what the statement does, for spans and logs ("traffic", "warden.key"). */
@@ -73,87 +73,6 @@ export interface StoreOptions {
   logger: Logger;
 }
 
-type ClickHouseConnection = NonNullable<Parameters<typeof createClient>[0]>["connection"];
-
-interface Clients {
-  /** Every statement of the product's own. */
-  client: ClickHouseClient;
-  /** Tenant SQL, with the sandbox database as its current database. */
-  sandbox: ClickHouseClient;
-  release(): Promise<void>;
-}
-
-/**
- * One process may open the embedded engine once; later stores in the process share it, each
- * with the sandbox client of its own database.
- */
-let embeddedEngine:
-  | { dataDir: string; client: ClickHouseClient; sandboxes: Map<string, ClickHouseClient>; users: number }
-  | undefined;
-
-function openClients(config: StoreConfig): Clients {
-  const sandboxDatabase = sandboxDatabaseOf(config.database);
-  if (config.url) {
-    const serverClient = (database?: string) =>
-      createClient({
-        url: config.url,
-        username: config.username,
-        password: config.password,
-        ...(database ? { database } : {}),
-        request_timeout: config.requestTimeoutMs,
-        max_open_connections: config.maxOpenConnections,
-        compression: { response: true },
-        clickhouse_settings: { date_time_output_format: "iso", output_format_json_quote_64bit_integers: 1 },
-      });
-    const client = serverClient();
-    const sandbox = serverClient(sandboxDatabase);
-    return { client, sandbox, release: async () => void (await Promise.all([client.close(), sandbox.close()])) };
-  }
-  const dataDir = resolve(config.dataDir, "clickhouse");
-  if (embeddedEngine && embeddedEngine.dataDir !== dataDir) {
-    throw new Error(
-      `the embedded engine is already open at ${embeddedEngine.dataDir}; one process holds one data directory (asked for ${dataDir})`,
-    );
-  }
-  // chdb types its connection against @clickhouse/client-common, which the client bundles a
-  // copy of; the two declarations are the same interface.
-  const embedded = (database?: string) =>
-    createClient({
-      connection: createStatementConnection({
-        path: dataDir,
-        database,
-        requestTimeoutMs: config.requestTimeoutMs,
-      }) as unknown as ClickHouseConnection,
-      request_timeout: config.requestTimeoutMs,
-      // A failed statement reaches its caller (and its span) as an error; the client's own
-      // log line for it would only repeat it without the organization.
-      log: { level: ClickHouseLogLevel.OFF },
-    });
-  if (!embeddedEngine) {
-    mkdirSync(dataDir, { recursive: true });
-    embeddedEngine = { dataDir, client: embedded(), sandboxes: new Map(), users: 0 };
-  }
-  const shared = embeddedEngine;
-  let sandbox = shared.sandboxes.get(sandboxDatabase);
-  if (!sandbox) {
-    sandbox = embedded(sandboxDatabase);
-    shared.sandboxes.set(sandboxDatabase, sandbox);
-  }
-  shared.users++;
-  return {
-    client: shared.client,
-    sandbox,
-    async release() {
-      shared.users--;
-      if (shared.users === 0) {
-        embeddedEngine = undefined;
-        await Promise.all([...shared.sandboxes.values()].map((c) => c.close()));
-        await shared.client.close();
-      }
-    },
-  };
-}
-
 /**
  * The only place that talks to ClickHouse: embedded chDB by default, a server when a URL is set.
  * The embedded engine is opened once per process: stores created later in the same process
@@ -188,7 +107,7 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
         } catch (error) {
           span.recordException(error as Error);
           span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-          throw error;
+          throw typedStatementError(error);
         } finally {
           span.end();
         }
@@ -336,42 +255,7 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
       );
     },
 
-    async migrate(): Promise<number[]> {
-      for (const sql of bootstrapStatements(target)) {
-        await store.command({ name: "migrate.bootstrap", sql, organizationId: null });
-      }
-      const { rows } = await store.query<{ version: number; checksum: string }>({
-        name: "migrate.applied",
-        sql: `SELECT version, argMax(checksum, applied_at) AS checksum FROM ${config.database}.schema_migrations GROUP BY version`,
-        organizationId: null,
-      });
-      const applied = new Map(rows.map((r) => [Number(r.version), r.checksum]));
-      const done: number[] = [];
-      for (const migration of migrations) {
-        const sum = checksum(migration, target);
-        const previous = applied.get(migration.version);
-        if (previous !== undefined) {
-          if (previous !== sum) {
-            options.logger.warn(
-              { version: migration.version, applied: previous, current: sum },
-              "an applied migration has changed since it ran; add a new migration instead of editing one",
-            );
-          }
-          continue;
-        }
-        options.logger.info({ version: migration.version, migration: migration.name }, "applying migration");
-        for (const sql of migration.statements(target)) {
-          await store.command({ name: `migrate.${migration.version}`, sql, organizationId: null });
-        }
-        await store.insert(
-          "schema_migrations",
-          [{ version: migration.version, name: migration.name, checksum: sum, applied_at: toDateTime64(Date.now()) }],
-          { organizationId: null },
-        );
-        done.push(migration.version);
-      }
-      return done;
-    },
+    migrate: () => applyMigrations(store, target, options.logger),
 
     async healthcheck() {
       const result = await client.ping();

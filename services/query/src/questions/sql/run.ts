@@ -8,7 +8,13 @@ import {
   RunSqlResponseSchema,
 } from "@trellis/contracts";
 import { clip, ValidationError } from "@trellis/platform";
-import type { Store } from "@trellis/store";
+import {
+  ResultTooLargeError,
+  StatementArgumentError,
+  StatementMemoryError,
+  StatementTimeoutError,
+  type Store,
+} from "@trellis/store";
 import type { RunContext } from "../../handlers/run-context.js";
 import { parseExplainAst } from "./ast.js";
 import { checkStatement, checkText, commonTableExpressions, liftFinal, tenantTables } from "./policy.js";
@@ -36,11 +42,6 @@ export const sqlLimits = {
 };
 
 const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-/** ClickHouse error codes of a statement that needed more than its share. */
-const MEMORY_LIMIT = "241";
-const RESULT_TOO_LARGE = "396";
-const ARGUMENT_OUT_OF_BOUND = "69";
-const TIMEOUT_EXCEEDED = "159";
 
 function quoteForSetting(text: string): string {
   return text.replace(/\\/g, "\\\\").replace(/'/g, "\\'");
@@ -171,25 +172,21 @@ SETTINGS max_execution_time = ${seconds}, max_rows_to_read = ${sqlLimits.maxRows
 
 /** What a failed tenant statement answers: a 400 that says which limit, or the deadline. */
 function refusal(error: unknown, databases: readonly string[]): Error {
-  const code = (error as { code?: unknown })?.code;
-  const message = (error as Error)?.message ?? "";
-  if (code === RESULT_TOO_LARGE) {
+  if (error instanceof StatementTimeoutError) return error;
+  if (error instanceof ResultTooLargeError) {
     return ValidationError.field(
       "sql",
       `the answer is larger than ${sqlLimits.maxResultBytes / 1024 / 1024} MiB; select fewer rows (max_rows) or columns`,
     );
   }
-  if (code === MEMORY_LIMIT) {
+  if (error instanceof StatementMemoryError) {
     return ValidationError.field(
       "sql",
       `the statement needs more than ${sqlLimits.maxMemoryBytes / 1024 / 1024 / 1024} GiB of memory; read or group fewer rows`,
     );
   }
-  if (code === ARGUMENT_OUT_OF_BOUND && /elements/i.test(message)) {
+  if (error instanceof StatementArgumentError && /elements/i.test(error.message)) {
     return ValidationError.field("sql", `an array may have at most ${sqlLimits.maxRangeElements} elements a block`);
   }
-  // The engine's time limit, or the caller's deadline reached first: DEADLINE_EXCEEDED.
-  if (code === TIMEOUT_EXCEEDED || /TIMEOUT_EXCEEDED|TOO_MANY_ROWS|Timeout exceeded|too many rows/i.test(message))
-    return error as Error;
   return ValidationError.field("sql", `failed: ${tenantMessage(error, databases)}`);
 }
