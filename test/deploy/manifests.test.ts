@@ -29,6 +29,7 @@ describe("kubernetes manifests", () => {
     const kustomizations = [
       "base",
       ...services.map((s) => `base/${s}`),
+      "base/migrate",
       ...readdirSync(join(deploy, "overlays")).map((o) => `overlays/${o}`),
       ...readdirSync(join(deploy, "components")).map((c) => `components/${c}`),
     ];
@@ -72,5 +73,38 @@ describe("kubernetes manifests", () => {
       spec: { ports: Array<{ name: string; port: number }> };
     }>;
     expect(svc?.spec.ports[0]).toMatchObject({ name: "grpc", port });
+  });
+
+  it("migrate the schema in one Job, run as a locked-down pod with the store's settings from config and secrets", () => {
+    const [job] = load(join(deploy, "base", "migrate", "job.yaml")) as Array<{
+      kind: string;
+      spec: {
+        ttlSecondsAfterFinished?: number;
+        template: {
+          spec: {
+            restartPolicy: string;
+            securityContext: { runAsNonRoot: boolean };
+            containers: Array<Container & { command: string[] }>;
+          };
+        };
+      };
+    }>;
+    expect(job?.kind).toBe("Job");
+    expect(job?.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+    const pod = job?.spec.template.spec;
+    expect(pod?.restartPolicy).toBe("OnFailure");
+    expect(pod?.securityContext.runAsNonRoot).toBe(true);
+    const container = pod?.containers[0];
+    expect(container?.command.slice(-2)).toEqual(["./packages/cli/src/main.ts", "migrate"]);
+    expect(container?.securityContext?.readOnlyRootFilesystem).toBe(true);
+    expect(container?.securityContext?.capabilities?.drop).toEqual(["ALL"]);
+    const names = container?.env.map((e) => e.name) ?? [];
+    expect(names).toEqual(expect.arrayContaining(["TRELLIS_CLICKHOUSE_URL", "TRELLIS_CLICKHOUSE_DATABASE"]));
+    for (const variable of container?.env ?? []) {
+      if (/SECRET|PASSWORD|TOKEN|USER/.test(variable.name))
+        expect(variable.valueFrom?.secretKeyRef, variable.name).toBeDefined();
+    }
+    const [base] = load(join(deploy, "base", "kustomization.yaml")) as Array<{ resources: string[] }>;
+    expect(base?.resources).toContain("migrate");
   });
 });

@@ -8,7 +8,7 @@ import { openClients } from "./client.js";
 import type { StoreConfig } from "./config.js";
 import { typedStatementError } from "./errors.js";
 import { openInsertSpool } from "./insert-spool.js";
-import { applyMigrations } from "./migrate.js";
+import { applyMigrations, pendingMigrations } from "./migrate.js";
 import { type DdlTarget, sandboxDatabaseOf } from "./migrations/index.js";
 
 export interface Statement {
@@ -67,6 +67,8 @@ export interface Store extends Dependency {
   insertJsonLines(table: string, lines: readonly string[], options: { organizationId: string | null }): Promise<void>;
   /** Applies pending migrations; returns the versions it applied. */
   migrate(): Promise<number[]>;
+  /** The versions of this build's migrations not applied yet. */
+  pendingMigrations(): Promise<number[]>;
 }
 
 export interface StoreOptions {
@@ -256,6 +258,7 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
     },
 
     migrate: () => applyMigrations(store, target, options.logger),
+    pendingMigrations: () => pendingMigrations(store, target),
 
     async healthcheck() {
       const result = await client.ping();

@@ -1,6 +1,6 @@
 import { DiscoveryService } from "@trellis/contracts";
 import { createContextSigner, internalAuth, type Logger, type ServiceApp } from "@trellis/platform";
-import { createStore, type Store } from "@trellis/store";
+import { createStore, ensureSchema, type Store } from "@trellis/store";
 import type { DiscoveryConfig } from "./config.js";
 
 export interface DiscoveryAppDeps {
@@ -18,7 +18,7 @@ export async function createDiscoveryApp(
 ): Promise<ServiceApp> {
   const ownsStore = !deps.store;
   const store = deps.store ?? createStore(config.store, { logger });
-  if (ownsStore) await store.migrate();
+  if (ownsStore) await ensureSchema(store, logger);
   return {
     name: "discovery",
     services: [DiscoveryService],

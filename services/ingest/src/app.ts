@@ -1,7 +1,7 @@
 import { createClient, type Transport } from "@connectrpc/connect";
 import { CacheService, IngestService } from "@trellis/contracts";
 import { createContextSigner, internalAuth, type Logger, remotePeer, type ServiceApp } from "@trellis/platform";
-import { createStore, type Store } from "@trellis/store";
+import { createStore, ensureSchema, type Store } from "@trellis/store";
 import { createBatchWriter } from "./adapters/batch-writer.js";
 import { createDataVersionNotifier } from "./adapters/data-versions.js";
 import { createWorkerPreparer, inProcessPreparer, preparerUpgradingTo } from "./adapters/preparer.js";
@@ -23,7 +23,7 @@ export async function createIngestApp(
 ): Promise<ServiceApp> {
   const ownsStore = !deps.store;
   const store = deps.store ?? createStore(config.store, { logger });
-  if (ownsStore) await store.migrate();
+  if (ownsStore) await ensureSchema(store, logger);
   const enricherOptions = {
     cityDatabasePath: config.geo.cityDatabasePath,
     asnDatabasePath: config.geo.asnDatabasePath,

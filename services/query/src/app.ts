@@ -8,7 +8,7 @@ import {
   remotePeer,
   type ServiceApp,
 } from "@trellis/platform";
-import { createStore, type Store } from "@trellis/store";
+import { createStore, ensureSchema, type Store } from "@trellis/store";
 import { createCacheClient } from "./adapters/cache-client.js";
 import { createRulesetStore } from "./adapters/ruleset-store.js";
 import type { QueryConfig } from "./config.js";
@@ -31,7 +31,7 @@ export async function createQueryApp(
 ): Promise<ServiceApp> {
   const ownsStore = !deps.store;
   const store = deps.store ?? createStore(config.store, { logger });
-  if (ownsStore) await store.migrate();
+  if (ownsStore) await ensureSchema(store, logger);
   const cacheTransport =
     deps.cache ?? remotePeer(requireUrl(config.cacheUrl, "TRELLIS_CACHE_URL"), { caller: "query" });
   const cache = createCacheClient(createClient(CacheService, cacheTransport), logger);

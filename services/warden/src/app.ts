@@ -1,6 +1,6 @@
 import { WardenService } from "@trellis/contracts";
 import type { Logger, ServiceApp } from "@trellis/platform";
-import { createStore, type Store } from "@trellis/store";
+import { createStore, ensureSchema, type Store } from "@trellis/store";
 import { createWardenRepository } from "./adapters/clickhouse.js";
 import type { WardenConfig } from "./config.js";
 import { createAccounts } from "./domain/accounts.js";
@@ -20,7 +20,7 @@ export async function createWardenApp(
 ): Promise<ServiceApp> {
   const ownsStore = !deps.store;
   const store = deps.store ?? createStore(config.store, { logger });
-  if (ownsStore) await store.migrate();
+  if (ownsStore) await ensureSchema(store, logger);
   const repository = createWardenRepository(store);
   const service = createWardenService({
     authenticator: createAuthenticator({ repository, jwt: config.jwt }),

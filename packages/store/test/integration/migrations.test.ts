@@ -29,8 +29,10 @@ async function formatted(sql: string): Promise<string> {
 }
 
 describe("migrations", () => {
-  it("apply every version once and nothing on a second run", async () => {
+  it("apply every version once and nothing on a second run, and say what is pending", async () => {
+    expect(await store.pendingMigrations()).toEqual(migrations.map((m) => m.version));
     expect(await store.migrate()).toEqual(migrations.map((m) => m.version));
+    expect(await store.pendingMigrations()).toEqual([]);
     expect(await store.migrate()).toEqual([]);
   });
 
