@@ -118,16 +118,16 @@ export interface DeclaredKey {
 const declared = new Map<string, DeclaredKey>();
 
 /**
- * Declares a group of keys (variable name → schema made with `key`). A key belongs to one
- * group only: declaring a name in two groups, or without documentation, throws. Groups that
- * share a title are one group in the docs. Returns the shape, for loadConfig to compose.
+ * Declares a group of keys (variable name → schema made with `key`). A key is declared once:
+ * declaring a name a second time, or without documentation, throws. Groups that share a
+ * title are one group in the docs. Returns the shape, for loadConfig to compose.
  */
 export function configGroup<S extends Record<string, z.ZodType>>(title: string, shape: S): S {
   for (const [name, schema] of Object.entries(shape)) {
     const doc = configKeyDocs.get(schema);
     if (!doc) throw new Error(`config key ${name} has no documentation: declare its schema with key()`);
     const earlier = declared.get(name);
-    if (earlier && earlier.group !== title) {
+    if (earlier && earlier.schema !== schema) {
       throw new Error(`config key ${name} is declared twice: in "${earlier.group}" and in "${title}"`);
     }
     declared.set(name, { name, group: title, schema, doc });
@@ -151,34 +151,25 @@ export function declaredConfigKey(name: string): DeclaredKey | undefined {
 /** The parsed variables of a shape. */
 export type EnvOf<S extends z.ZodRawShape> = z.infer<z.ZodObject<S>>;
 
-/**
- * A process's loadConfig: parses `shape` from the environment (process.env by default) and
- * maps the result with `from`. Throws ConfigError listing every bad variable.
- */
-export function configLoader<S extends z.ZodRawShape, C>(shape: S, from: (parsed: EnvOf<S>) => C) {
-  return (environment: Env = process.env): C => from(parseEnv(shape, environment));
-}
-
-const processKeys = (defaultPort: number) =>
-  configGroup("Process", {
-    TRELLIS_HOST: key(z.string().default("127.0.0.1"), "address", "address to listen on (`0.0.0.0` in containers)"),
-    TRELLIS_PORT: key(env.port(defaultPort), "port", "port to listen on; `0` picks a free one"),
-    TRELLIS_LOG_LEVEL: key(
-      env.logLevel().default("info"),
-      "level",
-      "`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`",
-    ),
-    TRELLIS_LOG_FORMAT: key(
-      env.logFormat().default("auto"),
-      "format",
-      "`json`, `pretty` (readable lines), or `auto`: pretty on a terminal outside a container",
-    ),
-    TRELLIS_SHUTDOWN_GRACE_MS: key(
-      env.positiveInt(10_000),
-      "ms",
-      "how long SIGTERM waits for in-flight requests (and buffered batches) before the process exits",
-    ),
-  });
+const processKeys = configGroup("Process", {
+  TRELLIS_HOST: key(z.string().default("127.0.0.1"), "address", "address to listen on (`0.0.0.0` in containers)"),
+  TRELLIS_PORT: key(env.port(8080), "port", "port to listen on; `0` picks a free one"),
+  TRELLIS_LOG_LEVEL: key(
+    env.logLevel().default("info"),
+    "level",
+    "`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`",
+  ),
+  TRELLIS_LOG_FORMAT: key(
+    env.logFormat().default("auto"),
+    "format",
+    "`json`, `pretty` (readable lines), or `auto`: pretty on a terminal outside a container",
+  ),
+  TRELLIS_SHUTDOWN_GRACE_MS: key(
+    env.positiveInt(10_000),
+    "ms",
+    "how long SIGTERM waits for in-flight requests (and buffered batches) before the process exits",
+  ),
+});
 
 /**
  * Variables read by the telemetry set up before the process starts (installTelemetryFromEnv);
@@ -199,19 +190,22 @@ export const telemetryEnvShape = configGroup("Telemetry", {
 });
 
 /**
- * Variables every service process reads: TRELLIS_HOST (default 127.0.0.1), TRELLIS_PORT
- * (default `defaultPort`), TRELLIS_LOG_LEVEL (info), TRELLIS_LOG_FORMAT (auto),
- * TRELLIS_SHUTDOWN_GRACE_MS (10000 ms) and the telemetry variables.
+ * Variables every service process reads: where it listens (TRELLIS_PORT defaulting to
+ * `defaultPort`), how it logs and drains, and the telemetry variables.
  */
 export function processEnvShape(defaultPort: number) {
-  return { ...processKeys(defaultPort), ...telemetryEnvShape };
+  return {
+    ...processKeys,
+    TRELLIS_PORT: processKeys.TRELLIS_PORT.removeDefault().default(defaultPort),
+    ...telemetryEnvShape,
+  };
 }
 
 /**
  * The process settings (host, port, log level and format, shutdown grace in milliseconds)
  * from variables parsed with processEnvShape.
  */
-export function processConfigFrom(parsed: EnvOf<ReturnType<typeof processKeys>>) {
+export function processConfigFrom(parsed: EnvOf<typeof processKeys>) {
   return {
     host: parsed.TRELLIS_HOST,
     port: parsed.TRELLIS_PORT,
@@ -300,4 +294,34 @@ export function withoutPeers<S extends z.ZodRawShape>(shape: S): Omit<S, PeerKey
   const copy: Record<string, z.core.$ZodType> = { ...shape };
   for (const name of Object.keys(peersEnvShape)) delete copy[name];
   return copy as unknown as Omit<S, PeerKey>;
+}
+
+/** The parsed variables a service's config mapping takes: the peer URLs may be missing (all in one). */
+export type ParsedEnv<S extends z.ZodRawShape> = PeersOptional<EnvOf<S>>;
+
+type ProcessShape = ReturnType<typeof processEnvShape>;
+type Merged<G extends unknown[]> = G extends [infer First, ...infer Rest] ? First & Merged<Rest> : unknown;
+
+/**
+ * A service's config, defined once for the service alone and the all-in-one process:
+ * - `shape`: the variables it reads, the process's (TRELLIS_PORT defaulting to `defaultPort`)
+ *   and those of `groups`, in that order;
+ * - `from`: the process settings plus what `map` makes of parsed variables (the all-in-one
+ *   process calls it with its own parse, which has no peer URLs);
+ * - `load`: the service's loadConfig, parsing process.env unless given an environment.
+ * `from` and `load` throw ConfigError listing every bad variable.
+ */
+export function serviceConfig<G extends z.ZodRawShape[], C>(
+  defaultPort: number,
+  groups: [...G],
+  map: (parsed: ParsedEnv<ProcessShape & Merged<G>>) => C,
+) {
+  const shape: ProcessShape & Merged<G> = Object.assign({}, processEnvShape(defaultPort), ...groups);
+  const from = (parsed: ParsedEnv<ProcessShape & Merged<G>>) => ({
+    ...processConfigFrom(parsed as unknown as EnvOf<ProcessShape>),
+    ...map(parsed),
+  });
+  const load = (environment: Env = process.env) =>
+    from(parseEnv(shape, environment) as ParsedEnv<ProcessShape & Merged<G>>);
+  return { shape, from, load };
 }

@@ -15,11 +15,7 @@ export interface StoreConfig {
   maxOpenConnections: number;
 }
 
-/**
- * Variables of the store: TRELLIS_CLICKHOUSE_URL (unset: embedded chDB), _USER, _PASSWORD,
- * _DATABASE (default `trellis`), _CLUSTER, TRELLIS_DATA_DIR (default `.data`),
- * TRELLIS_CLICKHOUSE_REQUEST_TIMEOUT_MS (30000) and _MAX_CONNECTIONS (10).
- */
+/** Variables of the store: a ClickHouse server, or the embedded engine and its data directory. */
 export const storeEnvShape = configGroup("Store (ClickHouse)", {
   TRELLIS_CLICKHOUSE_URL: key(
     env.url().optional(),

@@ -1,14 +1,12 @@
 import {
   ConfigError,
   configGroup,
-  configLoader,
   contextSecretEnvShape,
   type EnvOf,
   env,
   key,
   type ProcessConfig,
-  processConfigFrom,
-  processEnvShape,
+  serviceConfig,
 } from "@trellis/platform";
 import { z } from "zod";
 
@@ -148,19 +146,8 @@ export const cacheRedisEnvShape = configGroup("Cache: Redis", {
   ),
 });
 
-export const cacheEnvShape = {
-  ...processEnvShape(8083),
-  ...contextSecretEnvShape,
-  ...cacheSizeKeys,
-  ...cacheRedisEnvShape,
-  ...cacheTuningEnvShape,
-};
-
-type RedisEnv = EnvOf<typeof cacheRedisEnvShape>;
-type TuningEnv = EnvOf<typeof cacheTuningEnvShape>;
-
 /** The Redis level from its parsed variables; undefined when none is configured. */
-export function redisConfigFrom(parsed: RedisEnv): RedisConfig | undefined {
+export function redisConfigFrom(parsed: EnvOf<typeof cacheRedisEnvShape>): RedisConfig | undefined {
   if (parsed.TRELLIS_REDIS_URL && parsed.TRELLIS_REDIS_CLUSTER_NODES) {
     throw new ConfigError([
       "TRELLIS_REDIS_CLUSTER_NODES: set either it (a Redis Cluster) or TRELLIS_REDIS_URL (one server), not both",
@@ -181,7 +168,7 @@ export function redisConfigFrom(parsed: RedisEnv): RedisConfig | undefined {
   return undefined;
 }
 
-export function cacheTuningFrom(parsed: TuningEnv): CacheTuning {
+export function cacheTuningFrom(parsed: EnvOf<typeof cacheTuningEnvShape>): CacheTuning {
   return {
     versionsMaxAgeMs: parsed.TRELLIS_CACHE_VERSIONS_MAX_AGE_MS,
     staleMaxSeconds: parsed.TRELLIS_CACHE_STALE_MAX_SECONDS,
@@ -189,15 +176,20 @@ export function cacheTuningFrom(parsed: TuningEnv): CacheTuning {
   };
 }
 
-export function cacheConfigFrom(parsed: EnvOf<typeof cacheEnvShape>): CacheConfig {
-  return {
-    ...processConfigFrom(parsed),
-    contextSecret: parsed.TRELLIS_CONTEXT_SECRET,
-    l1MaxBytes: parsed.TRELLIS_CACHE_L1_MAX_BYTES,
-    maxValueBytes: parsed.TRELLIS_CACHE_MAX_VALUE_BYTES,
-    redis: redisConfigFrom(parsed),
-    tuning: cacheTuningFrom(parsed),
-  };
-}
-
-export const loadConfig = configLoader(cacheEnvShape, cacheConfigFrom);
+/** The cache's variables, its config from them and its loadConfig (see serviceConfig). */
+export const {
+  shape: cacheEnvShape,
+  from: cacheConfigFrom,
+  load: loadConfig,
+} = serviceConfig(
+  8083,
+  [contextSecretEnvShape, cacheSizeKeys, cacheRedisEnvShape, cacheTuningEnvShape],
+  (parsed) =>
+    ({
+      contextSecret: parsed.TRELLIS_CONTEXT_SECRET,
+      l1MaxBytes: parsed.TRELLIS_CACHE_L1_MAX_BYTES,
+      maxValueBytes: parsed.TRELLIS_CACHE_MAX_VALUE_BYTES,
+      redis: redisConfigFrom(parsed),
+      tuning: cacheTuningFrom(parsed),
+    }) satisfies Partial<CacheConfig>,
+);

@@ -1,11 +1,4 @@
-import {
-  configLoader,
-  contextSecretEnvShape,
-  type EnvOf,
-  type ProcessConfig,
-  processConfigFrom,
-  processEnvShape,
-} from "@trellis/platform";
+import { contextSecretEnvShape, type ProcessConfig, serviceConfig } from "@trellis/platform";
 import { type StoreConfig, storeConfigFrom, storeEnvShape } from "@trellis/store";
 
 export interface DiscoveryConfig extends ProcessConfig {
@@ -13,14 +6,17 @@ export interface DiscoveryConfig extends ProcessConfig {
   store: StoreConfig;
 }
 
-export const discoveryEnvShape = { ...processEnvShape(8085), ...storeEnvShape, ...contextSecretEnvShape };
-
-export function discoveryConfigFrom(parsed: EnvOf<typeof discoveryEnvShape>): DiscoveryConfig {
-  return {
-    ...processConfigFrom(parsed),
-    contextSecret: parsed.TRELLIS_CONTEXT_SECRET,
-    store: storeConfigFrom(parsed),
-  };
-}
-
-export const loadConfig = configLoader(discoveryEnvShape, discoveryConfigFrom);
+/** Discovery's variables, its config from them and its loadConfig (see serviceConfig). */
+export const {
+  shape: discoveryEnvShape,
+  from: discoveryConfigFrom,
+  load: loadConfig,
+} = serviceConfig(
+  8085,
+  [storeEnvShape, contextSecretEnvShape],
+  (parsed) =>
+    ({
+      contextSecret: parsed.TRELLIS_CONTEXT_SECRET,
+      store: storeConfigFrom(parsed),
+    }) satisfies Partial<DiscoveryConfig>,
+);

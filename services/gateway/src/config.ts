@@ -2,18 +2,14 @@ import {
   authCacheEnvShape,
   type ConnectionTimeouts,
   configGroup,
-  configLoader,
   connectionTimeoutsEnvShape,
   connectionTimeoutsFrom,
   contextSecretEnvShape,
-  type EnvOf,
   env,
   key,
-  type PeersOptional,
   type ProcessConfig,
   peersEnvShape,
-  processConfigFrom,
-  processEnvShape,
+  serviceConfig,
 } from "@trellis/platform";
 
 export interface GatewayConfig extends ProcessConfig {
@@ -61,37 +57,44 @@ export const contextTtlKeys = configGroup("Context tokens", {
   TRELLIS_CONTEXT_TTL_SECONDS: key(env.positiveInt(60), "seconds", "lifetime of a context token the gateway mints"),
 });
 
-export const gatewayEnvShape = {
-  ...processEnvShape(8080),
-  ...contextSecretEnvShape,
-  ...contextTtlKeys,
-  ...authCacheEnvShape,
-  ...gatewayKeys,
-  ...connectionTimeoutsEnvShape,
-  TRELLIS_WARDEN_URL: peersEnvShape.TRELLIS_WARDEN_URL,
-  TRELLIS_QUERY_URL: peersEnvShape.TRELLIS_QUERY_URL,
-  TRELLIS_INGEST_URL: peersEnvShape.TRELLIS_INGEST_URL,
-  TRELLIS_DISCOVERY_URL: peersEnvShape.TRELLIS_DISCOVERY_URL.optional(),
-};
-
-export function gatewayConfigFrom(parsed: PeersOptional<EnvOf<typeof gatewayEnvShape>>): GatewayConfig {
-  return {
-    ...processConfigFrom(parsed),
-    contextSecret: parsed.TRELLIS_CONTEXT_SECRET,
-    contextTtlSeconds: parsed.TRELLIS_CONTEXT_TTL_SECONDS,
-    authCacheSeconds: parsed.TRELLIS_AUTH_CACHE_SECONDS,
-    requestMaxBytes: parsed.TRELLIS_REQUEST_MAX_BYTES,
-    requestTimeoutMs: parsed.TRELLIS_REQUEST_TIMEOUT_MS,
-    connectionTimeouts: connectionTimeoutsFrom(parsed),
-    hotAnswerMs: parsed.TRELLIS_GATEWAY_HOT_ANSWER_MS,
-    hotAnswerMaxBytes: parsed.TRELLIS_GATEWAY_HOT_ANSWER_BYTES,
-    peers: {
-      warden: parsed.TRELLIS_WARDEN_URL,
-      query: parsed.TRELLIS_QUERY_URL,
-      ingest: parsed.TRELLIS_INGEST_URL,
-      discovery: parsed.TRELLIS_DISCOVERY_URL,
+/**
+ * The gateway's variables, its config from them (no peer URLs in the all-in-one process) and
+ * its loadConfig (see serviceConfig).
+ */
+export const {
+  shape: gatewayEnvShape,
+  from: gatewayConfigFrom,
+  load: loadConfig,
+} = serviceConfig(
+  8080,
+  [
+    contextSecretEnvShape,
+    contextTtlKeys,
+    authCacheEnvShape,
+    gatewayKeys,
+    connectionTimeoutsEnvShape,
+    {
+      TRELLIS_WARDEN_URL: peersEnvShape.TRELLIS_WARDEN_URL,
+      TRELLIS_QUERY_URL: peersEnvShape.TRELLIS_QUERY_URL,
+      TRELLIS_INGEST_URL: peersEnvShape.TRELLIS_INGEST_URL,
+      TRELLIS_DISCOVERY_URL: peersEnvShape.TRELLIS_DISCOVERY_URL.optional(),
     },
-  };
-}
-
-export const loadConfig = configLoader(gatewayEnvShape, gatewayConfigFrom);
+  ],
+  (parsed) =>
+    ({
+      contextSecret: parsed.TRELLIS_CONTEXT_SECRET,
+      contextTtlSeconds: parsed.TRELLIS_CONTEXT_TTL_SECONDS,
+      authCacheSeconds: parsed.TRELLIS_AUTH_CACHE_SECONDS,
+      requestMaxBytes: parsed.TRELLIS_REQUEST_MAX_BYTES,
+      requestTimeoutMs: parsed.TRELLIS_REQUEST_TIMEOUT_MS,
+      connectionTimeouts: connectionTimeoutsFrom(parsed),
+      hotAnswerMs: parsed.TRELLIS_GATEWAY_HOT_ANSWER_MS,
+      hotAnswerMaxBytes: parsed.TRELLIS_GATEWAY_HOT_ANSWER_BYTES,
+      peers: {
+        warden: parsed.TRELLIS_WARDEN_URL,
+        query: parsed.TRELLIS_QUERY_URL,
+        ingest: parsed.TRELLIS_INGEST_URL,
+        discovery: parsed.TRELLIS_DISCOVERY_URL,
+      },
+    }) satisfies Partial<GatewayConfig>,
+);

@@ -1,16 +1,12 @@
 import { availableParallelism } from "node:os";
 import {
   configGroup,
-  configLoader,
   contextSecretEnvShape,
-  type EnvOf,
   env,
   key,
-  type PeersOptional,
   type ProcessConfig,
   peersEnvShape,
-  processConfigFrom,
-  processEnvShape,
+  serviceConfig,
 } from "@trellis/platform";
 import { type StoreConfig, storeConfigFrom, storeEnvShape } from "@trellis/store";
 import { z } from "zod";
@@ -66,30 +62,37 @@ export const ingestKeys = configGroup("Ingest", {
   ),
 });
 
-export const ingestEnvShape = {
-  ...processEnvShape(8084),
-  ...storeEnvShape,
-  ...contextSecretEnvShape,
-  ...ingestKeys,
-  TRELLIS_CACHE_URL: peersEnvShape.TRELLIS_CACHE_URL.optional(),
-};
-
-export function ingestConfigFrom(parsed: PeersOptional<EnvOf<typeof ingestEnvShape>>): IngestConfig {
-  return {
-    ...processConfigFrom(parsed),
-    contextSecret: parsed.TRELLIS_CONTEXT_SECRET,
-    store: storeConfigFrom(parsed),
-    ipHashKey: parsed.TRELLIS_IP_HASH_KEY,
-    geo: { cityDatabasePath: parsed.TRELLIS_GEO_CITY_DB, asnDatabasePath: parsed.TRELLIS_GEO_ASN_DB },
-    writer: {
-      table: parsed.TRELLIS_INGEST_TABLE,
-      maxBatchRows: parsed.TRELLIS_INGEST_BATCH_ROWS,
-      flushIntervalMs: parsed.TRELLIS_INGEST_FLUSH_MS,
-      maxBufferedRows: parsed.TRELLIS_INGEST_BUFFER_ROWS,
+/**
+ * Ingest's variables, its config from them (no cache URL in the all-in-one process) and its
+ * loadConfig (see serviceConfig).
+ */
+export const {
+  shape: ingestEnvShape,
+  from: ingestConfigFrom,
+  load: loadConfig,
+} = serviceConfig(
+  8084,
+  [
+    storeEnvShape,
+    contextSecretEnvShape,
+    ingestKeys,
+    {
+      TRELLIS_CACHE_URL: peersEnvShape.TRELLIS_CACHE_URL.optional(),
     },
-    workers: parsed.TRELLIS_INGEST_WORKERS,
-    cacheUrl: parsed.TRELLIS_CACHE_URL,
-  };
-}
-
-export const loadConfig = configLoader(ingestEnvShape, ingestConfigFrom);
+  ],
+  (parsed) =>
+    ({
+      contextSecret: parsed.TRELLIS_CONTEXT_SECRET,
+      store: storeConfigFrom(parsed),
+      ipHashKey: parsed.TRELLIS_IP_HASH_KEY,
+      geo: { cityDatabasePath: parsed.TRELLIS_GEO_CITY_DB, asnDatabasePath: parsed.TRELLIS_GEO_ASN_DB },
+      writer: {
+        table: parsed.TRELLIS_INGEST_TABLE,
+        maxBatchRows: parsed.TRELLIS_INGEST_BATCH_ROWS,
+        flushIntervalMs: parsed.TRELLIS_INGEST_FLUSH_MS,
+        maxBufferedRows: parsed.TRELLIS_INGEST_BUFFER_ROWS,
+      },
+      workers: parsed.TRELLIS_INGEST_WORKERS,
+      cacheUrl: parsed.TRELLIS_CACHE_URL,
+    }) satisfies Partial<IngestConfig>,
+);

@@ -1,13 +1,4 @@
-import {
-  configLoader,
-  contextSecretEnvShape,
-  type EnvOf,
-  type PeersOptional,
-  type ProcessConfig,
-  peersEnvShape,
-  processConfigFrom,
-  processEnvShape,
-} from "@trellis/platform";
+import { contextSecretEnvShape, type ProcessConfig, peersEnvShape, serviceConfig } from "@trellis/platform";
 import { type StoreConfig, storeConfigFrom, storeEnvShape } from "@trellis/store";
 
 export interface QueryConfig extends ProcessConfig {
@@ -17,20 +8,27 @@ export interface QueryConfig extends ProcessConfig {
   cacheUrl?: string;
 }
 
-export const queryEnvShape = {
-  ...processEnvShape(8082),
-  ...storeEnvShape,
-  ...contextSecretEnvShape,
-  TRELLIS_CACHE_URL: peersEnvShape.TRELLIS_CACHE_URL,
-};
-
-export function queryConfigFrom(parsed: PeersOptional<EnvOf<typeof queryEnvShape>>): QueryConfig {
-  return {
-    ...processConfigFrom(parsed),
-    contextSecret: parsed.TRELLIS_CONTEXT_SECRET,
-    store: storeConfigFrom(parsed),
-    cacheUrl: parsed.TRELLIS_CACHE_URL,
-  };
-}
-
-export const loadConfig = configLoader(queryEnvShape, queryConfigFrom);
+/**
+ * The query service's variables, its config from them (no cache URL in the all-in-one process)
+ * and its loadConfig (see serviceConfig).
+ */
+export const {
+  shape: queryEnvShape,
+  from: queryConfigFrom,
+  load: loadConfig,
+} = serviceConfig(
+  8082,
+  [
+    storeEnvShape,
+    contextSecretEnvShape,
+    {
+      TRELLIS_CACHE_URL: peersEnvShape.TRELLIS_CACHE_URL,
+    },
+  ],
+  (parsed) =>
+    ({
+      contextSecret: parsed.TRELLIS_CONTEXT_SECRET,
+      store: storeConfigFrom(parsed),
+      cacheUrl: parsed.TRELLIS_CACHE_URL,
+    }) satisfies Partial<QueryConfig>,
+);

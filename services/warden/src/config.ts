@@ -1,14 +1,4 @@
-import {
-  authCacheEnvShape,
-  configGroup,
-  configLoader,
-  type EnvOf,
-  env,
-  key,
-  type ProcessConfig,
-  processConfigFrom,
-  processEnvShape,
-} from "@trellis/platform";
+import { authCacheEnvShape, configGroup, env, key, type ProcessConfig, serviceConfig } from "@trellis/platform";
 import { type StoreConfig, storeConfigFrom, storeEnvShape } from "@trellis/store";
 import { z } from "zod";
 
@@ -58,22 +48,25 @@ export const wardenAuthKeys = configGroup("Authentication", {
   ),
 });
 
-export const wardenEnvShape = { ...processEnvShape(8081), ...storeEnvShape, ...wardenAuthKeys, ...authCacheEnvShape };
-
-export function wardenConfigFrom(parsed: EnvOf<typeof wardenEnvShape>): WardenConfig {
-  return {
-    ...processConfigFrom(parsed),
-    store: storeConfigFrom(parsed),
-    jwt: {
-      secret: parsed.TRELLIS_JWT_SECRET,
-      jwksUrl: parsed.TRELLIS_JWT_JWKS_URL,
-      issuer: parsed.TRELLIS_JWT_ISSUER,
-      audience: parsed.TRELLIS_JWT_AUDIENCE,
-      organizationClaim: parsed.TRELLIS_JWT_ORG_CLAIM,
-    },
-    adminToken: parsed.TRELLIS_WARDEN_ADMIN_TOKEN,
-    authCacheSeconds: parsed.TRELLIS_AUTH_CACHE_SECONDS,
-  };
-}
-
-export const loadConfig = configLoader(wardenEnvShape, wardenConfigFrom);
+/** Warden's variables, its config from them and its loadConfig (see serviceConfig). */
+export const {
+  shape: wardenEnvShape,
+  from: wardenConfigFrom,
+  load: loadConfig,
+} = serviceConfig(
+  8081,
+  [storeEnvShape, wardenAuthKeys, authCacheEnvShape],
+  (parsed) =>
+    ({
+      store: storeConfigFrom(parsed),
+      jwt: {
+        secret: parsed.TRELLIS_JWT_SECRET,
+        jwksUrl: parsed.TRELLIS_JWT_JWKS_URL,
+        issuer: parsed.TRELLIS_JWT_ISSUER,
+        audience: parsed.TRELLIS_JWT_AUDIENCE,
+        organizationClaim: parsed.TRELLIS_JWT_ORG_CLAIM,
+      },
+      adminToken: parsed.TRELLIS_WARDEN_ADMIN_TOKEN,
+      authCacheSeconds: parsed.TRELLIS_AUTH_CACHE_SECONDS,
+    }) satisfies Partial<WardenConfig>,
+);

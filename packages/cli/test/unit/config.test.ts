@@ -3,7 +3,7 @@ import { cacheEnvShape } from "@trellis/cache";
 import { discoveryEnvShape } from "@trellis/discovery";
 import { gatewayEnvShape, loadGatewayConfig } from "@trellis/gateway";
 import { ingestEnvShape } from "@trellis/ingest";
-import { ConfigError, declaredConfigKey } from "@trellis/platform";
+import { ConfigError, declaredConfigKey, peersEnvShape } from "@trellis/platform";
 import { queryEnvShape } from "@trellis/query";
 import { loadWardenConfig, wardenEnvShape } from "@trellis/warden";
 import { afterAll, describe, expect, it } from "vitest";
@@ -20,13 +20,7 @@ const gatewayEnv = {
   TRELLIS_QUERY_URL: "http://127.0.0.1:8082",
   TRELLIS_INGEST_URL: "http://127.0.0.1:8084",
 };
-const peers = [
-  "TRELLIS_WARDEN_URL",
-  "TRELLIS_QUERY_URL",
-  "TRELLIS_INGEST_URL",
-  "TRELLIS_DISCOVERY_URL",
-  "TRELLIS_CACHE_URL",
-];
+const peers = Object.keys(peersEnvShape);
 
 describe("the all-in-one process's config", () => {
   it("reads every variable a service reads except the peer URLs, and only those and its own", () => {
@@ -99,9 +93,20 @@ describe("TRELLIS_AUTH_CACHE_SECONDS", () => {
   });
 });
 
+/** The problems of the ConfigError `load` throws; none when it throws nothing. */
+function problemsOf(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
 describe("a bad all-in-one configuration", () => {
-  it("names every bad variable in one error", () => {
-    try {
+  it("names every bad variable in one error, without echoing secrets", () => {
+    const problems = problemsOf(() =>
       loadEmbeddedConfig({
         TRELLIS_DATA_DIR: dataDir,
         TRELLIS_PORT: "eighty",
@@ -109,22 +114,15 @@ describe("a bad all-in-one configuration", () => {
         TRELLIS_INGEST_BUFFER_ROWS: "0",
         TRELLIS_WARDEN_ADMIN_TOKEN: "short",
         TRELLIS_DEMO: "maybe",
-      });
-      expect.unreachable("loadEmbeddedConfig accepted bad input");
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      const problems = (error as ConfigError).problems.join("\n");
-      expect((error as ConfigError).problems).toHaveLength(5);
-      for (const name of [
-        "TRELLIS_PORT",
-        "TRELLIS_REDIS_BREAKER_FAILURES",
-        "TRELLIS_INGEST_BUFFER_ROWS",
-        "TRELLIS_WARDEN_ADMIN_TOKEN",
-        "TRELLIS_DEMO",
-      ]) {
-        expect(problems).toContain(`${name}:`);
-      }
-      expect(problems).not.toContain("short");
-    }
+      }),
+    );
+    expect(problems.map((problem) => problem.split(":")[0]).sort()).toEqual([
+      "TRELLIS_DEMO",
+      "TRELLIS_INGEST_BUFFER_ROWS",
+      "TRELLIS_PORT",
+      "TRELLIS_REDIS_BREAKER_FAILURES",
+      "TRELLIS_WARDEN_ADMIN_TOKEN",
+    ]);
+    expect(problems.join("\n")).not.toContain("short");
   });
 });

@@ -50,6 +50,9 @@ describe("configGroup", () => {
     expect(() =>
       configGroup("Test group B", { TRELLIS_TEST_ONCE: key(z.string().optional(), "string", "declared again") }),
     ).toThrow("TRELLIS_TEST_ONCE is declared twice");
+    expect(() =>
+      configGroup("Test group A", { TRELLIS_TEST_ONCE: key(z.string().optional(), "string", "declared again") }),
+    ).toThrow("TRELLIS_TEST_ONCE is declared twice");
     expect(() => configGroup("Test group A", { TRELLIS_TEST_UNDOCUMENTED: z.string() })).toThrow("no documentation");
   });
 
