@@ -12,6 +12,7 @@ export * from "./interceptors/tracing.js";
 export * from "./logger.js";
 export * from "./mesh.js";
 export * from "./org-context.js";
+export * from "./org-scope.js";
 export * from "./organization-epochs.js";
 export * from "./process.js";
 export * from "./proxy.js";

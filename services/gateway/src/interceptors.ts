@@ -1,5 +1,5 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { bindActiveContext, bindToScope, kOrgContext, runWithOrgContext, tagOrganization } from "@trellis/platform";
+import { answerInOrgScope } from "@trellis/platform";
 import type { Authenticator } from "./adapters/warden-client.js";
 import { requiredScope, scopeLabel } from "./domain/scopes.js";
 
@@ -38,10 +38,6 @@ export function publicAuthInterceptor(authenticator: Authenticator): Interceptor
   return (next) => async (req) => {
     if (req.service.typeName === "grpc.health.v1.Health") return next(req);
     const { context, token } = await authorize(authenticator, req.header, req.service.typeName, req.method.name);
-    req.contextValues.set(kOrgContext, context);
-    tagOrganization(context.organizationId);
-    const requestScope = { context, token };
-    const res = await runWithOrgContext(requestScope, () => next(req));
-    return res.stream ? { ...res, message: bindToScope(res.message, requestScope, bindActiveContext()) } : res;
+    return answerInOrgScope(req.contextValues, { context, token }, () => next(req));
   };
 }

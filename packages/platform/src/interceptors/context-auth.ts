@@ -1,15 +1,12 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import {
-  bindToScope,
   type ContextSigner,
   ContextTokenError,
   currentRequestScope,
-  kOrgContext,
   kOrgScope,
   ORG_CONTEXT_HEADER,
-  runWithOrgContext,
 } from "../org-context.js";
-import { bindActiveContext, tagOrganization } from "../telemetry.js";
+import { answerInOrgScope } from "../org-scope.js";
 
 /** Methods that need no org context (health checks). */
 const publicServices = new Set(["grpc.health.v1.Health"]);
@@ -33,12 +30,7 @@ export function contextAuthInterceptor(signer: ContextSigner): Interceptor {
       const reason = error instanceof ContextTokenError ? error.message : "context token is not valid";
       throw new ConnectError(reason, Code.Unauthenticated, undefined, undefined, error);
     }
-    const scope = { context, token };
-    req.contextValues.set(kOrgContext, context);
-    req.contextValues.set(kOrgScope, scope);
-    tagOrganization(context.organizationId);
-    const res = await runWithOrgContext(scope, () => next(req));
-    return res.stream ? { ...res, message: bindToScope(res.message, scope, bindActiveContext()) } : res;
+    return answerInOrgScope(req.contextValues, { context, token }, () => next(req));
   };
 }
 

@@ -3,15 +3,12 @@ import { Code, ConnectError, createContextValues, type HandlerContext } from "@c
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { OrgContext } from "@trellis/contracts";
 import {
-  bindActiveContext,
-  bindToScope,
   createCallContext,
+  enterOrgScope,
   inSpan,
-  kOrgContext,
   ORG_ATTRIBUTE,
-  runWithOrgContext,
   SERVICE_ATTRIBUTE,
-  tagOrganization,
+  streamInOrgScope,
 } from "@trellis/platform";
 
 export interface Authorized {
@@ -44,15 +41,14 @@ export function createDirectInvoker(implementations: ReadonlyMap<string, object>
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       requestHeader: options.headers,
-      values: createContextValues().set(kOrgContext, auth.context),
+      values: createContextValues(),
       // The REST handler's signal already ends at the request's deadline.
       abortAtDeadline: false,
     });
-    tagOrganization(auth.context.organizationId);
     const scope = { context: auth.context, token: auth.token };
     if (rpc.methodKind === "server_streaming") {
-      const result = runWithOrgContext(scope, () => method.call(implementation, input, ctx));
-      return bindToScope(result as AsyncIterable<MessageShape<DescMessage>>, scope, bindActiveContext());
+      const result = enterOrgScope(ctx.values, scope, () => method.call(implementation, input, ctx));
+      return streamInOrgScope(result as AsyncIterable<MessageShape<DescMessage>>, scope);
     }
     return inSpan(
       `${rpc.parent.typeName}/${rpc.name}`,
@@ -66,7 +62,7 @@ export function createDirectInvoker(implementations: ReadonlyMap<string, object>
       },
       async (span) => {
         try {
-          return (await runWithOrgContext(scope, () =>
+          return (await enterOrgScope(ctx.values, scope, () =>
             method.call(implementation, input, ctx),
           )) as MessageShape<DescMessage>;
         } catch (error) {

@@ -1,0 +1,32 @@
+import type { ContextValues } from "@connectrpc/connect";
+import { bindToScope, kOrgContext, kOrgScope, type OrgScope, runWithOrgContext } from "./org-context.js";
+import { bindActiveContext, tagOrganization } from "./telemetry.js";
+
+/**
+ * Enters a verified organization scope for one call — the only place that does, for the
+ * gateway's public calls, its REST routes and every internal service alike: the call's
+ * context values get the context (`kOrgContext`) and the scope (`kOrgScope`), its span the
+ * organization, and `run` runs inside the scope, so log lines carry the organization and peer
+ * calls forward its token.
+ */
+export function enterOrgScope<T>(values: ContextValues, scope: OrgScope, run: () => T): T {
+  values.set(kOrgContext, scope.context);
+  values.set(kOrgScope, scope);
+  tagOrganization(scope.context.organizationId);
+  return runWithOrgContext(scope, run);
+}
+
+/** A response stream, its messages produced later, each back inside the scope and its trace. */
+export function streamInOrgScope<T>(stream: AsyncIterable<T>, scope: OrgScope): AsyncIterable<T> {
+  return bindToScope(stream, scope, bindActiveContext());
+}
+
+/** An interceptor's answer within the scope: a streamed one has its messages bound to it too. */
+export async function answerInOrgScope<R extends { stream: boolean; message: unknown }>(
+  values: ContextValues,
+  scope: OrgScope,
+  next: () => Promise<R>,
+): Promise<R> {
+  const res = await enterOrgScope(values, scope, next);
+  return res.stream ? { ...res, message: streamInOrgScope(res.message as AsyncIterable<unknown>, scope) } : res;
+}
