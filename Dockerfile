@@ -7,7 +7,8 @@ COPY package.json package-lock.json ./
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/platform/package.json packages/platform/
 COPY packages/store/package.json packages/store/
-COPY packages/cli/package.json packages/cli/
+COPY apps/trellis/package.json apps/trellis/
+COPY tools/generator/package.json tools/generator/
 COPY services/gateway/package.json services/gateway/
 COPY services/query/package.json services/query/
 COPY services/cache/package.json services/cache/
@@ -25,4 +26,4 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8080
 # TRELLIS_SERVICE = gateway | query | cache | discovery | ingest | warden; unset runs all in one process.
-ENTRYPOINT ["sh", "-c", "if [ -n \"$TRELLIS_SERVICE\" ]; then exec node --import tsx --import ./services/$TRELLIS_SERVICE/src/telemetry.ts ./services/$TRELLIS_SERVICE/src/main.ts; else exec node --import tsx --import ./packages/cli/src/telemetry.ts ./packages/cli/src/main.ts start; fi"]
+ENTRYPOINT ["sh", "-c", "if [ -n \"$TRELLIS_SERVICE\" ]; then exec node --import tsx --import ./services/$TRELLIS_SERVICE/src/telemetry.ts ./services/$TRELLIS_SERVICE/src/main.ts; else exec node --import tsx --import ./apps/trellis/src/telemetry.ts ./apps/trellis/src/main.ts start; fi"]

@@ -17,6 +17,8 @@ export default defineConfig({
           // A question's tests live in its folder (services/query/src/questions/<question>/).
           include: [
             "packages/*/test/unit/**/*.test.ts",
+            "apps/*/test/unit/**/*.test.ts",
+            "tools/*/test/unit/**/*.test.ts",
             "services/*/test/unit/**/*.test.ts",
             "services/*/src/**/*.test.ts",
           ],
@@ -28,6 +30,8 @@ export default defineConfig({
           name: "integration",
           include: [
             "packages/*/test/integration/**/*.test.ts",
+            "apps/*/test/integration/**/*.test.ts",
+            "tools/*/test/integration/**/*.test.ts",
             "services/*/test/integration/**/*.test.ts",
             "test/**/*.test.ts",
           ],

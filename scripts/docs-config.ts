@@ -1,11 +1,11 @@
 // Writes README.md's configuration reference, between its config-table markers, from the
 // config schemas (each key's group, default, unit and description, and the processes that
-// read it). `npm run docs:config`; packages/cli/test/unit/config-docs.test.ts fails while
+// read it). `npm run docs:config`; apps/trellis/test/unit/config-docs.test.ts fails while
 // README.md differs from what this writes.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readmeWithConfigReference } from "../packages/cli/src/config-docs.ts";
+import { readmeWithConfigReference } from "../apps/trellis/src/config-docs.ts";
 
 const readmePath = join(fileURLToPath(new URL("..", import.meta.url)), "README.md");
 const before = readFileSync(readmePath, "utf8");

@@ -28,7 +28,7 @@ function cpuOfStat(path: string): number {
 export async function startProduct(env: Record<string, string>): Promise<Started> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "--import", "./packages/cli/src/telemetry.ts", "./packages/cli/src/main.ts", "start"],
+    ["--import", "tsx", "--import", "./apps/trellis/src/telemetry.ts", "./apps/trellis/src/main.ts", "start"],
     {
       cwd: repoRoot,
       env: { ...process.env, TRELLIS_PORT: "0", TRELLIS_LOG_LEVEL: "info", TRELLIS_DEMO_EVENTS: "0", ...env },

@@ -22,7 +22,7 @@ const services: Record<string, ServiceProcess> = {};
 let acmeKey = "";
 
 async function cli(args: string[], dataDir: string): Promise<string> {
-  const { child, output } = runNode(["./packages/cli/src/main.ts", ...args], {
+  const { child, output } = runNode(["./apps/trellis/src/main.ts", ...args], {
     TRELLIS_DATA_DIR: dataDir,
     TRELLIS_CLICKHOUSE_DATABASE: database,
   });

@@ -12,7 +12,7 @@ afterAll(() => warehouse?.close());
 
 /** `trellis <args>` against the running product; no data directory of its own. */
 async function trellis(env: Record<string, string>, ...args: string[]) {
-  const { child, output } = runNode(["packages/cli/src/main.ts", ...args], env);
+  const { child, output } = runNode(["apps/trellis/src/main.ts", ...args], env);
   const code = await exitCode(child);
   return { code, output: output() };
 }

@@ -11,7 +11,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 /** Runs `trellis <args>` against the test's data directory; its exit code, stdout and stderr together. */
 async function trellis(...args: string[]): Promise<{ code: number | null; output: string }> {
-  const { child, output } = runNode(["packages/cli/src/main.ts", ...args], env);
+  const { child, output } = runNode(["apps/trellis/src/main.ts", ...args], env);
   const code = await exitCode(child);
   return { code, output: output() };
 }

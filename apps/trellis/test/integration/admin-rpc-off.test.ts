@@ -22,7 +22,7 @@ describe("a product started without TRELLIS_WARDEN_ADMIN_TOKEN", () => {
   });
 
   it("tells the CLI so", async () => {
-    const { child, output } = runNode(["packages/cli/src/main.ts", "orgs", "list"], {
+    const { child, output } = runNode(["apps/trellis/src/main.ts", "orgs", "list"], {
       TRELLIS_URL: warehouse.url,
       TRELLIS_WARDEN_ADMIN_TOKEN: "admin-token-of-this-test-0123456789abcdef",
     });
