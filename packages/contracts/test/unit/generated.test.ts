@@ -19,13 +19,14 @@ it("generated code matches the .proto files (run `npm run generate` after editin
   const work = mkdtempSync(join(tmpdir(), "trellis-gen-"));
   try {
     cpSync(join(root, "proto"), join(work, "proto"), { recursive: true });
-    const template = readFileSync(join(work, "proto/buf.gen.yaml"), "utf8").replace(
-      "../packages/contracts/src/gen",
+    cpSync(join(root, "buf.yaml"), join(work, "buf.yaml"));
+    const template = readFileSync(join(root, "buf.gen.yaml"), "utf8").replace(
+      "packages/contracts/src/gen",
       join(work, "gen"),
     );
-    writeFileSync(join(work, "proto/buf.gen.yaml"), template);
+    writeFileSync(join(work, "buf.gen.yaml"), template);
     execFileSync(join(root, "node_modules/.bin/buf"), ["generate"], {
-      cwd: join(work, "proto"),
+      cwd: work,
       env: { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}` },
     });
     const fresh = files(join(work, "gen"))
@@ -44,6 +45,6 @@ it("generated code matches the .proto files (run `npm run generate` after editin
   }
 });
 
-it("the buf module lints clean", () => {
-  execFileSync(join(root, "node_modules/.bin/buf"), ["lint"], { cwd: join(root, "proto") });
+it("the buf workspace lints clean", () => {
+  execFileSync(join(root, "node_modules/.bin/buf"), ["lint"], { cwd: root });
 });
