@@ -68,6 +68,7 @@ beforeAll(async () => {
     TRELLIS_QUERY_URL: services.query.url,
     TRELLIS_INGEST_URL: ingest?.url ?? "",
     TRELLIS_DISCOVERY_URL: discovery?.url ?? "",
+    TRELLIS_REQUEST_MAX_BYTES: String(GATEWAY_MAX_BYTES),
   });
 }, 180_000);
 
@@ -77,6 +78,7 @@ afterAll(async () => {
 });
 
 const ACME_EVENTS = 36;
+const GATEWAY_MAX_BYTES = 64 * 1024;
 
 /** The clients grpc-js builds from the descriptors at run time, typed as far as the test uses them. */
 type DynamicClient = grpc.Client & { GetTraffic: (...args: unknown[]) => void; Check: (...args: unknown[]) => void };
@@ -162,6 +164,16 @@ describe("six services as separate processes over loopback HTTP/2", () => {
       expect(status.status, service.name).toBe("SERVING");
       health.close();
     }
+  });
+
+  it("holds RPC bodies of the standalone gateway to TRELLIS_REQUEST_MAX_BYTES", async () => {
+    const oversized = JSON.stringify({ sql: `SELECT '${"x".repeat(GATEWAY_MAX_BYTES)}'` });
+    const response = await fetch(`${services.gateway?.url}/trellis.warehouse.v1.AnalyticsService/RunSql`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${acmeKey}`, "content-type": "application/json" },
+      body: oversized,
+    });
+    expect((await response.json()) as { code?: string }).toMatchObject({ code: "resource_exhausted" });
   });
 
   it("refuses internal calls that carry no signed context", async () => {

@@ -14,6 +14,8 @@ export interface ProcessConfig {
   shutdownGraceMs: number;
   /** Client time-outs of the listening port; the platform defaults when absent. */
   connectionTimeouts?: ConnectionTimeouts;
+  /** Largest RPC request body in bytes (the gateway's TRELLIS_REQUEST_MAX_BYTES); 16 MiB when absent. */
+  requestMaxBytes?: number;
 }
 
 export interface RunServiceOptions<C extends ProcessConfig> {
@@ -55,6 +57,7 @@ export async function runService<C extends ProcessConfig>(options: RunServiceOpt
       shutdownSignal: shutdown.signal,
       fallback: app.fallback,
       timeouts: config.connectionTimeouts,
+      readMaxBytes: config.requestMaxBytes,
     });
   } catch (error) {
     logger.fatal({ err: error }, `${options.name} failed to start`);

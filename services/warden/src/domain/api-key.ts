@@ -1,13 +1,13 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomInt, timingSafeEqual } from "node:crypto";
 
 const KEY_PREFIX = "trk";
 const ID_PATTERN = /^[a-z0-9]{12}$/;
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
+/** Characters drawn uniformly from ALPHABET (randomInt rejects the bytes a modulo would bias). */
 function randomToken(length: number): string {
-  const bytes = randomBytes(length);
   let out = "";
-  for (const byte of bytes) out += ALPHABET[byte % ALPHABET.length];
+  for (let i = 0; i < length; i++) out += ALPHABET[randomInt(ALPHABET.length)];
   return out;
 }
 
