@@ -374,13 +374,15 @@ describe("bodies that are not a message of the method", () => {
     expect(garbage.status, garbage.text).toBe(400);
     expect(garbage.json).toMatchObject({ code: "invalid_argument" });
     expect(garbage.json.message).toContain("trellis.warehouse.v1.GetTrafficRequest");
+    // Random bytes are sometimes a well-formed message (unknown fields are skipped): then it is
+    // answered as that message. Either way, never an internal error.
     for (let i = 0; i < 20; i++) {
       const random = await rest("POST", getTraffic, {
         raw: randomBytes(16 + i * 7),
         headers: { "content-type": "application/proto" },
       });
-      expect(random.status, random.text).toBe(400);
-      expect(random.json?.code, random.text).toBe("invalid_argument");
+      expect(random.status, random.text).toBeLessThan(500);
+      if (random.status === 400 && random.json?.code !== "invalid_argument") expect.fail(random.text);
     }
   });
 
