@@ -1,6 +1,5 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter, Interceptor, Transport } from "@connectrpc/connect";
-import { createRouterTransport } from "@connectrpc/connect";
 import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
 import { Health } from "@trellis/contracts";
 import { createDirectTransport } from "./direct-transport.js";
@@ -74,22 +73,18 @@ export function remotePeer(baseUrl: string, options: PeerOptions): Transport {
 
 /**
  * A peer in this process: the same routes and server interceptors as when it runs on its
- * own, reached without a socket; unary calls also skip encoding (see createDirectTransport).
+ * own, reached without a socket or encoding, unary and streaming calls alike (see
+ * createDirectTransport).
  */
 export function inProcessPeer(app: ServiceApp, logger: Logger, options: PeerOptions): Transport {
   const defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
   const server = serverInterceptors({ service: app.name, logger, auth: app.authInterceptors });
   const client = clientInterceptors(options.caller);
-  const streams = createRouterTransport(app.routes, {
-    transport: { interceptors: client, defaultTimeoutMs },
-    router: { interceptors: server },
-  });
   return createDirectTransport({
     routes: app.routes,
     clientInterceptors: client,
     serverInterceptors: server,
     defaultTimeoutMs,
-    streams,
   });
 }
 

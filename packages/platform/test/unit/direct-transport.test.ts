@@ -1,6 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, createClient, type Interceptor } from "@connectrpc/connect";
-import { CacheService, GetResponseSchema, OrgContextSchema, Scope } from "@trellis/contracts";
+import {
+  CacheService,
+  GetResponseSchema,
+  IngestService,
+  OrgContextSchema,
+  QueryService,
+  Scope,
+} from "@trellis/contracts";
 import { describe, expect, it } from "vitest";
 import {
   clientInterceptors,
@@ -43,10 +50,37 @@ function transportTo(seen: Seen, extra: Interceptor[] = []) {
     clientInterceptors: clientInterceptors("test"),
     serverInterceptors: [...extra, ...internalAuth(signer), errorMappingInterceptor()],
     defaultTimeoutMs: 5_000,
-    streams: {
-      unary: () => Promise.reject(new Error("not used")),
-      stream: () => Promise.reject(new Error("streams are not part of this test")),
-    },
+  });
+}
+
+/** A server stream (QueryService.ExecuteStream) and a client stream (IngestService.StreamEvents). */
+function streamingTransport(seen: Seen & { batches?: string[] }) {
+  const routes = (router: ConnectRouter) =>
+    router
+      .service(QueryService, {
+        async *executeStream(req, ctx) {
+          seen.organization = requireOrgContext(ctx.values).organizationId;
+          seen.message = req;
+          ctx.responseTrailer.set("x-chunks", "3");
+          for (let i = 0; i < 3; i++) {
+            if (req.report?.chunkRows === 13 && i === 1) throw ValidationError.field("chunk_rows", "is unlucky");
+            yield { chunk: { rows: [{ n: i }] } };
+          }
+        },
+      })
+      .service(IngestService, {
+        async streamEvents(requests, ctx) {
+          seen.organization = requireOrgContext(ctx.values).organizationId;
+          seen.batches = [];
+          for await (const request of requests) seen.batches.push(request.batchId);
+          return { batches: seen.batches.length, accepted: 0 };
+        },
+      });
+  return createDirectTransport({
+    routes,
+    clientInterceptors: clientInterceptors("test"),
+    serverInterceptors: [...internalAuth(signer), errorMappingInterceptor()],
+    defaultTimeoutMs: 5_000,
   });
 }
 
@@ -135,5 +169,40 @@ describe("call contexts", () => {
     const { header, trailer } = responseMetadataOf(context);
     expect(header.get("retry-after")).toBe("3");
     expect(trailer.get("x-rows")).toBe("10");
+  });
+
+  it("serves a server stream on the same path: messages as they come, the organization verified, errors mapped", async () => {
+    const seen: Seen = {};
+    const client = createClient(QueryService, streamingTransport(seen));
+    const rows: unknown[] = [];
+    await asAcme(async () => {
+      for await (const answer of client.executeStream({ report: { chunkRows: 2 } })) rows.push(answer.chunk?.rows[0]);
+    });
+    expect(rows.map((r) => (r as { n: number }).n)).toEqual([0, 1, 2]);
+    expect(seen.organization).toBe("acme");
+    const failed = await asAcme(async () => {
+      for await (const _ of client.executeStream({ report: { chunkRows: 13 } })) {
+        // the second message fails
+      }
+    }).catch((e: unknown) => ConnectError.from(e));
+    expect((failed as ConnectError).code).toBe(Code.InvalidArgument);
+    const unsigned = await (async () => {
+      for await (const _ of client.executeStream({})) {
+        // refused before the first message
+      }
+    })().catch((e: unknown) => ConnectError.from(e));
+    expect((unsigned as ConnectError).code).toBe(Code.Unauthenticated);
+  });
+
+  it("serves a client stream on the same path, every message in order", async () => {
+    const seen: Seen & { batches?: string[] } = {};
+    const client = createClient(IngestService, streamingTransport(seen));
+    async function* batches() {
+      for (const batchId of ["b1", "b2", "b3"]) yield { batchId, events: [] };
+    }
+    const answer = await asAcme(() => client.streamEvents(batches()));
+    expect(answer.batches).toBe(3);
+    expect(seen.batches).toEqual(["b1", "b2", "b3"]);
+    expect(seen.organization).toBe("acme");
   });
 });
