@@ -6,7 +6,6 @@ import {
   CohortMetric,
   CompareAttributionModelsRequestSchema,
   CreditDimension,
-  DateRangeSchema,
   FunnelStepSchema,
   GetCampaignPerformanceRequestSchema,
   GetCatalogRequestSchema,
@@ -18,32 +17,12 @@ import {
   GranularitySchema,
   JourneyKey,
 } from "@trellis/contracts";
-import { echo, parseDate, supportedTime, ValidationError } from "@trellis/platform";
+import { echo, ValidationError } from "@trellis/platform";
 import { createParams } from "./params.js";
-import type { RestRoute } from "./routes.js";
+import { dateRangeOf, rangeParams } from "./range.js";
+import type { RestRoute } from "./route.js";
 
 type Params = ReturnType<typeof createParams>;
-const DAY_MS = 86_400_000;
-
-const isoDate = (time: number) => new Date(time).toISOString().slice(0, 10);
-
-/**
- * start_date/end_date/time_zone, with end defaulting to today and start to `defaultDays` before
- * it (never before the first supported date). Given dates are checked by the query service
- * (platform `parseDate`); an end date a default start is counted back from is read here first,
- * with the same function, so no date arithmetic runs on a value that is not a date.
- */
-function rangeOf(params: Params, defaultDays: number) {
-  const endDate = params.string("end_date") || isoDate(Date.now());
-  let startDate = params.string("start_date");
-  if (!startDate) {
-    const end = parseDate(endDate, "range.end_date").getTime();
-    startDate = isoDate(Math.max(supportedTime.firstMs, end - (Math.max(defaultDays, 1) - 1) * DAY_MS));
-  }
-  return create(DateRangeSchema, { startDate, endDate, timeZone: params.string("time_zone") });
-}
-
-const rangeParams = ["start_date", "end_date", "time_zone"];
 
 /** "90s", "30m", "24h", "7d" or plain seconds. */
 function durationSeconds(value: string, field: string): number {
@@ -144,7 +123,7 @@ export const analyticsRoutes: readonly RestRoute[] = [
         ...settingsParams,
       ]);
       return create(CompareAttributionModelsRequestSchema, {
-        range: rangeOf(params, 30),
+        range: dateRangeOf(params, { defaultDays: 30 }),
         models: params.list("models").map((name) => {
           const model = modelNames[name.toLowerCase()];
           if (model === undefined)
@@ -175,7 +154,7 @@ export const analyticsRoutes: readonly RestRoute[] = [
         "as_of_ruleset_version",
       ]);
       return create(GetCampaignPerformanceRequestSchema, {
-        range: rangeOf(params, 30),
+        range: dateRangeOf(params, { defaultDays: 30 }),
         campaignIds: params.list("campaign_id"),
         metrics: params.list("metrics"),
         groupBy: params.enumValue<Granularity>("group_by", GranularitySchema),
@@ -194,7 +173,7 @@ export const analyticsRoutes: readonly RestRoute[] = [
       if (journey && journey !== "visitor" && journey !== "session")
         throw ValidationError.field("journey", "expected visitor or session");
       return create(GetFunnelRequestSchema, {
-        range: rangeOf(params, 30),
+        range: dateRangeOf(params, { defaultDays: 30 }),
         steps: params.list("steps").map((name) => create(FunnelStepSchema, { name })),
         windowSeconds: durationSeconds(params.string("window"), "window"),
         journeyKey: journey === "session" ? JourneyKey.SESSION : JourneyKey.VISITOR,
@@ -218,7 +197,7 @@ export const analyticsRoutes: readonly RestRoute[] = [
       const cohortType =
         GranularitySchema.values.find((v) => v.localName === (type === "weekly" ? "WEEK" : "MONTH"))?.number ?? 0;
       return create(GetCohortsRequestSchema, {
-        range: rangeOf(params, type === "weekly" ? periods * 7 : periods * 31),
+        range: dateRangeOf(params, { defaultDays: type === "weekly" ? periods * 7 : periods * 31 }),
         cohortType,
         metric: metric === "revenue" ? CohortMetric.REVENUE : CohortMetric.RETENTION,
         periods,

@@ -18,7 +18,7 @@ import {
 import { echo, parseInstant, ValidationError } from "@trellis/platform";
 import { object, only, strings, text } from "./json-body.js";
 import { createParams } from "./params.js";
-import type { RestRoute } from "./routes.js";
+import type { RestRoute } from "./route.js";
 
 const operators: Record<string, MatchOperator> = {
   equals: MatchOperator.EQUALS,

@@ -4,7 +4,7 @@ import { type Event, IngestEventsRequestSchema, type IngestEventsResponse, Inges
 import { clip, fieldViolationsOf, ValidationError } from "@trellis/platform";
 import { EventJsonError, eventFromJson } from "./event-json.js";
 import { bodyText, parseJsonText } from "./json-body.js";
-import type { RawRestInput, RestRoute } from "./routes.js";
+import type { RawRestInput, RestRoute } from "./route.js";
 
 interface Rejection {
   index: number;

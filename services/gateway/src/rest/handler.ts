@@ -25,7 +25,7 @@ import type { Authorized, DirectInvoker } from "./invoke.js";
 import { bodyText, parseJsonText } from "./json-body.js";
 import { assertJsonDepth } from "./json-depth.js";
 import { renderAnswerJson } from "./render.js";
-import { matchPath, type RestRoute } from "./routes.js";
+import { matchPath, type RestRoute } from "./route.js";
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
 type Res = http.ServerResponse | http2.Http2ServerResponse;

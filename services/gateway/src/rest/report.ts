@@ -15,7 +15,7 @@ import {
 } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
 import { object, only, strings, text, whole } from "./json-body.js";
-import type { RestRoute } from "./routes.js";
+import type { RestRoute } from "./route.js";
 
 const operators: Record<string, FilterOperator> = {
   eq: FilterOperator.EQ,
