@@ -47,7 +47,7 @@ beforeAll(async () => {
     services[name] = service;
     return service;
   };
-  const [warden, cache, ingest, discovery] = await Promise.all([
+  const [warden, cache, ingest] = await Promise.all([
     startService("warden", { ...common, TRELLIS_DATA_DIR: dirs.warden }).then(started("warden")),
     startService("cache", common).then(started("cache")),
     startService("ingest", {
@@ -55,13 +55,18 @@ beforeAll(async () => {
       TRELLIS_DATA_DIR: dirs.ingest,
       TRELLIS_IP_HASH_KEY: "wire-test-ip-hash-key-0123456789abcdef",
     }).then(started("ingest")),
-    startService("discovery", { ...common, TRELLIS_DATA_DIR: dirs.discovery }).then(started("discovery")),
   ]);
   services.query = await startService("query", {
     ...common,
     TRELLIS_DATA_DIR: dirs.query,
     TRELLIS_CACHE_URL: cache?.url ?? "",
   });
+  // Discovery reads campaigns from the query service.
+  const discovery = await startService("discovery", {
+    ...common,
+    TRELLIS_DATA_DIR: dirs.discovery,
+    TRELLIS_QUERY_URL: services.query.url,
+  }).then(started("discovery"));
   services.gateway = await startService("gateway", {
     TRELLIS_CONTEXT_SECRET: SECRET,
     TRELLIS_WARDEN_URL: warden?.url ?? "",

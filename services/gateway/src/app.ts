@@ -1,5 +1,12 @@
 import { createClient, type Transport } from "@connectrpc/connect";
-import { AnalyticsService, CampaignService, IngestService, QueryService, WardenService } from "@trellis/contracts";
+import {
+  AnalyticsService,
+  CampaignService,
+  DiscoveryService,
+  IngestService,
+  QueryService,
+  WardenService,
+} from "@trellis/contracts";
 import {
   createContextSigner,
   createOrganizationEpochs,
@@ -23,6 +30,8 @@ export interface GatewayPeers {
   warden: Transport;
   query: Transport;
   ingest: Transport;
+  /** The discovery service; without it the gateway serves no discovery contract or route. */
+  discovery?: Transport;
   /** What this process learns of organizations' changes (shared by every service in one process). */
   epochs?: OrganizationEpochs;
 }
@@ -38,6 +47,7 @@ function peersFromConfig(config: GatewayConfig): GatewayPeers {
     warden: need(config.peers.warden, "TRELLIS_WARDEN_URL"),
     query: need(config.peers.query, "TRELLIS_QUERY_URL"),
     ingest: need(config.peers.ingest, "TRELLIS_INGEST_URL"),
+    discovery: config.peers.discovery ? need(config.peers.discovery, "TRELLIS_DISCOVERY_URL") : undefined,
   };
 }
 
@@ -55,14 +65,16 @@ export async function createGatewayApp(
   const analytics = createAnalyticsService(createClient(QueryService, peers.query));
   const ingest = proxyService(IngestService, peers.ingest);
   const campaigns = proxyService(CampaignService, peers.query);
+  const discovery = peers.discovery ? proxyService(DiscoveryService, peers.discovery) : undefined;
 
   const app: GatewayApp = {
     name: "gateway",
-    services: [AnalyticsService, IngestService, CampaignService],
+    services: [AnalyticsService, IngestService, CampaignService, ...(discovery ? [DiscoveryService] : [])],
     routes(router) {
       router.service(AnalyticsService, analytics);
       router.service(IngestService, ingest);
       router.service(CampaignService, campaigns);
+      if (discovery) router.service(DiscoveryService, discovery);
     },
     dependencies: [],
     authInterceptors: [publicAuthInterceptor(authenticator)],
@@ -76,6 +88,7 @@ export async function createGatewayApp(
         [AnalyticsService.typeName, analytics],
         [IngestService.typeName, ingest],
         [CampaignService.typeName, campaigns],
+        ...(discovery ? [[DiscoveryService.typeName, discovery] as [string, object]] : []),
       ]),
     ),
     logger,
