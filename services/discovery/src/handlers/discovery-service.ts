@@ -1,8 +1,10 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { DiscoveryService } from "@trellis/contracts";
 import { NotImplementedError, requireOrgScope, ValidationError } from "@trellis/platform";
+import { detectAnomalies } from "../anomalies/run.js";
 import { boundedInteger } from "../domain/bounds.js";
 import type { DiscoveryDeps, RunRequest } from "../domain/run-deps.js";
+import { detectFraud } from "../fraud/run.js";
 import { adoptPattern } from "../patterns/adopt.js";
 import { discoverPatterns } from "../patterns/run.js";
 
@@ -21,8 +23,8 @@ export function createDiscoveryService(deps: DiscoveryDeps): ServiceImpl<typeof 
   return {
     discoverPatterns: (req, ctx) => discoverPatterns(deps, callOf(ctx), req),
     adoptPattern: (req, ctx) => adoptPattern(deps, callOf(ctx), req),
-    detectAnomalies: () => notYet("anomaly detection"),
-    detectFraud: () => notYet("fraud detection"),
+    detectAnomalies: (req, ctx) => detectAnomalies(deps, callOf(ctx), req),
+    detectFraud: (req, ctx) => detectFraud(deps, callOf(ctx), req),
     async listDiscoveryRuns(req, ctx) {
       const call = callOf(ctx);
       if (!RUN_KINDS.includes(req.kind))
