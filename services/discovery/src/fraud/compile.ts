@@ -99,6 +99,6 @@ GROUP BY is_bot, bot_name, if(bot_name = '', substring(user_agent, 1, 60), '')
 ORDER BY events DESC LIMIT {limit:UInt32}`,
     range,
     org,
-    { automation: AUTOMATION_UA_PATTERN, limit: 200 },
+    { automation: AUTOMATION_UA_PATTERN, limit: Math.max(200, t.limit) },
   );
 }
