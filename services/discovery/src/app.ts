@@ -6,6 +6,10 @@ import { createCampaignClient } from "./adapters/campaign-client.js";
 import type { DiscoveryConfig } from "./config.js";
 import { createDiscoveryService } from "./handlers/discovery-service.js";
 import { createRunStore } from "./runs/run-store.js";
+import { createScheduleStore } from "./schedules/schedule-store.js";
+import { createScheduler } from "./schedules/scheduler.js";
+import { createWebhookDelivery } from "./webhooks/deliver.js";
+import { createWebhookStore } from "./webhooks/webhook-store.js";
 
 export interface DiscoveryAppDeps {
   store?: Store;
@@ -14,7 +18,7 @@ export interface DiscoveryAppDeps {
   clock?: () => Date;
 }
 
-/** Pattern discovery, anomalies and fraud over the organization's stored traffic. */
+/** Pattern discovery, anomalies and fraud over the organization's stored traffic; schedules and webhooks. */
 export async function createDiscoveryApp(
   config: DiscoveryConfig,
   logger: Logger,
@@ -26,20 +30,29 @@ export async function createDiscoveryApp(
   const queryTransport =
     deps.query ?? remotePeer(requireUrl(config.queryUrl, "TRELLIS_QUERY_URL"), { caller: "discovery" });
   const clock = deps.clock ?? (() => new Date());
-  const service = createDiscoveryService({
+  const signer = createContextSigner({ secret: config.contextSecret });
+  const runDeps = {
     store,
     campaigns: createCampaignClient(createClient(CampaignService, queryTransport)),
     runs: createRunStore(store, clock),
     logger,
     clock,
-  });
+  };
+  const schedules = createScheduleStore(store, clock);
+  const webhooks = createWebhookStore(store, clock);
+  const delivery = createWebhookDelivery(webhooks, config.webhook, logger, clock);
+  const scheduler = createScheduler(runDeps, schedules, delivery, signer, config.scheduleTickMs);
+  const service = createDiscoveryService({ ...runDeps, schedules, webhooks });
+  scheduler.start();
   return {
     name: "discovery",
     services: [DiscoveryService],
     routes: (router) => router.service(DiscoveryService, service),
     dependencies: [store],
-    authInterceptors: internalAuth(createContextSigner({ secret: config.contextSecret })),
+    authInterceptors: internalAuth(signer),
     async close() {
+      await scheduler.close();
+      await delivery.close();
       if (ownsStore) await store.close();
     },
   };

@@ -159,7 +159,7 @@ export const discoveryRoutes: readonly RestRoute[] = [
           id: text(root.id, "id"),
           kind: text(root.kind, "kind"),
           every: text(root.every, "every"),
-          lookbackDays: root.lookback_days === undefined ? 0 : whole(root.lookback_days, "lookback_days"),
+          lookbackDays: whole(root.lookback_days, "lookback_days"),
           metric: text(root.metric, "metric"),
           dimensions: strings(root.dimensions, "dimensions"),
         }),
