@@ -21,7 +21,8 @@ type Properties = Record<string, string>;
 
 interface WireEvent {
   event_id: string;
-  type: "pageview" | "conversion" | "custom";
+  /** The protobuf enum name, as the events route reads it. */
+  type: "EVENT_TYPE_PAGEVIEW" | "EVENT_TYPE_CONVERSION" | "EVENT_TYPE_CUSTOM";
   time: string;
   url: string;
   referrer?: string;
@@ -230,6 +231,8 @@ function start(): void {
   ): void {
     const now = Date.now();
     const url = new URL(location.href);
+    // The session first: a new one forgets the previous session's attribution.
+    const session_id = sessionId(now);
     const attribution = keptAttribution(url);
     const clickId = CLICK_ID_PARAMS.map((name) => attribution[name]).find(Boolean);
     pending.push({
@@ -238,7 +241,7 @@ function start(): void {
       time: new Date(now).toISOString(),
       url: url.href,
       visitor_id: visitorId as string,
-      session_id: sessionId(now),
+      session_id,
       ...(clickId ? { click_id: clickId } : {}),
       properties: { ...attribution, ...event.properties },
     });
@@ -259,13 +262,13 @@ function start(): void {
     const referrer = lastPage === "" ? document.referrer : lastUrl;
     lastPage = page;
     lastUrl = location.href;
-    enqueue({ type: "pageview", ...(referrer ? { referrer } : {}) });
+    enqueue({ type: "EVENT_TYPE_PAGEVIEW", ...(referrer ? { referrer } : {}) });
   }
 
   function conversion(input: ConversionInput = {}): void {
     const value = input.value === undefined ? undefined : Number(input.value);
     enqueue({
-      type: "conversion",
+      type: "EVENT_TYPE_CONVERSION",
       conversion_name: input.name || "conversion",
       ...(value !== undefined && Number.isFinite(value) ? { value } : {}),
       ...(input.currency ? { currency: String(input.currency).toUpperCase() } : {}),
@@ -279,7 +282,11 @@ function start(): void {
     if (name === "pageview") pageview(true);
     else if (name === "conversion") conversion(first as ConversionInput);
     else if (name === "event" && typeof first === "string")
-      enqueue({ type: "custom", name: first, properties: stringProperties(second as Record<string, unknown>) });
+      enqueue({
+        type: "EVENT_TYPE_CUSTOM",
+        name: first,
+        properties: stringProperties(second as Record<string, unknown>),
+      });
   }
 
   const api: QueueingFunction = (...args: unknown[]) => handle(args as Command);
@@ -310,7 +317,7 @@ function start(): void {
         return;
       }
       if ((href.protocol === "http:" || href.protocol === "https:") && href.host !== location.host)
-        enqueue({ type: "custom", name: "outbound_click", properties: { target_url: href.href } });
+        enqueue({ type: "EVENT_TYPE_CUSTOM", name: "outbound_click", properties: { target_url: href.href } });
     },
     true,
   );
