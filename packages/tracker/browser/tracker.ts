@@ -21,9 +21,12 @@ type Properties = Record<string, string>;
 
 interface WireEvent {
   event_id: string;
+  /**
+   * No time: ingest stamps each event with the time it arrives (a browser's clock may be off by
+   * minutes, and ingest refuses times in the future); events are sent within a second.
+   */
   /** The protobuf enum name, as the events route reads it. */
   type: "EVENT_TYPE_PAGEVIEW" | "EVENT_TYPE_CONVERSION" | "EVENT_TYPE_CUSTOM";
-  time: string;
   url: string;
   referrer?: string;
   visitor_id: string;
@@ -224,7 +227,7 @@ function start(): void {
   }
 
   function enqueue(
-    event: Omit<WireEvent, "event_id" | "time" | "url" | "visitor_id" | "session_id" | "properties"> & {
+    event: Omit<WireEvent, "event_id" | "url" | "visitor_id" | "session_id" | "properties"> & {
       event_id?: string;
       properties?: Properties;
     },
@@ -238,7 +241,6 @@ function start(): void {
     pending.push({
       ...event,
       event_id: event.event_id || randomId(),
-      time: new Date(now).toISOString(),
       url: url.href,
       visitor_id: visitorId as string,
       session_id,

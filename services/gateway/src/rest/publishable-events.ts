@@ -264,8 +264,10 @@ export function createPublishableEvents(options: PublishableEventsOptions) {
       async (span) => {
         // Errors before the origin is known to be allowed are sent without CORS headers.
         let cors: Record<string, string> = {};
+        let organizationId: string | undefined;
         try {
           const key = await runTaggingOrganization(span, () => publishableKeyFor(req, url));
+          organizationId = key?.context.organizationId;
           if (!key) {
             clearTimeout(deadline);
             if (req.method === "OPTIONS" && req.headers.origin !== undefined)
@@ -289,7 +291,11 @@ export function createPublishableEvents(options: PublishableEventsOptions) {
           const status =
             error instanceof BrowserEventsError ? error.status : httpStatusForCode(toConnectError(error).code);
           span.setAttribute("http.response.status_code", status);
-          if (status >= 500) options.logger.error({ err: error, route: EVENTS_PATH }, "browser events failed");
+          if (status >= 500)
+            options.logger.error(
+              { err: error, route: EVENTS_PATH, organization_id: organizationId },
+              "browser events failed",
+            );
           if (!res.headersSent) sendRefusal(res, error, cors);
         } finally {
           span.end();
