@@ -70,7 +70,7 @@ export async function createGatewayApp(
     dependencies: [],
     authInterceptors: [publicAuthInterceptor(authenticator)],
     // Events from web pages with publishable keys are answered before the REST routes.
-    fallback: (req, res) => browserEvents(req, res, new URL(req.url ?? "/", "http://gateway"), () => rest(req, res)),
+    fallback: (req, res) => browserEvents(req, res, () => rest(req, res)),
     async close() {},
   };
   const invoke = createDirectInvoker(

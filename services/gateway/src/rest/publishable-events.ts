@@ -244,8 +244,16 @@ export function createPublishableEvents(options: PublishableEventsOptions) {
     sendJson(res, status, body, cors);
   }
 
-  return (req: Req, res: Res, url: URL, next: () => void): void => {
-    if (url.pathname !== EVENTS_PATH || (req.method !== "POST" && req.method !== "OPTIONS")) {
+  return (req: Req, res: Res, next: () => void): void => {
+    // Everything else, server-side batches included (no key in the URL, no Origin), goes on at
+    // the cost of these comparisons.
+    const path = req.url ?? "/";
+    if (!path.startsWith(EVENTS_PATH) || (req.method !== "POST" && req.method !== "OPTIONS")) {
+      next();
+      return;
+    }
+    const url = new URL(path, "http://gateway");
+    if (url.pathname !== EVENTS_PATH || (!url.searchParams.has("key") && req.headers.origin === undefined)) {
       next();
       return;
     }
