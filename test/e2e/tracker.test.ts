@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import http from "node:http";
+import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { createAccounts, createWardenRepository } from "@trellis/warden";
 import type { Browser } from "playwright-core";
@@ -146,6 +147,47 @@ describe("the tracker on a web site", () => {
     expect(etag).toMatch(/^".+"$/);
     const again = await fetch(`${warehouse.url}/tracker.js`, { headers: { "if-none-match": etag } });
     expect(again.status).toBe(304);
+  });
+});
+
+/** One request over HTTP/2 (h2c): its status, headers and body. */
+function overHttp2(headers: http2.OutgoingHttpHeaders, body?: string) {
+  const session = http2.connect(warehouse.url);
+  return new Promise<{ status: number; headers: http2.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    const request = session.request(headers);
+    let answer: http2.IncomingHttpHeaders = {};
+    let text = "";
+    request.on("response", (h) => {
+      answer = h;
+    });
+    request.setEncoding("utf8");
+    request.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    request.on("end", () => resolve({ status: Number(answer[":status"]), headers: answer, body: text }));
+    request.on("error", reject);
+    request.end(body);
+  }).finally(() => session.close());
+}
+
+describe("over HTTP/2", () => {
+  it("serves the tracker and takes a browser's events on the same port", async () => {
+    const script = await overHttp2({ ":method": "GET", ":path": "/tracker.js" });
+    expect(script.status).toBe(200);
+    expect(script.headers["content-type"]).toBe("text/javascript; charset=utf-8");
+    expect(script.body).toContain("sendBeacon");
+    const events = await overHttp2(
+      {
+        ":method": "POST",
+        ":path": `/api/v1/events?key=${publishableKey}`,
+        origin: siteOrigin,
+        "content-type": "text/plain",
+      },
+      JSON.stringify({ events: [{ type: "EVENT_TYPE_PAGEVIEW", url: `${siteOrigin}/h2`, visitor_id: "v-h2" }] }),
+    );
+    expect(events.status, events.body).toBe(200);
+    expect(events.headers["access-control-allow-origin"]).toBe(siteOrigin);
+    expect(JSON.parse(events.body)).toMatchObject({ accepted: 1 });
   });
 });
 
