@@ -110,7 +110,7 @@ function originNotAllowed(origin: string | undefined): BrowserEventsError {
 }
 
 /** The browser's address: the trusted proxy's header when one is configured, else the socket's peer. */
-function clientAddress(req: Req, header: string | undefined): string {
+export function clientAddress(req: Pick<Req, "headers" | "socket">, header: string | undefined): string {
   const forwarded = header ? req.headers[header] : undefined;
   const candidate =
     typeof forwarded === "string" ? (forwarded.split(",")[0]?.trim() ?? "") : (req.socket?.remoteAddress ?? "");
