@@ -51,6 +51,7 @@ const QUALITY_DAYS = 30;
 const SPEED_DAYS = 90;
 const MASKED_SHARE = 0.2;
 const SEED = 21;
+const VERBOSE = process.env.BENCH_VERBOSE === "1";
 
 const DAY = 86_400_000;
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -60,6 +61,14 @@ interface MaskedSession {
   campaign: string;
   sessionId: string;
   startMs: number;
+  /** The landing path when the session is a Google Ads click (gclid), else "". */
+  gclidPath: string;
+}
+
+/** The landing path of a Google Ads click's URL (it carries a gclid), else "". */
+function gclidPathOf(url: string): string {
+  const parsed = new URL(url);
+  return parsed.searchParams.has("gclid") ? parsed.pathname : "";
 }
 
 /** Whether a session's UTMs are stripped: a hash of its id, so the choice is random but repeatable. */
@@ -108,11 +117,20 @@ try {
   // The generator's traffic with the UTMs of 20 % of each tagged session stripped (the landing
   // events carry them; the choice is by session, so a session is masked whole).
   const maskedSessions = new Map<string, MaskedSession>();
+  // Google Ads clicks that never had UTMs (auto-tagging: gclid only), by organization and path.
+  const autoTagged = new Map<string, Array<{ sessionId: string; startMs: number }>>();
   const maskingGenerator = {
     ...generator,
     *batches(size: number) {
       for (const batch of generator.batches(size)) {
         yield batch.map((event) => {
+          if (event.type === "click" && !event.url.includes("utm_") && event.url.includes("gclid=")) {
+            const path = `${event.organizationId} ${gclidPathOf(event.url)}`;
+            autoTagged.set(path, [
+              ...(autoTagged.get(path) ?? []),
+              { sessionId: event.sessionId, startMs: event.time.getTime() },
+            ]);
+          }
           if (!event.url.includes("utm_campaign=") || !masked(event.sessionId)) return event;
           const { url, campaign } = stripUtms(event.url);
           if (!maskedSessions.has(event.sessionId))
@@ -121,6 +139,7 @@ try {
               campaign,
               sessionId: event.sessionId,
               startMs: event.time.getTime(),
+              gclidPath: gclidPathOf(event.url),
             });
           return { ...event, url };
         });
@@ -255,13 +274,22 @@ try {
   };
   for (const org of scored) {
     progress(`scoring ${org}`);
+    // A campaign's sessions without UTMs: its masked ones, and the auto-tagged Google Ads
+    // clicks (gclid only, never any UTM) on the landing pages its masked clicks reached — the
+    // same campaign's clicks, told apart from the rest by nothing else either.
     const maskedGroups = new Map<string, Set<string>>();
+    const gclidPaths = new Map<string, Set<string>>();
     for (const m of maskedSessions.values()) {
       if (m.organizationId !== org || m.startMs < qualityStartMs) continue;
       const group = maskedGroups.get(m.campaign) ?? new Set<string>();
       group.add(m.sessionId);
       maskedGroups.set(m.campaign, group);
+      if (m.gclidPath) gclidPaths.set(m.campaign, new Set([...(gclidPaths.get(m.campaign) ?? []), m.gclidPath]));
     }
+    for (const [campaign, paths] of gclidPaths)
+      for (const path of paths)
+        for (const a of autoTagged.get(`${org} ${path}`) ?? [])
+          if (a.startMs >= qualityStartMs) maskedGroups.get(campaign)?.add(a.sessionId);
     // Campaigns with too few masked sessions for any pattern (fewer than the minimum) are not scored.
     for (const [campaign, group] of maskedGroups)
       if (group.size < patternDefaults.minSessions) maskedGroups.delete(campaign);
@@ -280,10 +308,25 @@ try {
     );
     const matched = await Promise.all(all.body.patterns.map((p) => matchedSessions(org, campaignOf(p))));
     let recovered = 0;
-    for (const [, group] of maskedGroups) {
-      const best = Math.max(0, ...matched.map((found) => score(found, group).f1));
+    for (const [campaign, group] of maskedGroups) {
+      const scores = matched.map((found) => score(found, group));
+      const best = Math.max(0, ...scores.map((s) => s.f1));
       if (best >= 0.8) recovered++;
+      if (VERBOSE) {
+        const at = scores.findIndex((s) => s.f1 === best);
+        const s = scores[at];
+        progress(
+          `  masked ${campaign} (${group.size}): best F1 ${best.toFixed(2)} (p ${s?.precision.toFixed(2)} r ${s?.recall.toFixed(2)}) by #${at} ${all.body.patterns[at]?.suggested_name} matching ${matched[at]?.size}`,
+        );
+      }
     }
+    if (VERBOSE)
+      for (const [id, group] of planted) {
+        const p = orgTruth?.patterns.find((x) => x.id === id);
+        progress(
+          `  planted ${p?.kind} ${p?.referrerHost} ${p?.landingPath} ${p?.queryParameter} (${group.size} sessions, ${p?.start} … ${p?.end})`,
+        );
+      }
     const top10 = matched.slice(0, 10);
     const precise = top10.filter((found) => realGroups.some((g) => score(found, g).precision >= 0.8)).length;
 
@@ -298,6 +341,13 @@ try {
     const returnedReal = defaultMatched.filter((found) =>
       realGroups.some((g) => score(found, g).precision >= 0.8),
     ).length;
+    if (VERBOSE)
+      defaults.body.patterns.forEach((p, i) => {
+        const best = Math.max(0, ...realGroups.map((g) => score(defaultMatched[i] ?? new Set(), g).precision));
+        progress(
+          `  default #${i} ${p.suggested_name} (${p.sessions} sessions, matching ${defaultMatched[i]?.size}): best precision ${best.toFixed(2)}`,
+        );
+      });
 
     totals.masked += maskedGroups.size;
     totals.recovered += recovered;

@@ -50,6 +50,7 @@ export function compilePatterns(
   countIf(class IN (1, 2) AND conversions > 0) AS converting_sessions,
   countIf(class = 1 AND conversions > 0) AS u_converting_sessions,
   uniqExactIf(toDate(started, {tz:String}), class = 1) AS active_days,
+  sumMapIf([toDate(started, {tz:String})], [toUInt64(1)], class IN (1, 3)) AS daily,
   toString(minIf(started, class = 1)) AS first_seen,
   toString(maxIf(started, class = 1)) AS last_seen,
   topKIf(3)(l_source, class = 1) AS sources,

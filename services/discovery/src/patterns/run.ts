@@ -19,6 +19,7 @@ export const patternDefaults = {
   minSessions: 10,
   minSupport: 0.005,
   minGrowth: 2,
+  minDispersion: 3,
   /** Sessions scoring this or more are fraud (DetectFraud), never a pattern. */
   fraudScoreMax: 50,
   priority: 10,
@@ -39,6 +40,7 @@ export async function discoverPatterns(
     rangeDays: range.days,
     pastDays: pastWindow(range).days,
     priority: patternDefaults.priority,
+    minDispersion: patternDefaults.minDispersion,
   };
   const organizationId = call.org.context.organizationId;
   const ruleset = await deps.campaigns.currentRuleset(call.org, call.signal);

@@ -23,6 +23,8 @@ export interface GroupRow {
   converting_sessions: string | number;
   u_converting_sessions: string | number;
   active_days: string | number;
+  /** Unattributed sessions per day over the window before and the range: [days, counts]. */
+  daily: [string[], Array<string | number>];
   first_seen: string;
   last_seen: string;
   sources: string[];
@@ -43,6 +45,8 @@ export interface SelectionSettings {
   pastDays: number;
   /** Priority of suggested campaigns. */
   priority: number;
+  /** Smallest index of dispersion of daily sessions that makes a source a burst (default 3). */
+  minDispersion: number;
 }
 
 interface Candidate {
@@ -53,6 +57,8 @@ interface Candidate {
   p: number;
   riskRatio: number;
   growth: number;
+  /** Variance over mean of the daily sessions across both windows: 1 for a steady source, far more for a burst. */
+  dispersion: number;
   support: number;
   confidence: number;
   hasClickId: boolean;
@@ -143,17 +149,31 @@ export function selectPatterns(rowsIn: readonly GroupRow[], settings: SelectionS
     const outside = U - u + (A - a) > 0 ? (U - u) / (U - u + (A - a)) : 0;
     const riskRatio = outside > 0 ? Math.min(inside / outside, MAX_RATIO) : MAX_RATIO;
     const growth = p > 0 ? u / settings.rangeDays / (p / settings.pastDays) : Number.POSITIVE_INFINITY;
+    // Growth counts when it is more than chance: beyond three Poisson deviations of the past rate.
+    const expectedFromPast = (p * settings.rangeDays) / settings.pastDays;
+    const grew =
+      settings.minGrowth <= 1 ||
+      (growth >= settings.minGrowth && u - expectedFromPast >= 3 * Math.sqrt(Math.max(expectedFromPast, 1)));
+    const dispersion = dispersionOf(row.daily, settings.rangeDays + settings.pastDays);
     const hasClickId = conditions.has("click_id");
-    if (!hasClickId && (growth < settings.minGrowth || riskRatio <= 1)) continue;
+    if (!hasClickId && ((!grew && dispersion < settings.minDispersion) || riskRatio <= 1)) continue;
     const size = u / (u + settings.minSessions);
     const diff = 1 - 1 / Math.max(riskRatio, 1);
-    const novelty = Number.isFinite(growth) ? 1 - 1 / Math.max(growth, 1) : 1;
+    const novelty = Math.max(
+      grew ? (Number.isFinite(growth) ? 1 - 1 / Math.max(growth, 1) : 1) : 0,
+      1 - 1 / Math.max(dispersion / settings.minDispersion, 1),
+    );
     const confidence = size * (1 - (1 - diff) * (1 - novelty) * (hasClickId ? 0.2 : 1));
-    candidates.push({ conditions, row, u, a, p, riskRatio, growth, support, confidence, hasClickId });
+    candidates.push({ conditions, row, u, a, p, riskRatio, growth, dispersion, support, confidence, hasClickId });
   }
 
+  // A candidate that is a union of distinct sources (a click id kind over several landing
+  // pages, a search engine's referrer, a path many podcasts share) yields to its parts: it is
+  // considered only after every specific candidate.
+  const broad = broadCandidates(candidates);
   candidates.sort(
     (x, y) =>
+      Number(broad.has(x)) - Number(broad.has(y)) ||
       y.u * y.confidence - x.u * x.confidence ||
       x.conditions.size - y.conditions.size ||
       precedence(x) - precedence(y) ||
@@ -170,6 +190,80 @@ export function selectPatterns(rowsIn: readonly GroupRow[], settings: SelectionS
     (x, y) => y.estimatedValue - x.estimatedValue || Number(y.sessions - x.sessions) || x.id.localeCompare(y.id),
   );
   return patterns.slice(0, settings.limit);
+}
+
+/**
+ * Whether a candidate splits into distinct parts: for one more origin attribute, at least two
+ * candidates that refine it by a value of that attribute each hold a tenth of it, and together
+ * at least half (Adtributor's succinctness weighed against explanatory power: the parts explain
+ * as much, and each is one source).
+ */
+function splits(parent: Candidate, candidates: readonly Candidate[]): boolean {
+  const prefix = parent.conditions.get("landing_path_prefix");
+  const byAttribute = new Map<string, number[]>();
+  for (const child of candidates) {
+    if (child.u < 0.1 * parent.u) continue;
+    const added = refinedBy(parent, child, prefix);
+    if (added === undefined) continue;
+    byAttribute.set(added, [...(byAttribute.get(added) ?? []), child.u]);
+  }
+  return [...byAttribute.values()].some(
+    (parts) => parts.length >= 2 && parts.reduce((a, b) => a + b, 0) >= 0.5 * parent.u,
+  );
+}
+
+/**
+ * The origin attribute by which `child` narrows `parent`: one more condition, or (for a path
+ * prefix) the prefix replaced by a full path under it; undefined when it does not narrow it so.
+ */
+function refinedBy(parent: Candidate, child: Candidate, prefix: string | undefined): string | undefined {
+  if (prefix !== undefined && child.conditions.size === parent.conditions.size) {
+    const path = child.conditions.get("landing_path");
+    const same = [...parent.conditions].every(([k, v]) => k === "landing_path_prefix" || child.conditions.get(k) === v);
+    return same && path?.startsWith(prefix) && !child.conditions.has("landing_path_prefix")
+      ? "landing_path"
+      : undefined;
+  }
+  if (child.conditions.size !== parent.conditions.size + 1) return undefined;
+  if (![...parent.conditions].every(([k, v]) => child.conditions.get(k) === v)) return undefined;
+  const added = [...child.conditions.keys()].find((k) => !parent.conditions.has(k)) ?? "";
+  return attributeByName(added).kind === "origin" && added !== "landing_path_prefix" ? added : undefined;
+}
+
+/**
+ * Candidates that are unions of sources: those that split, and those that are one of them
+ * narrowed only by a refiner (country, device, browser) or kept nearly whole (80 %) by one more
+ * origin condition (a search engine's referrer and its click id are the same union).
+ */
+function broadCandidates(candidates: readonly Candidate[]): Set<Candidate> {
+  const broad = new Set<Candidate>();
+  const bySize = [...candidates].sort((a, b) => a.conditions.size - b.conditions.size);
+  for (const c of bySize) {
+    if (splits(c, candidates)) {
+      broad.add(c);
+      continue;
+    }
+    for (const parent of broad) {
+      if (parent.conditions.size !== c.conditions.size - 1) continue;
+      if (![...parent.conditions].every(([k, v]) => c.conditions.get(k) === v)) continue;
+      const added = [...c.conditions.keys()].find((k) => !parent.conditions.has(k)) ?? "";
+      if (attributeByName(added).kind === "refiner" || c.u >= 0.8 * parent.u) {
+        broad.add(c);
+        break;
+      }
+    }
+  }
+  return broad;
+}
+
+/** Index of dispersion (variance over mean) of daily counts over `days` days, the days without any counting 0. */
+function dispersionOf(daily: GroupRow["daily"], days: number): number {
+  const counts = (daily?.[1] ?? []).map(Number);
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total === 0 || days <= 1) return 0;
+  const mean = total / days;
+  const variance = counts.reduce((sum, c) => sum + c * c, 0) / days - mean * mean;
+  return variance / mean;
 }
 
 /** The best precedence among a candidate's attributes (see patternAttributes). */
