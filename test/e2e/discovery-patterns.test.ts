@@ -1,3 +1,6 @@
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { DiscoveryService } from "@trellis/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventSpec } from "../helpers/events.js";
 import { startTestWarehouse, type TestWarehouse } from "../helpers/warehouse.js";
@@ -290,5 +293,27 @@ describe("adopting a pattern", () => {
     const id = (found.body.patterns as PatternJson[])[0]?.id;
     const refused = await call("POST", `/api/v1/discovery/patterns/${id}/adopt`, {}, reader);
     expect(refused.status).toBe(403);
+  });
+});
+
+describe("over gRPC through the gateway", () => {
+  it("discovers and refuses adopting without campaigns:manage, with the organization from the key only", async () => {
+    const discovery = createClient(DiscoveryService, createGrpcTransport({ baseUrl: warehouse.url }));
+    const reader = await warehouse.createKey("globex", ["analytics:read"]);
+    const headers = { authorization: `Bearer ${reader}` };
+    const answer = await discovery.discoverPatterns(
+      { range: { startDate: "2024-06-01", endDate: "2024-06-14" } },
+      { headers },
+    );
+    expect(answer.patterns.map((p) => [p.suggestedName, p.sessions])).toEqual([["Discovered: news.example.com", 30n]]);
+    const refused = await discovery
+      .adoptPattern({ patternId: answer.patterns[0]?.id ?? "", runId: answer.runId }, { headers })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect(refused).toBeInstanceOf(ConnectError);
+    expect((refused as ConnectError).code).toBe(Code.PermissionDenied);
+    const bad = await discovery
+      .discoverPatterns({ range: { startDate: "2024-06-01", endDate: "2024-06-14" }, limit: 1000 }, { headers })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect((bad as ConnectError).code).toBe(Code.InvalidArgument);
   });
 });
