@@ -5,7 +5,7 @@ import { type Condition, ConditionSchema, MatchOperator } from "@trellis/contrac
  * The attributes of a landing session a pattern is made of. Origin attributes say where a
  * visit came from; refiners (country, device, browser) only narrow an origin, never stand alone.
  * Each has the SQL that reads it from the session's landing event (columns prefixed `l_`, and
- * `unknown_keys` / `other_clid`, see compile.ts), '' when the session has no such value.
+ * `other_clid`, see compile.ts), '' when the session has no such value.
  */
 export interface PatternAttribute {
   name: string;
@@ -68,7 +68,7 @@ export const patternAttributes: readonly PatternAttribute[] = [
     // The first query parameter the product does not understand, as "name=value".
     name: "query_param",
     kind: "origin",
-    sql: `if(empty(unknown_keys), '', substring(concat(unknown_keys[1], '=', l_params[unknown_keys[1]]), 1, ${MAX_VALUE}))`,
+    sql: `substring(l_unknown_param, 1, ${MAX_VALUE})`,
     condition: (v) => {
       const at = v.indexOf("=");
       const name = v.slice(0, at);

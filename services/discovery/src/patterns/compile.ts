@@ -64,8 +64,6 @@ FROM (
       ${attributeColumns}
   FROM (
     SELECT *,
-      arraySort(arrayFilter(k -> NOT has({understood_params:Array(String)}, k) AND NOT endsWith(lower(k), 'clid'), mapKeys(l_params))) AS unknown_keys,
-      arrayFirst(k -> endsWith(lower(k), 'clid'), mapKeys(l_params)) AS other_clid,
       multiIf(
         bot OR fraud >= {fraud_max:UInt8}, 0,
         started < toDateTime64({start:String}, 3, {tz:String}), if(landing_campaign = '' AND NOT has({uncampaigned:Array(String)}, l_channel), 3, 0),
@@ -76,17 +74,21 @@ FROM (
       SELECT
         session_key,
         min(event_time) AS started,
-        argMin(effective, event_time) AS landing_campaign,
-        argMin(referrer_host, event_time) AS l_referrer_host,
-        argMin(landing_path, event_time) AS l_landing_path,
-        argMin(click_id_type, event_time) AS l_click_id_type,
-        argMin(query_params, event_time) AS l_params,
-        argMin(country, event_time) AS l_country,
-        argMin(device_type, event_time) AS l_device_type,
-        argMin(browser, event_time) AS l_browser,
-        argMin(source, event_time) AS l_source,
-        argMin(medium, event_time) AS l_medium,
-        argMin(channel, event_time) AS l_channel,
+        -- The landing event's facts in one aggregate state: one argMin, not one per column.
+        argMin(tuple(effective, referrer_host, landing_path, click_id_type, e_unknown_param, e_other_clid, country,
+          device_type, browser, source, medium, channel), event_time) AS landing,
+        tupleElement(landing, 1) AS landing_campaign,
+        tupleElement(landing, 2) AS l_referrer_host,
+        tupleElement(landing, 3) AS l_landing_path,
+        tupleElement(landing, 4) AS l_click_id_type,
+        tupleElement(landing, 5) AS l_unknown_param,
+        tupleElement(landing, 6) AS other_clid,
+        tupleElement(landing, 7) AS l_country,
+        tupleElement(landing, 8) AS l_device_type,
+        tupleElement(landing, 9) AS l_browser,
+        tupleElement(landing, 10) AS l_source,
+        tupleElement(landing, 11) AS l_medium,
+        tupleElement(landing, 12) AS l_channel,
         max(is_bot) AS bot,
         max(fraud_score) AS fraud,
         count() AS events,
@@ -94,8 +96,14 @@ FROM (
         sumIf(conversion_value, event_type = 'conversion') AS revenue
       FROM (
         SELECT ${SESSION_KEY_SQL} AS session_key, event_time, event_type, conversion_value, referrer_host,
-          landing_path, click_id_type, query_params, country, device_type, browser, source, medium, channel,
-          is_bot, fraud_score, ${effective.sql} AS effective
+          landing_path, click_id_type, country, device_type, browser, source, medium, channel,
+          is_bot, fraud_score, ${effective.sql} AS effective,
+          -- The first query parameter the product does not understand, as "name=value" (its
+          -- name is what precedes the first "="), and an unknown *clid parameter's name.
+          arrayFirst(k -> NOT has({understood_params:Array(String)}, k) AND NOT endsWith(lower(k), 'clid'),
+            arraySort(mapKeys(query_params))) AS unknown_name,
+          if(unknown_name = '', '', concat(unknown_name, '=', query_params[unknown_name])) AS e_unknown_param,
+          arrayFirst(k -> endsWith(lower(k), 'clid'), mapKeys(query_params)) AS e_other_clid
         FROM ${database}.analytics_events
         WHERE organization_id = {organization_id:String}
           AND event_date BETWEEN {past_scan_start:Date} AND {scan_end:Date}

@@ -132,7 +132,7 @@ export function selectPatterns(rowsIn: readonly GroupRow[], settings: SelectionS
   const revenuePerConversion = num(totals.u_conversions) > 0 ? totals.u_revenue / num(totals.u_conversions) : 0;
 
   const rows = new Map<string, GroupRow>();
-  const candidates: Candidate[] = [];
+  let candidates: Candidate[] = [];
   for (const row of rowsIn) {
     const conditions = conditionsOf(row);
     if (conditions.size === 0) continue;
@@ -170,6 +170,13 @@ export function selectPatterns(rowsIn: readonly GroupRow[], settings: SelectionS
   // A candidate that is a union of distinct sources (a click id kind over several landing
   // pages, a search engine's referrer, a path many podcasts share) yields to its parts: it is
   // considered only after every specific candidate.
+  // A refiner only narrows a source that is a pattern on its own; alone with an origin that is
+  // not, it is one of many combinations that pass by chance.
+  const keys = new Set(candidates.map((c) => keyOf(c.conditions)));
+  candidates = candidates.filter((c) => {
+    const origins = new Map([...c.conditions].filter(([name]) => attributeByName(name).kind === "origin"));
+    return origins.size === c.conditions.size || keys.has(keyOf(origins));
+  });
   const broad = broadCandidates(candidates);
   candidates.sort(
     (x, y) =>
