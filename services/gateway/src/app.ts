@@ -1,5 +1,12 @@
 import { createClient, type Transport } from "@connectrpc/connect";
-import { AnalyticsService, CampaignService, IngestService, QueryService, WardenService } from "@trellis/contracts";
+import {
+  AnalyticsService,
+  CampaignService,
+  IngestService,
+  QueryService,
+  SessionService,
+  WardenService,
+} from "@trellis/contracts";
 import {
   createContextSigner,
   createOrganizationEpochs,
@@ -13,11 +20,13 @@ import {
 import { createAuthenticator } from "./adapters/warden-client.js";
 import type { GatewayConfig } from "./config.js";
 import { createAnalyticsService } from "./handlers/analytics.js";
+import { createSessionService } from "./handlers/session.js";
 import { authorize, publicAuthInterceptor } from "./interceptors.js";
 import { createRestHandler } from "./rest/handler.js";
 import { createHotAnswers } from "./rest/hot-answers.js";
 import { createDirectInvoker } from "./rest/invoke.js";
 import { restRoutes } from "./rest/routes.js";
+import { createDashboardAssets } from "./web/static.js";
 
 export interface GatewayPeers {
   warden: Transport;
@@ -58,17 +67,20 @@ export async function createGatewayApp(
 
   const app: GatewayApp = {
     name: "gateway",
-    services: [AnalyticsService, IngestService, CampaignService],
+    services: [AnalyticsService, IngestService, CampaignService, SessionService],
     routes(router) {
       router.service(AnalyticsService, analytics);
       router.service(IngestService, ingest);
       router.service(CampaignService, campaigns);
+      router.service(SessionService, createSessionService());
     },
     dependencies: [],
     authInterceptors: [publicAuthInterceptor(authenticator)],
-    fallback: (req, res) => rest(req, res),
+    // The dashboard's files at `/`; the REST handler answers everything else (and /api/ 404s).
+    fallback: (req, res) => dashboard(req, res) || rest(req, res),
     async close() {},
   };
+  const dashboard = createDashboardAssets({ dir: config.dashboardDir, logger });
   const rest = createRestHandler({
     routes: restRoutes,
     invoke: createDirectInvoker(

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import {
   authCacheEnvShape,
   type ConnectionTimeouts,
@@ -11,6 +12,10 @@ import {
   peersEnvShape,
   serviceConfig,
 } from "@trellis/platform";
+import { z } from "zod";
+
+/** Where `npm run build -w apps/web` writes the dashboard in this repository. */
+const repositoryDashboardDir = fileURLToPath(new URL("../../../apps/web/dist", import.meta.url));
 
 export interface GatewayConfig extends ProcessConfig {
   contextSecret: string;
@@ -26,6 +31,8 @@ export interface GatewayConfig extends ProcessConfig {
   hotAnswerMs: number;
   hotAnswerMaxBytes: number;
   peers: { warden?: string; query?: string; ingest?: string; discovery?: string };
+  /** Folder of the built dashboard served at `/`. */
+  dashboardDir: string;
 }
 
 /** The gateway's own variables. */
@@ -49,6 +56,12 @@ export const gatewayKeys = configGroup("Gateway", {
     env.wholeNumber(32 * 1024 * 1024),
     "bytes",
     "bytes of rendered answers kept for the hot window; `0` turns it off",
+  ),
+  TRELLIS_DASHBOARD_DIR: key(
+    z.string().min(1, "expected a folder").default(repositoryDashboardDir),
+    "path",
+    "folder of the built dashboard the gateway serves at `/`",
+    "the repository's `apps/web/dist`",
   ),
 });
 
@@ -90,6 +103,7 @@ export const {
       connectionTimeouts: connectionTimeoutsFrom(parsed),
       hotAnswerMs: parsed.TRELLIS_GATEWAY_HOT_ANSWER_MS,
       hotAnswerMaxBytes: parsed.TRELLIS_GATEWAY_HOT_ANSWER_BYTES,
+      dashboardDir: parsed.TRELLIS_DASHBOARD_DIR,
       peers: {
         warden: parsed.TRELLIS_WARDEN_URL,
         query: parsed.TRELLIS_QUERY_URL,
