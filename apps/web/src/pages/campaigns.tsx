@@ -201,8 +201,11 @@ export function CampaignsPage({ view, scopes }: { view: ViewState; scopes: strin
   );
 }
 
-function violationFor(problem: Problem | undefined, field: string): string | undefined {
-  return problem?.violations.find((v) => v.field === field || v.field.startsWith(`${field}[`))?.reason;
+/** The API's reason for a field of the draft, or for any part of it (its values, its fields) unless `exact`. */
+function violationFor(problem: Problem | undefined, field: string, exact = false): string | undefined {
+  return problem?.violations.find(
+    (v) => v.field === field || (!exact && (v.field.startsWith(`${field}.`) || v.field.startsWith(`${field}[`))),
+  )?.reason;
 }
 
 function CampaignEditor(props: { view: ViewState; draft: Draft; onChange: (d: Draft) => void; onDone: () => void }) {
@@ -350,7 +353,7 @@ function CampaignEditor(props: { view: ViewState; draft: Draft; onChange: (d: Dr
                 </div>
               );
             })}
-            <FieldNote reason={violationFor(problem, `campaign.rules[${r}].conditions`)} />
+            <FieldNote reason={violationFor(problem, `campaign.rules[${r}].conditions`, true)} />
             <div class="row">
               <button type="button" onClick={() => editRule(r, (rule) => rule.conditions.push(emptyCondition()))}>
                 Add condition
@@ -383,7 +386,7 @@ function CampaignEditor(props: { view: ViewState; draft: Draft; onChange: (d: Dr
             <option key={f} value={f} />
           ))}
         </datalist>
-        <FieldNote reason={violationFor(problem, "campaign.rules")} />
+        <FieldNote reason={violationFor(problem, "campaign.rules", true)} />
         <div class="row">
           <button
             type="button"

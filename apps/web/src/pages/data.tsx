@@ -4,12 +4,12 @@ export function DataPage({ scopes }: { scopes: string[] }) {
   const curl = `curl -X POST ${origin}/api/v1/events \\
   -H "Authorization: Bearer $TRELLIS_KEY" \\
   -H "Content-Type: application/json" \\
-  -d '{"events":[{"type":"pageview","visitor_id":"v-1","session_id":"s-1",
+  -d '{"events":[{"type":"EVENT_TYPE_PAGEVIEW","visitor_id":"v-1","session_id":"s-1",
         "url":"https://shop.example/?utm_source=newsletter&utm_medium=email"}]}'`;
   const browser = `await fetch("${origin}/api/v1/events", {
   method: "POST",
   headers: { authorization: "Bearer <key with events:write>", "content-type": "application/json" },
-  body: JSON.stringify({ events: [{ type: "conversion", visitor_id, session_id, conversion_name: "purchase", value: 49.9, currency: "EUR" }] }),
+  body: JSON.stringify({ events: [{ type: "EVENT_TYPE_CONVERSION", visitor_id, session_id, conversion_name: "purchase", value: 49.9, currency: "EUR" }] }),
 });`;
   return (
     <>
