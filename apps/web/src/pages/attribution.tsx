@@ -69,6 +69,7 @@ export function AttributionPage({ view }: { view: ViewState; scopes: string[] })
         <label>
           Credit by{" "}
           <select
+            name="credit-by"
             value={settings.creditBy}
             onChange={(e) => setSettings({ ...settings, creditBy: Number(e.currentTarget.value) })}
           >

@@ -285,7 +285,11 @@ function LiveCard() {
     return () => controller.abort();
   }, []);
   return (
-    <section class="panel live" aria-labelledby="live-title" data-state={totals ? "ready" : "loading"}>
+    <section
+      class="panel live"
+      aria-labelledby="live-title"
+      data-state={problem ? "failed" : totals ? "ready" : "loading"}
+    >
       <h2 id="live-title">
         Live <span class="dot" aria-hidden="true" /> <small>last {LIVE_MINUTES} minutes</small>
       </h2>

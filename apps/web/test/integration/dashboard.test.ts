@@ -108,9 +108,11 @@ afterAll(async () => {
   await warehouse?.close();
 });
 
-/** Waits until no panel of the page is loading. */
+/** Waits until no panel of the page is loading (after the page has rendered the change that started them). */
 async function settled() {
-  await expect.poll(() => page.locator('[aria-busy="true"]').count(), { timeout: 30_000 }).toBe(0);
+  await expect
+    .poll(() => page.locator('[aria-busy="true"], [data-state="loading"]').count(), { timeout: 30_000 })
+    .toBe(0);
 }
 
 async function noSeriousViolations(name: string) {
@@ -234,6 +236,7 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     };
     await page.getByRole("button", { name: "Filter by channel paid_search" }).click();
     await expect.poll(() => page.url()).toContain("filter=channel%3Apaid_search");
+    await page.getByTestId("filter-chip").waitFor();
     await settled();
     const filter = [{ field: "channel", value: "paid_search" }];
     const filtered = await analytics.getTraffic({
@@ -256,9 +259,11 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     expect(await page.getByTestId("bot-share").getAttribute("data-value")).not.toBe(before.bots);
     // The shared URL opens the same view.
     await page.goto(page.url());
+    await page.getByTestId("filter-chip").waitFor();
     await settled();
     expect(await tileValue("visitors")).toBe(Number(filtered.totals?.visitors));
     await page.getByTestId("filter-chip").click();
+    await page.getByTestId("filter-chip").waitFor({ state: "detached" });
     await settled();
     expect(await tileValue("visitors")).toBe(before.visitors);
   });
@@ -322,7 +327,7 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     expect(await page.locator("#campaign-list tbody").textContent()).toContain("Spring sale");
 
     await page.getByRole("link", { name: "Attribution" }).click();
-    await page.getByLabel("Credit by", { exact: true }).selectOption(String(CreditDimension.CAMPAIGN));
+    await page.locator("select[name=credit-by]").selectOption(String(CreditDimension.CAMPAIGN));
     await settled();
     const settings = { creditBy: CreditDimension.CAMPAIGN, lookbackDays: 30, journeyKey: JourneyKey.VISITOR };
     const now = await analytics.compareAttributionModels({ range, settings });
@@ -344,6 +349,7 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     expect(older).toBeDefined();
     await page.getByTestId("as-of").selectOption(String(older?.version));
     await expect.poll(() => page.url()).toContain(`asof=${older?.version}`);
+    await expect.poll(() => page.locator(`#models tbody td:first-child:text-is("${spring?.id}")`).count()).toBe(0);
     await settled();
     const then = await analytics.compareAttributionModels({
       range,
