@@ -60,9 +60,8 @@ export interface DashboardAssetsOptions {
 
 /**
  * Serves the built dashboard at `/`: GET and HEAD for every path outside `/api/` and `/healthz`.
- * A path without a file extension is a page of the dashboard and gets index.html (the page reads
- * its route from the URL); a missing file with an extension is a 404. Returns false for requests
- * it leaves to the REST handler.
+ * A path without a dot is a page of the dashboard and gets index.html (the page reads its route
+ * from the URL); a missing file is a 404. Returns false for requests it leaves to the REST handler.
  */
 export function createDashboardAssets(options: DashboardAssetsOptions): (req: Req, res: Res) => boolean {
   const root = resolve(options.dir);
@@ -128,7 +127,9 @@ export function createDashboardAssets(options: DashboardAssetsOptions): (req: Re
       sendError(res, 400, "invalid_argument", "path: not a file of the dashboard");
       return true;
     }
-    const isPage = extname(relative) === "";
+    // Pages of the dashboard have no dot anywhere in their path; files (and RPC paths such as
+    // /pkg.v1.Service/Method) do, and are never answered with index.html.
+    const isPage = !relative.includes(".");
     if (!isPage && !resolve(root, relative).startsWith(root + sep)) {
       sendError(res, 400, "invalid_argument", "path: not a file of the dashboard");
       return true;

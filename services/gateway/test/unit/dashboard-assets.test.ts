@@ -138,9 +138,11 @@ describe("dashboard assets served by the gateway", () => {
   });
 
   it("answers a missing file with a 404 JSON error, and leaves /api, /healthz and other methods to the API", async () => {
-    const missing = await request(port, "/assets/gone-123.js");
-    expect(missing.status).toBe(404);
-    expect(JSON.parse(missing.body.toString()).error.code).toBe("not_found");
+    for (const path of ["/assets/gone-123.js", "/warden.v1.WardenService/CreateOrganization"]) {
+      const missing = await request(port, path);
+      expect(missing.status, path).toBe(404);
+      expect(JSON.parse(missing.body.toString()).error.code, path).toBe("not_found");
+    }
     for (const [method, path] of [
       ["GET", "/api/v1/nothing"],
       ["GET", "/api"],
