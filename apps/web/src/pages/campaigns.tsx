@@ -152,7 +152,11 @@ export function CampaignsPage({ view, scopes }: { view: ViewState; scopes: strin
                 {
                   label: "Clicks",
                   numeric: true,
-                  value: (c) => formatInteger(totals.get(c.id)?.clicks ?? 0),
+                  value: (c) => (
+                    <span data-value={totals.get(c.id)?.clicks ?? 0}>
+                      {formatInteger(totals.get(c.id)?.clicks ?? 0)}
+                    </span>
+                  ),
                 },
                 {
                   label: "Conversions",

@@ -234,7 +234,9 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
       ),
       bots: await page.getByTestId("bot-share").getAttribute("data-value"),
     };
-    await page.getByRole("button", { name: "Filter by channel paid_search" }).click();
+    // By keyboard: the value is a button in the tab order.
+    await page.getByRole("button", { name: "Filter by channel paid_search" }).focus();
+    await page.keyboard.press("Enter");
     await expect.poll(() => page.url()).toContain("filter=channel%3Apaid_search");
     await page.getByTestId("filter-chip").waitFor();
     await settled();
@@ -325,6 +327,17 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     const spring = listed.campaigns.find((c) => c.name === "Spring sale");
     expect(spring).toBeDefined();
     expect(await page.locator("#campaign-list tbody").textContent()).toContain("Spring sale");
+    const performance = await analytics.getCampaignPerformance({ range, campaignIds: [spring?.id ?? ""] });
+    const sum = (pick: (r: (typeof performance.rows)[number]) => bigint) =>
+      String(performance.rows.reduce((total, r) => total + Number(pick(r)), 0));
+    expect(sum((r) => r.clicks)).toBe("14");
+    await expect
+      .poll(() =>
+        page
+          .locator('#campaign-list tbody tr:has-text("Spring sale") [data-value]')
+          .evaluateAll((cells) => cells.map((c) => c.getAttribute("data-value"))),
+      )
+      .toEqual([sum((r) => r.clicks), sum((r) => r.conversions)]);
 
     await page.getByRole("link", { name: "Attribution" }).click();
     await page.locator("select[name=credit-by]").selectOption(String(CreditDimension.CAMPAIGN));
