@@ -204,19 +204,23 @@ function ModelComparison(props: {
         rowKey={(r) => r.key}
       />
       {props.fraudWeighting && (
-        <>
+        <div id="fraud-removed">
           <h3>What fraud weighting removed</h3>
           <Table
             caption="Conversions and revenue fraud weighting removed, per model"
             columns={[
               { label: "Model", value: (r: (typeof removed)[number]) => modelNames[r.model]?.label ?? String(r.model) },
-              { label: "Conversions removed", numeric: true, value: (r) => formatDecimal(r.conversions) },
+              {
+                label: "Conversions removed",
+                numeric: true,
+                value: (r) => <span data-value={r.conversions}>{formatDecimal(r.conversions)}</span>,
+              },
               { label: "Revenue removed", numeric: true, value: (r) => formatMoney(r.revenue, props.currency) },
             ]}
             rows={removed}
             rowKey={(r) => String(r.model)}
           />
-        </>
+        </div>
       )}
     </>
   );
@@ -230,7 +234,7 @@ function ClickJourney({ view }: { view: ViewState }) {
   const [busy, setBusy] = useState(false);
   const shorts = Object.values(modelNames);
   return (
-    <section class="panel" aria-labelledby="journey-title">
+    <section class="panel" id="journey" aria-labelledby="journey-title">
       <h2 id="journey-title">A click's journey</h2>
       <form
         class="inline"
@@ -279,7 +283,11 @@ function ClickJourney({ view }: { view: ViewState }) {
             ...shorts.map((m) => ({
               label: m.label,
               numeric: true,
-              value: (t: GetClickAttributionResponse["journey"][number]) => formatDecimal(t.credit[m.short] ?? 0),
+              value: (t: GetClickAttributionResponse["journey"][number]) => (
+                <span data-model={m.short} data-value={t.credit[m.short] ?? 0}>
+                  {formatDecimal(t.credit[m.short] ?? 0)}
+                </span>
+              ),
             })),
           ]}
           rows={result.journey}

@@ -47,6 +47,8 @@ function traffic(): EventSpec[] {
     landing_path: "/spring",
     query_params: { utm_campaign: "spring" },
     fraud_score: k % 4 === 0 ? 90 : 5,
+    click_id: `gclid-${k}`,
+    click_id_type: "gclid",
   });
   const organic = {
     channel: "organic_search",
@@ -380,6 +382,39 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     ).toBeCloseTo(lastTouch(then, "(none)"), 10);
     await page.getByTestId("as-of").selectOption("0");
     await settled();
+  });
+
+  it("weights fraud down on request, says what it removed, and shows a click's journey", async () => {
+    await page.getByLabel(/Weight down touches/).check();
+    await expect.poll(() => page.locator("#fraud-removed tbody tr").count(), { timeout: 10_000 }).toBe(8);
+    await settled();
+    const weighted = await analytics.compareAttributionModels({
+      range,
+      settings: {
+        creditBy: CreditDimension.CAMPAIGN,
+        lookbackDays: 30,
+        journeyKey: JourneyKey.VISITOR,
+        fraudThreshold: 50,
+      },
+    });
+    const removed = weighted.models.map((m) => m.credits.reduce((sum, c) => sum + c.fraudRemovedConversions, 0));
+    expect(Math.max(...removed)).toBeGreaterThan(0);
+    const shown = await page
+      .locator("#fraud-removed tbody tr")
+      .evaluateAll((rows) => rows.map((r) => Number(r.querySelector("[data-value]")?.getAttribute("data-value"))));
+    expect(shown).toEqual(removed);
+    await page.getByLabel(/Weight down touches/).uncheck();
+
+    const journey = await analytics.getClickAttribution({ clickId: "gclid-2", includeJourney: true });
+    expect(journey.journey.length).toBeGreaterThan(0);
+    await page.getByLabel("Click id").fill("gclid-2");
+    await page.getByRole("button", { name: "Show journey" }).click();
+    await expect.poll(() => page.locator("#journey tbody tr").count()).toBe(journey.journey.length);
+    const lastTouchCredit = await page
+      .locator("#journey tbody [data-model=last_touch]")
+      .evaluateAll((cells) => cells.map((c) => Number(c.getAttribute("data-value"))));
+    expect(lastTouchCredit).toEqual(journey.journey.map((t) => t.credit.last_touch ?? 0));
+    await noSeriousViolations("attribution with a journey");
   });
 
   it("shows the funnel and the cohorts the API computes", async () => {
