@@ -1,9 +1,10 @@
 # One image for every service; the container's command picks which one runs.
 #   docker build -t trellis-warehouse .
 #   docker run -e TRELLIS_SERVICE=gateway … trellis-warehouse
-FROM node:20-bookworm-slim AS deps
+FROM node:20-bookworm-slim AS manifests
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY apps/web/package.json apps/web/
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/platform/package.json packages/platform/
 COPY packages/store/package.json packages/store/
@@ -15,13 +16,23 @@ COPY services/cache/package.json services/cache/
 COPY services/discovery/package.json services/discovery/
 COPY services/ingest/package.json services/ingest/
 COPY services/warden/package.json services/warden/
+
+FROM manifests AS deps
 RUN npm ci --omit=dev --no-audit --no-fund
+
+# The dashboard the gateway serves at `/`, built with the development tools (Vite) it needs.
+FROM manifests AS web
+RUN npm ci --no-audit --no-fund
+COPY packages/contracts packages/contracts
+COPY apps/web apps/web
+RUN node apps/web/scripts/build.mjs --force
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production TRELLIS_HOST=0.0.0.0 TRELLIS_DATA_DIR=/data
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
+COPY --from=web /app/apps/web/dist ./apps/web/dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8080
