@@ -35,6 +35,8 @@ export function Chart(props: {
       legend: { show: props.series.length > 1 },
       cursor: { points: { show: false } },
       scales: { x: { time: !categories } },
+      // Buckets are wall-clock times of the view's time zone, sent as if UTC: show them as such.
+      tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), "Etc/UTC"),
       axes: [
         categories
           ? {

@@ -7,6 +7,7 @@ import {
 } from "@trellis/contracts";
 import { useMemo, useState } from "preact/hooks";
 import { analytics } from "../api.js";
+import { useCampaignNames } from "../campaign-names.js";
 import { Chart } from "../chart.js";
 import { type Problem, problemOf } from "../errors.js";
 import { formatDecimal, formatMoney, formatPercent } from "../format.js";
@@ -26,6 +27,8 @@ export const modelNames: Record<number, { short: string; label: string }> = {
   [AttributionModel.SHAPLEY]: { short: "shapley", label: "Shapley" },
 };
 
+const noNames = new Map<string, string>();
+
 /** The fraud score past which touches are weighted down when the toggle is on. */
 const FRAUD_THRESHOLD = 50;
 
@@ -44,6 +47,7 @@ export function AttributionPage({ view }: { view: ViewState; scopes: string[] })
     journeyKey: JourneyKey.VISITOR,
     fraudWeighting: false,
   });
+  const names = useCampaignNames(view.asOf);
   const answer = useAnswer(
     (signal) =>
       analytics.compareAttributionModels(
@@ -112,7 +116,14 @@ export function AttributionPage({ view }: { view: ViewState; scopes: string[] })
         answer={answer}
         isEmpty={(d) => d.models.every((m) => m.credits.length === 0)}
       >
-        {(d) => <ModelComparison answer={d} currency={view.currency} fraudWeighting={settings.fraudWeighting} />}
+        {(d) => (
+          <ModelComparison
+            answer={d}
+            currency={view.currency}
+            fraudWeighting={settings.fraudWeighting}
+            names={settings.creditBy === CreditDimension.CAMPAIGN ? names : noNames}
+          />
+        )}
       </Panel>
       <ClickJourney view={view} />
     </>
@@ -129,6 +140,8 @@ function ModelComparison(props: {
   answer: CompareAttributionModelsResponse;
   currency: string;
   fraudWeighting: boolean;
+  /** Campaign names by id when credit goes to campaigns; empty when it goes to channels. */
+  names: Map<string, string>;
 }) {
   const { answer } = props;
   const models = answer.models.map((m) => m.model);
@@ -185,7 +198,12 @@ function ModelComparison(props: {
       <Table
         caption="Conversions credited to each key by each model, the keys the models disagree on most first"
         columns={[
-          { label: "Key", value: (r: KeyRow) => r.key || "(none)" },
+          {
+            label: "Key",
+            value: (r: KeyRow) => (
+              <span data-key={r.key || "(none)"}>{props.names.get(r.key) ?? (r.key || "(none)")}</span>
+            ),
+          },
           ...models.map((m) => ({
             label: modelNames[m]?.label ?? String(m),
             numeric: true,

@@ -1,6 +1,7 @@
 import type { GetTrafficResponse, TrafficTotals } from "@trellis/contracts";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { analytics } from "../api.js";
+import { useCampaignNames } from "../campaign-names.js";
 import { Chart } from "../chart.js";
 import { isAbort, type Problem, problemOf } from "../errors.js";
 import { change, formatInteger, formatMoney, formatPercent } from "../format.js";
@@ -193,6 +194,7 @@ const breakdowns = [
 /** Top values of one dimension; a click on one filters the whole page by it. */
 function Breakdown(props: { view: ViewState; dimension: string; title: string }) {
   const { view, dimension } = props;
+  const names = useCampaignNames(view.asOf);
   const answer = useAnswer(
     (signal) =>
       analytics.runReport(
@@ -215,7 +217,13 @@ function Breakdown(props: { view: ViewState; dimension: string; title: string })
         <Table
           caption={`${props.title} by visitors`}
           columns={[
-            { label: props.title, value: (r) => cellText(r, dimension) || "(none)" },
+            {
+              label: props.title,
+              value: (r) => {
+                const key = cellText(r, dimension) || "(none)";
+                return <span data-key={key}>{(dimension === "campaign_id" && names.get(key)) || key}</span>;
+              },
+            },
             {
               label: "Visitors",
               numeric: true,

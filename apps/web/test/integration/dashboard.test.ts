@@ -133,7 +133,7 @@ async function breakdownRows(dimension: string): Promise<Record<string, number>>
     .evaluateAll((rows) =>
       Object.fromEntries(
         rows.map((row) => [
-          row.querySelector("td button")?.textContent ?? "",
+          row.querySelector("[data-key]")?.getAttribute("data-key") ?? "",
           Number(row.querySelector("[data-value]")?.getAttribute("data-value")),
         ]),
       ),
@@ -352,9 +352,10 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     expect(springCredit).toBeGreaterThan(0);
     const shownCredit = () =>
       page
-        .locator(`#models tbody tr:has(td:first-child:text-is("${spring?.id}")) [data-model=last_touch]`)
+        .locator(`#models tbody tr:has([data-key="${spring?.id}"]) [data-model=last_touch]`)
         .getAttribute("data-value", { timeout: 5_000 });
     expect(Number(await shownCredit())).toBeCloseTo(springCredit, 10);
+    expect(await page.locator(`#models tbody [data-key="${spring?.id}"]`).textContent()).toBe("Spring sale");
     await screenshot(page, "attribution");
     await noSeriousViolations("attribution");
 
@@ -364,7 +365,7 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     expect(older).toBeDefined();
     await page.getByTestId("as-of").selectOption(String(older?.version));
     await expect.poll(() => page.url()).toContain(`asof=${older?.version}`);
-    await expect.poll(() => page.locator(`#models tbody td:first-child:text-is("${spring?.id}")`).count()).toBe(0);
+    await expect.poll(() => page.locator(`#models tbody [data-key="${spring?.id}"]`).count()).toBe(0);
     await settled();
     const then = await analytics.compareAttributionModels({
       range,
@@ -372,11 +373,11 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
       asOfRulesetVersion: older?.version ?? 0n,
     });
     expect(lastTouch(then, spring?.id ?? "")).toBe(0);
-    expect(await page.locator(`#models tbody td:first-child:text-is("${spring?.id}")`).count()).toBe(0);
+    expect(await page.locator(`#models tbody [data-key="${spring?.id}"]`).count()).toBe(0);
     expect(
       Number(
         await page
-          .locator('#models tbody tr:has(td:first-child:text-is("(none)")) [data-model=last_touch]')
+          .locator('#models tbody tr:has([data-key="(none)"]) [data-model=last_touch]')
           .getAttribute("data-value"),
       ),
     ).toBeCloseTo(lastTouch(then, "(none)"), 10);
