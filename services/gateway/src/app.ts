@@ -19,14 +19,17 @@ import {
 } from "@trellis/platform";
 import { createAuthenticator } from "./adapters/warden-client.js";
 import type { GatewayConfig } from "./config.js";
+import { createTokenBuckets } from "./domain/rate-limit.js";
 import { createAnalyticsService } from "./handlers/analytics.js";
 import { createSessionService } from "./handlers/session.js";
-import { authorize, publicAuthInterceptor } from "./interceptors.js";
+import { authorize, publicAuthInterceptor, refusingPublishableKeys } from "./interceptors.js";
 import { createRestHandler } from "./rest/handler.js";
 import { createHotAnswers } from "./rest/hot-answers.js";
 import { createDirectInvoker } from "./rest/invoke.js";
+import { createPublishableEvents } from "./rest/publishable-events.js";
 import { restRoutes } from "./rest/routes.js";
 import { createDashboardAssets } from "./web/static.js";
+import { createTrackerAsset, TRACKER_PATH } from "./web/tracker.js";
 
 export interface GatewayPeers {
   warden: Transport;
@@ -76,20 +79,35 @@ export async function createGatewayApp(
     },
     dependencies: [],
     authInterceptors: [publicAuthInterceptor(authenticator)],
-    // The dashboard's files at `/`; the REST handler answers everything else (and /api/ 404s).
-    fallback: (req, res) => dashboard(req, res) || rest(req, res),
+    // Events from web pages with publishable keys are answered before the REST routes, and the
+    // dashboard's files at `/` (every GET outside the API's own paths) before the REST 404s.
+    fallback: (req, res) => browserEvents(req, res, () => dashboard(req, res) || rest(req, res)),
     async close() {},
   };
-  const dashboard = createDashboardAssets({ dir: config.dashboardDir, logger });
+  const invoke = createDirectInvoker(
+    new Map<string, object>([
+      [AnalyticsService.typeName, analytics],
+      [IngestService.typeName, ingest],
+      [CampaignService.typeName, campaigns],
+    ]),
+  );
+  const browserEvents = createPublishableEvents({
+    authenticator,
+    invoke,
+    buckets: createTokenBuckets(config.publishableRate),
+    logger,
+    timeoutMs: config.requestTimeoutMs,
+    clientIpHeader: config.clientIpHeader,
+  });
+  const tracker = createTrackerAsset(logger);
+  const dashboard = createDashboardAssets({
+    dir: config.dashboardDir,
+    logger,
+    servedElsewhere: ["/healthz", TRACKER_PATH],
+  });
   const rest = createRestHandler({
     routes: restRoutes,
-    invoke: createDirectInvoker(
-      new Map<string, object>([
-        [AnalyticsService.typeName, analytics],
-        [IngestService.typeName, ingest],
-        [CampaignService.typeName, campaigns],
-      ]),
-    ),
+    invoke,
     logger,
     maxBodyBytes: config.requestMaxBytes,
     timeoutMs: config.requestTimeoutMs,
@@ -98,8 +116,10 @@ export async function createGatewayApp(
       maxBytes: config.hotAnswerMaxBytes,
       epochs: peers.epochs ?? createOrganizationEpochs(),
     }),
-    authorize: (headers, rpc) => authorize(authenticator, headers, rpc.parent.typeName, rpc.name),
+    authorize: async (headers, rpc) =>
+      refusingPublishableKeys(await authorize(authenticator, headers, rpc.parent.typeName, rpc.name)),
     other(req, res) {
+      if (tracker(req, res)) return true;
       if (req.url === "/healthz") {
         res.writeHead(200, { "content-type": "text/plain" });
         res.end("ok\n");

@@ -56,16 +56,20 @@ export interface DashboardAssetsOptions {
   /** Folder of the built dashboard (index.html and assets/). */
   dir: string;
   logger: Logger;
+  /** Paths the gateway answers itself (besides /api/…), left to it. */
+  servedElsewhere?: readonly string[];
 }
 
 /**
- * Serves the built dashboard at `/`: GET and HEAD for every path outside `/api/` and `/healthz`.
+ * Serves the built dashboard at `/`: GET and HEAD for every path outside `/api/` and the paths
+ * served elsewhere.
  * A path without a dot is a page of the dashboard and gets index.html (the page reads its route
  * from the URL); a missing file is a 404. Returns false for requests it leaves to the REST handler.
  */
 export function createDashboardAssets(options: DashboardAssetsOptions): (req: Req, res: Res) => boolean {
   const root = resolve(options.dir);
   const files = new Map<string, LoadedFile>();
+  const servedElsewhere = new Set(options.servedElsewhere ?? []);
 
   async function load(path: string): Promise<LoadedFile | undefined> {
     const info = await stat(path).catch(() => undefined);
@@ -121,7 +125,7 @@ export function createDashboardAssets(options: DashboardAssetsOptions): (req: Re
   return (req, res) => {
     if (req.method !== "GET" && req.method !== "HEAD") return false;
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
-    if (pathname === "/api" || pathname.startsWith("/api/") || pathname === "/healthz") return false;
+    if (pathname === "/api" || pathname.startsWith("/api/") || servedElsewhere.has(pathname)) return false;
     const relative = safeRelativePath(pathname);
     if (relative === undefined) {
       sendError(res, 400, "invalid_argument", "path: not a file of the dashboard");

@@ -14,7 +14,11 @@ const script = `console.log(${JSON.stringify("x".repeat(2_000))});`;
 
 /** The dashboard in front of a stand-in for the REST handler, which answers what the dashboard leaves. */
 function listenerFor(dir: string): RequestListener {
-  const dashboard = createDashboardAssets({ dir, logger: createLogger({ service: "test", level: "silent" }) });
+  const dashboard = createDashboardAssets({
+    dir,
+    logger: createLogger({ service: "test", level: "silent" }),
+    servedElsewhere: ["/healthz", "/tracker.js"],
+  });
   return (req, res) => {
     if (dashboard(req, res)) return;
     res.writeHead(404, { "content-type": "application/json" });
@@ -137,7 +141,7 @@ describe("dashboard assets served by the gateway", () => {
     expect(safeRelativePath("/a/../../b")).toBeUndefined();
   });
 
-  it("answers a missing file with a 404 JSON error, and leaves /api, /healthz and other methods to the API", async () => {
+  it("answers a missing file with a 404 JSON error, and leaves /api, the paths served elsewhere and other methods to the API", async () => {
     for (const path of ["/assets/gone-123.js", "/warden.v1.WardenService/CreateOrganization"]) {
       const missing = await request(port, path);
       expect(missing.status, path).toBe(404);
@@ -147,6 +151,7 @@ describe("dashboard assets served by the gateway", () => {
       ["GET", "/api/v1/nothing"],
       ["GET", "/api"],
       ["GET", "/healthz"],
+      ["GET", "/tracker.js"],
       ["POST", "/"],
     ] as const) {
       const reply = await request(port, path, { method });
