@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { AnalyticsService, Granularity } from "@trellis/contracts";
-import { ensureDashboardBuilt, launchChromium } from "../../apps/web/test/helpers/browser.js";
+import { ensureDashboardBuilt, openDashboardBrowser } from "../../apps/web/test/helpers/browser.js";
 import { repoRoot, startProduct } from "../lib/processes.js";
 import { percentile, progress, report } from "../lib/report.js";
 
@@ -28,7 +28,7 @@ const product = await startProduct({
   TRELLIS_DEMO_EVENTS: DEMO_EVENTS,
   TRELLIS_DEMO: "true",
 });
-const launched = await launchChromium();
+const { browser, page } = await openDashboardBrowser();
 try {
   const key = product.apiKey;
   if (!key) throw new Error(`no demo API key printed:\n${product.output()}`);
@@ -46,7 +46,6 @@ try {
   const previous = { startDate: day(-59), endDate: day(-30), timeZone: "UTC" };
   const pageUrl = `${product.url}/?range=30d&tz=UTC`;
 
-  const page = launched.context.pages()[0] ?? (await launched.context.newPage());
   await page.goto(`${product.url}/healthz`);
   // The key the sign-in form would store, for this tab only.
   await page.goto(pageUrl);
@@ -157,7 +156,7 @@ try {
     },
   );
 } finally {
-  await launched.close();
+  await browser.close();
   await product.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }

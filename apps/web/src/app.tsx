@@ -90,7 +90,7 @@ function Shell(props: { who: GetSessionResponse; onSignOut: () => void }) {
       </div>
       <main id="main" tabIndex={-1}>
         <h1>{pages[view.page].title}</h1>
-        <Page view={view} scopes={props.who.scopes} />
+        <Page view={view} scopes={props.who.scopes} organizationId={props.who.organizationId} />
       </main>
     </>
   );

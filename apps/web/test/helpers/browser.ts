@@ -1,15 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../../../../test/helpers/headless-chromium.js";
 
 const web = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-/** Debian's chromium; the tests never download a browser. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** Where browser tests and the benchmark write screenshots (gitignored). */
 export const outputDir = join(web, "..", "..", "test-results", "dashboard");
@@ -19,38 +16,18 @@ export function ensureDashboardBuilt(): void {
   execFileSync(process.execPath, [join(web, "scripts", "build.mjs")], { stdio: "inherit" });
 }
 
-export interface LaunchedBrowser {
-  context: BrowserContext;
-  close(): Promise<void>;
-}
-
-/** Headless chromium with a fresh profile (its --user-data-dir), nothing fetched in the background. */
-export async function launchChromium(): Promise<LaunchedBrowser> {
-  const profile = mkdtempSync(join(tmpdir(), "trellis-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
+/**
+ * A fresh browser (Debian's chromium, its own temporary profile) and one page in a context with
+ * a fixed locale and window size.
+ */
+export async function openDashboardBrowser(): Promise<{ browser: Browser; page: Page }> {
+  const browser = await launchChromium();
+  const context = await browser.newContext({
     locale: "en-US",
     viewport: { width: 1400, height: 1000 },
     acceptDownloads: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
   });
-  return {
-    context,
-    async close() {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
+  return { browser, page: await context.newPage() };
 }
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");

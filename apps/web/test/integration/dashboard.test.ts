@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import {
@@ -9,17 +13,13 @@ import {
   JourneyKey,
   MatchOperator,
 } from "@trellis/contracts";
-import type { Page } from "playwright-core";
+import { createAccounts, createWardenRepository } from "@trellis/warden";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventSpec } from "../../../../test/helpers/events.js";
+import { repoRoot } from "../../../../test/helpers/processes.js";
 import { startTestWarehouse, type TestWarehouse } from "../../../../test/helpers/warehouse.js";
-import {
-  axeViolations,
-  ensureDashboardBuilt,
-  type LaunchedBrowser,
-  launchChromium,
-  screenshot,
-} from "../helpers/browser.js";
+import { axeViolations, ensureDashboardBuilt, openDashboardBrowser, screenshot } from "../helpers/browser.js";
 
 // Traffic of the last weeks (the page opens on the last 30 days in UTC): paid search tagged
 // utm_campaign=spring that no campaign claims yet, organic search from France on mobile, and
@@ -71,7 +71,11 @@ function traffic(): EventSpec[] {
 }
 
 let warehouse: TestWarehouse;
-let launched: LaunchedBrowser;
+/** A shop's web site on another origin, with the tracker installed as the dashboard shows it. */
+let site: http.Server;
+let siteUrl = "";
+let sitePage = "";
+let browser: Browser;
 let page: Page;
 let analytics: Client<typeof AnalyticsService>;
 let campaigns: Client<typeof CampaignService>;
@@ -80,6 +84,7 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   ensureDashboardBuilt();
+  execFileSync(process.execPath, [join(repoRoot, "packages", "tracker", "build.mjs")]);
   warehouse = await startTestWarehouse({ organizations: ["acme", "globex"] });
   await warehouse.insertEvents(traffic());
   const withKey: Interceptor = (next) => (req) => {
@@ -89,6 +94,23 @@ beforeAll(async () => {
   const transport = createConnectTransport({ baseUrl: warehouse.url, httpVersion: "1.1", interceptors: [withKey] });
   analytics = createClient(AnalyticsService, transport);
   campaigns = createClient(CampaignService, transport);
+  const accounts = createAccounts({ repository: createWardenRepository(warehouse.embedded.store) });
+  site = http.createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(sitePage);
+  });
+  await new Promise<void>((resolve) => site.listen(0, "127.0.0.1", resolve));
+  siteUrl = `http://localhost:${(site.address() as AddressInfo).port}`;
+  const publishable = await accounts.createApiKey({
+    organizationId: "acme",
+    name: "shop site",
+    scopes: ["events:write"],
+    kind: "publishable",
+    allowedOrigins: [siteUrl],
+  });
+  sitePage = `<!doctype html><html lang="en"><head><title>Shop</title>
+<script defer src="${warehouse.url}/tracker.js" data-key="${publishable.credential}"></script>
+</head><body><h1>Shop</h1></body></html>`;
   // A first ruleset version that claims none of the traffic above: the as-of selector's "before".
   await campaigns.createCampaign({
     campaign: {
@@ -96,8 +118,7 @@ beforeAll(async () => {
       rules: [{ conditions: [{ field: "utm_campaign", operator: MatchOperator.EQUALS, values: ["autumn"] }] }],
     },
   });
-  launched = await launchChromium();
-  page = launched.context.pages()[0] ?? (await launched.context.newPage());
+  ({ browser, page } = await openDashboardBrowser());
   page.setDefaultTimeout(10_000);
   page.on("console", (message) => {
     if (/Content.Security.Policy/i.test(message.text())) cspProblems.push(message.text());
@@ -106,7 +127,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await launched?.close();
+  await browser?.close();
+  site?.close();
   await warehouse?.close();
 });
 
@@ -272,33 +294,24 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     expect(await tileValue("visitors")).toBe(before.visitors);
   });
 
-  it("updates the live card from WatchRealtime within 2 s of an ingest", async () => {
+  it("updates the live card from WatchRealtime within 2 s of a page view the tracker sends", async () => {
     await expect.poll(() => page.getByTestId("live-events").getAttribute("data-value")).not.toBe("");
     const shown = Number(await page.getByTestId("live-events").getAttribute("data-value"));
-    const response = await fetch(`${warehouse.url}/api/v1/events`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${warehouse.keys.acme}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        events: [
-          {
-            event_id: "live-1",
-            type: "EVENT_TYPE_PAGEVIEW",
-            time: new Date().toISOString(),
-            visitor_id: "live-1",
-            session_id: "live-1-s",
-            url: "https://shop.example/",
-          },
-        ],
-      }),
-    });
-    expect(response.status).toBe(200);
-    // The stream pushes a snapshot every second: the ingested event shows in the next one or two.
-    await expect
-      .poll(async () => Number(await page.getByTestId("live-events").getAttribute("data-value")), {
-        timeout: 2_000,
-        interval: 50,
-      })
-      .toBeGreaterThan(shown);
+    const shop = await page.context().newPage();
+    try {
+      const sent = shop.waitForResponse((r) => r.url().startsWith(`${warehouse.url}/api/v1/events`));
+      await shop.goto(siteUrl);
+      expect((await sent).status()).toBe(200);
+      // The stream pushes a snapshot every second: the stored event shows in the next one or two.
+      await expect
+        .poll(async () => Number(await page.getByTestId("live-events").getAttribute("data-value")), {
+          timeout: 2_000,
+          interval: 50,
+        })
+        .toBeGreaterThan(shown);
+    } finally {
+      await shop.close();
+    }
   });
 
   it("creates a campaign in the editor that moves credit for traffic stored before it, and shows older numbers as of an older ruleset", async () => {
@@ -471,6 +484,9 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
   it("shows how to send events, signs out, and never broke its CSP", async () => {
     await page.getByRole("link", { name: "Getting data in" }).click();
     expect(await page.getByTestId("ingest-snippet").textContent()).toContain(`${warehouse.url}/api/v1/events`);
+    // The snippet of the page the live card test loaded, but for the signed-in organization.
+    expect(await page.getByTestId("tracker-snippet").textContent()).toContain(`src="${warehouse.url}/tracker.js"`);
+    expect(await page.getByTestId("publishable-key-command").textContent()).toContain("--org acme --publishable");
     await screenshot(page, "getting-data-in");
     await noSeriousViolations("getting data in");
     await page.getByRole("button", { name: "Sign out" }).click();
