@@ -2,19 +2,13 @@ import { campaigns } from "./api.js";
 import { useAnswer } from "./use-answer.js";
 import { navigate, type Preset, presets, type ViewState } from "./view-state.js";
 
-const commonTimeZones = [
-  "UTC",
-  "Europe/London",
-  "Europe/Paris",
-  "America/New_York",
-  "America/Los_Angeles",
-  "Asia/Tokyo",
-];
+/** Every IANA zone the browser knows, UTC first. */
+const allTimeZones = ["UTC", ...Intl.supportedValuesOf("timeZone").filter((z) => z !== "UTC")];
 
 /** Range presets, a custom range and the time zone the days are counted in. */
 export function RangePicker(props: { view: ViewState }) {
   const { view } = props;
-  const zones = commonTimeZones.includes(view.timeZone) ? commonTimeZones : [view.timeZone, ...commonTimeZones];
+  const zones = allTimeZones.includes(view.timeZone) ? allTimeZones : [view.timeZone, ...allTimeZones];
   return (
     <fieldset class="range">
       <legend class="visually-hidden">Date range</legend>

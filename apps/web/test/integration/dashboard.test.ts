@@ -294,6 +294,42 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     expect(await tileValue("visitors")).toBe(before.visitors);
   });
 
+  it("answers for the range preset and time zone picked, and the URL holds them", async () => {
+    const visitorsFor = async (startDate: string, endDate: string, timeZone: string) =>
+      Number((await analytics.getTraffic({ range: { startDate, endDate, timeZone } })).totals?.visitors);
+    try {
+      await pickRangeAndZone(visitorsFor);
+    } finally {
+      // The next tests read the last 30 days in UTC.
+      await page.goto(`${warehouse.url}/?tz=UTC`);
+      await settled();
+    }
+    expect(await tileValue("visitors")).toBe(42);
+  });
+
+  async function pickRangeAndZone(visitorsFor: (from: string, to: string, timeZone: string) => Promise<number>) {
+    await page.getByLabel("Range").selectOption("7d");
+    await expect.poll(() => page.url()).toContain("range=7d");
+    const week = {
+      from: new Date(Date.parse(`${todayUtc}T00:00:00Z`) - 6 * DAY).toISOString().slice(0, 10),
+      to: todayUtc,
+    };
+    const weekVisitors = await visitorsFor(week.from, week.to, "UTC");
+    expect(weekVisitors).toBeLessThan(42);
+    await expect.poll(() => tileValue("visitors"), { timeout: 10_000 }).toBe(weekVisitors);
+    expect(await page.getByLabel("From", { exact: true }).inputValue()).toBe(week.from);
+
+    await page.getByLabel("Time zone").selectOption("Asia/Tokyo");
+    await expect.poll(() => page.url()).toContain("tz=Asia%2FTokyo");
+    const tokyoToday = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Tokyo" }).format(new Date());
+    const tokyoFrom = new Date(Date.parse(`${tokyoToday}T00:00:00Z`) - 6 * DAY).toISOString().slice(0, 10);
+    expect(await page.getByLabel("To", { exact: true }).inputValue()).toBe(tokyoToday);
+    await settled();
+    await expect
+      .poll(() => tileValue("visitors"), { timeout: 10_000 })
+      .toBe(await visitorsFor(tokyoFrom, tokyoToday, "Asia/Tokyo"));
+  }
+
   it("updates the live card from WatchRealtime within 2 s of a page view the tracker sends", async () => {
     await expect.poll(() => page.getByTestId("live-events").getAttribute("data-value")).not.toBe("");
     const shown = Number(await page.getByTestId("live-events").getAttribute("data-value"));
