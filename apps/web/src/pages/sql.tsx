@@ -1,7 +1,8 @@
 import type { RunSqlResponse } from "@trellis/contracts";
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { analytics } from "../api.js";
 import { type Problem, problemOf } from "../errors.js";
+import { errorOffset, lineAndColumn } from "../sql-position.js";
 import { ProblemNote } from "../ui.js";
 
 const example = `SELECT channel, count() AS events, uniqExact(visitor_id) AS visitors
@@ -29,6 +30,8 @@ export function SqlPage({ scopes }: { scopes: string[] }) {
   const [result, setResult] = useState<RunSqlResponse | undefined>();
   const [problem, setProblem] = useState<Problem | undefined>();
   const [busy, setBusy] = useState(false);
+  const [errorAt, setErrorAt] = useState<number | undefined>();
+  const editor = useRef<HTMLTextAreaElement>(null);
   if (!scopes.includes("sql:run")) return <p class="hint">The SQL console needs a key with the sql:run scope.</p>;
   const run = () => {
     setBusy(true);
@@ -38,10 +41,22 @@ export function SqlPage({ scopes }: { scopes: string[] }) {
         (r) => {
           setResult(r);
           setProblem(undefined);
+          setErrorAt(undefined);
         },
         (error: unknown) => {
           setResult(undefined);
-          setProblem(problemOf(error));
+          const found = problemOf(error);
+          setProblem(found);
+          // Put the caret where the sandbox's parser stopped, and say where that is.
+          const offset = found.violations
+            .filter((v) => v.field === "sql")
+            .map((v) => errorOffset(sql, v.reason))
+            .find((o) => o !== undefined);
+          setErrorAt(offset);
+          if (offset !== undefined && editor.current) {
+            editor.current.focus();
+            editor.current.setSelectionRange(offset, Math.min(sql.length, offset + 1));
+          }
         },
       )
       .finally(() => setBusy(false));
@@ -57,6 +72,7 @@ export function SqlPage({ scopes }: { scopes: string[] }) {
       >
         <label for="sql">Statement (Ctrl+Enter runs it)</label>
         <textarea
+          ref={editor}
           id="sql"
           spellcheck={false}
           rows={8}
@@ -81,7 +97,10 @@ export function SqlPage({ scopes }: { scopes: string[] }) {
         <button type="submit" class="primary" disabled={busy}>
           {busy ? "Running…" : "Run"}
         </button>
-        <div id="sql-problem">{problem && <ProblemNote problem={problem} />}</div>
+        <div id="sql-problem">
+          {errorAt !== undefined && <p class="field-problem">At {lineAndColumn(sql, errorAt)} of the statement:</p>}
+          {problem && <ProblemNote problem={problem} />}
+        </div>
       </form>
       {result && <SqlResult result={result} />}
     </>

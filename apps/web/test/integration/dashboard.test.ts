@@ -515,6 +515,22 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     await page.getByLabel("Statement (Ctrl+Enter runs it)").fill("SELECT * FROM system.tables");
     await page.getByLabel("Statement (Ctrl+Enter runs it)").press("Control+Enter");
     await expect.poll(() => page.locator("#sql-problem").textContent()).toMatch(/system/i);
+
+    // A statement the parser stops in: the console says where, and puts the caret there.
+    const broken = "SELECT channel,\n  count( AS events\nFROM analytics_events";
+    await page.getByLabel("Statement (Ctrl+Enter runs it)").fill(broken);
+    await page.getByRole("button", { name: "Run" }).click();
+    await expect
+      .poll(() => page.locator("#sql-problem").textContent())
+      .toMatch(/At line \d+, column \d+ of the statement/);
+    const reason = (await page.locator("#sql-problem li").first().textContent()) ?? "";
+    const position = Number(/position (\d+)/.exec(reason)?.[1]);
+    expect(position, reason).toBeGreaterThan(0);
+    expect(
+      await page
+        .getByLabel("Statement (Ctrl+Enter runs it)")
+        .evaluate((e) => (e as unknown as { selectionStart: number }).selectionStart),
+    ).toBe(position - 1);
   });
 
   it("shows how to send events, signs out, and never broke its CSP", async () => {
