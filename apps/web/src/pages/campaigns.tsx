@@ -101,8 +101,12 @@ function campaignOf(draft: Draft): MessageInitShape<typeof CampaignSchema> {
 }
 
 function draftOf(campaign: Campaign): Draft {
-  const local = (seconds: bigint | undefined) =>
-    seconds === undefined ? "" : new Date(Number(seconds) * 1000).toISOString().slice(0, 16);
+  // A datetime-local input holds the browser's local wall-clock time, as campaignOf reads it back.
+  const local = (seconds: bigint | undefined) => {
+    if (seconds === undefined) return "";
+    const instant = new Date(Number(seconds) * 1000);
+    return new Date(instant.getTime() - instant.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  };
   return {
     id: campaign.id,
     name: campaign.name,
@@ -363,7 +367,7 @@ function CampaignEditor(props: { view: ViewState; draft: Draft; onChange: (d: Dr
                 Add condition
               </button>
               <label>
-                Valid from{" "}
+                Valid from (local time){" "}
                 <input
                   type="datetime-local"
                   value={rule.validFrom}
