@@ -434,7 +434,25 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     await settled();
   });
 
+  it("edits a campaign: the editor opens it as stored and saves the change", async () => {
+    await page.getByRole("link", { name: "Campaigns" }).click();
+    await settled();
+    await page.getByRole("button", { name: "Edit campaign Autumn" }).click();
+    await expect.poll(() => page.getByLabel("Values (one a line)").inputValue()).toBe("autumn");
+    await page.getByLabel("Priority").fill("5");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect
+      .poll(() => page.locator('#campaign-list tbody tr:has-text("Autumn") td:nth-child(3)').textContent())
+      .toBe("5");
+    const stored = (await campaigns.listCampaigns({})).campaigns.find((c) => c.name === "Autumn");
+    expect(stored?.priority).toBe(5);
+    expect(stored?.rules[0]?.conditions[0]?.values).toEqual(["autumn"]);
+  });
+
   it("weights fraud down on request, says what it removed, and shows a click's journey", async () => {
+    await page.getByRole("link", { name: "Attribution" }).click();
+    await page.locator("select[name=credit-by]").selectOption(String(CreditDimension.CAMPAIGN));
+    await settled();
     await page.getByLabel(/Weight down touches/).check();
     await expect.poll(() => page.locator("#fraud-removed tbody tr").count(), { timeout: 10_000 }).toBe(8);
     await settled();
