@@ -132,6 +132,11 @@ afterAll(async () => {
   await warehouse?.close();
 });
 
+/** Polls until the page shows what is expected (generous: CI machines are busy). */
+function eventually<T>(read: () => T | Promise<T>) {
+  return expect.poll(read, { timeout: 10_000 });
+}
+
 /** Waits until no panel of the page is loading (after the page has rendered the change that started them). */
 async function settled() {
   await expect
@@ -194,16 +199,16 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     await page.goto(`${warehouse.url}/?tz=UTC`);
     await page.getByLabel("API key").fill(writer);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect.poll(() => page.getByRole("alert").textContent()).toContain("lacks the analytics:read scope");
+    await eventually(() => page.getByRole("alert").textContent()).toContain("lacks the analytics:read scope");
     expect(await page.evaluate<number>("sessionStorage.length")).toBe(0);
 
     await page.getByLabel("API key").fill("trk_not_a_real_key");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect.poll(() => page.getByRole("alert").textContent()).toContain("Not signed in");
+    await eventually(() => page.getByRole("alert").textContent()).toContain("Not signed in");
 
     await page.getByLabel("API key").fill(warehouse.keys.acme ?? "");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect.poll(() => page.getByTestId("organization").textContent()).toBe("Organization acme");
+    await eventually(() => page.getByTestId("organization").textContent()).toBe("Organization acme");
     expect(await page.evaluate<number>("localStorage.length")).toBe(0);
     expect(await page.evaluate<string[]>("Object.keys(sessionStorage)")).toEqual(["trellis.apiKey"]);
     await noSeriousViolations("sign-in done");
@@ -261,7 +266,7 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     // By keyboard: the value is a button in the tab order.
     await page.getByRole("button", { name: "Filter by channel paid_search" }).focus();
     await page.keyboard.press("Enter");
-    await expect.poll(() => page.url()).toContain("filter=channel%3Apaid_search");
+    await eventually(() => page.url()).toContain("filter=channel%3Apaid_search");
     await page.getByTestId("filter-chip").waitFor();
     await settled();
     const filter = [{ field: "channel", value: "paid_search" }];
@@ -309,7 +314,7 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
 
   async function pickRangeAndZone(visitorsFor: (from: string, to: string, timeZone: string) => Promise<number>) {
     await page.getByLabel("Range").selectOption("7d");
-    await expect.poll(() => page.url()).toContain("range=7d");
+    await eventually(() => page.url()).toContain("range=7d");
     const week = {
       from: new Date(Date.parse(`${todayUtc}T00:00:00Z`) - 6 * DAY).toISOString().slice(0, 10),
       to: todayUtc,
@@ -320,7 +325,7 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     expect(await page.getByLabel("From", { exact: true }).inputValue()).toBe(week.from);
 
     await page.getByLabel("Time zone").selectOption("Asia/Tokyo");
-    await expect.poll(() => page.url()).toContain("tz=Asia%2FTokyo");
+    await eventually(() => page.url()).toContain("tz=Asia%2FTokyo");
     const tokyoToday = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Tokyo" }).format(new Date());
     const tokyoFrom = new Date(Date.parse(`${tokyoToday}T00:00:00Z`) - 6 * DAY).toISOString().slice(0, 10);
     expect(await page.getByLabel("To", { exact: true }).inputValue()).toBe(tokyoToday);
@@ -331,7 +336,7 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
   }
 
   it("updates the live card from WatchRealtime within 2 s of a page view the tracker sends", async () => {
-    await expect.poll(() => page.getByTestId("live-events").getAttribute("data-value")).not.toBe("");
+    await eventually(() => page.getByTestId("live-events").getAttribute("data-value")).not.toBe("");
     const shown = Number(await page.getByTestId("live-events").getAttribute("data-value"));
     const shop = await page.context().newPage();
     try {
@@ -358,7 +363,7 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     await page.getByRole("button", { name: "New campaign" }).click();
     await page.locator('input[name="campaign-name"]').fill("Spring sale");
     // The API's validation shows beside the field: an equals condition needs exactly one value.
-    await expect.poll(() => page.locator(".condition .field-problem").textContent()).toContain("exactly one value");
+    await eventually(() => page.locator(".condition .field-problem").textContent()).toContain("exactly one value");
     await page.getByLabel("Values (one a line)").fill("spring");
     const preview = await campaigns.previewCampaign({
       campaign: {
@@ -368,12 +373,12 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
       range,
     });
     expect(preview.events).toBe(28n);
-    await expect.poll(() => page.getByTestId("preview-events").getAttribute("data-value")).toBe(String(preview.events));
-    await expect.poll(() => page.locator("[data-testid=campaign-preview] canvas").count()).toBe(1);
+    await eventually(() => page.getByTestId("preview-events").getAttribute("data-value")).toBe(String(preview.events));
+    await eventually(() => page.locator("[data-testid=campaign-preview] canvas").count()).toBe(1);
     await screenshot(page, "campaign-editor");
     await noSeriousViolations("campaign editor");
     await page.getByRole("button", { name: "Create campaign" }).click();
-    await expect.poll(() => page.locator("#campaign-list tbody tr").count()).toBe(2);
+    await eventually(() => page.locator("#campaign-list tbody tr").count()).toBe(2);
     const listed = await campaigns.listCampaigns({});
     const spring = listed.campaigns.find((c) => c.name === "Spring sale");
     expect(spring).toBeDefined();
@@ -413,8 +418,8 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     const older = versions.find((v) => v.version < (spring?.rulesetVersion ?? 0n));
     expect(older).toBeDefined();
     await page.getByTestId("as-of").selectOption(String(older?.version));
-    await expect.poll(() => page.url()).toContain(`asof=${older?.version}`);
-    await expect.poll(() => page.locator(`#models tbody [data-key="${spring?.id}"]`).count()).toBe(0);
+    await eventually(() => page.url()).toContain(`asof=${older?.version}`);
+    await eventually(() => page.locator(`#models tbody [data-key="${spring?.id}"]`).count()).toBe(0);
     await settled();
     const then = await analytics.compareAttributionModels({
       range,
@@ -438,7 +443,7 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     await page.getByRole("link", { name: "Campaigns" }).click();
     await settled();
     await page.getByRole("button", { name: "Edit campaign Autumn" }).click();
-    await expect.poll(() => page.getByLabel("Values (one a line)").inputValue()).toBe("autumn");
+    await eventually(() => page.getByLabel("Values (one a line)").inputValue()).toBe("autumn");
     await page.getByLabel("Priority").fill("5");
     await page.getByRole("button", { name: "Save changes" }).click();
     await expect
@@ -477,7 +482,7 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
     expect(journey.journey.length).toBeGreaterThan(0);
     await page.getByLabel("Click id").fill("gclid-2");
     await page.getByRole("button", { name: "Show journey" }).click();
-    await expect.poll(() => page.locator("#journey tbody tr").count()).toBe(journey.journey.length);
+    await eventually(() => page.locator("#journey tbody tr").count()).toBe(journey.journey.length);
     const lastTouchCredit = await page
       .locator("#journey tbody [data-model=last_touch]")
       .evaluateAll((cells) => cells.map((c) => Number(c.getAttribute("data-value"))));
@@ -532,7 +537,7 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
 
     await page.getByLabel("Statement (Ctrl+Enter runs it)").fill("SELECT * FROM system.tables");
     await page.getByLabel("Statement (Ctrl+Enter runs it)").press("Control+Enter");
-    await expect.poll(() => page.locator("#sql-problem").textContent()).toMatch(/system/i);
+    await eventually(() => page.locator("#sql-problem").textContent()).toMatch(/system/i);
 
     // A statement the parser stops in: the console says where, and puts the caret there.
     const broken = "SELECT channel,\n  count( AS events\nFROM analytics_events";
