@@ -23,6 +23,7 @@ COPY services/cache/package.json services/cache/
 COPY services/discovery/package.json services/discovery/
 COPY services/ingest/package.json services/ingest/
 COPY services/warden/package.json services/warden/
+COPY services/export/package.json services/export/
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim

@@ -17,8 +17,6 @@ export interface BigQueryConfig {
   lookbackDays: number;
   /** Deadline of one BigQuery job, from insert to its result. */
   jobTimeoutMs: number;
-  /** Campaign questions over more days than this are answered from BigQuery; 0: never. */
-  readFromDays: number;
 }
 
 export const bigQueryEnvShape = configGroup("BigQuery export", {
@@ -67,11 +65,6 @@ export const bigQueryEnvShape = configGroup("BigQuery export", {
     "days back (today included) each run checks for changed data",
   ),
   TRELLIS_BIGQUERY_JOB_TIMEOUT_MS: key(env.timeoutMs(120_000), "ms", "deadline of one BigQuery job"),
-  TRELLIS_BIGQUERY_READ_FROM_DAYS: key(
-    env.wholeNumber(0),
-    "days",
-    "campaign questions over more days than this are answered from the exported tables; `0`: never",
-  ),
 });
 
 /** The export's config; undefined when no project is set. Checks the key file now, not at the first run. */
@@ -88,7 +81,6 @@ export function bigQueryConfigFrom(parsed: EnvOf<typeof bigQueryEnvShape>): BigQ
     intervalMs: parsed.TRELLIS_BIGQUERY_EXPORT_INTERVAL_MS,
     lookbackDays: parsed.TRELLIS_BIGQUERY_LOOKBACK_DAYS,
     jobTimeoutMs: parsed.TRELLIS_BIGQUERY_JOB_TIMEOUT_MS,
-    readFromDays: parsed.TRELLIS_BIGQUERY_READ_FROM_DAYS,
   };
 }
 

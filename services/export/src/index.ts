@@ -1,3 +1,4 @@
+export { createExportApp, type ExportApp, exportRestPaths } from "./app.js";
 export { createBigQueryClient } from "./bigquery-client.js";
 export { type BigQueryConfig, bigQueryConfigFrom, bigQueryEnvShape } from "./config.js";
 export { attributionCreditRows, campaignPerformanceRows, dayVersions, type ExportRow } from "./day-rows.js";

@@ -6,7 +6,8 @@
 // only the statement shapes the export sends (recognised by their text); anything else fails
 // the job, as an unknown statement should fail a test. Failures can be injected: an HTTP error
 // for the next matching requests, or a job that completes with an error.
-import { createPublicKey, createVerify, type KeyObject } from "node:crypto";
+import { createPublicKey, createVerify, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -321,4 +322,21 @@ function errorBody(code: number, message: string, reason: string) {
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json; charset=UTF-8" });
   res.end(JSON.stringify(body));
+}
+
+/** A service account key file with a fresh RSA key, and the public half the double verifies with. */
+export function writeServiceAccountKey(path: string, projectId: string, account = "export"): { publicKeyPem: string } {
+  const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  writeFileSync(
+    path,
+    JSON.stringify({
+      type: "service_account",
+      project_id: projectId,
+      private_key_id: `${account}-key`,
+      private_key: privateKey.export({ type: "pkcs8", format: "pem" }),
+      client_email: `${account}@${projectId}.iam.gserviceaccount.com`,
+      client_id: "1",
+    }),
+  );
+  return { publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString() };
 }

@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, createLogger, parseEnv } from "@trellis/platform";
@@ -16,7 +15,7 @@ import {
   type Exporter,
   rowAccessPolicyStatements,
 } from "../../src/index.js";
-import { type BigQueryDouble, startBigQueryDouble } from "../helpers/bigquery-double.js";
+import { type BigQueryDouble, startBigQueryDouble, writeServiceAccountKey } from "../helpers/bigquery-double.js";
 
 // The export against a local HTTP double of the BigQuery REST API (bigquery-double.ts): the
 // official client's real requests, authenticated with a real service account key file, checked
@@ -59,23 +58,9 @@ const transactions = () =>
 const rowsOf = (table: string) => double.tables.get(`trellis_analytics.${table}`)?.rows ?? [];
 
 beforeAll(async () => {
-  const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const keyFile = join(dir, "service-account.json");
-  writeFileSync(
-    keyFile,
-    JSON.stringify({
-      type: "service_account",
-      project_id: PROJECT,
-      private_key_id: "test-key",
-      private_key: privateKey.export({ type: "pkcs8", format: "pem" }),
-      client_email: `export@${PROJECT}.iam.gserviceaccount.com`,
-      client_id: "1",
-    }),
-  );
-  double = await startBigQueryDouble({
-    projectId: PROJECT,
-    publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
-  });
+  const { publicKeyPem } = writeServiceAccountKey(keyFile, PROJECT);
+  double = await startBigQueryDouble({ projectId: PROJECT, publicKeyPem });
   const parsed = parseEnv(bigQueryEnvShape, {
     TRELLIS_BIGQUERY_PROJECT: PROJECT,
     TRELLIS_BIGQUERY_LOCATION: "EU",
@@ -263,17 +248,8 @@ describe("BigQuery export", () => {
   });
 
   it("stops a run when BigQuery refuses the credentials, and says why", async () => {
-    const other = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const badKey = join(dir, "other-account.json");
-    writeFileSync(
-      badKey,
-      JSON.stringify({
-        type: "service_account",
-        project_id: PROJECT,
-        private_key: other.privateKey.export({ type: "pkcs8", format: "pem" }),
-        client_email: `other@${PROJECT}.iam.gserviceaccount.com`,
-      }),
-    );
+    writeServiceAccountKey(badKey, PROJECT, "other");
     const refused = createExporter(
       { ...config, keyFile: badKey },
       {

@@ -1,0 +1,45 @@
+import type { Interceptor } from "@connectrpc/connect";
+import { ExportService } from "@trellis/contracts";
+import { createBigQueryClient, createExportApp, createExporter, type ExportApp } from "@trellis/export";
+import type { Logger, ServiceApp } from "@trellis/platform";
+import type { Store } from "@trellis/store";
+import { createWardenRepository } from "@trellis/warden";
+import { chain } from "./admin-port.js";
+import type { EmbeddedConfig } from "./config.js";
+
+/**
+ * The BigQuery export of this process: scheduled and on demand when a project is configured,
+ * its status and runs behind the admin token either way (the status then says it is off).
+ */
+export function createProcessExport(config: EmbeddedConfig, store: Store, logger: Logger): ExportApp {
+  const repository = createWardenRepository(store);
+  const exporter = config.bigquery
+    ? createExporter(config.bigquery, {
+        store,
+        bigquery: createBigQueryClient(config.bigquery),
+        logger,
+        organizations: async () => (await repository.listOrganizations()).map((o) => o.id),
+      })
+    : undefined;
+  return createExportApp({ exporter, adminToken: config.warden.adminToken });
+}
+
+/** The public app plus ExportService on the same port; ExportService calls go through its own (admin) auth. */
+export function withExportAdmin<A extends ServiceApp>(publicApp: A, exportApp: ExportApp): A {
+  const publicAuth = chain(publicApp.authInterceptors);
+  const exportAuth = chain(exportApp.authInterceptors);
+  const auth: Interceptor = (next) => {
+    const toPublic = publicAuth(next);
+    const toExport = exportAuth(next);
+    return async (req) => (req.service.typeName === ExportService.typeName ? toExport(req) : toPublic(req));
+  };
+  return {
+    ...publicApp,
+    services: [...publicApp.services, ExportService],
+    routes(router) {
+      publicApp.routes(router);
+      exportApp.routes(router);
+    },
+    authInterceptors: [auth],
+  };
+}
