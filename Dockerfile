@@ -7,7 +7,9 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY . .
-RUN npm ci --no-audit --no-fund && node scripts/build-dist.mjs --out /dist
+# The browser tracker the gateway serves at /tracker.js (esbuild comes with tsx), then the
+# compiled tree.
+RUN npm ci --no-audit --no-fund && node packages/tracker/build.mjs && node scripts/build-dist.mjs --out /dist
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -15,6 +17,7 @@ COPY package.json package-lock.json ./
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/platform/package.json packages/platform/
 COPY packages/store/package.json packages/store/
+COPY packages/tracker/package.json packages/tracker/
 COPY apps/trellis/package.json apps/trellis/
 COPY tools/generator/package.json tools/generator/
 COPY services/gateway/package.json services/gateway/
@@ -30,7 +33,7 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production TRELLIS_HOST=0.0.0.0 TRELLIS_DATA_DIR=/data
 WORKDIR /app
 # node_modules (its workspace links point at ./packages, ./services, …) and the compiled tree,
-# whose package.json files name the .js entry points.
+# whose package.json files name the .js entry points (the browser tracker's dist/ included).
 COPY --from=deps /app ./
 COPY --from=build /dist ./
 RUN mkdir -p /data && chown node:node /data

@@ -45,7 +45,8 @@ for (const group of ["packages", "services", "apps", "tools"]) {
     const text = JSON.stringify(manifest, null, 2).replace(/(\.\/src\/[^"]*?)\.ts"/g, '$1.js"');
     writeFileSync(join(out, dir, "package.json"), `${text}\n`);
     copyPlainFiles(join(root, dir, "src"), join(out, dir, "src"));
-    for (const extra of ["bin"]) {
+    // bin: command wrappers; dist: assets a workspace builds itself (the browser tracker).
+    for (const extra of ["bin", "dist"]) {
       try {
         cpSync(join(root, dir, extra), join(out, dir, extra), { recursive: true });
       } catch {}
