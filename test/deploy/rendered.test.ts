@@ -3,12 +3,22 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Model } from "@kubernetes-models/base";
 import { Ajv } from "ajv";
-import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
-import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
+import { Deployment, type IDeployment, type IStatefulSet, StatefulSet } from "kubernetes-models/apps/v1";
+import { HorizontalPodAutoscaler, type IHorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { Job } from "kubernetes-models/batch/v1";
-import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
-import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
-import { ConfigMap, PersistentVolumeClaim, Pod, Service, ServiceAccount } from "kubernetes-models/v1";
+import { type INetworkPolicy, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
+import { type IPodDisruptionBudget, PodDisruptionBudget } from "kubernetes-models/policy/v1";
+import {
+  ConfigMap,
+  type IConfigMap,
+  type IPersistentVolumeClaim,
+  type IPodSpec,
+  type IPodTemplateSpec,
+  PersistentVolumeClaim,
+  Pod,
+  Service,
+  ServiceAccount,
+} from "kubernetes-models/v1";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { repoRoot } from "../helpers/processes.js";
@@ -18,18 +28,26 @@ import { clickHouseInstallationSchema, clickHouseKeeperInstallationSchema } from
 // the Kubernetes API's schemas (kubernetes-models) or, for the Altinity operator's resources,
 // against their structural schemas.
 
-type K8sObject = {
+/** What every rendered object has; each test reads the rest through its kind's interface. */
+interface K8sObject {
   apiVersion: string;
   kind: string;
   metadata: { name: string; labels?: Record<string, string> };
-} & Record<
-  string,
-  // biome-ignore lint/suspicious/noExplicitAny: rendered YAML, narrowed by the schema validation below
-  any
->;
+}
 
-// biome-ignore lint/suspicious/noExplicitAny: each model class takes its own object shape
-const models: Record<string, new (data: any) => Model<unknown>> = {
+/** The fields of the operator's resources the tests read (their schemas check the rest). */
+interface ClickHouseInstallationObject extends K8sObject {
+  spec: {
+    configuration: {
+      zookeeper?: { nodes: Array<{ host: string }> };
+      clusters: Array<{ name: string; layout: { shardsCount?: number | string; replicasCount: number } }>;
+    };
+    templates?: { podTemplates?: Array<{ name: string; spec: IPodSpec }> };
+  };
+}
+
+// Each model class takes its own object shape; they are called with the rendered objects.
+const models: Record<string, new (data: never) => Model<unknown>> = {
   "apps/v1/Deployment": Deployment,
   "apps/v1/StatefulSet": StatefulSet,
   "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
@@ -79,16 +97,25 @@ beforeAll(() => {
   }
 });
 
-function objects(overlay: string, kind?: string): K8sObject[] {
-  const all = rendered.get(overlay) ?? [];
-  return kind ? all.filter((o) => o.kind === kind) : all;
+function objects(overlay: string): K8sObject[] {
+  return rendered.get(overlay) ?? [];
 }
 
-function podSpecs(overlay: string): Array<{ owner: string; spec: K8sObject }> {
-  return objects(overlay)
-    .filter((o) => ["Deployment", "StatefulSet", "Job"].includes(o.kind))
-    .map((o) => ({ owner: `${o.kind}/${o.metadata.name}`, spec: o.spec.template.spec }));
+/** The overlay's objects of one kind, read through that kind's interface. */
+function ofKind<T>(overlay: string, kind: string): Array<T & K8sObject> {
+  return objects(overlay).filter((o) => o.kind === kind) as Array<T & K8sObject>;
 }
+
+function podSpecs(overlay: string): Array<{ owner: string; spec: IPodSpec | undefined }> {
+  return ["Deployment", "StatefulSet", "Job"].flatMap((kind) =>
+    ofKind<{ spec?: { template: IPodTemplateSpec } }>(overlay, kind).map((o) => ({
+      owner: `${o.kind}/${o.metadata.name}`,
+      spec: o.spec?.template.spec,
+    })),
+  );
+}
+
+const named = <T extends K8sObject>(list: T[], name: string) => list.find((o) => o.metadata.name === name);
 
 describe("rendered overlays", () => {
   it("are dev, staging and prod", () => {
@@ -102,10 +129,10 @@ describe("rendered overlays", () => {
       const Model = models[key];
       const custom = customResources[key];
       if (Model) {
-        expect(() => new Model(object).validate(), `${key} ${object.metadata.name}`).not.toThrow();
+        expect(() => new Model(object as never).validate(), `${key} ${object.metadata.name}`).not.toThrow();
       } else if (custom) {
         expect(custom(object), `${key} ${object.metadata.name}: ${ajv.errorsText(custom.errors)}`).toBe(true);
-        for (const template of object.spec.templates?.podTemplates ?? []) {
+        for (const template of (object as ClickHouseInstallationObject).spec.templates?.podTemplates ?? []) {
           const pod = new Pod({ metadata: { name: template.name }, spec: template.spec });
           expect(() => pod.validate(), `${key} pod template ${template.name}`).not.toThrow();
         }
@@ -116,20 +143,24 @@ describe("rendered overlays", () => {
   });
 
   it("reject an object the API would reject (the validation can fail)", () => {
-    const [deployment] = objects("prod", "Deployment");
-    const broken = structuredClone(deployment) as K8sObject;
-    broken.spec.template.spec.containers[0].resources.requests.cpu = { many: true };
+    const [deployment] = ofKind<IDeployment>("prod", "Deployment");
+    const broken = structuredClone(deployment);
+    const requests = broken?.spec?.template.spec?.containers[0]?.resources?.requests;
+    if (!requests) throw new Error("the first Deployment has no resource requests");
+    requests.cpu = { many: true } as never;
     expect(() => new Deployment(broken as never).validate()).toThrow(/cpu/);
-    const [installation] = objects("prod", "ClickHouseInstallation");
-    const badLayout = structuredClone(installation) as K8sObject;
-    badLayout.spec.configuration.clusters[0].layout.shardsCount = "2";
+    const [installation] = ofKind<ClickHouseInstallationObject>("prod", "ClickHouseInstallation");
+    const badLayout = structuredClone(installation);
+    const layout = badLayout?.spec.configuration.clusters[0]?.layout;
+    if (!layout) throw new Error("the ClickHouseInstallation has no cluster layout");
+    layout.shardsCount = "2";
     expect(customResources["clickhouse.altinity.com/v1/ClickHouseInstallation"]?.(badLayout)).toBe(false);
   });
 
   it.each(overlays)("%s: every pod runs compiled JavaScript as non-root on a read-only root filesystem", (overlay) => {
     for (const { owner, spec } of podSpecs(overlay)) {
-      expect(spec.securityContext?.runAsNonRoot, owner).toBe(true);
-      for (const container of spec.containers) {
+      expect(spec?.securityContext?.runAsNonRoot, owner).toBe(true);
+      for (const container of spec?.containers ?? []) {
         expect(container.securityContext?.readOnlyRootFilesystem, owner).toBe(true);
         expect(container.securityContext?.allowPrivilegeEscalation, owner).toBe(false);
         expect(container.resources?.requests?.cpu, owner).toBeDefined();
@@ -144,39 +175,39 @@ describe("rendered overlays", () => {
     "%s: each stateless service autoscales, has a disruption budget, spreads, and has a startup probe",
     (overlay) => {
       for (const service of services) {
-        const deployment = objects(overlay, "Deployment").find((d) => d.metadata.name === service);
+        const deployment = named(ofKind<IDeployment>(overlay, "Deployment"), service);
         expect(deployment, service).toBeDefined();
-        const hpa = objects(overlay, "HorizontalPodAutoscaler").find((h) => h.metadata.name === service);
-        expect(hpa?.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: service });
-        expect(hpa?.spec.minReplicas).toBeGreaterThanOrEqual(2);
-        expect(hpa?.spec.metrics.map((m: { resource: { name: string } }) => m.resource.name)).toContain("cpu");
-        const pdb = objects(overlay, "PodDisruptionBudget").find((p) => p.metadata.name === service);
-        expect(pdb?.spec.selector.matchLabels).toEqual({ "app.kubernetes.io/name": service });
-        const pod = deployment?.spec.template.spec;
-        expect(pod.topologySpreadConstraints.map((t: { topologyKey: string }) => t.topologyKey)).toEqual([
+        const hpa = named(ofKind<IHorizontalPodAutoscaler>(overlay, "HorizontalPodAutoscaler"), service);
+        expect(hpa?.spec?.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: service });
+        expect(hpa?.spec?.minReplicas).toBeGreaterThanOrEqual(2);
+        expect(hpa?.spec?.metrics?.map((m) => m.resource?.name)).toContain("cpu");
+        const pdb = named(ofKind<IPodDisruptionBudget>(overlay, "PodDisruptionBudget"), service);
+        expect(pdb?.spec?.selector?.matchLabels).toEqual({ "app.kubernetes.io/name": service });
+        const pod = deployment?.spec?.template.spec;
+        expect(pod?.topologySpreadConstraints?.map((t) => t.topologyKey)).toEqual([
           "topology.kubernetes.io/zone",
           "kubernetes.io/hostname",
         ]);
-        const container = pod.containers[0];
-        expect(container.startupProbe?.grpc?.port).toBe(container.ports[0].containerPort);
+        const container = pod?.containers[0];
+        expect(container?.startupProbe?.grpc?.port).toBe(container?.ports?.[0]?.containerPort);
       }
     },
   );
 
   it.each(["staging", "prod"])("%s: network policies allow exactly the mesh's edges between services", (overlay) => {
-    const policies = objects(overlay, "NetworkPolicy");
-    expect(policies.find((p) => p.metadata.name === "default-deny")?.spec).toEqual({
+    const policies = ofKind<INetworkPolicy>(overlay, "NetworkPolicy");
+    expect(named(policies, "default-deny")?.spec).toEqual({
       podSelector: {},
       policyTypes: ["Ingress", "Egress"],
     });
     const edges = new Set<string>();
     for (const target of services) {
-      const policy = policies.find((p) => p.metadata.name === target);
-      expect(policy?.spec.podSelector.matchLabels).toEqual({ "app.kubernetes.io/name": target });
-      for (const rule of policy?.spec.ingress ?? []) {
+      const policy = named(policies, target);
+      expect(policy?.spec?.podSelector?.matchLabels).toEqual({ "app.kubernetes.io/name": target });
+      for (const rule of policy?.spec?.ingress ?? []) {
         if (!rule.from) edges.add(`clients->${target}`);
         for (const peer of rule.from ?? [])
-          edges.add(`${peer.podSelector.matchLabels["app.kubernetes.io/name"]}->${target}`);
+          edges.add(`${peer.podSelector?.matchLabels?.["app.kubernetes.io/name"]}->${target}`);
       }
     }
     expect([...edges].sort()).toEqual(
@@ -191,9 +222,8 @@ describe("rendered overlays", () => {
       ].sort(),
     );
     const egressTo = (from: string) =>
-      (policies.find((p) => p.metadata.name === from)?.spec.egress ?? []).flatMap(
-        (rule: { to?: Array<{ podSelector?: { matchLabels: Record<string, string> } }> }) =>
-          (rule.to ?? []).flatMap((peer) => Object.values(peer.podSelector?.matchLabels ?? {})),
+      (named(policies, from)?.spec?.egress ?? []).flatMap((rule) =>
+        (rule.to ?? []).flatMap((peer) => Object.values(peer.podSelector?.matchLabels ?? {})),
       );
     expect(egressTo("gateway").sort()).toEqual(["discovery", "ingest", "query", "warden"]);
     expect(egressTo("cache")).toEqual(["redis"]);
@@ -202,38 +232,36 @@ describe("rendered overlays", () => {
   });
 
   it("prod: a ClickHouse cluster of shards and replicas with Keeper, and a Redis Cluster", () => {
-    const [installation] = objects("prod", "ClickHouseInstallation");
+    const [installation] = ofKind<ClickHouseInstallationObject>("prod", "ClickHouseInstallation");
     const cluster = installation?.spec.configuration.clusters[0];
     expect(cluster?.name).toBe("analytics");
     expect(cluster?.layout.shardsCount).toBeGreaterThanOrEqual(2);
     expect(cluster?.layout.replicasCount).toBeGreaterThanOrEqual(2);
-    const [keeper] = objects("prod", "ClickHouseKeeperInstallation");
-    expect(keeper?.spec.configuration.clusters[0].layout.replicasCount % 2).toBe(1);
-    expect(installation?.spec.configuration.zookeeper.nodes[0].host).toBe(`keeper-${keeper?.metadata.name}`);
-    const config = objects("prod", "ConfigMap").find((c) => c.metadata.name.startsWith("trellis-clickhouse"));
-    expect(config?.data.cluster).toBe(cluster?.name);
-    const redis = objects("prod", "StatefulSet").find((s) => s.metadata.name === "redis");
-    expect(redis?.spec.replicas).toBe(6);
-    const redisConfig = objects("prod", "ConfigMap").find((c) => c.metadata.name === "redis-cluster");
-    expect(redisConfig?.data["redis.conf"]).toContain("cluster-enabled yes");
-    const nodes = objects("prod", "ConfigMap").find((c) => c.metadata.name.startsWith("trellis-redis"))?.data
-      .cluster_nodes as string;
+    const [keeper] = ofKind<ClickHouseInstallationObject>("prod", "ClickHouseKeeperInstallation");
+    expect((keeper?.spec.configuration.clusters[0]?.layout.replicasCount ?? 0) % 2).toBe(1);
+    expect(installation?.spec.configuration.zookeeper?.nodes[0]?.host).toBe(`keeper-${keeper?.metadata.name}`);
+    const configMaps = ofKind<IConfigMap>("prod", "ConfigMap");
+    const config = configMaps.find((c) => c.metadata.name.startsWith("trellis-clickhouse"));
+    expect(config?.data?.cluster).toBe(cluster?.name);
+    expect(named(ofKind<IStatefulSet>("prod", "StatefulSet"), "redis")?.spec?.replicas).toBe(6);
+    expect(named(configMaps, "redis-cluster")?.data?.["redis.conf"]).toContain("cluster-enabled yes");
+    const nodes = configMaps.find((c) => c.metadata.name.startsWith("trellis-redis"))?.data?.cluster_nodes ?? "";
     expect(nodes.split(",").every((n) => /^redis-\d\.redis\.trellis-prod:6379$/.test(n))).toBe(true);
   });
 
   it("dev: the whole product in one pod with the embedded engine's data on a PersistentVolumeClaim", () => {
-    const deployments = objects("dev", "Deployment");
+    const deployments = ofKind<IDeployment>("dev", "Deployment");
     expect(deployments.map((d) => d.metadata.name)).toEqual(["trellis"]);
     const [deployment] = deployments;
-    expect(deployment?.spec.replicas).toBe(1);
-    expect(deployment?.spec.strategy.type).toBe("Recreate");
-    const pod = deployment?.spec.template.spec;
-    const container = pod.containers[0];
-    expect(container.env.find((e: { name: string }) => e.name === "TRELLIS_SERVICE")).toBeUndefined();
-    const dataDir = container.env.find((e: { name: string }) => e.name === "TRELLIS_DATA_DIR")?.value;
-    const mount = container.volumeMounts.find((m: { mountPath: string }) => m.mountPath === dataDir);
-    const volume = pod.volumes.find((v: { name: string }) => v.name === mount?.name);
-    const [claim] = objects("dev", "PersistentVolumeClaim");
+    expect(deployment?.spec?.replicas).toBe(1);
+    expect(deployment?.spec?.strategy?.type).toBe("Recreate");
+    const pod = deployment?.spec?.template.spec;
+    const container = pod?.containers[0];
+    expect(container?.env?.find((e) => e.name === "TRELLIS_SERVICE")).toBeUndefined();
+    const dataDir = container?.env?.find((e) => e.name === "TRELLIS_DATA_DIR")?.value;
+    const mount = container?.volumeMounts?.find((m) => m.mountPath === dataDir);
+    const volume = pod?.volumes?.find((v) => v.name === mount?.name);
+    const [claim] = ofKind<IPersistentVolumeClaim>("dev", "PersistentVolumeClaim");
     expect(volume?.persistentVolumeClaim?.claimName).toBe(claim?.metadata.name);
   });
 });
