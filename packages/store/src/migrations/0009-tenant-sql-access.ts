@@ -12,10 +12,13 @@ import type { DdlTarget } from "./ddl.js";
  *   and table functions' network reach;
  * - a role holding SELECT on the documented tenant tables only — no INSERT, no ALTER, no
  *   system tables: read-only by grant;
- * - a RESTRICTIVE row policy per tenant table (on a cluster, on the Distributed table and on the
- *   shard-local one) that passes only rows whose organization_id equals the user's
+ * - a row policy per tenant table (on a cluster, on the Distributed table and on the shard-local
+ *   one) that passes the role only rows whose organization_id equals the user's
  *   `SQL_trellis_organization_id` setting. A user without that setting fails every read
- *   (getSetting of an unknown setting is an error): closed by default.
+ *   (getSetting of an unknown setting is an error): closed by default;
+ * - beside it, a policy passing every row to every other user (`TO ALL EXCEPT` the role): once a
+ *   table has a row policy, ClickHouse shows a user no policy names no rows at all, and the
+ *   product's own user must keep reading everything.
  *
  * Each organization's user (tenantSqlUserStatements) carries its organization in that setting,
  * fixed with CONST so no statement can change it.
@@ -62,11 +65,11 @@ export function tenantSqlAccess(target: DdlTarget): string[] {
     optimize_skip_unused_shards = 1`,
     `CREATE ROLE IF NOT EXISTS ${role}${cluster} SETTINGS PROFILE '${role}'`,
     ...tables.map((t) => `GRANT${cluster} SELECT ON ${db}.${t} TO ${role}`),
-    ...tables.map(
-      (t) =>
-        `CREATE ROW POLICY IF NOT EXISTS ${role}_rows ON ${db}.${t}${cluster} AS RESTRICTIVE FOR SELECT ` +
+    ...tables.flatMap((t) => [
+      `CREATE ROW POLICY IF NOT EXISTS ${role}_rows ON ${db}.${t}${cluster} FOR SELECT ` +
         `USING organization_id = getSetting('${organizationSetting}') TO ${role}`,
-    ),
+      `CREATE ROW POLICY IF NOT EXISTS ${db}_service_rows ON ${db}.${t}${cluster} FOR SELECT USING 1 TO ALL EXCEPT ${role}`,
+    ]),
   ];
 }
 

@@ -84,7 +84,7 @@ describe("cluster and server DDL", () => {
     }
   });
 
-  it("gives a server and a cluster the tenant-SQL role: SELECT on the tenant tables only, a restrictive row policy on each, a settings profile with ceilings", async () => {
+  it("gives a server and a cluster the tenant-SQL role: SELECT on the tenant tables only, a row policy on each and one passing everything to every other user, a settings profile with ceilings", async () => {
     for (const target of [cluster, server]) {
       const statements = await Promise.all(renderSchema(target).map(formatted));
       const tables = tenantSqlTables.flatMap((t) => ("cluster" in target ? [t, `${t}_local`] : [t]));
@@ -93,12 +93,18 @@ describe("cluster and server DDL", () => {
         [...tables].sort(),
       );
       const policies = statements.filter((s) => s.startsWith("CREATE ROW POLICY"));
-      expect(policies).toHaveLength(tables.length);
+      expect(policies).toHaveLength(2 * tables.length);
       for (const table of tables) {
-        const policy = policies.find((p) => p.includes(` ON trellis.${table} `));
-        expect(policy, table).toMatch(
-          /AS RESTRICTIVE FOR SELECT USING organization_id = getSetting\('SQL_trellis_organization_id'\) TO trellis_tenant_sql$/,
+        const onTable = policies.filter((p) => p.includes(` ON trellis.${table} `));
+        // The role sees its organization's rows; every other user (the product's own) sees all:
+        // a table with a row policy shows a user that no policy names nothing.
+        expect(onTable.find((p) => p.includes("trellis_tenant_sql_rows")), table).toMatch(
+          /FOR SELECT USING organization_id = getSetting\('SQL_trellis_organization_id'\) TO trellis_tenant_sql$/,
         );
+        expect(onTable.find((p) => p.includes("trellis_service_rows")), table).toMatch(
+          /FOR SELECT USING 1 TO ALL EXCEPT trellis_tenant_sql$/,
+        );
+        expect(onTable.join("\n")).not.toContain("RESTRICTIVE");
       }
       const profile = statements.find((s) => s.startsWith("CREATE SETTINGS PROFILE"));
       expect(profile).toMatch(/max_execution_time = 60 MAX 60/);
