@@ -5,7 +5,7 @@ import type { Model } from "@kubernetes-models/base";
 import { Ajv } from "ajv";
 import { Deployment, type IDeployment, type IStatefulSet, StatefulSet } from "kubernetes-models/apps/v1";
 import { HorizontalPodAutoscaler, type IHorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
-import { Job } from "kubernetes-models/batch/v1";
+import { CronJob, type ICronJob, Job } from "kubernetes-models/batch/v1";
 import { type INetworkPolicy, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { type IPodDisruptionBudget, PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import {
@@ -52,6 +52,7 @@ const models: Record<string, new (data: never) => Model<unknown>> = {
   "apps/v1/StatefulSet": StatefulSet,
   "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
   "batch/v1/Job": Job,
+  "batch/v1/CronJob": CronJob,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
   "v1/ConfigMap": ConfigMap,
@@ -107,12 +108,17 @@ function ofKind<T>(overlay: string, kind: string): Array<T & K8sObject> {
 }
 
 function podSpecs(overlay: string): Array<{ owner: string; spec: IPodSpec | undefined }> {
-  return ["Deployment", "StatefulSet", "Job"].flatMap((kind) =>
+  const owned = ["Deployment", "StatefulSet", "Job"].flatMap((kind) =>
     ofKind<{ spec?: { template: IPodTemplateSpec } }>(overlay, kind).map((o) => ({
       owner: `${o.kind}/${o.metadata.name}`,
       spec: o.spec?.template.spec,
     })),
   );
+  const scheduled = ofKind<ICronJob>(overlay, "CronJob").map((o) => ({
+    owner: `CronJob/${o.metadata.name}`,
+    spec: o.spec?.jobTemplate.spec?.template.spec,
+  }));
+  return [...owned, ...scheduled];
 }
 
 const named = <T extends K8sObject>(list: T[], name: string) => list.find((o) => o.metadata.name === name);
@@ -231,7 +237,7 @@ describe("rendered overlays", () => {
       expect(egressTo(storeUser)).toContain("trellis");
   });
 
-  it("prod: a ClickHouse cluster of shards and replicas with Keeper, and a Redis Cluster", () => {
+  it("prod: a ClickHouse cluster of shards and replicas with Keeper, a Redis Cluster and the BigQuery export", () => {
     const [installation] = ofKind<ClickHouseInstallationObject>("prod", "ClickHouseInstallation");
     const cluster = installation?.spec.configuration.clusters[0];
     expect(cluster?.name).toBe("analytics");
@@ -246,6 +252,13 @@ describe("rendered overlays", () => {
     expect(named(ofKind<IStatefulSet>("prod", "StatefulSet"), "redis")?.spec?.replicas).toBe(6);
     expect(named(configMaps, "redis-cluster")?.data?.["redis.conf"]).toContain("cluster-enabled yes");
     const nodes = configMaps.find((c) => c.metadata.name.startsWith("trellis-redis"))?.data?.cluster_nodes ?? "";
+    const exportJob = named(ofKind<ICronJob>("prod", "CronJob"), "bigquery-export");
+    expect(exportJob?.spec?.concurrencyPolicy).toBe("Forbid");
+    expect(exportJob?.spec?.jobTemplate.spec?.template.spec?.containers[0]?.command).toEqual([
+      "node",
+      "./apps/trellis/src/main.js",
+      "export",
+    ]);
     expect(nodes.split(",").every((n) => /^redis-\d\.redis\.trellis-prod:6379$/.test(n))).toBe(true);
   });
 

@@ -1,6 +1,13 @@
 import type { Interceptor } from "@connectrpc/connect";
 import { ExportService } from "@trellis/contracts";
-import { createBigQueryClient, createExportApp, createExporter, type ExportApp } from "@trellis/export";
+import {
+  type BigQueryConfig,
+  createBigQueryClient,
+  createExportApp,
+  createExporter,
+  type ExportApp,
+  type Exporter,
+} from "@trellis/export";
 import type { Logger, ServiceApp } from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import { createWardenRepository } from "@trellis/warden";
@@ -12,16 +19,19 @@ import type { EmbeddedConfig } from "./config.js";
  * its status and runs behind the admin token either way (the status then says it is off).
  */
 export function createProcessExport(config: EmbeddedConfig, store: Store, logger: Logger): ExportApp {
-  const repository = createWardenRepository(store);
-  const exporter = config.bigquery
-    ? createExporter(config.bigquery, {
-        store,
-        bigquery: createBigQueryClient(config.bigquery),
-        logger,
-        organizations: async () => (await repository.listOrganizations()).map((o) => o.id),
-      })
-    : undefined;
+  const exporter = config.bigquery ? exporterFor(config.bigquery, store, logger) : undefined;
   return createExportApp({ exporter, adminToken: config.warden.adminToken });
+}
+
+/** The export of every organization Warden knows, from this store to the configured dataset. */
+export function exporterFor(config: BigQueryConfig, store: Store, logger: Logger): Exporter {
+  const repository = createWardenRepository(store);
+  return createExporter(config, {
+    store,
+    bigquery: createBigQueryClient(config),
+    logger,
+    organizations: async () => (await repository.listOrganizations()).map((o) => o.id),
+  });
 }
 
 /** The public app plus ExportService on the same port; ExportService calls go through its own (admin) auth. */

@@ -141,6 +141,8 @@ export const usage = `usage: trellis <command>
                                           realistic traffic straight into the store (creates the organizations)
   seed --url URL --key KEY [--events N]   the same traffic through a running server's API
   migrate                                 apply pending schema migrations
+  export                                  one BigQuery export run of every organization's changed days
+                                          (TRELLIS_BIGQUERY_*; the all-in-one process schedules its own)
   schema [--cluster NAME | --server] [--database DB]
                                           print the schema DDL (ON CLUSTER with --cluster; a server's
                                           and a cluster's hold the tenant-SQL role and row policies)
