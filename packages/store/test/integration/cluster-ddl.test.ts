@@ -98,12 +98,16 @@ describe("cluster and server DDL", () => {
         const onTable = policies.filter((p) => p.includes(` ON trellis.${table} `));
         // The role sees its organization's rows; every other user (the product's own) sees all:
         // a table with a row policy shows a user that no policy names nothing.
-        expect(onTable.find((p) => p.includes("trellis_tenant_sql_rows")), table).toMatch(
+        expect(
+          onTable.find((p) => p.includes("trellis_tenant_sql_rows")),
+          table,
+        ).toMatch(
           /FOR SELECT USING organization_id = getSetting\('SQL_trellis_organization_id'\) TO trellis_tenant_sql$/,
         );
-        expect(onTable.find((p) => p.includes("trellis_service_rows")), table).toMatch(
-          /FOR SELECT USING 1 TO ALL EXCEPT trellis_tenant_sql$/,
-        );
+        expect(
+          onTable.find((p) => p.includes("trellis_service_rows")),
+          table,
+        ).toMatch(/FOR SELECT USING 1 TO ALL EXCEPT trellis_tenant_sql$/);
         expect(onTable.join("\n")).not.toContain("RESTRICTIVE");
       }
       const profile = statements.find((s) => s.startsWith("CREATE SETTINGS PROFILE"));
