@@ -231,6 +231,13 @@ describe("rendered overlays", () => {
       (named(policies, from)?.spec?.egress ?? []).flatMap((rule) =>
         (rule.to ?? []).flatMap((peer) => Object.values(peer.podSelector?.matchLabels ?? {})),
       );
+    // No service reaches outside the cluster.
+    for (const service of services) {
+      const blocks = (named(policies, service)?.spec?.egress ?? []).flatMap((rule) =>
+        (rule.to ?? []).filter((peer) => peer.ipBlock),
+      );
+      expect(blocks, service).toEqual([]);
+    }
     expect(egressTo("gateway").sort()).toEqual(["discovery", "ingest", "query", "warden"]);
     expect(egressTo("cache")).toEqual(["redis"]);
     for (const storeUser of ["warden", "query", "ingest", "discovery"])
