@@ -34,13 +34,15 @@ export function Chart(props: {
       height: props.height ?? 220,
       legend: { show: props.series.length > 1 },
       cursor: { points: { show: false } },
-      scales: { x: { time: !categories } },
+      // A category axis shows each category once, its bar or point centred on it.
+      scales: { x: categories ? { time: false, range: () => [-0.5, categories.length - 0.5] } : { time: true } },
       // Buckets are wall-clock times of the view's time zone, sent as if UTC: show them as such.
       tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), "Etc/UTC"),
       axes: [
         categories
           ? {
-              values: (_u, splits) => splits.map((s) => (Number.isInteger(s) ? (categories[s] ?? "") : "")),
+              splits: () => categories.map((_, i) => i),
+              values: (_u, splits) => splits.map((s) => categories[s] ?? ""),
               gap: 4,
             }
           : {},
