@@ -81,3 +81,35 @@ export function expectedAt(series: ReadonlyMap<string, number> | undefined, key:
   }
   return median(history);
 }
+
+/** Upper-tail probability of the standard normal distribution (Abramowitz–Stegun 7.1.26 via erfc). */
+function normalTail(z: number): number {
+  const x = z / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erfc =
+    t *
+    (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) *
+    Math.exp(-x * x);
+  return erfc / 2;
+}
+
+/**
+ * The |z| a bucket must reach so that, over `tests` buckets judged, the chance of any false
+ * alarm stays at `alpha` (Bonferroni: each two-sided test at alpha / tests).
+ */
+export function bonferroniThreshold(tests: number, alpha: number): number {
+  const target = alpha / (2 * Math.max(1, tests));
+  let low = 0;
+  let high = 40;
+  for (let i = 0; i < 60; i++) {
+    const mid = (low + high) / 2;
+    if (normalTail(mid) > target) low = mid;
+    else high = mid;
+  }
+  return high;
+}
+
+/** A judged bucket is an alarm when its score clears `scoreNeeded` and it moved by at least `minRelativeChange` of its expected value. */
+export function isAlarm(j: Judged, scoreNeeded: number, minRelativeChange: number): boolean {
+  return Math.abs(j.score) >= scoreNeeded && Math.abs(j.observed - j.expected) >= minRelativeChange * j.expected;
+}

@@ -15,7 +15,7 @@ import { findDimension, findMetric, resolveRange, runCompiled } from "@trellis/q
 import { boundedNumber } from "../domain/bounds.js";
 import type { DiscoveryDeps, RunRequest } from "../domain/run-deps.js";
 import { newRunId } from "../runs/run-store.js";
-import { bucketKeys, expectedAt, type Grain, judge } from "./baseline.js";
+import { bonferroniThreshold, bucketKeys, expectedAt, type Grain, isAlarm, type Judged, judge } from "./baseline.js";
 import { compileSeries } from "./compile.js";
 
 export const anomalyDefaults = {
@@ -31,6 +31,14 @@ export const anomalyDefaults = {
   minContribution: 0.1,
   /** Smallest surprise: a value whose share did not move (a dimension of one value) explains nothing. */
   minSurprise: 0.001,
+  /**
+   * Smallest change worth an alarm, as a share of the expected value: web traffic moves by a
+   * tenth or so from one week to the next for reasons nobody needs told (weather, holidays,
+   * a post shared), however regular its recent past made the spread look.
+   */
+  minRelativeChange: 0.2,
+  /** Chance of one false alarm over all the buckets judged in a run (family-wise, Bonferroni). */
+  familyAlpha: 0.05,
 };
 
 type Row = { bucket: string; value: number } & Record<`d_${number}`, string | null>;
@@ -108,7 +116,13 @@ export async function detectAnomalies(
   }
   const keys = bucketKeys(range.startDate, range.endDate, grain);
   const anomalies: Anomaly[] = [];
-  const flagged = (j: { score: number }) => Math.abs(j.score) >= threshold;
+  // Every series judged tests each bucket once: the overall series and each requested
+  // dimension's largest values. The score must clear both the asked threshold and the one that
+  // keeps the run's family-wise false-alarm chance at familyAlpha, and the change must matter.
+  const seriesJudged =
+    1 + requested.reduce((n, _, i) => n + Math.min(byValue[i]?.size ?? 0, anomalyDefaults.valuesPerDimension), 0);
+  const scoreNeeded = Math.max(threshold, bonferroniThreshold(seriesJudged * keys.length, anomalyDefaults.familyAlpha));
+  const flagged = (j: Judged) => isAlarm(j, scoreNeeded, anomalyDefaults.minRelativeChange);
 
   for (const j of judge(overall, keys, firstKey).filter(flagged)) {
     const change = j.observed - j.expected;

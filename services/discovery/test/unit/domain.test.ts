@@ -1,10 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { bucketKeys, judge, median, weeksBefore } from "../../src/anomalies/baseline.js";
+import { bonferroniThreshold, bucketKeys, isAlarm, judge, median, weeksBefore } from "../../src/anomalies/baseline.js";
 import { botCategory } from "../../src/fraud/taxonomy.js";
 import { validateWebhookUrl } from "../../src/schedules/validate.js";
 import { signBody, verifySignature } from "../../src/webhooks/signature.js";
 
 describe("the anomaly baseline", () => {
+  it("raises the score needed with the number of buckets judged (Bonferroni) and ignores small moves", () => {
+    expect(bonferroniThreshold(1, 0.05)).toBeCloseTo(1.96, 2);
+    expect(bonferroniThreshold(30, 0.05)).toBeCloseTo(3.14, 2);
+    expect(bonferroniThreshold(3000, 0.05)).toBeCloseTo(4.31, 2);
+    // A 10 % move is not an alarm, whatever its score; a 30 % move with a high enough score is.
+    expect(isAlarm({ key: "d", observed: 11_000, expected: 10_000, score: 2 }, 4, 0.2)).toBe(false);
+    expect(isAlarm({ key: "d", observed: 11_000, expected: 10_000, score: 10 }, 4, 0.2)).toBe(false);
+    expect(isAlarm({ key: "d", observed: 13_000, expected: 10_000, score: 6 }, 4, 0.2)).toBe(true);
+    expect(isAlarm({ key: "d", observed: 7_000, expected: 10_000, score: -6 }, 4, 0.2)).toBe(true);
+    expect(isAlarm({ key: "d", observed: 13_000, expected: 10_000, score: 3.9 }, 4, 0.2)).toBe(false);
+  });
+
   it("compares a bucket with the same slot of the weeks before", () => {
     expect(weeksBefore("2024-06-20", 1)).toBe("2024-06-13");
     expect(weeksBefore("2024-03-31 02:00:00", 2)).toBe("2024-03-17 02:00:00");
