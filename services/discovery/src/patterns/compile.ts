@@ -41,26 +41,38 @@ export function compilePatterns(
   const attributeColumns = patternAttributes.map((a) => `${a.sql} AS a_${a.name}`).join(",\n      ");
   const sql = `SELECT
   ${patternAttributes.map((a) => `a_${a.name}`).join(", ")},
-  countIf(class = 1) AS u,
-  countIf(class = 2) AS a,
-  countIf(class = 3) AS p,
-  sumIf(events, class = 1) AS u_events,
-  sumIf(conversions, class = 1) AS u_conversions,
-  toFloat64(sumIf(revenue, class = 1)) AS u_revenue,
-  countIf(class IN (1, 2) AND conversions > 0) AS converting_sessions,
-  countIf(class = 1 AND conversions > 0) AS u_converting_sessions,
-  uniqExactIf(toDate(started, {tz:String}), class = 1) AS active_days,
-  sumMapIf([toDate(started, {tz:String})], [toUInt64(1)], class IN (1, 3)) AS daily,
-  toString(minIf(started, class = 1)) AS first_seen,
-  toString(maxIf(started, class = 1)) AS last_seen,
-  topKIf(3)(l_source, class = 1) AS sources,
-  topKIf(3)(l_medium, class = 1) AS mediums,
-  topKIf(3)(l_country, class = 1) AS countries,
-  topKIf(3)(l_device_type, class = 1) AS devices,
-  topKIf(3)(l_browser, class = 1) AS browsers,
-  topKIf(3)(l_referrer_host, class = 1) AS referrer_hosts
+  sumIf(n, class = 1) AS u,
+  sumIf(n, class = 2) AS a,
+  sumIf(n, class = 3) AS p,
+  sumIf(g_events, class = 1) AS u_events,
+  sumIf(g_conversions, class = 1) AS u_conversions,
+  toFloat64(sumIf(g_revenue, class = 1)) AS u_revenue,
+  sumIf(converting, class IN (1, 2)) AS converting_sessions,
+  sumIf(converting, class = 1) AS u_converting_sessions,
+  uniqExactIf(day, class = 1) AS active_days,
+  sumMapIf([day], [n], class IN (1, 3)) AS daily,
+  toString(minIf(first_started, class = 1)) AS first_seen,
+  toString(maxIf(last_started, class = 1)) AS last_seen,
+  topKWeightedIf(3)(l_source, n, class = 1) AS sources,
+  topKWeightedIf(3)(l_medium, n, class = 1) AS mediums,
+  topKWeightedIf(3)(l_country, n, class = 1) AS countries,
+  topKWeightedIf(3)(l_device_type, n, class = 1) AS devices,
+  topKWeightedIf(3)(l_browser, n, class = 1) AS browsers,
+  topKWeightedIf(3)(l_referrer_host, n, class = 1) AS referrer_hosts
 FROM (
-  SELECT *,
+  -- Sessions alike in every fact the groups read (class, day, landing attributes, descriptive
+  -- values) folded into one weighted row before the grouping sets: exact, and the grouping sets
+  -- then read far fewer rows than there are sessions.
+  SELECT class, toDate(started, {tz:String}) AS day,
+      l_referrer_host, l_unknown_param, l_click_id_type, other_clid, l_landing_path,
+      l_country, l_device_type, l_browser, l_source, l_medium,
+      count() AS n,
+      sum(events) AS g_events,
+      sum(conversions) AS g_conversions,
+      sum(revenue) AS g_revenue,
+      countIf(conversions > 0) AS converting,
+      min(started) AS first_started,
+      max(started) AS last_started,
       ${attributeColumns}
   FROM (
     SELECT *,
@@ -75,20 +87,26 @@ FROM (
         session_key,
         min(event_time) AS started,
         -- The landing event's facts in one aggregate state: one argMin, not one per column.
-        argMin(tuple(effective, referrer_host, landing_path, click_id_type, e_unknown_param, e_other_clid, country,
+        argMin(tuple(effective, referrer_host, landing_path, click_id_type, query_params, country,
           device_type, browser, source, medium, channel), event_time) AS landing,
         tupleElement(landing, 1) AS landing_campaign,
         tupleElement(landing, 2) AS l_referrer_host,
         tupleElement(landing, 3) AS l_landing_path,
         tupleElement(landing, 4) AS l_click_id_type,
-        tupleElement(landing, 5) AS l_unknown_param,
-        tupleElement(landing, 6) AS other_clid,
-        tupleElement(landing, 7) AS l_country,
-        tupleElement(landing, 8) AS l_device_type,
-        tupleElement(landing, 9) AS l_browser,
-        tupleElement(landing, 10) AS l_source,
-        tupleElement(landing, 11) AS l_medium,
-        tupleElement(landing, 12) AS l_channel,
+        tupleElement(landing, 5) AS l_params,
+        -- The landing's first query parameter the product does not understand, as "name=value"
+        -- (its name is what precedes the first "="), and an unknown *clid parameter's name:
+        -- read once per session, from the landing event's parameters only.
+        arrayFirst(k -> NOT has({understood_params:Array(String)}, k) AND NOT endsWith(lower(k), 'clid'),
+          arraySort(mapKeys(l_params))) AS unknown_name,
+        if(unknown_name = '', '', concat(unknown_name, '=', l_params[unknown_name])) AS l_unknown_param,
+        arrayFirst(k -> endsWith(lower(k), 'clid'), mapKeys(l_params)) AS other_clid,
+        tupleElement(landing, 6) AS l_country,
+        tupleElement(landing, 7) AS l_device_type,
+        tupleElement(landing, 8) AS l_browser,
+        tupleElement(landing, 9) AS l_source,
+        tupleElement(landing, 10) AS l_medium,
+        tupleElement(landing, 11) AS l_channel,
         max(is_bot) AS bot,
         max(fraud_score) AS fraud,
         count() AS events,
@@ -97,13 +115,7 @@ FROM (
       FROM (
         SELECT ${SESSION_KEY_SQL} AS session_key, event_time, event_type, conversion_value, referrer_host,
           landing_path, click_id_type, country, device_type, browser, source, medium, channel,
-          is_bot, fraud_score, ${effective.sql} AS effective,
-          -- The first query parameter the product does not understand, as "name=value" (its
-          -- name is what precedes the first "="), and an unknown *clid parameter's name.
-          arrayFirst(k -> NOT has({understood_params:Array(String)}, k) AND NOT endsWith(lower(k), 'clid'),
-            arraySort(mapKeys(query_params))) AS unknown_name,
-          if(unknown_name = '', '', concat(unknown_name, '=', query_params[unknown_name])) AS e_unknown_param,
-          arrayFirst(k -> endsWith(lower(k), 'clid'), mapKeys(query_params)) AS e_other_clid
+          is_bot, fraud_score, query_params, ${effective.sql} AS effective
         FROM ${database}.analytics_events
         WHERE organization_id = {organization_id:String}
           AND event_date BETWEEN {past_scan_start:Date} AND {scan_end:Date}
@@ -114,6 +126,8 @@ FROM (
     )
   )
   WHERE class > 0
+  GROUP BY class, day, l_referrer_host, l_unknown_param, l_click_id_type, other_clid, l_landing_path,
+    l_country, l_device_type, l_browser, l_source, l_medium
 )
 GROUP BY GROUPING SETS (
     (),
