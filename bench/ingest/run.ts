@@ -106,7 +106,12 @@ try {
   ) as RawResult;
   progress("(b') raw insert of the enriched rows by the store's insert path");
   const rawStore = JSON.parse(
-    await runScript("bench/ingest/raw-insert.ts", [eventsPath, join(work, "raw-store"), String(WRITER_ROWS), "store"]),
+    await runScript("bench/ingest/raw-insert.ts", [
+      eventsPath,
+      join(work, "raw-store"),
+      String(WRITER_ROWS),
+      "store-json",
+    ]),
   ) as RawResult;
 
   progress("(a) end to end over HTTP into the real table");
@@ -123,7 +128,7 @@ try {
       eventsPath,
       join(work, "raw-null"),
       String(WRITER_ROWS),
-      "store",
+      "store-native",
       "analytics_events_null",
     ]),
   ) as RawResult;

@@ -1,5 +1,6 @@
 export * from "./config.js";
 export * from "./errors.js";
+export * from "./events-block.js";
 export * from "./events-table.js";
 export { ensureSchema, SchemaBehindError } from "./migrate.js";
 export * from "./migrations/index.js";

@@ -195,6 +195,31 @@ export interface ValidationResult {
   rejected: Array<Pick<EventError, "index" | "field" | "reason">>;
 }
 
+type Rejection = Pick<EventError, "index" | "field" | "reason">;
+
+/**
+ * One event of a batch, checked on its own: the valid event, or why it is refused. `seen`
+ * holds the client event ids of the batch's earlier valid events (an id may not repeat).
+ */
+export function validateEvent(
+  event: Event,
+  index: number,
+  context: ValidationContext,
+  seen: Set<string>,
+): { valid: ValidEvent; rejected?: undefined } | { valid?: undefined; rejected: Rejection } {
+  try {
+    const ok = validateOne(event, index, context);
+    if (ok.clientEventId && seen.has(ok.eventId)) {
+      throw new EventRejected("event_id", `repeats the id of an earlier event in this batch ("${ok.eventId}")`);
+    }
+    seen.add(ok.eventId);
+    return { valid: ok };
+  } catch (error) {
+    if (!(error instanceof EventRejected)) throw error;
+    return { rejected: { index, field: `events[${index}].${error.field}`, reason: error.reason } };
+  }
+}
+
 /** Validates each event on its own: one bad event never rejects its neighbours. */
 export function validateEvents(
   events: readonly Event[],
@@ -205,18 +230,9 @@ export function validateEvents(
   const rejected: ValidationResult["rejected"] = [];
   const seen = new Set<string>();
   events.forEach((event, i) => {
-    const index = i + indexOffset;
-    try {
-      const ok = validateOne(event, index, context);
-      if (ok.clientEventId && seen.has(ok.eventId)) {
-        throw new EventRejected("event_id", `repeats the id of an earlier event in this batch ("${ok.eventId}")`);
-      }
-      seen.add(ok.eventId);
-      valid.push(ok);
-    } catch (error) {
-      if (!(error instanceof EventRejected)) throw error;
-      rejected.push({ index, field: `events[${index}].${error.field}`, reason: error.reason });
-    }
+    const outcome = validateEvent(event, i + indexOffset, context, seen);
+    if (outcome.valid) valid.push(outcome.valid);
+    else rejected.push(outcome.rejected);
   });
   return { valid, rejected };
 }
