@@ -7,9 +7,10 @@ import { type Dependency, inSpan, type Logger, ORG_ATTRIBUTE } from "@trellis/pl
 import { openClients } from "./client.js";
 import type { StoreConfig } from "./config.js";
 import { typedStatementError } from "./errors.js";
-import { openInsertSpool, type SpoolBody } from "./insert-spool.js";
+import { type OrganizationDay, openInsertSpool, type SpoolBody } from "./insert-spool.js";
 import { applyMigrations, pendingMigrations } from "./migrate.js";
 import { type DdlTarget, sandboxDatabaseOf } from "./migrations/index.js";
+import { rebuildInterruptedRollups } from "./rollup-recovery.js";
 
 export interface Statement {
   /** Short name of what the statement does, for spans and logs ("traffic", "warden.key"). */
@@ -70,8 +71,24 @@ export interface Store extends Dependency {
    * embedded, a spool file read by `INSERT … FROM INFILE … FORMAT Native`; on a server, the
    * bytes as the body of `INSERT … FORMAT Native`.
    */
-  insertNative(table: string, blocks: readonly Uint8Array[], options: { organizationId: string | null }): Promise<void>;
-  /** Applies pending migrations; returns the versions it applied. */
+  insertNative(
+    table: string,
+    blocks: readonly Uint8Array[],
+    options: {
+      organizationId: string | null;
+      /**
+       * The organization-days the rows fall on. Embedded, the engine runs in this process: if
+       * the process dies during the insert, the events table may hold the rows and the rollups
+       * not, and the next `migrate()` makes those days' rollups again from the events. (A
+       * server runs the statement itself: the writer's death cannot split it.)
+       */
+      touches?: readonly OrganizationDay[];
+    },
+  ): Promise<void>;
+  /**
+   * Applies pending migrations; returns the versions it applied. Embedded, it then makes again
+   * the rollups of the days of inserts a killed process did not finish (see `insertNative`).
+   */
   migrate(): Promise<number[]>;
   /** The versions of this build's migrations not applied yet. */
   pendingMigrations(): Promise<number[]>;
@@ -134,11 +151,21 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
   }
 
   /** One insert of an encoded body: through the spool when embedded, as the request body on a server. */
-  async function insertBody(table: string, body: SpoolBody, organizationId: string | null): Promise<void> {
+  async function insertBody(
+    table: string,
+    body: SpoolBody,
+    organizationId: string | null,
+    touches?: readonly OrganizationDay[],
+  ): Promise<void> {
     const sql = `INSERT INTO ${config.database}.${table} FORMAT ${body.format}`;
     await traced({ name: `insert ${table}`, sql, organizationId }, "insert", async () => {
       if (spool) {
-        await spool.insert(`INSERT INTO ${config.database}.${table}`, body, (query) => client.command({ query }));
+        await spool.insert(
+          `INSERT INTO ${config.database}.${table}`,
+          body,
+          (query) => client.command({ query }),
+          touches,
+        );
         return;
       }
       const values = body.format === "Native" ? Readable.from(body.blocks) : Readable.from([body.lines.join("\n")]);
@@ -268,9 +295,13 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
     insertNative: (table, blocks, insertOptions) =>
       blocks.length === 0
         ? Promise.resolve()
-        : insertBody(table, { format: "Native", blocks }, insertOptions.organizationId),
+        : insertBody(table, { format: "Native", blocks }, insertOptions.organizationId, insertOptions.touches),
 
-    migrate: () => applyMigrations(store, target, options.logger),
+    async migrate() {
+      const applied = await applyMigrations(store, target, options.logger);
+      if (spool) await rebuildInterruptedRollups(store, spool.interrupted(), options.logger);
+      return applied;
+    },
     pendingMigrations: () => pendingMigrations(store, target),
 
     async healthcheck() {

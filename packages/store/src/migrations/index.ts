@@ -6,7 +6,7 @@ import { rollups, rollupTables } from "./0004-rollups.js";
 import { campaignRulesetsTable } from "./0006-campaign-rulesets.js";
 import { type DdlTarget, everywhereTable } from "./ddl.js";
 
-export { type RollupSpec, rollupDimensions, rollups } from "./0004-rollups.js";
+export { type RollupSpec, rollupDimensions, rollupRebuild, rollups } from "./0004-rollups.js";
 export type { DdlTarget };
 export { sandboxDatabaseOf };
 

@@ -39,6 +39,15 @@ interface Pending extends Submission {
 
 const keyOf = (organizationId: string, batchId: string) => `${organizationId}\u0000${batchId}`;
 
+/** Each organization and UTC date the batches' rows fall on, once. */
+function organizationDays(batches: readonly Submission[]): Array<readonly [string, string]> {
+  const seen = new Map<string, readonly [string, string]>();
+  for (const batch of batches) {
+    for (const date of batch.dates) seen.set(keyOf(batch.organizationId, date), [batch.organizationId, date]);
+  }
+  return [...seen.values()];
+}
+
 /**
  * Buffers accepted rows and writes them in large inserts, by size or time. A submission
  * resolves only after its rows are durably written; a batch already written (found in
@@ -102,7 +111,7 @@ export function createBatchWriter(store: Store, logger: Logger, options: WriterO
         await store.insertNative(
           options.table,
           fresh.map((b) => b.block),
-          { organizationId: null },
+          { organizationId: null, touches: organizationDays(fresh) },
         );
       logger.debug(
         {

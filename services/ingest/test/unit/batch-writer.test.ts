@@ -5,15 +5,23 @@ import { createBatchWriter } from "../../src/adapters/batch-writer.js";
 
 /** A store whose inserts complete when the test says so, recording what was written. */
 function controllableStore(existingBatches: Array<{ organization_id: string; batch_id: string }> = []) {
-  const inserts: Array<{ rows: readonly Uint8Array[]; release: (error?: Error) => void }> = [];
+  const inserts: Array<{
+    rows: readonly Uint8Array[];
+    touches?: readonly (readonly [string, string])[];
+    release: (error?: Error) => void;
+  }> = [];
   const lookups: Statement[] = [];
   const store = {
     database: "test_db",
-    async insertNative(_table: string, blocks: readonly Uint8Array[]) {
+    async insertNative(
+      _table: string,
+      blocks: readonly Uint8Array[],
+      options: { touches?: readonly (readonly [string, string])[] },
+    ) {
       // Each test block holds one byte a row.
       const rows = blocks.flatMap((block) => [...block].map((byte) => new Uint8Array([byte])));
       await new Promise<void>((resolve, reject) => {
-        inserts.push({ rows, release: (error) => (error ? reject(error) : resolve()) });
+        inserts.push({ rows, touches: options.touches, release: (error) => (error ? reject(error) : resolve()) });
       });
     },
     async query<T>(statement: Statement) {
@@ -42,6 +50,11 @@ describe("the batch writer", () => {
     await settle();
     expect(inserts).toHaveLength(1);
     expect(inserts[0]?.rows).toHaveLength(10);
+    // The insert names each organization-day it writes, once (rollups rebuilt after a crash).
+    expect(inserts[0]?.touches).toEqual([
+      ["a", "2026-01-01"],
+      ["b", "2026-01-01"],
+    ]);
     expect(acknowledged).toBe(false);
     inserts[0]?.release();
     expect(await first).toMatchObject({ duplicate: false });
