@@ -3,29 +3,14 @@ import { isIP } from "node:net";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { type Event, type EventError, EventType as ProtoEventType } from "@trellis/contracts";
 import { clip, instantRangeReason, isSupportedInstant } from "@trellis/platform";
-import { EVENT_TYPES, type EventType } from "@trellis/store";
+import { type CapturedEvent, EVENT_TYPES, type EventType } from "@trellis/store";
 import { eventIdPattern, forbiddenHeaders, limits } from "./limits.js";
 
-export interface ValidEvent {
+/** A captured event that passed validation: its place in the batch, and whether the client chose its id. */
+export interface ValidEvent extends CapturedEvent {
   index: number;
-  eventId: string;
   /** Whether the client chose the id (retries of such events are recognisable). */
   clientEventId: boolean;
-  type: EventType;
-  name: string;
-  time: Date;
-  url: string;
-  referrer: string;
-  userAgent: string;
-  ip: string;
-  clickId: string;
-  sessionId: string;
-  visitorId: string;
-  conversionName: string;
-  value: number;
-  currency: string;
-  properties: Record<string, string>;
-  headers: Record<string, string>;
 }
 
 /** The stored event type of each protobuf EventType but UNSPECIFIED. */
