@@ -35,6 +35,15 @@ export type SpoolBody =
 /** An organization and a UTC date (`YYYY-MM-DD`) its rows fall on. */
 export type OrganizationDay = readonly [organizationId: string, date: string];
 
+/**
+ * The rollup views of an insert run on several threads: on two cores, 1.2× the rows per second
+ * of one view after another for the same CPU (bench/ingest, (b″) with and without).
+ */
+export const PARALLEL_VIEWS = { parallel_view_processing: 1 } as const;
+const INSERT_SETTINGS = Object.entries(PARALLEL_VIEWS)
+  .map(([name, value]) => `${name} = ${value}`)
+  .join(", ");
+
 const SUFFIXES = { JSONEachRow: ".jsonl", Native: ".native" } as const;
 const JOURNAL = ".touches.json";
 
@@ -69,7 +78,7 @@ export function openInsertSpool(directory: string): InsertSpool {
       }
       await writeFile(path, body.format === "Native" ? body.blocks : body.lines.join("\n"));
       try {
-        await run(`${insertInto} FROM INFILE ${stringLiteral(path)} FORMAT ${body.format}`);
+        await run(`${insertInto} FROM INFILE ${stringLiteral(path)} SETTINGS ${INSERT_SETTINGS} FORMAT ${body.format}`);
       } finally {
         await rm(path, { force: true });
         if (journal) await rm(journal, { force: true });

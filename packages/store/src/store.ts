@@ -7,7 +7,7 @@ import { type Dependency, inSpan, type Logger, ORG_ATTRIBUTE } from "@trellis/pl
 import { openClients } from "./client.js";
 import type { StoreConfig } from "./config.js";
 import { typedStatementError } from "./errors.js";
-import { type OrganizationDay, openInsertSpool, type SpoolBody } from "./insert-spool.js";
+import { type OrganizationDay, openInsertSpool, PARALLEL_VIEWS, type SpoolBody } from "./insert-spool.js";
 import { applyMigrations, pendingMigrations } from "./migrate.js";
 import { type DdlTarget, sandboxDatabaseOf } from "./migrations/index.js";
 import { rebuildInterruptedRollups } from "./rollup-recovery.js";
@@ -169,7 +169,7 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
         return;
       }
       const values = body.format === "Native" ? Readable.from(body.blocks) : Readable.from([body.lines.join("\n")]);
-      const result = await client.exec({ query: sql, values });
+      const result = await client.exec({ query: sql, values, clickhouse_settings: PARALLEL_VIEWS });
       // The (empty) answer must be read to the end for the connection to be reused.
       await pipeline(result.stream, new Writable({ write: (_chunk, _encoding, done) => done() }));
     });
