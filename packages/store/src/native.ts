@@ -123,12 +123,22 @@ export class ByteSink {
 
   /** A String: its UTF-8 length as a varint, then its bytes. */
   string(text: string): void {
-    if (text.length < 43) {
+    const length = text.length;
+    if (length < 43) {
       // At most 126 bytes: the length fits the one varint byte reserved before the text.
-      this.reserve(1 + text.length * 3);
+      this.reserve(1 + length * 3);
+      const bytes = this.bytes;
       const start = this.length + 1;
-      const { written } = encoder.encodeInto(text, this.bytes.subarray(start));
-      this.bytes[this.length] = written;
+      // ASCII, the common case, byte by byte: cheaper than the encoder's call for short text.
+      let i = 0;
+      for (; i < length; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 0x80) break;
+        bytes[start + i] = c;
+      }
+      let written = i;
+      if (i < length) written = i + encoder.encodeInto(text.slice(i), bytes.subarray(start + i)).written;
+      bytes[this.length] = written;
       this.length = start + written;
       return;
     }
@@ -498,8 +508,25 @@ export function nativeColumn(type: string): NativeColumn {
         },
         "0.0.0.0",
       );
-    case "IPv6":
-      return fixedColumn(type, (out, v) => out.raw(ipv6Bytes(String(v))), "::");
+    case "IPv6": {
+      // Addresses repeat (anonymised ones by network): each text is parsed once, while the
+      // cache holds at most a few thousand.
+      const parsed = new Map<string, Uint8Array>();
+      return fixedColumn(
+        type,
+        (out, v) => {
+          const text = String(v);
+          let bytes = parsed.get(text);
+          if (!bytes) {
+            bytes = ipv6Bytes(text);
+            if (parsed.size >= 4096) parsed.clear();
+            parsed.set(text, bytes);
+          }
+          out.raw(bytes);
+        },
+        "::",
+      );
+    }
     case "Enum8":
     case "Enum16": {
       const values = enumValues(args);
