@@ -55,12 +55,18 @@ export async function seedDirect(
   let pending: Uint8Array[] = [];
   let pendingRows = 0;
   let batchNumber = 0;
+  // One insert runs while the next rows are prepared: the engine's threads and this one overlap.
+  let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
     if (pendingRows === 0) return;
-    await store.insertNative("analytics_events", pending, { organizationId: null });
-    progress.add(pendingRows);
+    const blocks = pending;
+    const rows = pendingRows;
     pending = [];
     pendingRows = 0;
+    await writing;
+    writing = store.insertNative("analytics_events", blocks, { organizationId: null }).then(() => progress.add(rows));
+    // Its failure is thrown where it is awaited (the next flush, or the end), not before.
+    writing.catch(() => {});
   };
   for (const batch of generator.batches(5_000)) {
     const byOrganization = new Map<string, Event[]>();
@@ -83,5 +89,6 @@ export async function seedDirect(
     if (pendingRows >= batchRows) await flush();
   }
   await flush();
+  await writing;
   return progress.finish();
 }
