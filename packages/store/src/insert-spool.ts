@@ -36,7 +36,7 @@ export type SpoolBody =
 export type OrganizationDay = readonly [organizationId: string, date: string];
 
 /**
- * The rollup views of an insert run on several threads: on two cores, 1.2× the rows per second
+ * The rollup views of an insert run on several threads: on two cores, 1.7× the rows per second
  * of one view after another for the same CPU (bench/ingest, (b″) with and without).
  */
 export const PARALLEL_VIEWS = { parallel_view_processing: 1 } as const;
