@@ -7,13 +7,15 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY . .
-# The browser tracker the gateway serves at /tracker.js (esbuild comes with tsx), then the
-# compiled tree.
-RUN npm ci --no-audit --no-fund && node packages/tracker/build.mjs && node scripts/build-dist.mjs --out /dist
+# The browser tracker the gateway serves at /tracker.js (esbuild comes with tsx) and the
+# dashboard it serves at / (Vite), then the compiled tree (which carries both dist/ folders).
+RUN npm ci --no-audit --no-fund && node packages/tracker/build.mjs && node apps/web/scripts/build.mjs --force \
+  && node scripts/build-dist.mjs --out /dist
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY apps/web/package.json apps/web/
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/platform/package.json packages/platform/
 COPY packages/store/package.json packages/store/

@@ -43,6 +43,8 @@ for (const group of ["packages", "services", "apps", "tools"]) {
     workspaces.push({ dir, manifest });
     // Exports and bin name TypeScript sources; the compiled tree names their .js twins.
     const text = JSON.stringify(manifest, null, 2).replace(/(\.\/src\/[^"]*?)\.ts"/g, '$1.js"');
+    // A workspace bundled by its own tool (the dashboard: Vite) has no compiled sources here.
+    mkdirSync(join(out, dir), { recursive: true });
     writeFileSync(join(out, dir, "package.json"), `${text}\n`);
     copyPlainFiles(join(root, dir, "src"), join(out, dir, "src"));
     // bin: command wrappers; dist: assets a workspace builds itself (the browser tracker).

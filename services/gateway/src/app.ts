@@ -1,5 +1,13 @@
 import { createClient, type Transport } from "@connectrpc/connect";
-import { AnalyticsService, CampaignService, IngestService, QueryService, WardenService } from "@trellis/contracts";
+import {
+  AnalyticsService,
+  CampaignService,
+  DiscoveryService,
+  IngestService,
+  QueryService,
+  SessionService,
+  WardenService,
+} from "@trellis/contracts";
 import {
   createContextSigner,
   createOrganizationEpochs,
@@ -14,18 +22,22 @@ import { createAuthenticator } from "./adapters/warden-client.js";
 import type { GatewayConfig } from "./config.js";
 import { createTokenBuckets } from "./domain/rate-limit.js";
 import { createAnalyticsService } from "./handlers/analytics.js";
+import { createSessionService } from "./handlers/session.js";
 import { authorize, publicAuthInterceptor, refusingPublishableKeys } from "./interceptors.js";
 import { createRestHandler } from "./rest/handler.js";
 import { createHotAnswers } from "./rest/hot-answers.js";
 import { createDirectInvoker } from "./rest/invoke.js";
 import { createPublishableEvents } from "./rest/publishable-events.js";
 import { restRoutes } from "./rest/routes.js";
-import { createTrackerAsset } from "./web/tracker.js";
+import { createDashboardAssets } from "./web/static.js";
+import { createTrackerAsset, TRACKER_PATH } from "./web/tracker.js";
 
 export interface GatewayPeers {
   warden: Transport;
   query: Transport;
   ingest: Transport;
+  /** The discovery service; without it the gateway serves no discovery contract or route. */
+  discovery?: Transport;
   /** What this process learns of organizations' changes (shared by every service in one process). */
   epochs?: OrganizationEpochs;
 }
@@ -41,6 +53,7 @@ function peersFromConfig(config: GatewayConfig): GatewayPeers {
     warden: need(config.peers.warden, "TRELLIS_WARDEN_URL"),
     query: need(config.peers.query, "TRELLIS_QUERY_URL"),
     ingest: need(config.peers.ingest, "TRELLIS_INGEST_URL"),
+    discovery: config.peers.discovery ? need(config.peers.discovery, "TRELLIS_DISCOVERY_URL") : undefined,
   };
 }
 
@@ -58,19 +71,29 @@ export async function createGatewayApp(
   const analytics = createAnalyticsService(createClient(QueryService, peers.query));
   const ingest = proxyService(IngestService, peers.ingest);
   const campaigns = proxyService(CampaignService, peers.query);
+  const discovery = peers.discovery ? proxyService(DiscoveryService, peers.discovery) : undefined;
 
   const app: GatewayApp = {
     name: "gateway",
-    services: [AnalyticsService, IngestService, CampaignService],
+    services: [
+      AnalyticsService,
+      IngestService,
+      CampaignService,
+      SessionService,
+      ...(discovery ? [DiscoveryService] : []),
+    ],
     routes(router) {
       router.service(AnalyticsService, analytics);
       router.service(IngestService, ingest);
       router.service(CampaignService, campaigns);
+      router.service(SessionService, createSessionService());
+      if (discovery) router.service(DiscoveryService, discovery);
     },
     dependencies: [],
     authInterceptors: [publicAuthInterceptor(authenticator)],
-    // Events from web pages with publishable keys are answered before the REST routes.
-    fallback: (req, res) => browserEvents(req, res, () => rest(req, res)),
+    // Events from web pages with publishable keys are answered before the REST routes, and the
+    // dashboard's files at `/` (every GET outside the API's own paths) before the REST 404s.
+    fallback: (req, res) => browserEvents(req, res, () => dashboard(req, res) || rest(req, res)),
     async close() {},
   };
   const invoke = createDirectInvoker(
@@ -78,6 +101,7 @@ export async function createGatewayApp(
       [AnalyticsService.typeName, analytics],
       [IngestService.typeName, ingest],
       [CampaignService.typeName, campaigns],
+      ...(discovery ? [[DiscoveryService.typeName, discovery] as [string, object]] : []),
     ]),
   );
   const browserEvents = createPublishableEvents({
@@ -89,6 +113,11 @@ export async function createGatewayApp(
     clientIpHeader: config.clientIpHeader,
   });
   const tracker = createTrackerAsset(logger);
+  const dashboard = createDashboardAssets({
+    dir: config.dashboardDir,
+    logger,
+    servedElsewhere: ["/healthz", TRACKER_PATH],
+  });
   const rest = createRestHandler({
     routes: restRoutes,
     invoke,
