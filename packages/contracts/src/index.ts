@@ -5,5 +5,6 @@ export * from "./gen/trellis/warehouse/v1/campaign_pb.js";
 export * from "./gen/trellis/warehouse/v1/common_pb.js";
 export * from "./gen/trellis/warehouse/v1/discovery_pb.js";
 export * from "./gen/trellis/warehouse/v1/ingest_pb.js";
+export * from "./gen/trellis/warehouse/v1/privacy_pb.js";
 export * from "./gen/trellis/warehouse/v1/query_pb.js";
 export * from "./gen/warden/v1/warden_pb.js";

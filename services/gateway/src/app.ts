@@ -1,5 +1,12 @@
 import { createClient, type Transport } from "@connectrpc/connect";
-import { AnalyticsService, CampaignService, IngestService, QueryService, WardenService } from "@trellis/contracts";
+import {
+  AnalyticsService,
+  CampaignService,
+  IngestService,
+  PrivacyService,
+  QueryService,
+  WardenService,
+} from "@trellis/contracts";
 import {
   createContextSigner,
   createOrganizationEpochs,
@@ -55,14 +62,17 @@ export async function createGatewayApp(
   const analytics = createAnalyticsService(createClient(QueryService, peers.query));
   const ingest = proxyService(IngestService, peers.ingest);
   const campaigns = proxyService(CampaignService, peers.query);
+  // Deletions and subject exports are served by ingest, which owns the writes they hold back.
+  const privacy = proxyService(PrivacyService, peers.ingest);
 
   const app: GatewayApp = {
     name: "gateway",
-    services: [AnalyticsService, IngestService, CampaignService],
+    services: [AnalyticsService, IngestService, CampaignService, PrivacyService],
     routes(router) {
       router.service(AnalyticsService, analytics);
       router.service(IngestService, ingest);
       router.service(CampaignService, campaigns);
+      router.service(PrivacyService, privacy);
     },
     dependencies: [],
     authInterceptors: [publicAuthInterceptor(authenticator)],
@@ -76,6 +86,7 @@ export async function createGatewayApp(
         [AnalyticsService.typeName, analytics],
         [IngestService.typeName, ingest],
         [CampaignService.typeName, campaigns],
+        [PrivacyService.typeName, privacy],
       ]),
     ),
     logger,

@@ -1,5 +1,5 @@
 import { createClient, type Transport } from "@connectrpc/connect";
-import { CacheService, IngestService } from "@trellis/contracts";
+import { CacheService, IngestService, PrivacyService } from "@trellis/contracts";
 import { createContextSigner, internalAuth, type Logger, remotePeer, type ServiceApp } from "@trellis/platform";
 import { createStore, ensureSchema, type Store } from "@trellis/store";
 import { createBatchWriter } from "./adapters/batch-writer.js";
@@ -8,6 +8,11 @@ import { createWorkerPreparer, inProcessPreparer, preparerUpgradingTo } from "./
 import type { IngestConfig } from "./config.js";
 import { createEnricher } from "./enrich/index.js";
 import { createIngestService } from "./handlers/ingest-service.js";
+import { createDeletionRunner } from "./privacy/deletion-runner.js";
+import { createPrivacyRecords } from "./privacy/privacy-records.js";
+import { createPrivacyService } from "./privacy/privacy-service.js";
+import { createSuppressionFilter } from "./privacy/suppressions.js";
+import { createWriteGate } from "./privacy/write-gate.js";
 
 export interface IngestAppDeps {
   store?: Store;
@@ -41,15 +46,38 @@ export async function createIngestApp(
   const writer = createBatchWriter(store, logger, config.writer);
   const cacheTransport =
     deps.cache ?? (config.cacheUrl ? remotePeer(config.cacheUrl, { caller: "ingest" }) : undefined);
-  const versions = createDataVersionNotifier(cacheTransport && createClient(CacheService, cacheTransport), logger);
-  const service = createIngestService({ preparer, writer, versions });
+  const cache = cacheTransport && createClient(CacheService, cacheTransport);
+  const versions = createDataVersionNotifier(cache, logger);
+  const signer = createContextSigner({ secret: config.contextSecret });
+  // Privacy lives beside the writes it must hold back while it deletes (see README).
+  const records = createPrivacyRecords(store);
+  const gate = createWriteGate();
+  const suppressions = createSuppressionFilter(records);
+  const deletions = createDeletionRunner({
+    store,
+    records,
+    gate,
+    suppressions,
+    cache,
+    scopeFor: async (context) => ({ context, token: await signer.mint(context) }),
+    logger: logger.child({ component: "privacy" }),
+  });
+  const interrupted = await deletions.failInterrupted();
+  if (interrupted > 0)
+    logger.warn({ deletions: interrupted }, "deletions interrupted by the last stop were marked failed");
+  const service = createIngestService({ preparer, writer, versions, gate, suppressions });
+  const privacy = createPrivacyService({ store, records, runner: deletions });
   return {
     name: "ingest",
-    services: [IngestService],
-    routes: (router) => router.service(IngestService, service),
+    services: [IngestService, PrivacyService],
+    routes: (router) => {
+      router.service(IngestService, service);
+      router.service(PrivacyService, privacy);
+    },
     dependencies: [store],
-    authInterceptors: internalAuth(createContextSigner({ secret: config.contextSecret })),
+    authInterceptors: internalAuth(signer),
     async close() {
+      await deletions.drain();
       await writer.close();
       await preparer.close();
       if (ownsStore) await store.close();

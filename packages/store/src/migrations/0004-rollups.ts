@@ -120,14 +120,18 @@ const totalsSelect = `count() AS events,
     sumIf(toDecimal128(conversion_value, 4), event_type = 'conversion') AS revenue,
     ${sharedSelect}`;
 
-function selectFor(spec: RollupSpec, source: string): string {
+/**
+ * The SELECT that turns raw events into `spec`'s rows; `where` (a condition with bound
+ * parameters) limits it, as a rebuild of some days of one organization does.
+ */
+export function rollupSelect(spec: RollupSpec, source: string, where?: string): string {
   return `SELECT
     organization_id,
     retention_days,
     ${spec.bucketExpression} AS ${spec.bucketColumn},
     ${spec.dimensions.join(",\n    ")},
     ${spec.layout === "totals" ? totalsSelect : aggregateSelect}
-FROM ${source}
+FROM ${source}${where === undefined ? "" : `\nWHERE ${where}`}
 GROUP BY organization_id, retention_days, ${spec.bucketColumn}, ${spec.dimensions.join(", ")}`;
 }
 
@@ -162,10 +166,10 @@ TTL ${ttlBase} + toIntervalDay(retention_days)`,
     );
     const rollupTarget = target.cluster ? `${spec.name}_local` : spec.name;
     statements.push(
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${spec.name}_mv${onCluster(target)} TO ${db}.${rollupTarget}\nAS ${selectFor(spec, `${db}.${eventsTable}`)}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${spec.name}_mv${onCluster(target)} TO ${db}.${rollupTarget}\nAS ${rollupSelect(spec, `${db}.${eventsTable}`)}`,
     );
     if (!target.cluster) {
-      statements.push(`INSERT INTO ${db}.${spec.name}\n${selectFor(spec, `${db}.${eventsTable}`)}`);
+      statements.push(`INSERT INTO ${db}.${spec.name}\n${rollupSelect(spec, `${db}.${eventsTable}`)}`);
     }
   }
   return statements;

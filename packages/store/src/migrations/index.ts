@@ -4,9 +4,10 @@ import { wardenTables } from "./0002-warden.js";
 import { batchIdIndex } from "./0003-batch-index.js";
 import { rollups, rollupTables } from "./0004-rollups.js";
 import { campaignRulesetsTable } from "./0006-campaign-rulesets.js";
+import { privacyTables } from "./0008-privacy.js";
 import { type DdlTarget, everywhereTable } from "./ddl.js";
 
-export { type RollupSpec, rollupDimensions, rollups } from "./0004-rollups.js";
+export { type RollupSpec, rollupDimensions, rollupSelect, rollups } from "./0004-rollups.js";
 export type { DdlTarget };
 export { sandboxDatabaseOf };
 
@@ -25,6 +26,7 @@ export const migrations: readonly Migration[] = [
   { version: 5, name: "daily overview rollup", statements: (t) => rollupTables(t, rollups.slice(2, 3)) },
   { version: 6, name: "campaign ruleset versions", statements: (t) => campaignRulesetsTable(t) },
   { version: 7, name: "daily totals rollup", statements: (t) => rollupTables(t, rollups.slice(3, 4)) },
+  { version: 8, name: "privacy requests, audit log and suppressions", statements: (t) => privacyTables(t) },
 ];
 
 /** The bookkeeping table and database, created before any migration runs. */

@@ -15,6 +15,7 @@ const defaultScopeByService: Record<string, Scope> = {
   "trellis.warehouse.v1.AnalyticsService": Scope.ANALYTICS_READ,
   "trellis.warehouse.v1.IngestService": Scope.EVENTS_WRITE,
   "trellis.warehouse.v1.CampaignService": Scope.CAMPAIGNS_MANAGE,
+  "trellis.warehouse.v1.PrivacyService": Scope.PRIVACY_MANAGE,
 };
 
 export function requiredScope(service: string, method: string): Scope | undefined {

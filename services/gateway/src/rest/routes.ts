@@ -4,6 +4,7 @@ import { analyticsRoutes } from "./analytics-routes.js";
 import { campaignRoutes } from "./campaign-routes.js";
 import { ingestEventsRoute } from "./events.js";
 import { createParams } from "./params.js";
+import { privacyRoutes } from "./privacy-routes.js";
 import { dateRangeOf, rangeParams } from "./range.js";
 import { exportReportRoute, runReportRoute, runSqlRoute } from "./report.js";
 import type { RestRoute } from "./route.js";
@@ -30,6 +31,7 @@ export const restRoutes: readonly RestRoute[] = [
   },
   ...analyticsRoutes,
   ...campaignRoutes,
+  ...privacyRoutes,
   ingestEventsRoute,
   runReportRoute,
   exportReportRoute,

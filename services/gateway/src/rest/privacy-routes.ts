@@ -1,0 +1,72 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  CreateDeletionRequestSchema,
+  ExportSubjectRequestSchema,
+  type ExportSubjectResponse,
+  GetDeletionRequestSchema,
+  PrivacyService,
+} from "@trellis/contracts";
+import { ValidationError } from "@trellis/platform";
+import { object, only, strings, text } from "./json-body.js";
+import { createParams } from "./params.js";
+import type { RestRoute } from "./route.js";
+
+function flag(value: unknown, field: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") throw ValidationError.field(field, "must be true or false");
+  return value;
+}
+
+/**
+ * Data-subject requests under /api/v1/privacy: POST deletions
+ * ({"visitor_ids": […], "session_ids": […], "click_ids": […], "ip_hashes": […], "suppress": false,
+ * "request_id": "…"}), GET a deletion's status, GET a visitor's events as NDJSON.
+ */
+export const privacyRoutes: readonly RestRoute[] = [
+  {
+    method: "POST",
+    path: "/api/v1/privacy/deletions",
+    rpc: PrivacyService.method.createDeletion,
+    parse({ query, body }) {
+      createParams(query, []);
+      const root = object(body, "body");
+      only(root, "", ["visitor_ids", "session_ids", "click_ids", "ip_hashes", "suppress", "request_id"]);
+      return create(CreateDeletionRequestSchema, {
+        visitorIds: strings(root.visitor_ids, "visitor_ids"),
+        sessionIds: strings(root.session_ids, "session_ids"),
+        clickIds: strings(root.click_ids, "click_ids"),
+        ipHashes: strings(root.ip_hashes, "ip_hashes"),
+        suppress: flag(root.suppress, "suppress"),
+        requestId: text(root.request_id, "request_id"),
+      });
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/privacy/deletions/{deletion_id}",
+    rpc: PrivacyService.method.getDeletion,
+    parse({ query, path }) {
+      createParams(query, []);
+      return create(GetDeletionRequestSchema, { id: path.deletion_id });
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/privacy/subjects/{visitor_id}/export",
+    rpc: PrivacyService.method.exportSubject,
+    parse() {
+      throw new Error("subject exports are read by download()");
+    },
+    download({ query, path }, stream) {
+      createParams(query, []);
+      const request = create(ExportSubjectRequestSchema, { visitorId: path.visitor_id });
+      async function* lines(): AsyncIterable<string> {
+        for await (const message of stream(request)) {
+          const chunk = message as ExportSubjectResponse;
+          if (chunk.eventsJson.length > 0) yield `${chunk.eventsJson.join("\n")}\n`;
+        }
+      }
+      return { contentType: "application/x-ndjson", lines: lines() };
+    },
+  },
+];

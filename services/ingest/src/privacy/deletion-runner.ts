@@ -1,0 +1,219 @@
+import { randomBytes } from "node:crypto";
+import type { Client } from "@connectrpc/connect";
+import type { CacheService, OrgContext } from "@trellis/contracts";
+import { AlreadyExistsError, type Logger, type OrgScope, orgCallOptions } from "@trellis/platform";
+import type { Store } from "@trellis/store";
+import {
+  affectedDaysSql,
+  countSubjectEventsSql,
+  deleteSubjectEventsSql,
+  rollupRebuilds,
+  subjectParams,
+} from "./deletion-plan.js";
+import type { DeletionOrder, DeletionSubjects } from "./deletion-request.js";
+import type { DeletionRecord, PrivacyRecords } from "./privacy-records.js";
+import type { SuppressionFilter } from "./suppressions.js";
+import type { WriteGate } from "./write-gate.js";
+
+export interface DeletionRunnerDeps {
+  store: Store;
+  records: PrivacyRecords;
+  gate: WriteGate;
+  suppressions: SuppressionFilter;
+  /** The cache whose data version a deletion advances; none when ingest runs without one. */
+  cache?: Client<typeof CacheService>;
+  /** A fresh scope for the organization: a deletion may outlive the token of its request. */
+  scopeFor(context: OrgContext): Promise<OrgScope>;
+  logger: Logger;
+  clock?: () => Date;
+}
+
+/**
+ * Accepts deletion requests and runs them one at a time in the background: suppressions
+ * first, then — with the organization's ingest writes held back — the raw events (a
+ * lightweight DELETE), every rollup's affected days rebuilt from the raw events that remain,
+ * and at last the cache's data version, which ends cached answers and the gateway's hot
+ * window for the months touched. Each step's row counts go in the request's status and the
+ * audit log (which never holds the ids).
+ */
+export function createDeletionRunner(deps: DeletionRunnerDeps) {
+  const clock = deps.clock ?? (() => new Date());
+  const { store, records } = deps;
+  let queue: Promise<void> = Promise.resolve();
+  const running = new Set<Promise<void>>();
+
+  async function execute(context: OrgContext, record: DeletionRecord, subjects: DeletionSubjects): Promise<void> {
+    const organizationId = context.organizationId;
+    const params = subjectParams(organizationId, subjects);
+    await records.saveDeletion({ ...record, status: "running", updatedAt: clock() });
+    const outcome = await deps.gate.exclusive(organizationId, async () => {
+      if (record.suppress) {
+        await records.suppress(organizationId, record.id, subjects);
+        await deps.suppressions.refresh(organizationId);
+      }
+      const { rows: days } = await store.query<{ day: string }>({
+        name: "privacy.affected_days",
+        sql: affectedDaysSql(store.database),
+        params,
+        organizationId,
+      });
+      const deleted: Record<string, number> = {};
+      const rebuilt: Record<string, number> = {};
+      const dates = days.map((d) => d.day);
+      if (dates.length === 0) return { dates, deleted, rebuilt };
+      const { rows: counted } = await store.query<{ rows: string }>({
+        name: "privacy.count_events",
+        sql: countSubjectEventsSql(store.database),
+        params,
+        organizationId,
+      });
+      await store.command({
+        name: "privacy.delete_events",
+        sql: deleteSubjectEventsSql(store.database),
+        params,
+        organizationId,
+      });
+      deleted.analytics_events = Number(counted[0]?.rows ?? 0);
+      const dayParams = { organization_id: organizationId, days: dates };
+      for (const rollup of rollupRebuilds(store.database)) {
+        const count = async () => {
+          const { rows } = await store.query<{ rows: string }>({
+            name: `privacy.count_${rollup.table}`,
+            sql: rollup.count,
+            params: dayParams,
+            organizationId,
+          });
+          return Number(rows[0]?.rows ?? 0);
+        };
+        deleted[rollup.table] = await count();
+        await store.command({
+          name: `privacy.remove_${rollup.table}`,
+          sql: rollup.remove,
+          params: dayParams,
+          organizationId,
+        });
+        await store.command({
+          name: `privacy.refill_${rollup.table}`,
+          sql: rollup.refill,
+          params: dayParams,
+          organizationId,
+        });
+        rebuilt[rollup.table] = await count();
+      }
+      return { dates, deleted, rebuilt };
+    });
+    if (deps.cache && outcome.dates.length > 0) {
+      const scope = await deps.scopeFor(context);
+      await deps.cache.advanceDataVersion({ dates: outcome.dates }, { timeoutMs: 5_000, ...orgCallOptions(scope) });
+    }
+    const done: DeletionRecord = {
+      ...record,
+      status: "done",
+      deleted: outcome.deleted,
+      rebuilt: outcome.rebuilt,
+      affectedDates: outcome.dates,
+      updatedAt: clock(),
+    };
+    await records.saveDeletion(done);
+    await records.audit({
+      organizationId,
+      principal: record.principal,
+      action: "deletion.done",
+      requestId: record.id,
+      idsDigest: record.idsDigest,
+      detail: { deleted: outcome.deleted, rebuilt: outcome.rebuilt, days: outcome.dates.length },
+    });
+  }
+
+  async function fail(record: DeletionRecord, error: unknown): Promise<void> {
+    deps.logger.error({ err: error, organization_id: record.organizationId, deletion: record.id }, "deletion failed");
+    const reason = error instanceof Error ? error.message.slice(0, 500) : String(error);
+    await records.saveDeletion({ ...record, status: "failed", error: reason, updatedAt: clock() });
+    await records.audit({
+      organizationId: record.organizationId,
+      principal: record.principal,
+      action: "deletion.failed",
+      requestId: record.id,
+      idsDigest: record.idsDigest,
+      detail: { error: reason },
+    });
+  }
+
+  return {
+    /**
+     * Records the request (pending) and queues it; answers the record. A request with the
+     * `request_id` of an earlier one answers that one if it named the same ids, and is refused
+     * otherwise.
+     */
+    async submit(context: OrgContext, order: DeletionOrder): Promise<DeletionRecord> {
+      const organizationId = context.organizationId;
+      if (order.requestId !== "") {
+        const earlier = await records.deletionByRequestKey(organizationId, order.requestId);
+        if (earlier) {
+          if (earlier.idsDigest === order.digest) return earlier;
+          throw new AlreadyExistsError(
+            `request_id ${order.requestId} was used for a deletion of other ids; use a new request_id`,
+          );
+        }
+      }
+      const id = `del_${randomBytes(12).toString("hex")}`;
+      const now = clock();
+      const { subjects } = order;
+      const record: DeletionRecord = {
+        organizationId,
+        id,
+        requestKey: order.requestId || id,
+        idsDigest: order.digest,
+        status: "pending",
+        visitorIds: subjects.visitorIds.length,
+        sessionIds: subjects.sessionIds.length,
+        clickIds: subjects.clickIds.length,
+        ipHashes: subjects.ipHashes.length,
+        suppress: order.suppress,
+        deleted: {},
+        rebuilt: {},
+        affectedDates: [],
+        error: "",
+        principal: context.principal,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await records.saveDeletion(record);
+      await records.audit({
+        organizationId,
+        principal: context.principal,
+        action: "deletion.requested",
+        requestId: id,
+        idsDigest: order.digest,
+        detail: {
+          visitor_ids: record.visitorIds,
+          session_ids: record.sessionIds,
+          click_ids: record.clickIds,
+          ip_hashes: record.ipHashes,
+          suppress: record.suppress,
+        },
+      });
+      const job = queue.then(() => execute(context, record, subjects).catch((error: unknown) => fail(record, error)));
+      queue = job.catch(() => undefined);
+      running.add(job);
+      void job.finally(() => running.delete(job));
+      return record;
+    },
+
+    /** Marks deletions a stopped process left unfinished as failed, so nobody waits on them. */
+    async failInterrupted(): Promise<number> {
+      const unfinished = await records.unfinishedDeletions();
+      for (const record of unfinished) {
+        await fail(record, new Error("interrupted by a restart of the ingest service; submit the request again"));
+      }
+      return unfinished.length;
+    },
+
+    /** Waits for the queued deletions to finish. */
+    async drain(): Promise<void> {
+      await Promise.allSettled([...running]);
+    },
+  };
+}
+
+export type DeletionRunner = ReturnType<typeof createDeletionRunner>;

@@ -1,0 +1,93 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import {
+  type Deletion,
+  DeletionSchema,
+  DeletionStatus,
+  type PrivacyService,
+  TableRowCountSchema,
+} from "@trellis/contracts";
+import { NotFoundError, requireOrgContext, ValidationError } from "@trellis/platform";
+import type { Store } from "@trellis/store";
+import { MAX_ID_CHARS, parseDeletionRequest } from "./deletion-request.js";
+import type { DeletionRunner } from "./deletion-runner.js";
+import type { DeletionRecord, DeletionState, PrivacyRecords } from "./privacy-records.js";
+
+export interface PrivacyDeps {
+  store: Store;
+  records: PrivacyRecords;
+  runner: DeletionRunner;
+}
+
+const statuses: Record<DeletionState, DeletionStatus> = {
+  pending: DeletionStatus.PENDING,
+  running: DeletionStatus.RUNNING,
+  done: DeletionStatus.DONE,
+  failed: DeletionStatus.FAILED,
+};
+
+const rowCounts = (map: Record<string, number>) =>
+  Object.entries(map)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([table, rows]) => create(TableRowCountSchema, { table, rows: BigInt(rows) }));
+
+export function toDeletion(record: DeletionRecord): Deletion {
+  return create(DeletionSchema, {
+    id: record.id,
+    status: statuses[record.status],
+    visitorIds: record.visitorIds,
+    sessionIds: record.sessionIds,
+    clickIds: record.clickIds,
+    ipHashes: record.ipHashes,
+    suppress: record.suppress,
+    deleted: rowCounts(record.deleted),
+    rebuilt: rowCounts(record.rebuilt),
+    affectedDates: record.affectedDates,
+    error: record.error,
+    createdAt: timestampFromDate(record.createdAt),
+    updatedAt: timestampFromDate(record.updatedAt),
+    principal: record.principal,
+  });
+}
+
+/** Events of one visitor per exported message. */
+const EXPORT_CHUNK_ROWS = 500;
+
+/** Deletion requests and data-subject exports of the caller's organization. */
+export function createPrivacyService(deps: PrivacyDeps): ServiceImpl<typeof PrivacyService> {
+  return {
+    async createDeletion(req, ctx: HandlerContext) {
+      const context = requireOrgContext(ctx.values);
+      const order = parseDeletionRequest(context.organizationId, req);
+      return { deletion: toDeletion(await deps.runner.submit(context, order)) };
+    },
+
+    async getDeletion(req, ctx: HandlerContext) {
+      const { organizationId } = requireOrgContext(ctx.values);
+      if (!/^del_[0-9a-f]{24}$/.test(req.id)) throw ValidationError.field("id", "expected a deletion id (del_…)");
+      const record = await deps.records.deletion(organizationId, req.id);
+      if (!record) throw new NotFoundError(`no deletion ${req.id} in this organization`);
+      return { deletion: toDeletion(record) };
+    },
+
+    async *exportSubject(req, ctx: HandlerContext) {
+      const { organizationId } = requireOrgContext(ctx.values);
+      if (req.visitorId === "" || req.visitorId.length > MAX_ID_CHARS)
+        throw ValidationError.field("visitor_id", `expected 1 to ${MAX_ID_CHARS} characters`);
+      const chunks = deps.store.stream<Record<string, unknown>>(
+        {
+          name: "privacy.export_subject",
+          sql: `SELECT * FROM ${deps.store.database}.analytics_events
+WHERE organization_id = {organization_id:String} AND visitor_id = {visitor_id:String}
+ORDER BY event_time, event_id`,
+          params: { organization_id: organizationId, visitor_id: req.visitorId },
+          organizationId,
+          signal: ctx.signal,
+        },
+        EXPORT_CHUNK_ROWS,
+      );
+      for await (const rows of chunks) yield { eventsJson: rows.map((row) => JSON.stringify(row)) };
+    },
+  };
+}
