@@ -2,6 +2,7 @@ import type { Event, EventError } from "@trellis/contracts";
 import { toDateTime64 } from "@trellis/store";
 import type { Enricher } from "../enrich/index.js";
 import { type BatchIdentity, batchIdentity } from "./batch-key.js";
+import { DEFAULT_PII_POLICY, type PiiPolicy, scrubEvent } from "./pii/scrub.js";
 import { encodeRow } from "./rows.js";
 import { validateEvents } from "./validate.js";
 
@@ -20,12 +21,15 @@ export interface PrepareContext {
   retentionDays: number;
   clientBatchId: string;
   receivedAt: Date;
+  /** The organization's handling of personal data; redaction when absent. */
+  pii?: PiiPolicy;
 }
 
 /** Validation, enrichment and row mapping of one batch: everything ingest does before writing. */
 export function prepareBatch(events: readonly Event[], enricher: Enricher, context: PrepareContext): PreparedBatch {
   const { receivedAt, organizationId, retentionDays } = context;
-  const { valid, rejected } = validateEvents(events, { receivedAt, retentionDays });
+  const { valid: checked, rejected } = validateEvents(events, { receivedAt, retentionDays });
+  const valid = checked.map((event) => scrubEvent(event, context.pii ?? DEFAULT_PII_POLICY));
   const identity = batchIdentity(context.clientBatchId, valid);
   const rowContext = { organizationId, retentionDays, batchId: identity.batchId, ingestedAt: toDateTime64(receivedAt) };
   const dates = new Set<string>();
