@@ -9,6 +9,7 @@ import type { IngestConfig } from "./config.js";
 import { createEnricher } from "./enrich/index.js";
 import { createIngestService } from "./handlers/ingest-service.js";
 import { createDeletionRunner } from "./privacy/deletion-runner.js";
+import { createPiiKeyring, masterKeyFrom } from "./privacy/pii-keyring.js";
 import { createPrivacyRecords } from "./privacy/privacy-records.js";
 import { createPrivacyService } from "./privacy/privacy-service.js";
 import { createSuppressionFilter } from "./privacy/suppressions.js";
@@ -65,8 +66,9 @@ export async function createIngestApp(
   const interrupted = await deletions.failInterrupted();
   if (interrupted > 0)
     logger.warn({ deletions: interrupted }, "deletions interrupted by the last stop were marked failed");
-  const service = createIngestService({ preparer, writer, versions, gate, suppressions });
-  const privacy = createPrivacyService({ store, records, runner: deletions });
+  const keyring = createPiiKeyring(store, config.piiMasterKey ? masterKeyFrom(config.piiMasterKey) : undefined, logger);
+  const service = createIngestService({ preparer, writer, versions, gate, suppressions, pii: keyring });
+  const privacy = createPrivacyService({ store, records, runner: deletions, keyring });
   return {
     name: "ingest",
     services: [IngestService, PrivacyService],

@@ -56,3 +56,31 @@ export function privacyTables(target: DdlTarget): string[] {
     }),
   ];
 }
+
+/**
+ * How each organization keeps personal data out (redact or encrypt, parameters always
+ * dropped) and its data keys, each wrapped with the master key. A shredded key's rows are
+ * deleted and the table's parts rewritten, so not even the wrapped bytes remain.
+ */
+export function piiTables(target: DdlTarget): string[] {
+  return [
+    everywhereTable(target, "privacy_pii_settings", {
+      columns: `    organization_id String,
+    mode LowCardinality(String),
+    drop_params Array(String),
+    updated_at DateTime64(3, 'UTC')`,
+      engine: "ReplacingMergeTree",
+      engineArgs: "updated_at",
+      tail: "ORDER BY organization_id",
+    }),
+    everywhereTable(target, "privacy_data_keys", {
+      columns: `    organization_id String,
+    key_id String,
+    wrapped String,
+    created_at DateTime64(3, 'UTC')`,
+      engine: "ReplacingMergeTree",
+      engineArgs: "created_at",
+      tail: "ORDER BY (organization_id, key_id)",
+    }),
+  ];
+}

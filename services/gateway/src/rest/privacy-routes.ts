@@ -4,7 +4,13 @@ import {
   ExportSubjectRequestSchema,
   type ExportSubjectResponse,
   GetDeletionRequestSchema,
+  GetPiiSettingsRequestSchema,
+  PiiMode,
   PrivacyService,
+  RevealValuesRequestSchema,
+  RotateDataKeyRequestSchema,
+  ShredDataKeysRequestSchema,
+  UpdatePiiSettingsRequestSchema,
 } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
 import { object, only, strings, text } from "./json-body.js";
@@ -16,6 +22,8 @@ function flag(value: unknown, field: string): boolean {
   if (typeof value !== "boolean") throw ValidationError.field(field, "must be true or false");
   return value;
 }
+
+const piiModes: Record<string, PiiMode> = { redact: PiiMode.REDACT, encrypt: PiiMode.ENCRYPT };
 
 /**
  * Data-subject requests under /api/v1/privacy: POST deletions
@@ -67,6 +75,63 @@ export const privacyRoutes: readonly RestRoute[] = [
         }
       }
       return { contentType: "application/x-ndjson", lines: lines() };
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/privacy/pii",
+    rpc: PrivacyService.method.getPiiSettings,
+    parse({ query }) {
+      createParams(query, []);
+      return create(GetPiiSettingsRequestSchema, {});
+    },
+  },
+  {
+    // {"mode": "redact" | "encrypt", "drop_params": ["mc_eid"]}
+    method: "PUT",
+    path: "/api/v1/privacy/pii",
+    rpc: PrivacyService.method.updatePiiSettings,
+    parse({ query, body }) {
+      createParams(query, []);
+      const root = object(body, "body");
+      only(root, "", ["mode", "drop_params"]);
+      const modeName = text(root.mode, "mode").toLowerCase();
+      const mode = modeName === "" ? PiiMode.UNSPECIFIED : piiModes[modeName];
+      if (mode === undefined) throw ValidationError.field("mode", "expected redact or encrypt");
+      return create(UpdatePiiSettingsRequestSchema, { mode, dropParams: strings(root.drop_params, "drop_params") });
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/privacy/keys/rotate",
+    rpc: PrivacyService.method.rotateDataKey,
+    parse({ query }) {
+      createParams(query, []);
+      return create(RotateDataKeyRequestSchema, {});
+    },
+  },
+  {
+    // {"key_ids": […]}; every key of the organization when absent.
+    method: "POST",
+    path: "/api/v1/privacy/keys/shred",
+    rpc: PrivacyService.method.shredDataKeys,
+    parse({ query, body }) {
+      createParams(query, []);
+      const root = body === undefined ? {} : object(body, "body");
+      only(root, "", ["key_ids"]);
+      return create(ShredDataKeysRequestSchema, { keyIds: strings(root.key_ids, "key_ids") });
+    },
+  },
+  {
+    // {"values": ["pii1.…"]}
+    method: "POST",
+    path: "/api/v1/privacy/reveal",
+    rpc: PrivacyService.method.revealValues,
+    parse({ query, body }) {
+      createParams(query, []);
+      const root = object(body, "body");
+      only(root, "", ["values"]);
+      return create(RevealValuesRequestSchema, { values: strings(root.values, "values") });
     },
   },
 ];

@@ -6,6 +6,7 @@ import type { DataVersionNotifier } from "../adapters/data-versions.js";
 import type { Preparer } from "../adapters/preparer.js";
 import { checkBatchId } from "../domain/batch-key.js";
 import { limits } from "../domain/limits.js";
+import type { PiiKeyring } from "../privacy/pii-keyring.js";
 import type { SuppressionFilter } from "../privacy/suppressions.js";
 import type { WriteGate } from "../privacy/write-gate.js";
 
@@ -17,6 +18,8 @@ export interface IngestDeps {
   gate?: WriteGate;
   /** Refuses events of ids a deletion suppressed (privacy/suppressions.ts). */
   suppressions?: SuppressionFilter;
+  /** The organization's personal-data policy (privacy/pii-keyring.ts); redaction when absent. */
+  pii?: Pick<PiiKeyring, "policyFor">;
   clock?: () => Date;
 }
 
@@ -68,6 +71,7 @@ export function createIngestService(deps: IngestDeps): ServiceImpl<typeof Ingest
       retentionDays,
       clientBatchId,
       receivedAt: clock(),
+      pii: await deps.pii?.policyFor(org.organizationId),
     });
     const { identity, rows, dates } = prepared;
     // Indexes of the batch as sent, whether an event was refused as suppressed or as invalid.

@@ -5,6 +5,9 @@ import {
   type Deletion,
   DeletionSchema,
   DeletionStatus,
+  PiiMode,
+  type PiiSettings,
+  PiiSettingsSchema,
   type PrivacyService,
   TableRowCountSchema,
 } from "@trellis/contracts";
@@ -12,12 +15,23 @@ import { NotFoundError, requireOrgContext, ValidationError } from "@trellis/plat
 import type { Store } from "@trellis/store";
 import { MAX_ID_CHARS, parseDeletionRequest } from "./deletion-request.js";
 import type { DeletionRunner } from "./deletion-runner.js";
+import type { PiiKeyring, PiiSettingsView } from "./pii-keyring.js";
 import type { DeletionRecord, DeletionState, PrivacyRecords } from "./privacy-records.js";
 
 export interface PrivacyDeps {
   store: Store;
   records: PrivacyRecords;
   runner: DeletionRunner;
+  keyring: PiiKeyring;
+}
+
+function toPiiSettings(view: PiiSettingsView): PiiSettings {
+  return create(PiiSettingsSchema, {
+    mode: view.mode === "encrypt" ? PiiMode.ENCRYPT : PiiMode.REDACT,
+    dropParams: view.dropParams,
+    currentKeyId: view.currentKeyId,
+    keyIds: view.keyIds,
+  });
 }
 
 const statuses: Record<DeletionState, DeletionStatus> = {
@@ -88,6 +102,36 @@ ORDER BY event_time, event_id`,
         EXPORT_CHUNK_ROWS,
       );
       for await (const rows of chunks) yield { eventsJson: rows.map((row) => JSON.stringify(row)) };
+    },
+
+    async getPiiSettings(_req, ctx: HandlerContext) {
+      const { organizationId } = requireOrgContext(ctx.values);
+      return { settings: toPiiSettings(await deps.keyring.settings(organizationId)) };
+    },
+
+    async updatePiiSettings(req, ctx: HandlerContext) {
+      const { organizationId } = requireOrgContext(ctx.values);
+      const mode = req.mode === PiiMode.ENCRYPT ? "encrypt" : req.mode === PiiMode.REDACT ? "redact" : undefined;
+      if (mode === undefined && req.mode !== PiiMode.UNSPECIFIED)
+        throw ValidationError.field("mode", "expected PII_MODE_REDACT or PII_MODE_ENCRYPT");
+      const view = await deps.keyring.update(organizationId, { mode, dropParams: req.dropParams });
+      return { settings: toPiiSettings(view) };
+    },
+
+    async rotateDataKey(_req, ctx: HandlerContext) {
+      const { organizationId } = requireOrgContext(ctx.values);
+      return { settings: toPiiSettings(await deps.keyring.rotate(organizationId)) };
+    },
+
+    async shredDataKeys(req, ctx: HandlerContext) {
+      const { organizationId } = requireOrgContext(ctx.values);
+      const { shredded, settings } = await deps.keyring.shred(organizationId, req.keyIds);
+      return { shreddedKeyIds: shredded, settings: toPiiSettings(settings) };
+    },
+
+    async revealValues(req, ctx: HandlerContext) {
+      const { organizationId } = requireOrgContext(ctx.values);
+      return deps.keyring.reveal(organizationId, req.values);
     },
   };
 }

@@ -12,7 +12,45 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trellis/warehouse/v1/privacy.proto.
  */
 export const file_trellis_warehouse_v1_privacy: GenFile = /*@__PURE__*/
-  fileDesc("CiJ0cmVsbGlzL3dhcmVob3VzZS92MS9wcml2YWN5LnByb3RvEhR0cmVsbGlzLndhcmVob3VzZS52MSIsCg1UYWJsZVJvd0NvdW50Eg0KBXRhYmxlGAEgASgJEgwKBHJvd3MYAiABKAQitAMKCERlbGV0aW9uEgoKAmlkGAEgASgJEjQKBnN0YXR1cxgCIAEoDjIkLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRlbGV0aW9uU3RhdHVzEhMKC3Zpc2l0b3JfaWRzGAMgASgNEhMKC3Nlc3Npb25faWRzGAQgASgNEhEKCWNsaWNrX2lkcxgFIAEoDRIRCglpcF9oYXNoZXMYBiABKA0SEAoIc3VwcHJlc3MYByABKAgSNAoHZGVsZXRlZBgIIAMoCzIjLnRyZWxsaXMud2FyZWhvdXNlLnYxLlRhYmxlUm93Q291bnQSNAoHcmVidWlsdBgJIAMoCzIjLnRyZWxsaXMud2FyZWhvdXNlLnYxLlRhYmxlUm93Q291bnQSFgoOYWZmZWN0ZWRfZGF0ZXMYCiADKAkSDQoFZXJyb3IYCyABKAkSLgoKY3JlYXRlZF9hdBgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcHJpbmNpcGFsGA4gASgJIo0BChVDcmVhdGVEZWxldGlvblJlcXVlc3QSEwoLdmlzaXRvcl9pZHMYASADKAkSEwoLc2Vzc2lvbl9pZHMYAiADKAkSEQoJY2xpY2tfaWRzGAMgAygJEhEKCWlwX2hhc2hlcxgEIAMoCRIQCghzdXBwcmVzcxgFIAEoCBISCgpyZXF1ZXN0X2lkGAYgASgJIkoKFkNyZWF0ZURlbGV0aW9uUmVzcG9uc2USMAoIZGVsZXRpb24YASABKAsyHi50cmVsbGlzLndhcmVob3VzZS52MS5EZWxldGlvbiIgChJHZXREZWxldGlvblJlcXVlc3QSCgoCaWQYASABKAkiRwoTR2V0RGVsZXRpb25SZXNwb25zZRIwCghkZWxldGlvbhgBIAEoCzIeLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRlbGV0aW9uIioKFEV4cG9ydFN1YmplY3RSZXF1ZXN0EhIKCnZpc2l0b3JfaWQYASABKAkiLAoVRXhwb3J0U3ViamVjdFJlc3BvbnNlEhMKC2V2ZW50c19qc29uGAEgAygJKqEBCg5EZWxldGlvblN0YXR1cxIfChtERUxFVElPTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIbChdERUxFVElPTl9TVEFUVVNfUEVORElORxABEhsKF0RFTEVUSU9OX1NUQVRVU19SVU5OSU5HEAISGAoUREVMRVRJT05fU1RBVFVTX0RPTkUQAxIaChZERUxFVElPTl9TVEFUVVNfRkFJTEVEEAQyzQIKDlByaXZhY3lTZXJ2aWNlEmsKDkNyZWF0ZURlbGV0aW9uEisudHJlbGxpcy53YXJlaG91c2UudjEuQ3JlYXRlRGVsZXRpb25SZXF1ZXN0GiwudHJlbGxpcy53YXJlaG91c2UudjEuQ3JlYXRlRGVsZXRpb25SZXNwb25zZRJiCgtHZXREZWxldGlvbhIoLnRyZWxsaXMud2FyZWhvdXNlLnYxLkdldERlbGV0aW9uUmVxdWVzdBopLnRyZWxsaXMud2FyZWhvdXNlLnYxLkdldERlbGV0aW9uUmVzcG9uc2USagoNRXhwb3J0U3ViamVjdBIqLnRyZWxsaXMud2FyZWhvdXNlLnYxLkV4cG9ydFN1YmplY3RSZXF1ZXN0GisudHJlbGxpcy53YXJlaG91c2UudjEuRXhwb3J0U3ViamVjdFJlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CiJ0cmVsbGlzL3dhcmVob3VzZS92MS9wcml2YWN5LnByb3RvEhR0cmVsbGlzLndhcmVob3VzZS52MSJ4CgtQaWlTZXR0aW5ncxIrCgRtb2RlGAEgASgOMh0udHJlbGxpcy53YXJlaG91c2UudjEuUGlpTW9kZRITCgtkcm9wX3BhcmFtcxgCIAMoCRIWCg5jdXJyZW50X2tleV9pZBgDIAEoCRIPCgdrZXlfaWRzGAQgAygJIiwKDVRhYmxlUm93Q291bnQSDQoFdGFibGUYASABKAkSDAoEcm93cxgCIAEoBCK0AwoIRGVsZXRpb24SCgoCaWQYASABKAkSNAoGc3RhdHVzGAIgASgOMiQudHJlbGxpcy53YXJlaG91c2UudjEuRGVsZXRpb25TdGF0dXMSEwoLdmlzaXRvcl9pZHMYAyABKA0SEwoLc2Vzc2lvbl9pZHMYBCABKA0SEQoJY2xpY2tfaWRzGAUgASgNEhEKCWlwX2hhc2hlcxgGIAEoDRIQCghzdXBwcmVzcxgHIAEoCBI0CgdkZWxldGVkGAggAygLMiMudHJlbGxpcy53YXJlaG91c2UudjEuVGFibGVSb3dDb3VudBI0CgdyZWJ1aWx0GAkgAygLMiMudHJlbGxpcy53YXJlaG91c2UudjEuVGFibGVSb3dDb3VudBIWCg5hZmZlY3RlZF9kYXRlcxgKIAMoCRINCgVlcnJvchgLIAEoCRIuCgpjcmVhdGVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwcmluY2lwYWwYDiABKAkijQEKFUNyZWF0ZURlbGV0aW9uUmVxdWVzdBITCgt2aXNpdG9yX2lkcxgBIAMoCRITCgtzZXNzaW9uX2lkcxgCIAMoCRIRCgljbGlja19pZHMYAyADKAkSEQoJaXBfaGFzaGVzGAQgAygJEhAKCHN1cHByZXNzGAUgASgIEhIKCnJlcXVlc3RfaWQYBiABKAkiSgoWQ3JlYXRlRGVsZXRpb25SZXNwb25zZRIwCghkZWxldGlvbhgBIAEoCzIeLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRlbGV0aW9uIiAKEkdldERlbGV0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSJHChNHZXREZWxldGlvblJlc3BvbnNlEjAKCGRlbGV0aW9uGAEgASgLMh4udHJlbGxpcy53YXJlaG91c2UudjEuRGVsZXRpb24iKgoURXhwb3J0U3ViamVjdFJlcXVlc3QSEgoKdmlzaXRvcl9pZBgBIAEoCSIsChVFeHBvcnRTdWJqZWN0UmVzcG9uc2USEwoLZXZlbnRzX2pzb24YASADKAkiFwoVR2V0UGlpU2V0dGluZ3NSZXF1ZXN0Ik0KFkdldFBpaVNldHRpbmdzUmVzcG9uc2USMwoIc2V0dGluZ3MYASABKAsyIS50cmVsbGlzLndhcmVob3VzZS52MS5QaWlTZXR0aW5ncyJcChhVcGRhdGVQaWlTZXR0aW5nc1JlcXVlc3QSKwoEbW9kZRgBIAEoDjIdLnRyZWxsaXMud2FyZWhvdXNlLnYxLlBpaU1vZGUSEwoLZHJvcF9wYXJhbXMYAiADKAkiUAoZVXBkYXRlUGlpU2V0dGluZ3NSZXNwb25zZRIzCghzZXR0aW5ncxgBIAEoCzIhLnRyZWxsaXMud2FyZWhvdXNlLnYxLlBpaVNldHRpbmdzIhYKFFJvdGF0ZURhdGFLZXlSZXF1ZXN0IkwKFVJvdGF0ZURhdGFLZXlSZXNwb25zZRIzCghzZXR0aW5ncxgBIAEoCzIhLnRyZWxsaXMud2FyZWhvdXNlLnYxLlBpaVNldHRpbmdzIicKFFNocmVkRGF0YUtleXNSZXF1ZXN0Eg8KB2tleV9pZHMYASADKAkiZgoVU2hyZWREYXRhS2V5c1Jlc3BvbnNlEhgKEHNocmVkZGVkX2tleV9pZHMYASADKAkSMwoIc2V0dGluZ3MYAiABKAsyIS50cmVsbGlzLndhcmVob3VzZS52MS5QaWlTZXR0aW5ncyIlChNSZXZlYWxWYWx1ZXNSZXF1ZXN0Eg4KBnZhbHVlcxgBIAMoCSI2ChRSZXZlYWxWYWx1ZXNSZXNwb25zZRIOCgZ2YWx1ZXMYASADKAkSDgoGZXJyb3JzGAIgAygJKk4KB1BpaU1vZGUSGAoUUElJX01PREVfVU5TUEVDSUZJRUQQABITCg9QSUlfTU9ERV9SRURBQ1QQARIUChBQSUlfTU9ERV9FTkNSWVBUEAIqoQEKDkRlbGV0aW9uU3RhdHVzEh8KG0RFTEVUSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF0RFTEVUSU9OX1NUQVRVU19QRU5ESU5HEAESGwoXREVMRVRJT05fU1RBVFVTX1JVTk5JTkcQAhIYChRERUxFVElPTl9TVEFUVVNfRE9ORRADEhoKFkRFTEVUSU9OX1NUQVRVU19GQUlMRUQQBDLrBgoOUHJpdmFjeVNlcnZpY2USawoOQ3JlYXRlRGVsZXRpb24SKy50cmVsbGlzLndhcmVob3VzZS52MS5DcmVhdGVEZWxldGlvblJlcXVlc3QaLC50cmVsbGlzLndhcmVob3VzZS52MS5DcmVhdGVEZWxldGlvblJlc3BvbnNlEmIKC0dldERlbGV0aW9uEigudHJlbGxpcy53YXJlaG91c2UudjEuR2V0RGVsZXRpb25SZXF1ZXN0GikudHJlbGxpcy53YXJlaG91c2UudjEuR2V0RGVsZXRpb25SZXNwb25zZRJqCg1FeHBvcnRTdWJqZWN0EioudHJlbGxpcy53YXJlaG91c2UudjEuRXhwb3J0U3ViamVjdFJlcXVlc3QaKy50cmVsbGlzLndhcmVob3VzZS52MS5FeHBvcnRTdWJqZWN0UmVzcG9uc2UwARJrCg5HZXRQaWlTZXR0aW5ncxIrLnRyZWxsaXMud2FyZWhvdXNlLnYxLkdldFBpaVNldHRpbmdzUmVxdWVzdBosLnRyZWxsaXMud2FyZWhvdXNlLnYxLkdldFBpaVNldHRpbmdzUmVzcG9uc2USdAoRVXBkYXRlUGlpU2V0dGluZ3MSLi50cmVsbGlzLndhcmVob3VzZS52MS5VcGRhdGVQaWlTZXR0aW5nc1JlcXVlc3QaLy50cmVsbGlzLndhcmVob3VzZS52MS5VcGRhdGVQaWlTZXR0aW5nc1Jlc3BvbnNlEmgKDVJvdGF0ZURhdGFLZXkSKi50cmVsbGlzLndhcmVob3VzZS52MS5Sb3RhdGVEYXRhS2V5UmVxdWVzdBorLnRyZWxsaXMud2FyZWhvdXNlLnYxLlJvdGF0ZURhdGFLZXlSZXNwb25zZRJoCg1TaHJlZERhdGFLZXlzEioudHJlbGxpcy53YXJlaG91c2UudjEuU2hyZWREYXRhS2V5c1JlcXVlc3QaKy50cmVsbGlzLndhcmVob3VzZS52MS5TaHJlZERhdGFLZXlzUmVzcG9uc2USZQoMUmV2ZWFsVmFsdWVzEikudHJlbGxpcy53YXJlaG91c2UudjEuUmV2ZWFsVmFsdWVzUmVxdWVzdBoqLnRyZWxsaXMud2FyZWhvdXNlLnYxLlJldmVhbFZhbHVlc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+
+/**
+ * @generated from message trellis.warehouse.v1.PiiSettings
+ */
+export type PiiSettings = Message<"trellis.warehouse.v1.PiiSettings"> & {
+  /**
+   * @generated from field: trellis.warehouse.v1.PiiMode mode = 1;
+   */
+  mode: PiiMode;
+
+  /**
+   * Query parameters removed from every URL, whatever their value (lower case).
+   *
+   * @generated from field: repeated string drop_params = 2;
+   */
+  dropParams: string[];
+
+  /**
+   * The data key ingest seals with now; empty until one exists.
+   *
+   * @generated from field: string current_key_id = 3;
+   */
+  currentKeyId: string;
+
+  /**
+   * Every data key that still exists, oldest first.
+   *
+   * @generated from field: repeated string key_ids = 4;
+   */
+  keyIds: string[];
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.PiiSettings.
+ * Use `create(PiiSettingsSchema)` to create a new message.
+ */
+export const PiiSettingsSchema: GenMessage<PiiSettings> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 0);
 
 /**
  * Rows a deletion removed (raw events) or rebuilt (rollups) in one table.
@@ -36,7 +74,7 @@ export type TableRowCount = Message<"trellis.warehouse.v1.TableRowCount"> & {
  * Use `create(TableRowCountSchema)` to create a new message.
  */
 export const TableRowCountSchema: GenMessage<TableRowCount> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_privacy, 0);
+  messageDesc(file_trellis_warehouse_v1_privacy, 1);
 
 /**
  * @generated from message trellis.warehouse.v1.Deletion
@@ -130,7 +168,7 @@ export type Deletion = Message<"trellis.warehouse.v1.Deletion"> & {
  * Use `create(DeletionSchema)` to create a new message.
  */
 export const DeletionSchema: GenMessage<Deletion> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_privacy, 1);
+  messageDesc(file_trellis_warehouse_v1_privacy, 2);
 
 /**
  * @generated from message trellis.warehouse.v1.CreateDeletionRequest
@@ -180,7 +218,7 @@ export type CreateDeletionRequest = Message<"trellis.warehouse.v1.CreateDeletion
  * Use `create(CreateDeletionRequestSchema)` to create a new message.
  */
 export const CreateDeletionRequestSchema: GenMessage<CreateDeletionRequest> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_privacy, 2);
+  messageDesc(file_trellis_warehouse_v1_privacy, 3);
 
 /**
  * @generated from message trellis.warehouse.v1.CreateDeletionResponse
@@ -197,7 +235,7 @@ export type CreateDeletionResponse = Message<"trellis.warehouse.v1.CreateDeletio
  * Use `create(CreateDeletionResponseSchema)` to create a new message.
  */
 export const CreateDeletionResponseSchema: GenMessage<CreateDeletionResponse> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_privacy, 3);
+  messageDesc(file_trellis_warehouse_v1_privacy, 4);
 
 /**
  * @generated from message trellis.warehouse.v1.GetDeletionRequest
@@ -214,7 +252,7 @@ export type GetDeletionRequest = Message<"trellis.warehouse.v1.GetDeletionReques
  * Use `create(GetDeletionRequestSchema)` to create a new message.
  */
 export const GetDeletionRequestSchema: GenMessage<GetDeletionRequest> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_privacy, 4);
+  messageDesc(file_trellis_warehouse_v1_privacy, 5);
 
 /**
  * @generated from message trellis.warehouse.v1.GetDeletionResponse
@@ -231,7 +269,7 @@ export type GetDeletionResponse = Message<"trellis.warehouse.v1.GetDeletionRespo
  * Use `create(GetDeletionResponseSchema)` to create a new message.
  */
 export const GetDeletionResponseSchema: GenMessage<GetDeletionResponse> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_privacy, 5);
+  messageDesc(file_trellis_warehouse_v1_privacy, 6);
 
 /**
  * @generated from message trellis.warehouse.v1.ExportSubjectRequest
@@ -248,7 +286,7 @@ export type ExportSubjectRequest = Message<"trellis.warehouse.v1.ExportSubjectRe
  * Use `create(ExportSubjectRequestSchema)` to create a new message.
  */
 export const ExportSubjectRequestSchema: GenMessage<ExportSubjectRequest> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_privacy, 6);
+  messageDesc(file_trellis_warehouse_v1_privacy, 7);
 
 /**
  * @generated from message trellis.warehouse.v1.ExportSubjectResponse
@@ -267,7 +305,224 @@ export type ExportSubjectResponse = Message<"trellis.warehouse.v1.ExportSubjectR
  * Use `create(ExportSubjectResponseSchema)` to create a new message.
  */
 export const ExportSubjectResponseSchema: GenMessage<ExportSubjectResponse> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_privacy, 7);
+  messageDesc(file_trellis_warehouse_v1_privacy, 8);
+
+/**
+ * @generated from message trellis.warehouse.v1.GetPiiSettingsRequest
+ */
+export type GetPiiSettingsRequest = Message<"trellis.warehouse.v1.GetPiiSettingsRequest"> & {
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.GetPiiSettingsRequest.
+ * Use `create(GetPiiSettingsRequestSchema)` to create a new message.
+ */
+export const GetPiiSettingsRequestSchema: GenMessage<GetPiiSettingsRequest> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 9);
+
+/**
+ * @generated from message trellis.warehouse.v1.GetPiiSettingsResponse
+ */
+export type GetPiiSettingsResponse = Message<"trellis.warehouse.v1.GetPiiSettingsResponse"> & {
+  /**
+   * @generated from field: trellis.warehouse.v1.PiiSettings settings = 1;
+   */
+  settings?: PiiSettings | undefined;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.GetPiiSettingsResponse.
+ * Use `create(GetPiiSettingsResponseSchema)` to create a new message.
+ */
+export const GetPiiSettingsResponseSchema: GenMessage<GetPiiSettingsResponse> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 10);
+
+/**
+ * @generated from message trellis.warehouse.v1.UpdatePiiSettingsRequest
+ */
+export type UpdatePiiSettingsRequest = Message<"trellis.warehouse.v1.UpdatePiiSettingsRequest"> & {
+  /**
+   * UNSPECIFIED keeps the current mode.
+   *
+   * @generated from field: trellis.warehouse.v1.PiiMode mode = 1;
+   */
+  mode: PiiMode;
+
+  /**
+   * @generated from field: repeated string drop_params = 2;
+   */
+  dropParams: string[];
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.UpdatePiiSettingsRequest.
+ * Use `create(UpdatePiiSettingsRequestSchema)` to create a new message.
+ */
+export const UpdatePiiSettingsRequestSchema: GenMessage<UpdatePiiSettingsRequest> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 11);
+
+/**
+ * @generated from message trellis.warehouse.v1.UpdatePiiSettingsResponse
+ */
+export type UpdatePiiSettingsResponse = Message<"trellis.warehouse.v1.UpdatePiiSettingsResponse"> & {
+  /**
+   * @generated from field: trellis.warehouse.v1.PiiSettings settings = 1;
+   */
+  settings?: PiiSettings | undefined;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.UpdatePiiSettingsResponse.
+ * Use `create(UpdatePiiSettingsResponseSchema)` to create a new message.
+ */
+export const UpdatePiiSettingsResponseSchema: GenMessage<UpdatePiiSettingsResponse> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 12);
+
+/**
+ * @generated from message trellis.warehouse.v1.RotateDataKeyRequest
+ */
+export type RotateDataKeyRequest = Message<"trellis.warehouse.v1.RotateDataKeyRequest"> & {
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.RotateDataKeyRequest.
+ * Use `create(RotateDataKeyRequestSchema)` to create a new message.
+ */
+export const RotateDataKeyRequestSchema: GenMessage<RotateDataKeyRequest> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 13);
+
+/**
+ * @generated from message trellis.warehouse.v1.RotateDataKeyResponse
+ */
+export type RotateDataKeyResponse = Message<"trellis.warehouse.v1.RotateDataKeyResponse"> & {
+  /**
+   * @generated from field: trellis.warehouse.v1.PiiSettings settings = 1;
+   */
+  settings?: PiiSettings | undefined;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.RotateDataKeyResponse.
+ * Use `create(RotateDataKeyResponseSchema)` to create a new message.
+ */
+export const RotateDataKeyResponseSchema: GenMessage<RotateDataKeyResponse> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 14);
+
+/**
+ * @generated from message trellis.warehouse.v1.ShredDataKeysRequest
+ */
+export type ShredDataKeysRequest = Message<"trellis.warehouse.v1.ShredDataKeysRequest"> & {
+  /**
+   * The keys to destroy; every key of the organization when empty.
+   *
+   * @generated from field: repeated string key_ids = 1;
+   */
+  keyIds: string[];
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.ShredDataKeysRequest.
+ * Use `create(ShredDataKeysRequestSchema)` to create a new message.
+ */
+export const ShredDataKeysRequestSchema: GenMessage<ShredDataKeysRequest> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 15);
+
+/**
+ * @generated from message trellis.warehouse.v1.ShredDataKeysResponse
+ */
+export type ShredDataKeysResponse = Message<"trellis.warehouse.v1.ShredDataKeysResponse"> & {
+  /**
+   * @generated from field: repeated string shredded_key_ids = 1;
+   */
+  shreddedKeyIds: string[];
+
+  /**
+   * @generated from field: trellis.warehouse.v1.PiiSettings settings = 2;
+   */
+  settings?: PiiSettings | undefined;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.ShredDataKeysResponse.
+ * Use `create(ShredDataKeysResponseSchema)` to create a new message.
+ */
+export const ShredDataKeysResponseSchema: GenMessage<ShredDataKeysResponse> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 16);
+
+/**
+ * @generated from message trellis.warehouse.v1.RevealValuesRequest
+ */
+export type RevealValuesRequest = Message<"trellis.warehouse.v1.RevealValuesRequest"> & {
+  /**
+   * At most 1,000 sealed values.
+   *
+   * @generated from field: repeated string values = 1;
+   */
+  values: string[];
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.RevealValuesRequest.
+ * Use `create(RevealValuesRequestSchema)` to create a new message.
+ */
+export const RevealValuesRequestSchema: GenMessage<RevealValuesRequest> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 17);
+
+/**
+ * @generated from message trellis.warehouse.v1.RevealValuesResponse
+ */
+export type RevealValuesResponse = Message<"trellis.warehouse.v1.RevealValuesResponse"> & {
+  /**
+   * The plain text of each value, in order; empty where its key no longer exists.
+   *
+   * @generated from field: repeated string values = 1;
+   */
+  values: string[];
+
+  /**
+   * For each value, why it could not be opened; empty where it was.
+   *
+   * @generated from field: repeated string errors = 2;
+   */
+  errors: string[];
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.RevealValuesResponse.
+ * Use `create(RevealValuesResponseSchema)` to create a new message.
+ */
+export const RevealValuesResponseSchema: GenMessage<RevealValuesResponse> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 18);
+
+/**
+ * @generated from enum trellis.warehouse.v1.PiiMode
+ */
+export enum PiiMode {
+  /**
+   * @generated from enum value: PII_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Each e-mail address, phone number, card number and secret becomes REDACTED_<KIND>.
+   *
+   * @generated from enum value: PII_MODE_REDACT = 1;
+   */
+  REDACT = 1,
+
+  /**
+   * Each is sealed with AES-256-GCM under the organization's current data key.
+   *
+   * @generated from enum value: PII_MODE_ENCRYPT = 2;
+   */
+  ENCRYPT = 2,
+}
+
+/**
+ * Describes the enum trellis.warehouse.v1.PiiMode.
+ */
+export const PiiModeSchema: GenEnum<PiiMode> = /*@__PURE__*/
+  enumDesc(file_trellis_warehouse_v1_privacy, 0);
 
 /**
  * @generated from enum trellis.warehouse.v1.DeletionStatus
@@ -303,7 +558,7 @@ export enum DeletionStatus {
  * Describes the enum trellis.warehouse.v1.DeletionStatus.
  */
 export const DeletionStatusSchema: GenEnum<DeletionStatus> = /*@__PURE__*/
-  enumDesc(file_trellis_warehouse_v1_privacy, 0);
+  enumDesc(file_trellis_warehouse_v1_privacy, 1);
 
 /**
  * Data-subject requests of the caller's organization: deletion that reaches the raw events,
@@ -340,6 +595,54 @@ export const PrivacyService: GenService<{
     methodKind: "server_streaming";
     input: typeof ExportSubjectRequestSchema;
     output: typeof ExportSubjectResponseSchema;
+  },
+  /**
+   * How ingest keeps personal data out of stored events: redacted (the default) or encrypted.
+   *
+   * @generated from rpc trellis.warehouse.v1.PrivacyService.GetPiiSettings
+   */
+  getPiiSettings: {
+    methodKind: "unary";
+    input: typeof GetPiiSettingsRequestSchema;
+    output: typeof GetPiiSettingsResponseSchema;
+  },
+  /**
+   * @generated from rpc trellis.warehouse.v1.PrivacyService.UpdatePiiSettings
+   */
+  updatePiiSettings: {
+    methodKind: "unary";
+    input: typeof UpdatePiiSettingsRequestSchema;
+    output: typeof UpdatePiiSettingsResponseSchema;
+  },
+  /**
+   * A new data key seals what ingest encrypts from now on; older keys still open older values.
+   *
+   * @generated from rpc trellis.warehouse.v1.PrivacyService.RotateDataKey
+   */
+  rotateDataKey: {
+    methodKind: "unary";
+    input: typeof RotateDataKeyRequestSchema;
+    output: typeof RotateDataKeyResponseSchema;
+  },
+  /**
+   * Destroys data keys: every value they sealed can never be read again (crypto-shredding).
+   *
+   * @generated from rpc trellis.warehouse.v1.PrivacyService.ShredDataKeys
+   */
+  shredDataKeys: {
+    methodKind: "unary";
+    input: typeof ShredDataKeysRequestSchema;
+    output: typeof ShredDataKeysResponseSchema;
+  },
+  /**
+   * Opens sealed values (`pii1.<key>.<…>`) with the organization's keys.
+   *
+   * @generated from rpc trellis.warehouse.v1.PrivacyService.RevealValues
+   */
+  revealValues: {
+    methodKind: "unary";
+    input: typeof RevealValuesRequestSchema;
+    output: typeof RevealValuesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_trellis_warehouse_v1_privacy, 0);
