@@ -1,3 +1,4 @@
+import { createWriteStream } from "node:fs";
 import { resolve } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -55,6 +56,11 @@ export interface Store extends Dependency {
   queryTable(statement: Statement): Promise<TableResult>;
   /** A statement's whole answer as text in the given output format (e.g. TSVRaw). */
   queryText(statement: Statement, format: DataFormat): Promise<string>;
+  /**
+   * A statement's whole answer in an output format of the engine (Parquet, CSVWithNames,
+   * JSONEachRow, …), written byte for byte to `path`; answers the bytes written.
+   */
+  queryToFile(statement: Statement, format: DataFormat | "Parquet", path: string): Promise<number>;
   /** DDL or a statement with no result. */
   command(statement: Statement): Promise<void>;
   /** Rows as objects, one JSONEachRow insert; `dedupToken` sets insert_deduplication_token. */
@@ -208,6 +214,21 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
         let text = "";
         for await (const chunk of result.stream) text += typeof chunk === "string" ? chunk : chunk.toString("utf8");
         return text;
+      });
+    },
+
+    async queryToFile(statement, format, path): Promise<number> {
+      return traced(statement, "query", async () => {
+        const { on, settings } = route(statement);
+        const result = await on.exec({
+          query: statement.sql,
+          query_params: statement.params,
+          abort_signal: statement.signal,
+          clickhouse_settings: { ...settings, default_format: format },
+        });
+        const file = createWriteStream(path);
+        await pipeline(result.stream, file);
+        return file.bytesWritten;
       });
     },
 

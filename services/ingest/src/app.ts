@@ -1,5 +1,6 @@
+import { resolve } from "node:path";
 import { createClient, type Transport } from "@connectrpc/connect";
-import { CacheService, IngestService, PrivacyService } from "@trellis/contracts";
+import { CacheService, IngestService, type OrgContext, PrivacyService } from "@trellis/contracts";
 import { createContextSigner, internalAuth, type Logger, remotePeer, type ServiceApp } from "@trellis/platform";
 import { createStore, ensureSchema, type Store } from "@trellis/store";
 import { createBatchWriter } from "./adapters/batch-writer.js";
@@ -9,6 +10,8 @@ import type { IngestConfig } from "./config.js";
 import { createEnricher } from "./enrich/index.js";
 import { createIngestService } from "./handlers/ingest-service.js";
 import { createDeletionRunner } from "./privacy/deletion-runner.js";
+import { createExports } from "./privacy/exports.js";
+import { createOffboarding } from "./privacy/offboarding.js";
 import { createPiiKeyring, masterKeyFrom } from "./privacy/pii-keyring.js";
 import { createPrivacyRecords } from "./privacy/privacy-records.js";
 import { createPrivacyService } from "./privacy/privacy-service.js";
@@ -52,6 +55,7 @@ export async function createIngestApp(
   const signer = createContextSigner({ secret: config.contextSecret });
   // Privacy lives beside the writes it must hold back while it deletes (see README).
   const records = createPrivacyRecords(store);
+  const scopeFor = async (context: OrgContext) => ({ context, token: await signer.mint(context) });
   const gate = createWriteGate();
   const suppressions = createSuppressionFilter(records);
   const deletions = createDeletionRunner({
@@ -60,7 +64,7 @@ export async function createIngestApp(
     gate,
     suppressions,
     cache,
-    scopeFor: async (context) => ({ context, token: await signer.mint(context) }),
+    scopeFor,
     logger: logger.child({ component: "privacy" }),
   });
   const interrupted = await deletions.failInterrupted();
@@ -68,7 +72,22 @@ export async function createIngestApp(
     logger.warn({ deletions: interrupted }, "deletions interrupted by the last stop were marked failed");
   const keyring = createPiiKeyring(store, config.piiMasterKey ? masterKeyFrom(config.piiMasterKey) : undefined, logger);
   const service = createIngestService({ preparer, writer, versions, gate, suppressions, pii: keyring });
-  const privacy = createPrivacyService({ store, records, runner: deletions, keyring });
+  const exports = createExports({
+    store,
+    dir: resolve(config.store.dataDir, "exports"),
+    logger: logger.child({ component: "exports" }),
+  });
+  const offboarding = createOffboarding({
+    store,
+    gate,
+    keyring,
+    suppressions,
+    exports,
+    cache,
+    scopeFor,
+    logger: logger.child({ component: "privacy" }),
+  });
+  const privacy = createPrivacyService({ store, records, runner: deletions, keyring, exports, offboarding });
   return {
     name: "ingest",
     services: [IngestService, PrivacyService],
@@ -80,6 +99,7 @@ export async function createIngestApp(
     authInterceptors: internalAuth(signer),
     async close() {
       await deletions.drain();
+      await exports.drain();
       await writer.close();
       await preparer.close();
       if (ownsStore) await store.close();

@@ -84,3 +84,24 @@ export function piiTables(target: DdlTarget): string[] {
     }),
   ];
 }
+
+/** Organization exports: their state and the parts written (as JSON), one row per change. */
+export function exportsTable(target: DdlTarget): string[] {
+  return [
+    everywhereTable(target, "privacy_exports", {
+      columns: `    organization_id String,
+    id String,
+    format LowCardinality(String),
+    tables Array(String),
+    status LowCardinality(String),
+    parts String,
+    error String,
+    principal String,
+    created_at DateTime64(3, 'UTC'),
+    updated_at DateTime64(3, 'UTC')`,
+      engine: "ReplacingMergeTree",
+      engineArgs: "updated_at",
+      tail: "ORDER BY (organization_id, id)",
+    }),
+  ];
+}

@@ -4,7 +4,7 @@ import { wardenTables } from "./0002-warden.js";
 import { batchIdIndex } from "./0003-batch-index.js";
 import { rollups, rollupTables } from "./0004-rollups.js";
 import { campaignRulesetsTable } from "./0006-campaign-rulesets.js";
-import { piiTables, privacyTables } from "./0008-privacy.js";
+import { exportsTable, piiTables, privacyTables } from "./0008-privacy.js";
 import { type DdlTarget, everywhereTable } from "./ddl.js";
 
 export { type RollupSpec, rollupDimensions, rollupSelect, rollups } from "./0004-rollups.js";
@@ -28,6 +28,7 @@ export const migrations: readonly Migration[] = [
   { version: 7, name: "daily totals rollup", statements: (t) => rollupTables(t, rollups.slice(3, 4)) },
   { version: 8, name: "privacy requests, audit log and suppressions", statements: (t) => privacyTables(t) },
   { version: 9, name: "personal data settings and data keys", statements: (t) => piiTables(t) },
+  { version: 10, name: "organization exports", statements: (t) => exportsTable(t) },
 ];
 
 /** The bookkeeping table and database, created before any migration runs. */

@@ -1,9 +1,15 @@
 import { create } from "@bufbuild/protobuf";
 import {
   CreateDeletionRequestSchema,
+  CreateExportRequestSchema,
+  DeleteOrganizationRequestSchema,
+  DownloadExportPartRequestSchema,
+  type DownloadExportPartResponse,
+  ExportFormat,
   ExportSubjectRequestSchema,
   type ExportSubjectResponse,
   GetDeletionRequestSchema,
+  GetExportRequestSchema,
   GetPiiSettingsRequestSchema,
   PiiMode,
   PrivacyService,
@@ -24,6 +30,11 @@ function flag(value: unknown, field: string): boolean {
 }
 
 const piiModes: Record<string, PiiMode> = { redact: PiiMode.REDACT, encrypt: PiiMode.ENCRYPT };
+const exportFormats: Record<string, ExportFormat> = {
+  parquet: ExportFormat.PARQUET,
+  csv: ExportFormat.CSV,
+  ndjson: ExportFormat.NDJSON,
+};
 
 /**
  * Data-subject requests under /api/v1/privacy: POST deletions
@@ -132,6 +143,76 @@ export const privacyRoutes: readonly RestRoute[] = [
       const root = object(body, "body");
       only(root, "", ["values"]);
       return create(RevealValuesRequestSchema, { values: strings(root.values, "values") });
+    },
+  },
+  {
+    // {"format": "parquet" | "csv" | "ndjson", "tables": ["analytics_events", "events_daily"]}
+    method: "POST",
+    path: "/api/v1/exports",
+    rpc: PrivacyService.method.createExport,
+    parse({ query, body }) {
+      createParams(query, []);
+      const root = object(body, "body");
+      only(root, "", ["format", "tables"]);
+      const format = exportFormats[text(root.format, "format").toLowerCase()];
+      if (format === undefined) throw ValidationError.field("format", "expected parquet, csv or ndjson");
+      return create(CreateExportRequestSchema, { format, tables: strings(root.tables, "tables") });
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/exports/{export_id}",
+    rpc: PrivacyService.method.getExport,
+    parse({ query, path }) {
+      createParams(query, []);
+      return create(GetExportRequestSchema, { id: path.export_id });
+    },
+  },
+  {
+    // ?offset=<bytes already received>: resumes an interrupted download.
+    method: "GET",
+    path: "/api/v1/exports/{export_id}/parts/{part}",
+    rpc: PrivacyService.method.downloadExportPart,
+    parse() {
+      throw new Error("export parts are read by download()");
+    },
+    download({ query, path }, stream) {
+      const params = createParams(query, ["offset"]);
+      const part = path.part ?? "";
+      // REST answers are text; a Parquet part is bytes, streamed by DownloadExportPart.
+      if (part.endsWith(".parquet"))
+        throw ValidationError.field("part", "Parquet parts download over DownloadExportPart (Connect, gRPC)");
+      const request = create(DownloadExportPartRequestSchema, {
+        exportId: path.export_id,
+        part,
+        offset: params.bigint("offset"),
+      });
+      async function* lines(): AsyncIterable<string> {
+        const decoder = new TextDecoder("utf-8", { fatal: true });
+        for await (const message of stream(request)) {
+          yield decoder.decode((message as DownloadExportPartResponse).data, { stream: true });
+        }
+        const rest = decoder.decode();
+        if (rest !== "") yield rest;
+      }
+      return {
+        contentType: part.endsWith(".csv") ? "text/csv; charset=utf-8" : "application/x-ndjson",
+        lines: lines(),
+      };
+    },
+  },
+  {
+    // {"confirm_organization_id": "<the caller's organization>"}
+    method: "POST",
+    path: "/api/v1/privacy/organization/delete",
+    rpc: PrivacyService.method.deleteOrganization,
+    parse({ query, body }) {
+      createParams(query, []);
+      const root = object(body, "body");
+      only(root, "", ["confirm_organization_id"]);
+      return create(DeleteOrganizationRequestSchema, {
+        confirmOrganizationId: text(root.confirm_organization_id, "confirm_organization_id"),
+      });
     },
   },
 ];

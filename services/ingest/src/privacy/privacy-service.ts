@@ -5,6 +5,11 @@ import {
   type Deletion,
   DeletionSchema,
   DeletionStatus,
+  type Export,
+  ExportFormat,
+  ExportPartSchema,
+  ExportSchema,
+  ExportStatus,
   PiiMode,
   type PiiSettings,
   PiiSettingsSchema,
@@ -15,6 +20,9 @@ import { NotFoundError, requireOrgContext, ValidationError } from "@trellis/plat
 import type { Store } from "@trellis/store";
 import { MAX_ID_CHARS, parseDeletionRequest } from "./deletion-request.js";
 import type { DeletionRunner } from "./deletion-runner.js";
+import type { ExportFormatName } from "./export-plan.js";
+import type { ExportRecord, Exports } from "./exports.js";
+import type { Offboarding } from "./offboarding.js";
 import type { PiiKeyring, PiiSettingsView } from "./pii-keyring.js";
 import type { DeletionRecord, DeletionState, PrivacyRecords } from "./privacy-records.js";
 
@@ -23,6 +31,33 @@ export interface PrivacyDeps {
   records: PrivacyRecords;
   runner: DeletionRunner;
   keyring: PiiKeyring;
+  exports: Exports;
+  offboarding: Offboarding;
+}
+
+const exportStatuses: Record<ExportRecord["status"], ExportStatus> = {
+  pending: ExportStatus.PENDING,
+  running: ExportStatus.RUNNING,
+  done: ExportStatus.DONE,
+  failed: ExportStatus.FAILED,
+};
+
+const exportFormats: Record<ExportFormatName, ExportFormat> = {
+  parquet: ExportFormat.PARQUET,
+  csv: ExportFormat.CSV,
+  ndjson: ExportFormat.NDJSON,
+};
+
+function toExport(record: ExportRecord): Export {
+  return create(ExportSchema, {
+    id: record.id,
+    status: exportStatuses[record.status],
+    format: exportFormats[record.format],
+    parts: record.parts.map((p) => create(ExportPartSchema, { ...p, rows: BigInt(p.rows), bytes: BigInt(p.bytes) })),
+    error: record.error,
+    createdAt: timestampFromDate(record.createdAt),
+    updatedAt: timestampFromDate(record.updatedAt),
+  });
 }
 
 function toPiiSettings(view: PiiSettingsView): PiiSettings {
@@ -127,6 +162,31 @@ ORDER BY event_time, event_id`,
       const { organizationId } = requireOrgContext(ctx.values);
       const { shredded, settings } = await deps.keyring.shred(organizationId, req.keyIds);
       return { shreddedKeyIds: shredded, settings: toPiiSettings(settings) };
+    },
+
+    async createExport(req, ctx: HandlerContext) {
+      const context = requireOrgContext(ctx.values);
+      const format = (Object.keys(exportFormats) as ExportFormatName[]).find((f) => exportFormats[f] === req.format);
+      if (!format) throw ValidationError.field("format", "expected EXPORT_FORMAT_PARQUET, _CSV or _NDJSON");
+      return { export: toExport(await deps.exports.create(context, format, req.tables)) };
+    },
+
+    async getExport(req, ctx: HandlerContext) {
+      const { organizationId } = requireOrgContext(ctx.values);
+      return { export: toExport(await deps.exports.get(organizationId, req.id)) };
+    },
+
+    async *downloadExportPart(req, ctx: HandlerContext) {
+      const { organizationId } = requireOrgContext(ctx.values);
+      for await (const data of deps.exports.download(organizationId, req.exportId, req.part, Number(req.offset))) {
+        yield { data };
+      }
+    },
+
+    async deleteOrganization(req, ctx: HandlerContext) {
+      const context = requireOrgContext(ctx.values);
+      const { deleted, cacheEntries } = await deps.offboarding.deleteOrganization(context, req.confirmOrganizationId);
+      return { deleted: rowCounts(deleted), cacheEntries: BigInt(cacheEntries) };
     },
 
     async revealValues(req, ctx: HandlerContext) {

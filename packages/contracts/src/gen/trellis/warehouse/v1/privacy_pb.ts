@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trellis/warehouse/v1/privacy.proto.
  */
 export const file_trellis_warehouse_v1_privacy: GenFile = /*@__PURE__*/
-  fileDesc("CiJ0cmVsbGlzL3dhcmVob3VzZS92MS9wcml2YWN5LnByb3RvEhR0cmVsbGlzLndhcmVob3VzZS52MSJ4CgtQaWlTZXR0aW5ncxIrCgRtb2RlGAEgASgOMh0udHJlbGxpcy53YXJlaG91c2UudjEuUGlpTW9kZRITCgtkcm9wX3BhcmFtcxgCIAMoCRIWCg5jdXJyZW50X2tleV9pZBgDIAEoCRIPCgdrZXlfaWRzGAQgAygJIiwKDVRhYmxlUm93Q291bnQSDQoFdGFibGUYASABKAkSDAoEcm93cxgCIAEoBCK0AwoIRGVsZXRpb24SCgoCaWQYASABKAkSNAoGc3RhdHVzGAIgASgOMiQudHJlbGxpcy53YXJlaG91c2UudjEuRGVsZXRpb25TdGF0dXMSEwoLdmlzaXRvcl9pZHMYAyABKA0SEwoLc2Vzc2lvbl9pZHMYBCABKA0SEQoJY2xpY2tfaWRzGAUgASgNEhEKCWlwX2hhc2hlcxgGIAEoDRIQCghzdXBwcmVzcxgHIAEoCBI0CgdkZWxldGVkGAggAygLMiMudHJlbGxpcy53YXJlaG91c2UudjEuVGFibGVSb3dDb3VudBI0CgdyZWJ1aWx0GAkgAygLMiMudHJlbGxpcy53YXJlaG91c2UudjEuVGFibGVSb3dDb3VudBIWCg5hZmZlY3RlZF9kYXRlcxgKIAMoCRINCgVlcnJvchgLIAEoCRIuCgpjcmVhdGVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwcmluY2lwYWwYDiABKAkijQEKFUNyZWF0ZURlbGV0aW9uUmVxdWVzdBITCgt2aXNpdG9yX2lkcxgBIAMoCRITCgtzZXNzaW9uX2lkcxgCIAMoCRIRCgljbGlja19pZHMYAyADKAkSEQoJaXBfaGFzaGVzGAQgAygJEhAKCHN1cHByZXNzGAUgASgIEhIKCnJlcXVlc3RfaWQYBiABKAkiSgoWQ3JlYXRlRGVsZXRpb25SZXNwb25zZRIwCghkZWxldGlvbhgBIAEoCzIeLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRlbGV0aW9uIiAKEkdldERlbGV0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSJHChNHZXREZWxldGlvblJlc3BvbnNlEjAKCGRlbGV0aW9uGAEgASgLMh4udHJlbGxpcy53YXJlaG91c2UudjEuRGVsZXRpb24iKgoURXhwb3J0U3ViamVjdFJlcXVlc3QSEgoKdmlzaXRvcl9pZBgBIAEoCSIsChVFeHBvcnRTdWJqZWN0UmVzcG9uc2USEwoLZXZlbnRzX2pzb24YASADKAkiFwoVR2V0UGlpU2V0dGluZ3NSZXF1ZXN0Ik0KFkdldFBpaVNldHRpbmdzUmVzcG9uc2USMwoIc2V0dGluZ3MYASABKAsyIS50cmVsbGlzLndhcmVob3VzZS52MS5QaWlTZXR0aW5ncyJcChhVcGRhdGVQaWlTZXR0aW5nc1JlcXVlc3QSKwoEbW9kZRgBIAEoDjIdLnRyZWxsaXMud2FyZWhvdXNlLnYxLlBpaU1vZGUSEwoLZHJvcF9wYXJhbXMYAiADKAkiUAoZVXBkYXRlUGlpU2V0dGluZ3NSZXNwb25zZRIzCghzZXR0aW5ncxgBIAEoCzIhLnRyZWxsaXMud2FyZWhvdXNlLnYxLlBpaVNldHRpbmdzIhYKFFJvdGF0ZURhdGFLZXlSZXF1ZXN0IkwKFVJvdGF0ZURhdGFLZXlSZXNwb25zZRIzCghzZXR0aW5ncxgBIAEoCzIhLnRyZWxsaXMud2FyZWhvdXNlLnYxLlBpaVNldHRpbmdzIicKFFNocmVkRGF0YUtleXNSZXF1ZXN0Eg8KB2tleV9pZHMYASADKAkiZgoVU2hyZWREYXRhS2V5c1Jlc3BvbnNlEhgKEHNocmVkZGVkX2tleV9pZHMYASADKAkSMwoIc2V0dGluZ3MYAiABKAsyIS50cmVsbGlzLndhcmVob3VzZS52MS5QaWlTZXR0aW5ncyIlChNSZXZlYWxWYWx1ZXNSZXF1ZXN0Eg4KBnZhbHVlcxgBIAMoCSI2ChRSZXZlYWxWYWx1ZXNSZXNwb25zZRIOCgZ2YWx1ZXMYASADKAkSDgoGZXJyb3JzGAIgAygJKk4KB1BpaU1vZGUSGAoUUElJX01PREVfVU5TUEVDSUZJRUQQABITCg9QSUlfTU9ERV9SRURBQ1QQARIUChBQSUlfTU9ERV9FTkNSWVBUEAIqoQEKDkRlbGV0aW9uU3RhdHVzEh8KG0RFTEVUSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF0RFTEVUSU9OX1NUQVRVU19QRU5ESU5HEAESGwoXREVMRVRJT05fU1RBVFVTX1JVTk5JTkcQAhIYChRERUxFVElPTl9TVEFUVVNfRE9ORRADEhoKFkRFTEVUSU9OX1NUQVRVU19GQUlMRUQQBDLrBgoOUHJpdmFjeVNlcnZpY2USawoOQ3JlYXRlRGVsZXRpb24SKy50cmVsbGlzLndhcmVob3VzZS52MS5DcmVhdGVEZWxldGlvblJlcXVlc3QaLC50cmVsbGlzLndhcmVob3VzZS52MS5DcmVhdGVEZWxldGlvblJlc3BvbnNlEmIKC0dldERlbGV0aW9uEigudHJlbGxpcy53YXJlaG91c2UudjEuR2V0RGVsZXRpb25SZXF1ZXN0GikudHJlbGxpcy53YXJlaG91c2UudjEuR2V0RGVsZXRpb25SZXNwb25zZRJqCg1FeHBvcnRTdWJqZWN0EioudHJlbGxpcy53YXJlaG91c2UudjEuRXhwb3J0U3ViamVjdFJlcXVlc3QaKy50cmVsbGlzLndhcmVob3VzZS52MS5FeHBvcnRTdWJqZWN0UmVzcG9uc2UwARJrCg5HZXRQaWlTZXR0aW5ncxIrLnRyZWxsaXMud2FyZWhvdXNlLnYxLkdldFBpaVNldHRpbmdzUmVxdWVzdBosLnRyZWxsaXMud2FyZWhvdXNlLnYxLkdldFBpaVNldHRpbmdzUmVzcG9uc2USdAoRVXBkYXRlUGlpU2V0dGluZ3MSLi50cmVsbGlzLndhcmVob3VzZS52MS5VcGRhdGVQaWlTZXR0aW5nc1JlcXVlc3QaLy50cmVsbGlzLndhcmVob3VzZS52MS5VcGRhdGVQaWlTZXR0aW5nc1Jlc3BvbnNlEmgKDVJvdGF0ZURhdGFLZXkSKi50cmVsbGlzLndhcmVob3VzZS52MS5Sb3RhdGVEYXRhS2V5UmVxdWVzdBorLnRyZWxsaXMud2FyZWhvdXNlLnYxLlJvdGF0ZURhdGFLZXlSZXNwb25zZRJoCg1TaHJlZERhdGFLZXlzEioudHJlbGxpcy53YXJlaG91c2UudjEuU2hyZWREYXRhS2V5c1JlcXVlc3QaKy50cmVsbGlzLndhcmVob3VzZS52MS5TaHJlZERhdGFLZXlzUmVzcG9uc2USZQoMUmV2ZWFsVmFsdWVzEikudHJlbGxpcy53YXJlaG91c2UudjEuUmV2ZWFsVmFsdWVzUmVxdWVzdBoqLnRyZWxsaXMud2FyZWhvdXNlLnYxLlJldmVhbFZhbHVlc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiJ0cmVsbGlzL3dhcmVob3VzZS92MS9wcml2YWN5LnByb3RvEhR0cmVsbGlzLndhcmVob3VzZS52MSJ4CgtQaWlTZXR0aW5ncxIrCgRtb2RlGAEgASgOMh0udHJlbGxpcy53YXJlaG91c2UudjEuUGlpTW9kZRITCgtkcm9wX3BhcmFtcxgCIAMoCRIWCg5jdXJyZW50X2tleV9pZBgDIAEoCRIPCgdrZXlfaWRzGAQgAygJIiwKDVRhYmxlUm93Q291bnQSDQoFdGFibGUYASABKAkSDAoEcm93cxgCIAEoBCK0AwoIRGVsZXRpb24SCgoCaWQYASABKAkSNAoGc3RhdHVzGAIgASgOMiQudHJlbGxpcy53YXJlaG91c2UudjEuRGVsZXRpb25TdGF0dXMSEwoLdmlzaXRvcl9pZHMYAyABKA0SEwoLc2Vzc2lvbl9pZHMYBCABKA0SEQoJY2xpY2tfaWRzGAUgASgNEhEKCWlwX2hhc2hlcxgGIAEoDRIQCghzdXBwcmVzcxgHIAEoCBI0CgdkZWxldGVkGAggAygLMiMudHJlbGxpcy53YXJlaG91c2UudjEuVGFibGVSb3dDb3VudBI0CgdyZWJ1aWx0GAkgAygLMiMudHJlbGxpcy53YXJlaG91c2UudjEuVGFibGVSb3dDb3VudBIWCg5hZmZlY3RlZF9kYXRlcxgKIAMoCRINCgVlcnJvchgLIAEoCRIuCgpjcmVhdGVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwcmluY2lwYWwYDiABKAkijQEKFUNyZWF0ZURlbGV0aW9uUmVxdWVzdBITCgt2aXNpdG9yX2lkcxgBIAMoCRITCgtzZXNzaW9uX2lkcxgCIAMoCRIRCgljbGlja19pZHMYAyADKAkSEQoJaXBfaGFzaGVzGAQgAygJEhAKCHN1cHByZXNzGAUgASgIEhIKCnJlcXVlc3RfaWQYBiABKAkiSgoWQ3JlYXRlRGVsZXRpb25SZXNwb25zZRIwCghkZWxldGlvbhgBIAEoCzIeLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRlbGV0aW9uIiAKEkdldERlbGV0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSJHChNHZXREZWxldGlvblJlc3BvbnNlEjAKCGRlbGV0aW9uGAEgASgLMh4udHJlbGxpcy53YXJlaG91c2UudjEuRGVsZXRpb24iKgoURXhwb3J0U3ViamVjdFJlcXVlc3QSEgoKdmlzaXRvcl9pZBgBIAEoCSIsChVFeHBvcnRTdWJqZWN0UmVzcG9uc2USEwoLZXZlbnRzX2pzb24YASADKAkiFwoVR2V0UGlpU2V0dGluZ3NSZXF1ZXN0Ik0KFkdldFBpaVNldHRpbmdzUmVzcG9uc2USMwoIc2V0dGluZ3MYASABKAsyIS50cmVsbGlzLndhcmVob3VzZS52MS5QaWlTZXR0aW5ncyJcChhVcGRhdGVQaWlTZXR0aW5nc1JlcXVlc3QSKwoEbW9kZRgBIAEoDjIdLnRyZWxsaXMud2FyZWhvdXNlLnYxLlBpaU1vZGUSEwoLZHJvcF9wYXJhbXMYAiADKAkiUAoZVXBkYXRlUGlpU2V0dGluZ3NSZXNwb25zZRIzCghzZXR0aW5ncxgBIAEoCzIhLnRyZWxsaXMud2FyZWhvdXNlLnYxLlBpaVNldHRpbmdzIhYKFFJvdGF0ZURhdGFLZXlSZXF1ZXN0IkwKFVJvdGF0ZURhdGFLZXlSZXNwb25zZRIzCghzZXR0aW5ncxgBIAEoCzIhLnRyZWxsaXMud2FyZWhvdXNlLnYxLlBpaVNldHRpbmdzIicKFFNocmVkRGF0YUtleXNSZXF1ZXN0Eg8KB2tleV9pZHMYASADKAkiZgoVU2hyZWREYXRhS2V5c1Jlc3BvbnNlEhgKEHNocmVkZGVkX2tleV9pZHMYASADKAkSMwoIc2V0dGluZ3MYAiABKAsyIS50cmVsbGlzLndhcmVob3VzZS52MS5QaWlTZXR0aW5ncyIlChNSZXZlYWxWYWx1ZXNSZXF1ZXN0Eg4KBnZhbHVlcxgBIAMoCSI2ChRSZXZlYWxWYWx1ZXNSZXNwb25zZRIOCgZ2YWx1ZXMYASADKAkSDgoGZXJyb3JzGAIgAygJIlkKCkV4cG9ydFBhcnQSDAoEbmFtZRgBIAEoCRINCgV0YWJsZRgCIAEoCRIRCglwYXJ0aXRpb24YAyABKAkSDAoEcm93cxgEIAEoBBINCgVieXRlcxgFIAEoBCKcAgoGRXhwb3J0EgoKAmlkGAEgASgJEjIKBnN0YXR1cxgCIAEoDjIiLnRyZWxsaXMud2FyZWhvdXNlLnYxLkV4cG9ydFN0YXR1cxIyCgZmb3JtYXQYAyABKA4yIi50cmVsbGlzLndhcmVob3VzZS52MS5FeHBvcnRGb3JtYXQSLwoFcGFydHMYBCADKAsyIC50cmVsbGlzLndhcmVob3VzZS52MS5FeHBvcnRQYXJ0Eg0KBWVycm9yGAUgASgJEi4KCmNyZWF0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlkKE0NyZWF0ZUV4cG9ydFJlcXVlc3QSMgoGZm9ybWF0GAEgASgOMiIudHJlbGxpcy53YXJlaG91c2UudjEuRXhwb3J0Rm9ybWF0Eg4KBnRhYmxlcxgCIAMoCSJEChRDcmVhdGVFeHBvcnRSZXNwb25zZRIsCgZleHBvcnQYASABKAsyHC50cmVsbGlzLndhcmVob3VzZS52MS5FeHBvcnQiHgoQR2V0RXhwb3J0UmVxdWVzdBIKCgJpZBgBIAEoCSJBChFHZXRFeHBvcnRSZXNwb25zZRIsCgZleHBvcnQYASABKAsyHC50cmVsbGlzLndhcmVob3VzZS52MS5FeHBvcnQiTAoZRG93bmxvYWRFeHBvcnRQYXJ0UmVxdWVzdBIRCglleHBvcnRfaWQYASABKAkSDAoEcGFydBgCIAEoCRIOCgZvZmZzZXQYAyABKAQiKgoaRG93bmxvYWRFeHBvcnRQYXJ0UmVzcG9uc2USDAoEZGF0YRgBIAEoDCI8ChlEZWxldGVPcmdhbml6YXRpb25SZXF1ZXN0Eh8KF2NvbmZpcm1fb3JnYW5pemF0aW9uX2lkGAEgASgJImkKGkRlbGV0ZU9yZ2FuaXphdGlvblJlc3BvbnNlEjQKB2RlbGV0ZWQYASADKAsyIy50cmVsbGlzLndhcmVob3VzZS52MS5UYWJsZVJvd0NvdW50EhUKDWNhY2hlX2VudHJpZXMYAiABKAQqTgoHUGlpTW9kZRIYChRQSUlfTU9ERV9VTlNQRUNJRklFRBAAEhMKD1BJSV9NT0RFX1JFREFDVBABEhQKEFBJSV9NT0RFX0VOQ1JZUFQQAiqhAQoORGVsZXRpb25TdGF0dXMSHwobREVMRVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASGwoXREVMRVRJT05fU1RBVFVTX1BFTkRJTkcQARIbChdERUxFVElPTl9TVEFUVVNfUlVOTklORxACEhgKFERFTEVUSU9OX1NUQVRVU19ET05FEAMSGgoWREVMRVRJT05fU1RBVFVTX0ZBSUxFRBAEKnkKDEV4cG9ydEZvcm1hdBIdChlFWFBPUlRfRk9STUFUX1VOU1BFQ0lGSUVEEAASGQoVRVhQT1JUX0ZPUk1BVF9QQVJRVUVUEAESFQoRRVhQT1JUX0ZPUk1BVF9DU1YQAhIYChRFWFBPUlRfRk9STUFUX05ESlNPThADKpUBCgxFeHBvcnRTdGF0dXMSHQoZRVhQT1JUX1NUQVRVU19VTlNQRUNJRklFRBAAEhkKFUVYUE9SVF9TVEFUVVNfUEVORElORxABEhkKFUVYUE9SVF9TVEFUVVNfUlVOTklORxACEhYKEkVYUE9SVF9TVEFUVVNfRE9ORRADEhgKFEVYUE9SVF9TVEFUVVNfRkFJTEVEEAQypAoKDlByaXZhY3lTZXJ2aWNlEmsKDkNyZWF0ZURlbGV0aW9uEisudHJlbGxpcy53YXJlaG91c2UudjEuQ3JlYXRlRGVsZXRpb25SZXF1ZXN0GiwudHJlbGxpcy53YXJlaG91c2UudjEuQ3JlYXRlRGVsZXRpb25SZXNwb25zZRJiCgtHZXREZWxldGlvbhIoLnRyZWxsaXMud2FyZWhvdXNlLnYxLkdldERlbGV0aW9uUmVxdWVzdBopLnRyZWxsaXMud2FyZWhvdXNlLnYxLkdldERlbGV0aW9uUmVzcG9uc2USagoNRXhwb3J0U3ViamVjdBIqLnRyZWxsaXMud2FyZWhvdXNlLnYxLkV4cG9ydFN1YmplY3RSZXF1ZXN0GisudHJlbGxpcy53YXJlaG91c2UudjEuRXhwb3J0U3ViamVjdFJlc3BvbnNlMAESawoOR2V0UGlpU2V0dGluZ3MSKy50cmVsbGlzLndhcmVob3VzZS52MS5HZXRQaWlTZXR0aW5nc1JlcXVlc3QaLC50cmVsbGlzLndhcmVob3VzZS52MS5HZXRQaWlTZXR0aW5nc1Jlc3BvbnNlEnQKEVVwZGF0ZVBpaVNldHRpbmdzEi4udHJlbGxpcy53YXJlaG91c2UudjEuVXBkYXRlUGlpU2V0dGluZ3NSZXF1ZXN0Gi8udHJlbGxpcy53YXJlaG91c2UudjEuVXBkYXRlUGlpU2V0dGluZ3NSZXNwb25zZRJoCg1Sb3RhdGVEYXRhS2V5EioudHJlbGxpcy53YXJlaG91c2UudjEuUm90YXRlRGF0YUtleVJlcXVlc3QaKy50cmVsbGlzLndhcmVob3VzZS52MS5Sb3RhdGVEYXRhS2V5UmVzcG9uc2USaAoNU2hyZWREYXRhS2V5cxIqLnRyZWxsaXMud2FyZWhvdXNlLnYxLlNocmVkRGF0YUtleXNSZXF1ZXN0GisudHJlbGxpcy53YXJlaG91c2UudjEuU2hyZWREYXRhS2V5c1Jlc3BvbnNlEmUKDFJldmVhbFZhbHVlcxIpLnRyZWxsaXMud2FyZWhvdXNlLnYxLlJldmVhbFZhbHVlc1JlcXVlc3QaKi50cmVsbGlzLndhcmVob3VzZS52MS5SZXZlYWxWYWx1ZXNSZXNwb25zZRJlCgxDcmVhdGVFeHBvcnQSKS50cmVsbGlzLndhcmVob3VzZS52MS5DcmVhdGVFeHBvcnRSZXF1ZXN0GioudHJlbGxpcy53YXJlaG91c2UudjEuQ3JlYXRlRXhwb3J0UmVzcG9uc2USXAoJR2V0RXhwb3J0EiYudHJlbGxpcy53YXJlaG91c2UudjEuR2V0RXhwb3J0UmVxdWVzdBonLnRyZWxsaXMud2FyZWhvdXNlLnYxLkdldEV4cG9ydFJlc3BvbnNlEnkKEkRvd25sb2FkRXhwb3J0UGFydBIvLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRvd25sb2FkRXhwb3J0UGFydFJlcXVlc3QaMC50cmVsbGlzLndhcmVob3VzZS52MS5Eb3dubG9hZEV4cG9ydFBhcnRSZXNwb25zZTABEncKEkRlbGV0ZU9yZ2FuaXphdGlvbhIvLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRlbGV0ZU9yZ2FuaXphdGlvblJlcXVlc3QaMC50cmVsbGlzLndhcmVob3VzZS52MS5EZWxldGVPcmdhbml6YXRpb25SZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message trellis.warehouse.v1.PiiSettings
@@ -495,6 +495,264 @@ export const RevealValuesResponseSchema: GenMessage<RevealValuesResponse> = /*@_
   messageDesc(file_trellis_warehouse_v1_privacy, 18);
 
 /**
+ * One file of an export: one table's rows of one month.
+ *
+ * @generated from message trellis.warehouse.v1.ExportPart
+ */
+export type ExportPart = Message<"trellis.warehouse.v1.ExportPart"> & {
+  /**
+   * "<table>-<YYYYMM>.<extension>": what DownloadExportPart names.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string table = 2;
+   */
+  table: string;
+
+  /**
+   * The month, YYYYMM.
+   *
+   * @generated from field: string partition = 3;
+   */
+  partition: string;
+
+  /**
+   * @generated from field: uint64 rows = 4;
+   */
+  rows: bigint;
+
+  /**
+   * @generated from field: uint64 bytes = 5;
+   */
+  bytes: bigint;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.ExportPart.
+ * Use `create(ExportPartSchema)` to create a new message.
+ */
+export const ExportPartSchema: GenMessage<ExportPart> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 19);
+
+/**
+ * @generated from message trellis.warehouse.v1.Export
+ */
+export type Export = Message<"trellis.warehouse.v1.Export"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: trellis.warehouse.v1.ExportStatus status = 2;
+   */
+  status: ExportStatus;
+
+  /**
+   * @generated from field: trellis.warehouse.v1.ExportFormat format = 3;
+   */
+  format: ExportFormat;
+
+  /**
+   * The parts written so far (all of them once done).
+   *
+   * @generated from field: repeated trellis.warehouse.v1.ExportPart parts = 4;
+   */
+  parts: ExportPart[];
+
+  /**
+   * @generated from field: string error = 5;
+   */
+  error: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 6;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 7;
+   */
+  updatedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.Export.
+ * Use `create(ExportSchema)` to create a new message.
+ */
+export const ExportSchema: GenMessage<Export> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 20);
+
+/**
+ * @generated from message trellis.warehouse.v1.CreateExportRequest
+ */
+export type CreateExportRequest = Message<"trellis.warehouse.v1.CreateExportRequest"> & {
+  /**
+   * @generated from field: trellis.warehouse.v1.ExportFormat format = 1;
+   */
+  format: ExportFormat;
+
+  /**
+   * analytics_events and rollup names; all of them when empty.
+   *
+   * @generated from field: repeated string tables = 2;
+   */
+  tables: string[];
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.CreateExportRequest.
+ * Use `create(CreateExportRequestSchema)` to create a new message.
+ */
+export const CreateExportRequestSchema: GenMessage<CreateExportRequest> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 21);
+
+/**
+ * @generated from message trellis.warehouse.v1.CreateExportResponse
+ */
+export type CreateExportResponse = Message<"trellis.warehouse.v1.CreateExportResponse"> & {
+  /**
+   * @generated from field: trellis.warehouse.v1.Export export = 1;
+   */
+  export?: Export | undefined;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.CreateExportResponse.
+ * Use `create(CreateExportResponseSchema)` to create a new message.
+ */
+export const CreateExportResponseSchema: GenMessage<CreateExportResponse> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 22);
+
+/**
+ * @generated from message trellis.warehouse.v1.GetExportRequest
+ */
+export type GetExportRequest = Message<"trellis.warehouse.v1.GetExportRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.GetExportRequest.
+ * Use `create(GetExportRequestSchema)` to create a new message.
+ */
+export const GetExportRequestSchema: GenMessage<GetExportRequest> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 23);
+
+/**
+ * @generated from message trellis.warehouse.v1.GetExportResponse
+ */
+export type GetExportResponse = Message<"trellis.warehouse.v1.GetExportResponse"> & {
+  /**
+   * @generated from field: trellis.warehouse.v1.Export export = 1;
+   */
+  export?: Export | undefined;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.GetExportResponse.
+ * Use `create(GetExportResponseSchema)` to create a new message.
+ */
+export const GetExportResponseSchema: GenMessage<GetExportResponse> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 24);
+
+/**
+ * @generated from message trellis.warehouse.v1.DownloadExportPartRequest
+ */
+export type DownloadExportPartRequest = Message<"trellis.warehouse.v1.DownloadExportPartRequest"> & {
+  /**
+   * @generated from field: string export_id = 1;
+   */
+  exportId: string;
+
+  /**
+   * @generated from field: string part = 2;
+   */
+  part: string;
+
+  /**
+   * Bytes of the part already received.
+   *
+   * @generated from field: uint64 offset = 3;
+   */
+  offset: bigint;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.DownloadExportPartRequest.
+ * Use `create(DownloadExportPartRequestSchema)` to create a new message.
+ */
+export const DownloadExportPartRequestSchema: GenMessage<DownloadExportPartRequest> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 25);
+
+/**
+ * @generated from message trellis.warehouse.v1.DownloadExportPartResponse
+ */
+export type DownloadExportPartResponse = Message<"trellis.warehouse.v1.DownloadExportPartResponse"> & {
+  /**
+   * @generated from field: bytes data = 1;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.DownloadExportPartResponse.
+ * Use `create(DownloadExportPartResponseSchema)` to create a new message.
+ */
+export const DownloadExportPartResponseSchema: GenMessage<DownloadExportPartResponse> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 26);
+
+/**
+ * @generated from message trellis.warehouse.v1.DeleteOrganizationRequest
+ */
+export type DeleteOrganizationRequest = Message<"trellis.warehouse.v1.DeleteOrganizationRequest"> & {
+  /**
+   * Must repeat the caller's organization id: a guard against a mistaken call.
+   *
+   * @generated from field: string confirm_organization_id = 1;
+   */
+  confirmOrganizationId: string;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.DeleteOrganizationRequest.
+ * Use `create(DeleteOrganizationRequestSchema)` to create a new message.
+ */
+export const DeleteOrganizationRequestSchema: GenMessage<DeleteOrganizationRequest> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 27);
+
+/**
+ * @generated from message trellis.warehouse.v1.DeleteOrganizationResponse
+ */
+export type DeleteOrganizationResponse = Message<"trellis.warehouse.v1.DeleteOrganizationResponse"> & {
+  /**
+   * Rows removed, per table.
+   *
+   * @generated from field: repeated trellis.warehouse.v1.TableRowCount deleted = 1;
+   */
+  deleted: TableRowCount[];
+
+  /**
+   * Cached answers dropped from this process's L1 (L2 entries become unreachable).
+   *
+   * @generated from field: uint64 cache_entries = 2;
+   */
+  cacheEntries: bigint;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.DeleteOrganizationResponse.
+ * Use `create(DeleteOrganizationResponseSchema)` to create a new message.
+ */
+export const DeleteOrganizationResponseSchema: GenMessage<DeleteOrganizationResponse> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_privacy, 28);
+
+/**
  * @generated from enum trellis.warehouse.v1.PiiMode
  */
 export enum PiiMode {
@@ -559,6 +817,75 @@ export enum DeletionStatus {
  */
 export const DeletionStatusSchema: GenEnum<DeletionStatus> = /*@__PURE__*/
   enumDesc(file_trellis_warehouse_v1_privacy, 1);
+
+/**
+ * @generated from enum trellis.warehouse.v1.ExportFormat
+ */
+export enum ExportFormat {
+  /**
+   * @generated from enum value: EXPORT_FORMAT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: EXPORT_FORMAT_PARQUET = 1;
+   */
+  PARQUET = 1,
+
+  /**
+   * CSV with a header row.
+   *
+   * @generated from enum value: EXPORT_FORMAT_CSV = 2;
+   */
+  CSV = 2,
+
+  /**
+   * @generated from enum value: EXPORT_FORMAT_NDJSON = 3;
+   */
+  NDJSON = 3,
+}
+
+/**
+ * Describes the enum trellis.warehouse.v1.ExportFormat.
+ */
+export const ExportFormatSchema: GenEnum<ExportFormat> = /*@__PURE__*/
+  enumDesc(file_trellis_warehouse_v1_privacy, 2);
+
+/**
+ * @generated from enum trellis.warehouse.v1.ExportStatus
+ */
+export enum ExportStatus {
+  /**
+   * @generated from enum value: EXPORT_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: EXPORT_STATUS_PENDING = 1;
+   */
+  PENDING = 1,
+
+  /**
+   * @generated from enum value: EXPORT_STATUS_RUNNING = 2;
+   */
+  RUNNING = 2,
+
+  /**
+   * @generated from enum value: EXPORT_STATUS_DONE = 3;
+   */
+  DONE = 3,
+
+  /**
+   * @generated from enum value: EXPORT_STATUS_FAILED = 4;
+   */
+  FAILED = 4,
+}
+
+/**
+ * Describes the enum trellis.warehouse.v1.ExportStatus.
+ */
+export const ExportStatusSchema: GenEnum<ExportStatus> = /*@__PURE__*/
+  enumDesc(file_trellis_warehouse_v1_privacy, 3);
 
 /**
  * Data-subject requests of the caller's organization: deletion that reaches the raw events,
@@ -643,6 +970,48 @@ export const PrivacyService: GenService<{
     methodKind: "unary";
     input: typeof RevealValuesRequestSchema;
     output: typeof RevealValuesResponseSchema;
+  },
+  /**
+   * Writes the organization's raw events and rollups with the engine's own writers, one file
+   * per table and month (partition), in the background; GetExport follows it.
+   *
+   * @generated from rpc trellis.warehouse.v1.PrivacyService.CreateExport
+   */
+  createExport: {
+    methodKind: "unary";
+    input: typeof CreateExportRequestSchema;
+    output: typeof CreateExportResponseSchema;
+  },
+  /**
+   * @generated from rpc trellis.warehouse.v1.PrivacyService.GetExport
+   */
+  getExport: {
+    methodKind: "unary";
+    input: typeof GetExportRequestSchema;
+    output: typeof GetExportResponseSchema;
+  },
+  /**
+   * One part of an export, in chunks, from a byte offset: an interrupted download resumes
+   * from its part and offset.
+   *
+   * @generated from rpc trellis.warehouse.v1.PrivacyService.DownloadExportPart
+   */
+  downloadExportPart: {
+    methodKind: "server_streaming";
+    input: typeof DownloadExportPartRequestSchema;
+    output: typeof DownloadExportPartResponseSchema;
+  },
+  /**
+   * Offboarding: removes every row of the organization from every table (events, rollups,
+   * campaigns, privacy records, data keys, API keys, the organization itself) and its cache
+   * entries. The caller's credential stops working.
+   *
+   * @generated from rpc trellis.warehouse.v1.PrivacyService.DeleteOrganization
+   */
+  deleteOrganization: {
+    methodKind: "unary";
+    input: typeof DeleteOrganizationRequestSchema;
+    output: typeof DeleteOrganizationResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_trellis_warehouse_v1_privacy, 0);
