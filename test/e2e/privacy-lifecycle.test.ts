@@ -205,3 +205,55 @@ describe("offboarding", () => {
     expect(json(globexAfter.text).totals).toEqual(json(globexBefore.text).totals);
   });
 });
+
+describe("retention", () => {
+  it("a change applies to the events already stored, their rollups and the cache, verified in the engine's system tables", async () => {
+    const traffic = "/api/v1/analytics/traffic?start_date=2026-01-01&end_date=2026-02-28";
+    const before = json((await api("globex", "GET", traffic)).text).totals as { events: string };
+    expect(Number(before.events)).toBe(120);
+    // Keep events until 2026-01-31 expires: January 30 and 31 are past it.
+    const today = Date.parse(new Date().toISOString().slice(0, 10));
+    const days = Math.round((today - Date.parse("2026-01-31")) / 86_400_000);
+    const set = await api("globex", "PUT", "/api/v1/privacy/retention", { retention_days: days });
+    expect(set.status, set.text).toBe(200);
+    const answer = json(set.text);
+    expect(answer).toMatchObject({ retention_days: days, updated_events: "120", expired_events: "60" });
+
+    const db = warehouse.database;
+    expect(await count(`SELECT count() AS n FROM ${db}.analytics_events WHERE organization_id = 'globex'`)).toBe(60);
+    expect(
+      await count(
+        `SELECT count() AS n FROM ${db}.analytics_events WHERE organization_id = 'globex' AND retention_days != {d:UInt16}`,
+        { d: days },
+      ),
+    ).toBe(0);
+    expect(
+      await count(
+        `SELECT count() AS n FROM system.mutations WHERE database = {db:String} AND table = 'analytics_events'
+  AND command LIKE '%UPDATE retention_days%' AND is_done = 1`,
+        { db },
+      ),
+    ).toBe(1);
+    for (const rollup of rollups) {
+      expect(
+        await count(
+          `SELECT count() AS n FROM ${db}.${rollup.name} WHERE organization_id = 'globex' AND retention_days != {d:UInt16}`,
+          { d: days },
+        ),
+      ).toBe(0);
+      expect(await count(`SELECT sum(events) AS n FROM ${db}.${rollup.name} WHERE organization_id = 'globex'`)).toBe(
+        60,
+      );
+    }
+    expect(await count(`SELECT retention_days AS n FROM ${db}.organizations FINAL WHERE id = 'globex'`)).toBe(days);
+    const after = json((await api("globex", "GET", traffic)).text).totals as { events: string };
+    expect(Number(after.events)).toBe(60);
+    // Another organization's rows keep their retention.
+    expect(
+      await count(
+        `SELECT count() AS n FROM ${db}.analytics_events WHERE organization_id = 'acme' AND retention_days = 3650`,
+      ),
+    ).toBe(100);
+    expect((await api("globex", "PUT", "/api/v1/privacy/retention", { retention_days: 0 })).status).toBe(400);
+  });
+});

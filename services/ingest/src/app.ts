@@ -15,6 +15,7 @@ import { createOffboarding } from "./privacy/offboarding.js";
 import { createPiiKeyring, masterKeyFrom } from "./privacy/pii-keyring.js";
 import { createPrivacyRecords } from "./privacy/privacy-records.js";
 import { createPrivacyService } from "./privacy/privacy-service.js";
+import { createRetention } from "./privacy/retention.js";
 import { createSuppressionFilter } from "./privacy/suppressions.js";
 import { createWriteGate } from "./privacy/write-gate.js";
 
@@ -87,7 +88,16 @@ export async function createIngestApp(
     scopeFor,
     logger: logger.child({ component: "privacy" }),
   });
-  const privacy = createPrivacyService({ store, records, runner: deletions, keyring, exports, offboarding });
+  const retention = createRetention({ store, gate, cache, scopeFor });
+  const privacy = createPrivacyService({
+    store,
+    records,
+    runner: deletions,
+    keyring,
+    exports,
+    offboarding,
+    retention,
+  });
   return {
     name: "ingest",
     services: [IngestService, PrivacyService],

@@ -15,11 +15,12 @@ import {
   PrivacyService,
   RevealValuesRequestSchema,
   RotateDataKeyRequestSchema,
+  SetRetentionRequestSchema,
   ShredDataKeysRequestSchema,
   UpdatePiiSettingsRequestSchema,
 } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
-import { object, only, strings, text } from "./json-body.js";
+import { object, only, strings, text, whole } from "./json-body.js";
 import { createParams } from "./params.js";
 import type { RestRoute } from "./route.js";
 
@@ -199,6 +200,18 @@ export const privacyRoutes: readonly RestRoute[] = [
         contentType: part.endsWith(".csv") ? "text/csv; charset=utf-8" : "application/x-ndjson",
         lines: lines(),
       };
+    },
+  },
+  {
+    // {"retention_days": 400}
+    method: "PUT",
+    path: "/api/v1/privacy/retention",
+    rpc: PrivacyService.method.setRetention,
+    parse({ query, body }) {
+      createParams(query, []);
+      const root = object(body, "body");
+      only(root, "", ["retention_days"]);
+      return create(SetRetentionRequestSchema, { retentionDays: whole(root.retention_days, "retention_days") });
     },
   },
   {

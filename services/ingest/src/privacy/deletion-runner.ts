@@ -3,15 +3,10 @@ import type { Client } from "@connectrpc/connect";
 import type { CacheService, OrgContext } from "@trellis/contracts";
 import { AlreadyExistsError, type Logger, type OrgScope, orgCallOptions } from "@trellis/platform";
 import type { Store } from "@trellis/store";
-import {
-  affectedDaysSql,
-  countSubjectEventsSql,
-  deleteSubjectEventsSql,
-  rollupRebuilds,
-  subjectParams,
-} from "./deletion-plan.js";
+import { affectedDaysSql, countSubjectEventsSql, deleteSubjectEventsSql, subjectParams } from "./deletion-plan.js";
 import type { DeletionOrder, DeletionSubjects } from "./deletion-request.js";
 import type { DeletionRecord, PrivacyRecords } from "./privacy-records.js";
+import { rebuildRollupDays } from "./rollup-rebuild.js";
 import type { SuppressionFilter } from "./suppressions.js";
 import type { WriteGate } from "./write-gate.js";
 
@@ -57,10 +52,8 @@ export function createDeletionRunner(deps: DeletionRunnerDeps) {
         params,
         organizationId,
       });
-      const deleted: Record<string, number> = {};
-      const rebuilt: Record<string, number> = {};
       const dates = days.map((d) => d.day);
-      if (dates.length === 0) return { dates, deleted, rebuilt };
+      if (dates.length === 0) return { dates, deleted: {}, rebuilt: {} };
       const { rows: counted } = await store.query<{ rows: string }>({
         name: "privacy.count_events",
         sql: countSubjectEventsSql(store.database),
@@ -73,34 +66,8 @@ export function createDeletionRunner(deps: DeletionRunnerDeps) {
         params,
         organizationId,
       });
-      deleted.analytics_events = Number(counted[0]?.rows ?? 0);
-      const dayParams = { organization_id: organizationId, days: dates };
-      for (const rollup of rollupRebuilds(store.database)) {
-        const count = async () => {
-          const { rows } = await store.query<{ rows: string }>({
-            name: `privacy.count_${rollup.table}`,
-            sql: rollup.count,
-            params: dayParams,
-            organizationId,
-          });
-          return Number(rows[0]?.rows ?? 0);
-        };
-        deleted[rollup.table] = await count();
-        await store.command({
-          name: `privacy.remove_${rollup.table}`,
-          sql: rollup.remove,
-          params: dayParams,
-          organizationId,
-        });
-        await store.command({
-          name: `privacy.refill_${rollup.table}`,
-          sql: rollup.refill,
-          params: dayParams,
-          organizationId,
-        });
-        rebuilt[rollup.table] = await count();
-      }
-      return { dates, deleted, rebuilt };
+      const { removed, written } = await rebuildRollupDays(store, organizationId, dates);
+      return { dates, deleted: { analytics_events: Number(counted[0]?.rows ?? 0), ...removed }, rebuilt: written };
     });
     if (deps.cache && outcome.dates.length > 0) {
       const scope = await deps.scopeFor(context);

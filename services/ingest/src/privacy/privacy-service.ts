@@ -25,6 +25,7 @@ import type { ExportRecord, Exports } from "./exports.js";
 import type { Offboarding } from "./offboarding.js";
 import type { PiiKeyring, PiiSettingsView } from "./pii-keyring.js";
 import type { DeletionRecord, DeletionState, PrivacyRecords } from "./privacy-records.js";
+import type { Retention } from "./retention.js";
 
 export interface PrivacyDeps {
   store: Store;
@@ -33,6 +34,7 @@ export interface PrivacyDeps {
   keyring: PiiKeyring;
   exports: Exports;
   offboarding: Offboarding;
+  retention: Retention;
 }
 
 const exportStatuses: Record<ExportRecord["status"], ExportStatus> = {
@@ -187,6 +189,17 @@ ORDER BY event_time, event_id`,
       const context = requireOrgContext(ctx.values);
       const { deleted, cacheEntries } = await deps.offboarding.deleteOrganization(context, req.confirmOrganizationId);
       return { deleted: rowCounts(deleted), cacheEntries: BigInt(cacheEntries) };
+    },
+
+    async setRetention(req, ctx: HandlerContext) {
+      const context = requireOrgContext(ctx.values);
+      const outcome = await deps.retention.set(context, req.retentionDays);
+      return {
+        retentionDays: outcome.retentionDays,
+        updatedEvents: BigInt(outcome.updated),
+        expiredEvents: BigInt(outcome.expired),
+        rebuilt: rowCounts(outcome.rebuilt),
+      };
     },
 
     async revealValues(req, ctx: HandlerContext) {
