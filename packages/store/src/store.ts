@@ -11,6 +11,7 @@ import { typedStatementError } from "./errors.js";
 import { openInsertSpool } from "./insert-spool.js";
 import { applyMigrations, pendingMigrations } from "./migrate.js";
 import { type DdlTarget, sandboxDatabaseOf } from "./migrations/index.js";
+import { applyColdTier } from "./tiering.js";
 
 export interface Statement {
   /** Short name of what the statement does, for spans and logs ("traffic", "warden.key"). */
@@ -278,7 +279,13 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
       );
     },
 
-    migrate: () => applyMigrations(store, target, options.logger),
+    async migrate() {
+      const applied = await applyMigrations(store, target, options.logger);
+      const tiered = await applyColdTier(store, config.coldAfterDays ?? 0);
+      if (tiered.length > 0)
+        options.logger.info({ tables: tiered, after_days: config.coldAfterDays }, "cold tier applied");
+      return applied;
+    },
     pendingMigrations: () => pendingMigrations(store, target),
 
     async healthcheck() {
