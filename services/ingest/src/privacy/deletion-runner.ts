@@ -41,7 +41,17 @@ export function createDeletionRunner(deps: DeletionRunnerDeps) {
     const organizationId = context.organizationId;
     const params = subjectParams(organizationId, subjects);
     await records.saveDeletion({ ...record, status: "running", updatedAt: clock() });
+    // Milliseconds of each step, kept in the audit log (how long the rollup rebuild takes is
+    // what a larger deletion costs).
+    const timings = { wait: 0, find: 0, events: 0, rollups: 0, cache: 0 };
+    let mark = performance.now();
+    const lap = (step: keyof typeof timings) => {
+      const now = performance.now();
+      timings[step] = Math.round(now - mark);
+      mark = now;
+    };
     const outcome = await deps.gate.exclusive(organizationId, async () => {
+      lap("wait");
       if (record.suppress) {
         await records.suppress(organizationId, record.id, subjects);
         await deps.suppressions.refresh(organizationId);
@@ -53,6 +63,7 @@ export function createDeletionRunner(deps: DeletionRunnerDeps) {
         organizationId,
       });
       const dates = days.map((d) => d.day);
+      lap("find");
       if (dates.length === 0) return { dates, deleted: {}, rebuilt: {} };
       const { rows: counted } = await store.query<{ rows: string }>({
         name: "privacy.count_events",
@@ -66,13 +77,16 @@ export function createDeletionRunner(deps: DeletionRunnerDeps) {
         params,
         organizationId,
       });
+      lap("events");
       const { removed, written } = await rebuildRollupDays(store, organizationId, dates);
+      lap("rollups");
       return { dates, deleted: { analytics_events: Number(counted[0]?.rows ?? 0), ...removed }, rebuilt: written };
     });
     if (deps.cache && outcome.dates.length > 0) {
       const scope = await deps.scopeFor(context);
       await deps.cache.advanceDataVersion({ dates: outcome.dates }, { timeoutMs: 5_000, ...orgCallOptions(scope) });
     }
+    lap("cache");
     const done: DeletionRecord = {
       ...record,
       status: "done",
@@ -88,7 +102,7 @@ export function createDeletionRunner(deps: DeletionRunnerDeps) {
       action: "deletion.done",
       requestId: record.id,
       idsDigest: record.idsDigest,
-      detail: { deleted: outcome.deleted, rebuilt: outcome.rebuilt, days: outcome.dates.length },
+      detail: { deleted: outcome.deleted, rebuilt: outcome.rebuilt, days: outcome.dates.length, ms: timings },
     });
   }
 

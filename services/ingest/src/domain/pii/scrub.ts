@@ -1,5 +1,5 @@
 import type { ValidEvent } from "../validate.js";
-import { findPii, isSensitiveName, type PiiKind } from "./detectors.js";
+import { findPii, isSensitiveName, MIGHT_HOLD_PII, type PiiKind, SENSITIVE_PARAMETER } from "./detectors.js";
 import { type DataKey, sealValue } from "./seal.js";
 
 /**
@@ -98,6 +98,11 @@ function scrubPairs(pairs: string, policy: PiiPolicy): string {
  */
 export function scrubUrl(url: string, policy: PiiPolicy): string {
   if (url === "") return url;
+  // Most URLs hold nothing to protect: one look at the whole (decoded) text says so.
+  if (policy.dropParams.length === 0) {
+    const probe = url.includes("%") ? (decode(url) ?? url) : url;
+    if (!MIGHT_HOLD_PII.test(probe) && !SENSITIVE_PARAMETER.test(probe)) return url;
+  }
   const hashAt = url.indexOf("#");
   const beforeHash = hashAt < 0 ? url : url.slice(0, hashAt);
   const fragment = hashAt < 0 ? undefined : url.slice(hashAt + 1);
