@@ -7,6 +7,7 @@ COPY package.json package-lock.json ./
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/platform/package.json packages/platform/
 COPY packages/store/package.json packages/store/
+COPY packages/tracker/package.json packages/tracker/
 COPY apps/trellis/package.json apps/trellis/
 COPY tools/generator/package.json tools/generator/
 COPY services/gateway/package.json services/gateway/
@@ -22,6 +23,8 @@ ENV NODE_ENV=production TRELLIS_HOST=0.0.0.0 TRELLIS_DATA_DIR=/data
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
+# The browser tracker the gateway serves at /tracker.js (esbuild comes with tsx).
+RUN node packages/tracker/build.mjs
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8080

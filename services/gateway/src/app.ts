@@ -19,12 +19,15 @@ import {
 } from "@trellis/platform";
 import { createAuthenticator } from "./adapters/warden-client.js";
 import type { GatewayConfig } from "./config.js";
+import { createTokenBuckets } from "./domain/rate-limit.js";
 import { createAnalyticsService } from "./handlers/analytics.js";
-import { authorize, publicAuthInterceptor } from "./interceptors.js";
+import { authorize, publicAuthInterceptor, refusingPublishableKeys } from "./interceptors.js";
 import { createRestHandler } from "./rest/handler.js";
 import { createHotAnswers } from "./rest/hot-answers.js";
 import { createDirectInvoker } from "./rest/invoke.js";
+import { createPublishableEvents } from "./rest/publishable-events.js";
 import { restRoutes } from "./rest/routes.js";
+import { createTrackerAsset } from "./web/tracker.js";
 
 export interface GatewayPeers {
   warden: Transport;
@@ -76,19 +79,30 @@ export async function createGatewayApp(
     },
     dependencies: [],
     authInterceptors: [publicAuthInterceptor(authenticator)],
-    fallback: (req, res) => rest(req, res),
+    // Events from web pages with publishable keys are answered before the REST routes.
+    fallback: (req, res) => browserEvents(req, res, () => rest(req, res)),
     async close() {},
   };
+  const invoke = createDirectInvoker(
+    new Map<string, object>([
+      [AnalyticsService.typeName, analytics],
+      [IngestService.typeName, ingest],
+      [CampaignService.typeName, campaigns],
+      [PrivacyService.typeName, privacy],
+    ]),
+  );
+  const browserEvents = createPublishableEvents({
+    authenticator,
+    invoke,
+    buckets: createTokenBuckets(config.publishableRate),
+    logger,
+    timeoutMs: config.requestTimeoutMs,
+    clientIpHeader: config.clientIpHeader,
+  });
+  const tracker = createTrackerAsset(logger);
   const rest = createRestHandler({
     routes: restRoutes,
-    invoke: createDirectInvoker(
-      new Map<string, object>([
-        [AnalyticsService.typeName, analytics],
-        [IngestService.typeName, ingest],
-        [CampaignService.typeName, campaigns],
-        [PrivacyService.typeName, privacy],
-      ]),
-    ),
+    invoke,
     logger,
     maxBodyBytes: config.requestMaxBytes,
     timeoutMs: config.requestTimeoutMs,
@@ -97,8 +111,10 @@ export async function createGatewayApp(
       maxBytes: config.hotAnswerMaxBytes,
       epochs: peers.epochs ?? createOrganizationEpochs(),
     }),
-    authorize: (headers, rpc) => authorize(authenticator, headers, rpc.parent.typeName, rpc.name),
+    authorize: async (headers, rpc) =>
+      refusingPublishableKeys(await authorize(authenticator, headers, rpc.parent.typeName, rpc.name)),
     other(req, res) {
+      if (tracker(req, res)) return true;
       if (req.url === "/healthz") {
         res.writeHead(200, { "content-type": "text/plain" });
         res.end("ok\n");

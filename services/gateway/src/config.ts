@@ -11,6 +11,7 @@ import {
   peersEnvShape,
   serviceConfig,
 } from "@trellis/platform";
+import { z } from "zod";
 
 export interface GatewayConfig extends ProcessConfig {
   contextSecret: string;
@@ -25,6 +26,10 @@ export interface GatewayConfig extends ProcessConfig {
   /** How long a rendered answer is served again without the query service (0: never). */
   hotAnswerMs: number;
   hotAnswerMaxBytes: number;
+  /** Each publishable key's token bucket: refilled at `perSecond` requests a second, holding at most `burst`. */
+  publishableRate: { perSecond: number; burst: number };
+  /** The request header holding the browser's address when a proxy stands in front (unset: the socket's peer). */
+  clientIpHeader?: string;
   peers: { warden?: string; query?: string; ingest?: string; discovery?: string };
 }
 
@@ -52,6 +57,29 @@ export const gatewayKeys = configGroup("Gateway", {
   ),
 });
 
+/** Events sent by browsers with publishable keys (POST /api/v1/events?key=…, the tracker). */
+export const browserIngestKeys = configGroup("Browser ingest", {
+  TRELLIS_PUBLISHABLE_KEY_RATE: key(
+    env.positiveInt(20),
+    "requests/s",
+    "requests a second each publishable key may send to /api/v1/events, per gateway process (429 beyond it)",
+  ),
+  TRELLIS_PUBLISHABLE_KEY_BURST: key(
+    env.positiveInt(100),
+    "requests",
+    "requests a publishable key may send at once before its rate applies",
+  ),
+  TRELLIS_CLIENT_IP_HEADER: key(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, "expected a header name such as x-forwarded-for")
+      .transform((name) => name.toLowerCase())
+      .optional(),
+    "header",
+    "header a proxy in front of the gateway sets to the browser's address (first entry used) for events of publishable keys; unset: the connection's peer address",
+  ),
+});
+
 /** The context tokens' lifetime: the gateway mints them. */
 export const contextTtlKeys = configGroup("Context tokens", {
   TRELLIS_CONTEXT_TTL_SECONDS: key(env.positiveInt(60), "seconds", "lifetime of a context token the gateway mints"),
@@ -72,6 +100,7 @@ export const {
     contextTtlKeys,
     authCacheEnvShape,
     gatewayKeys,
+    browserIngestKeys,
     connectionTimeoutsEnvShape,
     {
       TRELLIS_WARDEN_URL: peersEnvShape.TRELLIS_WARDEN_URL,
@@ -90,6 +119,8 @@ export const {
       connectionTimeouts: connectionTimeoutsFrom(parsed),
       hotAnswerMs: parsed.TRELLIS_GATEWAY_HOT_ANSWER_MS,
       hotAnswerMaxBytes: parsed.TRELLIS_GATEWAY_HOT_ANSWER_BYTES,
+      publishableRate: { perSecond: parsed.TRELLIS_PUBLISHABLE_KEY_RATE, burst: parsed.TRELLIS_PUBLISHABLE_KEY_BURST },
+      clientIpHeader: parsed.TRELLIS_CLIENT_IP_HEADER,
       peers: {
         warden: parsed.TRELLIS_WARDEN_URL,
         query: parsed.TRELLIS_QUERY_URL,
