@@ -1,4 +1,4 @@
-import { rollupSelect, rollups } from "@trellis/store";
+import { type RollupSpec, rollupSelect, rollups } from "@trellis/store";
 import type { DeletionSubjects } from "./deletion-request.js";
 
 /**
@@ -58,23 +58,82 @@ export interface RollupRebuild {
   refill: string;
 }
 
+/** The bucket's UTC day, as a rollup's column holds it. */
+const dayOf = (spec: RollupSpec) => (spec.bucketColumn === "day" ? "day" : `toDate(${spec.bucketColumn})`);
+
+/**
+ * A rebuilt rollup `source` can refill `spec` when it keeps every dimension `spec` keeps (event
+ * type included) and its buckets fall inside `spec`'s (an hour inside a day, a day in itself):
+ * merging its rows gives the same sums and the same sets of ids as the raw events would.
+ */
+function canFeed(source: RollupSpec, spec: RollupSpec): boolean {
+  if (source.layout !== "by_event_type" || !source.dimensions.includes("event_type")) return false;
+  if (!spec.dimensions.every((d) => source.dimensions.includes(d))) return false;
+  return spec.bucketColumn === "day" || source.bucketColumn === spec.bucketColumn;
+}
+
+/**
+ * `spec`'s rows of the days, merged from `source`'s rows (already rebuilt). The source's
+ * columns are named through its alias `src`: the outputs reuse their names (`events`,
+ * `visitors`), and an unqualified name would mean the output's aggregate.
+ */
+function selectFromRollup(database: string, spec: RollupSpec, source: RollupSpec): string {
+  const sourceDay = source.bucketColumn === "day" ? "src.day" : `toDate(src.${source.bucketColumn})`;
+  const bucket = spec.bucketColumn === source.bucketColumn ? `src.${source.bucketColumn}` : sourceDay;
+  const counts =
+    spec.layout === "totals"
+      ? `sum(src.events) AS events,
+    sumIf(src.events, src.event_type = 'click') AS clicks,
+    sumIf(src.events, src.event_type = 'pageview') AS pageviews,
+    sumIf(src.events, src.event_type = 'conversion') AS conversions,
+    sumIf(src.revenue, src.event_type = 'conversion') AS revenue`
+      : "sum(src.events) AS events,\n    sum(src.revenue) AS revenue";
+  return `SELECT
+    src.organization_id AS organization_id,
+    src.retention_days AS retention_days,
+    ${bucket} AS ${spec.bucketColumn},
+    ${spec.dimensions.map((d) => `src.${d} AS ${d}`).join(",\n    ")},
+    ${counts},
+    sum(src.fraud_score_sum) AS fraud_score_sum,
+    sum(src.quality_score_sum) AS quality_score_sum,
+    uniqExactIfMergeState(src.visitors) AS visitors,
+    uniqExactIfMergeState(src.sessions) AS sessions,
+    uniqExactIfMergeState(src.click_ids) AS click_ids
+FROM ${database}.${source.name} AS src
+WHERE src.organization_id = {organization_id:String} AND ${sourceDay} IN {days:Array(Date)}
+GROUP BY organization_id, retention_days, ${spec.bucketColumn}, ${spec.dimensions.join(", ")}`;
+}
+
 /**
  * For every rollup: remove the organization's rows of the affected days, then write them
  * again from the raw events that remain. An aggregate state cannot forget one id, so the
- * days are rebuilt whole.
+ * days are rebuilt whole. Only the finest rollups read the raw events; each coarser one is
+ * merged from a finer one rebuilt before it (daily from hourly, the overview and totals from
+ * daily), which reads far fewer rows.
  */
 export function rollupRebuilds(database: string): RollupRebuild[] {
-  return rollups.map((spec) => {
+  const order = [...rollups].sort(
+    (a, b) =>
+      Number(a.bucketColumn === "day") - Number(b.bucketColumn === "day") || b.dimensions.length - a.dimensions.length,
+  );
+  const rebuilt: RollupSpec[] = [];
+  return order.map((spec) => {
     const match = rollupDaysMatch(spec.bucketColumn);
+    // The coarsest rollup rebuilt so far that can feed it: the fewest rows to merge.
+    const source = [...rebuilt].reverse().find((candidate) => canFeed(candidate, spec));
+    rebuilt.push(spec);
+    const select = source
+      ? selectFromRollup(database, spec, source)
+      : rollupSelect(
+          spec,
+          `${database}.analytics_events`,
+          "organization_id = {organization_id:String} AND toDate(event_time, 'UTC') IN {days:Array(Date)}",
+        );
     return {
       table: spec.name,
       count: `SELECT count() AS rows FROM ${database}.${spec.name} WHERE ${match}`,
       remove: `DELETE FROM ${database}.${spec.name} WHERE ${match}`,
-      refill: `INSERT INTO ${database}.${spec.name}\n${rollupSelect(
-        spec,
-        `${database}.analytics_events`,
-        "organization_id = {organization_id:String} AND toDate(event_time, 'UTC') IN {days:Array(Date)}",
-      )}`,
+      refill: `INSERT INTO ${database}.${spec.name}\n${select}`,
     };
   });
 }
