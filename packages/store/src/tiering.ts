@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { rollups } from "./migrations/index.js";
+import { rollupDayOf, rollups } from "./migrations/index.js";
 import type { Store } from "./store.js";
 
 /** The storage policy the cold tier uses: volume `default` (the engine's disk), then `cold`. */
@@ -47,7 +47,7 @@ export function writeColdTierConfig(dataDir: string, coldPath: string): string {
 /** Each tiered table, the date its rows' age is counted from, as its TTL writes it. */
 const tieredTables = [
   { table: "analytics_events", date: "event_date" },
-  ...rollups.map((r) => ({ table: r.name, date: r.bucketColumn === "day" ? "day" : `toDate(${r.bucketColumn})` })),
+  ...rollups.map((r) => ({ table: r.name, date: rollupDayOf(r) })),
 ];
 
 /**

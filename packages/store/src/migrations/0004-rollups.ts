@@ -120,6 +120,11 @@ const totalsSelect = `count() AS events,
     sumIf(toDecimal128(conversion_value, 4), event_type = 'conversion') AS revenue,
     ${sharedSelect}`;
 
+/** The UTC day a rollup row's bucket falls on, as SQL over its column (`source.` before it when given). */
+export function rollupDayOf(spec: RollupSpec, source = ""): string {
+  return spec.bucketColumn === "day" ? `${source}day` : `toDate(${source}${spec.bucketColumn})`;
+}
+
 /**
  * The SELECT that turns raw events into `spec`'s rows; `where` (a condition with bound
  * parameters) limits it, as a rebuild of some days of one organization does.
@@ -149,7 +154,7 @@ export function rollupTables(target: DdlTarget, specs: readonly RollupSpec[] = r
     ${spec.bucketColumn} ${spec.bucketType},
 ${spec.dimensions.map((d) => `    ${d} ${dimensionTypes[d]}`).join(",\n")},
 ${spec.layout === "totals" ? totalsColumns : aggregateColumns}`;
-    const ttlBase = spec.bucketColumn === "day" ? "day" : "toDate(hour)";
+    const ttlBase = rollupDayOf(spec);
     statements.push(
       ...shardedTable(
         target,

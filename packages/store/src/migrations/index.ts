@@ -7,7 +7,7 @@ import { campaignRulesetsTable } from "./0006-campaign-rulesets.js";
 import { exportsTable, piiTables, privacyTables } from "./0008-privacy.js";
 import { type DdlTarget, everywhereTable } from "./ddl.js";
 
-export { type RollupSpec, rollupDimensions, rollupSelect, rollups } from "./0004-rollups.js";
+export { type RollupSpec, rollupDayOf, rollupDimensions, rollupSelect, rollups } from "./0004-rollups.js";
 export type { DdlTarget };
 export { sandboxDatabaseOf };
 

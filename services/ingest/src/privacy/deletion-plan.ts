@@ -1,4 +1,4 @@
-import { type RollupSpec, rollupSelect, rollups } from "@trellis/store";
+import { type RollupSpec, rollupDayOf, rollupSelect, rollups } from "@trellis/store";
 import type { DeletionSubjects } from "./deletion-request.js";
 
 /**
@@ -45,9 +45,8 @@ export function deleteSubjectEventsSql(database: string): string {
 }
 
 /** How a rollup's rows of some days are found: its bucket falls on one of `{days}`. */
-function rollupDaysMatch(bucketColumn: string): string {
-  const day = bucketColumn === "day" ? "day" : `toDate(${bucketColumn})`;
-  return `organization_id = {organization_id:String} AND ${day} IN {days:Array(Date)}`;
+function rollupDaysMatch(spec: RollupSpec): string {
+  return `organization_id = {organization_id:String} AND ${rollupDayOf(spec)} IN {days:Array(Date)}`;
 }
 
 export interface RollupRebuild {
@@ -57,9 +56,6 @@ export interface RollupRebuild {
   remove: string;
   refill: string;
 }
-
-/** The bucket's UTC day, as a rollup's column holds it. */
-const dayOf = (spec: RollupSpec) => (spec.bucketColumn === "day" ? "day" : `toDate(${spec.bucketColumn})`);
 
 /**
  * A rebuilt rollup `source` can refill `spec` when it keeps every dimension `spec` keeps (event
@@ -78,7 +74,7 @@ function canFeed(source: RollupSpec, spec: RollupSpec): boolean {
  * `visitors`), and an unqualified name would mean the output's aggregate.
  */
 function selectFromRollup(database: string, spec: RollupSpec, source: RollupSpec): string {
-  const sourceDay = source.bucketColumn === "day" ? "src.day" : `toDate(src.${source.bucketColumn})`;
+  const sourceDay = rollupDayOf(source, "src.");
   const bucket = spec.bucketColumn === source.bucketColumn ? `src.${source.bucketColumn}` : sourceDay;
   const counts =
     spec.layout === "totals"
@@ -118,7 +114,7 @@ export function rollupRebuilds(database: string): RollupRebuild[] {
   );
   const rebuilt: RollupSpec[] = [];
   return order.map((spec) => {
-    const match = rollupDaysMatch(spec.bucketColumn);
+    const match = rollupDaysMatch(spec);
     // The coarsest rollup rebuilt so far that can feed it: the fewest rows to merge.
     const source = [...rebuilt].reverse().find((candidate) => canFeed(candidate, spec));
     rebuilt.push(spec);

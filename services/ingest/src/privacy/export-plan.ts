@@ -1,4 +1,4 @@
-import { type RollupSpec, rollups } from "@trellis/store";
+import { type RollupSpec, rollupDayOf, rollups } from "@trellis/store";
 
 export type ExportFormatName = "parquet" | "csv" | "ndjson";
 
@@ -17,7 +17,7 @@ export const exportableTables: readonly string[] = ["analytics_events", ...rollu
 
 function monthOf(spec: RollupSpec | undefined): string {
   if (!spec) return "toYYYYMM(event_date)";
-  return spec.bucketColumn === "day" ? "toYYYYMM(day)" : `toYYYYMM(${spec.bucketColumn})`;
+  return `toYYYYMM(${rollupDayOf(spec)})`;
 }
 
 export interface TableExport {

@@ -1,7 +1,7 @@
 import type { Client } from "@connectrpc/connect";
 import type { CacheService, OrgContext } from "@trellis/contracts";
 import { type OrgScope, orgCallOptions, ValidationError } from "@trellis/platform";
-import { rollups, type Store } from "@trellis/store";
+import { rollupDayOf, rollups, type Store } from "@trellis/store";
 import { rebuildRollupDays } from "./rollup-rebuild.js";
 import type { WriteGate } from "./write-gate.js";
 
@@ -84,7 +84,7 @@ SETTINGS mutations_sync = 2`,
           sql: rollups
             .map(
               (r) =>
-                `SELECT DISTINCT toString(${r.bucketColumn === "day" ? "day" : `toDate(${r.bucketColumn})`}) AS day FROM ${db}.${r.name} WHERE organization_id = {organization_id:String}`,
+                `SELECT DISTINCT toString(${rollupDayOf(r)}) AS day FROM ${db}.${r.name} WHERE organization_id = {organization_id:String}`,
             )
             .join("\nUNION DISTINCT\n"),
           params,
