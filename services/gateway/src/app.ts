@@ -5,6 +5,7 @@ import {
   IngestService,
   PrivacyService,
   QueryService,
+  SessionService,
   WardenService,
 } from "@trellis/contracts";
 import {
@@ -21,13 +22,15 @@ import { createAuthenticator } from "./adapters/warden-client.js";
 import type { GatewayConfig } from "./config.js";
 import { createTokenBuckets } from "./domain/rate-limit.js";
 import { createAnalyticsService } from "./handlers/analytics.js";
+import { createSessionService } from "./handlers/session.js";
 import { authorize, publicAuthInterceptor, refusingPublishableKeys } from "./interceptors.js";
 import { createRestHandler } from "./rest/handler.js";
 import { createHotAnswers } from "./rest/hot-answers.js";
 import { createDirectInvoker } from "./rest/invoke.js";
 import { createPublishableEvents } from "./rest/publishable-events.js";
 import { restRoutes } from "./rest/routes.js";
-import { createTrackerAsset } from "./web/tracker.js";
+import { createDashboardAssets } from "./web/static.js";
+import { createTrackerAsset, TRACKER_PATH } from "./web/tracker.js";
 
 export interface GatewayPeers {
   warden: Transport;
@@ -70,17 +73,19 @@ export async function createGatewayApp(
 
   const app: GatewayApp = {
     name: "gateway",
-    services: [AnalyticsService, IngestService, CampaignService, PrivacyService],
+    services: [AnalyticsService, IngestService, CampaignService, PrivacyService, SessionService],
     routes(router) {
       router.service(AnalyticsService, analytics);
       router.service(IngestService, ingest);
       router.service(CampaignService, campaigns);
       router.service(PrivacyService, privacy);
+      router.service(SessionService, createSessionService());
     },
     dependencies: [],
     authInterceptors: [publicAuthInterceptor(authenticator)],
-    // Events from web pages with publishable keys are answered before the REST routes.
-    fallback: (req, res) => browserEvents(req, res, () => rest(req, res)),
+    // Events from web pages with publishable keys are answered before the REST routes, and the
+    // dashboard's files at `/` (every GET outside the API's own paths) before the REST 404s.
+    fallback: (req, res) => browserEvents(req, res, () => dashboard(req, res) || rest(req, res)),
     async close() {},
   };
   const invoke = createDirectInvoker(
@@ -100,6 +105,11 @@ export async function createGatewayApp(
     clientIpHeader: config.clientIpHeader,
   });
   const tracker = createTrackerAsset(logger);
+  const dashboard = createDashboardAssets({
+    dir: config.dashboardDir,
+    logger,
+    servedElsewhere: ["/healthz", TRACKER_PATH],
+  });
   const rest = createRestHandler({
     routes: restRoutes,
     invoke,

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import {
   authCacheEnvShape,
   type ConnectionTimeouts,
@@ -12,6 +13,9 @@ import {
   serviceConfig,
 } from "@trellis/platform";
 import { z } from "zod";
+
+/** Where `npm run build -w apps/web` writes the dashboard in this repository. */
+const repositoryDashboardDir = fileURLToPath(new URL("../../../apps/web/dist", import.meta.url));
 
 export interface GatewayConfig extends ProcessConfig {
   contextSecret: string;
@@ -31,6 +35,8 @@ export interface GatewayConfig extends ProcessConfig {
   /** The request header holding the browser's address when a proxy stands in front (unset: the socket's peer). */
   clientIpHeader?: string;
   peers: { warden?: string; query?: string; ingest?: string; discovery?: string };
+  /** Folder of the built dashboard served at `/`. */
+  dashboardDir: string;
 }
 
 /** The gateway's own variables. */
@@ -54,6 +60,12 @@ export const gatewayKeys = configGroup("Gateway", {
     env.wholeNumber(32 * 1024 * 1024),
     "bytes",
     "bytes of rendered answers kept for the hot window; `0` turns it off",
+  ),
+  TRELLIS_DASHBOARD_DIR: key(
+    z.string().min(1, "expected a folder").default(repositoryDashboardDir),
+    "path",
+    "folder of the built dashboard the gateway serves at `/`",
+    "the repository's `apps/web/dist`",
   ),
 });
 
@@ -121,6 +133,7 @@ export const {
       hotAnswerMaxBytes: parsed.TRELLIS_GATEWAY_HOT_ANSWER_BYTES,
       publishableRate: { perSecond: parsed.TRELLIS_PUBLISHABLE_KEY_RATE, burst: parsed.TRELLIS_PUBLISHABLE_KEY_BURST },
       clientIpHeader: parsed.TRELLIS_CLIENT_IP_HEADER,
+      dashboardDir: parsed.TRELLIS_DASHBOARD_DIR,
       peers: {
         warden: parsed.TRELLIS_WARDEN_URL,
         query: parsed.TRELLIS_QUERY_URL,

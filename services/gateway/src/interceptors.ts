@@ -21,7 +21,7 @@ export async function authorize(authenticator: Authenticator, header: Headers, s
   }
   const authenticated = await authenticator.authenticate(credential);
   const scope = requiredScope(service, method);
-  if (scope === undefined || !authenticated.context.scopes.includes(scope)) {
+  if (scope === undefined || (scope !== "any" && !authenticated.context.scopes.includes(scope))) {
     throw new ConnectError(
       scope === undefined ? "method is not available" : `credential lacks the ${scopeLabel(scope)} scope`,
       Code.PermissionDenied,

@@ -49,6 +49,7 @@ export async function adminCommand(command: string, args: string[]): Promise<voi
       origin: { type: "string", multiple: true },
       "retention-days": { type: "string" },
       cluster: { type: "string" },
+      server: { type: "boolean" },
       database: { type: "string" },
       url: { type: "string" },
     },
@@ -61,7 +62,9 @@ export async function adminCommand(command: string, args: string[]): Promise<voi
       return;
     case "schema": {
       const database = values.database ?? process.env.TRELLIS_CLICKHOUSE_DATABASE ?? "trellis";
-      process.stdout.write(`${renderSchema({ database, cluster: values.cluster }).join(";\n\n")};\n`);
+      process.stdout.write(
+        `${renderSchema({ database, cluster: values.cluster, server: values.server }).join(";\n\n")};\n`,
+      );
       return;
     }
     case "orgs create":
@@ -138,7 +141,11 @@ export const usage = `usage: trellis <command>
                                           realistic traffic straight into the store (creates the organizations)
   seed --url URL --key KEY [--events N]   the same traffic through a running server's API
   migrate                                 apply pending schema migrations
-  schema [--cluster NAME] [--database DB] print the schema DDL (ON CLUSTER with --cluster)
+  export                                  one BigQuery export run of every organization's changed days
+                                          (TRELLIS_BIGQUERY_*; the all-in-one process schedules its own)
+  schema [--cluster NAME | --server] [--database DB]
+                                          print the schema DDL (ON CLUSTER with --cluster; a server's
+                                          and a cluster's hold the tenant-SQL role and row policies)
   orgs create --name NAME [--id ID] [--retention-days N] [--url URL]
   orgs list [--url URL]
   keys create --org ID [--name NAME] [--scope S]... [--url URL]   scopes: ${Object.keys(scopeNames).join(", ")} (default: all)

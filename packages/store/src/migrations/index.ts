@@ -4,10 +4,21 @@ import { wardenTables } from "./0002-warden.js";
 import { batchIdIndex } from "./0003-batch-index.js";
 import { rollups, rollupTables } from "./0004-rollups.js";
 import { campaignRulesetsTable } from "./0006-campaign-rulesets.js";
-import { exportsTable, piiTables, privacyTables } from "./0008-privacy.js";
+import { shardEventsByOrganization } from "./0008-shard-by-organization.js";
+import { tenantSqlAccess } from "./0009-tenant-sql-access.js";
+import { exportsTable, piiTables, privacyTables } from "./0010-privacy.js";
 import { type DdlTarget, everywhereTable } from "./ddl.js";
 
 export { type RollupSpec, rollupDayOf, rollupDimensions, rollupSelect, rollups } from "./0004-rollups.js";
+export { organizationShardingKey } from "./0008-shard-by-organization.js";
+export {
+  organizationSetting,
+  tenantSqlCeilings,
+  tenantSqlRole,
+  tenantSqlTables,
+  tenantSqlUser,
+  tenantSqlUserStatements,
+} from "./0009-tenant-sql-access.js";
 export type { DdlTarget };
 export { sandboxDatabaseOf };
 
@@ -26,9 +37,11 @@ export const migrations: readonly Migration[] = [
   { version: 5, name: "daily overview rollup", statements: (t) => rollupTables(t, rollups.slice(2, 3)) },
   { version: 6, name: "campaign ruleset versions", statements: (t) => campaignRulesetsTable(t) },
   { version: 7, name: "daily totals rollup", statements: (t) => rollupTables(t, rollups.slice(3, 4)) },
-  { version: 8, name: "privacy requests, audit log and suppressions", statements: (t) => privacyTables(t) },
-  { version: 9, name: "personal data settings and data keys", statements: (t) => piiTables(t) },
-  { version: 10, name: "organization exports", statements: (t) => exportsTable(t) },
+  { version: 8, name: "shard events by organization", statements: (t) => shardEventsByOrganization(t) },
+  { version: 9, name: "tenant SQL role, row policies and settings profile", statements: (t) => tenantSqlAccess(t) },
+  { version: 10, name: "privacy requests, audit log and suppressions", statements: (t) => privacyTables(t) },
+  { version: 11, name: "personal data settings and data keys", statements: (t) => piiTables(t) },
+  { version: 12, name: "organization exports", statements: (t) => exportsTable(t) },
 ];
 
 /** The bookkeeping table and database, created before any migration runs. */

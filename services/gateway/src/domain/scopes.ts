@@ -18,7 +18,12 @@ const defaultScopeByService: Record<string, Scope> = {
   "trellis.warehouse.v1.PrivacyService": Scope.PRIVACY_MANAGE,
 };
 
-export function requiredScope(service: string, method: string): Scope | undefined {
+/** Methods any valid credential may call, whatever its scopes. */
+const openToEveryCredential = new Set(["trellis.warehouse.v1.SessionService/GetSession"]);
+
+/** The scope a method needs; `"any"` when every valid credential may call it; undefined: refused. */
+export function requiredScope(service: string, method: string): Scope | "any" | undefined {
+  if (openToEveryCredential.has(`${service}/${method}`)) return "any";
   return requiredScopes[`${service}/${method}`] ?? defaultScopeByService[service];
 }
 
