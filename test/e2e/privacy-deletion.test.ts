@@ -251,6 +251,28 @@ WHERE organization_id = {org:String} AND (visitor_id IN {v:Array(String)} OR ses
     }
   });
 
+  it("removes the organization's earlier export files, which may hold the deleted ids", async () => {
+    const created = await api("initech", "POST", "/api/v1/exports", { format: "ndjson", tables: ["analytics_events"] });
+    const id = (created.body as { export: { id: string } }).export.id;
+    let exported = { status: "", parts: [] as Array<{ name: string }> };
+    while (exported.status !== "EXPORT_STATUS_DONE") {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      exported = ((await api("initech", "GET", `/api/v1/exports/${id}`)).body as { export: typeof exported }).export;
+    }
+    const part = `/api/v1/exports/${id}/parts/${exported.parts[0]?.name}`;
+    const before = await fetch(`${warehouse.url}${part}`, {
+      headers: { authorization: `Bearer ${warehouse.keys.initech}` },
+    });
+    const first = JSON.parse((await before.text()).split("\n")[0] ?? "{}") as { visitor_id: string };
+    const visitor = first.visitor_id;
+    expect(visitor).toMatch(/^initech-v/);
+    const deletion = await deleteSubjects("initech", { visitor_ids: [visitor] });
+    expect(deletion.status).toBe("DELETION_STATUS_DONE");
+    const after = await api("initech", "GET", part);
+    expect(after.status).toBe(412);
+    expect(JSON.stringify(after.body)).toMatch(/export again/);
+  });
+
   it("never touches another organization's rows, even when named by their ids", async () => {
     const before = await snapshot(warehouse.embedded.store, "globex");
     const victim = specs.find((s) => s.organizationId === "globex" && s.visitorId.endsWith("-v7"));

@@ -59,12 +59,18 @@ export async function createIngestApp(
   const scopeFor = async (context: OrgContext) => ({ context, token: await signer.mint(context) });
   const gate = createWriteGate();
   const suppressions = createSuppressionFilter(records);
+  const exports = createExports({
+    store,
+    dir: resolve(config.store.dataDir, "exports"),
+    logger: logger.child({ component: "exports" }),
+  });
   const deletions = createDeletionRunner({
     store,
     records,
     gate,
     suppressions,
     cache,
+    exports,
     scopeFor,
     logger: logger.child({ component: "privacy" }),
   });
@@ -73,11 +79,6 @@ export async function createIngestApp(
     logger.warn({ deletions: interrupted }, "deletions interrupted by the last stop were marked failed");
   const keyring = createPiiKeyring(store, config.piiMasterKey ? masterKeyFrom(config.piiMasterKey) : undefined, logger);
   const service = createIngestService({ preparer, writer, versions, gate, suppressions, pii: keyring });
-  const exports = createExports({
-    store,
-    dir: resolve(config.store.dataDir, "exports"),
-    logger: logger.child({ component: "exports" }),
-  });
   const offboarding = createOffboarding({
     store,
     gate,

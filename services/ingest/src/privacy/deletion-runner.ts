@@ -5,6 +5,7 @@ import { AlreadyExistsError, type Logger, type OrgScope, orgCallOptions } from "
 import type { Store } from "@trellis/store";
 import { affectedDaysSql, countSubjectEventsSql, deleteSubjectEventsSql, subjectParams } from "./deletion-plan.js";
 import type { DeletionOrder, DeletionSubjects } from "./deletion-request.js";
+import type { Exports } from "./exports.js";
 import type { DeletionRecord, PrivacyRecords } from "./privacy-records.js";
 import { rebuildRollupDays } from "./rollup-rebuild.js";
 import type { SuppressionFilter } from "./suppressions.js";
@@ -17,6 +18,8 @@ export interface DeletionRunnerDeps {
   suppressions: SuppressionFilter;
   /** The cache whose data version a deletion advances; none when ingest runs without one. */
   cache?: Client<typeof CacheService>;
+  /** The organization's export files: a deletion removes them, since they may hold the ids. */
+  exports?: Pick<Exports, "forget">;
   /** A fresh scope for the organization: a deletion may outlive the token of its request. */
   scopeFor(context: OrgContext): Promise<OrgScope>;
   logger: Logger;
@@ -27,7 +30,8 @@ export interface DeletionRunnerDeps {
  * Accepts deletion requests and runs them one at a time in the background: suppressions
  * first, then — with the organization's ingest writes held back — the raw events (a
  * lightweight DELETE), every rollup's affected days rebuilt from the raw events that remain,
- * and at last the cache's data version, which ends cached answers and the gateway's hot
+ * the organization's export files removed (they may hold the ids; their parts then answer
+ * "export again"), and at last the cache's data version, which ends cached answers and the gateway's hot
  * window for the months touched. Each step's row counts go in the request's status and the
  * audit log (which never holds the ids).
  */
@@ -82,6 +86,7 @@ export function createDeletionRunner(deps: DeletionRunnerDeps) {
       lap("rollups");
       return { dates, deleted: { analytics_events: Number(counted[0]?.rows ?? 0), ...removed }, rebuilt: written };
     });
+    if (outcome.dates.length > 0) await deps.exports?.forget(organizationId);
     if (deps.cache && outcome.dates.length > 0) {
       const scope = await deps.scopeFor(context);
       await deps.cache.advanceDataVersion({ dates: outcome.dates }, { timeoutMs: 5_000, ...orgCallOptions(scope) });
