@@ -175,16 +175,20 @@ describe("deletion requests", () => {
   it("leave every organization equal to a fresh warehouse loaded without the deleted subjects", async () => {
     const deleted: Record<string, Subjects> = {};
     let remaining = [...specs];
-    const pick = (pool: string[], count: number, seed: number) =>
-      [...new Set(pool)]
-        .filter((_, i) => (i * 7919 + seed) % Math.max(1, Math.floor(pool.length / count)) === 0)
-        .slice(0, count);
+    let deletedRows = 0;
+    // `count` distinct ids of the pool, spread over it from an offset that depends on the seed.
+    const pick = (pool: string[], count: number, seed: number) => {
+      const unique = [...new Set(pool)].sort();
+      if (count === 0 || unique.length === 0) return [];
+      const step = Math.max(1, Math.floor(unique.length / count));
+      return unique.filter((_, i) => (i + seed) % step === 0).slice(0, count);
+    };
 
     await fc.assert(
       fc.asyncProperty(
         fc.subarray([...ORGS], { minLength: 1 }),
         fc.nat(1000),
-        fc.record({ visitors: fc.nat(4), sessions: fc.nat(3), clicks: fc.nat(3), ips: fc.nat(1) }),
+        fc.record({ visitors: fc.nat(4), sessions: fc.nat(3), clicks: fc.nat(3), ips: fc.integer({ min: 1, max: 2 }) }),
         async (orgs, seed, sizes) => {
           // Warm the cache and the hot window, so that a stale answer would show.
           for (const org of ORGS) await trafficTotals(org);
@@ -206,6 +210,7 @@ describe("deletion requests", () => {
             };
             if (Object.values(subjects).every((ids) => ids.length === 0)) subjects.visitor_ids.push(`${org}-v0`);
             const expectedRows = mine.filter((s) => matches(s, subjects)).length;
+            deletedRows += expectedRows;
             const deletion = await deleteSubjects(org, subjects);
             expect(deletion.status, deletion.error).toBe("DELETION_STATUS_DONE");
             const rawDeleted = deletion.deleted?.find((d) => d.table === "analytics_events");
@@ -226,6 +231,11 @@ describe("deletion requests", () => {
       ),
       { numRuns: 4, seed: 17 },
     );
+    // The runs deleted a real share of the traffic, through every kind of id.
+    expect(deletedRows).toBeGreaterThan(specs.length / 10);
+    for (const subjects of Object.values(deleted)) {
+      expect(Object.values(subjects).every((ids) => ids.length > 0)).toBe(true);
+    }
 
     // No trace of a deleted id in any tenant table of the warehouse.
     for (const [org, subjects] of Object.entries(deleted)) {
@@ -234,7 +244,13 @@ describe("deletion requests", () => {
         sql: `SELECT count() AS n FROM ${warehouse.database}.analytics_events
 WHERE organization_id = {org:String} AND (visitor_id IN {v:Array(String)} OR session_id IN {s:Array(String)}
   OR click_id IN {c:Array(String)} OR ip_hash IN {i:Array(UInt64)})`,
-        params: { org, v: subjects.visitor_ids, s: subjects.session_ids, c: subjects.click_ids, i: subjects.ip_hashes },
+        params: {
+          org,
+          v: subjects.visitor_ids,
+          s: subjects.session_ids,
+          c: subjects.click_ids,
+          i: subjects.ip_hashes.map(BigInt),
+        },
         organizationId: org,
       });
       expect(Number(rows[0]?.n)).toBe(0);
@@ -271,6 +287,41 @@ WHERE organization_id = {org:String} AND (visitor_id IN {v:Array(String)} OR ses
     const after = await api("initech", "GET", part);
     expect(after.status).toBe(412);
     expect(JSON.stringify(after.body)).toMatch(/export again/);
+  });
+
+  it("deletes the discovery runs whose stored answers name a deleted id, and only those", async () => {
+    const run = (organizationId: string, runId: string, ipHash: string) => ({
+      organization_id: organizationId,
+      run_id: runId,
+      kind: "fraud",
+      created_at: "2026-03-21 00:00:00.000",
+      start_date: "2026-03-01",
+      end_date: "2026-03-20",
+      time_zone: "UTC",
+      trigger: "demand",
+      ruleset_version: "0",
+      findings: 1,
+      elapsed_ms: 1,
+      result: JSON.stringify({ findings: [{ kind: "ip_velocity", attributes: { ip_hash: ipHash } }] }),
+    });
+    await warehouse.embedded.store.insert(
+      "discovery_runs",
+      [
+        run("acme", "run-named", "987654321"),
+        run("acme", "run-other", "98765432"),
+        run("globex", "run-globex", "987654321"),
+      ],
+      { organizationId: null },
+    );
+    const deletion = await deleteSubjects("acme", { ip_hashes: ["987654321"] });
+    expect(deletion.status, deletion.error).toBe("DELETION_STATUS_DONE");
+    expect(deletion.deleted).toEqual([{ table: "discovery_runs", rows: "1" }]);
+    const { rows } = await warehouse.embedded.store.query<{ run_id: string }>({
+      name: "test.runs",
+      sql: `SELECT run_id FROM ${warehouse.database}.discovery_runs WHERE run_id LIKE 'run-%' ORDER BY run_id`,
+      organizationId: null,
+    });
+    expect(rows.map((r) => r.run_id)).toEqual(["run-globex", "run-other"]);
   });
 
   it("never touches another organization's rows, even when named by their ids", async () => {

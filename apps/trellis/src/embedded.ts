@@ -54,11 +54,15 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
   const cache = await createCacheApp(config.cache, log("cache"), { epochs });
   const query = await createQueryApp(config.query, log("query"), { store, cache: peer(cache, "query"), epochs });
   const ingest = await createIngestApp(config.ingest, log("ingest"), { store, cache: peer(cache, "ingest") });
-  const discovery = await createDiscoveryApp(config.discovery, log("discovery"), { store });
+  const discovery = await createDiscoveryApp(config.discovery, log("discovery"), {
+    store,
+    query: peer(query, "discovery"),
+  });
   const gateway = await createGatewayApp(config.gateway, log("gateway"), {
     warden: peer(warden, "gateway"),
     query: peer(query, "gateway"),
     ingest: peer(ingest, "gateway"),
+    discovery: peer(discovery, "gateway"),
     epochs,
   });
   const exportApp = createProcessExport(config, store, log("export"));

@@ -2,6 +2,7 @@ import { createClient, type Transport } from "@connectrpc/connect";
 import {
   AnalyticsService,
   CampaignService,
+  DiscoveryService,
   IngestService,
   PrivacyService,
   QueryService,
@@ -36,6 +37,8 @@ export interface GatewayPeers {
   warden: Transport;
   query: Transport;
   ingest: Transport;
+  /** The discovery service; without it the gateway serves no discovery contract or route. */
+  discovery?: Transport;
   /** What this process learns of organizations' changes (shared by every service in one process). */
   epochs?: OrganizationEpochs;
 }
@@ -51,6 +54,7 @@ function peersFromConfig(config: GatewayConfig): GatewayPeers {
     warden: need(config.peers.warden, "TRELLIS_WARDEN_URL"),
     query: need(config.peers.query, "TRELLIS_QUERY_URL"),
     ingest: need(config.peers.ingest, "TRELLIS_INGEST_URL"),
+    discovery: config.peers.discovery ? need(config.peers.discovery, "TRELLIS_DISCOVERY_URL") : undefined,
   };
 }
 
@@ -71,15 +75,25 @@ export async function createGatewayApp(
   // Deletions and subject exports are served by ingest, which owns the writes they hold back.
   const privacy = proxyService(PrivacyService, peers.ingest);
 
+  const discovery = peers.discovery ? proxyService(DiscoveryService, peers.discovery) : undefined;
+
   const app: GatewayApp = {
     name: "gateway",
-    services: [AnalyticsService, IngestService, CampaignService, PrivacyService, SessionService],
+    services: [
+      AnalyticsService,
+      IngestService,
+      CampaignService,
+      PrivacyService,
+      SessionService,
+      ...(discovery ? [DiscoveryService] : []),
+    ],
     routes(router) {
       router.service(AnalyticsService, analytics);
       router.service(IngestService, ingest);
       router.service(CampaignService, campaigns);
       router.service(PrivacyService, privacy);
       router.service(SessionService, createSessionService());
+      if (discovery) router.service(DiscoveryService, discovery);
     },
     dependencies: [],
     authInterceptors: [publicAuthInterceptor(authenticator)],
@@ -94,6 +108,7 @@ export async function createGatewayApp(
       [IngestService.typeName, ingest],
       [CampaignService.typeName, campaigns],
       [PrivacyService.typeName, privacy],
+      ...(discovery ? [[DiscoveryService.typeName, discovery] as [string, object]] : []),
     ]),
   );
   const browserEvents = createPublishableEvents({

@@ -9,6 +9,10 @@ const requiredScopes: Record<string, Scope> = {
   "trellis.warehouse.v1.CampaignService/GetCampaign": Scope.ANALYTICS_READ,
   "trellis.warehouse.v1.CampaignService/ListRulesetVersions": Scope.ANALYTICS_READ,
   "trellis.warehouse.v1.CampaignService/PreviewCampaign": Scope.ANALYTICS_READ,
+  "trellis.warehouse.v1.DiscoveryService/AdoptPattern": Scope.CAMPAIGNS_MANAGE,
+  "trellis.warehouse.v1.DiscoveryService/PutDiscoverySchedule": Scope.CAMPAIGNS_MANAGE,
+  "trellis.warehouse.v1.DiscoveryService/DeleteDiscoverySchedule": Scope.CAMPAIGNS_MANAGE,
+  "trellis.warehouse.v1.DiscoveryService/PutDiscoveryWebhook": Scope.CAMPAIGNS_MANAGE,
 };
 
 const defaultScopeByService: Record<string, Scope> = {
@@ -16,6 +20,7 @@ const defaultScopeByService: Record<string, Scope> = {
   "trellis.warehouse.v1.IngestService": Scope.EVENTS_WRITE,
   "trellis.warehouse.v1.CampaignService": Scope.CAMPAIGNS_MANAGE,
   "trellis.warehouse.v1.PrivacyService": Scope.PRIVACY_MANAGE,
+  "trellis.warehouse.v1.DiscoveryService": Scope.ANALYTICS_READ,
 };
 
 /** Methods any valid credential may call, whatever its scopes. */

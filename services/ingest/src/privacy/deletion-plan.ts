@@ -18,7 +18,8 @@ export function subjectParams(organizationId: string, subjects: DeletionSubjects
     visitor_ids: subjects.visitorIds,
     session_ids: subjects.sessionIds,
     click_ids: subjects.clickIds,
-    ip_hashes: subjects.ipHashes,
+    // Numbers, not strings: a string element would be sent quoted, which Array(UInt64) refuses.
+    ip_hashes: subjects.ipHashes.map(BigInt),
   };
 }
 
@@ -42,6 +43,25 @@ export function countSubjectEventsSql(database: string): string {
  */
 export function deleteSubjectEventsSql(database: string): string {
   return `DELETE FROM ${database}.analytics_events WHERE ${SUBJECT_MATCH}`;
+}
+
+/**
+ * Stored answers that can name a subject in their text: discovery runs keep their whole
+ * result as JSON (fraud patterns name IP hashes). A row naming any of the ids as a JSON string
+ * (`"<id>"`, `{needles}`) is deleted whole. Matching the quoted value, not a substring, keeps
+ * another id that merely contains one from being taken for it.
+ */
+export const subjectNamingTables = [{ table: "discovery_runs", column: "result" }] as const;
+
+export function namingMatch(column: string): string {
+  return `organization_id = {organization_id:String} AND arrayExists(needle -> position(${column}, needle) > 0, {needles:Array(String)})`;
+}
+
+/** The ids as their JSON strings, what {@link namingMatch} looks for. */
+export function namingNeedles(subjects: DeletionSubjects): string[] {
+  return [...subjects.visitorIds, ...subjects.sessionIds, ...subjects.clickIds, ...subjects.ipHashes].map((id) =>
+    JSON.stringify(id),
+  );
 }
 
 /** How a rollup's rows of some days are found: its bucket falls on one of `{days}`. */

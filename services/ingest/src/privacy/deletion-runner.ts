@@ -3,7 +3,15 @@ import type { Client } from "@connectrpc/connect";
 import type { CacheService, OrgContext } from "@trellis/contracts";
 import { AlreadyExistsError, type Logger, type OrgScope, orgCallOptions } from "@trellis/platform";
 import type { Store } from "@trellis/store";
-import { affectedDaysSql, countSubjectEventsSql, deleteSubjectEventsSql, subjectParams } from "./deletion-plan.js";
+import {
+  affectedDaysSql,
+  countSubjectEventsSql,
+  deleteSubjectEventsSql,
+  namingMatch,
+  namingNeedles,
+  subjectNamingTables,
+  subjectParams,
+} from "./deletion-plan.js";
 import type { DeletionOrder, DeletionSubjects } from "./deletion-request.js";
 import type { Exports } from "./exports.js";
 import type { DeletionRecord, PrivacyRecords } from "./privacy-records.js";
@@ -41,6 +49,31 @@ export function createDeletionRunner(deps: DeletionRunnerDeps) {
   let queue: Promise<void> = Promise.resolve();
   const running = new Set<Promise<void>>();
 
+  /** Rows of stored answers that name the subjects (discovery runs), deleted whole; counts by table. */
+  async function deleteNamingRows(organizationId: string, subjects: DeletionSubjects): Promise<Record<string, number>> {
+    const params = { organization_id: organizationId, needles: namingNeedles(subjects) };
+    const counts: Record<string, number> = {};
+    for (const { table, column } of subjectNamingTables) {
+      const where = namingMatch(column);
+      const { rows } = await store.query<{ rows: string }>({
+        name: `privacy.count_${table}`,
+        sql: `SELECT count() AS rows FROM ${store.database}.${table} WHERE ${where}`,
+        params,
+        organizationId,
+      });
+      const count = Number(rows[0]?.rows ?? 0);
+      if (count === 0) continue;
+      await store.command({
+        name: `privacy.delete_${table}`,
+        sql: `DELETE FROM ${store.database}.${table} WHERE ${where}`,
+        params,
+        organizationId,
+      });
+      counts[table] = count;
+    }
+    return counts;
+  }
+
   async function execute(context: OrgContext, record: DeletionRecord, subjects: DeletionSubjects): Promise<void> {
     const organizationId = context.organizationId;
     const params = subjectParams(organizationId, subjects);
@@ -68,7 +101,8 @@ export function createDeletionRunner(deps: DeletionRunnerDeps) {
       });
       const dates = days.map((d) => d.day);
       lap("find");
-      if (dates.length === 0) return { dates, deleted: {}, rebuilt: {} };
+      const named = await deleteNamingRows(organizationId, subjects);
+      if (dates.length === 0) return { dates, deleted: named, rebuilt: {} };
       const { rows: counted } = await store.query<{ rows: string }>({
         name: "privacy.count_events",
         sql: countSubjectEventsSql(store.database),
@@ -84,7 +118,11 @@ export function createDeletionRunner(deps: DeletionRunnerDeps) {
       lap("events");
       const { removed, written } = await rebuildRollupDays(store, organizationId, dates);
       lap("rollups");
-      return { dates, deleted: { analytics_events: Number(counted[0]?.rows ?? 0), ...removed }, rebuilt: written };
+      return {
+        dates,
+        deleted: { analytics_events: Number(counted[0]?.rows ?? 0), ...removed, ...named },
+        rebuilt: written,
+      };
     });
     if (outcome.dates.length > 0) await deps.exports?.forget(organizationId);
     if (deps.cache && outcome.dates.length > 0) {
