@@ -1,4 +1,4 @@
-import { type RollupSpec, rollupDayOf, rollupSelect, rollups } from "@trellis/store";
+import { type DdlTarget, type RollupSpec, rollupDayOf, rollupSelect, rollups } from "@trellis/store";
 import type { DeletionSubjects } from "./deletion-request.js";
 
 /**
@@ -41,8 +41,19 @@ export function countSubjectEventsSql(database: string): string {
  * the time of `ALTER TABLE … DELETE` with `mutations_sync = 2`, which rewrites every part
  * it touches before answering (see bench/privacy).
  */
-export function deleteSubjectEventsSql(database: string): string {
-  return `DELETE FROM ${database}.analytics_events WHERE ${SUBJECT_MATCH}`;
+export function deleteSubjectEventsSql(target: DdlTarget): string {
+  return `DELETE FROM ${rowsOf(target, "analytics_events")} WHERE ${SUBJECT_MATCH}`;
+}
+
+/**
+ * Where a statement that changes rows of a sharded table (raw events, a rollup) goes: the
+ * table itself, or on a cluster its `_local` tables on every node (`ON CLUSTER`), since a
+ * Distributed table takes no DELETE or UPDATE.
+ */
+export function rowsOf(target: DdlTarget, table: string): string {
+  return target.cluster
+    ? `${target.database}.${table}_local ON CLUSTER ${target.cluster}`
+    : `${target.database}.${table}`;
 }
 
 /**
@@ -127,7 +138,8 @@ GROUP BY organization_id, retention_days, ${spec.bucketColumn}, ${spec.dimension
  * merged from a finer one rebuilt before it (daily from hourly, the overview and totals from
  * daily), which reads far fewer rows.
  */
-export function rollupRebuilds(database: string): RollupRebuild[] {
+export function rollupRebuilds(target: DdlTarget): RollupRebuild[] {
+  const database = target.database;
   const order = [...rollups].sort(
     (a, b) =>
       Number(a.bucketColumn === "day") - Number(b.bucketColumn === "day") || b.dimensions.length - a.dimensions.length,
@@ -148,7 +160,7 @@ export function rollupRebuilds(database: string): RollupRebuild[] {
     return {
       table: spec.name,
       count: `SELECT count() AS rows FROM ${database}.${spec.name} WHERE ${match}`,
-      remove: `DELETE FROM ${database}.${spec.name} WHERE ${match}`,
+      remove: `DELETE FROM ${rowsOf(target, spec.name)} WHERE ${match}`,
       refill: `INSERT INTO ${database}.${spec.name}\n${select}`,
     };
   });

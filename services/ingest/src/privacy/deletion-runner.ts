@@ -111,7 +111,7 @@ export function createDeletionRunner(deps: DeletionRunnerDeps) {
       });
       await store.command({
         name: "privacy.delete_events",
-        sql: deleteSubjectEventsSql(store.database),
+        sql: deleteSubjectEventsSql(store.target),
         params,
         organizationId,
       });

@@ -74,7 +74,8 @@ export function createOffboarding(deps: OffboardingDeps) {
           if (count === 0) continue;
           await store.command({
             name: "privacy.offboard_delete",
-            sql: `DELETE FROM ${store.database}.${table} WHERE ${where}`,
+            // On a cluster, the `_local` tables found here hold one shard each: every node deletes.
+            sql: `DELETE FROM ${store.database}.${table}${store.target.cluster ? ` ON CLUSTER ${store.target.cluster}` : ""} WHERE ${where}`,
             params,
             organizationId,
           });

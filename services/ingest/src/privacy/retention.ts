@@ -2,6 +2,7 @@ import type { Client } from "@connectrpc/connect";
 import type { CacheService, OrgContext } from "@trellis/contracts";
 import { type OrgScope, orgCallOptions, ValidationError } from "@trellis/platform";
 import { rollupDayOf, rollups, type Store } from "@trellis/store";
+import { rowsOf } from "./deletion-plan.js";
 import { rebuildRollupDays } from "./rollup-rebuild.js";
 import type { WriteGate } from "./write-gate.js";
 
@@ -63,7 +64,7 @@ SELECT id, name, {days:UInt16}, created_at, now64(3, 'UTC') FROM ${db}.organizat
         if (updated > 0) {
           await store.command({
             name: "privacy.retention_update",
-            sql: `ALTER TABLE ${db}.analytics_events UPDATE retention_days = {days:UInt16}
+            sql: `ALTER TABLE ${rowsOf(store.target, "analytics_events")} UPDATE retention_days = {days:UInt16}
 WHERE organization_id = {organization_id:String} AND retention_days != {days:UInt16}
 SETTINGS mutations_sync = 2`,
             params,
@@ -73,7 +74,7 @@ SETTINGS mutations_sync = 2`,
         if (expired > 0) {
           await store.command({
             name: "privacy.retention_expire",
-            sql: `DELETE FROM ${db}.analytics_events WHERE organization_id = {organization_id:String} AND ${expiredWhere}`,
+            sql: `DELETE FROM ${rowsOf(store.target, "analytics_events")} WHERE organization_id = {organization_id:String} AND ${expiredWhere}`,
             params,
             organizationId,
           });

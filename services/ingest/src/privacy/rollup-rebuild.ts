@@ -16,7 +16,7 @@ export async function rebuildRollupDays(
   const written: Record<string, number> = {};
   if (days.length === 0) return { removed, written };
   const params = { organization_id: organizationId, days };
-  for (const rollup of rollupRebuilds(store.database)) {
+  for (const rollup of rollupRebuilds(store.target)) {
     const count = async () => {
       const { rows } = await store.query<{ rows: string }>({
         name: `privacy.count_${rollup.table}`,

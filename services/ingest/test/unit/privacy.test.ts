@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { CreateDeletionRequestSchema } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
 import { describe, expect, it } from "vitest";
+import { deleteSubjectEventsSql, rollupRebuilds } from "../../src/privacy/deletion-plan.js";
 import { MAX_DELETION_IDS, parseDeletionRequest, suppressionHash } from "../../src/privacy/deletion-request.js";
 import { createWriteGate } from "../../src/privacy/write-gate.js";
 
@@ -106,5 +107,36 @@ describe("the write gate", () => {
     await expect(gate.exclusive("acme", async () => Promise.reject(new Error("engine down")))).rejects.toThrow();
     const release = await gate.enter("acme");
     release();
+  });
+});
+
+describe("deletion statements", () => {
+  it("change rows of the tables themselves, or on a cluster of their _local tables on every node", () => {
+    expect(deleteSubjectEventsSql({ database: "trellis" })).toMatch(
+      /^DELETE FROM trellis\.analytics_events WHERE organization_id = \{organization_id:String\}/,
+    );
+    const cluster = { database: "trellis", cluster: "analytics" };
+    expect(deleteSubjectEventsSql(cluster)).toMatch(
+      /^DELETE FROM trellis\.analytics_events_local ON CLUSTER analytics WHERE/,
+    );
+    const rebuilds = rollupRebuilds(cluster);
+    expect(rebuilds.map((r) => r.table)).toEqual([
+      "events_hourly",
+      "events_daily",
+      "events_daily_overview",
+      "events_daily_totals",
+    ]);
+    for (const rebuild of rebuilds) {
+      expect(rebuild.remove).toContain(`DELETE FROM trellis.${rebuild.table}_local ON CLUSTER analytics WHERE`);
+      // Refills go through the Distributed table, which routes rows to their shard.
+      expect(rebuild.refill).toContain(`INSERT INTO trellis.${rebuild.table}\n`);
+    }
+    // Only the hourly rollup reads the raw events; the others merge a finer rollup.
+    expect(rebuilds.filter((r) => r.refill.includes("analytics_events")).map((r) => r.table)).toEqual([
+      "events_hourly",
+    ]);
+    expect(rebuilds.find((r) => r.table === "events_daily_totals")?.refill).toContain(
+      "FROM trellis.events_daily_overview AS src",
+    );
   });
 });
