@@ -9,6 +9,8 @@ export interface TestWarehouse {
   url: string;
   embedded: Embedded;
   database: string;
+  /** The engine's data directory: another store of this process must open the same one. */
+  dataDir: string;
   /** API key (all scopes) by organization id. */
   keys: Record<string, string>;
   createKey(organizationId: string, scopes: string[]): Promise<string>;
@@ -47,6 +49,7 @@ export async function startTestWarehouse(options: {
     url: embedded.url,
     embedded,
     database,
+    dataDir,
     keys,
     async createKey(organizationId, scopes) {
       return (await accounts.createApiKey({ organizationId, name: "scoped", scopes })).credential;

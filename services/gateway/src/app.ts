@@ -4,6 +4,7 @@ import {
   CampaignService,
   DiscoveryService,
   IngestService,
+  PrivacyService,
   QueryService,
   SessionService,
   WardenService,
@@ -71,6 +72,9 @@ export async function createGatewayApp(
   const analytics = createAnalyticsService(createClient(QueryService, peers.query));
   const ingest = proxyService(IngestService, peers.ingest);
   const campaigns = proxyService(CampaignService, peers.query);
+  // Deletions and subject exports are served by ingest, which owns the writes they hold back.
+  const privacy = proxyService(PrivacyService, peers.ingest);
+
   const discovery = peers.discovery ? proxyService(DiscoveryService, peers.discovery) : undefined;
 
   const app: GatewayApp = {
@@ -79,6 +83,7 @@ export async function createGatewayApp(
       AnalyticsService,
       IngestService,
       CampaignService,
+      PrivacyService,
       SessionService,
       ...(discovery ? [DiscoveryService] : []),
     ],
@@ -86,6 +91,7 @@ export async function createGatewayApp(
       router.service(AnalyticsService, analytics);
       router.service(IngestService, ingest);
       router.service(CampaignService, campaigns);
+      router.service(PrivacyService, privacy);
       router.service(SessionService, createSessionService());
       if (discovery) router.service(DiscoveryService, discovery);
     },
@@ -101,6 +107,7 @@ export async function createGatewayApp(
       [AnalyticsService.typeName, analytics],
       [IngestService.typeName, ingest],
       [CampaignService.typeName, campaigns],
+      [PrivacyService.typeName, privacy],
       ...(discovery ? [[DiscoveryService.typeName, discovery] as [string, object]] : []),
     ]),
   );
