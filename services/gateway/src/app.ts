@@ -2,6 +2,7 @@ import { createClient, type Transport } from "@connectrpc/connect";
 import { AnalyticsService, CampaignService, IngestService, QueryService, WardenService } from "@trellis/contracts";
 import {
   createContextSigner,
+  createDirectServer,
   createOrganizationEpochs,
   type Logger,
   type OrganizationEpochs,
@@ -9,14 +10,15 @@ import {
   type RequestListener,
   remotePeer,
   type ServiceApp,
+  serverInterceptors,
 } from "@trellis/platform";
 import { createAuthenticator } from "./adapters/warden-client.js";
 import type { GatewayConfig } from "./config.js";
 import { createAnalyticsService } from "./handlers/analytics.js";
-import { authorize, publicAuthInterceptor } from "./interceptors.js";
+import { publicAuthInterceptor } from "./interceptors.js";
 import { createRestHandler } from "./rest/handler.js";
 import { createHotAnswers } from "./rest/hot-answers.js";
-import { createDirectInvoker } from "./rest/invoke.js";
+import { restStepInterceptor } from "./rest/rest-call.js";
 import { restRoutes } from "./rest/routes.js";
 
 export interface GatewayPeers {
@@ -69,24 +71,27 @@ export async function createGatewayApp(
     fallback: (req, res) => rest(req, res),
     async close() {},
   };
+  // REST is one more way into the same services: the server interceptors of every RPC
+  // (tracing, logging, authentication and scope, the organization's scope, error mapping),
+  // then the REST step, which reads the body and serves the hot window behind them.
   const rest = createRestHandler({
     routes: restRoutes,
-    invoke: createDirectInvoker(
-      new Map<string, object>([
-        [AnalyticsService.typeName, analytics],
-        [IngestService.typeName, ingest],
-        [CampaignService.typeName, campaigns],
-      ]),
-    ),
-    logger,
-    maxBodyBytes: config.requestMaxBytes,
-    timeoutMs: config.requestTimeoutMs,
-    hot: createHotAnswers({
-      maxAgeMs: config.hotAnswerMs,
-      maxBytes: config.hotAnswerMaxBytes,
-      epochs: peers.epochs ?? createOrganizationEpochs(),
+    server: createDirectServer({
+      routes: app.routes,
+      serverInterceptors: [
+        ...serverInterceptors({ service: app.name, logger, auth: app.authInterceptors }),
+        restStepInterceptor({
+          maxBodyBytes: config.requestMaxBytes,
+          hot: createHotAnswers({
+            maxAgeMs: config.hotAnswerMs,
+            maxBytes: config.hotAnswerMaxBytes,
+            epochs: peers.epochs ?? createOrganizationEpochs(),
+          }),
+        }),
+      ],
     }),
-    authorize: (headers, rpc) => authorize(authenticator, headers, rpc.parent.typeName, rpc.name),
+    logger,
+    timeoutMs: config.requestTimeoutMs,
     other(req, res) {
       if (req.url === "/healthz") {
         res.writeHead(200, { "content-type": "text/plain" });
