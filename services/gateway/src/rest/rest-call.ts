@@ -72,12 +72,11 @@ export function restStepInterceptor(options: RestStepOptions): Interceptor {
       );
       return answered(unanswered(req), { status, payload: JSON.stringify(body) });
     }
+    const ask = () =>
+      next({ ...req, message: route.parse({ query: url.searchParams, body: parseJson(raw), path: call.path }) });
     const window = hot && route.reusable && acceptsHotAnswer(req.header.get("cache-control"), raw) ? hot : undefined;
     if (!window) {
-      const res = await next({
-        ...req,
-        message: route.parse({ query: url.searchParams, body: parseJson(raw), path: call.path }),
-      });
+      const res = await ask();
       return answered(res, { status: 200, payload: renderAnswerJson(route.rpc.output, res.message) });
     }
     // The organization is the verified one the interceptors before this step entered.
@@ -87,10 +86,7 @@ export function restStepInterceptor(options: RestStepOptions): Interceptor {
     if (hotAnswer) return answered(unanswered(req), { status: 200, payload: hotAnswer });
     // Read before the answer is computed: a change meanwhile retires what is stored under it.
     const epoch = window.epochOf(organizationId);
-    const res = await next({
-      ...req,
-      message: route.parse({ query: url.searchParams, body: parseJson(raw), path: call.path }),
-    });
+    const res = await ask();
     const output = res.message as MessageShape<DescMessage>;
     // Rendered with two metas: seen as a copy of itself, everything but the meta is rendered
     // once for both.
