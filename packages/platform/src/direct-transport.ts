@@ -75,6 +75,13 @@ export interface DirectServer {
   stream(call: DirectCall<AsyncIterable<unknown>>): Promise<StreamResponse>;
 }
 
+/**
+ * The time-out of a client's call, on its request object: a symbol-keyed property survives the
+ * copies interceptors make (`{ ...req }`), so the chain need not be built per call to carry it.
+ */
+const kTimeoutMs = Symbol("direct call time-out");
+type Timed = { [kTimeoutMs]?: number };
+
 /** The time the caller gave a direct call, for its call context (the server side's own value). */
 const kCallTimeout = createContextKey<number | undefined>(undefined, { description: "direct call time-out" });
 
@@ -197,24 +204,36 @@ export function createDirectServer(options: {
  */
 export function createDirectTransport(options: DirectTransportOptions): Transport {
   const server = createDirectServer(options);
+  // The client chains are built once too; each call's time-out rides on its request.
+  const unary = chain(
+    (req) =>
+      server.unary({
+        method: req.method,
+        header: req.header,
+        signal: req.signal,
+        timeoutMs: (req as Timed)[kTimeoutMs],
+        // The server side gets its own context values, as it would from the wire.
+        contextValues: createContextValues(),
+        message: (req as UnaryRequest).message,
+      }),
+    options.clientInterceptors,
+  );
+  const stream = chain(
+    (req) =>
+      server.stream({
+        method: req.method,
+        header: req.header,
+        signal: req.signal,
+        timeoutMs: (req as Timed)[kTimeoutMs],
+        contextValues: createContextValues(),
+        message: (req as StreamRequest).message,
+      }),
+    options.clientInterceptors,
+  );
 
   return {
     async unary(method, signal, timeoutMs, header, input, contextValues) {
-      const effectiveTimeout = timeoutMs ?? options.defaultTimeoutMs;
-      const client = chain(
-        (req) =>
-          server.unary({
-            method: req.method,
-            header: req.header,
-            signal: req.signal,
-            timeoutMs: effectiveTimeout,
-            // The server side gets its own context values, as it would from the wire.
-            contextValues: createContextValues(),
-            message: (req as UnaryRequest).message,
-          }),
-        options.clientInterceptors,
-      );
-      const response = await client({
+      const response = await unary({
         stream: false,
         service: method.parent,
         method,
@@ -224,6 +243,7 @@ export function createDirectTransport(options: DirectTransportOptions): Transpor
         header: new Headers(header),
         contextValues: contextValues ?? createContextValues(),
         message: create(method.input, input),
+        [kTimeoutMs]: timeoutMs ?? options.defaultTimeoutMs,
       } as UnaryRequest);
       return response as UnaryResponse<never, never>;
     },
@@ -233,22 +253,10 @@ export function createDirectTransport(options: DirectTransportOptions): Transpor
       const deadline = effectiveTimeout !== undefined ? AbortSignal.timeout(effectiveTimeout) : undefined;
       const callSignal =
         signal && deadline ? AbortSignal.any([signal, deadline]) : (signal ?? deadline ?? neverAborted);
-      const client = chain(
-        (req) =>
-          server.stream({
-            method: req.method,
-            header: req.header,
-            signal: req.signal,
-            timeoutMs: effectiveTimeout,
-            contextValues: createContextValues(),
-            message: (req as StreamRequest).message,
-          }),
-        options.clientInterceptors,
-      );
       const inputMessages = (async function* () {
         for await (const message of input) yield create(method.input, message);
       })();
-      const response = await client({
+      const response = await stream({
         stream: true,
         service: method.parent,
         method,
@@ -258,6 +266,7 @@ export function createDirectTransport(options: DirectTransportOptions): Transpor
         header: new Headers(header),
         contextValues: contextValues ?? createContextValues(),
         message: inputMessages,
+        [kTimeoutMs]: effectiveTimeout,
       } as StreamRequest);
       return response as StreamResponse<never, never>;
     },
