@@ -10,15 +10,17 @@ export function loggingInterceptor(logger: Logger): Interceptor {
   return (next) => async (req) => {
     if (req.service.typeName === "grpc.health.v1.Health") return next(req);
     const started = performance.now();
-    const rpc = `${req.service.typeName}/${req.method.name}`;
+    const rpcOf = () => `${req.service.typeName}/${req.method.name}`;
     try {
       const res = await next(req);
-      logger.debug({ rpc, code: "ok", duration_ms: round(performance.now() - started) }, "rpc");
+      // Successes are logged at debug: their fields are not even built when it is off.
+      if (logger.isLevelEnabled("debug"))
+        logger.debug({ rpc: rpcOf(), code: "ok", duration_ms: round(performance.now() - started) }, "rpc");
       return res;
     } catch (error) {
       const connectError = ConnectError.from(error);
       const fields = {
-        rpc,
+        rpc: rpcOf(),
         code: Code[connectError.code],
         duration_ms: round(performance.now() - started),
         reason: connectError.rawMessage,
