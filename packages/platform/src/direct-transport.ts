@@ -60,8 +60,8 @@ export interface DirectCall<M> {
   method: DescMethod;
   /** The request headers (the credential, `Cache-Control`, trace context). */
   header: Headers;
-  /** Ends when the caller goes away or its deadline passes. */
-  signal: AbortSignal;
+  /** Ends when the caller goes away or its deadline passes; read only when a step needs it. */
+  readonly signal: AbortSignal;
   /** The time the callee has, as its call context's `timeoutMs()` reports it. */
   timeoutMs?: number;
   /** The server side's own context values; the interceptors put the verified organization there. */
@@ -177,7 +177,10 @@ export function createDirectServer(options: {
       method: call.method,
       requestMethod: "POST",
       url: `direct:///${call.method.parent.typeName}/${call.method.name}`,
-      signal: call.signal,
+      // Read when something needs it: a caller may make its signal on first use.
+      get signal() {
+        return call.signal;
+      },
       header: call.header,
       contextValues: call.contextValues,
       message: call.message,

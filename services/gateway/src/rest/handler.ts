@@ -3,6 +3,7 @@ import { Code, createContextValues } from "@connectrpc/connect";
 import { SpanKind } from "@opentelemetry/api";
 import {
   DeadlineExceededError,
+  type DirectCall,
   type DirectServer,
   inSpan,
   type Logger,
@@ -47,6 +48,48 @@ function headersOf(req: RestRequest): Headers {
 /** Request messages of streaming calls: the REST step builds the one message from the body. */
 async function* noMessages(): AsyncIterable<never> {}
 
+const emptyRequests = new WeakMap<RestRoute, unknown>();
+
+/**
+ * What a unary REST call enters the interceptors with: its RPC's empty request, made once per
+ * route and never changed. The REST step reads the body after authentication and hands the
+ * implementation the message `parse` builds from it.
+ */
+function emptyRequestOf(route: RestRoute): unknown {
+  let message = emptyRequests.get(route);
+  if (message === undefined) {
+    message = Object.freeze(create(route.rpc.input as DescMessage));
+    emptyRequests.set(route, message);
+  }
+  return message;
+}
+
+/**
+ * The request's end as a signal: its deadline, or a caller that leaves before the answer is
+ * complete; every call made for the request inherits it. Made on first use: an answer from the
+ * hot window never needs one.
+ */
+function requestEnd(res: RestResponse, deadlineMs: number): { readonly signal: AbortSignal } {
+  let controller: AbortController | undefined;
+  const ended = () => {
+    controller ??= new AbortController();
+    return controller;
+  };
+  const deadline = setTimeout(
+    () => ended().abort(new DeadlineExceededError(`no answer within ${deadlineMs} ms`)),
+    deadlineMs,
+  );
+  res.once("close", () => {
+    clearTimeout(deadline);
+    if (!res.writableFinished) ended().abort();
+  });
+  return {
+    get signal() {
+      return ended().signal;
+    },
+  };
+}
+
 /**
  * REST+JSON under /api/v1: the edge. It matches the route, starts the request's deadline and
  * span, and makes the call on the gateway's direct server with the credential in the
@@ -77,36 +120,28 @@ export function createRestHandler(options: RestOptions): RequestListener {
       return;
     }
     const { route, path } = matched;
-    // One controller carries the request's end: its deadline, or a caller that leaves before
-    // the answer is complete. Every call made for the request inherits its signal.
-    const abort = new AbortController();
     const deadlineMs = route.download ? options.timeoutMs * 10 : options.timeoutMs;
-    const deadline = setTimeout(
-      () => abort.abort(new DeadlineExceededError(`no answer within ${deadlineMs} ms`)),
-      deadlineMs,
-    );
-    res.once("close", () => {
-      clearTimeout(deadline);
-      if (!res.writableFinished) abort.abort();
-    });
+    const end = requestEnd(res, deadlineMs);
     void inSpan(
       `${route.method} ${route.path}`,
       { kind: SpanKind.SERVER, attributes: { "http.request.method": route.method, "http.route": route.path } },
       async (span) => {
         const contextValues = createContextValues();
         contextValues.set(kRestCall, { route, url, path, req });
-        const call = {
+        const header = headersOf(req);
+        const call = <M>(message: M): DirectCall<M> => ({
           method: route.rpc,
-          header: headersOf(req),
-          signal: abort.signal,
+          header,
+          get signal() {
+            return end.signal;
+          },
           timeoutMs: deadlineMs,
           contextValues,
-        };
+          message,
+        });
         try {
           if (route.download) {
-            const answer = await runTaggingOrganization(span, () =>
-              options.server.stream({ ...call, message: noMessages() }),
-            );
+            const answer = await runTaggingOrganization(span, () => options.server.stream(call(noMessages())));
             const contentType = answer.header.get("content-type") ?? "application/octet-stream";
             await runTaggingOrganization(span, () =>
               pipeLines(res, contentType, answer.message as unknown as AsyncIterable<string>),
@@ -114,9 +149,7 @@ export function createRestHandler(options: RestOptions): RequestListener {
             span.setAttribute("http.response.status_code", 200);
             return;
           }
-          const answer = await runTaggingOrganization(span, () =>
-            options.server.unary({ ...call, message: create(route.rpc.input as DescMessage) }),
-          );
+          const answer = await runTaggingOrganization(span, () => options.server.unary(call(emptyRequestOf(route))));
           const reply = answer.message as unknown as RestReply;
           span.setAttribute("http.response.status_code", reply.status);
           sendJsonText(res, reply.status, reply.payload);
