@@ -60,8 +60,8 @@ export interface DirectCall<M> {
   method: DescMethod;
   /** The request headers (the credential, `Cache-Control`, trace context). */
   header: Headers;
-  /** Ends when the caller goes away or its deadline passes; read only when a step needs it. */
-  readonly signal: AbortSignal;
+  /** Ends when the caller goes away or its deadline passes. */
+  signal: AbortSignal;
   /** The time the callee has, as its call context's `timeoutMs()` reports it. */
   timeoutMs?: number;
   /** The server side's own context values; the interceptors put the verified organization there. */
@@ -74,13 +74,6 @@ export interface DirectServer {
   unary(call: DirectCall<unknown>): Promise<UnaryResponse>;
   stream(call: DirectCall<AsyncIterable<unknown>>): Promise<StreamResponse>;
 }
-
-/**
- * The time-out of a client's call, on its request object: a symbol-keyed property survives the
- * copies interceptors make (`{ ...req }`), so the chain need not be built per call to carry it.
- */
-const kTimeoutMs = Symbol("direct call time-out");
-type Timed = { [kTimeoutMs]?: number };
 
 /** The time the caller gave a direct call, for its call context (the server side's own value). */
 const kCallTimeout = createContextKey<number | undefined>(undefined, { description: "direct call time-out" });
@@ -177,10 +170,7 @@ export function createDirectServer(options: {
       method: call.method,
       requestMethod: "POST",
       url: `direct:///${call.method.parent.typeName}/${call.method.name}`,
-      // Read when something needs it: a caller may make its signal on first use.
-      get signal() {
-        return call.signal;
-      },
+      signal: call.signal,
       header: call.header,
       contextValues: call.contextValues,
       message: call.message,
@@ -207,36 +197,24 @@ export function createDirectServer(options: {
  */
 export function createDirectTransport(options: DirectTransportOptions): Transport {
   const server = createDirectServer(options);
-  // The client chains are built once too; each call's time-out rides on its request.
-  const unary = chain(
-    (req) =>
-      server.unary({
-        method: req.method,
-        header: req.header,
-        signal: req.signal,
-        timeoutMs: (req as Timed)[kTimeoutMs],
-        // The server side gets its own context values, as it would from the wire.
-        contextValues: createContextValues(),
-        message: (req as UnaryRequest).message,
-      }),
-    options.clientInterceptors,
-  );
-  const stream = chain(
-    (req) =>
-      server.stream({
-        method: req.method,
-        header: req.header,
-        signal: req.signal,
-        timeoutMs: (req as Timed)[kTimeoutMs],
-        contextValues: createContextValues(),
-        message: (req as StreamRequest).message,
-      }),
-    options.clientInterceptors,
-  );
 
   return {
     async unary(method, signal, timeoutMs, header, input, contextValues) {
-      const response = await unary({
+      const effectiveTimeout = timeoutMs ?? options.defaultTimeoutMs;
+      const client = chain(
+        (req) =>
+          server.unary({
+            method: req.method,
+            header: req.header,
+            signal: req.signal,
+            timeoutMs: effectiveTimeout,
+            // The server side gets its own context values, as it would from the wire.
+            contextValues: createContextValues(),
+            message: (req as UnaryRequest).message,
+          }),
+        options.clientInterceptors,
+      );
+      const response = await client({
         stream: false,
         service: method.parent,
         method,
@@ -246,7 +224,6 @@ export function createDirectTransport(options: DirectTransportOptions): Transpor
         header: new Headers(header),
         contextValues: contextValues ?? createContextValues(),
         message: create(method.input, input),
-        [kTimeoutMs]: timeoutMs ?? options.defaultTimeoutMs,
       } as UnaryRequest);
       return response as UnaryResponse<never, never>;
     },
@@ -256,10 +233,22 @@ export function createDirectTransport(options: DirectTransportOptions): Transpor
       const deadline = effectiveTimeout !== undefined ? AbortSignal.timeout(effectiveTimeout) : undefined;
       const callSignal =
         signal && deadline ? AbortSignal.any([signal, deadline]) : (signal ?? deadline ?? neverAborted);
+      const client = chain(
+        (req) =>
+          server.stream({
+            method: req.method,
+            header: req.header,
+            signal: req.signal,
+            timeoutMs: effectiveTimeout,
+            contextValues: createContextValues(),
+            message: (req as StreamRequest).message,
+          }),
+        options.clientInterceptors,
+      );
       const inputMessages = (async function* () {
         for await (const message of input) yield create(method.input, message);
       })();
-      const response = await stream({
+      const response = await client({
         stream: true,
         service: method.parent,
         method,
@@ -269,7 +258,6 @@ export function createDirectTransport(options: DirectTransportOptions): Transpor
         header: new Headers(header),
         contextValues: contextValues ?? createContextValues(),
         message: inputMessages,
-        [kTimeoutMs]: effectiveTimeout,
       } as StreamRequest);
       return response as StreamResponse<never, never>;
     },

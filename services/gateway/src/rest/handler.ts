@@ -14,7 +14,7 @@ import {
 import type { RestRequest } from "./body.js";
 import { restStatusOf, sendError } from "./errors.js";
 import { pipeLines, type RestResponse, sendJson, sendJsonText } from "./respond.js";
-import { kRestCall, type RestReply } from "./rest-call.js";
+import { kRestCall, type RestCall, type RestReply } from "./rest-call.js";
 import type { RestRoute } from "./route.js";
 import { createRouter } from "./router.js";
 
@@ -48,6 +48,9 @@ function headersOf(req: RestRequest): Headers {
 /** Request messages of streaming calls: the REST step builds the one message from the body. */
 async function* noMessages(): AsyncIterable<never> {}
 
+/** The signal of a REST call until the REST step replaces it with the request's end. */
+const beforeTheStep = new AbortController().signal;
+
 const emptyRequests = new WeakMap<RestRoute, unknown>();
 
 /**
@@ -69,7 +72,7 @@ function emptyRequestOf(route: RestRoute): unknown {
  * complete; every call made for the request inherits it. Made on first use: an answer from the
  * hot window never needs one.
  */
-function requestEnd(res: RestResponse, deadlineMs: number): { readonly signal: AbortSignal } {
+function requestEnd(res: RestResponse, deadlineMs: number): RestCall["end"] {
   let controller: AbortController | undefined;
   const ended = () => {
     controller ??= new AbortController();
@@ -127,14 +130,14 @@ export function createRestHandler(options: RestOptions): RequestListener {
       { kind: SpanKind.SERVER, attributes: { "http.request.method": route.method, "http.route": route.path } },
       async (span) => {
         const contextValues = createContextValues();
-        contextValues.set(kRestCall, { route, url, path, req });
+        contextValues.set(kRestCall, { route, url, path, req, end });
         const header = headersOf(req);
         const call = <M>(message: M): DirectCall<M> => ({
           method: route.rpc,
           header,
-          get signal() {
-            return end.signal;
-          },
+          // The REST step puts the request's end on the request as it reaches for the
+          // implementation; nothing before it makes a call that a caller's leaving cancels.
+          signal: beforeTheStep,
           timeoutMs: deadlineMs,
           contextValues,
           message,

@@ -21,6 +21,11 @@ export interface RestCall {
   path: Record<string, string>;
   /** The HTTP request, its body not read yet. */
   req: RestRequest;
+  /**
+   * The request's end (its deadline, or a caller that left), made on first use: the step
+   * hands it to the implementation; an answer from the hot window never makes one.
+   */
+  end: { readonly signal: AbortSignal };
 }
 
 /** The REST call a request stands for; set by the REST edge on the call's context values. */
@@ -58,7 +63,7 @@ export function restStepInterceptor(options: RestStepOptions): Interceptor {
     const { route, url } = call;
     const raw = await readBody(call.req, options.maxBodyBytes);
     const invoke = async (message: MessageShape<DescMessage>) =>
-      (await next({ ...req, message })).message as MessageShape<DescMessage>;
+      (await next({ ...req, message, signal: call.end.signal })).message as MessageShape<DescMessage>;
     if (route.exchange) {
       const idempotencyKey = call.req.headers["idempotency-key"];
       const { status, body } = await route.exchange(
@@ -73,7 +78,11 @@ export function restStepInterceptor(options: RestStepOptions): Interceptor {
       return answered(unanswered(req), { status, payload: JSON.stringify(body) });
     }
     const ask = () =>
-      next({ ...req, message: route.parse({ query: url.searchParams, body: parseJson(raw), path: call.path }) });
+      next({
+        ...req,
+        message: route.parse({ query: url.searchParams, body: parseJson(raw), path: call.path }),
+        signal: call.end.signal,
+      });
     const window = hot && route.reusable && acceptsHotAnswer(req.header.get("cache-control"), raw) ? hot : undefined;
     if (!window) {
       const res = await ask();
@@ -101,7 +110,7 @@ export function restStepInterceptor(options: RestStepOptions): Interceptor {
     const raw = await readBody(call.req, options.maxBodyBytes);
     const stream = (message: MessageShape<DescMessage>) =>
       (async function* () {
-        const res = await next({ ...req, message: oneMessage(message) });
+        const res = await next({ ...req, message: oneMessage(message), signal: call.end.signal });
         yield* res.message as AsyncIterable<MessageShape<DescMessage>>;
       })();
     const { contentType, lines } = route.download(
