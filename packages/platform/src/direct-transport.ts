@@ -178,12 +178,8 @@ export function createDirectServer(options: {
   }
 
   return {
-    async unary(call) {
-      return (await unary(requestOf(call, false) as UnaryRequest)) as UnaryResponse;
-    },
-    async stream(call) {
-      return (await stream(requestOf(call, true) as StreamRequest)) as StreamResponse;
-    },
+    unary: (call) => unary(requestOf(call, false) as UnaryRequest) as Promise<UnaryResponse>,
+    stream: (call) => stream(requestOf(call, true) as StreamRequest) as Promise<StreamResponse>,
   };
 }
 

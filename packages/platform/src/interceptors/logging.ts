@@ -10,17 +10,16 @@ export function loggingInterceptor(logger: Logger): Interceptor {
   return (next) => async (req) => {
     if (req.service.typeName === "grpc.health.v1.Health") return next(req);
     const started = performance.now();
-    const rpcOf = () => `${req.service.typeName}/${req.method.name}`;
     try {
       const res = await next(req);
       // Successes are logged at debug: their fields are not even built when it is off.
       if (logger.isLevelEnabled("debug"))
-        logger.debug({ rpc: rpcOf(), code: "ok", duration_ms: round(performance.now() - started) }, "rpc");
+        logger.debug({ rpc: rpcName(req), code: "ok", duration_ms: round(performance.now() - started) }, "rpc");
       return res;
     } catch (error) {
       const connectError = ConnectError.from(error);
       const fields = {
-        rpc: rpcOf(),
+        rpc: rpcName(req),
         code: Code[connectError.code],
         duration_ms: round(performance.now() - started),
         reason: connectError.rawMessage,
@@ -33,6 +32,10 @@ export function loggingInterceptor(logger: Logger): Interceptor {
       throw error;
     }
   };
+}
+
+function rpcName(req: { service: { typeName: string }; method: { name: string } }): string {
+  return `${req.service.typeName}/${req.method.name}`;
 }
 
 function round(ms: number): number {

@@ -23,18 +23,6 @@ function recordOutcome(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: connectError.rawMessage });
 }
 
-/** The call's answer, its outcome recorded on the span (the error rethrown unchanged). */
-async function withOutcome<T>(span: Span, call: () => Promise<T>): Promise<T> {
-  try {
-    const res = await call();
-    recordOutcome(span, undefined);
-    return res;
-  } catch (error) {
-    recordOutcome(span, error);
-    throw error;
-  }
-}
-
 /**
  * Server side: continues the caller's trace from the W3C headers and opens a SERVER span for
  * the RPC. The HTTP auto-instrumentation does not cover http2, so this is where traces join.
@@ -47,7 +35,12 @@ export function serverTracingInterceptor(service: string): Interceptor {
       { kind: SpanKind.SERVER, attributes: { "rpc.system": "connect_rpc", [SERVICE_ATTRIBUTE]: service } },
       async (span) => {
         try {
-          return await withOutcome(span, () => next(req));
+          const res = await next(req);
+          recordOutcome(span, undefined);
+          return res;
+        } catch (error) {
+          recordOutcome(span, error);
+          throw error;
         } finally {
           const organizationId = currentOrganizationId();
           if (organizationId) span.setAttribute(ORG_ATTRIBUTE, organizationId);
@@ -70,7 +63,12 @@ export function clientTracingInterceptor(service: string): Interceptor {
         if (organizationId) span.setAttribute(ORG_ATTRIBUTE, organizationId);
         propagation.inject(trace.setSpan(context.active(), span), req.header, headerSetter);
         try {
-          return await withOutcome(span, () => next(req));
+          const res = await next(req);
+          recordOutcome(span, undefined);
+          return res;
+        } catch (error) {
+          recordOutcome(span, error);
+          throw error;
         } finally {
           span.end();
         }

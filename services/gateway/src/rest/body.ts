@@ -15,14 +15,16 @@ export class BodyTooLargeError extends DomainError {
   readonly code = "resource_exhausted";
 }
 
-const EMPTY = Buffer.alloc(0);
+/** The body of a request that has none. */
+export const noBody = Buffer.alloc(0);
 
-/**
- * The request body, decompressed (gzip, deflate), refusing more than `limit` bytes either
- * way. Only POST and PUT have one; other methods read as empty.
- */
+/** Whether a request carries a body: POST and PUT do; other methods read as empty. */
+export function expectsBody(req: RestRequest): boolean {
+  return req.method === "POST" || req.method === "PUT";
+}
+
+/** The request body, decompressed (gzip, deflate), refusing more than `limit` bytes either way. */
 export async function readBody(req: RestRequest, limit: number): Promise<Buffer> {
-  if (req.method !== "POST" && req.method !== "PUT") return EMPTY;
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > limit) throw new BodyTooLargeError(`request body is larger than ${limit} bytes`);
   const chunks: Buffer[] = [];

@@ -1,5 +1,5 @@
 import { create, type DescMessage } from "@bufbuild/protobuf";
-import { Code, createContextValues } from "@connectrpc/connect";
+import { Code, type ContextValues, createContextValues } from "@connectrpc/connect";
 import { SpanKind } from "@opentelemetry/api";
 import {
   DeadlineExceededError,
@@ -50,6 +50,26 @@ async function* noMessages(): AsyncIterable<never> {}
 
 /** The signal of a REST call until the REST step replaces it with the request's end. */
 const beforeTheStep = new AbortController().signal;
+
+/** The call a REST request makes on the gateway's direct server. */
+function directCall<M>(
+  route: RestRoute,
+  header: Headers,
+  timeoutMs: number,
+  contextValues: ContextValues,
+  message: M,
+): DirectCall<M> {
+  return {
+    method: route.rpc,
+    header,
+    // The REST step puts the request's end on the request as it reaches for the
+    // implementation; nothing before it makes a call that a caller's leaving cancels.
+    signal: beforeTheStep,
+    timeoutMs,
+    contextValues,
+    message,
+  };
+}
 
 const emptyRequests = new WeakMap<RestRoute, unknown>();
 
@@ -132,19 +152,11 @@ export function createRestHandler(options: RestOptions): RequestListener {
         const contextValues = createContextValues();
         contextValues.set(kRestCall, { route, url, path, req, end });
         const header = headersOf(req);
-        const call = <M>(message: M): DirectCall<M> => ({
-          method: route.rpc,
-          header,
-          // The REST step puts the request's end on the request as it reaches for the
-          // implementation; nothing before it makes a call that a caller's leaving cancels.
-          signal: beforeTheStep,
-          timeoutMs: deadlineMs,
-          contextValues,
-          message,
-        });
         try {
           if (route.download) {
-            const answer = await runTaggingOrganization(span, () => options.server.stream(call(noMessages())));
+            const answer = await runTaggingOrganization(span, () =>
+              options.server.stream(directCall(route, header, deadlineMs, contextValues, noMessages())),
+            );
             const contentType = answer.header.get("content-type") ?? "application/octet-stream";
             await runTaggingOrganization(span, () =>
               pipeLines(res, contentType, answer.message as unknown as AsyncIterable<string>),
@@ -152,7 +164,9 @@ export function createRestHandler(options: RestOptions): RequestListener {
             span.setAttribute("http.response.status_code", 200);
             return;
           }
-          const answer = await runTaggingOrganization(span, () => options.server.unary(call(emptyRequestOf(route))));
+          const answer = await runTaggingOrganization(span, () =>
+            options.server.unary(directCall(route, header, deadlineMs, contextValues, emptyRequestOf(route))),
+          );
           const reply = answer.message as unknown as RestReply;
           span.setAttribute("http.response.status_code", reply.status);
           sendJsonText(res, reply.status, reply.payload);

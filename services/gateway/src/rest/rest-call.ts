@@ -8,7 +8,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { linkSharedCopy, requireOrgContext } from "@trellis/platform";
-import { parseJson, type RestRequest, readBody } from "./body.js";
+import { expectsBody, noBody, parseJson, type RestRequest, readBody } from "./body.js";
 import { acceptsHotAnswer, asHotAnswer, type HotAnswers, hotRequestOf } from "./hot-answers.js";
 import { renderAnswerJson } from "./render.js";
 import type { RestRoute } from "./route.js";
@@ -61,41 +61,21 @@ export function restStepInterceptor(options: RestStepOptions): Interceptor {
 
   async function answer(call: RestCall, req: UnaryRequest, next: (req: UnaryRequest) => Promise<UnaryResponse>) {
     const { route, url } = call;
-    const raw = await readBody(call.req, options.maxBodyBytes);
-    const invoke = async (message: MessageShape<DescMessage>) =>
-      (await next({ ...req, message, signal: call.end.signal })).message as MessageShape<DescMessage>;
-    if (route.exchange) {
-      const idempotencyKey = call.req.headers["idempotency-key"];
-      const { status, body } = await route.exchange(
-        {
-          query: url.searchParams,
-          raw,
-          contentType: String(call.req.headers["content-type"] ?? ""),
-          idempotencyKey: typeof idempotencyKey === "string" ? idempotencyKey : undefined,
-        },
-        invoke,
-      );
-      return answered(unanswered(req), { status, payload: JSON.stringify(body) });
-    }
-    const ask = () =>
-      next({
-        ...req,
-        message: route.parse({ query: url.searchParams, body: parseJson(raw), path: call.path }),
-        signal: call.end.signal,
-      });
+    const raw = expectsBody(call.req) ? await readBody(call.req, options.maxBodyBytes) : noBody;
+    if (route.exchange) return exchange(call, raw, req, next);
     const window = hot && route.reusable && acceptsHotAnswer(req.header.get("cache-control"), raw) ? hot : undefined;
     if (!window) {
-      const res = await ask();
+      const res = await next(withMessage(req, call, raw));
       return answered(res, { status: 200, payload: renderAnswerJson(route.rpc.output, res.message) });
     }
     // The organization is the verified one the interceptors before this step entered.
     const organizationId = requireOrgContext(req.contextValues).organizationId;
     const hotRequest = hotRequestOf(url, raw);
     const hotAnswer = window.get(organizationId, hotRequest);
-    if (hotAnswer) return answered(unanswered(req), { status: 200, payload: hotAnswer });
+    if (hotAnswer) return replyTo(req, { status: 200, payload: hotAnswer });
     // Read before the answer is computed: a change meanwhile retires what is stored under it.
     const epoch = window.epochOf(organizationId);
-    const res = await ask();
+    const res = await next(withMessage(req, call, raw));
     const output = res.message as MessageShape<DescMessage>;
     // Rendered with two metas: seen as a copy of itself, everything but the meta is rendered
     // once for both.
@@ -107,7 +87,7 @@ export function restStepInterceptor(options: RestStepOptions): Interceptor {
   async function download(call: RestCall, req: StreamRequest, next: (req: StreamRequest) => Promise<StreamResponse>) {
     const { route, url } = call;
     if (!route.download) throw new Error(`${route.path} is not a download`);
-    const raw = await readBody(call.req, options.maxBodyBytes);
+    const raw = expectsBody(call.req) ? await readBody(call.req, options.maxBodyBytes) : noBody;
     const stream = (message: MessageShape<DescMessage>) =>
       (async function* () {
         const res = await next({ ...req, message: oneMessage(message), signal: call.end.signal });
@@ -127,7 +107,8 @@ export function restStepInterceptor(options: RestStepOptions): Interceptor {
     } as unknown as StreamResponse;
   }
 
-  return (next) => async (req) => {
+  // Not async itself: the hot window's answer costs no promise more than it must.
+  return (next) => (req) => {
     const call = req.contextValues.get(kRestCall);
     if (!call) return next(req);
     if (req.stream) return download(call, req, next as (req: StreamRequest) => Promise<StreamResponse>);
@@ -135,13 +116,48 @@ export function restStepInterceptor(options: RestStepOptions): Interceptor {
   };
 }
 
-/** The response of a call the REST step answers itself, with no response metadata. */
-function unanswered(req: UnaryRequest): Omit<UnaryResponse, "message"> {
-  return { stream: false, service: req.service, method: req.method, header: noHeaders, trailer: noHeaders };
+/** The request message `parse` builds from the body, on the request that goes to the implementation. */
+function withMessage(req: UnaryRequest, call: RestCall, raw: Buffer): UnaryRequest {
+  const message = call.route.parse({ query: call.url.searchParams, body: parseJson(raw), path: call.path });
+  return { ...req, message, signal: call.end.signal };
 }
 
-/** A unary response carrying the REST reply in place of the RPC's message. */
-function answered(res: Omit<UnaryResponse, "message">, reply: RestReply): UnaryResponse {
+/** Routes that shape their own answer from the raw body, calling the RPC as they need. */
+async function exchange(
+  call: RestCall,
+  raw: Buffer,
+  req: UnaryRequest,
+  next: (req: UnaryRequest) => Promise<UnaryResponse>,
+): Promise<UnaryResponse> {
+  const { route, url } = call;
+  if (!route.exchange) throw new Error(`${route.path} is not an exchange`);
+  const idempotencyKey = call.req.headers["idempotency-key"];
+  const { status, body } = await route.exchange(
+    {
+      query: url.searchParams,
+      raw,
+      contentType: String(call.req.headers["content-type"] ?? ""),
+      idempotencyKey: typeof idempotencyKey === "string" ? idempotencyKey : undefined,
+    },
+    async (message) => (await next({ ...req, message, signal: call.end.signal })).message as MessageShape<DescMessage>,
+  );
+  return replyTo(req, { status, payload: JSON.stringify(body) });
+}
+
+/** The response of a call the REST step answers itself, with no response metadata. */
+function replyTo(req: UnaryRequest, reply: RestReply): UnaryResponse {
+  return {
+    stream: false,
+    service: req.service,
+    method: req.method,
+    header: noHeaders,
+    trailer: noHeaders,
+    message: reply,
+  } as unknown as UnaryResponse;
+}
+
+/** The implementation's response, carrying the REST reply in place of the RPC's message. */
+function answered(res: UnaryResponse, reply: RestReply): UnaryResponse {
   return { ...res, message: reply } as unknown as UnaryResponse;
 }
 
