@@ -38,6 +38,6 @@ export function publicAuthInterceptor(authenticator: Authenticator): Interceptor
   return (next) => async (req) => {
     if (req.service.typeName === "grpc.health.v1.Health") return next(req);
     const { context, token } = await authorize(authenticator, req.header, req.service.typeName, req.method.name);
-    return answerInOrgScope(req.contextValues, { context, token }, () => next(req));
+    return answerInOrgScope(req.contextValues, { context, token }, req.stream, () => next(req));
   };
 }
