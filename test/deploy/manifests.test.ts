@@ -95,7 +95,7 @@ describe("kubernetes manifests", () => {
     expect(pod?.restartPolicy).toBe("OnFailure");
     expect(pod?.securityContext.runAsNonRoot).toBe(true);
     const container = pod?.containers[0];
-    expect(container?.command.slice(-2)).toEqual(["./apps/trellis/src/main.ts", "migrate"]);
+    expect(container?.command.slice(-2)).toEqual(["./apps/trellis/src/main.js", "migrate"]);
     expect(container?.securityContext?.readOnlyRootFilesystem).toBe(true);
     expect(container?.securityContext?.capabilities?.drop).toEqual(["ALL"]);
     const names = container?.env.map((e) => e.name) ?? [];

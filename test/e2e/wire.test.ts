@@ -47,7 +47,7 @@ beforeAll(async () => {
     services[name] = service;
     return service;
   };
-  const [warden, cache, ingest, discovery] = await Promise.all([
+  const [warden, cache, ingest] = await Promise.all([
     startService("warden", { ...common, TRELLIS_DATA_DIR: dirs.warden }).then(started("warden")),
     startService("cache", common).then(started("cache")),
     startService("ingest", {
@@ -55,13 +55,18 @@ beforeAll(async () => {
       TRELLIS_DATA_DIR: dirs.ingest,
       TRELLIS_IP_HASH_KEY: "wire-test-ip-hash-key-0123456789abcdef",
     }).then(started("ingest")),
-    startService("discovery", { ...common, TRELLIS_DATA_DIR: dirs.discovery }).then(started("discovery")),
   ]);
   services.query = await startService("query", {
     ...common,
     TRELLIS_DATA_DIR: dirs.query,
     TRELLIS_CACHE_URL: cache?.url ?? "",
   });
+  // Discovery reads campaigns from the query service.
+  const discovery = await startService("discovery", {
+    ...common,
+    TRELLIS_DATA_DIR: dirs.discovery,
+    TRELLIS_QUERY_URL: services.query.url,
+  }).then(started("discovery"));
   services.gateway = await startService("gateway", {
     TRELLIS_CONTEXT_SECRET: SECRET,
     TRELLIS_WARDEN_URL: warden?.url ?? "",
@@ -81,10 +86,17 @@ const ACME_EVENTS = 36;
 const GATEWAY_MAX_BYTES = 64 * 1024;
 
 /** The clients grpc-js builds from the descriptors at run time, typed as far as the test uses them. */
-type DynamicClient = grpc.Client & { GetTraffic: (...args: unknown[]) => void; Check: (...args: unknown[]) => void };
+type DynamicClient = grpc.Client & {
+  GetTraffic: (...args: unknown[]) => void;
+  Check: (...args: unknown[]) => void;
+  DetectFraud: (...args: unknown[]) => void;
+  ListDiscoveryRuns: (...args: unknown[]) => void;
+};
 type DynamicClientConstructor = new (address: string, credentials: grpc.ChannelCredentials) => DynamicClient;
 interface LoadedProtos {
-  trellis: { warehouse: { v1: { AnalyticsService: DynamicClientConstructor } } };
+  trellis: {
+    warehouse: { v1: { AnalyticsService: DynamicClientConstructor; DiscoveryService: DynamicClientConstructor } };
+  };
   grpc: { health: { v1: { Health: DynamicClientConstructor } } };
 }
 
@@ -120,14 +132,17 @@ describe("six services as separate processes over loopback HTTP/2", () => {
   });
 
   it("answer a plain @grpc/grpc-js client that loads the .proto files", async () => {
-    const definition = protoLoader.loadSync(["trellis/warehouse/v1/analytics.proto", "grpc/health/v1/health.proto"], {
-      includeDirs: [join(repoRoot, "proto")],
-      keepCase: true,
-      longs: String,
-      enums: String,
-      defaults: true,
-      oneofs: true,
-    });
+    const definition = protoLoader.loadSync(
+      ["trellis/warehouse/v1/analytics.proto", "trellis/warehouse/v1/discovery.proto", "grpc/health/v1/health.proto"],
+      {
+        includeDirs: [join(repoRoot, "proto")],
+        keepCase: true,
+        longs: String,
+        enums: String,
+        defaults: true,
+        oneofs: true,
+      },
+    );
     const loaded = grpc.loadPackageDefinition(definition) as unknown as LoadedProtos;
     const address = new URL(services.gateway?.url ?? "").host;
     const analytics = new loaded.trellis.warehouse.v1.AnalyticsService(address, grpc.credentials.createInsecure());
@@ -153,6 +168,29 @@ describe("six services as separate processes over loopback HTTP/2", () => {
     );
     expect(denied.code).toBe(grpc.status.UNAUTHENTICATED);
     analytics.close();
+
+    // Discovery through the gateway, which proxies it to the discovery process (its own, empty store here).
+    const discovery = new loaded.trellis.warehouse.v1.DiscoveryService(address, grpc.credentials.createInsecure());
+    const fraud = await new Promise<{ patterns: unknown[]; run_id: string }>((resolve, reject) =>
+      discovery.DetectFraud(
+        { range: { start_date: "2026-04-01", end_date: "2026-04-30" } },
+        metadata,
+        (error: Error | null, value: { patterns: unknown[]; run_id: string }) =>
+          error ? reject(error) : resolve(value),
+      ),
+    );
+    expect(fraud.patterns).toEqual([]);
+    expect(fraud.run_id).toMatch(/^run_/);
+    const runs = await new Promise<{ runs: Array<{ id: string; kind: string }> }>((resolve, reject) =>
+      discovery.ListDiscoveryRuns(
+        {},
+        metadata,
+        (error: Error | null, value: { runs: Array<{ id: string; kind: string }> }) =>
+          error ? reject(error) : resolve(value),
+      ),
+    );
+    expect(runs.runs.map((r) => [r.id, r.kind])).toEqual([[fraud.run_id, "fraud"]]);
+    discovery.close();
 
     for (const service of Object.values(services)) {
       const health = new loaded.grpc.health.v1.Health(new URL(service.url).host, grpc.credentials.createInsecure());

@@ -30,10 +30,15 @@ export async function startTestWarehouse(options: {
     TRELLIS_PORT: "0",
     TRELLIS_CLICKHOUSE_DATABASE: database,
     TRELLIS_DEMO: "false",
-    TRELLIS_LOG_LEVEL: "silent",
+    TRELLIS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...options.env,
   });
-  const logger = options.logger ?? createLogger({ service: "test", level: options.env?.TRELLIS_LOG_LEVEL ?? "silent" });
+  const logger =
+    options.logger ??
+    createLogger({
+      service: "test",
+      level: options.env?.TRELLIS_LOG_LEVEL ?? process.env.TEST_LOG_LEVEL ?? "silent",
+    });
   const embedded = await startEmbedded(config, logger);
   const accounts = createAccounts({ repository: createWardenRepository(embedded.store) });
   const keys: Record<string, string> = {};

@@ -1,7 +1,7 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { type ApiKey, type Organization, WardenService } from "@trellis/contracts";
+import { type ApiKey, KeyKind, type Organization, WardenService } from "@trellis/contracts";
 import type { Store } from "@trellis/store";
 import { createAccounts, createWardenRepository, parseScopes, scopeName } from "@trellis/warden";
 
@@ -17,9 +17,12 @@ export interface ShownOrganization {
 export interface ShownKey {
   id: string;
   organizationId: string;
+  kind: "secret" | "publishable";
   name: string;
   prefix: string;
   scopes: string[];
+  /** Where a publishable key's events may come from. */
+  allowedOrigins: string[];
   createdAt: Date;
   revokedAt: Date | null;
 }
@@ -32,6 +35,8 @@ export interface Admin {
     organizationId: string;
     name: string;
     scopes: string[];
+    kind?: "secret" | "publishable";
+    allowedOrigins?: string[];
   }): Promise<{ key: ShownKey; credential: string }>;
   listApiKeys(organizationId: string): Promise<ShownKey[]>;
   revokeApiKey(keyId: string): Promise<ShownKey>;
@@ -88,7 +93,13 @@ export function remoteAdmin(baseUrl: string, adminToken: string): Admin {
         const { scopes, unknown } = parseScopes(input.scopes);
         if (unknown.length > 0) throw new ConnectError(`unknown scope ${unknown.join(", ")}`, Code.InvalidArgument);
         const answer = await client.createApiKey(
-          { organizationId: input.organizationId, name: input.name, scopes },
+          {
+            organizationId: input.organizationId,
+            name: input.name,
+            scopes,
+            kind: input.kind === "publishable" ? KeyKind.PUBLISHABLE : KeyKind.SECRET,
+            allowedOrigins: input.allowedOrigins ?? [],
+          },
           { headers },
         );
         return { key: toShownKey(answer.key), credential: answer.secret };
@@ -127,9 +138,11 @@ function toShownKey(key: ApiKey | undefined): ShownKey {
   return {
     id: key.id,
     organizationId: key.organizationId,
+    kind: key.kind === KeyKind.PUBLISHABLE ? "publishable" : "secret",
     name: key.name,
     prefix: key.prefix,
     scopes: key.scopes.map(scopeName),
+    allowedOrigins: key.allowedOrigins,
     createdAt: key.createdAt ? timestampDate(key.createdAt) : new Date(0),
     revokedAt: key.revokedAt ? timestampDate(key.revokedAt) : null,
   };

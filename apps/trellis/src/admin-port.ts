@@ -5,7 +5,8 @@ import type { ServiceApp } from "@trellis/platform";
 /** Warden methods that stay internal: the gateway's own credential check is no admin RPC. */
 const internalMethods = new Set(["Authenticate"]);
 
-function chain(interceptors: readonly Interceptor[]): Interceptor {
+/** One interceptor that runs the given ones in order, outermost first. */
+export function chain(interceptors: readonly Interceptor[]): Interceptor {
   return (next) => interceptors.reduceRight((inner, interceptor) => interceptor(inner), next);
 }
 

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type CacheConfig, cacheConfigFrom, cacheEnvShape } from "@trellis/cache";
 import { type DiscoveryConfig, discoveryConfigFrom, discoveryEnvShape } from "@trellis/discovery";
+import { type BigQueryConfig, bigQueryConfigFrom, bigQueryEnvShape } from "@trellis/export";
 import { type GatewayConfig, gatewayConfigFrom, gatewayEnvShape } from "@trellis/gateway";
 import { type IngestConfig, ingestConfigFrom, ingestEnvShape } from "@trellis/ingest";
 import {
@@ -43,6 +44,7 @@ export const embeddedEnvShape = {
   TRELLIS_CONTEXT_SECRET: gatewayEnvShape.TRELLIS_CONTEXT_SECRET.optional(),
   TRELLIS_IP_HASH_KEY: ingestEnvShape.TRELLIS_IP_HASH_KEY.optional(),
   ...demoEnvShape,
+  ...bigQueryEnvShape,
 };
 
 /** The shape each process parses, by process name, in the order the configuration table lists them. */
@@ -83,6 +85,8 @@ export interface EmbeddedConfig {
   cache: CacheConfig;
   ingest: IngestConfig;
   discovery: DiscoveryConfig;
+  /** The BigQuery export; absent when no project is configured. */
+  bigquery?: BigQueryConfig;
 }
 
 /**
@@ -110,5 +114,6 @@ export function loadEmbeddedConfig(environment: Env = process.env): EmbeddedConf
     cache: cacheConfigFrom(resolved),
     ingest: ingestConfigFrom(resolved),
     discovery: discoveryConfigFrom(resolved),
+    bigquery: bigQueryConfigFrom(parsed),
   };
 }

@@ -21,6 +21,7 @@ import { createStore, type Store } from "@trellis/store";
 import { createWardenApp } from "@trellis/warden";
 import { withWardenAdmin } from "./admin-port.js";
 import type { EmbeddedConfig } from "./config.js";
+import { createProcessExport, withExportAdmin } from "./export-admin.js";
 
 export interface Embedded {
   /** Makes cached answers of an organization unreachable after data arrived outside ingest. */
@@ -53,19 +54,24 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
   const cache = await createCacheApp(config.cache, log("cache"), { epochs });
   const query = await createQueryApp(config.query, log("query"), { store, cache: peer(cache, "query"), epochs });
   const ingest = await createIngestApp(config.ingest, log("ingest"), { store, cache: peer(cache, "ingest") });
-  const discovery = await createDiscoveryApp(config.discovery, log("discovery"), { store });
+  const discovery = await createDiscoveryApp(config.discovery, log("discovery"), {
+    store,
+    query: peer(query, "discovery"),
+  });
   const gateway = await createGatewayApp(config.gateway, log("gateway"), {
     warden: peer(warden, "gateway"),
     query: peer(query, "gateway"),
     ingest: peer(ingest, "gateway"),
+    discovery: peer(discovery, "gateway"),
     epochs,
   });
-  const apps = [warden, cache, query, ingest, discovery, gateway];
+  const exportApp = createProcessExport(config, store, log("export"));
+  const apps = [warden, cache, query, ingest, discovery, gateway, exportApp];
 
   const health: HealthState = { draining: false };
   const shutdown = new AbortController();
   // With an admin token, organizations and keys can be managed while the product runs.
-  const served = config.warden.adminToken ? withWardenAdmin(gateway, warden) : gateway;
+  const served = withExportAdmin(config.warden.adminToken ? withWardenAdmin(gateway, warden) : gateway, exportApp);
   const server = await serveApp(served, {
     host: config.process.host,
     port: config.process.port,
@@ -73,7 +79,9 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
     health,
     shutdownSignal: shutdown.signal,
     readMaxBytes: config.gateway.requestMaxBytes,
-    fallback: gateway.fallback,
+    fallback: (req, res) => {
+      if (!exportApp.rest(req, res)) gateway.fallback(req, res);
+    },
     timeouts: config.gateway.connectionTimeouts,
   });
 

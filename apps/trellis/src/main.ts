@@ -1,4 +1,5 @@
 import { adminCommand, describeError, UsageError, usage } from "./commands/admin.js";
+import { exportCommand } from "./commands/export.js";
 import { seedCommand } from "./commands/seed.js";
 import { startCommand } from "./commands/start.js";
 
@@ -7,6 +8,7 @@ const [command, ...args] = process.argv.slice(2);
 try {
   if (command === "start") await startCommand();
   else if (command === "seed") await seedCommand(args);
+  else if (command === "export") await exportCommand();
   else if (!command || command === "help" || command === "--help") process.stdout.write(`${usage}\n`);
   else await adminCommand(command, args);
 } catch (error) {

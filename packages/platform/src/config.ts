@@ -275,7 +275,7 @@ export const peersEnvShape = configGroup("Peers", {
   TRELLIS_DISCOVERY_URL: key(
     env.url(),
     "URL",
-    "discovery service; read and validated, but not used: the gateway serves no discovery contract today",
+    "discovery service, e.g. `http://discovery:8085`; unset: the gateway serves no discovery contract or route",
   ),
   TRELLIS_CACHE_URL: key(
     env.url(),

@@ -85,8 +85,8 @@ export interface StoreOptions {
  */
 export function createStore(config: StoreConfig, options: StoreOptions): Store {
   const { client, sandbox, release } = openClients(config);
-  const target: DdlTarget = { database: config.database, cluster: config.cluster };
   const backend = config.url ? "server" : "chdb";
+  const target: DdlTarget = { database: config.database, cluster: config.cluster, server: backend === "server" };
   const spool = backend === "chdb" ? openInsertSpool(resolve(config.dataDir, "insert-spool")) : undefined;
 
   async function traced<T>(statement: Statement, operation: string, run: () => Promise<T>): Promise<T> {

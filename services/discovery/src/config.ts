@@ -1,10 +1,46 @@
-import { contextSecretEnvShape, type ProcessConfig, serviceConfig } from "@trellis/platform";
+import {
+  configGroup,
+  contextSecretEnvShape,
+  env,
+  key,
+  type ProcessConfig,
+  peersEnvShape,
+  serviceConfig,
+} from "@trellis/platform";
 import { type StoreConfig, storeConfigFrom, storeEnvShape } from "@trellis/store";
 
 export interface DiscoveryConfig extends ProcessConfig {
   contextSecret: string;
   store: StoreConfig;
+  /** The query service (campaigns); absent only when the process hosts it too. */
+  queryUrl?: string;
+  /** How often due schedules are looked for, ms; 0: never (no scheduled runs in this process). */
+  scheduleTickMs: number;
+  webhook: {
+    attempts: number;
+    backoffMs: number;
+    timeoutMs: number;
+  };
 }
+
+export const discoveryKeys = configGroup("Discovery", {
+  TRELLIS_DISCOVERY_SCHEDULE_TICK_MS: key(
+    env.wholeNumber(60_000),
+    "ms",
+    "how often discovery looks for due schedules (hourly and daily runs); `0`: this process runs none",
+  ),
+  TRELLIS_DISCOVERY_WEBHOOK_ATTEMPTS: key(
+    env.positiveInt(5),
+    "count",
+    "attempts to deliver one webhook announcement before it is logged as failed",
+  ),
+  TRELLIS_DISCOVERY_WEBHOOK_BACKOFF_MS: key(
+    env.positiveInt(2_000),
+    "ms",
+    "wait before the first retry of a webhook delivery; doubled before each further one",
+  ),
+  TRELLIS_DISCOVERY_WEBHOOK_TIMEOUT_MS: key(env.positiveInt(10_000), "ms", "deadline of one webhook delivery attempt"),
+});
 
 /** Discovery's variables, its config from them and its loadConfig (see serviceConfig). */
 export const {
@@ -13,10 +49,17 @@ export const {
   load: loadConfig,
 } = serviceConfig(
   8085,
-  [storeEnvShape, contextSecretEnvShape],
+  [storeEnvShape, contextSecretEnvShape, discoveryKeys, { TRELLIS_QUERY_URL: peersEnvShape.TRELLIS_QUERY_URL }],
   (parsed) =>
     ({
       contextSecret: parsed.TRELLIS_CONTEXT_SECRET,
       store: storeConfigFrom(parsed),
+      queryUrl: parsed.TRELLIS_QUERY_URL,
+      scheduleTickMs: parsed.TRELLIS_DISCOVERY_SCHEDULE_TICK_MS,
+      webhook: {
+        attempts: parsed.TRELLIS_DISCOVERY_WEBHOOK_ATTEMPTS,
+        backoffMs: parsed.TRELLIS_DISCOVERY_WEBHOOK_BACKOFF_MS,
+        timeoutMs: parsed.TRELLIS_DISCOVERY_WEBHOOK_TIMEOUT_MS,
+      },
     }) satisfies Partial<DiscoveryConfig>,
 );

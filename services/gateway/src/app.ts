@@ -1,5 +1,13 @@
 import { createClient, type Transport } from "@connectrpc/connect";
-import { AnalyticsService, CampaignService, IngestService, QueryService, WardenService } from "@trellis/contracts";
+import {
+  AnalyticsService,
+  CampaignService,
+  DiscoveryService,
+  IngestService,
+  QueryService,
+  SessionService,
+  WardenService,
+} from "@trellis/contracts";
 import {
   createContextSigner,
   createDirectServer,
@@ -14,17 +22,25 @@ import {
 } from "@trellis/platform";
 import { createAuthenticator } from "./adapters/warden-client.js";
 import type { GatewayConfig } from "./config.js";
+import { createTokenBuckets } from "./domain/rate-limit.js";
 import { createAnalyticsService } from "./handlers/analytics.js";
+import { createSessionService } from "./handlers/session.js";
 import { publicAuthInterceptor } from "./interceptors.js";
 import { createRestHandler } from "./rest/handler.js";
 import { createHotAnswers } from "./rest/hot-answers.js";
+import { createDirectInvoker } from "./rest/invoke.js";
+import { createPublishableEvents } from "./rest/publishable-events.js";
 import { restStepInterceptor } from "./rest/rest-call.js";
 import { restRoutes } from "./rest/routes.js";
+import { createDashboardAssets } from "./web/static.js";
+import { createTrackerAsset, TRACKER_PATH } from "./web/tracker.js";
 
 export interface GatewayPeers {
   warden: Transport;
   query: Transport;
   ingest: Transport;
+  /** The discovery service; without it the gateway serves no discovery contract or route. */
+  discovery?: Transport;
   /** What this process learns of organizations' changes (shared by every service in one process). */
   epochs?: OrganizationEpochs;
 }
@@ -40,6 +56,7 @@ function peersFromConfig(config: GatewayConfig): GatewayPeers {
     warden: need(config.peers.warden, "TRELLIS_WARDEN_URL"),
     query: need(config.peers.query, "TRELLIS_QUERY_URL"),
     ingest: need(config.peers.ingest, "TRELLIS_INGEST_URL"),
+    discovery: config.peers.discovery ? need(config.peers.discovery, "TRELLIS_DISCOVERY_URL") : undefined,
   };
 }
 
@@ -57,20 +74,48 @@ export async function createGatewayApp(
   const analytics = createAnalyticsService(createClient(QueryService, peers.query));
   const ingest = proxyService(IngestService, peers.ingest);
   const campaigns = proxyService(CampaignService, peers.query);
+  const discovery = peers.discovery ? proxyService(DiscoveryService, peers.discovery) : undefined;
 
   const app: GatewayApp = {
     name: "gateway",
-    services: [AnalyticsService, IngestService, CampaignService],
+    services: [
+      AnalyticsService,
+      IngestService,
+      CampaignService,
+      SessionService,
+      ...(discovery ? [DiscoveryService] : []),
+    ],
     routes(router) {
       router.service(AnalyticsService, analytics);
       router.service(IngestService, ingest);
       router.service(CampaignService, campaigns);
+      router.service(SessionService, createSessionService());
+      if (discovery) router.service(DiscoveryService, discovery);
     },
     dependencies: [],
     authInterceptors: [publicAuthInterceptor(authenticator)],
-    fallback: (req, res) => rest(req, res),
+    // Events from web pages with publishable keys are answered before the REST routes, and the
+    // dashboard's files at `/` (every GET outside the API's own paths) before the REST 404s.
+    fallback: (req, res) => browserEvents(req, res, () => dashboard(req, res) || rest(req, res)),
     async close() {},
   };
+  // Browser events with publishable keys have their own authentication (origin, rate) and
+  // call ingest directly; every other REST call goes through the interceptors below.
+  const invoke = createDirectInvoker(new Map<string, object>([[IngestService.typeName, ingest]]));
+  const browserEvents = createPublishableEvents({
+    authenticator,
+    invoke,
+    buckets: createTokenBuckets(config.publishableRate),
+    logger,
+    timeoutMs: config.requestTimeoutMs,
+    clientIpHeader: config.clientIpHeader,
+  });
+  const tracker = createTrackerAsset(logger);
+  const dashboard = createDashboardAssets({
+    dir: config.dashboardDir,
+    logger,
+    servedElsewhere: ["/healthz", TRACKER_PATH],
+  });
   // REST is one more way into the same services: the server interceptors of every RPC
   // (tracing, logging, authentication and scope, the organization's scope, error mapping),
   // then the REST step, which reads the body and serves the hot window behind them.
@@ -93,6 +138,7 @@ export async function createGatewayApp(
     logger,
     timeoutMs: config.requestTimeoutMs,
     other(req, res) {
+      if (tracker(req, res)) return true;
       if (req.url === "/healthz") {
         res.writeHead(200, { "content-type": "text/plain" });
         res.end("ok\n");

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import {
   authCacheEnvShape,
   type ConnectionTimeouts,
@@ -11,6 +12,10 @@ import {
   peersEnvShape,
   serviceConfig,
 } from "@trellis/platform";
+import { z } from "zod";
+
+/** Where `npm run build -w apps/web` writes the dashboard in this repository. */
+const repositoryDashboardDir = fileURLToPath(new URL("../../../apps/web/dist", import.meta.url));
 
 export interface GatewayConfig extends ProcessConfig {
   contextSecret: string;
@@ -25,7 +30,13 @@ export interface GatewayConfig extends ProcessConfig {
   /** How long a rendered answer is served again without the query service (0: never). */
   hotAnswerMs: number;
   hotAnswerMaxBytes: number;
+  /** Each publishable key's token bucket: refilled at `perSecond` requests a second, holding at most `burst`. */
+  publishableRate: { perSecond: number; burst: number };
+  /** The request header holding the browser's address when a proxy stands in front (unset: the socket's peer). */
+  clientIpHeader?: string;
   peers: { warden?: string; query?: string; ingest?: string; discovery?: string };
+  /** Folder of the built dashboard served at `/`. */
+  dashboardDir: string;
 }
 
 /** The gateway's own variables. */
@@ -50,6 +61,35 @@ export const gatewayKeys = configGroup("Gateway", {
     "bytes",
     "bytes of rendered answers kept for the hot window; `0` turns it off",
   ),
+  TRELLIS_DASHBOARD_DIR: key(
+    z.string().min(1, "expected a folder").default(repositoryDashboardDir),
+    "path",
+    "folder of the built dashboard the gateway serves at `/`",
+    "the repository's `apps/web/dist`",
+  ),
+});
+
+/** Events sent by browsers with publishable keys (POST /api/v1/events?key=…, the tracker). */
+export const browserIngestKeys = configGroup("Browser ingest", {
+  TRELLIS_PUBLISHABLE_KEY_RATE: key(
+    env.positiveInt(20),
+    "requests/s",
+    "requests a second each publishable key may send to /api/v1/events, per gateway process (429 beyond it)",
+  ),
+  TRELLIS_PUBLISHABLE_KEY_BURST: key(
+    env.positiveInt(100),
+    "requests",
+    "requests a publishable key may send at once before its rate applies",
+  ),
+  TRELLIS_CLIENT_IP_HEADER: key(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, "expected a header name such as x-forwarded-for")
+      .transform((name) => name.toLowerCase())
+      .optional(),
+    "header",
+    "header a proxy in front of the gateway sets to the browser's address (first entry used) for events of publishable keys; unset: the connection's peer address",
+  ),
 });
 
 /** The context tokens' lifetime: the gateway mints them. */
@@ -72,6 +112,7 @@ export const {
     contextTtlKeys,
     authCacheEnvShape,
     gatewayKeys,
+    browserIngestKeys,
     connectionTimeoutsEnvShape,
     {
       TRELLIS_WARDEN_URL: peersEnvShape.TRELLIS_WARDEN_URL,
@@ -90,6 +131,9 @@ export const {
       connectionTimeouts: connectionTimeoutsFrom(parsed),
       hotAnswerMs: parsed.TRELLIS_GATEWAY_HOT_ANSWER_MS,
       hotAnswerMaxBytes: parsed.TRELLIS_GATEWAY_HOT_ANSWER_BYTES,
+      publishableRate: { perSecond: parsed.TRELLIS_PUBLISHABLE_KEY_RATE, burst: parsed.TRELLIS_PUBLISHABLE_KEY_BURST },
+      clientIpHeader: parsed.TRELLIS_CLIENT_IP_HEADER,
+      dashboardDir: parsed.TRELLIS_DASHBOARD_DIR,
       peers: {
         warden: parsed.TRELLIS_WARDEN_URL,
         query: parsed.TRELLIS_QUERY_URL,

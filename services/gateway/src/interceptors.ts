@@ -1,6 +1,6 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { answerInOrgScope } from "@trellis/platform";
-import type { Authenticator } from "./adapters/warden-client.js";
+import type { Authenticated, Authenticator } from "./adapters/warden-client.js";
 import { requiredScope, scopeLabel } from "./domain/scopes.js";
 
 /** The credential of a public request: `Authorization: Bearer …` or `X-API-Key: …`. */
@@ -21,7 +21,7 @@ export async function authorize(authenticator: Authenticator, header: Headers, s
   }
   const authenticated = await authenticator.authenticate(credential);
   const scope = requiredScope(service, method);
-  if (scope === undefined || !authenticated.context.scopes.includes(scope)) {
+  if (scope === undefined || (scope !== "any" && !authenticated.context.scopes.includes(scope))) {
     throw new ConnectError(
       scope === undefined ? "method is not available" : `credential lacks the ${scopeLabel(scope)} scope`,
       Code.PermissionDenied,
@@ -31,13 +31,29 @@ export async function authorize(authenticator: Authenticator, header: Headers, s
 }
 
 /**
+ * Refuses a publishable key: it is accepted only by the browser events route
+ * (src/rest/publishable-events.ts), where its origins and rate are checked.
+ */
+export function refusingPublishableKeys(authenticated: Authenticated): Authenticated {
+  if (authenticated.publishable)
+    throw new ConnectError(
+      "a publishable key can only send events with POST /api/v1/events from a browser on one of its origins",
+      Code.PermissionDenied,
+    );
+  return authenticated;
+}
+
+/**
  * Public services: authenticate the caller through Warden, check the method's scope, and
  * put the verified context (and its signed token, for internal calls) on the request.
+ * Publishable keys are refused (refusingPublishableKeys).
  */
 export function publicAuthInterceptor(authenticator: Authenticator): Interceptor {
   return (next) => async (req) => {
     if (req.service.typeName === "grpc.health.v1.Health") return next(req);
-    const { context, token } = await authorize(authenticator, req.header, req.service.typeName, req.method.name);
+    const { context, token } = refusingPublishableKeys(
+      await authorize(authenticator, req.header, req.service.typeName, req.method.name),
+    );
     return answerInOrgScope(req.contextValues, { context, token }, req.stream, () => next(req));
   };
 }

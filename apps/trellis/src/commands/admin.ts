@@ -45,8 +45,11 @@ export async function adminCommand(command: string, args: string[]): Promise<voi
       name: { type: "string" },
       id: { type: "string" },
       scope: { type: "string", multiple: true },
+      publishable: { type: "boolean" },
+      origin: { type: "string", multiple: true },
       "retention-days": { type: "string" },
       cluster: { type: "string" },
+      server: { type: "boolean" },
       database: { type: "string" },
       url: { type: "string" },
     },
@@ -59,7 +62,9 @@ export async function adminCommand(command: string, args: string[]): Promise<voi
       return;
     case "schema": {
       const database = values.database ?? process.env.TRELLIS_CLICKHOUSE_DATABASE ?? "trellis";
-      process.stdout.write(`${renderSchema({ database, cluster: values.cluster }).join(";\n\n")};\n`);
+      process.stdout.write(
+        `${renderSchema({ database, cluster: values.cluster, server: values.server }).join(";\n\n")};\n`,
+      );
       return;
     }
     case "orgs create":
@@ -79,14 +84,32 @@ export async function adminCommand(command: string, args: string[]): Promise<voi
     case "keys create": {
       const organizationId = values.org;
       if (!organizationId) throw new UsageError("keys create needs --org <organization id>");
+      const publishable = values.publishable === true;
+      if (publishable && !values.origin?.length)
+        throw new UsageError("keys create --publishable needs at least one --origin https://your.site");
+      if (!publishable && values.origin?.length)
+        throw new UsageError("--origin binds a publishable key: add --publishable");
       await withAdmin(url, async (admin) => {
         const { key, credential } = await admin.createApiKey({
           organizationId,
-          name: values.name ?? "api key",
+          name: values.name ?? (publishable ? "publishable key" : "api key"),
           scopes: values.scope ?? [],
+          kind: publishable ? "publishable" : "secret",
+          allowedOrigins: values.origin ?? [],
         });
-        print({ id: key.id, organization_id: key.organizationId, scopes: key.scopes, api_key: credential });
-        process.stderr.write("The API key is shown only now; store it safely.\n");
+        print({
+          id: key.id,
+          organization_id: key.organizationId,
+          kind: key.kind,
+          scopes: key.scopes,
+          ...(publishable ? { allowed_origins: key.allowedOrigins } : {}),
+          api_key: credential,
+        });
+        process.stderr.write(
+          publishable
+            ? "A publishable key may appear in web pages: it can only send events from the listed origins.\n"
+            : "The API key is shown only now; store it safely.\n",
+        );
       });
       return;
     }
@@ -118,10 +141,16 @@ export const usage = `usage: trellis <command>
                                           realistic traffic straight into the store (creates the organizations)
   seed --url URL --key KEY [--events N]   the same traffic through a running server's API
   migrate                                 apply pending schema migrations
-  schema [--cluster NAME] [--database DB] print the schema DDL (ON CLUSTER with --cluster)
+  export                                  one BigQuery export run of every organization's changed days
+                                          (TRELLIS_BIGQUERY_*; the all-in-one process schedules its own)
+  schema [--cluster NAME | --server] [--database DB]
+                                          print the schema DDL (ON CLUSTER with --cluster; a server's
+                                          and a cluster's hold the tenant-SQL role and row policies)
   orgs create --name NAME [--id ID] [--retention-days N] [--url URL]
   orgs list [--url URL]
   keys create --org ID [--name NAME] [--scope S]... [--url URL]   scopes: ${Object.keys(scopeNames).join(", ")} (default: all)
+  keys create --org ID --publishable --origin https://your.site [--origin …] [--url URL]
+                                          a key for the browser tracker: events only, from those origins
   keys list --org ID [--url URL]
   keys revoke KEY_ID [--url URL]
 

@@ -47,4 +47,61 @@ describe("trellis keys", () => {
     expect(listed.output).toContain(id);
     expect(listed.output).not.toContain(hash);
   });
+
+  it("create a publishable key bound to origins, and say what is missing when it is not", async () => {
+    expect((await trellis("orgs", "create", "--id", "shop", "--name", "Shop")).code).toBe(0);
+    const created = await trellis(
+      "keys",
+      "create",
+      "--org",
+      "shop",
+      "--publishable",
+      "--origin",
+      "https://Shop.Example",
+      "--origin",
+      "http://localhost:3000",
+    );
+    expect(created.code, created.output).toBe(0);
+    expect(JSON.parse(created.output.slice(0, created.output.lastIndexOf("}") + 1))).toMatchObject({
+      kind: "publishable",
+      scopes: ["events:write"],
+      allowed_origins: ["https://shop.example", "http://localhost:3000"],
+      api_key: expect.stringMatching(/^trkp_/),
+    });
+    const listed = await trellis("keys", "list", "--org", "shop");
+    expect(JSON.parse(listed.output)).toEqual([
+      expect.objectContaining({
+        kind: "publishable",
+        allowedOrigins: ["https://shop.example", "http://localhost:3000"],
+      }),
+    ]);
+
+    const withoutOrigin = await trellis("keys", "create", "--org", "shop", "--publishable");
+    expect(withoutOrigin.code).toBe(2);
+    expect(withoutOrigin.output).toContain("needs at least one --origin");
+    const withPath = await trellis(
+      "keys",
+      "create",
+      "--org",
+      "shop",
+      "--publishable",
+      "--origin",
+      "https://a.example/x",
+    );
+    expect(withPath.code).not.toBe(0);
+    expect(withPath.output).toContain("only scheme, host and port");
+    const wider = await trellis(
+      "keys",
+      "create",
+      "--org",
+      "shop",
+      "--publishable",
+      "--origin",
+      "https://a.example",
+      "--scope",
+      "analytics:read",
+    );
+    expect(wider.code).not.toBe(0);
+    expect(wider.output).toContain("can only have events:write");
+  });
 });

@@ -2,6 +2,8 @@
 export interface DdlTarget {
   database: string;
   cluster?: string;
+  /** A ClickHouse server (SQL users, roles, row policies); a cluster is one too. Unset: chDB. */
+  server?: boolean;
 }
 
 /** ` ON CLUSTER <name>` for a cluster target, empty otherwise. */

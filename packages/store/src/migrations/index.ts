@@ -4,9 +4,21 @@ import { wardenTables } from "./0002-warden.js";
 import { batchIdIndex } from "./0003-batch-index.js";
 import { rollups, rollupTables } from "./0004-rollups.js";
 import { campaignRulesetsTable } from "./0006-campaign-rulesets.js";
+import { shardEventsByOrganization } from "./0008-shard-by-organization.js";
+import { tenantSqlAccess } from "./0009-tenant-sql-access.js";
+import { discoveryTables } from "./0010-discovery.js";
 import { type DdlTarget, everywhereTable } from "./ddl.js";
 
 export { type RollupSpec, rollupDimensions, rollups } from "./0004-rollups.js";
+export { organizationShardingKey } from "./0008-shard-by-organization.js";
+export {
+  organizationSetting,
+  tenantSqlCeilings,
+  tenantSqlRole,
+  tenantSqlTables,
+  tenantSqlUser,
+  tenantSqlUserStatements,
+} from "./0009-tenant-sql-access.js";
 export type { DdlTarget };
 export { sandboxDatabaseOf };
 
@@ -25,6 +37,9 @@ export const migrations: readonly Migration[] = [
   { version: 5, name: "daily overview rollup", statements: (t) => rollupTables(t, rollups.slice(2, 3)) },
   { version: 6, name: "campaign ruleset versions", statements: (t) => campaignRulesetsTable(t) },
   { version: 7, name: "daily totals rollup", statements: (t) => rollupTables(t, rollups.slice(3, 4)) },
+  { version: 8, name: "shard events by organization", statements: (t) => shardEventsByOrganization(t) },
+  { version: 9, name: "tenant SQL role, row policies and settings profile", statements: (t) => tenantSqlAccess(t) },
+  { version: 10, name: "discovery runs, schedules and webhooks", statements: (t) => discoveryTables(t) },
 ];
 
 /** The bookkeeping table and database, created before any migration runs. */

@@ -1,13 +1,15 @@
 import { createHash } from "node:crypto";
 import { type Client, Code, ConnectError } from "@connectrpc/connect";
-import type { OrgContext, WardenService } from "@trellis/contracts";
+import { KeyKind, type OrgContext, type WardenService } from "@trellis/contracts";
 import type { ContextSigner } from "@trellis/platform";
 import { LRUCache } from "lru-cache";
 
-interface Authenticated {
+export interface Authenticated {
   context: OrgContext;
   token: string;
   tokenExpiresAt: number;
+  /** Set for a publishable key: the only origins its events may come from. */
+  publishable?: { allowedOrigins: readonly string[] };
 }
 
 export interface AuthCacheOptions {
@@ -50,6 +52,8 @@ export function createAuthenticator(
       context: response.context,
       token,
       tokenExpiresAt: Date.now() + options.contextTtlSeconds * 1000,
+      publishable:
+        response.keyKind === KeyKind.PUBLISHABLE ? { allowedOrigins: [...response.allowedOrigins] } : undefined,
     };
     if (ttlSeconds > 0) cache.set(digest, entry, { ttl: ttlSeconds * 1000 });
     return entry;

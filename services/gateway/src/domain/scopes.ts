@@ -9,15 +9,25 @@ const requiredScopes: Record<string, Scope> = {
   "trellis.warehouse.v1.CampaignService/GetCampaign": Scope.ANALYTICS_READ,
   "trellis.warehouse.v1.CampaignService/ListRulesetVersions": Scope.ANALYTICS_READ,
   "trellis.warehouse.v1.CampaignService/PreviewCampaign": Scope.ANALYTICS_READ,
+  "trellis.warehouse.v1.DiscoveryService/AdoptPattern": Scope.CAMPAIGNS_MANAGE,
+  "trellis.warehouse.v1.DiscoveryService/PutDiscoverySchedule": Scope.CAMPAIGNS_MANAGE,
+  "trellis.warehouse.v1.DiscoveryService/DeleteDiscoverySchedule": Scope.CAMPAIGNS_MANAGE,
+  "trellis.warehouse.v1.DiscoveryService/PutDiscoveryWebhook": Scope.CAMPAIGNS_MANAGE,
 };
 
 const defaultScopeByService: Record<string, Scope> = {
   "trellis.warehouse.v1.AnalyticsService": Scope.ANALYTICS_READ,
   "trellis.warehouse.v1.IngestService": Scope.EVENTS_WRITE,
   "trellis.warehouse.v1.CampaignService": Scope.CAMPAIGNS_MANAGE,
+  "trellis.warehouse.v1.DiscoveryService": Scope.ANALYTICS_READ,
 };
 
-export function requiredScope(service: string, method: string): Scope | undefined {
+/** Methods any valid credential may call, whatever its scopes. */
+const openToEveryCredential = new Set(["trellis.warehouse.v1.SessionService/GetSession"]);
+
+/** The scope a method needs; `"any"` when every valid credential may call it; undefined: refused. */
+export function requiredScope(service: string, method: string): Scope | "any" | undefined {
+  if (openToEveryCredential.has(`${service}/${method}`)) return "any";
   return requiredScopes[`${service}/${method}`] ?? defaultScopeByService[service];
 }
 

@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { AnalyticsService, GetTrafficRequestSchema, type Granularity, GranularitySchema } from "@trellis/contracts";
 import { analyticsRoutes } from "./analytics-routes.js";
 import { campaignRoutes } from "./campaign-routes.js";
+import { discoveryRoutes } from "./discovery-routes.js";
 import { ingestEventsRoute } from "./events.js";
 import { createParams } from "./params.js";
 import { dateRangeOf, rangeParams } from "./range.js";
@@ -30,6 +31,7 @@ export const restRoutes: readonly RestRoute[] = [
   },
   ...analyticsRoutes,
   ...campaignRoutes,
+  ...discoveryRoutes,
   ingestEventsRoute,
   runReportRoute,
   exportReportRoute,

@@ -7,13 +7,18 @@ export interface OrganizationRecord {
   createdAt: Date;
 }
 
+export type ApiKeyKind = "secret" | "publishable";
+
 export interface ApiKeyRecord {
   id: string;
   organizationId: string;
+  kind: ApiKeyKind;
   name: string;
   prefix: string;
   secretHash: string;
   scopes: string[];
+  /** Origins a publishable key's events may come from (empty for a secret key). */
+  allowedOrigins: string[];
   createdAt: Date;
   revokedAt: Date | null;
 }
@@ -40,14 +45,27 @@ function parseTime(value: string): Date {
   return new Date(`${value.replace(" ", "T")}Z`);
 }
 
+/**
+ * A key's allowed origins are kept in its row's `scopes` list beside its scope names, as
+ * `origin:<origin>` entries (no scope name contains a colon followed by "//"), so a
+ * publishable key is one row like any other key and needs no column of its own. Its kind
+ * is recognisable from its stored prefix ("trkp_").
+ */
+const ORIGIN_ENTRY = "origin:";
+const PUBLISHABLE_PREFIX = "trkp_";
+
 function toKey(row: ApiKeyRow): ApiKeyRecord {
   return {
     id: row.id,
     organizationId: row.organization_id,
+    kind: row.prefix.startsWith(PUBLISHABLE_PREFIX) ? "publishable" : "secret",
     name: row.name,
     prefix: row.prefix,
     secretHash: row.secret_hash,
-    scopes: row.scopes,
+    scopes: row.scopes.filter((entry) => !entry.startsWith(ORIGIN_ENTRY)),
+    allowedOrigins: row.scopes
+      .filter((entry) => entry.startsWith(ORIGIN_ENTRY))
+      .map((entry) => entry.slice(ORIGIN_ENTRY.length)),
     createdAt: parseTime(row.created_at),
     revokedAt: row.revoked_at ? parseTime(row.revoked_at) : null,
   };
@@ -133,7 +151,7 @@ export function createWardenRepository(store: Store) {
             name: key.name,
             prefix: key.prefix,
             secret_hash: key.secretHash,
-            scopes: key.scopes,
+            scopes: [...key.scopes, ...key.allowedOrigins.map((origin) => `${ORIGIN_ENTRY}${origin}`)],
             created_at: toDateTime64(key.createdAt),
             revoked_at: key.revokedAt ? toDateTime64(key.revokedAt) : null,
             updated_at: toDateTime64(Date.now()),

@@ -1,11 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { AlreadyExistsError, echo, NotFoundError, ValidationError } from "@trellis/platform";
-import type { ApiKeyRecord, OrganizationRecord, WardenRepository } from "../adapters/clickhouse.js";
+import type { ApiKeyKind, ApiKeyRecord, OrganizationRecord, WardenRepository } from "../adapters/clickhouse.js";
 import { generateApiKey } from "./api-key.js";
+import { normalizeOrigins } from "./origins.js";
 import { parseScopes, scopeNames } from "./scopes.js";
 
 const ORG_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{1,62}$/;
 export const DEFAULT_RETENTION_DAYS = 365 * 7;
+/** The only scope a publishable key may have: it sends events and reads nothing. */
+export const PUBLISHABLE_SCOPE = "events:write";
 
 export interface AccountsDeps {
   repository: WardenRepository;
@@ -40,15 +43,32 @@ export function createAccounts({ repository, clock = () => new Date() }: Account
       return org;
     },
 
+    /**
+     * A secret key (every scope unless told), or a publishable key: events:write only, bound
+     * to the origins it lists.
+     */
     async createApiKey(input: {
       organizationId: string;
       name: string;
       scopes: readonly string[];
+      kind?: ApiKeyKind;
+      allowedOrigins?: readonly string[];
     }): Promise<{ key: ApiKeyRecord; credential: string }> {
+      const kind = input.kind ?? "secret";
+      const publishable = kind === "publishable";
+      if (publishable && input.scopes.some((scope) => scope !== PUBLISHABLE_SCOPE))
+        throw ValidationError.field("scopes", `a publishable key can only have ${PUBLISHABLE_SCOPE}`);
+      if (!publishable && (input.allowedOrigins?.length ?? 0) > 0)
+        throw ValidationError.field("allowed_origins", "only a publishable key is bound to origins");
+      const allowedOrigins = publishable ? normalizeOrigins(input.allowedOrigins ?? []) : [];
       if (!(await repository.getOrganization(input.organizationId))) {
         throw new NotFoundError(`organization ${echo(input.organizationId)} does not exist`);
       }
-      const requested = input.scopes.length > 0 ? input.scopes : Object.keys(scopeNames);
+      const requested = publishable
+        ? [PUBLISHABLE_SCOPE]
+        : input.scopes.length > 0
+          ? input.scopes
+          : Object.keys(scopeNames);
       const { unknown } = parseScopes(requested);
       if (unknown.length > 0) {
         throw ValidationError.field(
@@ -56,14 +76,16 @@ export function createAccounts({ repository, clock = () => new Date() }: Account
           `unknown scope ${unknown.slice(0, 8).map(echo).join(", ")}; expected ${Object.keys(scopeNames).join(", ")}`,
         );
       }
-      const generated = generateApiKey();
+      const generated = generateApiKey(kind);
       const key: ApiKeyRecord = {
         id: generated.id,
         organizationId: input.organizationId,
-        name: input.name.trim() || "api key",
+        kind,
+        name: input.name.trim() || (publishable ? "publishable key" : "api key"),
         prefix: generated.prefix,
         secretHash: generated.hash,
         scopes: [...new Set(requested)],
+        allowedOrigins,
         createdAt: clock(),
         revokedAt: null,
       };

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { type OrgContext, OrgContextSchema } from "@trellis/contracts";
 import { UnauthenticatedError } from "@trellis/platform";
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
-import type { WardenRepository } from "../adapters/clickhouse.js";
+import type { ApiKeyKind, WardenRepository } from "../adapters/clickhouse.js";
 import type { JwtConfig } from "../config.js";
 import { apiKeyId, hashCredential, hashesMatch } from "./api-key.js";
 import { parseScopes } from "./scopes.js";
@@ -10,6 +10,14 @@ import { parseScopes } from "./scopes.js";
 export interface AuthenticatorDeps {
   repository: WardenRepository;
   jwt: JwtConfig;
+}
+
+/** Who a credential is, and for a key, what kind of key it is and where it may be used from. */
+export interface Identity {
+  context: OrgContext;
+  /** Undefined for a JWT. */
+  keyKind?: ApiKeyKind;
+  allowedOrigins: string[];
 }
 
 /** Turns an API key or a bearer JWT into an org context, or says why it cannot. */
@@ -33,13 +41,17 @@ export function createAuthenticator({ repository, jwt }: AuthenticatorDeps) {
     });
   }
 
-  async function fromApiKey(credential: string, id: string): Promise<OrgContext> {
+  async function fromApiKey(credential: string, id: string): Promise<Identity> {
     const key = await repository.getApiKey(id);
     if (!key || !hashesMatch(key.secretHash, hashCredential(credential))) {
       throw new UnauthenticatedError("unknown API key");
     }
     if (key.revokedAt) throw new UnauthenticatedError("API key has been revoked");
-    return contextFor(key.organizationId, `key:${key.id}`, key.scopes);
+    return {
+      context: await contextFor(key.organizationId, `key:${key.id}`, key.scopes),
+      keyKind: key.kind,
+      allowedOrigins: key.allowedOrigins,
+    };
   }
 
   async function verifyJwt(token: string): Promise<JWTPayload> {
@@ -53,7 +65,7 @@ export function createAuthenticator({ repository, jwt }: AuthenticatorDeps) {
     throw new UnauthenticatedError("bearer tokens are not accepted: no JWT secret or JWKS URL is configured");
   }
 
-  async function fromJwt(token: string): Promise<OrgContext> {
+  async function fromJwt(token: string): Promise<Identity> {
     const payload = await verifyJwt(token);
     const organizationId = payload[jwt.organizationClaim];
     if (typeof organizationId !== "string" || organizationId === "") {
@@ -62,17 +74,25 @@ export function createAuthenticator({ repository, jwt }: AuthenticatorDeps) {
     const scope = payload.scope ?? payload.scp;
     const scopes =
       typeof scope === "string" ? scope.split(" ").filter(Boolean) : Array.isArray(scope) ? scope.map(String) : [];
-    return contextFor(organizationId, `jwt:${payload.sub ?? "anonymous"}`, scopes);
+    return {
+      context: await contextFor(organizationId, `jwt:${payload.sub ?? "anonymous"}`, scopes),
+      allowedOrigins: [],
+    };
+  }
+
+  async function identify(credential: string): Promise<Identity> {
+    const trimmed = credential.trim();
+    if (!trimmed) throw new UnauthenticatedError("no credential was given");
+    const id = apiKeyId(trimmed);
+    if (id) return fromApiKey(trimmed, id);
+    if (trimmed.split(".").length === 3) return fromJwt(trimmed);
+    throw new UnauthenticatedError("credential is neither an API key nor a JWT");
   }
 
   return {
+    identify,
     async authenticate(credential: string): Promise<OrgContext> {
-      const trimmed = credential.trim();
-      if (!trimmed) throw new UnauthenticatedError("no credential was given");
-      const id = apiKeyId(trimmed);
-      if (id) return fromApiKey(trimmed, id);
-      if (trimmed.split(".").length === 3) return fromJwt(trimmed);
-      throw new UnauthenticatedError("credential is neither an API key nor a JWT");
+      return (await identify(credential)).context;
     },
   };
 }

@@ -4,12 +4,13 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import {
   type ApiKey,
   ApiKeySchema,
+  KeyKind,
   type Organization,
   OrganizationSchema,
   Scope,
   type WardenService,
 } from "@trellis/contracts";
-import type { ApiKeyRecord, OrganizationRecord } from "../adapters/clickhouse.js";
+import type { ApiKeyKind, ApiKeyRecord, OrganizationRecord } from "../adapters/clickhouse.js";
 import type { Accounts } from "../domain/accounts.js";
 import type { Authenticator } from "../domain/authenticator.js";
 import { parseScopes, scopeName } from "../domain/scopes.js";
@@ -24,10 +25,14 @@ export interface WardenDeps {
   authCacheSeconds: number;
 }
 
+const keyKinds: Record<ApiKeyKind, KeyKind> = { secret: KeyKind.SECRET, publishable: KeyKind.PUBLISHABLE };
+
 function toApiKey(key: ApiKeyRecord): ApiKey {
   return create(ApiKeySchema, {
     id: key.id,
     organizationId: key.organizationId,
+    kind: keyKinds[key.kind],
+    allowedOrigins: key.allowedOrigins,
     name: key.name,
     prefix: key.prefix,
     scopes: parseScopes(key.scopes).scopes,
@@ -48,8 +53,13 @@ function toOrganization(org: OrganizationRecord): Organization {
 export function createWardenService(deps: WardenDeps): ServiceImpl<typeof WardenService> {
   return {
     async authenticate(req) {
-      const context = await deps.authenticator.authenticate(req.credential);
-      return { context, cacheTtlSeconds: deps.authCacheSeconds };
+      const { context, keyKind, allowedOrigins } = await deps.authenticator.identify(req.credential);
+      return {
+        context,
+        cacheTtlSeconds: deps.authCacheSeconds,
+        keyKind: keyKind ? keyKinds[keyKind] : KeyKind.UNSPECIFIED,
+        allowedOrigins,
+      };
     },
 
     async createOrganization(req) {
@@ -70,6 +80,8 @@ export function createWardenService(deps: WardenDeps): ServiceImpl<typeof Warden
         organizationId: req.organizationId,
         name: req.name,
         scopes: req.scopes.filter((s) => s !== Scope.UNSPECIFIED).map(scopeName),
+        kind: req.kind === KeyKind.PUBLISHABLE ? "publishable" : "secret",
+        allowedOrigins: req.allowedOrigins,
       });
       return { key: toApiKey(key), secret: credential };
     },

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file warden/v1/warden.proto.
  */
 export const file_warden_v1_warden: GenFile = /*@__PURE__*/
-  fileDesc("ChZ3YXJkZW4vdjEvd2FyZGVuLnByb3RvEgl3YXJkZW4udjEijQEKCk9yZ0NvbnRleHQSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhEKCXByaW5jaXBhbBgCIAEoCRIgCgZzY29wZXMYAyADKA4yEC53YXJkZW4udjEuU2NvcGUSFgoOcmV0ZW50aW9uX2RheXMYBCABKA0SGQoRb3JnYW5pemF0aW9uX25hbWUYBSABKAkiKQoTQXV0aGVudGljYXRlUmVxdWVzdBISCgpjcmVkZW50aWFsGAEgASgJIlkKFEF1dGhlbnRpY2F0ZVJlc3BvbnNlEiYKB2NvbnRleHQYASABKAsyFS53YXJkZW4udjEuT3JnQ29udGV4dBIZChFjYWNoZV90dGxfc2Vjb25kcxgCIAEoDSJwCgxPcmdhbml6YXRpb24SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIWCg5yZXRlbnRpb25fZGF5cxgDIAEoDRIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJNChlDcmVhdGVPcmdhbml6YXRpb25SZXF1ZXN0EgwKBG5hbWUYASABKAkSFgoOcmV0ZW50aW9uX2RheXMYAiABKA0SCgoCaWQYAyABKAkiSwoaQ3JlYXRlT3JnYW5pemF0aW9uUmVzcG9uc2USLQoMb3JnYW5pemF0aW9uGAEgASgLMhcud2FyZGVuLnYxLk9yZ2FuaXphdGlvbiIaChhMaXN0T3JnYW5pemF0aW9uc1JlcXVlc3QiSwoZTGlzdE9yZ2FuaXphdGlvbnNSZXNwb25zZRIuCg1vcmdhbml6YXRpb25zGAEgAygLMhcud2FyZGVuLnYxLk9yZ2FuaXphdGlvbiLNAQoGQXBpS2V5EgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEiAKBnNjb3BlcxgEIAMoDjIQLndhcmRlbi52MS5TY29wZRIuCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpyZXZva2VkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZwcmVmaXgYByABKAkiXgoTQ3JlYXRlQXBpS2V5UmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSDAoEbmFtZRgCIAEoCRIgCgZzY29wZXMYAyADKA4yEC53YXJkZW4udjEuU2NvcGUiRgoUQ3JlYXRlQXBpS2V5UmVzcG9uc2USHgoDa2V5GAEgASgLMhEud2FyZGVuLnYxLkFwaUtleRIOCgZzZWNyZXQYAiABKAkiJQoTUmV2b2tlQXBpS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkiNgoUUmV2b2tlQXBpS2V5UmVzcG9uc2USHgoDa2V5GAEgASgLMhEud2FyZGVuLnYxLkFwaUtleSItChJMaXN0QXBpS2V5c1JlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJIjYKE0xpc3RBcGlLZXlzUmVzcG9uc2USHwoEa2V5cxgBIAMoCzIRLndhcmRlbi52MS5BcGlLZXkqfwoFU2NvcGUSFQoRU0NPUEVfVU5TUEVDSUZJRUQQABIYChRTQ09QRV9BTkFMWVRJQ1NfUkVBRBABEhYKElNDT1BFX0VWRU5UU19XUklURRACEhoKFlNDT1BFX0NBTVBBSUdOU19NQU5BR0UQAxIRCg1TQ09QRV9TUUxfUlVOEAQykwQKDVdhcmRlblNlcnZpY2USTwoMQXV0aGVudGljYXRlEh4ud2FyZGVuLnYxLkF1dGhlbnRpY2F0ZVJlcXVlc3QaHy53YXJkZW4udjEuQXV0aGVudGljYXRlUmVzcG9uc2USYQoSQ3JlYXRlT3JnYW5pemF0aW9uEiQud2FyZGVuLnYxLkNyZWF0ZU9yZ2FuaXphdGlvblJlcXVlc3QaJS53YXJkZW4udjEuQ3JlYXRlT3JnYW5pemF0aW9uUmVzcG9uc2USXgoRTGlzdE9yZ2FuaXphdGlvbnMSIy53YXJkZW4udjEuTGlzdE9yZ2FuaXphdGlvbnNSZXF1ZXN0GiQud2FyZGVuLnYxLkxpc3RPcmdhbml6YXRpb25zUmVzcG9uc2USTwoMQ3JlYXRlQXBpS2V5Eh4ud2FyZGVuLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaHy53YXJkZW4udjEuQ3JlYXRlQXBpS2V5UmVzcG9uc2USTwoMUmV2b2tlQXBpS2V5Eh4ud2FyZGVuLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaHy53YXJkZW4udjEuUmV2b2tlQXBpS2V5UmVzcG9uc2USTAoLTGlzdEFwaUtleXMSHS53YXJkZW4udjEuTGlzdEFwaUtleXNSZXF1ZXN0Gh4ud2FyZGVuLnYxLkxpc3RBcGlLZXlzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChZ3YXJkZW4vdjEvd2FyZGVuLnByb3RvEgl3YXJkZW4udjEijQEKCk9yZ0NvbnRleHQSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhEKCXByaW5jaXBhbBgCIAEoCRIgCgZzY29wZXMYAyADKA4yEC53YXJkZW4udjEuU2NvcGUSFgoOcmV0ZW50aW9uX2RheXMYBCABKA0SGQoRb3JnYW5pemF0aW9uX25hbWUYBSABKAkiKQoTQXV0aGVudGljYXRlUmVxdWVzdBISCgpjcmVkZW50aWFsGAEgASgJIpgBChRBdXRoZW50aWNhdGVSZXNwb25zZRImCgdjb250ZXh0GAEgASgLMhUud2FyZGVuLnYxLk9yZ0NvbnRleHQSGQoRY2FjaGVfdHRsX3NlY29uZHMYAiABKA0SJAoIa2V5X2tpbmQYAyABKA4yEi53YXJkZW4udjEuS2V5S2luZBIXCg9hbGxvd2VkX29yaWdpbnMYBCADKAkicAoMT3JnYW5pemF0aW9uEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSFgoOcmV0ZW50aW9uX2RheXMYAyABKA0SLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTQoZQ3JlYXRlT3JnYW5pemF0aW9uUmVxdWVzdBIMCgRuYW1lGAEgASgJEhYKDnJldGVudGlvbl9kYXlzGAIgASgNEgoKAmlkGAMgASgJIksKGkNyZWF0ZU9yZ2FuaXphdGlvblJlc3BvbnNlEi0KDG9yZ2FuaXphdGlvbhgBIAEoCzIXLndhcmRlbi52MS5Pcmdhbml6YXRpb24iGgoYTGlzdE9yZ2FuaXphdGlvbnNSZXF1ZXN0IksKGUxpc3RPcmdhbml6YXRpb25zUmVzcG9uc2USLgoNb3JnYW5pemF0aW9ucxgBIAMoCzIXLndhcmRlbi52MS5Pcmdhbml6YXRpb24iiAIKBkFwaUtleRIKCgJpZBgBIAEoCRIXCg9vcmdhbml6YXRpb25faWQYAiABKAkSDAoEbmFtZRgDIAEoCRIgCgZzY29wZXMYBCADKA4yEC53YXJkZW4udjEuU2NvcGUSLgoKY3JlYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKcmV2b2tlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGcHJlZml4GAcgASgJEiAKBGtpbmQYCCABKA4yEi53YXJkZW4udjEuS2V5S2luZBIXCg9hbGxvd2VkX29yaWdpbnMYCSADKAkimQEKE0NyZWF0ZUFwaUtleVJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEgwKBG5hbWUYAiABKAkSIAoGc2NvcGVzGAMgAygOMhAud2FyZGVuLnYxLlNjb3BlEiAKBGtpbmQYBCABKA4yEi53YXJkZW4udjEuS2V5S2luZBIXCg9hbGxvd2VkX29yaWdpbnMYBSADKAkiRgoUQ3JlYXRlQXBpS2V5UmVzcG9uc2USHgoDa2V5GAEgASgLMhEud2FyZGVuLnYxLkFwaUtleRIOCgZzZWNyZXQYAiABKAkiJQoTUmV2b2tlQXBpS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkiNgoUUmV2b2tlQXBpS2V5UmVzcG9uc2USHgoDa2V5GAEgASgLMhEud2FyZGVuLnYxLkFwaUtleSItChJMaXN0QXBpS2V5c1JlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJIjYKE0xpc3RBcGlLZXlzUmVzcG9uc2USHwoEa2V5cxgBIAMoCzIRLndhcmRlbi52MS5BcGlLZXkqfwoFU2NvcGUSFQoRU0NPUEVfVU5TUEVDSUZJRUQQABIYChRTQ09QRV9BTkFMWVRJQ1NfUkVBRBABEhYKElNDT1BFX0VWRU5UU19XUklURRACEhoKFlNDT1BFX0NBTVBBSUdOU19NQU5BR0UQAxIRCg1TQ09QRV9TUUxfUlVOEAQqUgoHS2V5S2luZBIYChRLRVlfS0lORF9VTlNQRUNJRklFRBAAEhMKD0tFWV9LSU5EX1NFQ1JFVBABEhgKFEtFWV9LSU5EX1BVQkxJU0hBQkxFEAIykwQKDVdhcmRlblNlcnZpY2USTwoMQXV0aGVudGljYXRlEh4ud2FyZGVuLnYxLkF1dGhlbnRpY2F0ZVJlcXVlc3QaHy53YXJkZW4udjEuQXV0aGVudGljYXRlUmVzcG9uc2USYQoSQ3JlYXRlT3JnYW5pemF0aW9uEiQud2FyZGVuLnYxLkNyZWF0ZU9yZ2FuaXphdGlvblJlcXVlc3QaJS53YXJkZW4udjEuQ3JlYXRlT3JnYW5pemF0aW9uUmVzcG9uc2USXgoRTGlzdE9yZ2FuaXphdGlvbnMSIy53YXJkZW4udjEuTGlzdE9yZ2FuaXphdGlvbnNSZXF1ZXN0GiQud2FyZGVuLnYxLkxpc3RPcmdhbml6YXRpb25zUmVzcG9uc2USTwoMQ3JlYXRlQXBpS2V5Eh4ud2FyZGVuLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaHy53YXJkZW4udjEuQ3JlYXRlQXBpS2V5UmVzcG9uc2USTwoMUmV2b2tlQXBpS2V5Eh4ud2FyZGVuLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaHy53YXJkZW4udjEuUmV2b2tlQXBpS2V5UmVzcG9uc2USTAoLTGlzdEFwaUtleXMSHS53YXJkZW4udjEuTGlzdEFwaUtleXNSZXF1ZXN0Gh4ud2FyZGVuLnYxLkxpc3RBcGlLZXlzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * The verified identity a request acts as. Internal services receive it only inside
@@ -92,6 +92,20 @@ export type AuthenticateResponse = Message<"warden.v1.AuthenticateResponse"> & {
    * @generated from field: uint32 cache_ttl_seconds = 2;
    */
   cacheTtlSeconds: number;
+
+  /**
+   * The kind of the API key authenticated (UNSPECIFIED for a JWT).
+   *
+   * @generated from field: warden.v1.KeyKind key_kind = 3;
+   */
+  keyKind: KeyKind;
+
+  /**
+   * For a publishable key: the origins ("https://shop.example") its events may come from.
+   *
+   * @generated from field: repeated string allowed_origins = 4;
+   */
+  allowedOrigins: string[];
 };
 
 /**
@@ -251,6 +265,18 @@ export type ApiKey = Message<"warden.v1.ApiKey"> & {
    * @generated from field: string prefix = 7;
    */
   prefix: string;
+
+  /**
+   * @generated from field: warden.v1.KeyKind kind = 8;
+   */
+  kind: KeyKind;
+
+  /**
+   * For a publishable key: the origins its events may come from.
+   *
+   * @generated from field: repeated string allowed_origins = 9;
+   */
+  allowedOrigins: string[];
 };
 
 /**
@@ -275,9 +301,25 @@ export type CreateApiKeyRequest = Message<"warden.v1.CreateApiKeyRequest"> & {
   name: string;
 
   /**
+   * Empty: every scope for a secret key, events:write for a publishable one (the only scope it may have).
+   *
    * @generated from field: repeated warden.v1.Scope scopes = 3;
    */
   scopes: Scope[];
+
+  /**
+   * UNSPECIFIED creates a secret key.
+   *
+   * @generated from field: warden.v1.KeyKind kind = 4;
+   */
+  kind: KeyKind;
+
+  /**
+   * Required for a publishable key (at least one): scheme, host and port, e.g. "https://shop.example".
+   *
+   * @generated from field: repeated string allowed_origins = 5;
+   */
+  allowedOrigins: string[];
 };
 
 /**
@@ -414,6 +456,41 @@ export enum Scope {
  */
 export const ScopeSchema: GenEnum<Scope> = /*@__PURE__*/
   enumDesc(file_warden_v1_warden, 0);
+
+/**
+ * What a key may be used for.
+ *
+ * @generated from enum warden.v1.KeyKind
+ */
+export enum KeyKind {
+  /**
+   * Keys created before kinds existed are secret keys.
+   *
+   * @generated from enum value: KEY_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A server-side key ("trk_…"), kept secret, with the scopes it was given.
+   *
+   * @generated from enum value: KEY_KIND_SECRET = 1;
+   */
+  SECRET = 1,
+
+  /**
+   * A key meant to be published in web pages ("trkp_…"): it can only send events
+   * (events:write), only from browsers on its allowed origins, and is rate-limited.
+   *
+   * @generated from enum value: KEY_KIND_PUBLISHABLE = 2;
+   */
+  PUBLISHABLE = 2,
+}
+
+/**
+ * Describes the enum warden.v1.KeyKind.
+ */
+export const KeyKindSchema: GenEnum<KeyKind> = /*@__PURE__*/
+  enumDesc(file_warden_v1_warden, 1);
 
 /**
  * Warden turns a credential into a verified organization context. The gateway calls

@@ -4,7 +4,9 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Campaign } from "./campaign_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Campaign, Condition, PreviewCampaignResponse } from "./campaign_pb.js";
 import { file_trellis_warehouse_v1_campaign } from "./campaign_pb.js";
 import type { DateRange, Granularity, ResultMeta } from "./common_pb.js";
 import { file_trellis_warehouse_v1_common } from "./common_pb.js";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trellis/warehouse/v1/discovery.proto.
  */
 export const file_trellis_warehouse_v1_discovery: GenFile = /*@__PURE__*/
-  fileDesc("CiR0cmVsbGlzL3dhcmVob3VzZS92MS9kaXNjb3ZlcnkucHJvdG8SFHRyZWxsaXMud2FyZWhvdXNlLnYxItcCCgdQYXR0ZXJuEgoKAmlkGAEgASgJEhIKCmNvbmZpZGVuY2UYAiABKAESEwoLc2FtcGxlX3NpemUYAyABKAMSLgoFcmFuZ2UYBCABKAsyHy50cmVsbGlzLndhcmVob3VzZS52MS5EYXRlUmFuZ2USDwoHc291cmNlcxgFIAMoCRIPCgdtZWRpdW1zGAYgAygJEhEKCWNvdW50cmllcxgHIAMoCRIUCgxkZXZpY2VfdHlwZXMYCCADKAkSFgoOcmVmZXJyZXJfaG9zdHMYCSADKAkSFgoOc3VnZ2VzdGVkX25hbWUYCiABKAkSFwoPZXN0aW1hdGVkX3ZhbHVlGAsgASgBEhcKD3BvdGVudGlhbF9yZWFjaBgMIAEoAxI6ChJzdWdnZXN0ZWRfY2FtcGFpZ24YDSABKAsyHi50cmVsbGlzLndhcmVob3VzZS52MS5DYW1wYWlnbiJsChdEaXNjb3ZlclBhdHRlcm5zUmVxdWVzdBIuCgVyYW5nZRgBIAEoCzIfLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRhdGVSYW5nZRINCgVsaW1pdBgCIAEoDRISCgptaW5fZXZlbnRzGAMgASgDInsKGERpc2NvdmVyUGF0dGVybnNSZXNwb25zZRIvCghwYXR0ZXJucxgBIAMoCzIdLnRyZWxsaXMud2FyZWhvdXNlLnYxLlBhdHRlcm4SLgoEbWV0YRgCIAEoCzIgLnRyZWxsaXMud2FyZWhvdXNlLnYxLlJlc3VsdE1ldGEibgoHQW5vbWFseRIOCgZidWNrZXQYASABKAkSEQoJZGltZW5zaW9uGAIgASgJEg0KBXZhbHVlGAMgASgJEhAKCG9ic2VydmVkGAQgASgBEhAKCGV4cGVjdGVkGAUgASgBEg0KBXNjb3JlGAYgASgBIqQBChZEZXRlY3RBbm9tYWxpZXNSZXF1ZXN0Ei4KBXJhbmdlGAEgASgLMh8udHJlbGxpcy53YXJlaG91c2UudjEuRGF0ZVJhbmdlEjYKC2dyYW51bGFyaXR5GAIgASgOMiEudHJlbGxpcy53YXJlaG91c2UudjEuR3JhbnVsYXJpdHkSDgoGbWV0cmljGAMgASgJEhIKCmRpbWVuc2lvbnMYBCADKAkiewoXRGV0ZWN0QW5vbWFsaWVzUmVzcG9uc2USMAoJYW5vbWFsaWVzGAEgAygLMh0udHJlbGxpcy53YXJlaG91c2UudjEuQW5vbWFseRIuCgRtZXRhGAIgASgLMiAudHJlbGxpcy53YXJlaG91c2UudjEuUmVzdWx0TWV0YSLLAQoMRnJhdWRQYXR0ZXJuEgwKBGtpbmQYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSRgoKZGltZW5zaW9ucxgDIAMoCzIyLnRyZWxsaXMud2FyZWhvdXNlLnYxLkZyYXVkUGF0dGVybi5EaW1lbnNpb25zRW50cnkSDgoGZXZlbnRzGAQgASgDEg0KBXNjb3JlGAUgASgBGjEKD0RpbWVuc2lvbnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlMKEkRldGVjdEZyYXVkUmVxdWVzdBIuCgVyYW5nZRgBIAEoCzIfLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRhdGVSYW5nZRINCgVsaW1pdBgCIAEoDSJ7ChNEZXRlY3RGcmF1ZFJlc3BvbnNlEjQKCHBhdHRlcm5zGAEgAygLMiIudHJlbGxpcy53YXJlaG91c2UudjEuRnJhdWRQYXR0ZXJuEi4KBG1ldGEYAiABKAsyIC50cmVsbGlzLndhcmVob3VzZS52MS5SZXN1bHRNZXRhImcKE0Fkb3B0UGF0dGVyblJlcXVlc3QSEgoKcGF0dGVybl9pZBgBIAEoCRIuCgVyYW5nZRgCIAEoCzIfLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRhdGVSYW5nZRIMCgRuYW1lGAMgASgJImEKFEFkb3B0UGF0dGVyblJlc3BvbnNlEjAKCGNhbXBhaWduGAEgASgLMh4udHJlbGxpcy53YXJlaG91c2UudjEuQ2FtcGFpZ24SFwoPcnVsZXNldF92ZXJzaW9uGAIgASgEMsADChBEaXNjb3ZlcnlTZXJ2aWNlEnEKEERpc2NvdmVyUGF0dGVybnMSLS50cmVsbGlzLndhcmVob3VzZS52MS5EaXNjb3ZlclBhdHRlcm5zUmVxdWVzdBouLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRpc2NvdmVyUGF0dGVybnNSZXNwb25zZRJuCg9EZXRlY3RBbm9tYWxpZXMSLC50cmVsbGlzLndhcmVob3VzZS52MS5EZXRlY3RBbm9tYWxpZXNSZXF1ZXN0Gi0udHJlbGxpcy53YXJlaG91c2UudjEuRGV0ZWN0QW5vbWFsaWVzUmVzcG9uc2USYgoLRGV0ZWN0RnJhdWQSKC50cmVsbGlzLndhcmVob3VzZS52MS5EZXRlY3RGcmF1ZFJlcXVlc3QaKS50cmVsbGlzLndhcmVob3VzZS52MS5EZXRlY3RGcmF1ZFJlc3BvbnNlEmUKDEFkb3B0UGF0dGVybhIpLnRyZWxsaXMud2FyZWhvdXNlLnYxLkFkb3B0UGF0dGVyblJlcXVlc3QaKi50cmVsbGlzLndhcmVob3VzZS52MS5BZG9wdFBhdHRlcm5SZXNwb25zZWIGcHJvdG8z", [file_trellis_warehouse_v1_campaign, file_trellis_warehouse_v1_common]);
+  fileDesc("CiR0cmVsbGlzL3dhcmVob3VzZS92MS9kaXNjb3ZlcnkucHJvdG8SFHRyZWxsaXMud2FyZWhvdXNlLnYxIpwFCgdQYXR0ZXJuEgoKAmlkGAEgASgJEhIKCmNvbmZpZGVuY2UYAiABKAESEwoLc2FtcGxlX3NpemUYAyABKAMSLgoFcmFuZ2UYBCABKAsyHy50cmVsbGlzLndhcmVob3VzZS52MS5EYXRlUmFuZ2USDwoHc291cmNlcxgFIAMoCRIPCgdtZWRpdW1zGAYgAygJEhEKCWNvdW50cmllcxgHIAMoCRIUCgxkZXZpY2VfdHlwZXMYCCADKAkSFgoOcmVmZXJyZXJfaG9zdHMYCSADKAkSFgoOc3VnZ2VzdGVkX25hbWUYCiABKAkSFwoPZXN0aW1hdGVkX3ZhbHVlGAsgASgBEhcKD3BvdGVudGlhbF9yZWFjaBgMIAEoAxI6ChJzdWdnZXN0ZWRfY2FtcGFpZ24YDSABKAsyHi50cmVsbGlzLndhcmVob3VzZS52MS5DYW1wYWlnbhIzCgpjb25kaXRpb25zGA4gAygLMh8udHJlbGxpcy53YXJlaG91c2UudjEuQ29uZGl0aW9uEhAKCHNlc3Npb25zGA8gASgDEg4KBmV2ZW50cxgQIAEoAxITCgtjb252ZXJzaW9ucxgRIAEoAxIPCgdyZXZlbnVlGBIgASgBEhcKD2NvbnZlcnNpb25fcmF0ZRgTIAEoARIgChhiYXNlbGluZV9jb252ZXJzaW9uX3JhdGUYFCABKAESDwoHc3VwcG9ydBgVIAEoARISCgpyaXNrX3JhdGlvGBYgASgBEg4KBmdyb3d0aBgXIAEoARISCgp0aW1lX3NoYXBlGBggASgJEhMKC2FjdGl2ZV9kYXlzGBkgASgNEhAKCGJyb3dzZXJzGBogAygJEhsKE2F0dHJpYnV0ZWRfc2Vzc2lvbnMYGyABKAMilQEKF0Rpc2NvdmVyUGF0dGVybnNSZXF1ZXN0Ei4KBXJhbmdlGAEgASgLMh8udHJlbGxpcy53YXJlaG91c2UudjEuRGF0ZVJhbmdlEg0KBWxpbWl0GAIgASgNEhIKCm1pbl9ldmVudHMYAyABKAMSEwoLbWluX3N1cHBvcnQYBCABKAESEgoKbWluX2dyb3d0aBgFIAEoASK8AQoYRGlzY292ZXJQYXR0ZXJuc1Jlc3BvbnNlEi8KCHBhdHRlcm5zGAEgAygLMh0udHJlbGxpcy53YXJlaG91c2UudjEuUGF0dGVybhIuCgRtZXRhGAIgASgLMiAudHJlbGxpcy53YXJlaG91c2UudjEuUmVzdWx0TWV0YRIOCgZydW5faWQYAyABKAkSHQoVdW5hdHRyaWJ1dGVkX3Nlc3Npb25zGAQgASgDEhAKCHNlc3Npb25zGAUgASgDItEBCgdBbm9tYWx5Eg4KBmJ1Y2tldBgBIAEoCRIRCglkaW1lbnNpb24YAiABKAkSDQoFdmFsdWUYAyABKAkSEAoIb2JzZXJ2ZWQYBCABKAESEAoIZXhwZWN0ZWQYBSABKAESDQoFc2NvcmUYBiABKAESEQoJZGlyZWN0aW9uGAcgASgJEg4KBm1ldHJpYxgIIAEoCRI+Cgxjb250cmlidXRvcnMYCSADKAsyKC50cmVsbGlzLndhcmVob3VzZS52MS5Bbm9tYWx5Q29udHJpYnV0b3IiggEKEkFub21hbHlDb250cmlidXRvchIRCglkaW1lbnNpb24YASABKAkSDQoFdmFsdWUYAiABKAkSEAoIb2JzZXJ2ZWQYAyABKAESEAoIZXhwZWN0ZWQYBCABKAESFAoMY29udHJpYnV0aW9uGAUgASgBEhAKCHN1cnByaXNlGAYgASgBIs0BChZEZXRlY3RBbm9tYWxpZXNSZXF1ZXN0Ei4KBXJhbmdlGAEgASgLMh8udHJlbGxpcy53YXJlaG91c2UudjEuRGF0ZVJhbmdlEjYKC2dyYW51bGFyaXR5GAIgASgOMiEudHJlbGxpcy53YXJlaG91c2UudjEuR3JhbnVsYXJpdHkSDgoGbWV0cmljGAMgASgJEhIKCmRpbWVuc2lvbnMYBCADKAkSFAoMaW5jbHVkZV9ib3RzGAUgASgIEhEKCXRocmVzaG9sZBgGIAEoASKLAQoXRGV0ZWN0QW5vbWFsaWVzUmVzcG9uc2USMAoJYW5vbWFsaWVzGAEgAygLMh0udHJlbGxpcy53YXJlaG91c2UudjEuQW5vbWFseRIuCgRtZXRhGAIgASgLMiAudHJlbGxpcy53YXJlaG91c2UudjEuUmVzdWx0TWV0YRIOCgZydW5faWQYAyABKAkiywEKDEZyYXVkUGF0dGVybhIMCgRraW5kGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEkYKCmRpbWVuc2lvbnMYAyADKAsyMi50cmVsbGlzLndhcmVob3VzZS52MS5GcmF1ZFBhdHRlcm4uRGltZW5zaW9uc0VudHJ5Eg4KBmV2ZW50cxgEIAEoAxINCgVzY29yZRgFIAEoARoxCg9EaW1lbnNpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJTChJEZXRlY3RGcmF1ZFJlcXVlc3QSLgoFcmFuZ2UYASABKAsyHy50cmVsbGlzLndhcmVob3VzZS52MS5EYXRlUmFuZ2USDQoFbGltaXQYAiABKA0iiwEKE0RldGVjdEZyYXVkUmVzcG9uc2USNAoIcGF0dGVybnMYASADKAsyIi50cmVsbGlzLndhcmVob3VzZS52MS5GcmF1ZFBhdHRlcm4SLgoEbWV0YRgCIAEoCzIgLnRyZWxsaXMud2FyZWhvdXNlLnYxLlJlc3VsdE1ldGESDgoGcnVuX2lkGAMgASgJIqkBChNBZG9wdFBhdHRlcm5SZXF1ZXN0EhIKCnBhdHRlcm5faWQYASABKAkSLgoFcmFuZ2UYAiABKAsyHy50cmVsbGlzLndhcmVob3VzZS52MS5EYXRlUmFuZ2USDAoEbmFtZRgDIAEoCRIOCgZydW5faWQYBCABKAkSMAoIY2FtcGFpZ24YBSABKAsyHi50cmVsbGlzLndhcmVob3VzZS52MS5DYW1wYWlnbiKhAQoUQWRvcHRQYXR0ZXJuUmVzcG9uc2USMAoIY2FtcGFpZ24YASABKAsyHi50cmVsbGlzLndhcmVob3VzZS52MS5DYW1wYWlnbhIXCg9ydWxlc2V0X3ZlcnNpb24YAiABKAQSPgoHcHJldmlldxgDIAEoCzItLnRyZWxsaXMud2FyZWhvdXNlLnYxLlByZXZpZXdDYW1wYWlnblJlc3BvbnNlItgBCgxEaXNjb3ZlcnlSdW4SCgoCaWQYASABKAkSDAoEa2luZBgCIAEoCRIuCgVyYW5nZRgDIAEoCzIfLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRhdGVSYW5nZRIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd0cmlnZ2VyGAUgASgJEhcKD3J1bGVzZXRfdmVyc2lvbhgGIAEoBBIQCghmaW5kaW5ncxgHIAEoDRISCgplbGFwc2VkX21zGAggASgBIjcKGExpc3REaXNjb3ZlcnlSdW5zUmVxdWVzdBIMCgRraW5kGAEgASgJEg0KBWxpbWl0GAIgASgNIk0KGUxpc3REaXNjb3ZlcnlSdW5zUmVzcG9uc2USMAoEcnVucxgBIAMoCzIiLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRpc2NvdmVyeVJ1biIoChZHZXREaXNjb3ZlcnlSdW5SZXF1ZXN0Eg4KBnJ1bl9pZBgBIAEoCSKYAgoXR2V0RGlzY292ZXJ5UnVuUmVzcG9uc2USLwoDcnVuGAEgASgLMiIudHJlbGxpcy53YXJlaG91c2UudjEuRGlzY292ZXJ5UnVuEkIKCHBhdHRlcm5zGAIgASgLMi4udHJlbGxpcy53YXJlaG91c2UudjEuRGlzY292ZXJQYXR0ZXJuc1Jlc3BvbnNlSAASQgoJYW5vbWFsaWVzGAMgASgLMi0udHJlbGxpcy53YXJlaG91c2UudjEuRGV0ZWN0QW5vbWFsaWVzUmVzcG9uc2VIABI6CgVmcmF1ZBgEIAEoCzIpLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRldGVjdEZyYXVkUmVzcG9uc2VIAEIICgZyZXN1bHQi7gEKEURpc2NvdmVyeVNjaGVkdWxlEgoKAmlkGAEgASgJEgwKBGtpbmQYAiABKAkSDQoFZXZlcnkYAyABKAkSFQoNbG9va2JhY2tfZGF5cxgEIAEoDRIOCgZtZXRyaWMYBSABKAkSEgoKZGltZW5zaW9ucxgGIAMoCRIvCgtuZXh0X3J1bl9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLbGFzdF9ydW5fYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2xhc3RfcnVuX2lkGAkgASgJIlgKG1B1dERpc2NvdmVyeVNjaGVkdWxlUmVxdWVzdBI5CghzY2hlZHVsZRgBIAEoCzInLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRpc2NvdmVyeVNjaGVkdWxlIlkKHFB1dERpc2NvdmVyeVNjaGVkdWxlUmVzcG9uc2USOQoIc2NoZWR1bGUYASABKAsyJy50cmVsbGlzLndhcmVob3VzZS52MS5EaXNjb3ZlcnlTY2hlZHVsZSIfCh1MaXN0RGlzY292ZXJ5U2NoZWR1bGVzUmVxdWVzdCJcCh5MaXN0RGlzY292ZXJ5U2NoZWR1bGVzUmVzcG9uc2USOgoJc2NoZWR1bGVzGAEgAygLMicudHJlbGxpcy53YXJlaG91c2UudjEuRGlzY292ZXJ5U2NoZWR1bGUiNQoeRGVsZXRlRGlzY292ZXJ5U2NoZWR1bGVSZXF1ZXN0EhMKC3NjaGVkdWxlX2lkGAEgASgJIiEKH0RlbGV0ZURpc2NvdmVyeVNjaGVkdWxlUmVzcG9uc2UiKQoaUHV0RGlzY292ZXJ5V2ViaG9va1JlcXVlc3QSCwoDdXJsGAEgASgJIjoKG1B1dERpc2NvdmVyeVdlYmhvb2tSZXNwb25zZRILCgN1cmwYASABKAkSDgoGc2VjcmV0GAIgASgJIqMBCg9XZWJob29rRGVsaXZlcnkSCgoCaWQYASABKAkSDgoGcnVuX2lkGAIgASgJEgsKA3VybBgDIAEoCRIPCgdhdHRlbXB0GAQgASgNEg4KBnN0YXR1cxgFIAEoDRIPCgdvdXRjb21lGAYgASgJEg0KBWVycm9yGAcgASgJEiYKAmF0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCItChxMaXN0V2ViaG9va0RlbGl2ZXJpZXNSZXF1ZXN0Eg0KBWxpbWl0GAEgASgNIloKHUxpc3RXZWJob29rRGVsaXZlcmllc1Jlc3BvbnNlEjkKCmRlbGl2ZXJpZXMYASADKAsyJS50cmVsbGlzLndhcmVob3VzZS52MS5XZWJob29rRGVsaXZlcnkyswoKEERpc2NvdmVyeVNlcnZpY2UScQoQRGlzY292ZXJQYXR0ZXJucxItLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRpc2NvdmVyUGF0dGVybnNSZXF1ZXN0Gi4udHJlbGxpcy53YXJlaG91c2UudjEuRGlzY292ZXJQYXR0ZXJuc1Jlc3BvbnNlEm4KD0RldGVjdEFub21hbGllcxIsLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRldGVjdEFub21hbGllc1JlcXVlc3QaLS50cmVsbGlzLndhcmVob3VzZS52MS5EZXRlY3RBbm9tYWxpZXNSZXNwb25zZRJiCgtEZXRlY3RGcmF1ZBIoLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRldGVjdEZyYXVkUmVxdWVzdBopLnRyZWxsaXMud2FyZWhvdXNlLnYxLkRldGVjdEZyYXVkUmVzcG9uc2USZQoMQWRvcHRQYXR0ZXJuEikudHJlbGxpcy53YXJlaG91c2UudjEuQWRvcHRQYXR0ZXJuUmVxdWVzdBoqLnRyZWxsaXMud2FyZWhvdXNlLnYxLkFkb3B0UGF0dGVyblJlc3BvbnNlEnQKEUxpc3REaXNjb3ZlcnlSdW5zEi4udHJlbGxpcy53YXJlaG91c2UudjEuTGlzdERpc2NvdmVyeVJ1bnNSZXF1ZXN0Gi8udHJlbGxpcy53YXJlaG91c2UudjEuTGlzdERpc2NvdmVyeVJ1bnNSZXNwb25zZRJuCg9HZXREaXNjb3ZlcnlSdW4SLC50cmVsbGlzLndhcmVob3VzZS52MS5HZXREaXNjb3ZlcnlSdW5SZXF1ZXN0Gi0udHJlbGxpcy53YXJlaG91c2UudjEuR2V0RGlzY292ZXJ5UnVuUmVzcG9uc2USfQoUUHV0RGlzY292ZXJ5U2NoZWR1bGUSMS50cmVsbGlzLndhcmVob3VzZS52MS5QdXREaXNjb3ZlcnlTY2hlZHVsZVJlcXVlc3QaMi50cmVsbGlzLndhcmVob3VzZS52MS5QdXREaXNjb3ZlcnlTY2hlZHVsZVJlc3BvbnNlEoMBChZMaXN0RGlzY292ZXJ5U2NoZWR1bGVzEjMudHJlbGxpcy53YXJlaG91c2UudjEuTGlzdERpc2NvdmVyeVNjaGVkdWxlc1JlcXVlc3QaNC50cmVsbGlzLndhcmVob3VzZS52MS5MaXN0RGlzY292ZXJ5U2NoZWR1bGVzUmVzcG9uc2UShgEKF0RlbGV0ZURpc2NvdmVyeVNjaGVkdWxlEjQudHJlbGxpcy53YXJlaG91c2UudjEuRGVsZXRlRGlzY292ZXJ5U2NoZWR1bGVSZXF1ZXN0GjUudHJlbGxpcy53YXJlaG91c2UudjEuRGVsZXRlRGlzY292ZXJ5U2NoZWR1bGVSZXNwb25zZRJ6ChNQdXREaXNjb3ZlcnlXZWJob29rEjAudHJlbGxpcy53YXJlaG91c2UudjEuUHV0RGlzY292ZXJ5V2ViaG9va1JlcXVlc3QaMS50cmVsbGlzLndhcmVob3VzZS52MS5QdXREaXNjb3ZlcnlXZWJob29rUmVzcG9uc2USgAEKFUxpc3RXZWJob29rRGVsaXZlcmllcxIyLnRyZWxsaXMud2FyZWhvdXNlLnYxLkxpc3RXZWJob29rRGVsaXZlcmllc1JlcXVlc3QaMy50cmVsbGlzLndhcmVob3VzZS52MS5MaXN0V2ViaG9va0RlbGl2ZXJpZXNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_trellis_warehouse_v1_campaign, file_trellis_warehouse_v1_common]);
 
 /**
  * @generated from message trellis.warehouse.v1.Pattern
@@ -84,6 +86,94 @@ export type Pattern = Message<"trellis.warehouse.v1.Pattern"> & {
    * @generated from field: trellis.warehouse.v1.Campaign suggested_campaign = 13;
    */
   suggestedCampaign?: Campaign | undefined;
+
+  /**
+   * The attribute values every session of the pattern shares (landing session attributes).
+   *
+   * @generated from field: repeated trellis.warehouse.v1.Condition conditions = 14;
+   */
+  conditions: Condition[];
+
+  /**
+   * Unattributed human sessions of the pattern, their events, conversions and revenue.
+   *
+   * @generated from field: int64 sessions = 15;
+   */
+  sessions: bigint;
+
+  /**
+   * @generated from field: int64 events = 16;
+   */
+  events: bigint;
+
+  /**
+   * @generated from field: int64 conversions = 17;
+   */
+  conversions: bigint;
+
+  /**
+   * @generated from field: double revenue = 18;
+   */
+  revenue: number;
+
+  /**
+   * @generated from field: double conversion_rate = 19;
+   */
+  conversionRate: number;
+
+  /**
+   * Conversion rate of all the organization's human sessions in the range.
+   *
+   * @generated from field: double baseline_conversion_rate = 20;
+   */
+  baselineConversionRate: number;
+
+  /**
+   * Share of the range's unattributed sessions the pattern holds (MacroBase support).
+   *
+   * @generated from field: double support = 21;
+   */
+  support: number;
+
+  /**
+   * Unattributed share inside the pattern over the unattributed share outside it (MacroBase risk ratio).
+   *
+   * @generated from field: double risk_ratio = 22;
+   */
+  riskRatio: number;
+
+  /**
+   * The pattern's daily rate in the range over its daily rate in the window before (0 when new).
+   *
+   * @generated from field: double growth = 23;
+   */
+  growth: number;
+
+  /**
+   * "new", "burst" (most sessions in a few days) or "steady".
+   *
+   * @generated from field: string time_shape = 24;
+   */
+  timeShape: string;
+
+  /**
+   * Days of the range with sessions of the pattern.
+   *
+   * @generated from field: uint32 active_days = 25;
+   */
+  activeDays: number;
+
+  /**
+   * @generated from field: repeated string browsers = 26;
+   */
+  browsers: string[];
+
+  /**
+   * Sessions the pattern's attributes hold that already have a campaign.
+   *
+   * @generated from field: int64 attributed_sessions = 27;
+   */
+  attributedSessions: bigint;
 };
 
 /**
@@ -103,14 +193,33 @@ export type DiscoverPatternsRequest = Message<"trellis.warehouse.v1.DiscoverPatt
   range?: DateRange | undefined;
 
   /**
+   * At most this many patterns (1-100, default 20).
+   *
    * @generated from field: uint32 limit = 2;
    */
   limit: number;
 
   /**
+   * Fewest unattributed sessions a pattern holds (default 10).
+   *
    * @generated from field: int64 min_events = 3;
    */
   minEvents: bigint;
+
+  /**
+   * Smallest share of the unattributed sessions a pattern holds (0-1, default 0.005).
+   *
+   * @generated from field: double min_support = 4;
+   */
+  minSupport: number;
+
+  /**
+   * Smallest growth over the window before the range for sources without a click id
+   * (default 2; 1 keeps steady sources too).
+   *
+   * @generated from field: double min_growth = 5;
+   */
+  minGrowth: number;
 };
 
 /**
@@ -133,6 +242,25 @@ export type DiscoverPatternsResponse = Message<"trellis.warehouse.v1.DiscoverPat
    * @generated from field: trellis.warehouse.v1.ResultMeta meta = 2;
    */
   meta?: ResultMeta | undefined;
+
+  /**
+   * The stored run: patterns can be adopted by id later.
+   *
+   * @generated from field: string run_id = 3;
+   */
+  runId: string;
+
+  /**
+   * Unattributed and all human sessions of the range.
+   *
+   * @generated from field: int64 unattributed_sessions = 4;
+   */
+  unattributedSessions: bigint;
+
+  /**
+   * @generated from field: int64 sessions = 5;
+   */
+  sessions: bigint;
 };
 
 /**
@@ -175,6 +303,25 @@ export type Anomaly = Message<"trellis.warehouse.v1.Anomaly"> & {
    * @generated from field: double score = 6;
    */
   score: number;
+
+  /**
+   * "spike" or "drop".
+   *
+   * @generated from field: string direction = 7;
+   */
+  direction: string;
+
+  /**
+   * @generated from field: string metric = 8;
+   */
+  metric: string;
+
+  /**
+   * Dimension values that explain the change, largest share of it first.
+   *
+   * @generated from field: repeated trellis.warehouse.v1.AnomalyContributor contributors = 9;
+   */
+  contributors: AnomalyContributor[];
 };
 
 /**
@@ -183,6 +330,54 @@ export type Anomaly = Message<"trellis.warehouse.v1.Anomaly"> & {
  */
 export const AnomalySchema: GenMessage<Anomaly> = /*@__PURE__*/
   messageDesc(file_trellis_warehouse_v1_discovery, 3);
+
+/**
+ * A dimension value's part in an anomaly (contribution analysis after Adtributor).
+ *
+ * @generated from message trellis.warehouse.v1.AnomalyContributor
+ */
+export type AnomalyContributor = Message<"trellis.warehouse.v1.AnomalyContributor"> & {
+  /**
+   * @generated from field: string dimension = 1;
+   */
+  dimension: string;
+
+  /**
+   * @generated from field: string value = 2;
+   */
+  value: string;
+
+  /**
+   * @generated from field: double observed = 3;
+   */
+  observed: number;
+
+  /**
+   * @generated from field: double expected = 4;
+   */
+  expected: number;
+
+  /**
+   * This value's change over the whole change (explanatory power).
+   *
+   * @generated from field: double contribution = 5;
+   */
+  contribution: number;
+
+  /**
+   * How unlike its usual share the value's share is (Jensen-Shannon surprise).
+   *
+   * @generated from field: double surprise = 6;
+   */
+  surprise: number;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.AnomalyContributor.
+ * Use `create(AnomalyContributorSchema)` to create a new message.
+ */
+export const AnomalyContributorSchema: GenMessage<AnomalyContributor> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_discovery, 4);
 
 /**
  * @generated from message trellis.warehouse.v1.DetectAnomaliesRequest
@@ -207,6 +402,20 @@ export type DetectAnomaliesRequest = Message<"trellis.warehouse.v1.DetectAnomali
    * @generated from field: repeated string dimensions = 4;
    */
   dimensions: string[];
+
+  /**
+   * Count crawler traffic too (excluded by default).
+   *
+   * @generated from field: bool include_bots = 5;
+   */
+  includeBots: boolean;
+
+  /**
+   * Robust z-score an observation must pass (default 4).
+   *
+   * @generated from field: double threshold = 6;
+   */
+  threshold: number;
 };
 
 /**
@@ -214,7 +423,7 @@ export type DetectAnomaliesRequest = Message<"trellis.warehouse.v1.DetectAnomali
  * Use `create(DetectAnomaliesRequestSchema)` to create a new message.
  */
 export const DetectAnomaliesRequestSchema: GenMessage<DetectAnomaliesRequest> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_discovery, 4);
+  messageDesc(file_trellis_warehouse_v1_discovery, 5);
 
 /**
  * @generated from message trellis.warehouse.v1.DetectAnomaliesResponse
@@ -229,6 +438,11 @@ export type DetectAnomaliesResponse = Message<"trellis.warehouse.v1.DetectAnomal
    * @generated from field: trellis.warehouse.v1.ResultMeta meta = 2;
    */
   meta?: ResultMeta | undefined;
+
+  /**
+   * @generated from field: string run_id = 3;
+   */
+  runId: string;
 };
 
 /**
@@ -236,7 +450,7 @@ export type DetectAnomaliesResponse = Message<"trellis.warehouse.v1.DetectAnomal
  * Use `create(DetectAnomaliesResponseSchema)` to create a new message.
  */
 export const DetectAnomaliesResponseSchema: GenMessage<DetectAnomaliesResponse> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_discovery, 5);
+  messageDesc(file_trellis_warehouse_v1_discovery, 6);
 
 /**
  * @generated from message trellis.warehouse.v1.FraudPattern
@@ -273,7 +487,7 @@ export type FraudPattern = Message<"trellis.warehouse.v1.FraudPattern"> & {
  * Use `create(FraudPatternSchema)` to create a new message.
  */
 export const FraudPatternSchema: GenMessage<FraudPattern> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_discovery, 6);
+  messageDesc(file_trellis_warehouse_v1_discovery, 7);
 
 /**
  * @generated from message trellis.warehouse.v1.DetectFraudRequest
@@ -295,7 +509,7 @@ export type DetectFraudRequest = Message<"trellis.warehouse.v1.DetectFraudReques
  * Use `create(DetectFraudRequestSchema)` to create a new message.
  */
 export const DetectFraudRequestSchema: GenMessage<DetectFraudRequest> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_discovery, 7);
+  messageDesc(file_trellis_warehouse_v1_discovery, 8);
 
 /**
  * @generated from message trellis.warehouse.v1.DetectFraudResponse
@@ -310,6 +524,11 @@ export type DetectFraudResponse = Message<"trellis.warehouse.v1.DetectFraudRespo
    * @generated from field: trellis.warehouse.v1.ResultMeta meta = 2;
    */
   meta?: ResultMeta | undefined;
+
+  /**
+   * @generated from field: string run_id = 3;
+   */
+  runId: string;
 };
 
 /**
@@ -317,7 +536,7 @@ export type DetectFraudResponse = Message<"trellis.warehouse.v1.DetectFraudRespo
  * Use `create(DetectFraudResponseSchema)` to create a new message.
  */
 export const DetectFraudResponseSchema: GenMessage<DetectFraudResponse> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_discovery, 8);
+  messageDesc(file_trellis_warehouse_v1_discovery, 9);
 
 /**
  * @generated from message trellis.warehouse.v1.AdoptPatternRequest
@@ -329,6 +548,8 @@ export type AdoptPatternRequest = Message<"trellis.warehouse.v1.AdoptPatternRequ
   patternId: string;
 
   /**
+   * Range of the preview in the answer (default: the run's range).
+   *
    * @generated from field: trellis.warehouse.v1.DateRange range = 2;
    */
   range?: DateRange | undefined;
@@ -337,6 +558,20 @@ export type AdoptPatternRequest = Message<"trellis.warehouse.v1.AdoptPatternRequ
    * @generated from field: string name = 3;
    */
   name: string;
+
+  /**
+   * The run that found the pattern (default: the newest run holding it).
+   *
+   * @generated from field: string run_id = 4;
+   */
+  runId: string;
+
+  /**
+   * The suggested campaign as edited; its rules replace the suggested ones when given.
+   *
+   * @generated from field: trellis.warehouse.v1.Campaign campaign = 5;
+   */
+  campaign?: Campaign | undefined;
 };
 
 /**
@@ -344,7 +579,7 @@ export type AdoptPatternRequest = Message<"trellis.warehouse.v1.AdoptPatternRequ
  * Use `create(AdoptPatternRequestSchema)` to create a new message.
  */
 export const AdoptPatternRequestSchema: GenMessage<AdoptPatternRequest> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_discovery, 9);
+  messageDesc(file_trellis_warehouse_v1_discovery, 10);
 
 /**
  * @generated from message trellis.warehouse.v1.AdoptPatternResponse
@@ -359,6 +594,13 @@ export type AdoptPatternResponse = Message<"trellis.warehouse.v1.AdoptPatternRes
    * @generated from field: uint64 ruleset_version = 2;
    */
   rulesetVersion: bigint;
+
+  /**
+   * What the adopted campaign matches over the range, under the ruleset before it.
+   *
+   * @generated from field: trellis.warehouse.v1.PreviewCampaignResponse preview = 3;
+   */
+  preview?: PreviewCampaignResponse | undefined;
 };
 
 /**
@@ -366,10 +608,462 @@ export type AdoptPatternResponse = Message<"trellis.warehouse.v1.AdoptPatternRes
  * Use `create(AdoptPatternResponseSchema)` to create a new message.
  */
 export const AdoptPatternResponseSchema: GenMessage<AdoptPatternResponse> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_discovery, 10);
+  messageDesc(file_trellis_warehouse_v1_discovery, 11);
 
 /**
- * Internal: finds unattributed traffic worth a campaign, anomalies and fraud.
+ * @generated from message trellis.warehouse.v1.DiscoveryRun
+ */
+export type DiscoveryRun = Message<"trellis.warehouse.v1.DiscoveryRun"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * "patterns", "anomalies" or "fraud".
+   *
+   * @generated from field: string kind = 2;
+   */
+  kind: string;
+
+  /**
+   * @generated from field: trellis.warehouse.v1.DateRange range = 3;
+   */
+  range?: DateRange | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 4;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * "request" or "schedule:<id>".
+   *
+   * @generated from field: string trigger = 5;
+   */
+  trigger: string;
+
+  /**
+   * @generated from field: uint64 ruleset_version = 6;
+   */
+  rulesetVersion: bigint;
+
+  /**
+   * Patterns, anomalies or fraud patterns found.
+   *
+   * @generated from field: uint32 findings = 7;
+   */
+  findings: number;
+
+  /**
+   * @generated from field: double elapsed_ms = 8;
+   */
+  elapsedMs: number;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.DiscoveryRun.
+ * Use `create(DiscoveryRunSchema)` to create a new message.
+ */
+export const DiscoveryRunSchema: GenMessage<DiscoveryRun> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_discovery, 12);
+
+/**
+ * @generated from message trellis.warehouse.v1.ListDiscoveryRunsRequest
+ */
+export type ListDiscoveryRunsRequest = Message<"trellis.warehouse.v1.ListDiscoveryRunsRequest"> & {
+  /**
+   * Only runs of this kind (empty: all).
+   *
+   * @generated from field: string kind = 1;
+   */
+  kind: string;
+
+  /**
+   * At most this many (1-1000, default 100).
+   *
+   * @generated from field: uint32 limit = 2;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.ListDiscoveryRunsRequest.
+ * Use `create(ListDiscoveryRunsRequestSchema)` to create a new message.
+ */
+export const ListDiscoveryRunsRequestSchema: GenMessage<ListDiscoveryRunsRequest> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_discovery, 13);
+
+/**
+ * @generated from message trellis.warehouse.v1.ListDiscoveryRunsResponse
+ */
+export type ListDiscoveryRunsResponse = Message<"trellis.warehouse.v1.ListDiscoveryRunsResponse"> & {
+  /**
+   * @generated from field: repeated trellis.warehouse.v1.DiscoveryRun runs = 1;
+   */
+  runs: DiscoveryRun[];
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.ListDiscoveryRunsResponse.
+ * Use `create(ListDiscoveryRunsResponseSchema)` to create a new message.
+ */
+export const ListDiscoveryRunsResponseSchema: GenMessage<ListDiscoveryRunsResponse> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_discovery, 14);
+
+/**
+ * @generated from message trellis.warehouse.v1.GetDiscoveryRunRequest
+ */
+export type GetDiscoveryRunRequest = Message<"trellis.warehouse.v1.GetDiscoveryRunRequest"> & {
+  /**
+   * @generated from field: string run_id = 1;
+   */
+  runId: string;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.GetDiscoveryRunRequest.
+ * Use `create(GetDiscoveryRunRequestSchema)` to create a new message.
+ */
+export const GetDiscoveryRunRequestSchema: GenMessage<GetDiscoveryRunRequest> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_discovery, 15);
+
+/**
+ * @generated from message trellis.warehouse.v1.GetDiscoveryRunResponse
+ */
+export type GetDiscoveryRunResponse = Message<"trellis.warehouse.v1.GetDiscoveryRunResponse"> & {
+  /**
+   * @generated from field: trellis.warehouse.v1.DiscoveryRun run = 1;
+   */
+  run?: DiscoveryRun | undefined;
+
+  /**
+   * @generated from oneof trellis.warehouse.v1.GetDiscoveryRunResponse.result
+   */
+  result: {
+    /**
+     * @generated from field: trellis.warehouse.v1.DiscoverPatternsResponse patterns = 2;
+     */
+    value: DiscoverPatternsResponse;
+    case: "patterns";
+  } | {
+    /**
+     * @generated from field: trellis.warehouse.v1.DetectAnomaliesResponse anomalies = 3;
+     */
+    value: DetectAnomaliesResponse;
+    case: "anomalies";
+  } | {
+    /**
+     * @generated from field: trellis.warehouse.v1.DetectFraudResponse fraud = 4;
+     */
+    value: DetectFraudResponse;
+    case: "fraud";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.GetDiscoveryRunResponse.
+ * Use `create(GetDiscoveryRunResponseSchema)` to create a new message.
+ */
+export const GetDiscoveryRunResponseSchema: GenMessage<GetDiscoveryRunResponse> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_discovery, 16);
+
+/**
+ * @generated from message trellis.warehouse.v1.DiscoverySchedule
+ */
+export type DiscoverySchedule = Message<"trellis.warehouse.v1.DiscoverySchedule"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * "patterns", "anomalies" or "fraud".
+   *
+   * @generated from field: string kind = 2;
+   */
+  kind: string;
+
+  /**
+   * Every "hour" or "day".
+   *
+   * @generated from field: string every = 3;
+   */
+  every: string;
+
+  /**
+   * Days back from the run's day that each run covers (1-90).
+   *
+   * @generated from field: uint32 lookback_days = 4;
+   */
+  lookbackDays: number;
+
+  /**
+   * For anomalies: the metric (default sessions) and dimensions.
+   *
+   * @generated from field: string metric = 5;
+   */
+  metric: string;
+
+  /**
+   * @generated from field: repeated string dimensions = 6;
+   */
+  dimensions: string[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp next_run_at = 7;
+   */
+  nextRunAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_run_at = 8;
+   */
+  lastRunAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string last_run_id = 9;
+   */
+  lastRunId: string;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.DiscoverySchedule.
+ * Use `create(DiscoveryScheduleSchema)` to create a new message.
+ */
+export const DiscoveryScheduleSchema: GenMessage<DiscoverySchedule> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_discovery, 17);
+
+/**
+ * @generated from message trellis.warehouse.v1.PutDiscoveryScheduleRequest
+ */
+export type PutDiscoveryScheduleRequest = Message<"trellis.warehouse.v1.PutDiscoveryScheduleRequest"> & {
+  /**
+   * @generated from field: trellis.warehouse.v1.DiscoverySchedule schedule = 1;
+   */
+  schedule?: DiscoverySchedule | undefined;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.PutDiscoveryScheduleRequest.
+ * Use `create(PutDiscoveryScheduleRequestSchema)` to create a new message.
+ */
+export const PutDiscoveryScheduleRequestSchema: GenMessage<PutDiscoveryScheduleRequest> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_discovery, 18);
+
+/**
+ * @generated from message trellis.warehouse.v1.PutDiscoveryScheduleResponse
+ */
+export type PutDiscoveryScheduleResponse = Message<"trellis.warehouse.v1.PutDiscoveryScheduleResponse"> & {
+  /**
+   * @generated from field: trellis.warehouse.v1.DiscoverySchedule schedule = 1;
+   */
+  schedule?: DiscoverySchedule | undefined;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.PutDiscoveryScheduleResponse.
+ * Use `create(PutDiscoveryScheduleResponseSchema)` to create a new message.
+ */
+export const PutDiscoveryScheduleResponseSchema: GenMessage<PutDiscoveryScheduleResponse> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_discovery, 19);
+
+/**
+ * @generated from message trellis.warehouse.v1.ListDiscoverySchedulesRequest
+ */
+export type ListDiscoverySchedulesRequest = Message<"trellis.warehouse.v1.ListDiscoverySchedulesRequest"> & {
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.ListDiscoverySchedulesRequest.
+ * Use `create(ListDiscoverySchedulesRequestSchema)` to create a new message.
+ */
+export const ListDiscoverySchedulesRequestSchema: GenMessage<ListDiscoverySchedulesRequest> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_discovery, 20);
+
+/**
+ * @generated from message trellis.warehouse.v1.ListDiscoverySchedulesResponse
+ */
+export type ListDiscoverySchedulesResponse = Message<"trellis.warehouse.v1.ListDiscoverySchedulesResponse"> & {
+  /**
+   * @generated from field: repeated trellis.warehouse.v1.DiscoverySchedule schedules = 1;
+   */
+  schedules: DiscoverySchedule[];
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.ListDiscoverySchedulesResponse.
+ * Use `create(ListDiscoverySchedulesResponseSchema)` to create a new message.
+ */
+export const ListDiscoverySchedulesResponseSchema: GenMessage<ListDiscoverySchedulesResponse> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_discovery, 21);
+
+/**
+ * @generated from message trellis.warehouse.v1.DeleteDiscoveryScheduleRequest
+ */
+export type DeleteDiscoveryScheduleRequest = Message<"trellis.warehouse.v1.DeleteDiscoveryScheduleRequest"> & {
+  /**
+   * @generated from field: string schedule_id = 1;
+   */
+  scheduleId: string;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.DeleteDiscoveryScheduleRequest.
+ * Use `create(DeleteDiscoveryScheduleRequestSchema)` to create a new message.
+ */
+export const DeleteDiscoveryScheduleRequestSchema: GenMessage<DeleteDiscoveryScheduleRequest> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_discovery, 22);
+
+/**
+ * @generated from message trellis.warehouse.v1.DeleteDiscoveryScheduleResponse
+ */
+export type DeleteDiscoveryScheduleResponse = Message<"trellis.warehouse.v1.DeleteDiscoveryScheduleResponse"> & {
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.DeleteDiscoveryScheduleResponse.
+ * Use `create(DeleteDiscoveryScheduleResponseSchema)` to create a new message.
+ */
+export const DeleteDiscoveryScheduleResponseSchema: GenMessage<DeleteDiscoveryScheduleResponse> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_discovery, 23);
+
+/**
+ * @generated from message trellis.warehouse.v1.PutDiscoveryWebhookRequest
+ */
+export type PutDiscoveryWebhookRequest = Message<"trellis.warehouse.v1.PutDiscoveryWebhookRequest"> & {
+  /**
+   * HTTPS URL (http only to a loopback host); empty removes the webhook.
+   *
+   * @generated from field: string url = 1;
+   */
+  url: string;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.PutDiscoveryWebhookRequest.
+ * Use `create(PutDiscoveryWebhookRequestSchema)` to create a new message.
+ */
+export const PutDiscoveryWebhookRequestSchema: GenMessage<PutDiscoveryWebhookRequest> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_discovery, 24);
+
+/**
+ * @generated from message trellis.warehouse.v1.PutDiscoveryWebhookResponse
+ */
+export type PutDiscoveryWebhookResponse = Message<"trellis.warehouse.v1.PutDiscoveryWebhookResponse"> & {
+  /**
+   * @generated from field: string url = 1;
+   */
+  url: string;
+
+  /**
+   * HMAC-SHA256 key of the X-Trellis-Signature header ("t=<unix seconds>,v1=<hex>" over
+   * "<t>.<body>"); shown once, when the webhook is set.
+   *
+   * @generated from field: string secret = 2;
+   */
+  secret: string;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.PutDiscoveryWebhookResponse.
+ * Use `create(PutDiscoveryWebhookResponseSchema)` to create a new message.
+ */
+export const PutDiscoveryWebhookResponseSchema: GenMessage<PutDiscoveryWebhookResponse> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_discovery, 25);
+
+/**
+ * @generated from message trellis.warehouse.v1.WebhookDelivery
+ */
+export type WebhookDelivery = Message<"trellis.warehouse.v1.WebhookDelivery"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string run_id = 2;
+   */
+  runId: string;
+
+  /**
+   * @generated from field: string url = 3;
+   */
+  url: string;
+
+  /**
+   * @generated from field: uint32 attempt = 4;
+   */
+  attempt: number;
+
+  /**
+   * HTTP status of the attempt (0 when the receiver could not be reached).
+   *
+   * @generated from field: uint32 status = 5;
+   */
+  status: number;
+
+  /**
+   * "delivered", "retrying" or "failed".
+   *
+   * @generated from field: string outcome = 6;
+   */
+  outcome: string;
+
+  /**
+   * @generated from field: string error = 7;
+   */
+  error: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 8;
+   */
+  at?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.WebhookDelivery.
+ * Use `create(WebhookDeliverySchema)` to create a new message.
+ */
+export const WebhookDeliverySchema: GenMessage<WebhookDelivery> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_discovery, 26);
+
+/**
+ * @generated from message trellis.warehouse.v1.ListWebhookDeliveriesRequest
+ */
+export type ListWebhookDeliveriesRequest = Message<"trellis.warehouse.v1.ListWebhookDeliveriesRequest"> & {
+  /**
+   * @generated from field: uint32 limit = 1;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.ListWebhookDeliveriesRequest.
+ * Use `create(ListWebhookDeliveriesRequestSchema)` to create a new message.
+ */
+export const ListWebhookDeliveriesRequestSchema: GenMessage<ListWebhookDeliveriesRequest> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_discovery, 27);
+
+/**
+ * @generated from message trellis.warehouse.v1.ListWebhookDeliveriesResponse
+ */
+export type ListWebhookDeliveriesResponse = Message<"trellis.warehouse.v1.ListWebhookDeliveriesResponse"> & {
+  /**
+   * @generated from field: repeated trellis.warehouse.v1.WebhookDelivery deliveries = 1;
+   */
+  deliveries: WebhookDelivery[];
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.ListWebhookDeliveriesResponse.
+ * Use `create(ListWebhookDeliveriesResponseSchema)` to create a new message.
+ */
+export const ListWebhookDeliveriesResponseSchema: GenMessage<ListWebhookDeliveriesResponse> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_discovery, 28);
+
+/**
+ * Finds unattributed traffic worth a campaign, anomalies and fraud. Public through the gateway
+ * (scope analytics:read; adopting and changing schedules or the webhook need campaigns:manage).
  *
  * @generated from service trellis.warehouse.v1.DiscoveryService
  */
@@ -407,6 +1101,68 @@ export const DiscoveryService: GenService<{
     methodKind: "unary";
     input: typeof AdoptPatternRequestSchema;
     output: typeof AdoptPatternResponseSchema;
+  },
+  /**
+   * Stored runs of the organization, newest first (without their results).
+   *
+   * @generated from rpc trellis.warehouse.v1.DiscoveryService.ListDiscoveryRuns
+   */
+  listDiscoveryRuns: {
+    methodKind: "unary";
+    input: typeof ListDiscoveryRunsRequestSchema;
+    output: typeof ListDiscoveryRunsResponseSchema;
+  },
+  /**
+   * One stored run with its result.
+   *
+   * @generated from rpc trellis.warehouse.v1.DiscoveryService.GetDiscoveryRun
+   */
+  getDiscoveryRun: {
+    methodKind: "unary";
+    input: typeof GetDiscoveryRunRequestSchema;
+    output: typeof GetDiscoveryRunResponseSchema;
+  },
+  /**
+   * @generated from rpc trellis.warehouse.v1.DiscoveryService.PutDiscoverySchedule
+   */
+  putDiscoverySchedule: {
+    methodKind: "unary";
+    input: typeof PutDiscoveryScheduleRequestSchema;
+    output: typeof PutDiscoveryScheduleResponseSchema;
+  },
+  /**
+   * @generated from rpc trellis.warehouse.v1.DiscoveryService.ListDiscoverySchedules
+   */
+  listDiscoverySchedules: {
+    methodKind: "unary";
+    input: typeof ListDiscoverySchedulesRequestSchema;
+    output: typeof ListDiscoverySchedulesResponseSchema;
+  },
+  /**
+   * @generated from rpc trellis.warehouse.v1.DiscoveryService.DeleteDiscoverySchedule
+   */
+  deleteDiscoverySchedule: {
+    methodKind: "unary";
+    input: typeof DeleteDiscoveryScheduleRequestSchema;
+    output: typeof DeleteDiscoveryScheduleResponseSchema;
+  },
+  /**
+   * The organization's webhook: where new patterns and anomalies are announced (HMAC-signed).
+   *
+   * @generated from rpc trellis.warehouse.v1.DiscoveryService.PutDiscoveryWebhook
+   */
+  putDiscoveryWebhook: {
+    methodKind: "unary";
+    input: typeof PutDiscoveryWebhookRequestSchema;
+    output: typeof PutDiscoveryWebhookResponseSchema;
+  },
+  /**
+   * @generated from rpc trellis.warehouse.v1.DiscoveryService.ListWebhookDeliveries
+   */
+  listWebhookDeliveries: {
+    methodKind: "unary";
+    input: typeof ListWebhookDeliveriesRequestSchema;
+    output: typeof ListWebhookDeliveriesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_trellis_warehouse_v1_discovery, 0);

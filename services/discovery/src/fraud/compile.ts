@@ -1,0 +1,104 @@
+import type { BoundSql, ResolvedRange } from "@trellis/query/traffic-rules";
+import { rangeParams, timeRangePredicate } from "@trellis/query/traffic-rules";
+import { AUTOMATION_UA_PATTERN } from "./taxonomy.js";
+
+export interface FraudThresholds {
+  /** Clicks from one address in the range that make it a velocity pattern. */
+  clicksPerIp: number;
+  /** Clicks from one network in one 10-minute window that make a flood. */
+  floodClicks: number;
+  /** Smallest group (events) a segment pattern is judged on. */
+  minEvents: number;
+  limit: number;
+}
+
+const scope = (database: string) => `FROM ${database}.analytics_events
+WHERE organization_id = {organization_id:String} AND ${timeRangePredicate}`;
+
+function bound(
+  sql: string,
+  range: ResolvedRange,
+  organizationId: string,
+  extra: Record<string, unknown> = {},
+): BoundSql {
+  return { sql, params: { ...rangeParams(range), organization_id: organizationId, ...extra } };
+}
+
+/** Addresses that click far more than a person would (the vision's clicks per IP hash). */
+export function compileIpVelocity(range: ResolvedRange, t: FraudThresholds, database: string, org: string): BoundSql {
+  return bound(
+    `SELECT toString(ip_hash) AS address, count() AS clicks, uniqExact(if(session_id != '', session_id, event_id)) AS sessions,
+  any(as_organization) AS network, any(asn) AS asn, topK(1)(source)[1] AS source,
+  toString(min(event_time)) AS first_seen, toString(max(event_time)) AS last_seen, avg(fraud_score) AS mean_fraud_score
+${scope(database)} AND event_type = 'click' AND ip_hash != 0
+GROUP BY ip_hash HAVING clicks >= {min_clicks:UInt64}
+ORDER BY clicks DESC, address LIMIT {limit:UInt32}`,
+    range,
+    org,
+    { min_clicks: t.clicksPerIp, limit: t.limit },
+  );
+}
+
+/**
+ * Clicks per address, unique addresses, mean fraud score, data-centre share, impossible timing
+ * and crawler share by source, by country and by device (GROUPING SETS; the other two columns
+ * NULL in each set).
+ */
+export function compileSegments(range: ResolvedRange, t: FraudThresholds, database: string, org: string): BoundSql {
+  return bound(
+    `SELECT source, country, device_type,
+  count() AS events, countIf(event_type = 'click') AS clicks, uniqExactIf(ip_hash, ip_hash != 0) AS unique_ips,
+  avg(fraud_score) AS mean_fraud_score,
+  countIf(has(fraud_flags, 'datacenter_network')) AS datacenter_events,
+  countIf(has(fraud_flags, 'impossible_timing')) AS impossible_timing_events
+${scope(database)}
+GROUP BY GROUPING SETS ((source), (country), (device_type))
+HAVING events >= {min_events:UInt64}`,
+    range,
+    org,
+    { min_events: t.minEvents },
+  );
+}
+
+/** Bursts of clicks from one network (autonomous system) within ten minutes. */
+export function compileFloods(range: ResolvedRange, t: FraudThresholds, database: string, org: string): BoundSql {
+  return bound(
+    `SELECT asn, any(as_organization) AS network, toString(toStartOfInterval(event_time, INTERVAL 10 MINUTE)) AS window_start,
+  count() AS clicks, uniqExact(ip_hash) AS addresses, topK(1)(source)[1] AS source
+${scope(database)} AND event_type = 'click' AND asn != 0
+GROUP BY asn, window_start HAVING clicks >= {flood_clicks:UInt64}
+ORDER BY clicks DESC, window_start LIMIT {limit:UInt32}`,
+    range,
+    org,
+    { flood_clicks: t.floodClicks, limit: t.limit },
+  );
+}
+
+/** Click ids seen on more than one click from more than one address (a copied ad link, a replay). */
+export function compileClickIdReuse(range: ResolvedRange, t: FraudThresholds, database: string, org: string): BoundSql {
+  return bound(
+    `SELECT click_id_type, count() AS reused_ids, sum(uses) AS clicks
+FROM (
+  SELECT click_id, any(click_id_type) AS click_id_type, count() AS uses, uniqExact(ip_hash) AS addresses
+  ${scope(database)} AND event_type = 'click' AND click_id != ''
+  GROUP BY click_id HAVING uses > 1 AND addresses > 1
+)
+GROUP BY click_id_type ORDER BY clicks DESC, click_id_type LIMIT {limit:UInt32}`,
+    range,
+    org,
+    { limit: t.limit },
+  );
+}
+
+/** Automated clients: the stored crawler flag, and user agents of automation tools it let through. */
+export function compileBots(range: ResolvedRange, t: FraudThresholds, database: string, org: string): BoundSql {
+  return bound(
+    `SELECT bot_name, any(user_agent) AS sample_user_agent, count() AS events, uniqExact(ip_hash) AS addresses, is_bot
+${scope(database)} AND (is_bot OR match(user_agent, {automation:String}))
+GROUP BY is_bot, bot_name, if(bot_name = '', substring(user_agent, 1, 60), '')
+ORDER BY events DESC LIMIT {limit:UInt32}`,
+    range,
+    org,
+    { automation: AUTOMATION_UA_PATTERN, limit: Math.max(200, t.limit) },
+  );
+}

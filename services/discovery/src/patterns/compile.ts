@@ -1,0 +1,142 @@
+import { type BoundSql, type ResolvedRange, rangeParams, SESSION_KEY_SQL } from "@trellis/query/traffic-rules";
+import { attributeSets, patternAttributes, UNDERSTOOD_PARAMS } from "./attributes.js";
+
+/** Channels whose traffic no campaign would be made of: unpaid search and social, the site itself. */
+export const UNCAMPAIGNED_CHANNELS = ["organic_search", "organic_social", "internal"];
+
+export interface PatternSettings {
+  /** Fewest unattributed sessions a group must hold to be returned (support pruning in the engine). */
+  minSessions: number;
+  /** Sessions with a fraud score at or above this are fraud, never a pattern. */
+  fraudScoreMax: number;
+}
+
+/** The comparison window before the range: as long as the range, at most 90 days. */
+export function pastWindow(range: ResolvedRange): { startDate: string; days: number } {
+  const days = Math.min(range.days, 90);
+  const start = new Date(`${range.startDate}T00:00:00Z`);
+  start.setUTCDate(start.getUTCDate() - days);
+  return { startDate: start.toISOString().slice(0, 10), days };
+}
+
+/**
+ * One statement: the organization's landing sessions of the range and of the window before it,
+ * each in a class — 1 unattributed (human, low fraud, a channel campaigns are made of, no
+ * effective campaign), 2 attributed, 3 unattributed in the window before — aggregated by the
+ * engine over every attribute set at once (GROUPING SETS), keeping only groups with enough
+ * unattributed sessions (support pruning in HAVING). The row whose attributes are all NULL is
+ * the totals. Cost follows the distinct attribute combinations, not the events.
+ */
+export function compilePatterns(
+  effective: BoundSql,
+  range: ResolvedRange,
+  settings: PatternSettings,
+  database: string,
+  organizationId: string,
+): BoundSql {
+  const past = pastWindow(range);
+  const sets = attributeSets()
+    .map((set) => `(${set.map((name) => `a_${name}`).join(", ")})`)
+    .join(",\n    ");
+  const attributeColumns = patternAttributes.map((a) => `${a.sql} AS a_${a.name}`).join(",\n      ");
+  const sql = `SELECT
+  ${patternAttributes.map((a) => `a_${a.name}`).join(", ")},
+  countIf(class = 1) AS u,
+  countIf(class = 2) AS a,
+  countIf(class = 3) AS p,
+  sumIf(events, class = 1) AS u_events,
+  sumIf(conversions, class = 1) AS u_conversions,
+  toFloat64(sumIf(revenue, class = 1)) AS u_revenue,
+  countIf(class IN (1, 2) AND conversions > 0) AS converting_sessions,
+  countIf(class = 1 AND conversions > 0) AS u_converting_sessions,
+  uniqExactIf(toDate(started, {tz:String}), class = 1) AS active_days,
+  sumMapIf([toDate(started, {tz:String})], [toUInt64(1)], class IN (1, 3)) AS daily,
+  toString(minIf(started, class = 1)) AS first_seen,
+  toString(maxIf(started, class = 1)) AS last_seen,
+  topKIf(3)(l_source, class = 1) AS sources,
+  topKIf(3)(l_medium, class = 1) AS mediums,
+  topKIf(3)(l_country, class = 1) AS countries,
+  topKIf(3)(l_device_type, class = 1) AS devices,
+  topKIf(3)(l_browser, class = 1) AS browsers,
+  topKIf(3)(l_referrer_host, class = 1) AS referrer_hosts
+FROM (
+  SELECT *,
+      ${attributeColumns}
+  FROM (
+    SELECT *,
+      multiIf(
+        bot OR fraud >= {fraud_max:UInt8}, 0,
+        started < toDateTime64({start:String}, 3, {tz:String}), if(landing_campaign = '' AND NOT has({uncampaigned:Array(String)}, l_channel), 3, 0),
+        landing_campaign != '', 2,
+        has({uncampaigned:Array(String)}, l_channel), 0,
+        1) AS class
+    FROM (
+      SELECT
+        session_key,
+        min(event_time) AS started,
+        -- The landing event's facts in one aggregate state: one argMin, not one per column.
+        argMin(tuple(effective, referrer_host, landing_path, click_id_type, e_unknown_param, e_other_clid, country,
+          device_type, browser, source, medium, channel), event_time) AS landing,
+        tupleElement(landing, 1) AS landing_campaign,
+        tupleElement(landing, 2) AS l_referrer_host,
+        tupleElement(landing, 3) AS l_landing_path,
+        tupleElement(landing, 4) AS l_click_id_type,
+        tupleElement(landing, 5) AS l_unknown_param,
+        tupleElement(landing, 6) AS other_clid,
+        tupleElement(landing, 7) AS l_country,
+        tupleElement(landing, 8) AS l_device_type,
+        tupleElement(landing, 9) AS l_browser,
+        tupleElement(landing, 10) AS l_source,
+        tupleElement(landing, 11) AS l_medium,
+        tupleElement(landing, 12) AS l_channel,
+        max(is_bot) AS bot,
+        max(fraud_score) AS fraud,
+        count() AS events,
+        countIf(event_type = 'conversion') AS conversions,
+        sumIf(conversion_value, event_type = 'conversion') AS revenue
+      FROM (
+        SELECT ${SESSION_KEY_SQL} AS session_key, event_time, event_type, conversion_value, referrer_host,
+          landing_path, click_id_type, country, device_type, browser, source, medium, channel,
+          is_bot, fraud_score, ${effective.sql} AS effective,
+          -- The first query parameter the product does not understand, as "name=value" (its
+          -- name is what precedes the first "="), and an unknown *clid parameter's name.
+          arrayFirst(k -> NOT has({understood_params:Array(String)}, k) AND NOT endsWith(lower(k), 'clid'),
+            arraySort(mapKeys(query_params))) AS unknown_name,
+          if(unknown_name = '', '', concat(unknown_name, '=', query_params[unknown_name])) AS e_unknown_param,
+          arrayFirst(k -> endsWith(lower(k), 'clid'), mapKeys(query_params)) AS e_other_clid
+        FROM ${database}.analytics_events
+        WHERE organization_id = {organization_id:String}
+          AND event_date BETWEEN {past_scan_start:Date} AND {scan_end:Date}
+          AND event_time >= toDateTime64({past_start:String}, 3, {tz:String})
+          AND event_time < toDateTime64({end_exclusive:String}, 3, {tz:String})
+      )
+      GROUP BY session_key
+    )
+  )
+  WHERE class > 0
+)
+GROUP BY GROUPING SETS (
+    (),
+    ${sets}
+)
+HAVING u >= {min_sessions:UInt64} OR (${patternAttributes.map((a) => `isNull(a_${a.name})`).join(" AND ")})`;
+  const pastScanStart = new Date(`${past.startDate}T00:00:00Z`);
+  pastScanStart.setUTCDate(pastScanStart.getUTCDate() - 1);
+  return {
+    sql,
+    params: {
+      ...effective.params,
+      ...rangeParams(range),
+      organization_id: organizationId,
+      past_start: `${past.startDate} 00:00:00`,
+      past_scan_start: pastScanStart.toISOString().slice(0, 10),
+      understood_params: UNDERSTOOD_PARAMS,
+      uncampaigned: UNCAMPAIGNED_CHANNELS,
+      fraud_max: settings.fraudScoreMax,
+      min_sessions: settings.minSessions,
+    },
+  };
+}
+
+/** The settings the statement needs besides its SQL: NULL for attributes a grouping set leaves out. */
+export const patternQuerySettings = { group_by_use_nulls: 1 };

@@ -1,0 +1,88 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  AnswerSource,
+  type DiscoverPatternsRequest,
+  type DiscoverPatternsResponse,
+  DiscoverPatternsResponseSchema,
+  ResultMetaSchema,
+} from "@trellis/contracts";
+import { resolveRange, runCompiled } from "@trellis/query/traffic-rules";
+import { boundedInteger, boundedNumber } from "../domain/bounds.js";
+import type { DiscoveryDeps, RunRequest } from "../domain/run-deps.js";
+import { newRunId } from "../runs/run-store.js";
+import { compilePatterns, pastWindow, patternQuerySettings } from "./compile.js";
+import { type GroupRow, selectPatterns } from "./select.js";
+
+export const patternDefaults = {
+  limit: 20,
+  maxLimit: 100,
+  minSessions: 10,
+  minSupport: 0.005,
+  minGrowth: 2,
+  minDispersion: 3,
+  /** Sessions scoring this or more are fraud (DetectFraud), never a pattern. */
+  fraudScoreMax: 50,
+  priority: 10,
+};
+
+/** Finds the patterns of the organization's unattributed traffic over a range, and stores the run. */
+export async function discoverPatterns(
+  deps: DiscoveryDeps,
+  call: RunRequest,
+  request: DiscoverPatternsRequest,
+): Promise<DiscoverPatternsResponse> {
+  const range = resolveRange(request.range, "range");
+  const settings = {
+    limit: boundedInteger(request.limit, "limit", 1, patternDefaults.maxLimit, patternDefaults.limit),
+    minSessions: boundedInteger(request.minEvents, "min_events", 1, 1_000_000_000, patternDefaults.minSessions),
+    minSupport: boundedNumber(request.minSupport, "min_support", 0, 1, patternDefaults.minSupport),
+    minGrowth: boundedNumber(request.minGrowth, "min_growth", 0, 1_000_000, patternDefaults.minGrowth),
+    rangeDays: range.days,
+    pastDays: pastWindow(range).days,
+    priority: patternDefaults.priority,
+    minDispersion: patternDefaults.minDispersion,
+  };
+  const organizationId = call.org.context.organizationId;
+  const ruleset = await deps.campaigns.currentRuleset(call.org, call.signal);
+  const compiled = compilePatterns(
+    ruleset.effectiveCampaign,
+    range,
+    { minSessions: settings.minSessions, fraudScoreMax: patternDefaults.fraudScoreMax },
+    deps.store.database,
+    organizationId,
+  );
+  const { rows, elapsedMs } = await runCompiled<GroupRow>(
+    { store: deps.store, organizationId, signal: call.signal, deadlineMs: call.deadlineMs },
+    "discovery.patterns",
+    compiled,
+    patternQuerySettings,
+  );
+  const totals = rows.find((r) => Object.entries(r).every(([k, v]) => !k.startsWith("a_") || v === null));
+  const runId = newRunId();
+  const answer = create(DiscoverPatternsResponseSchema, {
+    patterns: selectPatterns(rows, settings),
+    runId,
+    unattributedSessions: BigInt(totals?.u ?? 0),
+    sessions: BigInt(Number(totals?.u ?? 0) + Number(totals?.a ?? 0)),
+    meta: create(ResultMetaSchema, {
+      source: AnswerSource.STORE,
+      table: "analytics_events",
+      elapsedMs,
+      rulesetVersion: BigInt(ruleset.version),
+    }),
+  });
+  await deps.runs.save(organizationId, runId, {
+    kind: "patterns",
+    range: { startDate: range.startDate, endDate: range.endDate, timeZone: range.timeZone },
+    trigger: call.trigger,
+    rulesetVersion: ruleset.version,
+    findings: answer.patterns.length,
+    elapsedMs,
+    result: answer,
+  });
+  deps.logger.info(
+    { organization_id: organizationId, run_id: runId, patterns: answer.patterns.length, elapsed_ms: elapsedMs },
+    "patterns discovered",
+  );
+  return answer;
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { bucketKeys, judge, median, weeksBefore } from "../../src/anomalies/baseline.js";
+import { botCategory } from "../../src/fraud/taxonomy.js";
+import { validateWebhookUrl } from "../../src/schedules/validate.js";
+import { signBody, verifySignature } from "../../src/webhooks/signature.js";
+
+describe("the anomaly baseline", () => {
+  it("compares a bucket with the same slot of the weeks before", () => {
+    expect(weeksBefore("2024-06-20", 1)).toBe("2024-06-13");
+    expect(weeksBefore("2024-03-31 02:00:00", 2)).toBe("2024-03-17 02:00:00");
+    expect(bucketKeys("2024-06-01", "2024-06-02", "hour")).toHaveLength(48);
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it("scores against the median and MAD, not fooled by one past outlier, and skips a bucket without history", () => {
+    const series = new Map([
+      ["2024-05-09", 100],
+      ["2024-05-16", 104],
+      ["2024-05-23", 500], // a past spike the median ignores
+      ["2024-05-30", 96],
+      ["2024-06-06", 100],
+      ["2024-06-13", 100],
+      ["2024-06-20", 160],
+    ]);
+    const [judged] = judge(series, ["2024-06-20"], "2024-05-09");
+    expect(judged?.expected).toBe(100);
+    // MAD of |100,104,500,96,100,100 − 100| is 0 → the √100 floor: (160 − 100) / 10.
+    expect(judged?.score).toBe(6);
+    expect(judge(series, ["2024-06-20"], "2024-06-01")).toEqual([]);
+  });
+});
+
+describe("the crawler taxonomy", () => {
+  it("names the kind of each automated client", () => {
+    expect(botCategory("Googlebot", "")).toBe("search_crawler");
+    expect(botCategory("GPTBot", "")).toBe("ai_agent");
+    expect(botCategory("SemrushBot", "")).toBe("seo_tool");
+    expect(botCategory("UptimeRobot", "")).toBe("monitoring");
+    expect(botCategory("facebookexternalhit", "")).toBe("social_preview");
+    expect(botCategory("", "Mozilla/5.0 HeadlessChrome/120.0")).toBe("automation");
+    expect(botCategory("SomethingBot", "SomethingBot/1.0")).toBe("other_bot");
+  });
+});
+
+describe("webhooks", () => {
+  it("signs the timestamp and body, and a changed body or secret does not verify", () => {
+    const header = signBody("whsec_test", '{"a":1}', new Date("2024-06-01T00:00:00Z"));
+    expect(header).toMatch(/^t=1717200000,v1=[0-9a-f]{64}$/);
+    expect(verifySignature("whsec_test", '{"a":1}', header)).toBe(true);
+    expect(verifySignature("whsec_test", '{"a":2}', header)).toBe(false);
+    expect(verifySignature("whsec_other", '{"a":1}', header)).toBe(false);
+  });
+
+  it("takes HTTPS URLs, and plain HTTP only to a loopback host", () => {
+    expect(validateWebhookUrl("https://hooks.example.com/x")).toBe("https://hooks.example.com/x");
+    expect(validateWebhookUrl("http://127.0.0.1:9000/x")).toBe("http://127.0.0.1:9000/x");
+    expect(() => validateWebhookUrl("http://hooks.example.com/x")).toThrow();
+    expect(() => validateWebhookUrl("https://user:pw@hooks.example.com/x")).toThrow();
+  });
+});

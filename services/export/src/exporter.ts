@@ -1,0 +1,366 @@
+import { BigQuery, type Query } from "@google-cloud/bigquery";
+import type { Logger } from "@trellis/platform";
+import type { Store } from "@trellis/store";
+import type { BigQueryConfig } from "./config.js";
+import { attributionCreditRows, campaignPerformanceRows, dayVersions, type ExportRow } from "./day-rows.js";
+import {
+  attributionCreditTable,
+  type BigQueryField,
+  campaignPerformanceTable,
+  campaignPerformanceViewDdl,
+  type ExportedTable,
+  exportedTables,
+  exportStateTable,
+  qualified,
+} from "./tables.js";
+
+/** How a day's rows are read from the store, by exported table. */
+const readers: Record<string, typeof campaignPerformanceRows> = {
+  [campaignPerformanceTable.name]: campaignPerformanceRows,
+  [attributionCreditTable.name]: attributionCreditRows,
+};
+
+/** The largest query-parameter payload one job carries (BigQuery refuses requests past ~10 MB). */
+const MAX_ROWS_BYTES = 8 * 1024 * 1024;
+/** Failures kept in the status, newest last. */
+const MAX_FAILURES = 20;
+
+export type ExportTrigger = "schedule" | "demand";
+
+export interface DayFailure {
+  organizationId: string;
+  table: string;
+  day: string;
+  message: string;
+}
+
+export interface ExportStatus {
+  /** The run in progress or the last one; absent before the first. */
+  run?: {
+    id: number;
+    trigger: ExportTrigger;
+    running: boolean;
+    startedAt: string;
+    finishedAt?: string;
+    organizationsTotal: number;
+    organizationsDone: number;
+    daysExported: number;
+    daysUnchanged: number;
+    daysFailed: number;
+    rowsExported: number;
+    failures: DayFailure[];
+    /** Why the run itself stopped early (BigQuery unreachable, stopped), if it did. */
+    error?: string;
+  };
+  /** When the scheduler starts the next run; absent when the export runs on demand only. */
+  nextScheduledAt?: string;
+}
+
+export interface Exporter {
+  /** Starts a run unless one is in progress; answers the run's id (the running one's if any). */
+  start(trigger: ExportTrigger): number;
+  /** Resolves when the current run (if any) has finished. */
+  idle(): Promise<void>;
+  status(): ExportStatus;
+  /** Stops the scheduler and the current run (it resumes where it was at the next start). */
+  close(): Promise<void>;
+}
+
+export interface ExporterDependencies {
+  store: Store;
+  bigquery: BigQuery;
+  logger: Logger;
+  /** Every organization whose data is exported. */
+  organizations(): Promise<string[]>;
+  /** Today's date (UTC, YYYY-MM-DD); a clock for tests. */
+  today?: () => string;
+}
+
+/**
+ * The scheduled and on-demand export of the analytics views to BigQuery. A run goes through
+ * every organization and every day of the look-back window, compares each day's data version
+ * in the store with the one BigQuery holds for it (the export_state table) and replaces only
+ * the days that moved: their rows and their state row in one BigQuery transaction. Re-running a
+ * day replaces it, never duplicates it; a run that stops resumes at the next start, since the
+ * days it finished carry their versions.
+ */
+export function createExporter(config: BigQueryConfig, deps: ExporterDependencies): Exporter {
+  const { store, bigquery, logger } = deps;
+  const today = deps.today ?? (() => new Date().toISOString().slice(0, 10));
+  const table = (name: string) => qualified(config.projectId, config.dataset, name);
+  let status: ExportStatus = {};
+  let running: Promise<void> | undefined;
+  let stop = new AbortController();
+  let nextRunId = 1;
+  let prepared = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  if (config.intervalMs > 0) {
+    const schedule = () => {
+      status.nextScheduledAt = new Date(Date.now() + config.intervalMs).toISOString();
+      timer = setTimeout(() => {
+        exporter.start("schedule");
+        schedule();
+      }, config.intervalMs);
+      timer.unref();
+    };
+    schedule();
+  }
+
+  async function query<T>(sql: string, params: Record<string, unknown> = {}, types?: Query["types"]) {
+    const [job] = await bigquery.createQueryJob({
+      query: sql,
+      params,
+      ...(types ? { types } : {}),
+      location: config.location,
+      jobTimeoutMs: config.jobTimeoutMs,
+      labels: { application: "trellis-export" },
+    });
+    // The client polls getQueryResults until the job completes; the deadline is ours.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        job.cancel().catch(() => {});
+        reject(new Error(`BigQuery job ${job.id} did not finish within ${config.jobTimeoutMs} ms; cancelled`));
+      }, config.jobTimeoutMs);
+    });
+    try {
+      const [rows] = await Promise.race([job.getQueryResults(), deadline]);
+      return rows as T[];
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The dataset, the tables and the seed's view, created when missing. */
+  async function prepare(): Promise<void> {
+    const dataset = bigquery.dataset(config.dataset, { location: config.location });
+    const [datasetExists] = await dataset.exists();
+    if (!datasetExists) await ignoreAlreadyExists(dataset.create({ location: config.location }));
+    for (const exported of [...exportedTables, exportStateTable]) {
+      const [tableExists] = await dataset.table(exported.name).exists();
+      if (tableExists) continue;
+      await ignoreAlreadyExists(
+        dataset.createTable(exported.name, {
+          schema: { fields: exported.fields },
+          ...(exported === exportStateTable ? {} : { timePartitioning: { type: "DAY", field: "day" } }),
+          clustering: { fields: exported.clustering },
+        }),
+      );
+    }
+    await query(campaignPerformanceViewDdl(config.projectId, config.dataset));
+    prepared = true;
+  }
+
+  /** The versions BigQuery holds for an organization's days, by table and day. */
+  async function exportedVersions(organizationId: string, from: string, to: string) {
+    const rows = await query<{ table_name: string; day: string; data_version: string; row_count: number }>(
+      `SELECT table_name, CAST(day AS STRING) AS day, data_version, row_count FROM ${table(exportStateTable.name)}
+WHERE organization_id = @organization_id AND day BETWEEN @from AND @to`,
+      { organization_id: organizationId, from: BigQuery.date(from), to: BigQuery.date(to) },
+      { organization_id: "STRING", from: "DATE", to: "DATE" },
+    );
+    const versions = new Map<string, { version: string; rows: number }>();
+    for (const r of rows)
+      versions.set(`${r.table_name}/${r.day}`, { version: r.data_version, rows: Number(r.row_count) });
+    return versions;
+  }
+
+  /** One day of one table replaced, with its state row, in one transaction. */
+  async function replaceDay(
+    exported: ExportedTable,
+    organizationId: string,
+    day: string,
+    version: string,
+    rows: ExportRow[],
+  ): Promise<void> {
+    const bytes = Buffer.byteLength(JSON.stringify(rows));
+    if (bytes > MAX_ROWS_BYTES) {
+      throw new Error(
+        `${rows.length} rows (${bytes} bytes) exceed the ${MAX_ROWS_BYTES} bytes one BigQuery job carries; the day is not exported`,
+      );
+    }
+    const columns = exported.fields.map((f) => f.name).join(", ");
+    await query(
+      `BEGIN TRANSACTION;
+DELETE FROM ${table(exported.name)} WHERE organization_id = @organization_id AND day = @day;
+INSERT INTO ${table(exported.name)} (${columns}) SELECT ${columns} FROM UNNEST(@rows);
+DELETE FROM ${table(exportStateTable.name)} WHERE organization_id = @organization_id AND table_name = @table_name AND day = @day;
+INSERT INTO ${table(exportStateTable.name)} (organization_id, table_name, day, data_version, row_count, exported_at)
+VALUES (@organization_id, @table_name, @day, @data_version, @row_count, CURRENT_TIMESTAMP());
+COMMIT TRANSACTION;`,
+      {
+        organization_id: organizationId,
+        day: BigQuery.date(day),
+        table_name: exported.name,
+        data_version: version,
+        row_count: rows.length,
+        // DATE values travel as the client's date type, not as strings.
+        rows: rows.map((row) => ({ ...row, day: BigQuery.date(String(row.day)) })),
+      },
+      {
+        organization_id: "STRING",
+        day: "DATE",
+        table_name: "STRING",
+        data_version: "STRING",
+        row_count: "INT64",
+        rows: [structType(exported.fields)],
+      },
+    );
+  }
+
+  async function exportOrganization(organizationId: string, signal: AbortSignal): Promise<void> {
+    const run = status.run;
+    if (!run) return;
+    const to = today();
+    const from = addDays(to, -(config.lookbackDays - 1));
+    const current = await dayVersions(store, organizationId, from, to, signal);
+    const exported = await exportedVersions(organizationId, from, to);
+    for (const target of exportedTables) {
+      const days = new Set([
+        ...current.keys(),
+        ...[...exported.keys()]
+          .filter((k) => k.startsWith(`${target.name}/`))
+          .map((k) => k.slice(target.name.length + 1)),
+      ]);
+      for (const day of [...days].sort()) {
+        signal.throwIfAborted();
+        // A day with no events left (deleted, expired) is exported as empty: its rows go.
+        const version = current.get(day) ?? "empty";
+        const previous = exported.get(`${target.name}/${day}`);
+        if (previous?.version === version) {
+          run.daysUnchanged++;
+          continue;
+        }
+        try {
+          const rows =
+            version === "empty"
+              ? []
+              : await (readers[target.name] ?? campaignPerformanceRows)(store, organizationId, day, signal);
+          await replaceDay(target, organizationId, day, version, rows);
+          run.daysExported++;
+          run.rowsExported += rows.length;
+          logger.info(
+            { organization_id: organizationId, table: target.name, day, rows: rows.length, run: run.id },
+            "exported a day to BigQuery",
+          );
+        } catch (error) {
+          if (signal.aborted) throw error;
+          const message = errorMessage(error);
+          run.daysFailed++;
+          run.failures.push({ organizationId, table: target.name, day, message });
+          if (run.failures.length > MAX_FAILURES) run.failures.shift();
+          logger.warn(
+            { organization_id: organizationId, table: target.name, day, err: message, run: run.id },
+            "exporting a day to BigQuery failed; the next run retries it",
+          );
+        }
+      }
+    }
+  }
+
+  async function execute(signal: AbortSignal): Promise<void> {
+    const run = status.run;
+    if (!run) return;
+    try {
+      if (!prepared) await prepare();
+      const organizations = await deps.organizations();
+      run.organizationsTotal = organizations.length;
+      for (const organizationId of organizations) {
+        signal.throwIfAborted();
+        try {
+          await exportOrganization(organizationId, signal);
+        } catch (error) {
+          if (signal.aborted) throw error;
+          // The organization's versions could not be read: its days wait for the next run.
+          run.failures.push({ organizationId, table: "", day: "", message: errorMessage(error) });
+          if (run.failures.length > MAX_FAILURES) run.failures.shift();
+          logger.warn(
+            { organization_id: organizationId, err: errorMessage(error) },
+            "exporting an organization failed",
+          );
+        }
+        run.organizationsDone++;
+        logger.info(
+          {
+            organization_id: organizationId,
+            run: run.id,
+            progress: `${run.organizationsDone}/${run.organizationsTotal}`,
+            days_exported: run.daysExported,
+          },
+          "BigQuery export progress",
+        );
+      }
+    } catch (error) {
+      run.error = signal.aborted ? "stopped" : errorMessage(error);
+      logger.warn({ run: run.id, err: run.error }, "BigQuery export run stopped; the next run resumes it");
+    } finally {
+      run.running = false;
+      run.finishedAt = new Date().toISOString();
+      logger.info(
+        { run: run.id, exported: run.daysExported, unchanged: run.daysUnchanged, failed: run.daysFailed },
+        "BigQuery export run finished",
+      );
+    }
+  }
+
+  const exporter: Exporter = {
+    start(trigger) {
+      if (running && status.run?.running) return status.run.id;
+      const id = nextRunId++;
+      status.run = {
+        id,
+        trigger,
+        running: true,
+        startedAt: new Date().toISOString(),
+        organizationsTotal: 0,
+        organizationsDone: 0,
+        daysExported: 0,
+        daysUnchanged: 0,
+        daysFailed: 0,
+        rowsExported: 0,
+        failures: [],
+      };
+      logger.info({ run: id, trigger }, "BigQuery export run started");
+      running = execute(stop.signal);
+      return id;
+    },
+    async idle() {
+      await running;
+    },
+    status() {
+      return structuredClone(status);
+    },
+    async close() {
+      if (timer) clearTimeout(timer);
+      stop.abort();
+      await running;
+      stop = new AbortController();
+      status = { ...status, nextScheduledAt: undefined };
+    },
+  };
+  return exporter;
+}
+
+/** Another process created it between our look and our create: that is what we wanted. */
+async function ignoreAlreadyExists(creating: Promise<unknown>): Promise<void> {
+  try {
+    await creating;
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 409) throw error;
+  }
+}
+
+/** The client's parameter type of an array element: STRUCT<field TYPE, …>. */
+function structType(fields: readonly BigQueryField[]): Record<string, string> {
+  return Object.fromEntries(fields.map((f) => [f.name, f.type]));
+}
+
+function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+function errorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > 500 ? `${message.slice(0, 500)}…` : message;
+}

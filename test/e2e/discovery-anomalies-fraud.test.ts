@@ -1,0 +1,229 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EventSpec } from "../helpers/events.js";
+import { startTestWarehouse, type TestWarehouse } from "../helpers/warehouse.js";
+
+let warehouse: TestWarehouse;
+const traffic: EventSpec[] = [];
+let n = 0;
+function event(org: string, time: number, type: EventSpec["type"], columns: EventSpec["columns"]) {
+  const id = `${org}-e${n++}`;
+  traffic.push({ organizationId: org, time: new Date(time), type, visitorId: id, sessionId: id, columns });
+}
+const at = (date: string, minute = 0) => Date.parse(`${date}T12:00:00Z`) + minute * 60_000;
+const iso = (t: number) => new Date(t).toISOString().slice(0, 10);
+
+// Anomalies: eight steady weeks (2024-05-06 … 06-30) of 100 sessions a day from the US and 20
+// from Germany; on 06-20 Germany brings 80 more (a spike), on 06-25 the US brings none (a drop);
+// on 06-22 a crawler sends 200 more (left out unless bots are asked for).
+for (let t = Date.parse("2024-05-06T00:00:00Z"); t <= Date.parse("2024-06-30T00:00:00Z"); t += 86_400_000) {
+  const date = iso(t);
+  const us = date === "2024-06-25" ? 0 : 100;
+  const de = date === "2024-06-20" ? 100 : 20;
+  for (let i = 0; i < us; i++) event("acme", at(date, i), "pageview", { country: "US", channel: "direct" });
+  for (let i = 0; i < de; i++) event("acme", at(date, i), "pageview", { country: "DE", channel: "direct" });
+  if (date === "2024-06-22")
+    for (let i = 0; i < 200; i++)
+      event("acme", at(date, i), "pageview", { is_bot: true, bot_name: "Googlebot", country: "US" });
+  // globex: the same steady US traffic, with a spike of its own on 06-27.
+  for (let i = 0; i < (date === "2024-06-27" ? 300 : 100); i++)
+    event("globex", at(date, i), "pageview", { country: "US" });
+}
+
+// Fraud (2024-07-01): one data-centre address clicking 25 times; a flood of 60 clicks from six
+// addresses of one hosting network in ten minutes; 40 clicks of people, three click ids of which
+// were each used twice from two addresses; crawlers of several kinds, and a headless browser no
+// crawler list knows.
+const fraudDay = "2024-07-01";
+const click = (ip: number, minute: number, columns: EventSpec["columns"] = {}) =>
+  event("acme", at(fraudDay, minute), "click", { ip_hash: String(ip), ...columns });
+for (let i = 0; i < 25; i++)
+  click(111, i / 10, {
+    source: "google",
+    asn: 16509,
+    as_organization: "AMAZON-02",
+    fraud_flags: ["datacenter_network"],
+    fraud_score: 30,
+  });
+for (let ip = 0; ip < 6; ip++)
+  for (let i = 0; i < 10; i++)
+    click(200 + ip, 60 + ip + i / 2, { source: "google", asn: 14061, as_organization: "DIGITALOCEAN-ASN" });
+for (let i = 0; i < 40; i++)
+  click(1000 + i, 120 + i * 5, {
+    source: "bing",
+    click_id_type: "msclkid",
+    click_id: i < 6 ? `reused-${i >> 1}` : `c${i}`,
+  });
+for (let i = 0; i < 2; i++)
+  click(2000 + i, 400 + i, { source: "bing", fraud_flags: ["impossible_timing"], fraud_score: 25 });
+const crawl = (count: number, columns: EventSpec["columns"]) => {
+  for (let i = 0; i < count; i++) event("acme", at(fraudDay, 500 + i), "pageview", { ip_hash: "9", ...columns });
+};
+crawl(5, { is_bot: true, bot_name: "Googlebot", user_agent: "Mozilla/5.0 (compatible; Googlebot/2.1)" });
+crawl(4, { is_bot: true, bot_name: "GPTBot", user_agent: "Mozilla/5.0 (compatible; GPTBot/1.1)" });
+crawl(3, { is_bot: true, bot_name: "AhrefsBot", user_agent: "Mozilla/5.0 (compatible; AhrefsBot/7.0)" });
+crawl(2, { user_agent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/120.0.0.0 Safari/537.36" });
+// globex: an address clicking 30 times (acme must not see it).
+for (let i = 0; i < 30; i++) event("globex", at(fraudDay, i), "click", { ip_hash: "777", source: "google" });
+
+beforeAll(async () => {
+  warehouse = await startTestWarehouse({ organizations: ["acme", "globex"] });
+  await warehouse.insertEvents(traffic);
+});
+
+afterAll(async () => {
+  await warehouse?.close();
+});
+
+interface Json {
+  [key: string]: unknown;
+}
+
+async function get(path: string, key = warehouse.keys.acme) {
+  const response = await fetch(`${warehouse.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+const lastTwoWeeks = "start_date=2024-06-17&end_date=2024-06-30";
+
+describe("anomalies", () => {
+  it("finds the planted spike and drop against the same weekday's median, and names what changed", async () => {
+    const { status, body } = await get(
+      `/api/v1/discovery/anomalies?${lastTwoWeeks}&metric=sessions&group_by=day&dimensions=country`,
+    );
+    expect(status).toBe(200);
+    expect(body.anomalies).toEqual([
+      {
+        bucket: "2024-06-20",
+        dimension: "",
+        value: "",
+        metric: "sessions",
+        observed: 200,
+        expected: 120,
+        score: 7.3, // 80 / √120
+        direction: "spike",
+        contributors: [
+          expect.objectContaining({ dimension: "country", value: "DE", observed: 100, expected: 20, contribution: 1 }),
+        ],
+      },
+      {
+        bucket: "2024-06-20",
+        dimension: "country",
+        value: "DE",
+        metric: "sessions",
+        observed: 100,
+        expected: 20,
+        score: 17.89, // 80 / √20
+        direction: "spike",
+        contributors: [],
+      },
+      {
+        bucket: "2024-06-25",
+        dimension: "",
+        value: "",
+        metric: "sessions",
+        observed: 20,
+        expected: 120,
+        score: -9.13,
+        direction: "drop",
+        contributors: [
+          expect.objectContaining({ dimension: "country", value: "US", observed: 0, expected: 100, contribution: 1 }),
+        ],
+      },
+      {
+        bucket: "2024-06-25",
+        dimension: "country",
+        value: "US",
+        metric: "sessions",
+        observed: 0,
+        expected: 100,
+        score: -10,
+        direction: "drop",
+        contributors: [],
+      },
+    ]);
+  });
+
+  it("leaves crawlers out unless asked, and sees only the organization's own traffic", async () => {
+    const withBots = await get(`/api/v1/discovery/anomalies?${lastTwoWeeks}&include_bots=true`);
+    expect((withBots.body.anomalies as Array<{ bucket: string }>).map((a) => a.bucket)).toEqual([
+      "2024-06-20",
+      "2024-06-22",
+      "2024-06-25",
+    ]);
+    const globex = await get(`/api/v1/discovery/anomalies?${lastTwoWeeks}`, warehouse.keys.globex);
+    expect(globex.body.anomalies).toEqual([
+      expect.objectContaining({ bucket: "2024-06-27", observed: 300, expected: 100, direction: "spike" }),
+    ]);
+  });
+
+  it("answers bad input with 400 naming the field", async () => {
+    const cases: Array<[string, string]> = [
+      [`/api/v1/discovery/anomalies?${lastTwoWeeks}&metric=happiness`, "metric"],
+      [`/api/v1/discovery/anomalies?${lastTwoWeeks}&dimensions=shoe_size`, "dimensions[0]"],
+      [`/api/v1/discovery/anomalies?${lastTwoWeeks}&group_by=month`, "granularity"],
+      [`/api/v1/discovery/anomalies?start_date=2024-06-30&end_date=2024-06-01`, "range.end_date"],
+      [`/api/v1/discovery/anomalies?${lastTwoWeeks}&threshold=0.5`, "threshold"],
+      [`/api/v1/discovery/fraud?start_date=2024-07-01&end_date=2024-07-01&limit=501`, "limit"],
+    ];
+    for (const [path, field] of cases) {
+      const { status, body } = await get(path);
+      expect(status, path).toBe(400);
+      expect((body.error as { violations: Array<{ field: string }> }).violations[0]?.field, path).toBe(field);
+    }
+  });
+});
+
+describe("fraud patterns", () => {
+  it("reports velocity, floods, data-centre share, click-id reuse, impossible timing and crawlers by kind", async () => {
+    const { status, body } = await get("/api/v1/discovery/fraud?start_date=2024-07-01&end_date=2024-07-01");
+    expect(status).toBe(200);
+    const patterns = body.patterns as Array<{ kind: string; events: string; dimensions: Record<string, string> }>;
+    const byKind = (kind: string) => patterns.filter((p) => p.kind === kind);
+    expect(byKind("ip_velocity")).toEqual([
+      expect.objectContaining({
+        events: "25",
+        dimensions: expect.objectContaining({ ip_hash: "111", network: "AMAZON-02" }),
+      }),
+    ]);
+    expect(byKind("click_flood")).toEqual([
+      expect.objectContaining({
+        events: "60",
+        dimensions: expect.objectContaining({
+          asn: "14061",
+          network: "DIGITALOCEAN-ASN",
+          window_start: "2024-07-01 13:00:00",
+        }),
+      }),
+    ]);
+    // google: 85 clicks from 7 addresses, 25 of them from a data centre.
+    expect(byKind("datacenter_share")).toEqual([
+      expect.objectContaining({ events: "25", dimensions: { source: "google", share: "0.2941" } }),
+    ]);
+    expect(byKind("suspicious_segment")).toContainEqual(
+      expect.objectContaining({
+        events: "85",
+        dimensions: expect.objectContaining({ source: "google", unique_ips: "7", clicks_per_ip: "12.14" }),
+      }),
+    );
+    expect(byKind("suspicious_segment").some((p) => p.dimensions.source === "bing")).toBe(false);
+    expect(byKind("click_id_reuse")).toEqual([
+      expect.objectContaining({ events: "6", dimensions: { click_id_type: "msclkid" } }),
+    ]);
+    expect(byKind("impossible_timing")).toEqual([
+      expect.objectContaining({ events: "2", dimensions: { source: "bing" } }),
+    ]);
+    expect(
+      patterns
+        .filter((p) => p.kind.startsWith("bot:"))
+        .map((p) => [p.kind, p.events])
+        .sort(),
+    ).toEqual([
+      ["bot:ai_agent", "4"],
+      ["bot:automation", "2"],
+      ["bot:search_crawler", "5"],
+      ["bot:seo_tool", "3"],
+    ]);
+    // globex's clicking address is not acme's.
+    expect(patterns.some((p) => p.dimensions.ip_hash === "777")).toBe(false);
+  });
+});

@@ -1,0 +1,319 @@
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { DiscoveryService } from "@trellis/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EventSpec } from "../helpers/events.js";
+import { startTestWarehouse, type TestWarehouse } from "../helpers/warehouse.js";
+
+let warehouse: TestWarehouse;
+
+/**
+ * Two weeks of acme's traffic (2024-06-01 … 06-14) and the two weeks before:
+ * - a newsletter nobody tagged: 12 sessions from news.example.com to /blog/spring?ref=spring,
+ *   3 of them buying for 50, none before the range (the pattern to find);
+ * - 10 untagged Google Ads clicks (gclid) to /sale beside 20 tagged ones (campaign "summer");
+ * - a partner site as busy before the range as in it (steady: no pattern by default);
+ * - direct visits to the home page and organic search (the site's usual traffic: never patterns);
+ * - crawler and high-fraud sessions from the newsletter's host (never a pattern).
+ * globex gets the same newsletter, 30 sessions: acme must never see them.
+ */
+const traffic: EventSpec[] = [];
+let n = 0;
+function session(
+  org: string,
+  day: string,
+  columns: EventSpec["columns"],
+  options: { campaignId?: string; convert?: number; pages?: number } = {},
+) {
+  const id = `${org}-s${n++}`;
+  const start = Date.parse(`${day}T10:00:00Z`) + n * 1000;
+  const base = { organizationId: org, visitorId: id, sessionId: id, campaignId: options.campaignId };
+  traffic.push({ ...base, time: new Date(start), type: "pageview", columns });
+  for (let p = 1; p < (options.pages ?? 2); p++)
+    traffic.push({ ...base, time: new Date(start + p * 60_000), type: "pageview", columns: { channel: "internal" } });
+  if (options.convert !== undefined)
+    traffic.push({ ...base, time: new Date(start + 600_000), type: "conversion", value: options.convert });
+}
+const day = (d: number) => `2024-06-${String(d).padStart(2, "0")}`;
+const before = (d: number) => `2024-05-${String(17 + d).padStart(2, "0")}`;
+const newsletter = {
+  referrer_host: "news.example.com",
+  channel: "referral",
+  source: "news.example.com",
+  medium: "referral",
+  landing_path: "/blog/spring",
+  query_params: { ref: "spring" },
+  country: "FR",
+  device_type: "desktop",
+};
+for (let i = 0; i < 12; i++) session("acme", day(3 + (i % 3)), newsletter, { convert: i < 3 ? 50 : undefined });
+for (let i = 0; i < 20; i++)
+  session(
+    "acme",
+    day(1 + (i % 14)),
+    {
+      channel: "paid_search",
+      source: "google",
+      medium: "cpc",
+      click_id_type: "gclid",
+      landing_path: "/sale",
+      query_params: { utm_campaign: "summer", gclid: `g${i}` },
+    },
+    { campaignId: "summer", convert: i < 4 ? 20 : undefined },
+  );
+for (let i = 0; i < 10; i++)
+  session("acme", day(1 + i), {
+    channel: "paid_search",
+    source: "google",
+    medium: "cpc",
+    click_id_type: "gclid",
+    landing_path: "/sale",
+    query_params: { gclid: `u${i}` },
+  });
+const partner = {
+  referrer_host: "partner.example.org",
+  channel: "referral",
+  source: "partner.example.org",
+  landing_path: "/tools",
+};
+for (let i = 0; i < 10; i++) {
+  session("acme", day(1 + i), partner);
+  session("acme", before(1 + i), partner);
+}
+for (let i = 0; i < 15; i++) {
+  session("acme", day(1 + (i % 14)), { channel: "direct", source: "(direct)", landing_path: "/" });
+  session("acme", day(1 + (i % 14)), {
+    channel: "organic_search",
+    source: "google",
+    referrer_host: "www.google.com",
+    landing_path: "/blog/spring",
+  });
+}
+for (let i = 0; i < 6; i++) {
+  session("acme", day(4), { ...newsletter, is_bot: true, bot_name: "AhrefsBot" });
+  session("acme", day(4), { ...newsletter, fraud_score: 80 });
+}
+for (let i = 0; i < 30; i++) session("globex", day(4), newsletter, { convert: 99 });
+
+const june = "start_date=2024-06-01&end_date=2024-06-14";
+
+beforeAll(async () => {
+  warehouse = await startTestWarehouse({ organizations: ["acme", "globex"] });
+  await warehouse.insertEvents(traffic);
+});
+
+afterAll(async () => {
+  await warehouse?.close();
+});
+
+interface Json {
+  [key: string]: unknown;
+}
+
+async function call(method: string, path: string, body?: unknown, key = warehouse.keys.acme) {
+  const response = await fetch(`${warehouse.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+interface PatternJson {
+  id: string;
+  suggested_name: string;
+  sessions: string;
+  conditions: Array<{ field: string; operator: string; values?: string[] }>;
+  suggested_campaign: { name: string; priority: number; rules: Array<{ conditions: PatternJson["conditions"] }> };
+}
+
+describe("patterns in unattributed traffic", () => {
+  it("finds the untagged newsletter and the untagged ad clicks, ranked by value, with exact figures", async () => {
+    const { status, body } = await call("GET", `/api/v1/discovery/patterns?${june}`);
+    expect(status).toBe(200);
+    expect(body.unattributed_sessions).toBe("47"); // 12 newsletter + 10 gclid + 10 partner + 15 direct
+    expect(body.sessions).toBe("67"); // … + 20 tagged
+    const patterns = body.patterns as PatternJson[];
+    expect(patterns).toHaveLength(2);
+    expect(patterns[0]).toMatchObject({
+      suggested_name: "Discovered: news.example.com",
+      sessions: "12",
+      sample_size: "12",
+      events: "27",
+      conversions: "3",
+      revenue: 150,
+      conversion_rate: 0.25,
+      baseline_conversion_rate: 0.1045, // 7 converting of 67 sessions
+      support: 0.2553,
+      risk_ratio: 1.571, // 1 / (35 / 55)
+      time_shape: "new",
+      active_days: 3,
+      estimated_value: 150,
+      potential_reach: "12",
+      countries: ["FR"],
+      device_types: ["desktop"],
+      referrer_hosts: ["news.example.com"],
+      range: { start_date: "2024-06-03", end_date: "2024-06-05" },
+      conditions: [{ field: "referrer_host", operator: "MATCH_OPERATOR_EQUALS", values: ["news.example.com"] }],
+      suggested_campaign: {
+        name: "Discovered: news.example.com",
+        priority: 10,
+        rules: [
+          { conditions: [{ field: "referrer_host", operator: "MATCH_OPERATOR_EQUALS", values: ["news.example.com"] }] },
+        ],
+      },
+    });
+    expect(patterns[1]).toMatchObject({
+      suggested_name: "Discovered: gclid clicks",
+      sessions: "10",
+      attributed_sessions: "20",
+      potential_reach: "30",
+      estimated_value: 0,
+      conditions: [{ field: "click_id_type", operator: "MATCH_OPERATOR_EQUALS", values: ["gclid"] }],
+      suggested_campaign: {
+        rules: [
+          {
+            conditions: [
+              { field: "click_id_type", operator: "MATCH_OPERATOR_EQUALS", values: ["gclid"] },
+              // Tagged clicks keep their campaign.
+              { field: "utm_campaign", operator: "MATCH_OPERATOR_EQUALS", values: [""] },
+            ],
+          },
+        ],
+      },
+    });
+  });
+
+  it("keeps steady sources when asked (min_growth=1), never the home page, organic search, bots or fraud", async () => {
+    const { body } = await call("GET", `/api/v1/discovery/patterns?${june}&min_growth=1`);
+    const names = (body.patterns as PatternJson[]).map((p) => p.suggested_name);
+    expect(names).toEqual([
+      "Discovered: news.example.com",
+      "Discovered: gclid clicks",
+      "Discovered: partner.example.org",
+    ]);
+  });
+
+  it("sees only the organization's own traffic", async () => {
+    const { body } = await call("GET", `/api/v1/discovery/patterns?${june}`, undefined, warehouse.keys.globex);
+    const patterns = body.patterns as Array<PatternJson & { revenue: number }>;
+    expect(patterns).toHaveLength(1);
+    expect(patterns[0]).toMatchObject({ sessions: "30", revenue: 2970 });
+    expect(body.unattributed_sessions).toBe("30");
+  });
+
+  it("answers bad input with 400 naming the field", async () => {
+    const cases: Array<[string, string]> = [
+      [`/api/v1/discovery/patterns?${june}&limit=101`, "limit"],
+      [`/api/v1/discovery/patterns?start_date=2024-06-14&end_date=2024-06-01`, "range.end_date"],
+      [`/api/v1/discovery/patterns?end_date=2024-06-01`, "start_date"],
+      [`/api/v1/discovery/patterns?${june}&min_support=2`, "min_support"],
+      [`/api/v1/discovery/patterns?${june}&min_support=x`, "min_support"],
+      [`/api/v1/discovery/patterns?${june}&colour=red`, "colour"],
+    ];
+    for (const [path, field] of cases) {
+      const { status, body } = await call("GET", path);
+      expect(status, path).toBe(400);
+      expect((body.error as { violations: Array<{ field: string }> }).violations[0]?.field, path).toBe(field);
+    }
+  });
+});
+
+describe("adopting a pattern", () => {
+  it("creates a retroactive campaign: the next answer credits it for traffic stored before it existed", async () => {
+    const found = await call("GET", `/api/v1/discovery/patterns?${june}`);
+    const pattern = (found.body.patterns as PatternJson[])[0] as PatternJson;
+    const campaignsBefore = await call("GET", `/api/v1/analytics/campaigns?${june}`);
+    expect((campaignsBefore.body.rows as Json[]).map((r) => r.campaign_id)).toEqual(["summer"]);
+
+    // Another organization cannot adopt from (or even see) acme's run.
+    const runId = found.body.run_id as string;
+    const foreign = await call(
+      "POST",
+      `/api/v1/discovery/patterns/${pattern.id}/adopt`,
+      { run_id: runId },
+      warehouse.keys.globex,
+    );
+    expect(foreign.status).toBe(404);
+
+    const adopted = await call("POST", `/api/v1/discovery/patterns/${pattern.id}/adopt`, { name: "Spring newsletter" });
+    expect(adopted.status).toBe(200);
+    expect(adopted.body).toMatchObject({
+      campaign: { name: "Spring newsletter", priority: 10 },
+      ruleset_version: "1",
+      // Matched events are every event with the newsletter's referrer: the 12 landings, and the
+      // crawler's and the fraud's 12 (a campaign matches events; discovery left those out).
+      preview: { events: "24", conversions: "3", revenue: 150, previously_unattributed_events: "24" },
+    });
+    const campaignId = (adopted.body.campaign as { id: string }).id;
+
+    const after = await call("GET", `/api/v1/analytics/campaigns?${june}`);
+    expect(after.body.rows).toEqual([
+      // Campaign performance counts every session the campaign matches, the crawler's and the fraud's too.
+      expect.objectContaining({
+        campaign_id: campaignId,
+        campaign_name: "Spring newsletter",
+        sessions: "24",
+        conversions: "3",
+        revenue: 150,
+      }),
+      expect.objectContaining({ campaign_id: "summer", sessions: "20" }),
+    ]);
+
+    // Under the new ruleset the newsletter is attributed: it is no longer a pattern.
+    const again = await call("GET", `/api/v1/discovery/patterns?${june}`);
+    expect((again.body.patterns as PatternJson[]).map((p) => p.suggested_name)).toEqual(["Discovered: gclid clicks"]);
+    expect(again.body.unattributed_sessions).toBe("35");
+  });
+
+  it("lists the stored runs of the organization only, and answers a run again", async () => {
+    const runs = await call("GET", "/api/v1/discovery/runs?kind=patterns");
+    const list = runs.body.runs as Array<{ id: string; kind: string; findings: number; range: Json }>;
+    expect(list).toHaveLength(4); // the two discoveries above, and the adopt test's two
+    expect(list[0]).toMatchObject({
+      kind: "patterns",
+      findings: 1,
+      range: { start_date: "2024-06-01", end_date: "2024-06-14" },
+    });
+    const one = await call("GET", `/api/v1/discovery/runs/${list[0]?.id}`);
+    expect(one.status).toBe(200);
+    expect((one.body.patterns as { patterns: PatternJson[] }).patterns.map((p) => p.suggested_name)).toEqual([
+      "Discovered: gclid clicks",
+    ]);
+    const globexRuns = await call("GET", "/api/v1/discovery/runs", undefined, warehouse.keys.globex);
+    expect((globexRuns.body.runs as unknown[]).length).toBe(1); // its own, from the isolation test
+    const foreign = await call("GET", `/api/v1/discovery/runs/${list[0]?.id}`, undefined, warehouse.keys.globex);
+    expect(foreign.status).toBe(404);
+  });
+
+  it("needs campaigns:manage to adopt and analytics:read to discover", async () => {
+    const reader = await warehouse.createKey("acme", ["analytics:read"]);
+    const found = await call("GET", `/api/v1/discovery/patterns?${june}`, undefined, reader);
+    expect(found.status).toBe(200);
+    const id = (found.body.patterns as PatternJson[])[0]?.id;
+    const refused = await call("POST", `/api/v1/discovery/patterns/${id}/adopt`, {}, reader);
+    expect(refused.status).toBe(403);
+  });
+});
+
+describe("over gRPC through the gateway", () => {
+  it("discovers and refuses adopting without campaigns:manage, with the organization from the key only", async () => {
+    const discovery = createClient(DiscoveryService, createGrpcTransport({ baseUrl: warehouse.url }));
+    const reader = await warehouse.createKey("globex", ["analytics:read"]);
+    const headers = { authorization: `Bearer ${reader}` };
+    const answer = await discovery.discoverPatterns(
+      { range: { startDate: "2024-06-01", endDate: "2024-06-14" } },
+      { headers },
+    );
+    expect(answer.patterns.map((p) => [p.suggestedName, p.sessions])).toEqual([["Discovered: news.example.com", 30n]]);
+    const refused = await discovery
+      .adoptPattern({ patternId: answer.patterns[0]?.id ?? "", runId: answer.runId }, { headers })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect(refused).toBeInstanceOf(ConnectError);
+    expect((refused as ConnectError).code).toBe(Code.PermissionDenied);
+    const bad = await discovery
+      .discoverPatterns({ range: { startDate: "2024-06-01", endDate: "2024-06-14" }, limit: 1000 }, { headers })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect((bad as ConnectError).code).toBe(Code.InvalidArgument);
+  });
+});
