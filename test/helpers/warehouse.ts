@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { type Embedded, loadEmbeddedConfig, startEmbedded } from "@trellis/cli";
-import { createLogger } from "@trellis/platform";
+import { createLogger, type Logger } from "@trellis/platform";
 import { createAccounts, createWardenRepository } from "@trellis/warden";
 import { type EventSpec, eventRow } from "./events.js";
 import { tempDir, testDatabase } from "./names.js";
@@ -22,6 +22,8 @@ export interface TestWarehouse {
 export async function startTestWarehouse(options: {
   organizations: string[];
   env?: Record<string, string>;
+  /** Where the product logs; silent (or TRELLIS_LOG_LEVEL of `env`) when absent. */
+  logger?: Logger;
 }): Promise<TestWarehouse> {
   const dataDir = tempDir("warehouse");
   const database = testDatabase("wh");
@@ -33,10 +35,12 @@ export async function startTestWarehouse(options: {
     TRELLIS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...options.env,
   });
-  const logger = createLogger({
-    service: "test",
-    level: options.env?.TRELLIS_LOG_LEVEL ?? process.env.TEST_LOG_LEVEL ?? "silent",
-  });
+  const logger =
+    options.logger ??
+    createLogger({
+      service: "test",
+      level: options.env?.TRELLIS_LOG_LEVEL ?? process.env.TEST_LOG_LEVEL ?? "silent",
+    });
   const embedded = await startEmbedded(config, logger);
   const accounts = createAccounts({ repository: createWardenRepository(embedded.store) });
   const keys: Record<string, string> = {};

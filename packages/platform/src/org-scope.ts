@@ -21,12 +21,19 @@ export function streamInOrgScope<T>(stream: AsyncIterable<T>, scope: OrgScope): 
   return bindToScope(stream, scope, bindActiveContext());
 }
 
-/** An interceptor's answer within the scope: a streamed one has its messages bound to it too. */
-export async function answerInOrgScope<R extends { stream: boolean; message: unknown }>(
+/**
+ * An interceptor's answer within the scope: a streamed one has its messages bound to it too.
+ * `stream` is the request's: a unary answer is returned as it comes, without another promise.
+ */
+export function answerInOrgScope<R extends { stream: boolean; message: unknown }>(
   values: ContextValues,
   scope: OrgScope,
+  stream: boolean,
   next: () => Promise<R>,
 ): Promise<R> {
-  const res = await enterOrgScope(values, scope, next);
-  return res.stream ? { ...res, message: streamInOrgScope(res.message as AsyncIterable<unknown>, scope) } : res;
+  const answer = enterOrgScope(values, scope, next);
+  if (!stream) return answer;
+  return answer.then((res) =>
+    res.stream ? { ...res, message: streamInOrgScope(res.message as AsyncIterable<unknown>, scope) } : res,
+  );
 }

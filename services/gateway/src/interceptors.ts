@@ -54,6 +54,6 @@ export function publicAuthInterceptor(authenticator: Authenticator): Interceptor
     const { context, token } = refusingPublishableKeys(
       await authorize(authenticator, req.header, req.service.typeName, req.method.name),
     );
-    return answerInOrgScope(req.contextValues, { context, token }, () => next(req));
+    return answerInOrgScope(req.contextValues, { context, token }, req.stream, () => next(req));
   };
 }

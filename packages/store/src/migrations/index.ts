@@ -10,7 +10,14 @@ import { discoveryTables } from "./0010-discovery.js";
 import { exportsTable, piiTables, privacyTables } from "./0011-privacy.js";
 import { type DdlTarget, everywhereTable } from "./ddl.js";
 
-export { type RollupSpec, rollupDayOf, rollupDimensions, rollupRebuild, rollupSelect, rollups } from "./0004-rollups.js";
+export {
+  type RollupSpec,
+  rollupDayOf,
+  rollupDimensions,
+  rollupRebuild,
+  rollupSelect,
+  rollups,
+} from "./0004-rollups.js";
 export { organizationShardingKey } from "./0008-shard-by-organization.js";
 export {
   organizationSetting,
