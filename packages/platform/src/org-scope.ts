@@ -10,10 +10,20 @@ import { bindActiveContext, tagOrganization } from "./telemetry.js";
  * calls forward its token.
  */
 export function enterOrgScope<T>(values: ContextValues, scope: OrgScope, run: () => T): T {
+  bindOrgScope(values, scope);
+  return runWithOrgContext(scope, run);
+}
+
+/**
+ * The first half of enterOrgScope: the call's context values and span get the verified
+ * organization, and nothing runs inside the scope yet. For a call that may be answered
+ * without reaching an implementation (the gateway's hot window), whose step enters the scope
+ * with enterOrgScope only when it goes on.
+ */
+export function bindOrgScope(values: ContextValues, scope: OrgScope): void {
   values.set(kOrgContext, scope.context);
   values.set(kOrgScope, scope);
   tagOrganization(scope.context.organizationId);
-  return runWithOrgContext(scope, run);
 }
 
 /** A response stream, its messages produced later, each back inside the scope and its trace. */

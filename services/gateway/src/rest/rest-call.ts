@@ -7,7 +7,7 @@ import {
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
-import { linkSharedCopy, requireOrgContext } from "@trellis/platform";
+import { answerInOrgScope, linkSharedCopy, requireOrgScope } from "@trellis/platform";
 import { expectsBody, noBody, parseJson, type RestRequest, readBody } from "./body.js";
 import { acceptsHotAnswer, asHotAnswer, type HotAnswers, hotRequestOf } from "./hot-answers.js";
 import { renderAnswerJson } from "./render.js";
@@ -49,8 +49,9 @@ const noHeaders = new Headers();
 
 /**
  * The REST step, innermost of the gateway's server interceptors: it runs after the caller is
- * authenticated, the method's scope checked and the organization's scope entered, and before
- * the implementation. There it reads the body (never for a refused caller), answers from the
+ * authenticated and the method's scope checked, and before the implementation. It enters the
+ * organization's scope itself, only for what goes on to the implementation (publicAuthInterceptor
+ * leaves that to it), so an answer from the hot window never pays for it. There it reads the body (never for a refused caller), answers from the
  * organization's hot window, builds the RPC's request message with the route's `parse` (or
  * lets the route exchange or download), and renders the answer: a unary RPC is answered with
  * a RestReply, a download with lines of text whose content type is the response's
@@ -69,7 +70,7 @@ export function restStepInterceptor(options: RestStepOptions): Interceptor {
       return answered(res, { status: 200, payload: renderAnswerJson(route.rpc.output, res.message) });
     }
     // The organization is the verified one the interceptors before this step entered.
-    const organizationId = requireOrgContext(req.contextValues).organizationId;
+    const organizationId = requireOrgScope(req.contextValues).context.organizationId;
     const hotRequest = hotRequestOf(url, raw);
     const hotAnswer = window.get(organizationId, hotRequest);
     if (hotAnswer) return replyTo(req, { status: 200, payload: hotAnswer });
@@ -108,9 +109,13 @@ export function restStepInterceptor(options: RestStepOptions): Interceptor {
   }
 
   // Not async itself: the hot window's answer costs no promise more than it must.
-  return (next) => (req) => {
+  return (outOfScope) => (req) => {
     const call = req.contextValues.get(kRestCall);
-    if (!call) return next(req);
+    if (!call) return outOfScope(req);
+    // Everything this step sends on runs in the organization's scope (bound by the auth step).
+    const scope = requireOrgScope(req.contextValues);
+    const next = ((r: UnaryRequest | StreamRequest) =>
+      answerInOrgScope(r.contextValues, scope, r.stream, () => outOfScope(r))) as typeof outOfScope;
     if (req.stream) return download(call, req, next as (req: StreamRequest) => Promise<StreamResponse>);
     return answer(call, req, next as (req: UnaryRequest) => Promise<UnaryResponse>);
   };
