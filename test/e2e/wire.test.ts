@@ -20,6 +20,7 @@ const dirs = {
 };
 const services: Record<string, ServiceProcess> = {};
 let acmeKey = "";
+let privacyKey = "";
 
 async function cli(args: string[], dataDir: string): Promise<string> {
   const { child, output } = runNode(["./apps/trellis/src/main.ts", ...args], {
@@ -38,6 +39,9 @@ beforeAll(async () => {
   await cli(["orgs", "create", "--id", "globex", "--name", "Globex"], dirs.warden);
   const created = await cli(["keys", "create", "--org", "acme", "--scope", "analytics:read"], dirs.warden);
   acmeKey = (JSON.parse(created.slice(created.indexOf("{"), created.lastIndexOf("}") + 1)) as { api_key: string })
+    .api_key;
+  const privacy = await cli(["keys", "create", "--org", "acme", "--scope", "privacy:manage"], dirs.warden);
+  privacyKey = (JSON.parse(privacy.slice(privacy.indexOf("{"), privacy.lastIndexOf("}") + 1)) as { api_key: string })
     .api_key;
   const seeded = runNode(["./test/helpers/seed-events.ts", dirs.query, database, "acme:12", "globex:30"], {});
   expect(await exitCode(seeded.child), seeded.output()).toBe(0);
@@ -202,6 +206,49 @@ describe("six services as separate processes over loopback HTTP/2", () => {
       expect(status.status, service.name).toBe("SERVING");
       health.close();
     }
+  });
+
+  it("forward PrivacyService to the ingest service: a deletion from a plain @grpc/grpc-js client runs to done", async () => {
+    const definition = protoLoader.loadSync(["trellis/warehouse/v1/privacy.proto"], {
+      includeDirs: [join(repoRoot, "proto")],
+      keepCase: true,
+      longs: String,
+      enums: String,
+      defaults: true,
+    });
+    type Call = (request: object, metadata: grpc.Metadata, done: (error: Error | null, value: unknown) => void) => void;
+    const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+      trellis: {
+        warehouse: {
+          v1: {
+            PrivacyService: new (
+              address: string,
+              credentials: grpc.ChannelCredentials,
+            ) => Record<string, Call> & grpc.Client;
+          };
+        };
+      };
+    };
+    const privacy = new loaded.trellis.warehouse.v1.PrivacyService(
+      new URL(services.gateway?.url ?? "").host,
+      grpc.credentials.createInsecure(),
+    );
+    const metadata = new grpc.Metadata();
+    metadata.set("authorization", `Bearer ${privacyKey}`);
+    const call = (method: string, request: object) =>
+      new Promise<{ deletion: { id: string; status: string } }>((resolve, reject) =>
+        (privacy[method] as Call).call(privacy, request, metadata, (error, value) =>
+          error ? reject(error) : resolve(value as { deletion: { id: string; status: string } }),
+        ),
+      );
+    const { deletion } = await call("CreateDeletion", { visitor_ids: ["acme-v1"] });
+    let status = deletion.status;
+    while (status === "DELETION_STATUS_PENDING" || status === "DELETION_STATUS_RUNNING") {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await call("GetDeletion", { id: deletion.id })).deletion.status;
+    }
+    expect(status).toBe("DELETION_STATUS_DONE");
+    privacy.close();
   });
 
   it("holds RPC bodies of the standalone gateway to TRELLIS_REQUEST_MAX_BYTES", async () => {

@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { type Embedded, loadEmbeddedConfig, startEmbedded } from "@trellis/cli";
-import { createLogger } from "@trellis/platform";
+import { createLogger, type Logger } from "@trellis/platform";
 import { createAccounts, createWardenRepository } from "@trellis/warden";
 import { type EventSpec, eventRow } from "./events.js";
 import { tempDir, testDatabase } from "./names.js";
@@ -9,6 +9,8 @@ export interface TestWarehouse {
   url: string;
   embedded: Embedded;
   database: string;
+  /** The engine's data directory: another store of this process must open the same one. */
+  dataDir: string;
   /** API key (all scopes) by organization id. */
   keys: Record<string, string>;
   createKey(organizationId: string, scopes: string[]): Promise<string>;
@@ -20,6 +22,8 @@ export interface TestWarehouse {
 export async function startTestWarehouse(options: {
   organizations: string[];
   env?: Record<string, string>;
+  /** Where the product logs; silent (or TRELLIS_LOG_LEVEL of `env`) when absent. */
+  logger?: Logger;
 }): Promise<TestWarehouse> {
   const dataDir = tempDir("warehouse");
   const database = testDatabase("wh");
@@ -31,10 +35,12 @@ export async function startTestWarehouse(options: {
     TRELLIS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...options.env,
   });
-  const logger = createLogger({
-    service: "test",
-    level: options.env?.TRELLIS_LOG_LEVEL ?? process.env.TEST_LOG_LEVEL ?? "silent",
-  });
+  const logger =
+    options.logger ??
+    createLogger({
+      service: "test",
+      level: options.env?.TRELLIS_LOG_LEVEL ?? process.env.TEST_LOG_LEVEL ?? "silent",
+    });
   const embedded = await startEmbedded(config, logger);
   const accounts = createAccounts({ repository: createWardenRepository(embedded.store) });
   const keys: Record<string, string> = {};
@@ -47,6 +53,7 @@ export async function startTestWarehouse(options: {
     url: embedded.url,
     embedded,
     database,
+    dataDir,
     keys,
     async createKey(organizationId, scopes) {
       return (await accounts.createApiKey({ organizationId, name: "scoped", scopes })).credential;

@@ -59,12 +59,13 @@ export const processEnvShapes = {
 };
 
 /**
- * The IP hash key must outlive restarts (per-IP counts span history): taken from the
- * environment, else kept in the data directory, created on first start.
+ * Keys that must outlive restarts — the IP hash key (per-IP counts span history), the PII
+ * master key (it unwraps the data keys of encrypted values): taken from the environment, else
+ * kept in the data directory as `file`, created on first start.
  */
-function ipHashKey(given: string | undefined, dataDir: string): string {
+function keptKey(given: string | undefined, dataDir: string, file: string): string {
   if (given) return given;
-  const path = join(dataDir, "ip-hash-key");
+  const path = join(dataDir, file);
   if (existsSync(path)) return readFileSync(path, "utf8").trim();
   mkdirSync(dataDir, { recursive: true });
   const key = randomBytes(32).toString("base64url");
@@ -101,7 +102,8 @@ export function loadEmbeddedConfig(environment: Env = process.env): EmbeddedConf
     ...parsed,
     // One process signs and verifies its own context tokens: a fresh secret per start is enough.
     TRELLIS_CONTEXT_SECRET: parsed.TRELLIS_CONTEXT_SECRET ?? randomBytes(32).toString("base64url"),
-    TRELLIS_IP_HASH_KEY: ipHashKey(parsed.TRELLIS_IP_HASH_KEY, store.dataDir),
+    TRELLIS_IP_HASH_KEY: keptKey(parsed.TRELLIS_IP_HASH_KEY, store.dataDir, "ip-hash-key"),
+    TRELLIS_PII_MASTER_KEY: keptKey(parsed.TRELLIS_PII_MASTER_KEY, store.dataDir, "pii-master-key"),
   };
   return {
     process: processConfigFrom(parsed),

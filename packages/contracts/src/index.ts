@@ -6,6 +6,7 @@ export * from "./gen/trellis/warehouse/v1/common_pb.js";
 export * from "./gen/trellis/warehouse/v1/discovery_pb.js";
 export * from "./gen/trellis/warehouse/v1/export_pb.js";
 export * from "./gen/trellis/warehouse/v1/ingest_pb.js";
+export * from "./gen/trellis/warehouse/v1/privacy_pb.js";
 export * from "./gen/trellis/warehouse/v1/query_pb.js";
 export * from "./gen/trellis/warehouse/v1/session_pb.js";
 export * from "./gen/warden/v1/warden_pb.js";

@@ -10,10 +10,20 @@ import { bindActiveContext, tagOrganization } from "./telemetry.js";
  * calls forward its token.
  */
 export function enterOrgScope<T>(values: ContextValues, scope: OrgScope, run: () => T): T {
+  bindOrgScope(values, scope);
+  return runWithOrgContext(scope, run);
+}
+
+/**
+ * The first half of enterOrgScope: the call's context values and span get the verified
+ * organization, and nothing runs inside the scope yet. For a call that may be answered
+ * without reaching an implementation (the gateway's hot window), whose step enters the scope
+ * with enterOrgScope only when it goes on.
+ */
+export function bindOrgScope(values: ContextValues, scope: OrgScope): void {
   values.set(kOrgContext, scope.context);
   values.set(kOrgScope, scope);
   tagOrganization(scope.context.organizationId);
-  return runWithOrgContext(scope, run);
 }
 
 /** A response stream, its messages produced later, each back inside the scope and its trace. */
@@ -21,12 +31,19 @@ export function streamInOrgScope<T>(stream: AsyncIterable<T>, scope: OrgScope): 
   return bindToScope(stream, scope, bindActiveContext());
 }
 
-/** An interceptor's answer within the scope: a streamed one has its messages bound to it too. */
-export async function answerInOrgScope<R extends { stream: boolean; message: unknown }>(
+/**
+ * An interceptor's answer within the scope: a streamed one has its messages bound to it too.
+ * `stream` is the request's: a unary answer is returned as it comes, without another promise.
+ */
+export function answerInOrgScope<R extends { stream: boolean; message: unknown }>(
   values: ContextValues,
   scope: OrgScope,
+  stream: boolean,
   next: () => Promise<R>,
 ): Promise<R> {
-  const res = await enterOrgScope(values, scope, next);
-  return res.stream ? { ...res, message: streamInOrgScope(res.message as AsyncIterable<unknown>, scope) } : res;
+  const answer = enterOrgScope(values, scope, next);
+  if (!stream) return answer;
+  return answer.then((res) =>
+    res.stream ? { ...res, message: streamInOrgScope(res.message as AsyncIterable<unknown>, scope) } : res,
+  );
 }

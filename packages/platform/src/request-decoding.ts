@@ -79,7 +79,8 @@ async function* refusingUnreadable<T>(messages: AsyncIterable<T>, typeName: stri
 
 /** Outermost server interceptor: marks the request decoded; a request stream that is not decodable is INVALID_ARGUMENT. */
 export function requestDecodingInterceptor(): Interceptor {
-  return (next) => async (req) => {
+  // Not async: it only marks and wraps, and an extra promise per call is measurable in process.
+  return (next) => (req) => {
     const state = req.contextValues.get(kRequestDecoding);
     if (state) state.decoded = true;
     if (!req.stream) return next(req);

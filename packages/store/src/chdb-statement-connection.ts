@@ -51,6 +51,8 @@ export interface StatementConnectionOptions {
   database?: string;
   /** Every statement's deadline, besides its own abort signal. */
   requestTimeoutMs: number;
+  /** Engine command-line options (e.g. `--config-file=…`), given to every session it opens. */
+  engineArgs?: readonly string[];
 }
 
 interface Session {
@@ -58,7 +60,9 @@ interface Session {
   close(): void;
 }
 
-const SessionConstructor = (chdb as unknown as { Session: new (path: string) => Session }).Session;
+const SessionConstructor = (
+  chdb as unknown as { Session: new (path: string, options?: { connectionArgs?: string[] }) => Session }
+).Session;
 
 /** Settings the HTTP interface knows and the embedded engine does not (the client sends some). */
 const HTTP_ONLY_SETTINGS = new Set([
@@ -167,7 +171,8 @@ function deadline(signal: AbortSignal | undefined, timeoutMs: number): { promise
  * (before anything runs).
  */
 export function createStatementConnection(options: StatementConnectionOptions): Connection<Readable> {
-  const anchor = new SessionConstructor(options.path);
+  const sessionOptions = options.engineArgs ? { connectionArgs: [...options.engineArgs] } : undefined;
+  const anchor = new SessionConstructor(options.path, sessionOptions);
   let closed = false;
   const use = options.database ? `USE \`${options.database.replace(/`/g, "")}\`` : undefined;
 
@@ -185,7 +190,7 @@ export function createStatementConnection(options: StatementConnectionOptions): 
       params.query_params,
     );
     const limit = deadline(params.abort_signal, options.requestTimeoutMs);
-    const session = new SessionConstructor(options.path);
+    const session = new SessionConstructor(options.path, sessionOptions);
     // One call into the engine: the session's preamble (USE, SET) and the statement, which
     // answers for the whole (the engine answers with the last statement's output). Callers
     // never pass text holding more than one statement (tenant SQL is checked for exactly one).

@@ -4,6 +4,7 @@ import { type ClickHouseClient, ClickHouseLogLevel, createClient } from "@clickh
 import { createStatementConnection } from "./chdb-statement-connection.js";
 import type { StoreConfig } from "./config.js";
 import { sandboxDatabaseOf } from "./migrations/index.js";
+import { writeColdTierConfig } from "./tiering.js";
 
 type ClickHouseConnection = NonNullable<Parameters<typeof createClient>[0]>["connection"];
 
@@ -52,6 +53,9 @@ export function openClients(config: StoreConfig): Clients {
       `the embedded engine is already open at ${embeddedEngine.dataDir}; one process holds one data directory (asked for ${dataDir})`,
     );
   }
+  const engineArgs = config.coldPath
+    ? [`--config-file=${writeColdTierConfig(config.dataDir, config.coldPath)}`]
+    : undefined;
   // chdb types its connection against @clickhouse/client-common, which the client bundles a
   // copy of; the two declarations are the same interface.
   const embedded = (database?: string) =>
@@ -60,6 +64,7 @@ export function openClients(config: StoreConfig): Clients {
         path: dataDir,
         database,
         requestTimeoutMs: config.requestTimeoutMs,
+        engineArgs,
       }) as unknown as ClickHouseConnection,
       request_timeout: config.requestTimeoutMs,
       // A failed statement reaches its caller (and its span) as an error; the client's own

@@ -13,6 +13,10 @@ export interface StoreConfig {
   dataDir: string;
   requestTimeoutMs: number;
   maxOpenConnections: number;
+  /** Embedded: a second local disk, the cold volume of the `tiered` storage policy. */
+  coldPath?: string;
+  /** Partitions older than this many days move to the cold volume (where a `tiered` policy exists); 0 or absent: never. */
+  coldAfterDays?: number;
 }
 
 /** Variables of the store: a ClickHouse server, or the embedded engine and its data directory. */
@@ -51,6 +55,16 @@ export const storeEnvShape = configGroup("Store (ClickHouse)", {
   TRELLIS_DATA_DIR: key(z.string().default(".data"), "path", "embedded engine's data directory (`<dir>/clickhouse`)"),
   TRELLIS_CLICKHOUSE_REQUEST_TIMEOUT_MS: key(env.positiveInt(30_000), "ms", "per-statement time-out"),
   TRELLIS_CLICKHOUSE_MAX_CONNECTIONS: key(env.positiveInt(10), "count", "HTTP connection pool size (server only)"),
+  TRELLIS_COLD_PATH: key(
+    z.string().optional(),
+    "path",
+    "embedded engine: a second disk for old partitions (the `tiered` storage policy's `cold` volume); unset: one disk",
+  ),
+  TRELLIS_COLD_AFTER_DAYS: key(
+    env.wholeNumber(730),
+    "days",
+    "age after which a month's partition moves to the cold volume, where a `tiered` storage policy exists (embedded: `TRELLIS_COLD_PATH`; a server: its own config); `0`: never",
+  ),
 });
 
 /** The store's config from variables parsed with storeEnvShape. */
@@ -64,6 +78,8 @@ export function storeConfigFrom(parsed: EnvOf<typeof storeEnvShape>): StoreConfi
     dataDir: parsed.TRELLIS_DATA_DIR,
     requestTimeoutMs: parsed.TRELLIS_CLICKHOUSE_REQUEST_TIMEOUT_MS,
     maxOpenConnections: parsed.TRELLIS_CLICKHOUSE_MAX_CONNECTIONS,
+    coldPath: parsed.TRELLIS_COLD_PATH,
+    coldAfterDays: parsed.TRELLIS_COLD_AFTER_DAYS,
   };
 }
 

@@ -6,4 +6,5 @@ export { ensureSchema, SchemaBehindError } from "./migrate.js";
 export * from "./migrations/index.js";
 export * from "./native.js";
 export * from "./store.js";
+export { applyColdTier, TIERED_POLICY } from "./tiering.js";
 export * from "./time.js";

@@ -1,3 +1,4 @@
+import { createWriteStream } from "node:fs";
 import { resolve } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -11,6 +12,7 @@ import { type OrganizationDay, openInsertSpool, PARALLEL_VIEWS, type SpoolBody }
 import { applyMigrations, pendingMigrations } from "./migrate.js";
 import { type DdlTarget, sandboxDatabaseOf } from "./migrations/index.js";
 import { rebuildInterruptedRollups } from "./rollup-recovery.js";
+import { applyColdTier } from "./tiering.js";
 
 export interface Statement {
   /** Short name of what the statement does, for spans and logs ("traffic", "warden.key"). */
@@ -56,6 +58,11 @@ export interface Store extends Dependency {
   queryTable(statement: Statement): Promise<TableResult>;
   /** A statement's whole answer as text in the given output format (e.g. TSVRaw). */
   queryText(statement: Statement, format: DataFormat): Promise<string>;
+  /**
+   * A statement's whole answer in an output format of the engine (Parquet, CSVWithNames,
+   * JSONEachRow, …), written byte for byte to `path`; answers the bytes written.
+   */
+  queryToFile(statement: Statement, format: DataFormat | "Parquet", path: string): Promise<number>;
   /** DDL or a statement with no result. */
   command(statement: Statement): Promise<void>;
   /** Rows as objects, one JSONEachRow insert; `dedupToken` sets insert_deduplication_token. */
@@ -259,6 +266,21 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
       });
     },
 
+    async queryToFile(statement, format, path): Promise<number> {
+      return traced(statement, "query", async () => {
+        const { on, settings } = route(statement);
+        const result = await on.exec({
+          query: statement.sql,
+          query_params: statement.params,
+          abort_signal: statement.signal,
+          clickhouse_settings: { ...settings, default_format: format },
+        });
+        const file = createWriteStream(path);
+        await pipeline(result.stream, file);
+        return file.bytesWritten;
+      });
+    },
+
     async command(statement: Statement): Promise<void> {
       await traced(statement, "command", async () => {
         await client.command({ query: statement.sql, query_params: statement.params, abort_signal: statement.signal });
@@ -300,6 +322,9 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
     async migrate() {
       const applied = await applyMigrations(store, target, options.logger);
       if (spool) await rebuildInterruptedRollups(store, spool.interrupted(), options.logger);
+      const tiered = await applyColdTier(store, config.coldAfterDays ?? 0);
+      if (tiered.length > 0)
+        options.logger.info({ tables: tiered, after_days: config.coldAfterDays }, "cold tier applied");
       return applied;
     },
     pendingMigrations: () => pendingMigrations(store, target),

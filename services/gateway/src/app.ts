@@ -4,12 +4,14 @@ import {
   CampaignService,
   DiscoveryService,
   IngestService,
+  PrivacyService,
   QueryService,
   SessionService,
   WardenService,
 } from "@trellis/contracts";
 import {
   createContextSigner,
+  createDirectServer,
   createOrganizationEpochs,
   type Logger,
   type OrganizationEpochs,
@@ -17,17 +19,19 @@ import {
   type RequestListener,
   remotePeer,
   type ServiceApp,
+  serverInterceptors,
 } from "@trellis/platform";
 import { createAuthenticator } from "./adapters/warden-client.js";
 import type { GatewayConfig } from "./config.js";
 import { createTokenBuckets } from "./domain/rate-limit.js";
 import { createAnalyticsService } from "./handlers/analytics.js";
 import { createSessionService } from "./handlers/session.js";
-import { authorize, publicAuthInterceptor, refusingPublishableKeys } from "./interceptors.js";
+import { publicAuthInterceptor } from "./interceptors.js";
 import { createRestHandler } from "./rest/handler.js";
 import { createHotAnswers } from "./rest/hot-answers.js";
 import { createDirectInvoker } from "./rest/invoke.js";
 import { createPublishableEvents } from "./rest/publishable-events.js";
+import { restStepInterceptor } from "./rest/rest-call.js";
 import { restRoutes } from "./rest/routes.js";
 import { createDashboardAssets } from "./web/static.js";
 import { createTrackerAsset, TRACKER_PATH } from "./web/tracker.js";
@@ -71,6 +75,9 @@ export async function createGatewayApp(
   const analytics = createAnalyticsService(createClient(QueryService, peers.query));
   const ingest = proxyService(IngestService, peers.ingest);
   const campaigns = proxyService(CampaignService, peers.query);
+  // Deletions and subject exports are served by ingest, which owns the writes they hold back.
+  const privacy = proxyService(PrivacyService, peers.ingest);
+
   const discovery = peers.discovery ? proxyService(DiscoveryService, peers.discovery) : undefined;
 
   const app: GatewayApp = {
@@ -79,6 +86,7 @@ export async function createGatewayApp(
       AnalyticsService,
       IngestService,
       CampaignService,
+      PrivacyService,
       SessionService,
       ...(discovery ? [DiscoveryService] : []),
     ],
@@ -86,6 +94,7 @@ export async function createGatewayApp(
       router.service(AnalyticsService, analytics);
       router.service(IngestService, ingest);
       router.service(CampaignService, campaigns);
+      router.service(PrivacyService, privacy);
       router.service(SessionService, createSessionService());
       if (discovery) router.service(DiscoveryService, discovery);
     },
@@ -96,14 +105,9 @@ export async function createGatewayApp(
     fallback: (req, res) => browserEvents(req, res, () => dashboard(req, res) || rest(req, res)),
     async close() {},
   };
-  const invoke = createDirectInvoker(
-    new Map<string, object>([
-      [AnalyticsService.typeName, analytics],
-      [IngestService.typeName, ingest],
-      [CampaignService.typeName, campaigns],
-      ...(discovery ? [[DiscoveryService.typeName, discovery] as [string, object]] : []),
-    ]),
-  );
+  // Browser events with publishable keys have their own authentication (origin, rate) and
+  // call ingest directly; every other REST call goes through the interceptors below.
+  const invoke = createDirectInvoker(new Map<string, object>([[IngestService.typeName, ingest]]));
   const browserEvents = createPublishableEvents({
     authenticator,
     invoke,
@@ -118,19 +122,27 @@ export async function createGatewayApp(
     logger,
     servedElsewhere: ["/healthz", TRACKER_PATH],
   });
+  // REST is one more way into the same services: the server interceptors of every RPC
+  // (tracing, logging, authentication and scope, the organization's scope, error mapping),
+  // then the REST step, which reads the body and serves the hot window behind them.
   const rest = createRestHandler({
     routes: restRoutes,
-    invoke,
-    logger,
-    maxBodyBytes: config.requestMaxBytes,
-    timeoutMs: config.requestTimeoutMs,
-    hot: createHotAnswers({
-      maxAgeMs: config.hotAnswerMs,
-      maxBytes: config.hotAnswerMaxBytes,
-      epochs: peers.epochs ?? createOrganizationEpochs(),
+    server: createDirectServer({
+      routes: app.routes,
+      serverInterceptors: [
+        ...serverInterceptors({ service: app.name, logger, auth: app.authInterceptors }),
+        restStepInterceptor({
+          maxBodyBytes: config.requestMaxBytes,
+          hot: createHotAnswers({
+            maxAgeMs: config.hotAnswerMs,
+            maxBytes: config.hotAnswerMaxBytes,
+            epochs: peers.epochs ?? createOrganizationEpochs(),
+          }),
+        }),
+      ],
     }),
-    authorize: async (headers, rpc) =>
-      refusingPublishableKeys(await authorize(authenticator, headers, rpc.parent.typeName, rpc.name)),
+    logger,
+    timeoutMs: config.requestTimeoutMs,
     other(req, res) {
       if (tracker(req, res)) return true;
       if (req.url === "/healthz") {

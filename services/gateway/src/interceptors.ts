@@ -1,7 +1,8 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { answerInOrgScope } from "@trellis/platform";
+import { answerInOrgScope, bindOrgScope } from "@trellis/platform";
 import type { Authenticated, Authenticator } from "./adapters/warden-client.js";
 import { requiredScope, scopeLabel } from "./domain/scopes.js";
+import { kRestCall } from "./rest/rest-call.js";
 
 /** The credential of a public request: `Authorization: Bearer …` or `X-API-Key: …`. */
 export function credentialFrom(header: Headers): string | undefined {
@@ -46,7 +47,9 @@ export function refusingPublishableKeys(authenticated: Authenticated): Authentic
 /**
  * Public services: authenticate the caller through Warden, check the method's scope, and
  * put the verified context (and its signed token, for internal calls) on the request.
- * Publishable keys are refused (refusingPublishableKeys).
+ * Publishable keys are refused (refusingPublishableKeys). A REST call enters the organization's
+ * scope in the REST step (rest/rest-call.ts), after its hot window: an answer from there runs
+ * nothing that needs the scope, and entering it is most of such an answer's cost.
  */
 export function publicAuthInterceptor(authenticator: Authenticator): Interceptor {
   return (next) => async (req) => {
@@ -54,6 +57,10 @@ export function publicAuthInterceptor(authenticator: Authenticator): Interceptor
     const { context, token } = refusingPublishableKeys(
       await authorize(authenticator, req.header, req.service.typeName, req.method.name),
     );
-    return answerInOrgScope(req.contextValues, { context, token }, () => next(req));
+    if (req.contextValues.get(kRestCall)) {
+      bindOrgScope(req.contextValues, { context, token });
+      return next(req);
+    }
+    return answerInOrgScope(req.contextValues, { context, token }, req.stream, () => next(req));
   };
 }

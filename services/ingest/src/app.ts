@@ -1,5 +1,6 @@
+import { resolve } from "node:path";
 import { createClient, type Transport } from "@connectrpc/connect";
-import { CacheService, IngestService } from "@trellis/contracts";
+import { CacheService, IngestService, type OrgContext, PrivacyService } from "@trellis/contracts";
 import { createContextSigner, internalAuth, type Logger, remotePeer, type ServiceApp } from "@trellis/platform";
 import { createStore, ensureSchema, type Store } from "@trellis/store";
 import { createBatchWriter } from "./adapters/batch-writer.js";
@@ -8,6 +9,15 @@ import { createWorkerPreparer, inProcessPreparer, preparerUpgradingTo } from "./
 import type { IngestConfig } from "./config.js";
 import { createEnricher } from "./enrich/index.js";
 import { createIngestService } from "./handlers/ingest-service.js";
+import { createDeletionRunner } from "./privacy/deletion-runner.js";
+import { createExports } from "./privacy/exports.js";
+import { createOffboarding } from "./privacy/offboarding.js";
+import { createPiiKeyring, masterKeyFrom } from "./privacy/pii-keyring.js";
+import { createPrivacyRecords } from "./privacy/privacy-records.js";
+import { createPrivacyService } from "./privacy/privacy-service.js";
+import { createRetention } from "./privacy/retention.js";
+import { createSuppressionFilter } from "./privacy/suppressions.js";
+import { createWriteGate } from "./privacy/write-gate.js";
 
 export interface IngestAppDeps {
   store?: Store;
@@ -41,15 +51,66 @@ export async function createIngestApp(
   const writer = createBatchWriter(store, logger, config.writer);
   const cacheTransport =
     deps.cache ?? (config.cacheUrl ? remotePeer(config.cacheUrl, { caller: "ingest" }) : undefined);
-  const versions = createDataVersionNotifier(cacheTransport && createClient(CacheService, cacheTransport), logger);
-  const service = createIngestService({ preparer, writer, versions });
+  const cache = cacheTransport && createClient(CacheService, cacheTransport);
+  const versions = createDataVersionNotifier(cache, logger);
+  const signer = createContextSigner({ secret: config.contextSecret });
+  // Privacy lives beside the writes it must hold back while it deletes (see README).
+  const records = createPrivacyRecords(store);
+  const scopeFor = async (context: OrgContext) => ({ context, token: await signer.mint(context) });
+  const gate = createWriteGate();
+  const suppressions = createSuppressionFilter(records);
+  const exports = createExports({
+    store,
+    dir: resolve(config.store.dataDir, "exports"),
+    logger: logger.child({ component: "exports" }),
+  });
+  const deletions = createDeletionRunner({
+    store,
+    records,
+    gate,
+    suppressions,
+    cache,
+    exports,
+    scopeFor,
+    logger: logger.child({ component: "privacy" }),
+  });
+  const interrupted = await deletions.failInterrupted();
+  if (interrupted > 0)
+    logger.warn({ deletions: interrupted }, "deletions interrupted by the last stop were marked failed");
+  const keyring = createPiiKeyring(store, config.piiMasterKey ? masterKeyFrom(config.piiMasterKey) : undefined, logger);
+  const service = createIngestService({ preparer, writer, versions, gate, suppressions, pii: keyring });
+  const offboarding = createOffboarding({
+    store,
+    gate,
+    keyring,
+    suppressions,
+    exports,
+    cache,
+    scopeFor,
+    logger: logger.child({ component: "privacy" }),
+  });
+  const retention = createRetention({ store, gate, cache, scopeFor });
+  const privacy = createPrivacyService({
+    store,
+    records,
+    runner: deletions,
+    keyring,
+    exports,
+    offboarding,
+    retention,
+  });
   return {
     name: "ingest",
-    services: [IngestService],
-    routes: (router) => router.service(IngestService, service),
+    services: [IngestService, PrivacyService],
+    routes: (router) => {
+      router.service(IngestService, service);
+      router.service(PrivacyService, privacy);
+    },
     dependencies: [store],
-    authInterceptors: internalAuth(createContextSigner({ secret: config.contextSecret })),
+    authInterceptors: internalAuth(signer),
     async close() {
+      await deletions.drain();
+      await exports.drain();
       await writer.close();
       await preparer.close();
       if (ownsStore) await store.close();

@@ -22,6 +22,8 @@ export interface IngestConfig extends ProcessConfig {
   workers: number;
   /** The cache service, told when new data makes cached answers stale. */
   cacheUrl?: string;
+  /** Wraps the organizations' data keys (its SHA-256 is the AES-256 key); no encryption without it. */
+  piiMasterKey?: string;
 }
 
 /** Ingest's own variables: the IP hash, geo databases and the writer's batches. */
@@ -30,6 +32,11 @@ export const ingestKeys = configGroup("Ingest", {
     env.secret(),
     "secret, ≥ 32 characters",
     "key of the IP hash; must stay the same across restarts (per-IP counts span history); all in one, kept in `<data dir>/ip-hash-key` when unset",
+  ),
+  TRELLIS_PII_MASTER_KEY: key(
+    env.secret().optional(),
+    "secret, ≥ 32 characters",
+    "master key that wraps each organization's data keys for encrypted personal data; unset: organizations can only redact; all in one, kept in `<data dir>/pii-master-key` when unset",
   ),
   TRELLIS_GEO_CITY_DB: key(
     z.string().optional(),
@@ -94,5 +101,6 @@ export const {
       },
       workers: parsed.TRELLIS_INGEST_WORKERS,
       cacheUrl: parsed.TRELLIS_CACHE_URL,
+      piiMasterKey: parsed.TRELLIS_PII_MASTER_KEY,
     }) satisfies Partial<IngestConfig>,
 );

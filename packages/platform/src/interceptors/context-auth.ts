@@ -30,7 +30,7 @@ export function contextAuthInterceptor(signer: ContextSigner): Interceptor {
       const reason = error instanceof ContextTokenError ? error.message : "context token is not valid";
       throw new ConnectError(reason, Code.Unauthenticated, undefined, undefined, error);
     }
-    return answerInOrgScope(req.contextValues, { context, token }, () => next(req));
+    return answerInOrgScope(req.contextValues, { context, token }, req.stream, () => next(req));
   };
 }
 

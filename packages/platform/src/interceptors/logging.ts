@@ -10,15 +10,16 @@ export function loggingInterceptor(logger: Logger): Interceptor {
   return (next) => async (req) => {
     if (req.service.typeName === "grpc.health.v1.Health") return next(req);
     const started = performance.now();
-    const rpc = `${req.service.typeName}/${req.method.name}`;
     try {
       const res = await next(req);
-      logger.debug({ rpc, code: "ok", duration_ms: round(performance.now() - started) }, "rpc");
+      // Successes are logged at debug: their fields are not even built when it is off.
+      if (logger.isLevelEnabled("debug"))
+        logger.debug({ rpc: rpcName(req), code: "ok", duration_ms: round(performance.now() - started) }, "rpc");
       return res;
     } catch (error) {
       const connectError = ConnectError.from(error);
       const fields = {
-        rpc,
+        rpc: rpcName(req),
         code: Code[connectError.code],
         duration_ms: round(performance.now() - started),
         reason: connectError.rawMessage,
@@ -31,6 +32,10 @@ export function loggingInterceptor(logger: Logger): Interceptor {
       throw error;
     }
   };
+}
+
+function rpcName(req: { service: { typeName: string }; method: { name: string } }): string {
+  return `${req.service.typeName}/${req.method.name}`;
 }
 
 function round(ms: number): number {

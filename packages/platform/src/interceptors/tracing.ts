@@ -28,7 +28,8 @@ function recordOutcome(span: Span, error: unknown): void {
  * the RPC. The HTTP auto-instrumentation does not cover http2, so this is where traces join.
  */
 export function serverTracingInterceptor(service: string): Interceptor {
-  return (next) => async (req) => {
+  // The outer functions are not async: inSpan's promise is the answer, one promise fewer a call.
+  return (next) => (req) => {
     const parent = propagation.extract(context.active(), req.header, headerGetter);
     return inSpan(
       spanName(req),
@@ -54,7 +55,7 @@ export function serverTracingInterceptor(service: string): Interceptor {
 
 /** Client side: opens a CLIENT span and injects its context into the request headers. */
 export function clientTracingInterceptor(service: string): Interceptor {
-  return (next) => async (req) =>
+  return (next) => (req) =>
     inSpan(
       spanName(req),
       { kind: SpanKind.CLIENT, attributes: { "rpc.system": "connect_rpc", [SERVICE_ATTRIBUTE]: service } },

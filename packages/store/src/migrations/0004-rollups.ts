@@ -120,14 +120,23 @@ const totalsSelect = `count() AS events,
     sumIf(toDecimal128(conversion_value, 4), event_type = 'conversion') AS revenue,
     ${sharedSelect}`;
 
-function selectFor(spec: RollupSpec, source: string): string {
+/** The UTC day a rollup row's bucket falls on, as SQL over its column (`source.` before it when given). */
+export function rollupDayOf(spec: RollupSpec, source = ""): string {
+  return spec.bucketColumn === "day" ? `${source}day` : `toDate(${source}${spec.bucketColumn})`;
+}
+
+/**
+ * The SELECT that turns raw events into `spec`'s rows; `where` (a condition with bound
+ * parameters) limits it, as a rebuild of some days of one organization does.
+ */
+export function rollupSelect(spec: RollupSpec, source: string, where?: string): string {
   return `SELECT
     organization_id,
     retention_days,
     ${spec.bucketExpression} AS ${spec.bucketColumn},
     ${spec.dimensions.join(",\n    ")},
     ${spec.layout === "totals" ? totalsSelect : aggregateSelect}
-FROM ${source}
+FROM ${source}${where === undefined ? "" : `\nWHERE ${where}`}
 GROUP BY organization_id, retention_days, ${spec.bucketColumn}, ${spec.dimensions.join(", ")}`;
 }
 
@@ -145,7 +154,7 @@ export function rollupTables(target: DdlTarget, specs: readonly RollupSpec[] = r
     ${spec.bucketColumn} ${spec.bucketType},
 ${spec.dimensions.map((d) => `    ${d} ${dimensionTypes[d]}`).join(",\n")},
 ${spec.layout === "totals" ? totalsColumns : aggregateColumns}`;
-    const ttlBase = spec.bucketColumn === "day" ? "day" : "toDate(hour)";
+    const ttlBase = rollupDayOf(spec);
     statements.push(
       ...shardedTable(
         target,
@@ -162,10 +171,10 @@ TTL ${ttlBase} + toIntervalDay(retention_days)`,
     );
     const rollupTarget = target.cluster ? `${spec.name}_local` : spec.name;
     statements.push(
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${spec.name}_mv${onCluster(target)} TO ${db}.${rollupTarget}\nAS ${selectFor(spec, `${db}.${eventsTable}`)}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${spec.name}_mv${onCluster(target)} TO ${db}.${rollupTarget}\nAS ${rollupSelect(spec, `${db}.${eventsTable}`)}`,
     );
     if (!target.cluster) {
-      statements.push(`INSERT INTO ${db}.${spec.name}\n${selectFor(spec, `${db}.${eventsTable}`)}`);
+      statements.push(`INSERT INTO ${db}.${spec.name}\n${rollupSelect(spec, `${db}.${eventsTable}`)}`);
     }
   }
   return statements;
@@ -181,10 +190,9 @@ export function rollupRebuild(target: DdlTarget, spec: RollupSpec): { remove: st
   if (target.cluster)
     throw new Error("rollups are rebuilt only on a single store: a cluster's inserts run on its servers");
   const db = target.database;
-  const day = spec.bucketColumn === "day" ? "day" : `toDate(${spec.bucketColumn})`;
-  const events = `(SELECT * FROM ${db}.analytics_events WHERE organization_id = {org:String} AND event_date IN {dates:Array(Date)})`;
+  const where = "organization_id = {org:String} AND event_date IN {dates:Array(Date)}";
   return {
-    remove: `DELETE FROM ${db}.${spec.name} WHERE organization_id = {org:String} AND ${day} IN {dates:Array(Date)}`,
-    refill: `INSERT INTO ${db}.${spec.name}\n${selectFor(spec, events)}`,
+    remove: `DELETE FROM ${db}.${spec.name} WHERE organization_id = {org:String} AND ${rollupDayOf(spec)} IN {dates:Array(Date)}`,
+    refill: `INSERT INTO ${db}.${spec.name}\n${rollupSelect(spec, `${db}.analytics_events`, where)}`,
   };
 }

@@ -7,9 +7,17 @@ import { campaignRulesetsTable } from "./0006-campaign-rulesets.js";
 import { shardEventsByOrganization } from "./0008-shard-by-organization.js";
 import { tenantSqlAccess } from "./0009-tenant-sql-access.js";
 import { discoveryTables } from "./0010-discovery.js";
+import { exportsTable, piiTables, privacyTables } from "./0011-privacy.js";
 import { type DdlTarget, everywhereTable } from "./ddl.js";
 
-export { type RollupSpec, rollupDimensions, rollupRebuild, rollups } from "./0004-rollups.js";
+export {
+  type RollupSpec,
+  rollupDayOf,
+  rollupDimensions,
+  rollupRebuild,
+  rollupSelect,
+  rollups,
+} from "./0004-rollups.js";
 export { organizationShardingKey } from "./0008-shard-by-organization.js";
 export {
   organizationSetting,
@@ -40,6 +48,9 @@ export const migrations: readonly Migration[] = [
   { version: 8, name: "shard events by organization", statements: (t) => shardEventsByOrganization(t) },
   { version: 9, name: "tenant SQL role, row policies and settings profile", statements: (t) => tenantSqlAccess(t) },
   { version: 10, name: "discovery runs, schedules and webhooks", statements: (t) => discoveryTables(t) },
+  { version: 11, name: "privacy requests, audit log and suppressions", statements: (t) => privacyTables(t) },
+  { version: 12, name: "personal data settings and data keys", statements: (t) => piiTables(t) },
+  { version: 13, name: "organization exports", statements: (t) => exportsTable(t) },
 ];
 
 /** The bookkeeping table and database, created before any migration runs. */

@@ -204,7 +204,7 @@ export function createCacheService(deps: CacheDeps): ServiceImpl<typeof CacheSer
       const dropped = deps.l1.deleteOrganization(organizationId);
       const vector = await deps.versions.advance(organizationId, bumpsForInvalidation);
       deps.logger.info({ dropped }, "organization's cached answers invalidated");
-      return { dataVersion: scopeOf(vector, undefined).data };
+      return { dataVersion: scopeOf(vector, undefined).data, droppedEntries: BigInt(dropped) };
     },
 
     async getStats() {

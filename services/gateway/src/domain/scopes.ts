@@ -19,6 +19,7 @@ const defaultScopeByService: Record<string, Scope> = {
   "trellis.warehouse.v1.AnalyticsService": Scope.ANALYTICS_READ,
   "trellis.warehouse.v1.IngestService": Scope.EVENTS_WRITE,
   "trellis.warehouse.v1.CampaignService": Scope.CAMPAIGNS_MANAGE,
+  "trellis.warehouse.v1.PrivacyService": Scope.PRIVACY_MANAGE,
   "trellis.warehouse.v1.DiscoveryService": Scope.ANALYTICS_READ,
 };
 

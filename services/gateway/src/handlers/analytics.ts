@@ -7,6 +7,7 @@ import {
   CachePolicy,
   type QueryService,
 } from "@trellis/contracts";
+import { orgCallOptions, requireOrgScope } from "@trellis/platform";
 
 type QueryKind = NonNullable<AnalyticsQuery["kind"]["case"]>;
 type QueryValue<K extends QueryKind> = Extract<AnalyticsQuery["kind"], { case: K }>["value"];
@@ -20,6 +21,19 @@ export function cachePolicyFrom(header: Headers): CachePolicy {
   return CachePolicy.USE;
 }
 
+/**
+ * Options of a call to the query service for the request's organization: its verified scope
+ * (taken from the call's context values, passed on explicitly), cancellation and deadline.
+ */
+function queryCallOptions(ctx: HandlerContext) {
+  const timeoutMs = ctx.timeoutMs();
+  return {
+    signal: ctx.signal,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...orgCallOptions(requireOrgScope(ctx.values)),
+  };
+}
+
 const MIN_WATCH_INTERVAL_SECONDS = 1;
 const DEFAULT_WATCH_INTERVAL_SECONDS = 5;
 
@@ -28,13 +42,12 @@ export function createAnalyticsService(
   query: Client<typeof QueryService>,
 ): Partial<ServiceImpl<typeof AnalyticsService>> {
   async function ask<K extends QueryKind>(kind: K, value: QueryValue<K>, ctx: HandlerContext): Promise<AnswerValue<K>> {
-    const timeoutMs = ctx.timeoutMs();
     const response = await query.execute(
       {
         query: { kind: { case: kind, value } as AnalyticsQuery["kind"] },
         cachePolicy: cachePolicyFrom(ctx.requestHeader),
       },
-      { signal: ctx.signal, ...(timeoutMs !== undefined ? { timeoutMs } : {}) },
+      queryCallOptions(ctx),
     );
     const answer = response.answer?.kind;
     if (!answer || answer.case !== kind) {
@@ -58,11 +71,7 @@ export function createAnalyticsService(
     runSql: (req, ctx) => ask("sql", req, ctx),
     getCatalog: (req, ctx) => ask("catalog", req, ctx),
     async *streamReport(req, ctx) {
-      const timeoutMs = ctx.timeoutMs();
-      for await (const response of query.executeStream(
-        { report: req },
-        { signal: ctx.signal, ...(timeoutMs !== undefined ? { timeoutMs } : {}) },
-      )) {
+      for await (const response of query.executeStream({ report: req }, queryCallOptions(ctx))) {
         if (response.chunk) yield response.chunk;
       }
     },

@@ -1,161 +1,126 @@
-import { isUtf8 } from "node:buffer";
-import type http from "node:http";
-import type http2 from "node:http2";
-import { gunzipSync, inflateSync } from "node:zlib";
-import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
-import { Code } from "@connectrpc/connect";
+import { create, type DescMessage } from "@bufbuild/protobuf";
+import { Code, type ContextValues, createContextValues } from "@connectrpc/connect";
 import { SpanKind } from "@opentelemetry/api";
-import { AnswerSource } from "@trellis/contracts";
 import {
   DeadlineExceededError,
-  DomainError,
-  echo,
-  fieldViolationsOf,
-  httpStatusForCode,
+  type DirectCall,
+  type DirectServer,
   inSpan,
   type Logger,
-  linkSharedCopy,
   type RequestListener,
   runTaggingOrganization,
   toConnectError,
-  ValidationError,
 } from "@trellis/platform";
-import type { HotAnswers } from "./hot-answers.js";
-import type { Authorized, DirectInvoker } from "./invoke.js";
-import { bodyText, parseJsonText } from "./json-body.js";
-import { assertJsonDepth } from "./json-depth.js";
-import { renderAnswerJson } from "./render.js";
-import { matchPath, type RestRoute } from "./route.js";
-
-type Req = http.IncomingMessage | http2.Http2ServerRequest;
-type Res = http.ServerResponse | http2.Http2ServerResponse;
+import type { RestRequest } from "./body.js";
+import { restStatusOf, sendError } from "./errors.js";
+import { pipeLines, type RestResponse, sendJson, sendJsonText } from "./respond.js";
+import { kRestCall, type RestCall, type RestReply } from "./rest-call.js";
+import type { RestRoute } from "./route.js";
+import { createRouter } from "./router.js";
 
 export interface RestOptions {
   routes: readonly RestRoute[];
-  /** Calls the gateway's own service implementations for an authorized request. */
-  invoke: DirectInvoker;
+  /**
+   * The gateway's own services behind its server interceptors, ending with the REST step
+   * (rest-call.ts): a REST call goes through the same authentication, scope check,
+   * organization scope, tracing, logging and error mapping as a Connect or gRPC call.
+   */
+  server: DirectServer;
   logger: Logger;
-  maxBodyBytes: number;
+  /** Deadline of a call, in milliseconds; downloads get ten times it. */
   timeoutMs: number;
-  /** Refuses a request before its body is read when its credential or scope is wrong. */
-  authorize(headers: Headers, rpc: RestRoute["rpc"]): Promise<Authorized>;
-  /** Rendered answers of reusable routes served again for a short window. */
-  hot?: HotAnswers;
   /** Answers for paths outside /api (health, static pages); 404 when it returns false. */
-  other?: (req: Req, res: Res) => boolean;
+  other?: (req: RestRequest, res: RestResponse) => boolean;
 }
-
-/** Questions with larger bodies (reports) are not kept in the hot window: their key is the body. */
-const MAX_REUSED_BODY_BYTES = 16 * 1024;
 
 /** Headers a REST call passes to the RPC it maps to. */
 const passedHeaders = ["authorization", "x-api-key", "cache-control", "idempotency-key"];
 
-class BodyTooLargeError extends DomainError {
-  readonly code = "payload_too_large";
+function headersOf(req: RestRequest): Headers {
+  const headers = new Headers();
+  for (const name of passedHeaders) {
+    const value = req.headers[name];
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  return headers;
 }
 
-function sendJson(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  sendJsonText(res, status, JSON.stringify(body), headers);
+/** Request messages of streaming calls: the REST step builds the one message from the body. */
+async function* noMessages(): AsyncIterable<never> {}
+
+/** The signal of a REST call until the REST step replaces it with the request's end. */
+const beforeTheStep = new AbortController().signal;
+
+/** The call a REST request makes on the gateway's direct server. */
+function directCall<M>(
+  route: RestRoute,
+  header: Headers,
+  timeoutMs: number,
+  contextValues: ContextValues,
+  message: M,
+): DirectCall<M> {
+  return {
+    method: route.rpc,
+    header,
+    // The REST step puts the request's end on the request as it reaches for the
+    // implementation; nothing before it makes a call that a caller's leaving cancels.
+    signal: beforeTheStep,
+    timeoutMs,
+    contextValues,
+    message,
+  };
+}
+
+const emptyRequests = new WeakMap<RestRoute, unknown>();
+
+/**
+ * What a unary REST call enters the interceptors with: its RPC's empty request, made once per
+ * route and never changed. The REST step reads the body after authentication and hands the
+ * implementation the message `parse` builds from it.
+ */
+function emptyRequestOf(route: RestRoute): unknown {
+  let message = emptyRequests.get(route);
+  if (message === undefined) {
+    message = Object.freeze(create(route.rpc.input as DescMessage));
+    emptyRequests.set(route, message);
+  }
+  return message;
 }
 
 /**
- * Whether a request may be answered from the gateway's hot window. `Cache-Control: max-age=0`
- * asks for an answer checked against current versions (the cache's levels always are);
- * no-cache and no-store skip the caches altogether.
+ * The request's end as a signal: its deadline, or a caller that leaves before the answer is
+ * complete; every call made for the request inherits it. Made on first use: an answer from the
+ * hot window never needs one.
  */
-function acceptsHotAnswer(cacheControl: string | string[] | undefined): boolean {
-  if (cacheControl === undefined) return true;
-  const value = String(cacheControl).toLowerCase();
-  return !value.includes("no-store") && !value.includes("no-cache") && !/max-age\s*=\s*0\b/.test(value);
-}
-
-/** The same answer, marked as served again from the gateway's hot window. */
-function asHotAnswer(output: MessageShape<DescMessage>): MessageShape<DescMessage> {
-  const meta = (output as { meta?: { source: AnswerSource } }).meta;
-  if (!meta) return output;
-  return linkSharedCopy({ ...output, meta: { ...meta, source: AnswerSource.GATEWAY } }, output);
-}
-
-function sendJsonText(res: Res, status: number, payload: string | Buffer, headers: Record<string, string> = {}): void {
-  res.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(payload),
-    ...headers,
+function requestEnd(res: RestResponse, deadlineMs: number): RestCall["end"] {
+  let controller: AbortController | undefined;
+  const ended = () => {
+    controller ??= new AbortController();
+    return controller;
+  };
+  const deadline = setTimeout(
+    () => ended().abort(new DeadlineExceededError(`no answer within ${deadlineMs} ms`)),
+    deadlineMs,
+  );
+  res.once("close", () => {
+    clearTimeout(deadline);
+    if (!res.writableFinished) ended().abort();
   });
-  res.end(payload);
-}
-
-function sendError(res: Res, error: unknown): void {
-  if (error instanceof BodyTooLargeError) {
-    sendJson(res, 413, { error: { code: "payload_too_large", message: error.message } });
-    return;
-  }
-  const connectError = toConnectError(error);
-  const code = Code[connectError.code] ?? "Unknown";
-  const body: Record<string, unknown> = {
-    code: code.replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase(),
-    message: connectError.rawMessage,
+  return {
+    get signal() {
+      return ended().signal;
+    },
   };
-  const violations = error instanceof ValidationError ? error.violations : fieldViolationsOf(connectError);
-  if (violations.length > 0) body.violations = violations;
-  const headers: Record<string, string> = {};
-  const retryAfter = connectError.metadata.get("retry-after");
-  if (retryAfter) headers["retry-after"] = retryAfter;
-  sendJson(res, httpStatusForCode(connectError.code), { error: body }, headers);
 }
 
-/** The request body, decompressed (gzip, deflate), refusing more than `limit` bytes either way. */
-async function readBody(req: Req, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > limit) throw new BodyTooLargeError(`request body is larger than ${limit} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new BodyTooLargeError(`request body is larger than ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  const raw = Buffer.concat(chunks);
-  const encoding = String(req.headers["content-encoding"] ?? "identity").toLowerCase();
-  try {
-    if (encoding === "gzip" || encoding === "x-gzip") return gunzipSync(raw, { maxOutputLength: limit });
-    if (encoding === "deflate") return inflateSync(raw, { maxOutputLength: limit });
-  } catch (error) {
-    if (error instanceof RangeError)
-      throw new BodyTooLargeError(`decompressed request body is larger than ${limit} bytes`);
-    throw ValidationError.field("body", `is not valid ${encoding} data`);
-  }
-  if (encoding !== "identity")
-    throw ValidationError.field("content-encoding", `${echo(encoding)} is not supported; use gzip, deflate or none`);
-  return raw;
-}
-
-function parseJson(body: Buffer): unknown {
-  if (body.length === 0) return undefined;
-  assertJsonDepth(body);
-  return parseJsonText(bodyText(body));
-}
-
-/** Writes lines as they come, honouring back-pressure; the status is sent with the first line. */
-async function pipeLines(res: Res, contentType: string, lines: AsyncIterable<string>): Promise<void> {
-  const iterator = lines[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  res.writeHead(200, { "content-type": contentType, "cache-control": "no-store" });
-  const write = async (text: string) => {
-    if (!(res as http.ServerResponse).write(text)) await new Promise((resolve) => res.once("drain", resolve));
-  };
-  try {
-    if (!first.done) await write(first.value);
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) await write(next.value);
-    res.end();
-  } catch (error) {
-    res.destroy(error as Error);
-  }
-}
-
-/** REST+JSON under /api/v1: each path maps to one RPC, answered with proto field names. */
+/**
+ * REST+JSON under /api/v1: the edge. It matches the route, starts the request's deadline and
+ * span, and makes the call on the gateway's direct server with the credential in the
+ * headers; everything after — authentication, reading the body, the hot window, the RPC —
+ * happens inside the server's interceptors, and this edge sends what they answer.
+ */
 export function createRestHandler(options: RestOptions): RequestListener {
+  const match = createRouter(options.routes);
   return (req, res) => {
     const url = new URL(req.url ?? "/", "http://gateway");
     if (!url.pathname.startsWith("/api/")) {
@@ -163,125 +128,54 @@ export function createRestHandler(options: RestOptions): RequestListener {
       sendJson(res, 404, { error: { code: "not_found", message: `no route for ${url.pathname}` } });
       return;
     }
-    // Exact paths first, so /campaigns/versions is never read as a campaign id.
-    const exact = options.routes.filter((r) => r.path === url.pathname);
-    const candidates =
-      exact.length > 0 ? exact : options.routes.filter((r) => matchPath(r.path, url.pathname) !== undefined);
-    const route = candidates.find((r) => r.method === req.method);
-    const pathParams = route ? (matchPath(route.path, url.pathname) ?? {}) : {};
-    if (!route) {
-      if (candidates.length > 0) {
+    const matched = match(req.method ?? "GET", url.pathname);
+    if (!matched.route) {
+      if (matched.allowed.length > 0) {
         sendJson(
           res,
           405,
-          { error: { code: "method_not_allowed", message: `use ${candidates.map((c) => c.method).join(" or ")}` } },
-          { allow: candidates.map((c) => c.method).join(", ") },
+          { error: { code: "method_not_allowed", message: `use ${matched.allowed.join(" or ")}` } },
+          { allow: matched.allowed.join(", ") },
         );
       } else {
         sendJson(res, 404, { error: { code: "not_found", message: `no route for ${url.pathname}` } });
       }
       return;
     }
-    // One controller carries the request's end: its deadline, or a caller that leaves before
-    // the answer is complete. Every call made for the request inherits its signal.
-    const abort = new AbortController();
+    const { route, path } = matched;
     const deadlineMs = route.download ? options.timeoutMs * 10 : options.timeoutMs;
-    const deadline = setTimeout(
-      () => abort.abort(new DeadlineExceededError(`no answer within ${deadlineMs} ms`)),
-      deadlineMs,
-    );
-    res.once("close", () => {
-      clearTimeout(deadline);
-      if (!res.writableFinished) abort.abort();
-    });
+    const end = requestEnd(res, deadlineMs);
     void inSpan(
       `${route.method} ${route.path}`,
       { kind: SpanKind.SERVER, attributes: { "http.request.method": route.method, "http.route": route.path } },
       async (span) => {
+        const contextValues = createContextValues();
+        contextValues.set(kRestCall, { route, url, path, req, end });
+        const header = headersOf(req);
         try {
-          const headers = new Headers();
-          for (const name of passedHeaders) {
-            const value = req.headers[name];
-            if (typeof value === "string") headers.set(name, value);
-          }
-          const auth = await runTaggingOrganization(span, () => options.authorize(headers, route.rpc));
-          const organizationId = auth.context.organizationId;
-          const raw =
-            route.method === "POST" || route.method === "PUT"
-              ? await readBody(req, options.maxBodyBytes)
-              : Buffer.alloc(0);
-          const hot =
-            route.reusable &&
-            options.hot?.enabled &&
-            raw.length <= MAX_REUSED_BODY_BYTES &&
-            // The key is the body as text: bytes that are not text are refused, never looked up.
-            (raw.length === 0 || isUtf8(raw)) &&
-            acceptsHotAnswer(req.headers["cache-control"])
-              ? options.hot
-              : undefined;
-          // The same question is the same path, query string and body, byte for byte.
-          const hotRequest = `${url.pathname}${url.search}${raw.length > 0 ? `\n${raw.toString("utf8")}` : ""}`;
-          const hotAnswer = hot?.get(organizationId, hotRequest);
-          if (hotAnswer) {
-            span.setAttribute("http.response.status_code", 200);
-            sendJsonText(res, 200, hotAnswer);
-            return;
-          }
-          const epoch = hot?.epochOf(organizationId);
-          const callOptions = { headers, signal: abort.signal, timeoutMs: options.timeoutMs };
-          const invoke = (message: MessageShape<DescMessage>) =>
-            runTaggingOrganization(
-              span,
-              () => options.invoke(route.rpc, message, auth, callOptions) as Promise<MessageShape<DescMessage>>,
-            );
           if (route.download) {
-            const stream = (message: MessageShape<DescMessage>) =>
-              options.invoke(route.rpc, message, auth, {
-                ...callOptions,
-                timeoutMs: deadlineMs,
-              }) as AsyncIterable<MessageShape<DescMessage>>;
-            const { contentType, lines } = route.download(
-              { query: url.searchParams, body: parseJson(raw), path: pathParams },
-              stream,
+            const answer = await runTaggingOrganization(span, () =>
+              options.server.stream(directCall(route, header, deadlineMs, contextValues, noMessages())),
             );
-            await runTaggingOrganization(span, () => pipeLines(res, contentType, lines));
+            const contentType = answer.header.get("content-type") ?? "application/octet-stream";
+            await runTaggingOrganization(span, () =>
+              pipeLines(res, contentType, answer.message as unknown as AsyncIterable<string>),
+            );
             span.setAttribute("http.response.status_code", 200);
             return;
           }
-          let status = 200;
-          let payload: string;
-          if (route.exchange) {
-            const idempotencyKey = req.headers["idempotency-key"];
-            let body: unknown;
-            ({ status, body } = await route.exchange(
-              {
-                query: url.searchParams,
-                raw,
-                contentType: String(req.headers["content-type"] ?? ""),
-                idempotencyKey: typeof idempotencyKey === "string" ? idempotencyKey : undefined,
-              },
-              invoke,
-            ));
-            payload = JSON.stringify(body);
-          } else {
-            const output = await invoke(
-              route.parse({ query: url.searchParams, body: parseJson(raw), path: pathParams }),
-            );
-            // Kept for the hot window, the answer is rendered with two metas: seen as a copy of
-            // itself, everything but the meta is rendered once for both.
-            payload = renderAnswerJson(route.rpc.output, hot ? linkSharedCopy({ ...output }, output) : output);
-            if (hot && epoch !== undefined) {
-              const body = Buffer.from(renderAnswerJson(route.rpc.output, asHotAnswer(output)));
-              hot.set(organizationId, hotRequest, epoch, body);
-            }
-          }
-          span.setAttribute("http.response.status_code", status);
-          sendJsonText(res, status, payload);
+          const answer = await runTaggingOrganization(span, () =>
+            options.server.unary(directCall(route, header, deadlineMs, contextValues, emptyRequestOf(route))),
+          );
+          const reply = answer.message as unknown as RestReply;
+          span.setAttribute("http.response.status_code", reply.status);
+          sendJsonText(res, reply.status, reply.payload);
         } catch (error) {
-          const connectError = toConnectError(error);
-          span.setAttribute("http.response.status_code", httpStatusForCode(connectError.code));
-          if (connectError.code === Code.Internal)
-            options.logger.error({ err: error, route: route.path }, "REST call failed");
+          span.setAttribute("http.response.status_code", restStatusOf(error));
+          // A streamed answer failing before its first line never passed the logging
+          // interceptor (it logs a stream when the stream starts), so it is logged here.
+          if (route.download && toConnectError(error).code === Code.Internal)
+            options.logger.error({ err: error, route: route.path }, "REST download failed");
           if (!res.headersSent) sendError(res, error);
         } finally {
           span.end();

@@ -1,4 +1,7 @@
-import type { OrganizationEpochs } from "@trellis/platform";
+import { isUtf8 } from "node:buffer";
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { AnswerSource } from "@trellis/contracts";
+import { linkSharedCopy, type OrganizationEpochs } from "@trellis/platform";
 import { LRUCache } from "lru-cache";
 
 export interface HotAnswersOptions {
@@ -57,3 +60,31 @@ export function createHotAnswers(options: HotAnswersOptions) {
 }
 
 export type HotAnswers = ReturnType<typeof createHotAnswers>;
+
+/** Questions with larger bodies (reports) are not kept in the hot window: their key is the body. */
+const MAX_REUSED_BODY_BYTES = 16 * 1024;
+
+/**
+ * Whether a request may be answered from the hot window. `Cache-Control: max-age=0` asks for
+ * an answer checked against current versions (the cache's levels always are); no-cache and
+ * no-store skip the caches altogether. The key is the body as text: bytes that are not text
+ * are never looked up.
+ */
+export function acceptsHotAnswer(cacheControl: string | null, body: Buffer): boolean {
+  if (body.length > MAX_REUSED_BODY_BYTES || (body.length > 0 && !isUtf8(body))) return false;
+  if (cacheControl === null) return true;
+  const value = cacheControl.toLowerCase();
+  return !value.includes("no-store") && !value.includes("no-cache") && !/max-age\s*=\s*0\b/.test(value);
+}
+
+/** The same question is the same path, query string and body, byte for byte. */
+export function hotRequestOf(url: URL, body: Buffer): string {
+  return `${url.pathname}${url.search}${body.length > 0 ? `\n${body.toString("utf8")}` : ""}`;
+}
+
+/** The same answer, marked as served again from the gateway's hot window. */
+export function asHotAnswer(output: MessageShape<DescMessage>): MessageShape<DescMessage> {
+  const meta = (output as { meta?: { source: AnswerSource } }).meta;
+  if (!meta) return output;
+  return linkSharedCopy({ ...output, meta: { ...meta, source: AnswerSource.GATEWAY } }, output);
+}

@@ -5,6 +5,7 @@ import { campaignRoutes } from "./campaign-routes.js";
 import { discoveryRoutes } from "./discovery-routes.js";
 import { ingestEventsRoute } from "./events.js";
 import { createParams } from "./params.js";
+import { privacyRoutes } from "./privacy-routes.js";
 import { dateRangeOf, rangeParams } from "./range.js";
 import { exportReportRoute, runReportRoute, runSqlRoute } from "./report.js";
 import type { RestRoute } from "./route.js";
@@ -31,6 +32,7 @@ export const restRoutes: readonly RestRoute[] = [
   },
   ...analyticsRoutes,
   ...campaignRoutes,
+  ...privacyRoutes,
   ...discoveryRoutes,
   ingestEventsRoute,
   runReportRoute,

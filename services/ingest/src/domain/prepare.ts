@@ -2,6 +2,7 @@ import type { Event, EventError } from "@trellis/contracts";
 import type { EventBlockBuilder } from "@trellis/store";
 import type { Enricher } from "../enrich/index.js";
 import { type BatchIdentity, batchIdentity } from "./batch-key.js";
+import { DEFAULT_PII_POLICY, type PiiPolicy, scrubEvent } from "./pii/scrub.js";
 import { createRowBlockBuilder, type RowSource } from "./rows.js";
 import { type ValidEvent, validateEvent } from "./validate.js";
 
@@ -22,6 +23,8 @@ export interface PrepareContext {
   retentionDays: number;
   clientBatchId: string;
   receivedAt: Date;
+  /** The organization's handling of personal data; redaction when absent. */
+  pii?: PiiPolicy;
 }
 
 /**
@@ -42,6 +45,7 @@ export function prepareBatch(events: readonly Event[], enricher: Enricher, conte
   builder ??= createRowBlockBuilder();
   const rows = builder;
   const validation = { receivedAt, retentionDays };
+  const pii = context.pii ?? DEFAULT_PII_POLICY;
   const source: RowSource = {
     event: undefined as unknown as ValidEvent,
     enrichment: undefined as unknown as RowSource["enrichment"],
@@ -58,7 +62,7 @@ export function prepareBatch(events: readonly Event[], enricher: Enricher, conte
         rejected.push(outcome.rejected);
         continue;
       }
-      const event = outcome.valid;
+      const event = scrubEvent(outcome.valid, pii);
       valid.push(event);
       days.add(Math.floor(event.time.getTime() / DAY_MS));
       source.event = event;

@@ -6,11 +6,20 @@ import type { DataVersionNotifier } from "../adapters/data-versions.js";
 import type { Preparer } from "../adapters/preparer.js";
 import { checkBatchId } from "../domain/batch-key.js";
 import { limits } from "../domain/limits.js";
+import type { PiiKeyring } from "../privacy/pii-keyring.js";
+import type { SuppressionFilter } from "../privacy/suppressions.js";
+import type { WriteGate } from "../privacy/write-gate.js";
 
 export interface IngestDeps {
   preparer: Preparer;
   writer: BatchWriter;
   versions: DataVersionNotifier;
+  /** Holds writes back while a deletion of the organization runs (privacy/write-gate.ts). */
+  gate?: WriteGate;
+  /** Refuses events of ids a deletion suppressed (privacy/suppressions.ts). */
+  suppressions?: SuppressionFilter;
+  /** The organization's personal-data policy (privacy/pii-keyring.ts); redaction when absent. */
+  pii?: Pick<PiiKeyring, "policyFor">;
   clock?: () => Date;
 }
 
@@ -41,14 +50,37 @@ export function createIngestService(deps: IngestDeps): ServiceImpl<typeof Ingest
         `must hold at most ${limits.eventsPerBatch} events (got ${events.length}); split the batch`,
       );
     }
+    const release = await deps.gate?.enter(org.organizationId);
+    try {
+      return await screenAndWrite(scope, clientBatchId, events);
+    } finally {
+      release?.();
+    }
+  }
+
+  async function screenAndWrite(
+    scope: OrgScope,
+    clientBatchId: string,
+    events: readonly Event[],
+  ): Promise<BatchOutcome> {
+    const org = scope.context;
+    const screened = deps.suppressions && (await deps.suppressions.filter(org.organizationId, events));
     const retentionDays = org.retentionDays || FALLBACK_RETENTION_DAYS;
-    const prepared = await deps.preparer.prepare(events, {
+    const prepared = await deps.preparer.prepare(screened ? screened.kept : events, {
       organizationId: org.organizationId,
       retentionDays,
       clientBatchId,
       receivedAt: clock(),
+      pii: await deps.pii?.policyFor(org.organizationId),
     });
-    const { identity, block, rows, dates, rejected } = prepared;
+    const { identity, block, rows, dates } = prepared;
+    // Indexes of the batch as sent, whether an event was refused as suppressed or as invalid.
+    const rejected = screened
+      ? [
+          ...screened.refused,
+          ...prepared.rejected.map((error) => ({ ...error, index: screened.keptIndexes[error.index] ?? error.index })),
+        ].sort((a, b) => a.index - b.index)
+      : prepared.rejected;
     if (rows === 0) return { batchId: identity.batchId, acceptedEventIds: [], rejected };
     const result = await deps.writer.submit({
       organizationId: org.organizationId,

@@ -6,6 +6,7 @@ export const scopeNames: Record<string, Scope> = {
   "events:write": Scope.EVENTS_WRITE,
   "campaigns:manage": Scope.CAMPAIGNS_MANAGE,
   "sql:run": Scope.SQL_RUN,
+  "privacy:manage": Scope.PRIVACY_MANAGE,
 };
 
 export const allScopes: Scope[] = Object.values(scopeNames);
