@@ -1,8 +1,9 @@
-import type { GetTrafficResponse, TrafficTotals } from "@trellis/contracts";
+import type { Anomaly, GetTrafficResponse, TrafficTotals } from "@trellis/contracts";
 import { useEffect, useMemo, useState } from "preact/hooks";
+import { anomalyScope, useAnomalies, whatChanged } from "../anomalies.js";
 import { analytics } from "../api.js";
 import { useCampaignNames } from "../campaign-names.js";
-import { Chart } from "../chart.js";
+import { Chart, type ChartMarker } from "../chart.js";
 import { isAbort, type Problem, problemOf } from "../errors.js";
 import { change, formatInteger, formatMoney, formatPercent } from "../format.js";
 import { cellNumber, cellText, filtersOf, granularityFor, rangeOf } from "../questions.js";
@@ -47,6 +48,7 @@ export function OverviewPage({ view }: PageProps) {
     ]);
     return { current, previous };
   }, question);
+  const anomalies = useAnomalies(view);
   return (
     <>
       <FilterChips view={view} />
@@ -59,7 +61,7 @@ export function OverviewPage({ view }: PageProps) {
           answer={traffic}
           isEmpty={(d) => d.current.points.length === 0}
         >
-          {(d) => <TrafficChart traffic={d.current} />}
+          {(d) => <TrafficChart traffic={d.current} anomalies={anomalies.data?.anomalies ?? []} />}
         </Panel>
         <LiveCard />
       </div>
@@ -161,7 +163,16 @@ function bucketSeconds(bucket: string): number {
   );
 }
 
-function TrafficChart({ traffic }: { traffic: GetTrafficResponse }) {
+/**
+ * Visitors, sessions and conversions over time; anomalies (found by discovery, arriving after the
+ * traffic) are marked on the chart and listed under it with what changed.
+ */
+function TrafficChart({ traffic, anomalies }: { traffic: GetTrafficResponse; anomalies: Anomaly[] }) {
+  const markers = useMemo<ChartMarker[]>(
+    () =>
+      [...new Set(anomalies.map((a) => a.bucket))].map((bucket) => ({ x: bucketSeconds(bucket), label: "anomaly" })),
+    [anomalies],
+  );
   const chart = useMemo(() => {
     const points = [...traffic.points].sort((a, b) => a.bucket.localeCompare(b.bucket));
     return {
@@ -174,11 +185,25 @@ function TrafficChart({ traffic }: { traffic: GetTrafficResponse }) {
     };
   }, [traffic]);
   return (
-    <Chart
-      summary={`Visitors, sessions and conversions over ${chart.x.length} time buckets`}
-      x={chart.x}
-      series={chart.series}
-    />
+    <>
+      <Chart
+        summary={`Visitors, sessions and conversions over ${chart.x.length} time buckets${markers.length ? `, ${markers.length} marked as anomalies` : ""}`}
+        x={chart.x}
+        series={chart.series}
+        markers={markers}
+      />
+      {anomalies.length > 0 && (
+        <ul class="anomalies" aria-label="Anomalies">
+          {anomalies.map((a, i) => (
+            <li key={i} data-testid="anomaly-marker" data-bucket={a.bucket}>
+              <strong>{a.bucket}</strong>: {a.metric} {a.direction} in {anomalyScope(a)} (
+              {formatInteger(Math.round(a.observed))} vs {formatInteger(Math.round(a.expected))} expected)
+              {whatChanged(a) ? ` — ${whatChanged(a)}` : ""}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
   );
 }
 
