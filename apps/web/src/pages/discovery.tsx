@@ -6,7 +6,7 @@ import type {
   Pattern,
   PreviewCampaignResponse,
 } from "@trellis/contracts";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { anomalyScope, useAnomalies, whatChanged } from "../anomalies.js";
 import { campaigns, discovery } from "../api.js";
 import { isAbort, type Problem, problemOf } from "../errors.js";
@@ -133,6 +133,9 @@ function AdoptDialog(props: {
   const [problem, setProblem] = useState<Problem | undefined>();
   const [state, setState] = useState<"preview" | "adopting" | "adopted">("preview");
   const [result, setResult] = useState<AdoptPatternResponse | undefined>();
+  // Keyboard users land on the step they opened, below the list.
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
   useEffect(() => {
     if (!suggested) return;
     const controller = new AbortController();
@@ -145,7 +148,9 @@ function AdoptDialog(props: {
   }, [suggested, view.from, view.to, view.timeZone]);
   return (
     <section class="panel editor" id="adopt" aria-labelledby="adopt-title">
-      <h2 id="adopt-title">Adopt “{pattern.suggestedName}” as a campaign</h2>
+      <h2 id="adopt-title" ref={heading} tabIndex={-1}>
+        Adopt “{pattern.suggestedName}” as a campaign
+      </h2>
       <h3>Rules of the suggested campaign</h3>
       {suggested?.rules.map((rule, r) => (
         <ul key={r} class="conditions" aria-label={`Rule ${r + 1}`} data-testid="adopt-rule">

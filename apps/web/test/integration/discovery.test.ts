@@ -212,13 +212,15 @@ describe("discovery in the dashboard", () => {
       await page.locator('[data-testid=anomaly-marker][data-bucket="2024-06-10"]').first().textContent(),
     ).toContain("country DE");
     expect(await page.locator("#traffic .chart").getAttribute("aria-label")).toContain("marked as anomalies");
+    await screenshot(page, "overview-anomalies");
     await expectNoSeriousViolations(page, "overview with anomalies");
   });
 
   it("previews a pattern as a campaign, adopts it under a new name, and the campaign is credited", async () => {
     await page.getByRole("link", { name: "Discovery" }).click();
     await settled(page);
-    await page.getByRole("button", { name: "Adopt “Discovered: news.example.com” as campaign…" }).click();
+    await page.getByRole("button", { name: "Adopt “Discovered: news.example.com” as campaign…" }).press("Enter");
+    await eventually(() => page.evaluate<string | undefined>("document.activeElement?.id")).toBe("adopt-title");
     // The preview comes first: the suggested rules and what they would have matched.
     const answer = await discovery.discoverPatterns({ range });
     const suggested = answer.patterns.find(
