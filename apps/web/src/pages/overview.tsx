@@ -1,6 +1,6 @@
 import type { Anomaly, GetTrafficResponse, TrafficTotals } from "@trellis/contracts";
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { anomalyScope, useAnomalies, whatChanged } from "../anomalies.js";
+import { useAnomalies, whatChanged } from "../anomalies.js";
 import { analytics } from "../api.js";
 import { useCampaignNames } from "../campaign-names.js";
 import { Chart, type ChartMarker } from "../chart.js";
@@ -164,14 +164,15 @@ function bucketSeconds(bucket: string): number {
 }
 
 /**
- * Visitors, sessions and conversions over time; anomalies (found by discovery, arriving after the
- * traffic) are marked on the chart and listed under it with what changed.
+ * Visitors, sessions and conversions over time. Anomalies of all traffic (found by discovery,
+ * arriving after the traffic) are marked on the chart and listed under it with what changed;
+ * those of single values are counted, with the way to the Discovery page.
  */
 function TrafficChart({ traffic, anomalies }: { traffic: GetTrafficResponse; anomalies: Anomaly[] }) {
+  const overall = useMemo(() => anomalies.filter((a) => a.dimension === ""), [anomalies]);
   const markers = useMemo<ChartMarker[]>(
-    () =>
-      [...new Set(anomalies.map((a) => a.bucket))].map((bucket) => ({ x: bucketSeconds(bucket), label: "anomaly" })),
-    [anomalies],
+    () => overall.map((a) => ({ x: bucketSeconds(a.bucket), label: `${a.metric} ${a.direction}` })),
+    [overall],
   );
   const chart = useMemo(() => {
     const points = [...traffic.points].sort((a, b) => a.bucket.localeCompare(b.bucket));
@@ -192,16 +193,28 @@ function TrafficChart({ traffic, anomalies }: { traffic: GetTrafficResponse; ano
         series={chart.series}
         markers={markers}
       />
-      {anomalies.length > 0 && (
+      {overall.length > 0 && (
         <ul class="anomalies" aria-label="Anomalies">
-          {anomalies.map((a, i) => (
-            <li key={i} data-testid="anomaly-marker" data-bucket={a.bucket}>
-              <strong>{a.bucket}</strong>: {a.metric} {a.direction} in {anomalyScope(a)} (
-              {formatInteger(Math.round(a.observed))} vs {formatInteger(Math.round(a.expected))} expected)
-              {whatChanged(a) ? ` — ${whatChanged(a)}` : ""}
+          {overall.map((a) => (
+            <li key={a.bucket} data-testid="anomaly-marker" data-bucket={a.bucket}>
+              <strong>{a.bucket}</strong>: {a.metric} {a.direction} ({formatInteger(Math.round(a.observed))} vs{" "}
+              {formatInteger(Math.round(a.expected))} expected){whatChanged(a) ? ` — ${whatChanged(a)}` : ""}
             </li>
           ))}
         </ul>
+      )}
+      {anomalies.length > overall.length && (
+        <p class="hint">
+          <a
+            href={`/discovery${window.location.search}`}
+            onClick={(event) => {
+              event.preventDefault();
+              navigate({ page: "discovery" });
+            }}
+          >
+            {formatInteger(anomalies.length - overall.length)} more anomalies in single sources, countries or devices
+          </a>
+        </p>
       )}
     </>
   );

@@ -207,7 +207,14 @@ describe("discovery in the dashboard", () => {
     // The first screen marks the same anomalies on its traffic chart and says what changed.
     await page.getByRole("link", { name: "Overview" }).click();
     await settled(page);
-    await eventually(() => page.getByTestId("anomaly-marker").count()).toBe(anomalies.anomalies.length);
+    const overall = anomalies.anomalies.filter((a) => a.dimension === "");
+    expect(overall.map((a) => a.bucket)).toEqual(["2024-06-07", "2024-06-10"]);
+    await eventually(() =>
+      page.getByTestId("anomaly-marker").evaluateAll((items) => items.map((i) => i.getAttribute("data-bucket"))),
+    ).toEqual(overall.map((a) => a.bucket));
+    expect(await page.getByRole("link", { name: /more anomalies in single/ }).textContent()).toContain(
+      String(anomalies.anomalies.length - overall.length),
+    );
     expect(
       await page.locator('[data-testid=anomaly-marker][data-bucket="2024-06-10"]').first().textContent(),
     ).toContain("country DE");
