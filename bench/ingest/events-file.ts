@@ -3,6 +3,7 @@ import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { EventSchema } from "@trellis/contracts";
 import { createGenerator } from "@trellis/generator";
 import { createEnricher, prepareBatch } from "@trellis/ingest";
+import { eventColumns, type Store } from "@trellis/store";
 
 export interface WireEvent {
   event_id: string;
@@ -76,20 +77,54 @@ export function readEventLines(path: string): string[] {
   return readFileSync(path, "utf8").split("\n").filter(Boolean);
 }
 
-/** The events of a file (at most `limit`) validated, enriched and encoded as ingest stores them. */
-export async function enrichedRows(path: string, limit = Number.POSITIVE_INFINITY): Promise<string[]> {
+/**
+ * The events of a file (at most `limit`) validated, enriched and encoded as ingest stores them:
+ * Native blocks of at most `blockRows` rows each.
+ */
+export async function enrichedBlocks(
+  path: string,
+  blockRows: number,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<{ blocks: Uint8Array[]; rows: number }> {
   const enricher = await createEnricher({ ipHashKey: "bench-ip-hash-key-0123456789abcdef0123" });
   try {
     const events = readEventLines(path)
       .slice(0, limit)
       .map((line) => fromJson(EventSchema, JSON.parse(line) as JsonValue));
-    return prepareBatch(events, enricher, {
-      organizationId: "demo",
-      retentionDays: 3650,
-      clientBatchId: "bench",
-      receivedAt: new Date(),
-    }).rows;
+    const blocks: Uint8Array[] = [];
+    let rows = 0;
+    for (let i = 0; i < events.length; i += blockRows) {
+      const prepared = prepareBatch(events.slice(i, i + blockRows), enricher, {
+        organizationId: "demo",
+        retentionDays: 3650,
+        clientBatchId: `bench-${i / blockRows}`,
+        receivedAt: new Date(),
+      });
+      blocks.push(prepared.block);
+      rows += prepared.rows;
+    }
+    return { blocks, rows };
   } finally {
     await enricher.close();
+  }
+}
+
+/**
+ * The same rows as JSONEachRow lines, as the engine writes them from the Native blocks
+ * (through a Memory table of analytics_events' columns): the text the JSON insert paths and
+ * floors take.
+ */
+export async function enrichedLines(store: Store, path: string, limit = Number.POSITIVE_INFINITY): Promise<string[]> {
+  const { blocks } = await enrichedBlocks(path, 50_000, limit);
+  const table = `${store.database}.rows_for_json`;
+  const columns = eventColumns.map((c) => `\`${c.name}\` ${c.type}`).join(", ");
+  const statement = (sql: string) => ({ name: "bench.rows-for-json", sql, organizationId: null });
+  await store.command(statement(`CREATE OR REPLACE TABLE ${table} (${columns}) ENGINE = Memory`));
+  try {
+    await store.insertNative("rows_for_json", blocks, { organizationId: null });
+    const text = await store.queryText(statement(`SELECT * FROM ${table}`), "JSONEachRow");
+    return text.split("\n").filter(Boolean);
+  } finally {
+    await store.command(statement(`DROP TABLE ${table}`));
   }
 }

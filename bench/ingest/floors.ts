@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { createLogger } from "@trellis/platform";
 import { createStore } from "@trellis/store";
 import { Session } from "chdb";
-import { enrichedRows, readEventLines } from "./events-file.js";
+import { enrichedLines, readEventLines } from "./events-file.js";
 
 const [eventsPath, dataDir] = process.argv.slice(2);
 if (!eventsPath || !dataDir) throw new Error("usage: floors.ts <events.ndjson> <data dir>");
@@ -28,12 +28,12 @@ for (let round = 0; round < 5; round++) {
 }
 const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
-const rows = await enrichedRows(eventsPath, FILE_ROWS);
 const store = createStore(
   { database: "trellis", dataDir, requestTimeoutMs: 600_000, maxOpenConnections: 1 },
   { logger: createLogger({ service: "bench", level: "warn" }) },
 );
 await store.migrate();
+const rows = await enrichedLines(store, eventsPath, FILE_ROWS);
 await store.close();
 
 const session = new Session(join(dataDir, "clickhouse"));

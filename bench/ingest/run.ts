@@ -1,9 +1,12 @@
 // Ingest throughput, all in one run on the embedded engine:
 //  (a) enriched events/s end to end over HTTP on loopback into the real table, ack latency, peak RSS;
-//  (b) the raw insert rate of the same enriched rows into the same table by @clickhouse/client alone,
-//      and beside it (b') by the store's own insert path alone (the writer's way into the engine);
+//  (b) the raw insert rate of the same enriched rows into the same table by @clickhouse/client alone
+//      (JSONEachRow), and beside it (b') by the store's JSON insert path alone (a spooled file);
+//  (b″) the engine's own insert of the same rows as Native files into the same table, with the
+//      rollup views one after another and on several threads (parallel_view_processing): the limit for (a);
 //  (c) pipeline capacity: the load of (a) against a Null-engine table (everything but storage),
 //      beside (d) the store's insert path alone into that Null table: the engine's share of (c);
+//  each stage of the pipeline on one thread, in CPU µs per event (stages.ts);
 //  and the floors under any pipeline here: V8's JSON.parse / JSON.stringify of these events, and
 //  the engine's CPU per row parsing the product's lines, or its Native format, into a Null table.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -106,8 +109,25 @@ try {
   ) as RawResult;
   progress("(b') raw insert of the enriched rows by the store's insert path");
   const rawStore = JSON.parse(
-    await runScript("bench/ingest/raw-insert.ts", [eventsPath, join(work, "raw-store"), String(WRITER_ROWS), "store"]),
+    await runScript("bench/ingest/raw-insert.ts", [
+      eventsPath,
+      join(work, "raw-store"),
+      String(WRITER_ROWS),
+      "store-json",
+    ]),
   ) as RawResult;
+
+  type EngineResult = RawResult & { cpuUsPerRow: number };
+  progress("(b″) the engine's own Native insert of the same rows, views one after another, then in parallel");
+  const engineSerial = JSON.parse(
+    await runScript("bench/ingest/engine-insert.ts", [eventsPath, join(work, "engine-0"), String(WRITER_ROWS), "0"]),
+  ) as EngineResult;
+  const engine = JSON.parse(
+    await runScript("bench/ingest/engine-insert.ts", [eventsPath, join(work, "engine-1"), String(WRITER_ROWS), "1"]),
+  ) as EngineResult;
+
+  progress("stages of the pipeline, one thread");
+  const stages = JSON.parse(await runScript("bench/ingest/stages.ts", [eventsPath])) as Record<string, number>;
 
   progress("(a) end to end over HTTP into the real table");
   const endToEnd = await load("real", {}, join(work, "real"), lines);
@@ -123,7 +143,7 @@ try {
       eventsPath,
       join(work, "raw-null"),
       String(WRITER_ROWS),
-      "store",
+      "store-native",
       "analytics_events_null",
     ]),
   ) as RawResult;
@@ -150,6 +170,7 @@ try {
     errors: 0,
     ratio_to_raw: perSecond / raw.rowsPerSecond,
     ratio_to_store_path: perSecond / rawStore.rowsPerSecond,
+    ratio_to_engine: perSecond / engine.rowsPerSecond,
   });
   /** An end-to-end load over HTTP. */
   const loadRow = (name: string, result: LoadResult) => ({
@@ -164,6 +185,12 @@ try {
     errors: result.errors,
     ratio_to_raw: result.eventsPerSecond / raw.rowsPerSecond,
     ratio_to_store_path: result.eventsPerSecond / rawStore.rowsPerSecond,
+    ratio_to_engine: result.eventsPerSecond / engine.rowsPerSecond,
+  });
+  /** One stage of the pipeline on one thread: its CPU per event, and the rate that would be on one core. */
+  const stageRow = (name: string, usPerEvent: number) => ({
+    ...rateRow(`stage: ${name}`, stages.events ?? 0, 1e6 / usPerEvent, usPerEvent),
+    js_thread_us_per_event: usPerEvent,
   });
   const jsonFloorUs = floors.jsonParseUsPerEvent + floors.jsonStringifyUsPerEvent;
   report(
@@ -171,6 +198,18 @@ try {
     [
       rateRow("(b) raw insert, @clickhouse/client alone", raw.rows, raw.rowsPerSecond),
       rateRow("(b') raw insert, the store's insert path alone", rawStore.rows, rawStore.rowsPerSecond),
+      rateRow(
+        "(b″) engine's Native insert, real table, views one after another",
+        engineSerial.rows,
+        engineSerial.rowsPerSecond,
+        engineSerial.cpuUsPerRow,
+      ),
+      rateRow(
+        "(b″) engine's Native insert, real table, views in parallel",
+        engine.rows,
+        engine.rowsPerSecond,
+        engine.cpuUsPerRow,
+      ),
       loadRow("(a) end to end over HTTP, real table", endToEnd),
       loadRow("(c) end to end over HTTP, Null table", capacity),
       rateRow("(d) raw insert into the Null table, the store's insert path alone", rawNull.rows, rawNull.rowsPerSecond),
@@ -186,6 +225,12 @@ try {
         floors.engineNative.rowsPerSecond,
         floors.engineNative.cpuUsPerRow,
       ),
+      stageRow("REST JSON body → events (gateway)", stages.restJsonUs ?? Number.NaN),
+      stageRow("protobuf IngestEventsRequest → events (gRPC/Connect)", stages.protobufUs ?? Number.NaN),
+      stageRow("validate", stages.validateUs ?? Number.NaN),
+      stageRow("enrich", stages.enrichUs ?? Number.NaN),
+      stageRow("append to Native columns + encode the block", stages.columnsUs ?? Number.NaN),
+      stageRow("prepare: validate + enrich + columns, one pass per event", stages.prepareUs ?? Number.NaN),
       {
         ...rateRow(
           "floor: V8 JSON.parse + JSON.stringify of the wire events, nothing else",
@@ -197,6 +242,13 @@ try {
       },
     ],
     {
+      targets: {
+        "(a) / (b″) views in parallel (≥ 0.5)": endToEnd.eventsPerSecond / engine.rowsPerSecond,
+        "(c) CPU per event / V8 JSON floor (≤ 4)": capacity.cpuUsPerEvent / jsonFloorUs,
+        "(a) ack p99 ms (≤ 1000)": endToEnd.ackP99,
+        "(a) peak RSS MiB (≤ 1024)": endToEnd.peakRssMiB,
+      },
+      stage_cpu_us_per_event: stages,
       events: EVENTS,
       batch_events_per_request: BATCH,
       concurrency: CONCURRENCY,

@@ -223,6 +223,7 @@ describe("rendered overlays", () => {
         "gateway->query",
         "gateway->ingest",
         "gateway->discovery",
+        "discovery->query",
         "query->cache",
         "ingest->cache",
       ].sort(),
@@ -231,13 +232,22 @@ describe("rendered overlays", () => {
       (named(policies, from)?.spec?.egress ?? []).flatMap((rule) =>
         (rule.to ?? []).flatMap((peer) => Object.values(peer.podSelector?.matchLabels ?? {})),
       );
-    // No service reaches outside the cluster.
+    // Only discovery reaches outside the cluster: its webhooks, on HTTPS, never to private ranges.
     for (const service of services) {
-      const blocks = (named(policies, service)?.spec?.egress ?? []).flatMap((rule) =>
-        (rule.to ?? []).filter((peer) => peer.ipBlock),
+      const rules = (named(policies, service)?.spec?.egress ?? []).filter((rule) =>
+        (rule.to ?? []).some((peer) => peer.ipBlock),
       );
-      expect(blocks, service).toEqual([]);
+      if (service !== "discovery") {
+        expect(rules, service).toEqual([]);
+        continue;
+      }
+      expect(rules).toHaveLength(1);
+      expect(rules[0]?.ports).toEqual([{ port: 443, protocol: "TCP" }]);
+      expect(rules[0]?.to?.[0]?.ipBlock?.except).toEqual(
+        expect.arrayContaining(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]),
+      );
     }
+    expect(egressTo("discovery")).toContain("query");
     expect(egressTo("gateway").sort()).toEqual(["discovery", "ingest", "query", "warden"]);
     expect(egressTo("cache")).toEqual(["redis"]);
     for (const storeUser of ["warden", "query", "ingest", "discovery"])

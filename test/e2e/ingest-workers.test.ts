@@ -4,6 +4,7 @@ import { createEnricher, prepareBatch } from "@trellis/ingest";
 import { type EventColumnName, eventColumns } from "@trellis/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventFromJson } from "../../services/gateway/src/rest/event-json.js";
+import { readNativeRows } from "../helpers/native-rows.js";
 import { startTestWarehouse, type TestWarehouse } from "../helpers/warehouse.js";
 
 const organizations = ["acme", "globex", "initech"];
@@ -85,8 +86,7 @@ async function expectedRows(organizationId: string, body: unknown[]) {
       clientBatchId: "",
       receivedAt: new Date(),
     });
-    return prepared.rows
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
+    return readNativeRows(prepared.block)
       .sort((a, b) => String(a.event_id).localeCompare(String(b.event_id)))
       .map(pick);
   } finally {

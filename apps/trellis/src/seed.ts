@@ -42,7 +42,7 @@ export interface SeedOptions {
 
 /**
  * Generated traffic written straight into the store through ingest's own validation,
- * enrichment and row mapping: the path for volumes too large to send over the API.
+ * enrichment and Native row blocks: the path for volumes too large to send over the API.
  */
 export async function seedDirect(
   store: Store,
@@ -52,13 +52,21 @@ export async function seedDirect(
 ): Promise<{ done: number; seconds: number }> {
   const progress = createProgress(options.label ?? "seeding", options.events);
   const batchRows = options.batchRows ?? 50_000;
-  let pending: string[] = [];
+  let pending: Uint8Array[] = [];
+  let pendingRows = 0;
   let batchNumber = 0;
+  // One insert runs while the next rows are prepared: the engine's threads and this one overlap.
+  let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
-    if (pending.length === 0) return;
-    await store.insertJsonLines("analytics_events", pending, { organizationId: null });
-    progress.add(pending.length);
+    if (pendingRows === 0) return;
+    const blocks = pending;
+    const rows = pendingRows;
     pending = [];
+    pendingRows = 0;
+    await writing;
+    writing = store.insertNative("analytics_events", blocks, { organizationId: null }).then(() => progress.add(rows));
+    // Its failure is thrown where it is awaited (the next flush, or the end), not before.
+    writing.catch(() => {});
   };
   for (const batch of generator.batches(5_000)) {
     const byOrganization = new Map<string, Event[]>();
@@ -75,10 +83,12 @@ export async function seedDirect(
         clientBatchId: `seed-${options.seed}-${batchNumber++}`,
         receivedAt: new Date(),
       });
-      for (const row of prepared.rows) pending.push(row);
+      if (prepared.rows > 0) pending.push(prepared.block);
+      pendingRows += prepared.rows;
     }
-    if (pending.length >= batchRows) await flush();
+    if (pendingRows >= batchRows) await flush();
   }
   await flush();
+  await writing;
   return progress.finish();
 }

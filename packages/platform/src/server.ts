@@ -88,10 +88,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const timeouts: ConnectionTimeouts = { ...defaultConnectionTimeouts, ...options.timeouts };
   let inFlight = 0;
   const idle: Array<() => void> = [];
+  // While draining, an HTTP/1.1 connection takes no new request: answers in progress carry
+  // `Connection: close`, and a request that still arrives on an open connection is refused
+  // (503, retry) and its connection closed. HTTP/2 sessions get GOAWAY (session.close()).
+  let draining = false;
+  const openHttp1 = new Set<http.ServerResponse>();
   const track: RequestListener = (req, res) => {
+    if (draining && res instanceof http.ServerResponse) {
+      res.shouldKeepAlive = false;
+      res.writeHead(503, { "content-type": "text/plain; charset=utf-8", "retry-after": "1" });
+      res.end("shutting down: retry on a new connection\n");
+      return;
+    }
     inFlight++;
+    if (res instanceof http.ServerResponse) openHttp1.add(res);
     res.once("close", () => {
       inFlight--;
+      if (res instanceof http.ServerResponse) openHttp1.delete(res);
       if (inFlight === 0) for (const wake of idle.splice(0)) wake();
     });
     if (req instanceof http2.Http2ServerRequest)
@@ -201,6 +214,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     inFlight: () => inFlight,
     connections: () => sockets.size,
     async close(graceMs: number) {
+      draining = true;
+      for (const res of openHttp1) if (!res.headersSent) res.shouldKeepAlive = false;
       const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
       for (const session of sessions) session.close();
       // Closes idle keep-alive connections and stops the parser's time-out checks.

@@ -26,6 +26,34 @@ const sameAsProtoEnum: [EventType, ProtoEventTypeName] extends [ProtoEventTypeNa
 void sameAsProtoEnum;
 
 /**
+ * A captured event as a client sends it, before enrichment: the fields of the protobuf message
+ * `trellis.warehouse.v1.Event` with the time as a Date and the type as {@link EventType}.
+ * Validation answers it (with the event's place in its batch), the traffic generator makes it;
+ * the stored row ({@link EventRow}) is what enrichment makes of it.
+ */
+export interface CapturedEvent {
+  /** The client's id for the event; validation gives one to an event sent without. */
+  eventId: string;
+  type: EventType;
+  time: Date;
+  url: string;
+  referrer: string;
+  userAgent: string;
+  ip: string;
+  clickId: string;
+  sessionId: string;
+  visitorId: string;
+  /** Conversions: what was converted, its value and the value's ISO 4217 currency. */
+  conversionName: string;
+  value: number;
+  currency: string;
+  /** Custom events: their name. */
+  name: string;
+  properties: Readonly<Record<string, string>>;
+  headers: Readonly<Record<string, string>>;
+}
+
+/**
  * The ClickHouse types the stored event uses, and the value a row holds for each: DateTime64 as
  * `YYYY-MM-DD hh:mm:ss.sss` (see `toDateTime64`), Date as `YYYY-MM-DD`, UInt64 as its decimal
  * text, IPv6 as its text. A type not listed here maps to `never`: adding one is a change here

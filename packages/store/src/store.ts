@@ -7,9 +7,10 @@ import { type Dependency, inSpan, type Logger, ORG_ATTRIBUTE } from "@trellis/pl
 import { openClients } from "./client.js";
 import type { StoreConfig } from "./config.js";
 import { typedStatementError } from "./errors.js";
-import { openInsertSpool } from "./insert-spool.js";
+import { type OrganizationDay, openInsertSpool, PARALLEL_VIEWS, type SpoolBody } from "./insert-spool.js";
 import { applyMigrations, pendingMigrations } from "./migrate.js";
 import { type DdlTarget, sandboxDatabaseOf } from "./migrations/index.js";
+import { rebuildInterruptedRollups } from "./rollup-recovery.js";
 
 export interface Statement {
   /** Short name of what the statement does, for spans and logs ("traffic", "warden.key"). */
@@ -65,7 +66,29 @@ export interface Store extends Dependency {
   ): Promise<void>;
   /** Rows already encoded as JSONEachRow lines (no newlines inside), written in one insert. */
   insertJsonLines(table: string, lines: readonly string[], options: { organizationId: string | null }): Promise<void>;
-  /** Applies pending migrations; returns the versions it applied. */
+  /**
+   * Rows already encoded as ClickHouse Native blocks (see native.ts), written in one insert:
+   * embedded, a spool file read by `INSERT … FROM INFILE … FORMAT Native`; on a server, the
+   * bytes as the body of `INSERT … FORMAT Native`.
+   */
+  insertNative(
+    table: string,
+    blocks: readonly Uint8Array[],
+    options: {
+      organizationId: string | null;
+      /**
+       * The organization-days the rows fall on. Embedded, the engine runs in this process: if
+       * the process dies during the insert, the events table may hold the rows and the rollups
+       * not, and the next `migrate()` makes those days' rollups again from the events. (A
+       * server runs the statement itself: the writer's death cannot split it.)
+       */
+      touches?: readonly OrganizationDay[];
+    },
+  ): Promise<void>;
+  /**
+   * Applies pending migrations; returns the versions it applied. Embedded, it then makes again
+   * the rollups of the days of inserts a killed process did not finish (see `insertNative`).
+   */
   migrate(): Promise<number[]>;
   /** The versions of this build's migrations not applied yet. */
   pendingMigrations(): Promise<number[]>;
@@ -125,6 +148,31 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
         ? { max_result_bytes: String(statement.maxResultBytes), result_overflow_mode: "throw" as const }
         : undefined,
     };
+  }
+
+  /** One insert of an encoded body: through the spool when embedded, as the request body on a server. */
+  async function insertBody(
+    table: string,
+    body: SpoolBody,
+    organizationId: string | null,
+    touches?: readonly OrganizationDay[],
+  ): Promise<void> {
+    const sql = `INSERT INTO ${config.database}.${table} FORMAT ${body.format}`;
+    await traced({ name: `insert ${table}`, sql, organizationId }, "insert", async () => {
+      if (spool) {
+        await spool.insert(
+          `INSERT INTO ${config.database}.${table}`,
+          body,
+          (query) => client.command({ query }),
+          touches,
+        );
+        return;
+      }
+      const values = body.format === "Native" ? Readable.from(body.blocks) : Readable.from([body.lines.join("\n")]);
+      const result = await client.exec({ query: sql, values, clickhouse_settings: PARALLEL_VIEWS });
+      // The (empty) answer must be read to the end for the connection to be reused.
+      await pipeline(result.stream, new Writable({ write: (_chunk, _encoding, done) => done() }));
+    });
   }
 
   const store: Store = {
@@ -239,25 +287,21 @@ export function createStore(config: StoreConfig, options: StoreOptions): Store {
       );
     },
 
-    async insertJsonLines(table, lines, insertOptions) {
-      if (lines.length === 0) return;
-      const sql = `INSERT INTO ${config.database}.${table} FORMAT JSONEachRow`;
-      await traced(
-        { name: `insert ${table}`, sql, organizationId: insertOptions.organizationId },
-        "insert",
-        async () => {
-          if (spool) {
-            await spool.insert(`INSERT INTO ${config.database}.${table}`, lines, (query) => client.command({ query }));
-            return;
-          }
-          const result = await client.exec({ query: sql, values: Readable.from([lines.join("\n")]) });
-          // The (empty) answer must be read to the end for the connection to be reused.
-          await pipeline(result.stream, new Writable({ write: (_chunk, _encoding, done) => done() }));
-        },
-      );
-    },
+    insertJsonLines: (table, lines, insertOptions) =>
+      lines.length === 0
+        ? Promise.resolve()
+        : insertBody(table, { format: "JSONEachRow", lines }, insertOptions.organizationId),
 
-    migrate: () => applyMigrations(store, target, options.logger),
+    insertNative: (table, blocks, insertOptions) =>
+      blocks.length === 0
+        ? Promise.resolve()
+        : insertBody(table, { format: "Native", blocks }, insertOptions.organizationId, insertOptions.touches),
+
+    async migrate() {
+      const applied = await applyMigrations(store, target, options.logger);
+      if (spool) await rebuildInterruptedRollups(store, spool.interrupted(), options.logger);
+      return applied;
+    },
     pendingMigrations: () => pendingMigrations(store, target),
 
     async healthcheck() {

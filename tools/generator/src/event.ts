@@ -1,30 +1,14 @@
-import type { EventType } from "@trellis/store/events-table";
+import type { CapturedEvent, EventType } from "@trellis/store/events-table";
 
 /** The kinds of captured event: the stored event's (EventType in ingest.proto without UNSPECIFIED). */
 export { EVENT_TYPES, type EventType } from "@trellis/store/events-table";
 
 /**
- * A raw captured event, as a tracking snippet or a server integration sends it: the mirror of
- * `trellis.warehouse.v1.Event` plus the organization it belongs to. `properties` and `headers`
- * objects are frozen and may be shared between events.
+ * A raw captured event, as a tracking snippet or a server integration sends it (the captured
+ * event of the event definition), plus the organization it belongs to. `properties` and
+ * `headers` objects are frozen and may be shared between events.
  */
-export interface GeneratedEvent {
-  eventId: string;
-  type: EventType;
-  time: Date;
-  url: string;
-  referrer: string;
-  userAgent: string;
-  ip: string;
-  clickId: string;
-  sessionId: string;
-  visitorId: string;
-  conversionName: string;
-  value: number;
-  currency: string;
-  name: string;
-  properties: Readonly<Record<string, string>>;
-  headers: Readonly<Record<string, string>>;
+export interface GeneratedEvent extends CapturedEvent {
   /** The organization whose API key sends this event; not part of the event itself. */
   organizationId: string;
 }

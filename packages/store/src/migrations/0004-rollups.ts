@@ -170,3 +170,21 @@ TTL ${ttlBase} + toIntervalDay(retention_days)`,
   }
   return statements;
 }
+
+/**
+ * The two statements that make a rollup's rows of one organization's days again from the
+ * events stored for them (parameters `{org:String}` and `{dates:Array(Date)}`): delete the
+ * rollup's rows of those days, then aggregate the days' events as the view does. Run after an
+ * insert was cut off between the events table and its views.
+ */
+export function rollupRebuild(target: DdlTarget, spec: RollupSpec): { remove: string; refill: string } {
+  if (target.cluster)
+    throw new Error("rollups are rebuilt only on a single store: a cluster's inserts run on its servers");
+  const db = target.database;
+  const day = spec.bucketColumn === "day" ? "day" : `toDate(${spec.bucketColumn})`;
+  const events = `(SELECT * FROM ${db}.analytics_events WHERE organization_id = {org:String} AND event_date IN {dates:Array(Date)})`;
+  return {
+    remove: `DELETE FROM ${db}.${spec.name} WHERE organization_id = {org:String} AND ${day} IN {dates:Array(Date)}`,
+    refill: `INSERT INTO ${db}.${spec.name}\n${selectFor(spec, events)}`,
+  };
+}

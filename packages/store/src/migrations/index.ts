@@ -9,7 +9,7 @@ import { tenantSqlAccess } from "./0009-tenant-sql-access.js";
 import { discoveryTables } from "./0010-discovery.js";
 import { type DdlTarget, everywhereTable } from "./ddl.js";
 
-export { type RollupSpec, rollupDimensions, rollups } from "./0004-rollups.js";
+export { type RollupSpec, rollupDimensions, rollupRebuild, rollups } from "./0004-rollups.js";
 export { organizationShardingKey } from "./0008-shard-by-organization.js";
 export {
   organizationSetting,

@@ -22,7 +22,8 @@ export type PrepareReply =
         identity: ReturnType<typeof prepareBatch>["identity"];
         acceptedEventIds: string[];
         rejected: ReturnType<typeof prepareBatch>["rejected"];
-        rows: string[];
+        block: Uint8Array;
+        rows: number;
         dates: string[];
       };
       error?: string;
@@ -39,7 +40,10 @@ try {
   port.on("message", (request: PrepareRequest) => {
     try {
       const prepared = prepareBatch(request.events, enricher, request.context);
-      post({ id: request.id, batch: { ...prepared, dates: [...prepared.dates] } });
+      // The block's bytes move to the serving thread (transferred, not copied).
+      port.postMessage({ id: request.id, batch: { ...prepared, dates: [...prepared.dates] } } satisfies PrepareReply, [
+        prepared.block.buffer as ArrayBuffer,
+      ]);
     } catch (error) {
       post({
         id: request.id,

@@ -1,16 +1,18 @@
 import type { Event, EventError } from "@trellis/contracts";
-import { toDateTime64 } from "@trellis/store";
+import type { EventBlockBuilder } from "@trellis/store";
 import type { Enricher } from "../enrich/index.js";
 import { type BatchIdentity, batchIdentity } from "./batch-key.js";
-import { encodeRow } from "./rows.js";
-import { validateEvents } from "./validate.js";
+import { createRowBlockBuilder, type RowSource } from "./rows.js";
+import { type ValidEvent, validateEvent } from "./validate.js";
 
 export interface PreparedBatch {
   identity: BatchIdentity;
   acceptedEventIds: string[];
   rejected: Array<Pick<EventError, "index" | "field" | "reason">>;
-  /** The accepted events as analytics_events rows, each a JSONEachRow line. */
-  rows: string[];
+  /** The accepted events as analytics_events rows: one Native block (empty when none was accepted). */
+  block: Uint8Array;
+  /** Rows in `block`. */
+  rows: number;
   /** UTC dates the accepted events fall on. */
   dates: Set<string>;
 }
@@ -22,32 +24,71 @@ export interface PrepareContext {
   receivedAt: Date;
 }
 
-/** Validation, enrichment and row mapping of one batch: everything ingest does before writing. */
+/**
+ * The thread's block builder: its column buffers are kept from one batch to the next (a batch
+ * is prepared synchronously, so one builder a thread serves every batch).
+ */
+let builder: EventBlockBuilder<RowSource> | undefined;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Validation, enrichment and row encoding of one batch, in one pass per event: each event is
+ * checked, enriched and appended to the columns of the batch's Native block before the next
+ * is read. Everything ingest does before writing.
+ */
 export function prepareBatch(events: readonly Event[], enricher: Enricher, context: PrepareContext): PreparedBatch {
   const { receivedAt, organizationId, retentionDays } = context;
-  const { valid, rejected } = validateEvents(events, { receivedAt, retentionDays });
-  const identity = batchIdentity(context.clientBatchId, valid);
-  const rowContext = { organizationId, retentionDays, batchId: identity.batchId, ingestedAt: toDateTime64(receivedAt) };
-  const dates = new Set<string>();
-  const rows = valid.map((event) => {
-    dates.add(event.time.toISOString().slice(0, 10));
-    const enrichment = enricher.enrich(
-      {
-        type: event.type,
-        time: event.time,
-        receivedAt,
-        url: event.url,
-        referrer: event.referrer,
-        userAgent: event.userAgent,
-        ip: event.ip,
-        clickId: event.clickId,
-        headers: event.headers,
-        sessionId: event.sessionId,
-        visitorId: event.visitorId,
-      },
-      organizationId,
-    );
-    return encodeRow(event, enrichment, rowContext);
-  });
-  return { identity, acceptedEventIds: valid.map((e) => e.eventId), rejected, rows, dates };
+  builder ??= createRowBlockBuilder();
+  const rows = builder;
+  const validation = { receivedAt, retentionDays };
+  const source: RowSource = {
+    event: undefined as unknown as ValidEvent,
+    enrichment: undefined as unknown as RowSource["enrichment"],
+    context: { organizationId, retentionDays, ingestedAtMs: receivedAt.getTime() },
+  };
+  const valid: ValidEvent[] = [];
+  const rejected: PreparedBatch["rejected"] = [];
+  const seen = new Set<string>();
+  const days = new Set<number>();
+  try {
+    for (let index = 0; index < events.length; index++) {
+      const outcome = validateEvent(events[index] as Event, index, validation, seen);
+      if (!outcome.valid) {
+        rejected.push(outcome.rejected);
+        continue;
+      }
+      const event = outcome.valid;
+      valid.push(event);
+      days.add(Math.floor(event.time.getTime() / DAY_MS));
+      source.event = event;
+      source.enrichment = enricher.enrich(
+        {
+          type: event.type,
+          time: event.time,
+          receivedAt,
+          url: event.url,
+          referrer: event.referrer,
+          userAgent: event.userAgent,
+          ip: event.ip,
+          clickId: event.clickId,
+          headers: event.headers,
+          sessionId: event.sessionId,
+          visitorId: event.visitorId,
+        },
+        organizationId,
+      );
+      rows.append(source);
+    }
+    const identity = batchIdentity(context.clientBatchId, valid);
+    rows.fillColumn("batch_id", identity.batchId);
+    const count = rows.rows;
+    const block = count > 0 ? rows.finish() : new Uint8Array(0);
+    const dates = new Set([...days].map((day) => new Date(day * DAY_MS).toISOString().slice(0, 10)));
+    return { identity, acceptedEventIds: valid.map((e) => e.eventId), rejected, block, rows: count, dates };
+  } catch (error) {
+    // A batch that failed half-way leaves rows in the columns: the next batch starts afresh.
+    builder = undefined;
+    throw error;
+  }
 }

@@ -1,98 +1,84 @@
-import { type EventColumnOf, type EventRow, toDateTime64 } from "@trellis/store";
+import { createEventBlockBuilder, type EventBlockBuilder, type EventColumnValues } from "@trellis/store";
 import type { Enrichment } from "../enrich/index.js";
 import type { ValidEvent } from "./validate.js";
 
 export interface RowContext {
   organizationId: string;
   retentionDays: number;
-  batchId: string;
-  ingestedAt: string;
+  /** The batch's receipt time, epoch milliseconds. */
+  ingestedAtMs: number;
 }
+
+/** What one stored row is made of: the raw request beside what enrichment derived. */
+export interface RowSource {
+  event: ValidEvent;
+  enrichment: Enrichment;
+  context: RowContext;
+}
+
+const DAY_MS = 86_400_000;
 
 /**
- * A row's columns, leaving out every value that is its type's default (empty string, 0, false,
- * empty map or array): analytics_events has no DEFAULT expressions, so the engine fills in
- * exactly that value (the column's `default` in the event definition), and the line stays
- * short. One JSON.stringify of the row writes the line in a single native pass.
+ * Each column of an analytics_events row, taken from the event and its enrichment. The batch
+ * id is not here: it is known once the whole batch is read (a digest of its event ids), and
+ * filled in for the batch's rows then.
  */
-type Row = Partial<EventRow>;
+export const eventColumnValues: Omit<EventColumnValues<RowSource>, "batch_id"> = {
+  organization_id: (s) => s.context.organizationId,
+  event_date: (s) => Math.floor(s.event.time.getTime() / DAY_MS),
+  event_time: (s) => s.event.time.getTime(),
+  event_id: (s) => s.event.eventId,
+  event_type: (s) => s.event.type,
+  event_name: (s) =>
+    s.event.type === "custom" ? s.event.name : s.event.type === "conversion" ? s.event.conversionName : "",
+  ingested_at: (s) => s.context.ingestedAtMs,
+  retention_days: (s) => s.context.retentionDays,
+  visitor_id: (s) => s.event.visitorId,
+  session_id: (s) => s.event.sessionId,
+  click_id: (s) => s.enrichment.attribution.clickId,
+  click_id_type: (s) => s.enrichment.attribution.clickIdType,
+  campaign_id: (s) => s.enrichment.attribution.campaign,
+  source: (s) => s.enrichment.attribution.source,
+  medium: (s) => s.enrichment.attribution.medium,
+  term: (s) => s.enrichment.attribution.term,
+  content: (s) => s.enrichment.attribution.content,
+  channel: (s) => s.enrichment.attribution.channel,
+  referrer_class: (s) => s.enrichment.attribution.referrerClass,
+  referrer_host: (s) => s.enrichment.attribution.referrerHost,
+  referrer_path: (s) => s.enrichment.attribution.referrerPath,
+  landing_host: (s) => s.enrichment.attribution.landingHost,
+  landing_path: (s) => s.enrichment.attribution.landingPath,
+  url: (s) => s.event.url,
+  referrer: (s) => s.event.referrer,
+  user_agent: (s) => s.event.userAgent,
+  query_params: (s) => s.enrichment.attribution.queryParams,
+  headers: (s) => s.event.headers,
+  properties: (s) => s.event.properties,
+  // No address: the column's default, "::".
+  ip_anonymized: (s) => s.enrichment.ip.anonymized || "::",
+  ip_hash: (s) => s.enrichment.ip.hash || "0",
+  country: (s) => s.enrichment.geo.country,
+  region: (s) => s.enrichment.geo.region,
+  city: (s) => s.enrichment.geo.city,
+  timezone: (s) => s.enrichment.geo.timezone,
+  asn: (s) => s.enrichment.geo.asn,
+  as_organization: (s) => s.enrichment.geo.asOrganization,
+  device_type: (s) => s.enrichment.device.deviceType,
+  browser: (s) => s.enrichment.device.browser,
+  browser_version: (s) => s.enrichment.device.browserVersion,
+  os: (s) => s.enrichment.device.os,
+  os_version: (s) => s.enrichment.device.osVersion,
+  is_bot: (s) => s.enrichment.bot.isBot,
+  bot_name: (s) => s.enrichment.bot.botName,
+  fraud_score: (s) => s.enrichment.fraud.score,
+  fraud_flags: (s) => s.enrichment.fraud.flags,
+  quality_score: (s) => s.enrichment.qualityScore,
+  conversion_name: (s) => (s.event.type === "conversion" ? s.event.conversionName : ""),
+  conversion_value: (s) => (s.event.type === "conversion" ? s.event.value : 0),
+  currency: (s) => (s.event.type === "conversion" ? s.event.currency : ""),
+};
 
-/** "" is left out: the engine stores the column's default ("" for text, "::" for ip_anonymized). */
-function putString(row: Row, name: EventColumnOf<string>, value: string): void {
-  if (value !== "") row[name] = value;
-}
-
-function putNumber(row: Row, name: EventColumnOf<number>, value: number): void {
-  if (value !== 0) row[name] = value;
-}
-
-function putMap(
-  row: Row,
-  name: EventColumnOf<Readonly<Record<string, string>>>,
-  value: Readonly<Record<string, string>>,
-): void {
-  for (const _ in value) {
-    row[name] = value;
-    return;
-  }
-}
-
-/** One stored row of analytics_events as a JSONEachRow line: the raw request beside what enrichment derived. */
-export function encodeRow(event: ValidEvent, enrichment: Enrichment, context: RowContext): string {
-  const { attribution, geo, device, bot, fraud, ip } = enrichment;
-  const isConversion = event.type === "conversion";
-  const row: Row = { organization_id: context.organizationId };
-  putString(row, "event_date", event.time.toISOString().slice(0, 10));
-  putString(row, "event_time", toDateTime64(event.time));
-  putString(row, "event_id", event.eventId);
-  putString(row, "event_type", event.type);
-  putString(row, "event_name", event.type === "custom" ? event.name : isConversion ? event.conversionName : "");
-  putString(row, "batch_id", context.batchId);
-  putString(row, "ingested_at", context.ingestedAt);
-  putNumber(row, "retention_days", context.retentionDays);
-  putString(row, "visitor_id", event.visitorId);
-  putString(row, "session_id", event.sessionId);
-  putString(row, "click_id", attribution.clickId);
-  putString(row, "click_id_type", attribution.clickIdType);
-  putString(row, "campaign_id", attribution.campaign);
-  putString(row, "source", attribution.source);
-  putString(row, "medium", attribution.medium);
-  putString(row, "term", attribution.term);
-  putString(row, "content", attribution.content);
-  putString(row, "channel", attribution.channel);
-  putString(row, "referrer_class", attribution.referrerClass);
-  putString(row, "referrer_host", attribution.referrerHost);
-  putString(row, "referrer_path", attribution.referrerPath);
-  putString(row, "landing_host", attribution.landingHost);
-  putString(row, "landing_path", attribution.landingPath);
-  putString(row, "url", event.url);
-  putString(row, "referrer", event.referrer);
-  putString(row, "user_agent", event.userAgent);
-  putMap(row, "query_params", attribution.queryParams);
-  putMap(row, "headers", event.headers);
-  putMap(row, "properties", event.properties);
-  putString(row, "ip_anonymized", ip.anonymized);
-  if (ip.hash !== "" && ip.hash !== "0") putString(row, "ip_hash", ip.hash);
-  putString(row, "country", geo.country);
-  putString(row, "region", geo.region);
-  putString(row, "city", geo.city);
-  putString(row, "timezone", geo.timezone);
-  putNumber(row, "asn", geo.asn);
-  putString(row, "as_organization", geo.asOrganization);
-  putString(row, "device_type", device.deviceType);
-  putString(row, "browser", device.browser);
-  putString(row, "browser_version", device.browserVersion);
-  putString(row, "os", device.os);
-  putString(row, "os_version", device.osVersion);
-  if (bot.isBot) row.is_bot = true;
-  putString(row, "bot_name", bot.botName);
-  putNumber(row, "fraud_score", fraud.score);
-  if (fraud.flags.length > 0) row.fraud_flags = fraud.flags;
-  putNumber(row, "quality_score", enrichment.qualityScore);
-  if (isConversion) {
-    putString(row, "conversion_name", event.conversionName);
-    putNumber(row, "conversion_value", event.value);
-    putString(row, "currency", event.currency);
-  }
-  return JSON.stringify(row);
+/** A builder of Native blocks of analytics_events rows from prepared events; `batch_id` is filled per batch. */
+export function createRowBlockBuilder(): EventBlockBuilder<RowSource> {
+  return createEventBlockBuilder(eventColumnValues, ["batch_id"]);
 }

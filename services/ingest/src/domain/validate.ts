@@ -3,29 +3,14 @@ import { isIP } from "node:net";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { type Event, type EventError, EventType as ProtoEventType } from "@trellis/contracts";
 import { clip, instantRangeReason, isSupportedInstant } from "@trellis/platform";
-import { EVENT_TYPES, type EventType } from "@trellis/store";
+import { type CapturedEvent, EVENT_TYPES, type EventType } from "@trellis/store";
 import { eventIdPattern, forbiddenHeaders, limits } from "./limits.js";
 
-export interface ValidEvent {
+/** A captured event that passed validation: its place in the batch, and whether the client chose its id. */
+export interface ValidEvent extends CapturedEvent {
   index: number;
-  eventId: string;
   /** Whether the client chose the id (retries of such events are recognisable). */
   clientEventId: boolean;
-  type: EventType;
-  name: string;
-  time: Date;
-  url: string;
-  referrer: string;
-  userAgent: string;
-  ip: string;
-  clickId: string;
-  sessionId: string;
-  visitorId: string;
-  conversionName: string;
-  value: number;
-  currency: string;
-  properties: Record<string, string>;
-  headers: Record<string, string>;
 }
 
 /** The stored event type of each protobuf EventType but UNSPECIFIED. */
@@ -195,6 +180,31 @@ export interface ValidationResult {
   rejected: Array<Pick<EventError, "index" | "field" | "reason">>;
 }
 
+type Rejection = Pick<EventError, "index" | "field" | "reason">;
+
+/**
+ * One event of a batch, checked on its own: the valid event, or why it is refused. `seen`
+ * holds the client event ids of the batch's earlier valid events (an id may not repeat).
+ */
+export function validateEvent(
+  event: Event,
+  index: number,
+  context: ValidationContext,
+  seen: Set<string>,
+): { valid: ValidEvent; rejected?: undefined } | { valid?: undefined; rejected: Rejection } {
+  try {
+    const ok = validateOne(event, index, context);
+    if (ok.clientEventId && seen.has(ok.eventId)) {
+      throw new EventRejected("event_id", `repeats the id of an earlier event in this batch ("${ok.eventId}")`);
+    }
+    seen.add(ok.eventId);
+    return { valid: ok };
+  } catch (error) {
+    if (!(error instanceof EventRejected)) throw error;
+    return { rejected: { index, field: `events[${index}].${error.field}`, reason: error.reason } };
+  }
+}
+
 /** Validates each event on its own: one bad event never rejects its neighbours. */
 export function validateEvents(
   events: readonly Event[],
@@ -205,18 +215,9 @@ export function validateEvents(
   const rejected: ValidationResult["rejected"] = [];
   const seen = new Set<string>();
   events.forEach((event, i) => {
-    const index = i + indexOffset;
-    try {
-      const ok = validateOne(event, index, context);
-      if (ok.clientEventId && seen.has(ok.eventId)) {
-        throw new EventRejected("event_id", `repeats the id of an earlier event in this batch ("${ok.eventId}")`);
-      }
-      seen.add(ok.eventId);
-      valid.push(ok);
-    } catch (error) {
-      if (!(error instanceof EventRejected)) throw error;
-      rejected.push({ index, field: `events[${index}].${error.field}`, reason: error.reason });
-    }
+    const outcome = validateEvent(event, i + indexOffset, context, seen);
+    if (outcome.valid) valid.push(outcome.valid);
+    else rejected.push(outcome.rejected);
   });
   return { valid, rejected };
 }

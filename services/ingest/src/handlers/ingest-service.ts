@@ -48,11 +48,12 @@ export function createIngestService(deps: IngestDeps): ServiceImpl<typeof Ingest
       clientBatchId,
       receivedAt: clock(),
     });
-    const { identity, rows, dates, rejected } = prepared;
-    if (rows.length === 0) return { batchId: identity.batchId, acceptedEventIds: [], rejected };
+    const { identity, block, rows, dates, rejected } = prepared;
+    if (rows === 0) return { batchId: identity.batchId, acceptedEventIds: [], rejected };
     const result = await deps.writer.submit({
       organizationId: org.organizationId,
       batchKey: identity.recognisable ? { batchId: identity.batchId } : undefined,
+      block,
       rows,
       dates,
     });

@@ -5,13 +5,23 @@ import { createBatchWriter } from "../../src/adapters/batch-writer.js";
 
 /** A store whose inserts complete when the test says so, recording what was written. */
 function controllableStore(existingBatches: Array<{ organization_id: string; batch_id: string }> = []) {
-  const inserts: Array<{ rows: readonly string[]; release: (error?: Error) => void }> = [];
+  const inserts: Array<{
+    rows: readonly Uint8Array[];
+    touches?: readonly (readonly [string, string])[];
+    release: (error?: Error) => void;
+  }> = [];
   const lookups: Statement[] = [];
   const store = {
     database: "test_db",
-    async insertJsonLines(_table: string, rows: readonly string[]) {
+    async insertNative(
+      _table: string,
+      blocks: readonly Uint8Array[],
+      options: { touches?: readonly (readonly [string, string])[] },
+    ) {
+      // Each test block holds one byte a row.
+      const rows = blocks.flatMap((block) => [...block].map((byte) => new Uint8Array([byte])));
       await new Promise<void>((resolve, reject) => {
-        inserts.push({ rows, release: (error) => (error ? reject(error) : resolve()) });
+        inserts.push({ rows, touches: options.touches, release: (error) => (error ? reject(error) : resolve()) });
       });
     },
     async query<T>(statement: Statement) {
@@ -24,7 +34,8 @@ function controllableStore(existingBatches: Array<{ organization_id: string; bat
 }
 
 const logger = createLogger({ service: "test", level: "silent" });
-const rows = (n: number) => Array.from({ length: n }, (_, i) => `{"i":${i}}`);
+/** A stand-in block of `n` rows (the writer only counts rows and passes blocks on). */
+const rows = (n: number) => ({ block: new Uint8Array(n), rows: n });
 const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
 const options = { table: "events", maxBatchRows: 10, flushIntervalMs: 10_000, maxBufferedRows: 25 };
 
@@ -33,12 +44,17 @@ describe("the batch writer", () => {
     const { store, inserts } = controllableStore();
     const writer = createBatchWriter(store, logger, options);
     let acknowledged = false;
-    const first = writer.submit({ organizationId: "a", rows: rows(4), dates: new Set(["2026-01-01"]) });
+    const first = writer.submit({ organizationId: "a", ...rows(4), dates: new Set(["2026-01-01"]) });
     void first.then(() => (acknowledged = true));
-    const second = writer.submit({ organizationId: "b", rows: rows(6), dates: new Set(["2026-01-01"]) });
+    const second = writer.submit({ organizationId: "b", ...rows(6), dates: new Set(["2026-01-01"]) });
     await settle();
     expect(inserts).toHaveLength(1);
     expect(inserts[0]?.rows).toHaveLength(10);
+    // The insert names each organization-day it writes, once (rollups rebuilt after a crash).
+    expect(inserts[0]?.touches).toEqual([
+      ["a", "2026-01-01"],
+      ["b", "2026-01-01"],
+    ]);
     expect(acknowledged).toBe(false);
     inserts[0]?.release();
     expect(await first).toMatchObject({ duplicate: false });
@@ -48,7 +64,7 @@ describe("the batch writer", () => {
   it("writes a partial batch when the flush interval passes", async () => {
     const { store, inserts } = controllableStore();
     const writer = createBatchWriter(store, logger, { ...options, flushIntervalMs: 20 });
-    const pending = writer.submit({ organizationId: "a", rows: rows(2), dates: new Set() });
+    const pending = writer.submit({ organizationId: "a", ...rows(2), dates: new Set() });
     await settle();
     expect(inserts).toHaveLength(0);
     await new Promise((resolve) => setTimeout(resolve, 40));
@@ -60,10 +76,10 @@ describe("the batch writer", () => {
   it("refuses more than the buffer holds with RESOURCE_EXHAUSTED and a retry hint", async () => {
     const { store, inserts } = controllableStore();
     const writer = createBatchWriter(store, logger, options);
-    const accepted = [writer.submit({ organizationId: "a", rows: rows(10), dates: new Set() })];
-    accepted.push(writer.submit({ organizationId: "a", rows: rows(10), dates: new Set() }));
+    const accepted = [writer.submit({ organizationId: "a", ...rows(10), dates: new Set() })];
+    accepted.push(writer.submit({ organizationId: "a", ...rows(10), dates: new Set() }));
     await settle();
-    const refused = writer.submit({ organizationId: "a", rows: rows(10), dates: new Set() });
+    const refused = writer.submit({ organizationId: "a", ...rows(10), dates: new Set() });
     await expect(refused).rejects.toBeInstanceOf(ResourceExhaustedError);
     await expect(refused).rejects.toMatchObject({ retryAfterSeconds: 1 });
     for (const insert of inserts) insert.release();
@@ -76,7 +92,7 @@ describe("the batch writer", () => {
   it("fails every batch of a failed insert so clients retry them", async () => {
     const { store, inserts } = controllableStore();
     const writer = createBatchWriter(store, logger, options);
-    const pending = writer.submit({ organizationId: "a", rows: rows(10), dates: new Set() });
+    const pending = writer.submit({ organizationId: "a", ...rows(10), dates: new Set() });
     await settle();
     inserts[0]?.release(new Error("disk full"));
     await expect(pending).rejects.toBeInstanceOf(UnavailableError);
@@ -89,13 +105,13 @@ describe("the batch writer", () => {
     const first = writer.submit({
       organizationId: "a",
       batchKey: { batchId: "b1" },
-      rows: rows(3),
+      ...rows(3),
       dates: new Set(["2026-01-01"]),
     });
     const concurrent = writer.submit({
       organizationId: "a",
       batchKey: { batchId: "b1" },
-      rows: rows(3),
+      ...rows(3),
       dates: new Set(["2026-01-01"]),
     });
     await settle();
@@ -105,21 +121,21 @@ describe("the batch writer", () => {
     expect(await first).toMatchObject({ duplicate: false });
     expect(await concurrent).toMatchObject({ duplicate: true });
     expect(
-      await writer.submit({ organizationId: "a", batchKey: { batchId: "b1" }, rows: rows(3), dates: new Set() }),
+      await writer.submit({ organizationId: "a", batchKey: { batchId: "b1" }, ...rows(3), dates: new Set() }),
     ).toMatchObject({
       duplicate: true,
     });
     const elsewhere = writer.submit({
       organizationId: "a",
       batchKey: { batchId: "written-elsewhere" },
-      rows: rows(3),
+      ...rows(3),
       dates: new Set(["2026-01-01"]),
     });
     expect(await elsewhere).toMatchObject({ duplicate: true });
     expect(inserts).toHaveLength(1);
     expect(lookups.at(-1)?.params).toMatchObject({ orgs: ["a"], ids: ["written-elsewhere"], dates: ["2026-01-01"] });
     // The same batch id in another organization is another batch.
-    const other = writer.submit({ organizationId: "b", batchKey: { batchId: "b1" }, rows: rows(1), dates: new Set() });
+    const other = writer.submit({ organizationId: "b", batchKey: { batchId: "b1" }, ...rows(1), dates: new Set() });
     await settle();
     inserts[1]?.release();
     expect(await other).toMatchObject({ duplicate: false });
@@ -128,14 +144,14 @@ describe("the batch writer", () => {
   it("writes what it accepted on close and refuses anything after", async () => {
     const { store, inserts } = controllableStore();
     const writer = createBatchWriter(store, logger, options);
-    const pending = writer.submit({ organizationId: "a", rows: rows(2), dates: new Set() });
+    const pending = writer.submit({ organizationId: "a", ...rows(2), dates: new Set() });
     const closing = writer.close();
     await settle();
     expect(inserts).toHaveLength(1);
     inserts[0]?.release();
     await closing;
     await expect(pending).resolves.toMatchObject({ duplicate: false });
-    await expect(writer.submit({ organizationId: "a", rows: rows(1), dates: new Set() })).rejects.toBeInstanceOf(
+    await expect(writer.submit({ organizationId: "a", ...rows(1), dates: new Set() })).rejects.toBeInstanceOf(
       UnavailableError,
     );
   });

@@ -18,7 +18,8 @@ function named(name: string) {
     closes: 0,
     async prepare(): Promise<PreparedBatch> {
       return {
-        rows: [name],
+        block: new TextEncoder().encode(name),
+        rows: 1,
         acceptedEventIds: [],
         rejected: [],
         dates: new Set(),
@@ -42,7 +43,8 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-const rowsOf = async (preparer: Preparer) => (await preparer.prepare([] as Event[], context)).rows;
+const rowsOf = async (preparer: Preparer) =>
+  new TextDecoder().decode((await preparer.prepare([] as Event[], context)).block);
 
 describe("preparerUpgradingTo", () => {
   it("prepares on the first preparer until the pool is ready, then on the pool, closing the first once", async () => {
@@ -50,11 +52,11 @@ describe("preparerUpgradingTo", () => {
     const pool = named("pool");
     const starting = deferred<Preparer>();
     const preparer = preparerUpgradingTo(first, () => starting.promise, logger);
-    expect(await rowsOf(preparer)).toEqual(["thread"]);
+    expect(await rowsOf(preparer)).toBe("thread");
     starting.resolve(pool);
     await starting.promise;
     await new Promise((r) => setImmediate(r));
-    expect(await rowsOf(preparer)).toEqual(["pool"]);
+    expect(await rowsOf(preparer)).toBe("pool");
     expect(first.closes).toBe(1);
     await preparer.close();
     expect(pool.closes).toBe(1);
@@ -67,7 +69,7 @@ describe("preparerUpgradingTo", () => {
     const preparer = preparerUpgradingTo(first, () => starting.promise, logger);
     starting.reject(new Error("no worker"));
     await new Promise((r) => setImmediate(r));
-    expect(await rowsOf(preparer)).toEqual(["thread"]);
+    expect(await rowsOf(preparer)).toBe("thread");
     await preparer.close();
     expect(first.closes).toBe(1);
   });

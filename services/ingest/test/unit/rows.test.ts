@@ -1,15 +1,23 @@
 import { type EventRow, eventColumns } from "@trellis/store";
 import { describe, expect, it } from "vitest";
-import { encodeRow, type RowContext } from "../../src/domain/rows.js";
+import { readNativeRows } from "../../../../test/helpers/native-rows.js";
+import { createRowBlockBuilder, type RowContext, type RowSource } from "../../src/domain/rows.js";
 import type { ValidEvent } from "../../src/domain/validate.js";
 import type { Enrichment } from "../../src/enrich/index.js";
 
 const context: RowContext = {
   organizationId: "acme",
   retentionDays: 30,
-  batchId: "batch-1",
-  ingestedAt: "2026-05-01 10:00:05.000",
+  ingestedAtMs: Date.parse("2026-05-01T10:00:05.000Z"),
 };
+
+/** The rows of the events as the block ingest writes holds them. */
+function encode(...sources: RowSource[]): Array<Record<string, unknown>> {
+  const builder = createRowBlockBuilder();
+  for (const source of sources) builder.append(source);
+  builder.fillColumn("batch_id", "batch-1");
+  return readNativeRows(builder.finish());
+}
 
 const conversion: ValidEvent = {
   index: 0,
@@ -59,10 +67,12 @@ const enrichment: Enrichment = {
 
 const columnNames: string[] = eventColumns.map((c) => c.name);
 
-describe("encodeRow", () => {
-  it("writes an analytics_events row: only the event definition's columns, in table order", () => {
-    const row = JSON.parse(encodeRow(conversion, enrichment, context)) as Partial<EventRow>;
+describe("the row block", () => {
+  it("writes an analytics_events row: every column of the event definition, in table order", () => {
+    const [row] = encode({ event: conversion, enrichment, context });
+    const defaults = Object.fromEntries(eventColumns.map((c) => [c.name, c.default]));
     expect(row).toEqual({
+      ...defaults,
       organization_id: "acme",
       event_date: "2026-05-01",
       event_time: "2026-05-01 10:00:00.123",
@@ -108,11 +118,10 @@ describe("encodeRow", () => {
       conversion_value: 12.5,
       currency: "EUR",
     } satisfies Partial<EventRow>);
-    const keys = Object.keys(row);
-    expect(keys).toEqual(columnNames.filter((name) => keys.includes(name)));
+    expect(Object.keys(row ?? {})).toEqual(columnNames);
   });
 
-  it("leaves out the columns whose value is their default, so the engine stores exactly it", () => {
+  it("writes each column's default where the event has no value, and keeps rows apart", () => {
     const empty: Enrichment = {
       geo: { country: "", region: "", city: "", timezone: "", asn: 0, asOrganization: "" },
       device: { deviceType: "other", browser: "", browserVersion: "", os: "", osVersion: "" },
@@ -123,13 +132,24 @@ describe("encodeRow", () => {
       ip: { anonymized: "", hash: "0" },
     };
     const pageview: ValidEvent = { ...conversion, type: "pageview", properties: {}, headers: {}, ip: "" };
-    const row = JSON.parse(encodeRow(pageview, empty, context)) as Record<string, unknown>;
+    const [first, second] = encode(
+      { event: pageview, enrichment: empty, context },
+      { event: conversion, enrichment, context },
+    );
     const defaults = Object.fromEntries(eventColumns.map((c) => [c.name, c.default]));
-    for (const name of ["query_params", "headers", "properties", "fraud_flags", "asn", "ip_hash", "ip_anonymized"]) {
-      expect(row, name).not.toHaveProperty(name);
-      expect(defaults).toHaveProperty(name);
+    for (const name of [
+      "query_params",
+      "headers",
+      "properties",
+      "fraud_flags",
+      "asn",
+      "ip_hash",
+      "ip_anonymized",
+      "conversion_name",
+      "event_name",
+    ]) {
+      expect(first?.[name], name).toEqual(defaults[name]);
     }
-    expect(row).not.toHaveProperty("conversion_name");
-    expect(row.event_name).toBeUndefined();
+    expect(second).toMatchObject({ event_id: "e1", conversion_name: "purchase", properties: { plan: "pro" } });
   });
 });

@@ -3,6 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { EventSchema, EventType } from "@trellis/contracts";
 import { createLogger, UnavailableError, ValidationError } from "@trellis/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readNativeRows } from "../../../../../test/helpers/native-rows.js";
 import { createWorkerPreparer, type Preparer } from "../../../src/adapters/preparer.js";
 
 const logger = createLogger({ service: "test", level: "silent" });
@@ -41,7 +42,7 @@ describe("the worker preparer", () => {
   it("prepares batches on its workers as ingest stores them", async () => {
     const batch = await preparer.prepare([pageview("a-1"), pageview("a-2")], context("acme"));
     expect(batch.acceptedEventIds).toEqual(["a-1", "a-2"]);
-    expect(batch.rows.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+    expect(readNativeRows(batch.block)).toEqual([
       expect.objectContaining({ organization_id: "acme", event_id: "a-1", source: "newsletter", medium: "email" }),
       expect.objectContaining({ organization_id: "acme", event_id: "a-2", source: "newsletter", medium: "email" }),
     ]);
