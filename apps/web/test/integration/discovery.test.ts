@@ -223,6 +223,37 @@ describe("discovery in the dashboard", () => {
     await expectNoSeriousViolations(page, "overview with anomalies");
   });
 
+  it("offers adopting only to a key that may manage campaigns, keeps organizations apart, and says when nothing is found", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    const reader = await warehouse.createKey("acme", ["analytics:read"]);
+    await signIn(page, `${warehouse.url}/discovery?${viewQuery}`, reader, "acme");
+    await settled(page);
+    expect(await page.getByTestId("pattern").count()).toBeGreaterThan(0);
+    expect(await page.getByRole("button", { name: /as campaign/ }).count()).toBe(0);
+    expect(await page.locator("#patterns").textContent()).toContain("needs the campaigns:manage scope");
+
+    // globex finds only its own copy of the newsletter (12 sessions buying for 99), never acme's.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await signIn(page, `${warehouse.url}/discovery?${viewQuery}`, warehouse.keys.globex ?? "", "globex");
+    await settled(page);
+    const globexDiscovery = createClient(DiscoveryService, apiTransport(warehouse.url, warehouse.keys.globex));
+    const globex = await globexDiscovery.discoverPatterns({ range });
+    expect(globex.patterns.map((p) => p.revenue)).toEqual([12 * 99]);
+    expect((await shownPatterns()).map((p) => p.facts.Revenue)).toEqual([money.format(12 * 99)]);
+
+    // A range without traffic says so in every panel.
+    await page.goto(`${warehouse.url}/discovery?range=custom&from=2023-01-01&to=2023-01-14&tz=UTC`);
+    await settled(page);
+    const empty = await globexDiscovery.discoverPatterns({
+      range: { startDate: "2023-01-01", endDate: "2023-01-14", timeZone: "UTC" },
+    });
+    expect(empty.patterns).toEqual([]);
+    expect(await page.locator("#patterns .empty, #anomalies .empty, #fraud .empty").count()).toBe(3);
+    await expectNoSeriousViolations(page, "discovery, empty");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await signIn(page, `${warehouse.url}/discovery?${viewQuery}`, warehouse.keys.acme ?? "", "acme");
+  });
+
   it("previews a pattern as a campaign, adopts it under a new name, and the campaign is credited", async () => {
     await page.getByRole("link", { name: "Discovery" }).click();
     await settled(page);
