@@ -18,6 +18,8 @@ const hash = createHash("sha256")
   .update(esbuildVersion)
   .update(readFileSync(fileURLToPath(import.meta.url)));
 for (const name of readdirSync(sourceDir).sort()) hash.update(name).update(readFileSync(join(sourceDir, name)));
+// The one file outside browser/ the bundle takes: the URL parameters ingest reads.
+hash.update(readFileSync(join(here, "..", "contracts", "src", "url-parameters.ts")));
 const digest = hash.digest("hex");
 
 if (existsSync(outFile) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === digest) process.exit(0);

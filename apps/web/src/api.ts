@@ -1,6 +1,6 @@
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
-import { AnalyticsService, CampaignService, SessionService } from "@trellis/contracts";
+import { AnalyticsService, CampaignService, DiscoveryService, SessionService } from "@trellis/contracts";
 
 /** The API key lives in this tab only: sessionStorage, never localStorage or a cookie. */
 const KEY_STORAGE = "trellis.apiKey";
@@ -29,3 +29,4 @@ const transport = createConnectTransport({
 export const analytics = createClient(AnalyticsService, transport);
 export const campaigns = createClient(CampaignService, transport);
 export const session = createClient(SessionService, transport);
+export const discovery = createClient(DiscoveryService, transport);

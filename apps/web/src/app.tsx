@@ -5,6 +5,7 @@ import { problemOf } from "./errors.js";
 import { AttributionPage } from "./pages/attribution.js";
 import { CampaignsPage } from "./pages/campaigns.js";
 import { DataPage } from "./pages/data.js";
+import { DiscoveryPage } from "./pages/discovery.js";
 import { FunnelsPage } from "./pages/funnels.js";
 import { OverviewPage } from "./pages/overview.js";
 import { SignIn } from "./pages/sign-in.js";
@@ -101,6 +102,7 @@ const pageComponents = {
   attribution: AttributionPage,
   funnels: FunnelsPage,
   campaigns: CampaignsPage,
+  discovery: DiscoveryPage,
   sql: SqlPage,
   data: DataPage,
 };

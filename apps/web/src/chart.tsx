@@ -9,6 +9,12 @@ export interface ChartSeries {
   bars?: boolean;
 }
 
+/** A moment to flag on a time axis (an anomaly): a dashed vertical line with a label. */
+export interface ChartMarker {
+  x: number;
+  label: string;
+}
+
 const palette = ["#2563eb", "#d97706", "#059669", "#db2777", "#7c3aed", "#0891b2", "#65a30d", "#dc2626"];
 
 /**
@@ -23,17 +29,19 @@ export function Chart(props: {
   categories?: string[];
   height?: number;
   format?: (n: number) => string;
+  markers?: ChartMarker[];
 }) {
   const holder = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const element = holder.current;
     if (!element) return;
-    const { categories, format } = props;
+    const { categories, format, markers } = props;
     const options: uPlot.Options = {
       width: Math.max(element.clientWidth, 200),
       height: props.height ?? 220,
       legend: { show: props.series.length > 1 },
       cursor: { points: { show: false } },
+      ...(markers?.length ? { hooks: { draw: [(u: uPlot) => drawMarkers(u, markers)] } } : {}),
       // A category axis shows each category once, its bar or point centred on it.
       scales: { x: categories ? { time: false, range: () => [-0.5, categories.length - 0.5] } : { time: true } },
       // Buckets are wall-clock times of the view's time zone, sent as if UTC: show them as such.
@@ -73,6 +81,26 @@ export function Chart(props: {
       resize.disconnect();
       plot.destroy();
     };
-  }, [props.x, props.series, props.categories, props.height, props.format]);
+  }, [props.x, props.series, props.categories, props.height, props.format, props.markers]);
   return <div class="chart" ref={holder} role="img" aria-label={props.summary} />;
+}
+
+function drawMarkers(u: uPlot, markers: ChartMarker[]) {
+  const { ctx } = u;
+  const { top, height } = u.bbox;
+  ctx.save();
+  ctx.strokeStyle = "#dc2626";
+  ctx.fillStyle = "#b91c1c";
+  ctx.setLineDash([4, 4]);
+  ctx.lineWidth = 1.5 * devicePixelRatio;
+  ctx.font = `${11 * devicePixelRatio}px sans-serif`;
+  for (const marker of markers) {
+    const x = Math.round(u.valToPos(marker.x, "x", true));
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, top + height);
+    ctx.stroke();
+    ctx.fillText(marker.label, x + 4, top + 12 * devicePixelRatio);
+  }
+  ctx.restore();
 }

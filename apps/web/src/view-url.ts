@@ -26,6 +26,7 @@ export const pages = {
   attribution: { path: "/attribution", title: "Attribution" },
   funnels: { path: "/funnels", title: "Funnels & cohorts" },
   campaigns: { path: "/campaigns", title: "Campaigns" },
+  discovery: { path: "/discovery", title: "Discovery" },
   sql: { path: "/sql", title: "SQL" },
   data: { path: "/data", title: "Getting data in" },
 } as const;

@@ -10,3 +10,5 @@ export * from "./gen/trellis/warehouse/v1/privacy_pb.js";
 export * from "./gen/trellis/warehouse/v1/query_pb.js";
 export * from "./gen/trellis/warehouse/v1/session_pb.js";
 export * from "./gen/warden/v1/warden_pb.js";
+
+export { CAMPAIGN_PARAMS, CLICK_ID_SPECS, type ClickIdSpec } from "./url-parameters.js";

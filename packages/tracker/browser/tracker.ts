@@ -17,6 +17,8 @@
  * Privacy Control is not tracked at all.
  */
 
+import { CAMPAIGN_PARAMS, CLICK_ID_SPECS } from "@trellis/contracts/url-parameters";
+
 type Properties = Record<string, string>;
 
 interface WireEvent {
@@ -64,26 +66,8 @@ const SESSION_TIMEOUT_MS = 30 * 60 * 1000;
 const FLUSH_DELAY_MS = 300;
 const MAX_BATCH = 20;
 const STORAGE_PREFIX = "trellis_";
-const CAMPAIGN_PARAMS = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id"];
 /** Ad-platform click ids, in the order ingest reads them. */
-const CLICK_ID_PARAMS = [
-  "gclid",
-  "gbraid",
-  "wbraid",
-  "dclid",
-  "msclkid",
-  "yclid",
-  "sznclid",
-  "fbclid",
-  "ttclid",
-  "li_fat_id",
-  "twclid",
-  "epik",
-  "rdt_cid",
-  "ScCid",
-  "qclid",
-  "irclickid",
-];
+const CLICK_ID_PARAMS = CLICK_ID_SPECS.map((spec) => spec.param);
 
 function randomId(): string {
   if (typeof crypto.randomUUID === "function") return crypto.randomUUID();

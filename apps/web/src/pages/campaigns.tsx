@@ -40,7 +40,7 @@ export const ruleFields = [
   "param:",
 ];
 
-const operators: { value: MatchOperator; label: string }[] = [
+export const operators: { value: MatchOperator; label: string }[] = [
   { value: MatchOperator.EQUALS, label: "equals" },
   { value: MatchOperator.NOT_EQUALS, label: "does not equal" },
   { value: MatchOperator.IN, label: "is one of" },
@@ -259,16 +259,6 @@ function CampaignEditor(props: { view: ViewState; draft: Draft; onChange: (d: Dr
       const condition = rule.conditions[i];
       if (condition) change(condition);
     });
-  const chart = useMemo(() => {
-    const days = preview?.days ?? [];
-    return {
-      x: days.map((d) => Date.parse(`${d.date}T00:00:00Z`) / 1000),
-      series: [
-        { label: "Matched events", values: days.map((d) => Number(d.events)), bars: true },
-        { label: "Previously unattributed", values: days.map((d) => Number(d.previouslyUnattributedEvents)) },
-      ],
-    };
-  }, [preview]);
   return (
     <section class="panel editor" aria-labelledby="editor-title">
       <h2 id="editor-title">{draft.id ? `Edit ${draft.name}` : "New campaign"}</h2>
@@ -416,23 +406,37 @@ function CampaignEditor(props: { view: ViewState; draft: Draft; onChange: (d: Dr
       <div class="preview" aria-live="polite" data-testid="campaign-preview">
         <h3>What this draft would have matched</h3>
         {problem && <ProblemNote problem={problem} />}
-        {preview && (
-          <>
-            <p>
-              <span data-testid="preview-events" data-value={String(preview.events)}>
-                {formatInteger(preview.events)}
-              </span>{" "}
-              events, {formatInteger(preview.conversions)} conversions worth{" "}
-              {formatMoney(preview.revenue, view.currency)}; {formatInteger(preview.previouslyUnattributedEvents)} of
-              the events had no campaign before.
-            </p>
-            {preview.days.length > 0 && (
-              <Chart summary="Events the draft matches, day by day" x={chart.x} series={chart.series} height={180} />
-            )}
-          </>
-        )}
+        {preview && <CampaignPreview preview={preview} currency={view.currency} />}
       </div>
     </section>
+  );
+}
+
+/** What a campaign would have matched, day by day (the editor's live preview, and discovery's adopt step). */
+export function CampaignPreview({ preview, currency }: { preview: PreviewCampaignResponse; currency: string }) {
+  const chart = useMemo(() => {
+    const days = preview.days;
+    return {
+      x: days.map((d) => Date.parse(`${d.date}T00:00:00Z`) / 1000),
+      series: [
+        { label: "Matched events", values: days.map((d) => Number(d.events)), bars: true },
+        { label: "Previously unattributed", values: days.map((d) => Number(d.previouslyUnattributedEvents)) },
+      ],
+    };
+  }, [preview]);
+  return (
+    <>
+      <p>
+        <span data-testid="preview-events" data-value={String(preview.events)}>
+          {formatInteger(preview.events)}
+        </span>{" "}
+        events, {formatInteger(preview.conversions)} conversions worth {formatMoney(preview.revenue, currency)};{" "}
+        {formatInteger(preview.previouslyUnattributedEvents)} of the events had no campaign before.
+      </p>
+      {preview.days.length > 0 && (
+        <Chart summary="Events the draft matches, day by day" x={chart.x} series={chart.series} height={180} />
+      )}
+    </>
   );
 }
 

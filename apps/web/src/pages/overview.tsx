@@ -1,8 +1,9 @@
-import type { GetTrafficResponse, TrafficTotals } from "@trellis/contracts";
+import type { Anomaly, GetTrafficResponse, TrafficTotals } from "@trellis/contracts";
 import { useEffect, useMemo, useState } from "preact/hooks";
+import { useAnomalies, whatChanged } from "../anomalies.js";
 import { analytics } from "../api.js";
 import { useCampaignNames } from "../campaign-names.js";
-import { Chart } from "../chart.js";
+import { Chart, type ChartMarker } from "../chart.js";
 import { isAbort, type Problem, problemOf } from "../errors.js";
 import { change, formatInteger, formatMoney, formatPercent } from "../format.js";
 import { cellNumber, cellText, filtersOf, granularityFor, rangeOf } from "../questions.js";
@@ -47,6 +48,7 @@ export function OverviewPage({ view }: PageProps) {
     ]);
     return { current, previous };
   }, question);
+  const anomalies = useAnomalies(view);
   return (
     <>
       <FilterChips view={view} />
@@ -59,7 +61,7 @@ export function OverviewPage({ view }: PageProps) {
           answer={traffic}
           isEmpty={(d) => d.current.points.length === 0}
         >
-          {(d) => <TrafficChart traffic={d.current} />}
+          {(d) => <TrafficChart traffic={d.current} anomalies={anomalies.data?.anomalies ?? []} />}
         </Panel>
         <LiveCard />
       </div>
@@ -161,7 +163,17 @@ function bucketSeconds(bucket: string): number {
   );
 }
 
-function TrafficChart({ traffic }: { traffic: GetTrafficResponse }) {
+/**
+ * Visitors, sessions and conversions over time. Anomalies of all traffic (found by discovery,
+ * arriving after the traffic) are marked on the chart and listed under it with what changed;
+ * those of single values are counted, with the way to the Discovery page.
+ */
+function TrafficChart({ traffic, anomalies }: { traffic: GetTrafficResponse; anomalies: Anomaly[] }) {
+  const overall = useMemo(() => anomalies.filter((a) => a.dimension === ""), [anomalies]);
+  const markers = useMemo<ChartMarker[]>(
+    () => overall.map((a) => ({ x: bucketSeconds(a.bucket), label: `${a.metric} ${a.direction}` })),
+    [overall],
+  );
   const chart = useMemo(() => {
     const points = [...traffic.points].sort((a, b) => a.bucket.localeCompare(b.bucket));
     return {
@@ -174,11 +186,37 @@ function TrafficChart({ traffic }: { traffic: GetTrafficResponse }) {
     };
   }, [traffic]);
   return (
-    <Chart
-      summary={`Visitors, sessions and conversions over ${chart.x.length} time buckets`}
-      x={chart.x}
-      series={chart.series}
-    />
+    <>
+      <Chart
+        summary={`Visitors, sessions and conversions over ${chart.x.length} time buckets${markers.length ? `, ${markers.length} marked as anomalies` : ""}`}
+        x={chart.x}
+        series={chart.series}
+        markers={markers}
+      />
+      {overall.length > 0 && (
+        <ul class="anomalies" aria-label="Anomalies">
+          {overall.map((a) => (
+            <li key={a.bucket} data-testid="anomaly-marker" data-bucket={a.bucket}>
+              <strong>{a.bucket}</strong>: {a.metric} {a.direction} ({formatInteger(Math.round(a.observed))} vs{" "}
+              {formatInteger(Math.round(a.expected))} expected){whatChanged(a) ? ` — ${whatChanged(a)}` : ""}
+            </li>
+          ))}
+        </ul>
+      )}
+      {anomalies.length > overall.length && (
+        <p class="hint">
+          <a
+            href={`/discovery${window.location.search}`}
+            onClick={(event) => {
+              event.preventDefault();
+              navigate({ page: "discovery" });
+            }}
+          >
+            {formatInteger(anomalies.length - overall.length)} more anomalies in single sources, countries or devices
+          </a>
+        </p>
+      )}
+    </>
   );
 }
 

@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
+import { expect } from "vitest";
 import { launchChromium } from "../../../../test/helpers/headless-chromium.js";
 
 const web = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -56,4 +57,30 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(outputDir, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** Polls until the page shows what is expected (generous: CI machines are busy). */
+export function eventually<T>(read: () => T | Promise<T>) {
+  return expect.poll(read, { timeout: 10_000 });
+}
+
+/** Waits until no panel of the page is loading (after the page has rendered the change that started them). */
+export async function settled(page: Page) {
+  await expect
+    .poll(() => page.locator('[aria-busy="true"], [data-state="loading"]').count(), { timeout: 30_000 })
+    .toBe(0);
+}
+
+/** axe-core finds no serious or critical violation on the page as it is now. */
+export async function expectNoSeriousViolations(page: Page, name: string) {
+  const violations = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(violations, `${name}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
+}
+
+/** Signs in on the sign-in form with an API key and waits for the organization's name. */
+export async function signIn(page: Page, url: string, key: string, organization: string) {
+  await page.goto(url);
+  await page.getByLabel("API key").fill(key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await eventually(() => page.getByTestId("organization").textContent()).toBe(`Organization ${organization}`);
 }

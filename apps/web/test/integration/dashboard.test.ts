@@ -2,8 +2,7 @@ import { execFileSync } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { type Client, createClient } from "@connectrpc/connect";
 import {
   AnalyticsService,
   CampaignService,
@@ -19,7 +18,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventSpec } from "../../../../test/helpers/events.js";
 import { repoRoot } from "../../../../test/helpers/processes.js";
 import { startTestWarehouse, type TestWarehouse } from "../../../../test/helpers/warehouse.js";
-import { axeViolations, ensureDashboardBuilt, openDashboardBrowser, screenshot } from "../helpers/browser.js";
+import { apiTransport } from "../helpers/api.js";
+import {
+  ensureDashboardBuilt,
+  eventually,
+  expectNoSeriousViolations,
+  openDashboardBrowser,
+  screenshot,
+  settled as settledOn,
+} from "../helpers/browser.js";
 
 // Traffic of the last weeks (the page opens on the last 30 days in UTC): paid search tagged
 // utm_campaign=spring that no campaign claims yet, organic search from France on mobile, and
@@ -87,11 +94,7 @@ beforeAll(async () => {
   execFileSync(process.execPath, [join(repoRoot, "packages", "tracker", "build.mjs")]);
   warehouse = await startTestWarehouse({ organizations: ["acme", "globex"] });
   await warehouse.insertEvents(traffic());
-  const withKey: Interceptor = (next) => (req) => {
-    req.header.set("authorization", `Bearer ${warehouse.keys.acme}`);
-    return next(req);
-  };
-  const transport = createConnectTransport({ baseUrl: warehouse.url, httpVersion: "1.1", interceptors: [withKey] });
+  const transport = apiTransport(warehouse.url, warehouse.keys.acme);
   analytics = createClient(AnalyticsService, transport);
   campaigns = createClient(CampaignService, transport);
   const accounts = createAccounts({ repository: createWardenRepository(warehouse.embedded.store) });
@@ -132,22 +135,8 @@ afterAll(async () => {
   await warehouse?.close();
 });
 
-/** Polls until the page shows what is expected (generous: CI machines are busy). */
-function eventually<T>(read: () => T | Promise<T>) {
-  return expect.poll(read, { timeout: 10_000 });
-}
-
-/** Waits until no panel of the page is loading (after the page has rendered the change that started them). */
-async function settled() {
-  await expect
-    .poll(() => page.locator('[aria-busy="true"], [data-state="loading"]').count(), { timeout: 30_000 })
-    .toBe(0);
-}
-
-async function noSeriousViolations(name: string) {
-  const violations = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(violations, `${name}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
-}
+const settled = () => settledOn(page);
+const noSeriousViolations = (name: string) => expectNoSeriousViolations(page, name);
 
 async function tileValue(name: string): Promise<number> {
   return Number(await page.getByTestId(`kpi-${name}`).getAttribute("data-value"));

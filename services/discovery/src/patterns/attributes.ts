@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { type Condition, ConditionSchema, MatchOperator } from "@trellis/contracts";
+import { CAMPAIGN_PARAMS, CLICK_ID_SPECS } from "@trellis/contracts/url-parameters";
 
 /**
  * The attributes of a landing session a pattern is made of. Origin attributes say where a
@@ -18,32 +19,7 @@ export interface PatternAttribute {
 }
 
 /** Query parameters the product already reads (campaign tags and ad click ids) or that carry no origin. */
-export const UNDERSTOOD_PARAMS = [
-  "utm_source",
-  "utm_medium",
-  "utm_campaign",
-  "utm_term",
-  "utm_content",
-  "utm_id",
-  "gclid",
-  "gbraid",
-  "wbraid",
-  "dclid",
-  "msclkid",
-  "yclid",
-  "sznclid",
-  "fbclid",
-  "ttclid",
-  "li_fat_id",
-  "twclid",
-  "epik",
-  "rdt_cid",
-  "ScCid",
-  "qclid",
-  "irclickid",
-  "_ga",
-  "_gl",
-];
+export const UNDERSTOOD_PARAMS = [...CAMPAIGN_PARAMS, ...CLICK_ID_SPECS.map((spec) => spec.param), "_ga", "_gl"];
 
 /** The value of a referrer attribute for a session without a referrer. */
 export const NO_REFERRER = "(none)";

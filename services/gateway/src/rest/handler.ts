@@ -159,7 +159,7 @@ export function createRestHandler(options: RestOptions): RequestListener {
             );
             const contentType = answer.header.get("content-type") ?? "application/octet-stream";
             await runTaggingOrganization(span, () =>
-              pipeLines(res, contentType, answer.message as unknown as AsyncIterable<string>),
+              pipeLines(res, contentType, answer.message as unknown as AsyncIterable<string | Uint8Array>),
             );
             span.setAttribute("http.response.status_code", 200);
             return;

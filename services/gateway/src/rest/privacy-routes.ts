@@ -42,6 +42,13 @@ const exportFormats: Record<string, ExportFormat> = {
  * ({"visitor_ids": […], "session_ids": […], "click_ids": […], "ip_hashes": […], "suppress": false,
  * "request_id": "…"}), GET a deletion's status, GET a visitor's events as NDJSON.
  */
+/** The media type of an export part, by its file name's extension. */
+function partContentType(part: string): string {
+  if (part.endsWith(".parquet")) return "application/vnd.apache.parquet";
+  if (part.endsWith(".csv")) return "text/csv; charset=utf-8";
+  return "application/x-ndjson";
+}
+
 export const privacyRoutes: readonly RestRoute[] = [
   {
     method: "POST",
@@ -180,26 +187,17 @@ export const privacyRoutes: readonly RestRoute[] = [
     download({ query, path }, stream) {
       const params = createParams(query, ["offset"]);
       const part = path.part ?? "";
-      // REST answers are text; a Parquet part is bytes, streamed by DownloadExportPart.
-      if (part.endsWith(".parquet"))
-        throw ValidationError.field("part", "Parquet parts download over DownloadExportPart (Connect, gRPC)");
       const request = create(DownloadExportPartRequestSchema, {
         exportId: path.export_id,
         part,
         offset: params.bigint("offset"),
       });
-      async function* lines(): AsyncIterable<string> {
-        const decoder = new TextDecoder("utf-8", { fatal: true });
-        for await (const message of stream(request)) {
-          yield decoder.decode((message as DownloadExportPartResponse).data, { stream: true });
-        }
-        const rest = decoder.decode();
-        if (rest !== "") yield rest;
+      // The part's bytes as stored: a resumed download may start inside a character or a
+      // Parquet page, so nothing is decoded on the way.
+      async function* bytes(): AsyncIterable<Uint8Array> {
+        for await (const message of stream(request)) yield (message as DownloadExportPartResponse).data;
       }
-      return {
-        contentType: part.endsWith(".csv") ? "text/csv; charset=utf-8" : "application/x-ndjson",
-        lines: lines(),
-      };
+      return { contentType: partContentType(part), lines: bytes() };
     },
   },
   {

@@ -23,16 +23,20 @@ export function sendJson(res: RestResponse, status: number, body: unknown, heade
 }
 
 /**
- * Writes lines as they come, honouring back-pressure; the status is sent with the first
+ * Writes lines (or bytes, for a binary download) as they come, honouring back-pressure; the status is sent with the first
  * line, so a failure before it is still answered with its own status by the caller. A
  * failure after it ends the response abruptly.
  */
-export async function pipeLines(res: RestResponse, contentType: string, lines: AsyncIterable<string>): Promise<void> {
+export async function pipeLines(
+  res: RestResponse,
+  contentType: string,
+  lines: AsyncIterable<string | Uint8Array>,
+): Promise<void> {
   const iterator = lines[Symbol.asyncIterator]();
   const first = await iterator.next();
   res.writeHead(200, { "content-type": contentType, "cache-control": "no-store" });
-  const write = async (text: string) => {
-    if (!(res as http.ServerResponse).write(text)) await new Promise((resolve) => res.once("drain", resolve));
+  const write = async (chunk: string | Uint8Array) => {
+    if (!(res as http.ServerResponse).write(chunk)) await new Promise((resolve) => res.once("drain", resolve));
   };
   try {
     if (!first.done) await write(first.value);

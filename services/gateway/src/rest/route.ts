@@ -31,7 +31,7 @@ export interface RestRoute {
   download?(
     input: RestInput,
     stream: (message: MessageShape<DescMessage>) => AsyncIterable<MessageShape<DescMessage>>,
-  ): { contentType: string; lines: AsyncIterable<string> };
+  ): { contentType: string; lines: AsyncIterable<string | Uint8Array> };
   /** Routes that shape their own answer: given the raw body and a way to call the RPC. */
   exchange?(
     input: RawRestInput,

@@ -1,29 +1,6 @@
-export interface ClickIdSpec {
-  /** The URL parameter, as ad platforms spell it. */
-  param: string;
-  source: string;
-  medium: string;
-}
+import { CLICK_ID_SPECS, type ClickIdSpec } from "@trellis/contracts/url-parameters";
 
-/** Ad-platform click ids, in order of precedence when a URL carries several. */
-export const CLICK_ID_SPECS: readonly ClickIdSpec[] = [
-  { param: "gclid", source: "google", medium: "cpc" },
-  { param: "gbraid", source: "google", medium: "cpc" },
-  { param: "wbraid", source: "google", medium: "cpc" },
-  { param: "dclid", source: "google", medium: "display" },
-  { param: "msclkid", source: "bing", medium: "cpc" },
-  { param: "yclid", source: "yandex", medium: "cpc" },
-  { param: "sznclid", source: "seznam", medium: "cpc" },
-  { param: "fbclid", source: "facebook", medium: "paid_social" },
-  { param: "ttclid", source: "tiktok", medium: "paid_social" },
-  { param: "li_fat_id", source: "linkedin", medium: "paid_social" },
-  { param: "twclid", source: "twitter", medium: "paid_social" },
-  { param: "epik", source: "pinterest", medium: "paid_social" },
-  { param: "rdt_cid", source: "reddit", medium: "paid_social" },
-  { param: "ScCid", source: "snapchat", medium: "paid_social" },
-  { param: "qclid", source: "quora", medium: "paid_social" },
-  { param: "irclickid", source: "impact", medium: "affiliate" },
-];
+export { CLICK_ID_SPECS, type ClickIdSpec };
 
 export interface UrlClickId {
   type: string;

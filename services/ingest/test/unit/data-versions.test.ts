@@ -25,7 +25,7 @@ function recordingCache() {
 describe("data-version notifier", () => {
   it("advances once for the batches of one flush that touch the same dates", async () => {
     const { cache, calls } = recordingCache();
-    const notifier = createDataVersionNotifier(cache as never, createLogger({ level: "silent" }));
+    const notifier = createDataVersionNotifier(cache as never, createLogger({ service: "ingest", level: "silent" }));
     const org = scopeOf("org_a");
     await Promise.all([
       notifier.notify(org, 1, new Set(["2026-01-02", "2026-01-01"])),
@@ -36,7 +36,7 @@ describe("data-version notifier", () => {
 
   it("advances the dates of every batch of a flush, not only the first one's", async () => {
     const { cache, calls } = recordingCache();
-    const notifier = createDataVersionNotifier(cache as never, createLogger({ level: "silent" }));
+    const notifier = createDataVersionNotifier(cache as never, createLogger({ service: "ingest", level: "silent" }));
     const org = scopeOf("org_a");
     await Promise.all([
       notifier.notify(org, 7, new Set(["2026-01-01"])),
@@ -47,7 +47,7 @@ describe("data-version notifier", () => {
 
   it("advances each organization as itself, even in the same flush", async () => {
     const { cache, calls } = recordingCache();
-    const notifier = createDataVersionNotifier(cache as never, createLogger({ level: "silent" }));
+    const notifier = createDataVersionNotifier(cache as never, createLogger({ service: "ingest", level: "silent" }));
     await Promise.all([
       notifier.notify(scopeOf("org_a"), 3, new Set(["2026-01-01"])),
       notifier.notify(scopeOf("org_b"), 3, new Set(["2026-01-01"])),
