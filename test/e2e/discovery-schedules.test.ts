@@ -65,6 +65,8 @@ beforeAll(async () => {
   warehouse = await startTestWarehouse({
     organizations: ["acme", "globex"],
     env: {
+      // The receivers of these tests listen on loopback ports.
+      TRELLIS_DISCOVERY_WEBHOOK_ALLOW_LOOPBACK: "true",
       TRELLIS_DISCOVERY_SCHEDULE_TICK_MS: "200",
       TRELLIS_DISCOVERY_WEBHOOK_ATTEMPTS: "3",
       TRELLIS_DISCOVERY_WEBHOOK_BACKOFF_MS: "50",
@@ -197,6 +199,10 @@ describe("schedules and webhooks", () => {
       ["PUT", "/api/v1/discovery/webhook", { url: "ftp://example.com/x" }, "url"],
       ["PUT", "/api/v1/discovery/webhook", { url: "http://example.com/hook" }, "url"],
       ["PUT", "/api/v1/discovery/webhook", { url: "not a url" }, "url"],
+      // Private and link-local addresses stay out of reach even over HTTPS.
+      ["PUT", "/api/v1/discovery/webhook", { url: "https://10.1.2.3/hook" }, "url"],
+      ["PUT", "/api/v1/discovery/webhook", { url: "https://169.254.169.254/latest/meta-data" }, "url"],
+      ["PUT", "/api/v1/discovery/webhook", { url: "https://[fd00::1]/hook" }, "url"],
     ];
     for (const [method, path, body, field] of cases) {
       const { status, body: answer } = await call(method, path, body);

@@ -42,7 +42,7 @@ export async function createDiscoveryApp(
   const webhooks = createWebhookStore(store, clock);
   const delivery = createWebhookDelivery(webhooks, config.webhook, logger, clock);
   const scheduler = createScheduler(runDeps, schedules, delivery, signer, config.scheduleTickMs);
-  const service = createDiscoveryService({ ...runDeps, schedules, webhooks });
+  const service = createDiscoveryService({ ...runDeps, schedules, webhooks, webhookPolicy: config.webhook });
   scheduler.start();
   return {
     name: "discovery",

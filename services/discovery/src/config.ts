@@ -20,6 +20,8 @@ export interface DiscoveryConfig extends ProcessConfig {
     attempts: number;
     backoffMs: number;
     timeoutMs: number;
+    /** Plain HTTP to a loopback receiver allowed; otherwise HTTPS to public addresses only. */
+    allowLoopback: boolean;
   };
 }
 
@@ -40,6 +42,11 @@ export const discoveryKeys = configGroup("Discovery", {
     "wait before the first retry of a webhook delivery; doubled before each further one",
   ),
   TRELLIS_DISCOVERY_WEBHOOK_TIMEOUT_MS: key(env.positiveInt(10_000), "ms", "deadline of one webhook delivery attempt"),
+  TRELLIS_DISCOVERY_WEBHOOK_ALLOW_LOOPBACK: key(
+    env.bool(false),
+    "boolean",
+    "`true`: a webhook may be plain HTTP to a loopback host (a receiver beside the product); `false`: HTTPS to public addresses only, checked again at each delivery",
+  ),
 });
 
 /** Discovery's variables, its config from them and its loadConfig (see serviceConfig). */
@@ -60,6 +67,7 @@ export const {
         attempts: parsed.TRELLIS_DISCOVERY_WEBHOOK_ATTEMPTS,
         backoffMs: parsed.TRELLIS_DISCOVERY_WEBHOOK_BACKOFF_MS,
         timeoutMs: parsed.TRELLIS_DISCOVERY_WEBHOOK_TIMEOUT_MS,
+        allowLoopback: parsed.TRELLIS_DISCOVERY_WEBHOOK_ALLOW_LOOPBACK,
       },
     }) satisfies Partial<DiscoveryConfig>,
 );

@@ -9,11 +9,14 @@ import { adoptPattern } from "../patterns/adopt.js";
 import { discoverPatterns } from "../patterns/run.js";
 import type { ScheduleStore } from "../schedules/schedule-store.js";
 import { scheduleLimits, scheduleToProto, validateSchedule, validateWebhookUrl } from "../schedules/validate.js";
+import type { WebhookDestinationPolicy } from "../webhooks/destination.js";
 import type { WebhookStore } from "../webhooks/webhook-store.js";
 
 export interface DiscoveryServiceDeps extends DiscoveryDeps {
   schedules: ScheduleStore;
   webhooks: WebhookStore;
+  /** Where an organization's webhook may point. */
+  webhookPolicy: WebhookDestinationPolicy;
 }
 
 /** A handler call as a run request: the verified organization, its signal and deadline. */
@@ -69,7 +72,7 @@ export function createDiscoveryService(deps: DiscoveryServiceDeps): ServiceImpl<
     },
 
     async putDiscoveryWebhook(req, ctx) {
-      const webhook = await deps.webhooks.put(orgOf(ctx), validateWebhookUrl(req.url));
+      const webhook = await deps.webhooks.put(orgOf(ctx), validateWebhookUrl(req.url, deps.webhookPolicy));
       return { url: webhook.url, secret: webhook.secret };
     },
     async listWebhookDeliveries(req, ctx) {

@@ -1,9 +1,11 @@
+import { isIP } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type DiscoverySchedule, DiscoveryScheduleSchema } from "@trellis/contracts";
 import { echo, ValidationError } from "@trellis/platform";
 import { findDimension, findMetric } from "@trellis/query/traffic-rules";
 import { anomalyDefaults } from "../anomalies/run.js";
+import { hostOf, isInternalAddress, isLoopbackHost, type WebhookDestinationPolicy } from "../webhooks/destination.js";
 import { newScheduleId, type StoredSchedule } from "./schedule-store.js";
 
 export const scheduleLimits = { perOrganization: 20, maxLookbackDays: 90, defaultLookbackDays: 7 };
@@ -56,8 +58,11 @@ export function scheduleToProto(s: StoredSchedule): DiscoverySchedule {
   });
 }
 
-/** A webhook URL: HTTPS, or plain HTTP to this machine's loopback (a receiver next to the product). */
-export function validateWebhookUrl(raw: string): string {
+/**
+ * A webhook URL: HTTPS to a public host; with `allowLoopback`, also plain HTTP to this machine's
+ * loopback (a receiver next to the product). Names are checked again, resolved, at each delivery.
+ */
+export function validateWebhookUrl(raw: string, policy: WebhookDestinationPolicy): string {
   if (raw === "") return "";
   if (raw.length > 2000) throw ValidationError.field("url", "must be at most 2000 characters");
   let url: URL;
@@ -66,9 +71,15 @@ export function validateWebhookUrl(raw: string): string {
   } catch {
     throw ValidationError.field("url", `is not a URL: ${echo(raw)}`);
   }
-  const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+  const host = hostOf(url);
+  const loopback = policy.allowLoopback && isLoopbackHost(host);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback))
-    throw ValidationError.field("url", "must be https (http only to a loopback host)");
+    throw ValidationError.field(
+      "url",
+      policy.allowLoopback ? "must be https (http only to a loopback host)" : "must be https",
+    );
   if (url.username || url.password) throw ValidationError.field("url", "must not hold credentials");
+  if (!loopback && (host === "localhost" || (isIP(host) !== 0 && isInternalAddress(host))))
+    throw ValidationError.field("url", "must name a public host, not a loopback, private or link-local address");
   return url.toString();
 }

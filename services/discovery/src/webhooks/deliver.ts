@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@trellis/platform";
+import { refusedDestination, type WebhookDestinationPolicy } from "./destination.js";
 import { SIGNATURE_HEADER, signBody } from "./signature.js";
 import type { WebhookStore } from "./webhook-store.js";
 
-export interface DeliverySettings {
+export interface DeliverySettings extends WebhookDestinationPolicy {
   attempts: number;
   backoffMs: number;
   timeoutMs: number;
@@ -32,7 +33,11 @@ export function createWebhookDelivery(
     for (let attempt = 1; attempt <= settings.attempts; attempt++) {
       let status = 0;
       let error = "";
+      // A destination it may not reach is final: retrying would not change where it points.
+      let refused: string | undefined;
       try {
+        refused = await refusedDestination(new URL(webhook.url), settings);
+        if (refused) throw new Error(refused);
         const response = await fetch(webhook.url, {
           method: "POST",
           headers: {
@@ -52,6 +57,7 @@ export function createWebhookDelivery(
       const delivered = status >= 200 && status < 300;
       const final =
         delivered ||
+        refused !== undefined ||
         attempt === settings.attempts ||
         (status >= 400 && status < 500 && status !== 408 && status !== 429);
       const outcome = delivered ? "delivered" : final ? "failed" : "retrying";

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { bonferroniThreshold, bucketKeys, isAlarm, judge, median, weeksBefore } from "../../src/anomalies/baseline.js";
 import { botCategory } from "../../src/fraud/taxonomy.js";
 import { validateWebhookUrl } from "../../src/schedules/validate.js";
+import { refusedDestination } from "../../src/webhooks/destination.js";
 import { signBody, verifySignature } from "../../src/webhooks/signature.js";
 
 describe("the anomaly baseline", () => {
@@ -64,10 +65,35 @@ describe("webhooks", () => {
     expect(verifySignature("whsec_other", '{"a":1}', header)).toBe(false);
   });
 
-  it("takes HTTPS URLs, and plain HTTP only to a loopback host", () => {
-    expect(validateWebhookUrl("https://hooks.example.com/x")).toBe("https://hooks.example.com/x");
-    expect(validateWebhookUrl("http://127.0.0.1:9000/x")).toBe("http://127.0.0.1:9000/x");
-    expect(() => validateWebhookUrl("http://hooks.example.com/x")).toThrow();
-    expect(() => validateWebhookUrl("https://user:pw@hooks.example.com/x")).toThrow();
+  it("takes HTTPS URLs to public hosts, and plain HTTP to loopback only where allowed", () => {
+    const strict = { allowLoopback: false };
+    const beside = { allowLoopback: true };
+    expect(validateWebhookUrl("https://hooks.example.com/x", strict)).toBe("https://hooks.example.com/x");
+    expect(validateWebhookUrl("http://127.0.0.1:9000/x", beside)).toBe("http://127.0.0.1:9000/x");
+    for (const url of [
+      "http://127.0.0.1:9000/x",
+      "https://localhost/x",
+      "https://127.0.0.1/x",
+      "https://10.0.0.8/x",
+      "https://172.20.1.1/x",
+      "https://192.168.1.1/x",
+      "https://169.254.169.254/x",
+      "https://100.64.0.1/x",
+      "https://[::1]/x",
+      "https://[fe80::1]/x",
+      "https://[::ffff:10.0.0.1]/x",
+    ])
+      expect(() => validateWebhookUrl(url, strict), url).toThrow();
+    expect(() => validateWebhookUrl("http://hooks.example.com/x", beside)).toThrow();
+    expect(() => validateWebhookUrl("http://10.0.0.8/x", beside)).toThrow();
+    expect(() => validateWebhookUrl("https://user:pw@hooks.example.com/x", strict)).toThrow();
+  });
+
+  it("refuses a delivery whose host resolves to an internal address, at the time of delivery", async () => {
+    const strict = { allowLoopback: false };
+    expect(await refusedDestination(new URL("https://localhost:9/x"), strict)).toMatch(/internal address/);
+    expect(await refusedDestination(new URL("https://[::ffff:192.168.0.1]/x"), strict)).toMatch(/internal address/);
+    expect(await refusedDestination(new URL("https://93.184.215.14/x"), strict)).toBeUndefined();
+    expect(await refusedDestination(new URL("http://127.0.0.1:9/x"), { allowLoopback: true })).toBeUndefined();
   });
 });
