@@ -3,6 +3,7 @@ import { createLogger } from "@trellis/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir, testDatabase } from "../../../../test/helpers/names.js";
 import { createStore, eventColumns, migrations, renderSchema, type Store } from "../../src/index.js";
+import { DISCOVERY_HISTORY_DAYS } from "../../src/migrations/0010-discovery.js";
 
 const logger = createLogger({ service: "test", level: "silent" });
 const dataDir = tempDir("store");
@@ -93,6 +94,40 @@ describe("migrations", () => {
     });
     const defaults = Object.fromEntries(eventColumns.map((c) => [c.name, c.default]));
     expect(rows).toEqual([{ ...defaults, organization_id: "defaults" }]);
+  });
+
+  it("keep discovery runs and webhook deliveries for DISCOVERY_HISTORY_DAYS, then drop them", async () => {
+    const now = Date.now();
+    const at = (daysAgo: number) => new Date(now - daysAgo * 86_400_000).toISOString().replace("T", " ").slice(0, 23);
+    const runs = [5, DISCOVERY_HISTORY_DAYS + 5].map((daysAgo) => ({
+      organization_id: "history",
+      run_id: `run_${daysAgo}`,
+      kind: "anomalies",
+      created_at: at(daysAgo),
+    }));
+    await store.insert("discovery_runs", runs, { organizationId: "history" });
+    const deliveries = [5, DISCOVERY_HISTORY_DAYS + 5].map((daysAgo) => ({
+      organization_id: "history",
+      delivery_id: `dlv_${daysAgo}`,
+      at: at(daysAgo),
+    }));
+    await store.insert("discovery_webhook_deliveries", deliveries, { organizationId: "history" });
+    const kept = async (table: string, column: string) => {
+      // Merging applies the table's TTL now rather than at the engine's next merge.
+      await store.command({
+        name: "test.optimize",
+        sql: `OPTIMIZE TABLE ${database}.${table} FINAL`,
+        organizationId: null,
+      });
+      const { rows } = await store.query<{ id: string }>({
+        name: "test.history",
+        sql: `SELECT ${column} AS id FROM ${database}.${table} WHERE organization_id = 'history' ORDER BY id`,
+        organizationId: "history",
+      });
+      return rows.map((r) => r.id);
+    };
+    expect(await kept("discovery_runs", "run_id")).toEqual(["run_5"]);
+    expect(await kept("discovery_webhook_deliveries", "delivery_id")).toEqual(["dlv_5"]);
   });
 
   it("render cluster DDL that ClickHouse's own parser accepts", async () => {
