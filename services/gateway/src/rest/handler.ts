@@ -89,26 +89,34 @@ function emptyRequestOf(route: RestRoute): unknown {
 
 /**
  * The request's end as a signal: its deadline, or a caller that leaves before the answer is
- * complete; every call made for the request inherits it. Made on first use: an answer from the
- * hot window never needs one.
+ * complete; every call made for the request inherits it. Made on first use, with what is left
+ * of the deadline counted from the request's arrival: nothing before the REST step holds it,
+ * and an answer from the hot window never needs one, so such an answer sets no timer and no
+ * listener.
  */
 function requestEnd(res: RestResponse, deadlineMs: number): RestCall["end"] {
+  const arrivedAt = performance.now();
   let controller: AbortController | undefined;
-  const ended = () => {
-    controller ??= new AbortController();
-    return controller;
-  };
-  const deadline = setTimeout(
-    () => ended().abort(new DeadlineExceededError(`no answer within ${deadlineMs} ms`)),
-    deadlineMs,
-  );
-  res.once("close", () => {
-    clearTimeout(deadline);
-    if (!res.writableFinished) ended().abort();
-  });
   return {
     get signal() {
-      return ended().signal;
+      if (controller) return controller.signal;
+      const ended = new AbortController();
+      controller = ended;
+      if (res.destroyed) {
+        // The caller left before anything needed the signal.
+        ended.abort();
+        return ended.signal;
+      }
+      const left = Math.max(0, deadlineMs - (performance.now() - arrivedAt));
+      const deadline = setTimeout(
+        () => ended.abort(new DeadlineExceededError(`no answer within ${deadlineMs} ms`)),
+        left,
+      );
+      res.once("close", () => {
+        clearTimeout(deadline);
+        if (!res.writableFinished) ended.abort();
+      });
+      return ended.signal;
     },
   };
 }
