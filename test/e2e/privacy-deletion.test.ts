@@ -294,7 +294,8 @@ WHERE organization_id = {org:String} AND (visitor_id IN {v:Array(String)} OR ses
       organization_id: organizationId,
       run_id: runId,
       kind: "fraud",
-      created_at: "2026-03-21 00:00:00.000",
+      // Recent: runs older than the runs' retention (DISCOVERY_HISTORY_DAYS) leave at the next merge.
+      created_at: new Date(Date.now() - 3_600_000).toISOString().replace("T", " ").slice(0, 23),
       start_date: "2026-03-01",
       end_date: "2026-03-20",
       time_zone: "UTC",
