@@ -150,12 +150,6 @@ describe("discovery in the dashboard", () => {
     await signIn(page, `${warehouse.url}/discovery?${viewQuery}`, warehouse.keys.acme ?? "", "acme");
     await settled(page);
     const answer = await discovery.discoverPatterns({ range });
-    console.log(
-      "DEBUG",
-      answer.unattributedSessions,
-      answer.sessions,
-      answer.patterns.map((p) => [p.suggestedName, p.sessions, p.support, p.growth, p.timeShape]),
-    );
     const newsletter = answer.patterns.find((p) => p.suggestedName === "Discovered: news.example.com");
     expect(newsletter?.sessions).toBe(12n);
     const shown = await shownPatterns();
