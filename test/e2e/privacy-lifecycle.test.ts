@@ -54,6 +54,23 @@ async function count(sql: string, params: Record<string, unknown> = {}): Promise
   return Number(rows[0]?.n);
 }
 
+/** globex's raw events exported over REST in `format`, once the export is done: its id and first part. */
+async function exportedOverRest(format: string) {
+  const created = await api("globex", "POST", "/api/v1/exports", { format, tables: ["analytics_events"] });
+  expect(created.status, created.text).toBe(200);
+  const id = (json(created.text).export as { id: string }).id;
+  let exported = json((await api("globex", "GET", `/api/v1/exports/${id}`)).text).export as {
+    status: string;
+    parts?: Array<{ name: string; rows: string; bytes: string }>;
+  };
+  while (exported.status !== "EXPORT_STATUS_DONE" && exported.status !== "EXPORT_STATUS_FAILED") {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    exported = json((await api("globex", "GET", `/api/v1/exports/${id}`)).text).export as typeof exported;
+  }
+  expect(exported.status).toBe("EXPORT_STATUS_DONE");
+  return { id, part: exported.parts?.[0] };
+}
+
 describe("organization export", () => {
   it("writes every table's months as Parquet with the engine's writer, downloadable over Connect from any offset", async () => {
     const privacy = createClient(PrivacyService, createGrpcTransport({ baseUrl: warehouse.url }));
@@ -111,19 +128,7 @@ describe("organization export", () => {
   });
 
   it("streams CSV parts over REST, resumable by offset", async () => {
-    const created = await api("globex", "POST", "/api/v1/exports", { format: "csv", tables: ["analytics_events"] });
-    expect(created.status, created.text).toBe(200);
-    const id = (json(created.text).export as { id: string }).id;
-    let exported = json((await api("globex", "GET", `/api/v1/exports/${id}`)).text).export as {
-      status: string;
-      parts?: Array<{ name: string; rows: string; bytes: string }>;
-    };
-    while (exported.status !== "EXPORT_STATUS_DONE" && exported.status !== "EXPORT_STATUS_FAILED") {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      exported = json((await api("globex", "GET", `/api/v1/exports/${id}`)).text).export as typeof exported;
-    }
-    expect(exported.status).toBe("EXPORT_STATUS_DONE");
-    const part = exported.parts?.[0];
+    const { id, part } = await exportedOverRest("csv");
     const whole = await api("globex", "GET", `/api/v1/exports/${id}/parts/${part?.name}`);
     expect(whole.status).toBe(200);
     const lines = whole.text.trimEnd().split("\n");
@@ -137,19 +142,7 @@ describe("organization export", () => {
   });
 
   it("serves Parquet parts over REST as the bytes stored, resumable inside the file", async () => {
-    const created = await api("globex", "POST", "/api/v1/exports", { format: "parquet", tables: ["analytics_events"] });
-    expect(created.status, created.text).toBe(200);
-    const id = (json(created.text).export as { id: string }).id;
-    let exported = json((await api("globex", "GET", `/api/v1/exports/${id}`)).text).export as {
-      status: string;
-      parts?: Array<{ name: string; rows: string; bytes: string }>;
-    };
-    while (exported.status !== "EXPORT_STATUS_DONE" && exported.status !== "EXPORT_STATUS_FAILED") {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      exported = json((await api("globex", "GET", `/api/v1/exports/${id}`)).text).export as typeof exported;
-    }
-    expect(exported.status).toBe("EXPORT_STATUS_DONE");
-    const part = exported.parts?.[0];
+    const { id, part } = await exportedOverRest("parquet");
     const download = (offset: number) =>
       fetch(`${warehouse.url}/api/v1/exports/${id}/parts/${part?.name}?offset=${offset}`, {
         headers: { authorization: `Bearer ${warehouse.keys.globex}` },
