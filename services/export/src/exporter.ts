@@ -1,23 +1,44 @@
-import { BigQuery, type Query } from "@google-cloud/bigquery";
+import { BigQuery } from "@google-cloud/bigquery";
 import type { Logger } from "@trellis/platform";
 import type { Store } from "@trellis/store";
+import { createJobRunner } from "./bigquery-client.js";
 import type { BigQueryConfig } from "./config.js";
 import { attributionCreditRows, campaignPerformanceRows, dayVersions, type ExportRow } from "./day-rows.js";
 import {
+  campaignClickKeysRows,
+  campaignEventsRows,
+  campaignSessionsRows,
+  type EffectiveCampaign,
+  type ReadPathReader,
+} from "./read-path-rows.js";
+import {
   attributionCreditTable,
   type BigQueryField,
+  campaignClickKeysTable,
+  campaignEventsTable,
   campaignPerformanceTable,
   campaignPerformanceViewDdl,
+  campaignSessionsTable,
+  EMPTY_DAY,
   type ExportedTable,
   exportedTables,
   exportStateTable,
   qualified,
+  readPathTables,
+  readPathVersion,
 } from "./tables.js";
 
 /** How a day's rows are read from the store, by exported table. */
 const readers: Record<string, typeof campaignPerformanceRows> = {
   [campaignPerformanceTable.name]: campaignPerformanceRows,
   [attributionCreditTable.name]: attributionCreditRows,
+};
+
+/** How a day of each read-path table is read from the store, under a ruleset. */
+const readPathReaders: Record<string, ReadPathReader> = {
+  [campaignEventsTable.name]: campaignEventsRows,
+  [campaignClickKeysTable.name]: campaignClickKeysRows,
+  [campaignSessionsTable.name]: campaignSessionsRows,
 };
 
 /** The largest query-parameter payload one job carries (BigQuery refuses requests past ~10 MB). */
@@ -72,6 +93,11 @@ export interface ExporterDependencies {
   logger: Logger;
   /** Every organization whose data is exported. */
   organizations(): Promise<string[]>;
+  /**
+   * The organization's current effective campaign (its newest ruleset, compiled). Without it
+   * the read path's tables are not exported (the read path then always falls through).
+   */
+  effectiveCampaign?(organizationId: string, signal: AbortSignal): Promise<EffectiveCampaign>;
   /** Today's date (UTC, YYYY-MM-DD); a clock for tests. */
   today?: () => string;
 }
@@ -107,30 +133,7 @@ export function createExporter(config: BigQueryConfig, deps: ExporterDependencie
     schedule();
   }
 
-  async function query<T>(sql: string, params: Record<string, unknown> = {}, types?: Query["types"]) {
-    const [job] = await bigquery.createQueryJob({
-      query: sql,
-      params,
-      ...(types ? { types } : {}),
-      location: config.location,
-      jobTimeoutMs: config.jobTimeoutMs,
-      labels: { application: "trellis-export" },
-    });
-    // The client polls getQueryResults until the job completes; the deadline is ours.
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        job.cancel().catch(() => {});
-        reject(new Error(`BigQuery job ${job.id} did not finish within ${config.jobTimeoutMs} ms; cancelled`));
-      }, config.jobTimeoutMs);
-    });
-    try {
-      const [rows] = await Promise.race([job.getQueryResults(), deadline]);
-      return rows as T[];
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+  const query = createJobRunner(bigquery, config, "trellis-export");
 
   /** The dataset, the tables and the seed's view, created when missing. */
   async function prepare(): Promise<void> {
@@ -216,7 +219,11 @@ COMMIT TRANSACTION;`,
     const from = addDays(to, -(config.lookbackDays - 1));
     const current = await dayVersions(store, organizationId, from, to, signal);
     const exported = await exportedVersions(organizationId, from, to);
+    // One ruleset for the whole run of this organization: every read-path day names it.
+    const effective = await deps.effectiveCampaign?.(organizationId, signal);
+    const isReadPath = (t: ExportedTable) => (readPathTables as readonly ExportedTable[]).includes(t);
     for (const target of exportedTables) {
+      if (isReadPath(target) && !effective) continue;
       const days = new Set([
         ...current.keys(),
         ...[...exported.keys()]
@@ -226,17 +233,21 @@ COMMIT TRANSACTION;`,
       for (const day of [...days].sort()) {
         signal.throwIfAborted();
         // A day with no events left (deleted, expired) is exported as empty: its rows go.
-        const version = current.get(day) ?? "empty";
+        const dataVersion = current.get(day) ?? EMPTY_DAY;
+        const version = effective && isReadPath(target) ? readPathVersion(dataVersion, effective.version) : dataVersion;
         const previous = exported.get(`${target.name}/${day}`);
         if (previous?.version === version) {
           run.daysUnchanged++;
           continue;
         }
         try {
+          const readPath = readPathReaders[target.name];
           const rows =
-            version === "empty"
+            version === EMPTY_DAY
               ? []
-              : await (readers[target.name] ?? campaignPerformanceRows)(store, organizationId, day, signal);
+              : readPath && effective
+                ? await readPath(store, organizationId, day, effective, signal)
+                : await (readers[target.name] ?? campaignPerformanceRows)(store, organizationId, day, signal);
           await replaceDay(target, organizationId, day, version, rows);
           run.daysExported++;
           run.rowsExported += rows.length;

@@ -7,7 +7,7 @@
 
 export interface BigQueryField {
   name: string;
-  type: "STRING" | "DATE" | "INT64" | "FLOAT64" | "NUMERIC" | "TIMESTAMP";
+  type: "STRING" | "DATE" | "INT64" | "FLOAT64" | "NUMERIC" | "TIMESTAMP" | "BOOL";
   mode?: "REQUIRED" | "NULLABLE";
 }
 
@@ -60,6 +60,69 @@ export const attributionCreditTable: ExportedTable = {
 };
 
 /**
+ * The read path's tables (the seed's "L3"): campaign performance pieces that add up exactly
+ * over any range of whole UTC days, each per **effective** campaign under the organization's
+ * ruleset version at export time (the state row's version names it: `<data version>@r<ruleset
+ * version>`, so a campaign change re-exports them). Sums and counts, never averages; distinct
+ * click ids and sessions as keys, so a range's distinct counts and its sessions (which may span
+ * midnight) are computed over the range, as the store computes them. See the README.
+ */
+
+/** Additive event metrics per day and effective campaign (events without a session id count their conversions here). */
+export const campaignEventsTable: ExportedTable = {
+  name: "campaign_events_daily",
+  fields: [
+    required("organization_id", "STRING"),
+    required("day", "DATE"),
+    required("campaign_id", "STRING"),
+    required("events", "INT64"),
+    required("clicks", "INT64"),
+    required("fraud_score_sum", "INT64"),
+    required("quality_score_sum", "INT64"),
+    required("loose_conversions", "INT64"),
+    required("loose_revenue", "NUMERIC"),
+  ],
+  clustering: ["organization_id", "campaign_id"],
+};
+
+/** The distinct click ids of a day per effective campaign: COUNT(DISTINCT click_id) over a range is exact. */
+export const campaignClickKeysTable: ExportedTable = {
+  name: "campaign_click_keys_daily",
+  fields: [
+    required("organization_id", "STRING"),
+    required("day", "DATE"),
+    required("campaign_id", "STRING"),
+    required("click_id", "STRING"),
+  ],
+  clustering: ["organization_id", "campaign_id"],
+};
+
+/**
+ * One row per session (events with a session id) and day: the effective campaign of its first
+ * event that day, its first and last event times in milliseconds, events, conversions and
+ * revenue. A range groups a session's days again, so a session across midnight is one session,
+ * credited to the campaign of its first event in the range.
+ */
+export const campaignSessionsTable: ExportedTable = {
+  name: "campaign_sessions_daily",
+  fields: [
+    required("organization_id", "STRING"),
+    required("day", "DATE"),
+    required("session_id", "STRING"),
+    required("campaign_id", "STRING"),
+    required("first_ms", "INT64"),
+    required("last_ms", "INT64"),
+    required("events", "INT64"),
+    required("conversions", "INT64"),
+    required("revenue", "NUMERIC"),
+  ],
+  clustering: ["organization_id", "session_id"],
+};
+
+/** The tables the read path answers from; exported only with the organization's ruleset. */
+export const readPathTables = [campaignEventsTable, campaignClickKeysTable, campaignSessionsTable] as const;
+
+/**
  * What was exported: one row per organization, table and day with the data version it was
  * exported at. Written in the same transaction as the day's rows, so it never disagrees with
  * them: a run compares it with the store's versions and exports only the days that moved.
@@ -77,7 +140,15 @@ export const exportStateTable: ExportedTable = {
   clustering: ["organization_id", "table_name"],
 };
 
-export const exportedTables = [campaignPerformanceTable, attributionCreditTable] as const;
+export const exportedTables = [campaignPerformanceTable, attributionCreditTable, ...readPathTables] as const;
+
+/** A read-path day's version in export_state: the store's data version and the ruleset it was computed under. */
+export function readPathVersion(dataVersion: string, rulesetVersion: number): string {
+  return dataVersion === EMPTY_DAY ? EMPTY_DAY : `${dataVersion}@r${rulesetVersion}`;
+}
+
+/** The version of a day with no events (deleted, expired): exported as no rows. */
+export const EMPTY_DAY = "empty";
 
 /** `project.dataset.table`, quoted for GoogleSQL. */
 export function qualified(projectId: string, dataset: string, table: string): string {

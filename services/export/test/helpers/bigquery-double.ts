@@ -6,6 +6,12 @@
 // only the statement shapes the export sends (recognised by their text); anything else fails
 // the job, as an unknown statement should fail a test. Failures can be injected: an HTTP error
 // for the next matching requests, or a job that completes with an error.
+//
+// Other queries (SELECT or WITH …) run only when the test gives the double an engine
+// (bigquery-double-engine.ts: the embedded ClickHouse): the tables a query names are loaded
+// with the rows the double holds, and the GoogleSQL text is translated by the small, fixed
+// set of rewrites in `translateGoogleSql` below. SQL outside that subset fails in the engine,
+// and so fails the job.
 import { createPublicKey, createVerify, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -26,13 +32,29 @@ interface Parameter {
     type: string;
     arrayType?: { type: string; structTypes?: Array<{ name: string; type: { type: string } }> };
   };
-  parameterValue: { value?: string; arrayValues?: Array<{ structValues?: Record<string, { value?: string | null }> }> };
+  parameterValue: {
+    value?: string;
+    arrayValues?: Array<{ value?: string; structValues?: Record<string, { value?: string | null }> }>;
+  };
+}
+
+/** An engine that runs the translated queries: loads a table's rows, answers a query's columns and rows. */
+export interface DoubleEngine {
+  load(table: string, fields: Array<{ name: string; type: string; mode?: string }>, rows: Row[]): Promise<void>;
+  query(
+    sql: string,
+    params: Record<string, unknown>,
+  ): Promise<{ columns: Array<{ name: string; type: string }>; rows: Record<string, unknown>[] }>;
+  /** The engine's name of the double's table (what a backquoted `project.dataset.table` becomes). */
+  tableName(table: string): string;
 }
 
 interface Job {
   id: string;
   query: string;
   params: Record<string, unknown>;
+  /** Each parameter's GoogleSQL type (ARRAY<STRING> as "ARRAY<STRING>"). */
+  paramTypes: Record<string, string>;
   polls: number;
   done: boolean;
   error?: string;
@@ -61,6 +83,8 @@ export interface BigQueryDouble {
 export async function startBigQueryDouble(options: {
   projectId: string;
   publicKeyPem: string;
+  /** Runs the queries that are not the export's own statements; without it they fail. */
+  engine?: DoubleEngine;
 }): Promise<BigQueryDouble> {
   const publicKey = createPublicKey(options.publicKeyPem);
   const requestFailures: Array<{ method: string; path: RegExp; status: number; times: number }> = [];
@@ -150,6 +174,12 @@ export async function startBigQueryDouble(options: {
         id,
         query: job.configuration.query.query,
         params: decodeParameters(job.configuration.query.queryParameters ?? []),
+        paramTypes: Object.fromEntries(
+          (job.configuration.query.queryParameters ?? []).map((p) => [
+            p.name,
+            p.parameterType.type === "ARRAY" ? `ARRAY<${p.parameterType.arrayType?.type}>` : p.parameterType.type,
+          ]),
+        ),
         polls: 0,
         done: false,
         cancelled: false,
@@ -167,7 +197,7 @@ export async function startBigQueryDouble(options: {
           jobComplete: false,
           jobReference: { jobId: job.id },
         });
-      if (!job.done) run(job);
+      if (!job.done) await run(job);
       if (job.error) return send(res, 400, errorBody(400, job.error, "invalidQuery"));
       return send(res, 200, {
         kind: "bigquery#getQueryResultsResponse",
@@ -201,7 +231,7 @@ export async function startBigQueryDouble(options: {
   }
 
   /** Runs the statement shapes the export sends against the double's tables. */
-  function run(job: Job): void {
+  async function run(job: Job): Promise<void> {
     job.done = true;
     const failure = jobFailures.find((f) => f.statement.test(job.query));
     if (failure) {
@@ -264,12 +294,33 @@ export async function startBigQueryDouble(options: {
             },
           ]);
         job.rows = [];
+      } else if (options.engine && /^(SELECT|WITH)\b/.test(job.query)) {
+        await runInEngine(options.engine, job);
       } else {
         job.error = `the BigQuery double does not run this statement: ${job.query.slice(0, 80)}`;
       }
     } catch (error) {
       job.error = (error as Error).message;
     }
+  }
+
+  /** Loads the tables the query names into the engine, then runs its translation there. */
+  async function runInEngine(engine: DoubleEngine, job: Job): Promise<void> {
+    const named = new Set([...job.query.matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? ""));
+    const names = new Map<string, string>();
+    for (const qualifiedName of named) {
+      const [project, dataset, name] = qualifiedName.split(".");
+      const table = double.tables.get(`${dataset}.${name}`);
+      if (project !== options.projectId || !table || !name) throw new Error(`Not found: Table ${qualifiedName}`);
+      const fields = (table.resource.schema as { fields: Array<{ name: string; type: string; mode?: string }> }).fields;
+      await engine.load(name, fields, table.rows);
+      names.set(qualifiedName, engine.tableName(name));
+    }
+    const result = await engine.query(translateGoogleSql(job.query, names, job.paramTypes), job.params);
+    job.schema = result.columns.map((c) => ({ name: c.name, type: bigQueryTypeOf(c.type) }));
+    job.rows = result.rows.map((r) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null ? null : String(v)])),
+    );
   }
 
   const server: Server = createServer((req, res) => {
@@ -284,13 +335,66 @@ export async function startBigQueryDouble(options: {
   } as BigQueryDouble;
 }
 
-/** Query parameters as plain values: scalars as strings, arrays of STRUCT as rows. */
+/**
+ * GoogleSQL to ClickHouse SQL, for the subset the product's queries use; every rewrite is here:
+ * - a backquoted `project.dataset.table` becomes the engine's table holding the double's rows;
+ * - `x IN UNNEST(@p)` becomes `has(@p, x)`;
+ * - `@p` becomes the bound parameter `{p:Type}` of its GoogleSQL type (STRING, DATE, INT64,
+ *   FLOAT64, BOOL, ARRAY<…> of them): values stay parameters, never text;
+ * - the functions MIN_BY and DIV become argMin and intDiv; the CAST types FLOAT64, INT64 and
+ *   STRING become Float64, Int64 and String.
+ * Everything else (WITH, SELECT, JOIN … ON, GROUP BY, ORDER BY, LIMIT, BETWEEN, COUNT(DISTINCT),
+ * SUM, MIN, MAX, IF, COALESCE, arithmetic) is read alike by both dialects and left as written.
+ */
+export function translateGoogleSql(sql: string, tables: Map<string, string>, paramTypes: Record<string, string>) {
+  const engineType = (type: string): string => {
+    const array = /^ARRAY<(.+)>$/.exec(type);
+    if (array) return `Array(${engineType(array[1] ?? "")})`;
+    const scalar: Record<string, string> = {
+      STRING: "String",
+      DATE: "Date",
+      INT64: "Int64",
+      FLOAT64: "Float64",
+      BOOL: "Bool",
+      NUMERIC: "Decimal(38, 9)",
+    };
+    const mapped = scalar[type];
+    if (!mapped) throw new Error(`the double does not translate parameters of type ${type}`);
+    return mapped;
+  };
+  return sql
+    .replace(/`([^`]+)`/g, (whole, name: string) => tables.get(name) ?? whole)
+    .replace(/([A-Za-z_][A-Za-z0-9_.]*) IN UNNEST\(@([A-Za-z_][A-Za-z0-9_]*)\)/g, "has(@$2, $1)")
+    .replace(/@([A-Za-z_][A-Za-z0-9_]*)/g, (_, name: string) => {
+      const type = paramTypes[name];
+      if (!type) throw new Error(`Query parameter '${name}' not found`);
+      return `{${name}:${engineType(type)}}`;
+    })
+    .replace(/\bMIN_BY\(/g, "argMin(")
+    .replace(/\bDIV\(/g, "intDiv(")
+    .replace(/ AS (FLOAT64|INT64|STRING)\)/g, (_, type: string) => ` AS ${engineType(type)})`);
+}
+
+/** The BigQuery field type of an engine column type. */
+function bigQueryTypeOf(type: string): string {
+  const bare = type.replace(/^Nullable\((.+)\)$/, "$1").replace(/^LowCardinality\((.+)\)$/, "$1");
+  if (/^U?Int\d+$/.test(bare)) return "INTEGER";
+  if (/^Float\d+$/.test(bare)) return "FLOAT";
+  if (/^Decimal/.test(bare)) return "NUMERIC";
+  if (bare === "Date" || bare === "Date32") return "DATE";
+  if (bare === "Bool") return "BOOLEAN";
+  return "STRING";
+}
+
+/** Query parameters as plain values: scalars as strings, arrays of scalars as arrays, arrays of STRUCT as rows. */
 function decodeParameters(parameters: Parameter[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const p of parameters) {
     if (p.parameterType.type === "ARRAY") {
       out[p.name] = (p.parameterValue.arrayValues ?? []).map((element) =>
-        Object.fromEntries(Object.entries(element.structValues ?? {}).map(([k, v]) => [k, v.value ?? null])),
+        element.structValues === undefined
+          ? (element.value ?? null)
+          : Object.fromEntries(Object.entries(element.structValues).map(([k, v]) => [k, v.value ?? null])),
       );
     } else {
       // A parameter sent without a value is NULL to BigQuery.

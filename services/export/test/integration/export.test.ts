@@ -122,7 +122,14 @@ describe("BigQuery export", () => {
     const tableInserts = double.requests.filter((r) => r.method === "POST" && r.path.endsWith("/tables"));
     expect(
       tableInserts.map((r) => (r.body as { tableReference: { tableId: string } }).tableReference.tableId).sort(),
-    ).toEqual(["attribution_credit_daily", "campaign_performance_daily", "export_state"]);
+    ).toEqual([
+      "attribution_credit_daily",
+      "campaign_click_keys_daily",
+      "campaign_events_daily",
+      "campaign_performance_daily",
+      "campaign_sessions_daily",
+      "export_state",
+    ]);
     const campaignTable = tableInserts.find((r) => JSON.stringify(r.body).includes("campaign_performance_daily"))?.body;
     expect(campaignTable).toMatchObject({
       timePartitioning: { type: "DAY", field: "day" },
@@ -298,7 +305,8 @@ describe("BigQuery export", () => {
     const statements = rowAccessPolicyStatements(PROJECT, "trellis_analytics", "acme-01", [
       "group:acme-analysts@example.com",
     ]);
-    expect(statements).toHaveLength(3);
+    // Every exported table (the read path's too) and the state table.
+    expect(statements).toHaveLength(6);
     expect(statements[0]).toBe(
       `CREATE OR REPLACE ROW ACCESS POLICY organization_acme_01 ON \`${PROJECT}.trellis_analytics.campaign_performance_daily\` ` +
         `GRANT TO ("group:acme-analysts@example.com") FILTER USING (organization_id = "acme-01")`,
