@@ -124,8 +124,8 @@ function podSpecs(overlay: string): Array<{ owner: string; spec: IPodSpec | unde
 const named = <T extends K8sObject>(list: T[], name: string) => list.find((o) => o.metadata.name === name);
 
 describe("rendered overlays", () => {
-  it("are dev, staging and prod", () => {
-    expect(overlays).toEqual(["dev", "prod", "staging"]);
+  it("are dev, staging, prod, and prod autoscaled on requests in flight", () => {
+    expect(overlays).toEqual(["dev", "prod", "prod-in-flight", "staging"]);
   });
 
   it.each(overlays)("%s: every object validates against its API schema", (overlay) => {
@@ -177,7 +177,7 @@ describe("rendered overlays", () => {
     }
   });
 
-  it.each(["staging", "prod"])(
+  it.each(["staging", "prod", "prod-in-flight"])(
     "%s: each stateless service autoscales, has a disruption budget, spreads, and has a startup probe",
     (overlay) => {
       for (const service of services) {
@@ -199,6 +199,36 @@ describe("rendered overlays", () => {
       }
     },
   );
+
+  it("prod-in-flight: each stateless service also scales on its requests in flight, served on a metrics port only Prometheus reaches", () => {
+    for (const service of services) {
+      const hpa = named(ofKind<IHorizontalPodAutoscaler>("prod-in-flight", "HorizontalPodAutoscaler"), service);
+      expect(hpa?.spec?.metrics?.map((m) => m.type)).toEqual(["Resource", "Pods"]);
+      expect(hpa?.spec?.metrics?.[1]?.pods).toEqual({
+        metric: { name: "trellis_requests_in_flight" },
+        target: { type: "AverageValue", averageValue: "32" },
+      });
+      const pod = named(ofKind<IDeployment>("prod-in-flight", "Deployment"), service)?.spec?.template;
+      const container = pod?.spec?.containers[0];
+      expect(container?.env).toContainEqual({ name: "TRELLIS_METRICS_PORT", value: "9464" });
+      expect(container?.ports).toContainEqual({ name: "metrics", containerPort: 9464 });
+      expect(pod?.metadata?.annotations).toMatchObject({
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": "9464",
+      });
+    }
+    const scrape = named(ofKind<INetworkPolicy>("prod-in-flight", "NetworkPolicy"), "metrics-scrape");
+    expect(scrape?.metadata).toMatchObject({ namespace: "trellis-prod" });
+    expect(scrape?.spec?.ingress).toEqual([
+      {
+        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+        ports: [{ port: 9464, protocol: "TCP" }],
+      },
+    ]);
+    // Everything else is prod's: the same objects, the autoscalers and pods aside.
+    const kinds = (overlay: string) => objects(overlay).map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(kinds("prod-in-flight").sort()).toEqual([...kinds("prod"), "NetworkPolicy/metrics-scrape"].sort());
+  });
 
   it.each(["staging", "prod"])("%s: network policies allow exactly the mesh's edges between services", (overlay) => {
     const policies = ofKind<INetworkPolicy>(overlay, "NetworkPolicy");
