@@ -262,7 +262,8 @@ describe("rendered overlays", () => {
       (named(policies, from)?.spec?.egress ?? []).flatMap((rule) =>
         (rule.to ?? []).flatMap((peer) => Object.values(peer.podSelector?.matchLabels ?? {})),
       );
-    // Only discovery reaches outside the cluster: its webhooks, on HTTPS, never to private ranges.
+    // In their own policies, only discovery reaches outside the cluster: its webhooks, on HTTPS,
+    // never to private ranges (prod's query reaches BigQuery through query-bigquery, below).
     for (const service of services) {
       const rules = (named(policies, service)?.spec?.egress ?? []).filter((rule) =>
         (rule.to ?? []).some((peer) => peer.ipBlock),
@@ -282,6 +283,38 @@ describe("rendered overlays", () => {
     expect(egressTo("cache")).toEqual(["redis"]);
     for (const storeUser of ["warden", "query", "ingest", "discovery"])
       expect(egressTo(storeUser)).toContain("trellis");
+    // The BigQuery read path (prod): query reaches Google's APIs on HTTPS, never private ranges.
+    const outside = policies.filter((p) => p.metadata.name.endsWith("-bigquery")).map((p) => p.metadata.name);
+    expect(outside).toEqual(overlay === "prod" ? ["query-bigquery"] : []);
+    if (overlay === "prod") {
+      const readPath = named(policies, "query-bigquery")?.spec;
+      expect(readPath?.podSelector?.matchLabels).toEqual({ "app.kubernetes.io/name": "query" });
+      expect(readPath?.policyTypes).toEqual(["Egress"]);
+      expect(readPath?.ingress).toBeUndefined();
+      expect(readPath?.egress?.[0]?.ports).toEqual([{ port: 443, protocol: "TCP" }]);
+      expect(readPath?.egress?.[0]?.to?.[0]?.ipBlock?.except).toEqual(
+        expect.arrayContaining(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]),
+      );
+    }
+  });
+
+  it("prod: the query service reads BigQuery's project and read path settings from the export's ConfigMap", () => {
+    const query = named(ofKind<IDeployment>("prod", "Deployment"), "query")?.spec?.template.spec?.containers[0];
+    const fromConfig = (name: string) => query?.env?.find((e) => e.name === name)?.valueFrom?.configMapKeyRef;
+    const configMap = ofKind<IConfigMap>("prod", "ConfigMap").find((c) =>
+      c.metadata.name.startsWith("trellis-bigquery"),
+    );
+    for (const [variable, key] of [
+      ["TRELLIS_BIGQUERY_PROJECT", "project"],
+      ["TRELLIS_BIGQUERY_DATASET", "dataset"],
+      ["TRELLIS_BIGQUERY_LOCATION", "location"],
+      ["TRELLIS_BIGQUERY_READ_MIN_DAYS", "read_min_days"],
+    ] as const) {
+      expect(fromConfig(variable), variable).toEqual({ name: configMap?.metadata.name, key });
+      expect(configMap?.data?.[key], key).toBeTruthy();
+    }
+    // The read path answers only ranges the export keeps current (35 days back by default).
+    expect(Number(configMap?.data?.read_min_days)).toBeLessThanOrEqual(35);
   });
 
   it("prod: a ClickHouse cluster of shards and replicas with Keeper, a Redis Cluster and the BigQuery export", () => {
