@@ -22,6 +22,8 @@ export interface BigQueryConfig {
    * read-path tables when they are current (the seed's "L3"); 0: never.
    */
   readMinDays: number;
+  /** Also export raw events (the `events` table), a day at a time through a load job. */
+  rawEvents: boolean;
 }
 
 export const bigQueryEnvShape = configGroup("BigQuery export", {
@@ -70,6 +72,11 @@ export const bigQueryEnvShape = configGroup("BigQuery export", {
     "days back (today included) each run checks for changed data",
   ),
   TRELLIS_BIGQUERY_JOB_TIMEOUT_MS: key(env.timeoutMs(120_000), "ms", "deadline of one BigQuery job"),
+  TRELLIS_BIGQUERY_RAW_EVENTS: key(
+    env.bool(false),
+    "boolean",
+    "also export raw events (table `events`), each changed day replaced through a load job",
+  ),
   TRELLIS_BIGQUERY_READ_MIN_DAYS: key(
     env.wholeNumber(0),
     "days",
@@ -101,6 +108,7 @@ export function bigQueryConfigFrom(parsed: EnvOf<typeof bigQueryEnvShape>): BigQ
     lookbackDays: parsed.TRELLIS_BIGQUERY_LOOKBACK_DAYS,
     jobTimeoutMs: parsed.TRELLIS_BIGQUERY_JOB_TIMEOUT_MS,
     readMinDays,
+    rawEvents: parsed.TRELLIS_BIGQUERY_RAW_EVENTS,
   };
 }
 

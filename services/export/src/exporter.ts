@@ -1,9 +1,20 @@
+import { createHash, randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { BigQuery } from "@google-cloud/bigquery";
 import type { Logger } from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import { createJobRunner } from "./bigquery-client.js";
 import type { BigQueryConfig } from "./config.js";
-import { attributionCreditRows, campaignPerformanceRows, dayVersions, type ExportRow } from "./day-rows.js";
+import {
+  attributionCreditRows,
+  campaignPerformanceRows,
+  dayVersions,
+  type ExportRow,
+  rawEventsToFile,
+} from "./day-rows.js";
 import {
   campaignClickKeysRows,
   campaignEventsRows,
@@ -24,6 +35,7 @@ import {
   exportedTables,
   exportStateTable,
   qualified,
+  rawEventsTable,
   readPathTables,
   readPathVersion,
 } from "./tables.js";
@@ -43,6 +55,8 @@ const readPathReaders: Record<string, ReadPathReader> = {
 
 /** The largest query-parameter payload one job carries (BigQuery refuses requests past ~10 MB). */
 const MAX_ROWS_BYTES = 8 * 1024 * 1024;
+/** A staging table left behind by a stopped run expires by itself after this long. */
+const STAGING_TTL_MS = 24 * 3_600_000;
 /** Failures kept in the status, newest last. */
 const MAX_FAILURES = 20;
 
@@ -114,6 +128,7 @@ export function createExporter(config: BigQueryConfig, deps: ExporterDependencie
   const { store, bigquery, logger } = deps;
   const today = deps.today ?? (() => new Date().toISOString().slice(0, 10));
   const table = (name: string) => qualified(config.projectId, config.dataset, name);
+  const stagingDataset = `${config.dataset}_staging`;
   let status: ExportStatus = {};
   let running: Promise<void> | undefined;
   let stop = new AbortController();
@@ -140,7 +155,14 @@ export function createExporter(config: BigQueryConfig, deps: ExporterDependencie
     const dataset = bigquery.dataset(config.dataset, { location: config.location });
     const [datasetExists] = await dataset.exists();
     if (!datasetExists) await ignoreAlreadyExists(dataset.create({ location: config.location }));
-    for (const exported of [...exportedTables, exportStateTable]) {
+    if (config.rawEvents) {
+      // Raw days are loaded into a staging table first, in a dataset of their own: the row
+      // access policies guard the exported tables, and no one but the export reads staging.
+      const staging = bigquery.dataset(stagingDataset, { location: config.location });
+      const [stagingExists] = await staging.exists();
+      if (!stagingExists) await ignoreAlreadyExists(staging.create({ location: config.location }));
+    }
+    for (const exported of [...exportedTables, ...(config.rawEvents ? [rawEventsTable] : []), exportStateTable]) {
       const [tableExists] = await dataset.table(exported.name).exists();
       if (tableExists) continue;
       await ignoreAlreadyExists(
@@ -212,6 +234,78 @@ COMMIT TRANSACTION;`,
     );
   }
 
+  /**
+   * One day of raw events replaced: the engine writes the day as newline-delimited JSON, a
+   * load job puts it in a staging table of its own (WRITE_TRUNCATE: a retried load replaces
+   * it), and one transaction replaces the organization's day and its state row from it. A
+   * day of any size goes this way, never through a query parameter. Answers the rows loaded.
+   */
+  async function replaceRawDay(organizationId: string, day: string, version: string, signal: AbortSignal) {
+    if (version === EMPTY_DAY) {
+      await replaceDay(rawEventsTable, organizationId, day, version, []);
+      return 0;
+    }
+    const file = join(tmpdir(), `trellis-bigquery-${randomUUID()}.ndjson`);
+    const stagingName = `events_${createHash("sha256").update(organizationId).digest("hex").slice(0, 16)}_${day.replaceAll("-", "")}`;
+    const staging = bigquery.dataset(stagingDataset, { location: config.location }).table(stagingName);
+    try {
+      await rawEventsToFile(store, organizationId, day, file, signal);
+      const rows = await countLines(file);
+      await ignoreAlreadyExists(
+        bigquery.dataset(stagingDataset, { location: config.location }).createTable(stagingName, {
+          schema: { fields: rawEventsTable.fields },
+          expirationTime: String(Date.now() + STAGING_TTL_MS),
+        }),
+      );
+      signal.throwIfAborted();
+      const [load] = await staging.createLoadJob(file, {
+        sourceFormat: "NEWLINE_DELIMITED_JSON",
+        writeDisposition: "WRITE_TRUNCATE",
+        schema: { fields: rawEventsTable.fields },
+      });
+      // The client polls the load job until it is done; the deadline is ours, as for queries.
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          load.promise(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              load.cancel().catch(() => {});
+              reject(
+                new Error(`BigQuery load job ${load.id} did not finish within ${config.jobTimeoutMs} ms; cancelled`),
+              );
+            }, config.jobTimeoutMs);
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+      const columns = rawEventsTable.fields.map((f) => f.name).join(", ");
+      await query(
+        `BEGIN TRANSACTION;
+DELETE FROM ${table(rawEventsTable.name)} WHERE organization_id = @organization_id AND day = @day;
+INSERT INTO ${table(rawEventsTable.name)} (${columns}) SELECT ${columns} FROM ${qualified(config.projectId, stagingDataset, stagingName)} WHERE organization_id = @organization_id AND day = @day;
+DELETE FROM ${table(exportStateTable.name)} WHERE organization_id = @organization_id AND table_name = @table_name AND day = @day;
+INSERT INTO ${table(exportStateTable.name)} (organization_id, table_name, day, data_version, row_count, exported_at)
+VALUES (@organization_id, @table_name, @day, @data_version, @row_count, CURRENT_TIMESTAMP());
+COMMIT TRANSACTION;`,
+        {
+          organization_id: organizationId,
+          day: BigQuery.date(day),
+          table_name: rawEventsTable.name,
+          data_version: version,
+          row_count: rows,
+        },
+        { organization_id: "STRING", day: "DATE", table_name: "STRING", data_version: "STRING", row_count: "INT64" },
+      );
+      // Expiry removes it anyway; deleting now keeps the staging dataset small.
+      await staging.delete().catch(() => {});
+      return rows;
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
   async function exportOrganization(organizationId: string, signal: AbortSignal): Promise<void> {
     const run = status.run;
     if (!run) return;
@@ -222,7 +316,7 @@ COMMIT TRANSACTION;`,
     // One ruleset for the whole run of this organization: every read-path day names it.
     const effective = await deps.effectiveCampaign?.(organizationId, signal);
     const isReadPath = (t: ExportedTable) => (readPathTables as readonly ExportedTable[]).includes(t);
-    for (const target of exportedTables) {
+    for (const target of [...exportedTables, ...(config.rawEvents ? [rawEventsTable] : [])]) {
       if (isReadPath(target) && !effective) continue;
       const days = new Set([
         ...current.keys(),
@@ -241,6 +335,16 @@ COMMIT TRANSACTION;`,
           continue;
         }
         try {
+          if (target === rawEventsTable) {
+            const loaded = await replaceRawDay(organizationId, day, version, signal);
+            run.daysExported++;
+            run.rowsExported += loaded;
+            logger.info(
+              { organization_id: organizationId, table: target.name, day, rows: loaded, run: run.id },
+              "exported a day to BigQuery",
+            );
+            continue;
+          }
           const readPath = readPathReaders[target.name];
           const rows =
             version === EMPTY_DAY
@@ -360,6 +464,15 @@ async function ignoreAlreadyExists(creating: Promise<unknown>): Promise<void> {
   } catch (error) {
     if ((error as { code?: unknown }).code !== 409) throw error;
   }
+}
+
+/** Newline-terminated lines of a file (rows of newline-delimited JSON), read as a stream. */
+async function countLines(path: string): Promise<number> {
+  let lines = 0;
+  for await (const chunk of createReadStream(path)) {
+    for (const byte of chunk as Buffer) if (byte === 0x0a) lines++;
+  }
+  return lines;
 }
 
 /** The client's parameter type of an array element: STRUCT<field TYPE, …>. */

@@ -119,6 +119,57 @@ export const campaignSessionsTable: ExportedTable = {
   clustering: ["organization_id", "session_id"],
 };
 
+/**
+ * Raw events (optional: TRELLIS_BIGQUERY_RAW_EVENTS), one row per stored event: the captured
+ * facts and their derived attribution, enrichment and scores. Left out: the client's address
+ * (anonymised and hashed), the request headers and custom properties. Query parameters travel
+ * as a JSON object.
+ */
+export const rawEventsTable: ExportedTable = {
+  name: "events",
+  fields: [
+    required("organization_id", "STRING"),
+    required("day", "DATE"),
+    required("event_time", "TIMESTAMP"),
+    required("event_id", "STRING"),
+    required("event_type", "STRING"),
+    required("event_name", "STRING"),
+    required("ingested_at", "TIMESTAMP"),
+    required("visitor_id", "STRING"),
+    required("session_id", "STRING"),
+    required("click_id", "STRING"),
+    required("click_id_type", "STRING"),
+    required("campaign_id", "STRING"),
+    required("source", "STRING"),
+    required("medium", "STRING"),
+    required("term", "STRING"),
+    required("content", "STRING"),
+    required("channel", "STRING"),
+    required("referrer_class", "STRING"),
+    required("referrer_host", "STRING"),
+    required("landing_host", "STRING"),
+    required("landing_path", "STRING"),
+    required("url", "STRING"),
+    required("referrer", "STRING"),
+    required("user_agent", "STRING"),
+    required("query_params", "STRING"),
+    required("country", "STRING"),
+    required("region", "STRING"),
+    required("city", "STRING"),
+    required("device_type", "STRING"),
+    required("browser", "STRING"),
+    required("os", "STRING"),
+    required("is_bot", "BOOL"),
+    required("bot_name", "STRING"),
+    required("fraud_score", "INT64"),
+    required("quality_score", "INT64"),
+    required("conversion_name", "STRING"),
+    required("conversion_value", "NUMERIC"),
+    required("currency", "STRING"),
+  ],
+  clustering: ["organization_id", "event_type"],
+};
+
 /** The tables the read path answers from; exported only with the organization's ruleset. */
 export const readPathTables = [campaignEventsTable, campaignClickKeysTable, campaignSessionsTable] as const;
 
@@ -188,7 +239,7 @@ export function rowAccessPolicyStatements(
     if (!GRANTEE.test(grantee))
       throw new Error(`grantee ${JSON.stringify(grantee)} is not user:, group:, serviceAccount: or domain:`);
   const policy = `organization_${organizationId.replaceAll("-", "_")}`;
-  return [...exportedTables, exportStateTable].map(
+  return [...exportedTables, rawEventsTable, exportStateTable].map(
     (t) =>
       `CREATE OR REPLACE ROW ACCESS POLICY ${policy} ON ${qualified(projectId, dataset, t.name)} ` +
       `GRANT TO (${grantees.map((g) => `"${g}"`).join(", ")}) FILTER USING (organization_id = "${organizationId}")`,

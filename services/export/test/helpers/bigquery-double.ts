@@ -61,6 +61,8 @@ interface Job {
   rows?: Row[];
   schema?: Array<{ name: string; type: string }>;
   cancelled: boolean;
+  /** A load job's configuration (its `configuration.load`). */
+  load?: Record<string, unknown>;
 }
 
 export interface BigQueryDouble {
@@ -115,7 +117,8 @@ export async function startBigQueryDouble(options: {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
-    const body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+    const multipart = (req.headers["content-type"] ?? "").startsWith("multipart/");
+    const body = text && !multipart ? (JSON.parse(text) as Record<string, unknown>) : undefined;
     const method = req.method ?? "GET";
     double.requests.push({ method, path: url.pathname, query: url.searchParams, body });
 
@@ -126,6 +129,7 @@ export async function startBigQueryDouble(options: {
       failure.times--;
       return send(res, failure.status, errorBody(failure.status, "injected by the test", "backendError"));
     }
+    if (method === "POST" && url.pathname === `/upload${prefix}/jobs`) return upload(req, res, url, text);
     if (!url.pathname.startsWith(prefix))
       return send(res, 404, errorBody(404, `not found: ${url.pathname}`, "notFound"));
     const path = url.pathname.slice(prefix.length);
@@ -152,6 +156,14 @@ export async function startBigQueryDouble(options: {
       return table
         ? send(res, 200, table.resource)
         : send(res, 404, errorBody(404, `Not found: Table ${tableGet[2]}`, "notFound"));
+    }
+    const tableDelete = at("DELETE", /^\/datasets\/([^/]+)\/tables\/([^/]+)$/);
+    if (tableDelete) {
+      const deleted = double.tables.delete(`${tableDelete[1]}.${tableDelete[2]}`);
+      if (!deleted) return send(res, 404, errorBody(404, `Not found: Table ${tableDelete[2]}`, "notFound"));
+      res.writeHead(204);
+      res.end();
+      return;
     }
     const tableInsert = at("POST", /^\/datasets\/([^/]+)\/tables$/);
     if (tableInsert) {
@@ -230,6 +242,72 @@ export async function startBigQueryDouble(options: {
     send(res, 404, errorBody(404, `the double does not serve ${method} ${path}`, "notFound"));
   }
 
+  /**
+   * A load job by multipart upload (`uploadType=multipart`: the job resource as JSON, then the
+   * data): newline-delimited JSON rows into the destination table, created when missing with
+   * the job's schema, replaced under WRITE_TRUNCATE. The job is done at once.
+   */
+  function upload(req: IncomingMessage, res: ServerResponse, url: URL, text: string) {
+    if (url.searchParams.get("uploadType") !== "multipart")
+      return send(res, 400, errorBody(400, "the double takes multipart uploads only", "invalid"));
+    const boundary = /boundary="?([^";]+)"?/.exec(req.headers["content-type"] ?? "")?.[1];
+    if (!boundary) return send(res, 400, errorBody(400, "multipart body without a boundary", "invalid"));
+    const parts = text
+      .split(`--${boundary}`)
+      .slice(1, -1)
+      .map((part) => part.slice(part.indexOf("\r\n\r\n") + 4).replace(/\r\n$/, ""));
+    const resource = JSON.parse(parts[0] ?? "{}") as {
+      jobReference: { jobId: string };
+      configuration: {
+        load: {
+          sourceFormat: string;
+          writeDisposition?: string;
+          destinationTable: { datasetId: string; tableId: string };
+          schema?: { fields: unknown[] };
+        };
+      };
+    };
+    const load = resource.configuration.load;
+    const id = resource.jobReference.jobId;
+    double.requests[double.requests.length - 1] = {
+      method: "POST",
+      path: url.pathname,
+      query: url.searchParams,
+      body: resource,
+    };
+    if (load.sourceFormat !== "NEWLINE_DELIMITED_JSON")
+      return send(
+        res,
+        400,
+        errorBody(400, `the double loads NEWLINE_DELIMITED_JSON, not ${load.sourceFormat}`, "invalid"),
+      );
+    const key = `${load.destinationTable.datasetId}.${load.destinationTable.tableId}`;
+    let table = double.tables.get(key);
+    if (!table) {
+      table = { resource: { tableReference: load.destinationTable, schema: load.schema }, rows: [] };
+      double.tables.set(key, table);
+    }
+    const rows = (parts[1] ?? "")
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) =>
+        Object.fromEntries(
+          Object.entries(JSON.parse(line) as Record<string, unknown>).map(([k, v]) => [
+            k,
+            v === null || typeof v === "number" || typeof v === "string" ? v : String(v),
+          ]),
+        ),
+      );
+    table.rows = load.writeDisposition === "WRITE_TRUNCATE" ? rows : table.rows.concat(rows);
+    double.jobs.set(id, { id, query: "", params: {}, paramTypes: {}, polls: 0, done: true, cancelled: false, load });
+    send(res, 200, {
+      ...resource,
+      id,
+      status: { state: "DONE" },
+      statistics: { load: { outputRows: String(rows.length) } },
+    });
+  }
+
   /** Runs the statement shapes the export sends against the double's tables. */
   async function run(job: Job): Promise<void> {
     job.done = true;
@@ -269,18 +347,31 @@ export async function startBigQueryDouble(options: {
           table_name: string;
           data_version: string;
           row_count: string;
-          rows: Row[];
+          rows?: Row[];
         };
         const target = tableOf(replaceDay[1] ?? "");
+        // The rows come from the @rows parameter, or from a staging table the statement names.
+        const fromStaging =
+          /INSERT INTO \S+ \(([^)]*)\) SELECT [^;]* FROM (\S+) WHERE organization_id = @organization_id AND day = @day;/.exec(
+            job.query,
+          );
+        if (!p.rows && fromStaging) {
+          const columns = (fromStaging[1] ?? "").split(", ");
+          p.rows = tableOf(fromStaging[2] ?? "")
+            .rows.filter((r) => r.organization_id === p.organization_id && r.day === p.day)
+            .map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null])));
+        }
+        if (!p.rows) throw new Error("the statement inserts no rows the double can find");
         for (const [name, value] of [["day", p.day], ...p.rows.map((r) => ["rows.day", r.day] as const)]) {
           if (value === null || value === undefined) throw new Error(`Required field ${name} cannot be null`);
         }
         const stateName =
           /DELETE FROM (\S+) WHERE organization_id = @organization_id AND table_name/.exec(job.query)?.[1] ?? "";
         const state = tableOf(stateName);
+        const inserted = p.rows;
         target.rows = target.rows
           .filter((r) => !(r.organization_id === p.organization_id && r.day === p.day))
-          .concat(p.rows);
+          .concat(inserted);
         state.rows = state.rows
           .filter((r) => !(r.organization_id === p.organization_id && r.table_name === p.table_name && r.day === p.day))
           .concat([
