@@ -78,6 +78,8 @@ export interface BigQueryDouble {
   /** Query jobs whose statement matches complete with this error (until cleared). */
   failJobs(statement: RegExp, message: string): void;
   clearFailures(): void;
+  /** Runs `action` once, just before the next job whose statement matches runs (another writer, say). */
+  beforeNextJob(statement: RegExp, action: () => void): void;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function startBigQueryDouble(options: {
   const publicKey = createPublicKey(options.publicKeyPem);
   const requestFailures: Array<{ method: string; path: RegExp; status: number; times: number }> = [];
   let jobFailures: Array<{ statement: RegExp; message: string }> = [];
+  const beforeJobs: Array<{ statement: RegExp; action: () => void }> = [];
   const double: Omit<BigQueryDouble, "url" | "close"> = {
     projectId: options.projectId,
     requests: [],
@@ -107,6 +110,9 @@ export async function startBigQueryDouble(options: {
     clearFailures() {
       requestFailures.length = 0;
       jobFailures = [];
+    },
+    beforeNextJob(statement, action) {
+      beforeJobs.push({ statement, action });
     },
   };
 
@@ -311,6 +317,8 @@ export async function startBigQueryDouble(options: {
   /** Runs the statement shapes the export sends against the double's tables. */
   async function run(job: Job): Promise<void> {
     job.done = true;
+    const before = beforeJobs.findIndex((b) => b.statement.test(job.query));
+    if (before >= 0) beforeJobs.splice(before, 1)[0]?.action();
     const failure = jobFailures.find((f) => f.statement.test(job.query));
     if (failure) {
       job.error = failure.message;

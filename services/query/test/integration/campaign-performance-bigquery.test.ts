@@ -334,6 +334,22 @@ describe("campaign performance from BigQuery", () => {
     expect(current.answer.rows.map((r) => r.campaignId)).toContain("search");
   });
 
+  it("falls through to the store when the export replaces a day while BigQuery computes the answer", async () => {
+    // Another writer commits a day's new version between the freshness check and the answer.
+    double.beforeNextJob(/campaign_sessions_daily/, () => {
+      const state = double.tables.get("trellis_analytics.export_state")?.rows ?? [];
+      const day = state.find((r) => r.organization_id === ACME && r.table_name === "campaign_events_daily");
+      if (day) day.data_version = `${day.data_version}-replaced`;
+    });
+    const { answer, fromStore } = await ask(ACME, request());
+    expect(answer.meta?.source).toBe(AnswerSource.STORE);
+    expectSameRows(answer, fromStore);
+    // The state moved: the read path stays off until the export writes the day again.
+    expect((await ask(ACME, request())).answer.meta?.source).toBe(AnswerSource.STORE);
+    await exportOnce();
+    expect((await ask(ACME, request())).answer.meta?.source).toBe(AnswerSource.BIGQUERY);
+  });
+
   it("answers from the store when BigQuery fails", async () => {
     double.failJobs(/campaign_sessions_daily/, "The service is currently unavailable.");
     try {

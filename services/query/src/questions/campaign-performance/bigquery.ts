@@ -129,14 +129,29 @@ export function readPathRefusal(
  * names that day's data version and the ruleset version; a day without events has no state
  * row, or one saying it was exported empty. Reads the store's day versions (the export's own
  * measure: a range read of two columns of the organization's key prefix) and one state query.
+ * Answers the state read, or undefined when a day is behind.
  */
 export async function exportedAtCurrentVersion(
   ctx: RunContext,
   readPath: BigQueryReadPath,
   range: ResolvedRange,
   rulesetVersion: number,
-): Promise<boolean> {
+): Promise<ExportedState | undefined> {
   const current = await dayVersions(ctx.store, ctx.organizationId, range.startDate, range.endDate, ctx.signal);
+  const exported = await exportedState(ctx, readPath, range);
+  for (const table of readPathTables) {
+    for (const [day, version] of current)
+      if (exported.get(`${table.name}/${day}`) !== readPathVersion(version, rulesetVersion)) return undefined;
+  }
+  for (const [key, version] of exported)
+    if (!current.has(key.slice(key.indexOf("/") + 1)) && version !== EMPTY_DAY) return undefined;
+  return exported;
+}
+
+/** The read-path tables' exported versions of the range's days, by `table/day`. */
+type ExportedState = Map<string, string>;
+
+async function exportedState(ctx: RunContext, readPath: BigQueryReadPath, range: ResolvedRange) {
   const state = await readPath.run<{ table_name: string; exported_day: string; data_version: string }>(
     `SELECT table_name, CAST(day AS STRING) AS exported_day, data_version FROM ${readPath.table(exportStateTable.name)}
 WHERE organization_id = @organization_id AND table_name IN UNNEST(@tables) AND day BETWEEN @start_date AND @end_date`,
@@ -149,14 +164,11 @@ WHERE organization_id = @organization_id AND table_name IN UNNEST(@tables) AND d
     { organization_id: "STRING", tables: ["STRING"], start_date: "DATE", end_date: "DATE" },
     ctx.signal,
   );
-  const exported = new Map(state.map((r) => [`${r.table_name}/${r.exported_day}`, r.data_version]));
-  for (const table of readPathTables) {
-    for (const [day, version] of current)
-      if (exported.get(`${table.name}/${day}`) !== readPathVersion(version, rulesetVersion)) return false;
-  }
-  for (const r of state) if (!current.has(r.exported_day) && r.data_version !== EMPTY_DAY) return false;
-  return true;
+  return new Map(state.map((r) => [`${r.table_name}/${r.exported_day}`, r.data_version]));
 }
+
+const sameState = (a: ExportedState, b: ExportedState) =>
+  a.size === b.size && [...a].every(([key, version]) => b.get(key) === version);
 
 /**
  * The question's rows from BigQuery, or undefined when the read path may not answer it (range,
@@ -173,7 +185,8 @@ export async function campaignPerformanceFromBigQuery(
   if (!readPath || rulesetVersion === undefined || readPathRefusal(request, range, readPath)) return undefined;
   const started = performance.now();
   try {
-    if (!(await exportedAtCurrentVersion(ctx, readPath, range, rulesetVersion))) {
+    const before = await exportedAtCurrentVersion(ctx, readPath, range, rulesetVersion);
+    if (!before) {
       readPath.logger.debug(
         { organization_id: ctx.organizationId, start: range.startDate, end: range.endDate },
         "campaign performance: BigQuery is behind the store for this range; the store answers",
@@ -187,6 +200,16 @@ export async function campaignPerformanceFromBigQuery(
       compiled.types,
       ctx.signal,
     );
+    // The three tables of a day are replaced in three transactions: an export that replaced a
+    // day between the check and the answer could have given the answer a mix of versions. The
+    // answer read one snapshot between two equal reads of the state, so it read one version.
+    if (!sameState(before, await exportedState(ctx, readPath, range))) {
+      readPath.logger.debug(
+        { organization_id: ctx.organizationId, start: range.startDate, end: range.endDate },
+        "campaign performance: the export replaced a day during the answer; the store answers",
+      );
+      return undefined;
+    }
     return { rows, elapsedMs: performance.now() - started };
   } catch (error) {
     if (ctx.signal?.aborted) throw error;
