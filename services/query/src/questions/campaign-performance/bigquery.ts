@@ -36,7 +36,10 @@ export function compileBigQueryCampaignPerformance(
   organizationId: string,
   table: (name: string) => string,
 ): CompiledBigQuery {
-  const bucket = request.groupBy === Granularity.DAY ? "CAST(day AS STRING)" : "''";
+  const byDay = request.groupBy === Granularity.DAY;
+  const bucket = byDay ? "CAST(day AS STRING)" : "''";
+  // GoogleSQL refuses to GROUP BY a literal: ungrouped, the empty bucket is only selected.
+  const groupBy = byDay ? "cmp, bucket" : "cmp";
   const filtered = request.campaignIds.length > 0;
   const campaignFilter = (column: string) => (filtered ? `${column} IN UNNEST(@campaigns)` : `${column} != ''`);
   const scope = "organization_id = @organization_id AND day BETWEEN @start_date AND @end_date";
@@ -48,18 +51,18 @@ traffic AS (
     SUM(loose_conversions) AS loose_conversions, SUM(loose_revenue) AS loose_revenue
   FROM ${table(campaignEventsTable.name)}
   WHERE ${scope} AND ${campaignFilter("campaign_id")}
-  GROUP BY cmp, bucket
+  GROUP BY ${groupBy}
 ),
 distinct_clicks AS (
   SELECT campaign_id AS cmp, ${bucket} AS bucket, COUNT(DISTINCT click_id) AS unique_clicks
   FROM ${table(campaignClickKeysTable.name)}
   WHERE ${scope} AND ${campaignFilter("campaign_id")}
-  GROUP BY cmp, bucket
+  GROUP BY ${groupBy}
 ),
 session_ranges AS (
   SELECT session_id,
     MIN_BY(campaign_id, first_ms) AS cmp,
-    MIN_BY(${bucket}, first_ms) AS bucket,
+    ${byDay ? "MIN_BY(CAST(day AS STRING), first_ms)" : "''"} AS bucket,
     DIV(MAX(last_ms), 1000) - DIV(MIN(first_ms), 1000) AS duration,
     SUM(events) AS events, SUM(conversions) AS conversions, SUM(revenue) AS revenue
   FROM ${table(campaignSessionsTable.name)}
@@ -67,12 +70,12 @@ session_ranges AS (
   GROUP BY session_id
 ),
 session_totals AS (
-  SELECT cmp, bucket, COUNT(*) AS sessions, SUM(conversions) AS conversions,
+  SELECT cmp, ${byDay ? "bucket" : "'' AS bucket"}, COUNT(*) AS sessions, SUM(conversions) AS conversions,
     SUM(CAST(revenue AS FLOAT64)) AS revenue, SUM(duration) AS duration_sum,
     SUM(IF(events = 1, 1, 0)) AS bounces
   FROM session_ranges
   WHERE ${campaignFilter("cmp")}
-  GROUP BY cmp, bucket
+  GROUP BY ${groupBy}
 ),
 joined AS (
   SELECT t.cmp AS campaign_id, t.bucket AS bucket, t.clicks AS clicks,
