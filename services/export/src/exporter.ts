@@ -16,11 +16,11 @@ import {
   rawEventsToFile,
 } from "./day-rows.js";
 import {
-  campaignClickKeysRows,
-  campaignEventsRows,
-  campaignSessionsRows,
+  campaignClickKeysStatement,
+  campaignEventsStatement,
+  campaignSessionsStatement,
   type EffectiveCampaign,
-  type ReadPathReader,
+  type ReadPathStatement,
 } from "./read-path-rows.js";
 import {
   attributionCreditTable,
@@ -46,11 +46,11 @@ const readers: Record<string, typeof campaignPerformanceRows> = {
   [attributionCreditTable.name]: attributionCreditRows,
 };
 
-/** How a day of each read-path table is read from the store, under a ruleset. */
-const readPathReaders: Record<string, ReadPathReader> = {
-  [campaignEventsTable.name]: campaignEventsRows,
-  [campaignClickKeysTable.name]: campaignClickKeysRows,
-  [campaignSessionsTable.name]: campaignSessionsRows,
+/** How a day of each read-path table is computed in the store, under a ruleset. */
+const readPathStatements: Record<string, ReadPathStatement> = {
+  [campaignEventsTable.name]: campaignEventsStatement,
+  [campaignClickKeysTable.name]: campaignClickKeysStatement,
+  [campaignSessionsTable.name]: campaignSessionsStatement,
 };
 
 /** The largest query-parameter payload one job carries (BigQuery refuses requests past ~10 MB). */
@@ -155,9 +155,10 @@ export function createExporter(config: BigQueryConfig, deps: ExporterDependencie
     const dataset = bigquery.dataset(config.dataset, { location: config.location });
     const [datasetExists] = await dataset.exists();
     if (!datasetExists) await ignoreAlreadyExists(dataset.create({ location: config.location }));
-    if (config.rawEvents) {
-      // Raw days are loaded into a staging table first, in a dataset of their own: the row
-      // access policies guard the exported tables, and no one but the export reads staging.
+    {
+      // Loaded days (raw events, the read path's tables) go to a staging table first, in a
+      // dataset of their own: the row access policies guard the exported tables, and no one
+      // but the export reads staging.
       const staging = bigquery.dataset(stagingDataset, { location: config.location });
       const [stagingExists] = await staging.exists();
       if (!stagingExists) await ignoreAlreadyExists(staging.create({ location: config.location }));
@@ -235,21 +236,29 @@ COMMIT TRANSACTION;`,
   }
 
   /**
-   * One day of raw events replaced: the engine writes the day as newline-delimited JSON, a
-   * load job puts it in a staging table of its own (WRITE_TRUNCATE: a retried load replaces
-   * it), and one transaction replaces the organization's day and its state row from it. A
-   * day of any size goes this way, never through a query parameter. Answers the rows loaded.
+   * One day of a table replaced by a load (raw events, the read path's tables): the engine
+   * writes the day as newline-delimited JSON (`write`), a load job puts it in a staging table
+   * of its own (WRITE_TRUNCATE: a retried load replaces it), and one transaction replaces the
+   * organization's day and its state row from it. A day of any size goes this way, never
+   * through a query parameter. Answers the rows loaded.
    */
-  async function replaceRawDay(organizationId: string, day: string, version: string, signal: AbortSignal) {
+  async function replaceDayByLoad(
+    target: ExportedTable,
+    organizationId: string,
+    day: string,
+    version: string,
+    write: (path: string) => Promise<unknown>,
+    signal: AbortSignal,
+  ) {
     if (version === EMPTY_DAY) {
-      await replaceDay(rawEventsTable, organizationId, day, version, []);
+      await replaceDay(target, organizationId, day, version, []);
       return 0;
     }
     const file = join(tmpdir(), `trellis-bigquery-${randomUUID()}.ndjson`);
-    const stagingName = `events_${createHash("sha256").update(organizationId).digest("hex").slice(0, 16)}_${day.replaceAll("-", "")}`;
+    const stagingName = `${target.name}_${createHash("sha256").update(organizationId).digest("hex").slice(0, 16)}_${day.replaceAll("-", "")}`;
     const staging = bigquery.dataset(stagingDataset, { location: config.location }).table(stagingName);
     try {
-      await rawEventsToFile(store, organizationId, day, file, signal);
+      await write(file);
       const rows = await countLines(file);
       await ignoreAlreadyExists(
         bigquery.dataset(stagingDataset, { location: config.location }).createTable(stagingName, {
@@ -261,7 +270,7 @@ COMMIT TRANSACTION;`,
       const [load] = await staging.createLoadJob(file, {
         sourceFormat: "NEWLINE_DELIMITED_JSON",
         writeDisposition: "WRITE_TRUNCATE",
-        schema: { fields: rawEventsTable.fields },
+        schema: { fields: target.fields },
       });
       // The client polls the load job until it is done; the deadline is ours, as for queries.
       let timer: NodeJS.Timeout | undefined;
@@ -280,11 +289,11 @@ COMMIT TRANSACTION;`,
       } finally {
         clearTimeout(timer);
       }
-      const columns = rawEventsTable.fields.map((f) => f.name).join(", ");
+      const columns = target.fields.map((f) => f.name).join(", ");
       await query(
         `BEGIN TRANSACTION;
-DELETE FROM ${table(rawEventsTable.name)} WHERE organization_id = @organization_id AND day = @day;
-INSERT INTO ${table(rawEventsTable.name)} (${columns}) SELECT ${columns} FROM ${qualified(config.projectId, stagingDataset, stagingName)} WHERE organization_id = @organization_id AND day = @day;
+DELETE FROM ${table(target.name)} WHERE organization_id = @organization_id AND day = @day;
+INSERT INTO ${table(target.name)} (${columns}) SELECT ${columns} FROM ${qualified(config.projectId, stagingDataset, stagingName)} WHERE organization_id = @organization_id AND day = @day;
 DELETE FROM ${table(exportStateTable.name)} WHERE organization_id = @organization_id AND table_name = @table_name AND day = @day;
 INSERT INTO ${table(exportStateTable.name)} (organization_id, table_name, day, data_version, row_count, exported_at)
 VALUES (@organization_id, @table_name, @day, @data_version, @row_count, CURRENT_TIMESTAMP());
@@ -292,7 +301,7 @@ COMMIT TRANSACTION;`,
         {
           organization_id: organizationId,
           day: BigQuery.date(day),
-          table_name: rawEventsTable.name,
+          table_name: target.name,
           data_version: version,
           row_count: rows,
         },
@@ -335,8 +344,20 @@ COMMIT TRANSACTION;`,
           continue;
         }
         try {
-          if (target === rawEventsTable) {
-            const loaded = await replaceRawDay(organizationId, day, version, signal);
+          const readPath = readPathStatements[target.name];
+          const write =
+            target === rawEventsTable
+              ? (path: string) => rawEventsToFile(store, organizationId, day, path, signal)
+              : readPath && effective
+                ? (path: string) =>
+                    store.queryToFile(
+                      { ...readPath(store, organizationId, day, effective), signal },
+                      "JSONEachRow",
+                      path,
+                    )
+                : undefined;
+          if (write) {
+            const loaded = await replaceDayByLoad(target, organizationId, day, version, write, signal);
             run.daysExported++;
             run.rowsExported += loaded;
             logger.info(
@@ -345,13 +366,10 @@ COMMIT TRANSACTION;`,
             );
             continue;
           }
-          const readPath = readPathReaders[target.name];
           const rows =
             version === EMPTY_DAY
               ? []
-              : readPath && effective
-                ? await readPath(store, organizationId, day, effective, signal)
-                : await (readers[target.name] ?? campaignPerformanceRows)(store, organizationId, day, signal);
+              : await (readers[target.name] ?? campaignPerformanceRows)(store, organizationId, day, signal);
           await replaceDay(target, organizationId, day, version, rows);
           run.daysExported++;
           run.rowsExported += rows.length;

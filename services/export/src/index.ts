@@ -10,11 +10,11 @@ export {
   type ExportTrigger,
 } from "./exporter.js";
 export {
-  campaignClickKeysRows,
-  campaignEventsRows,
-  campaignSessionsRows,
+  campaignClickKeysStatement,
+  campaignEventsStatement,
+  campaignSessionsStatement,
   type EffectiveCampaign,
-  type ReadPathReader,
+  type ReadPathStatement,
 } from "./read-path-rows.js";
 export {
   attributionCreditTable,

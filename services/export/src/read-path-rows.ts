@@ -1,5 +1,4 @@
-import type { Store } from "@trellis/store";
-import type { ExportRow } from "./day-rows.js";
+import type { Statement, Store } from "@trellis/store";
 
 /** The effective campaign of an event under a ruleset, as SQL with its bound parameters. */
 export interface EffectiveCampaign {
@@ -9,14 +8,17 @@ export interface EffectiveCampaign {
   params: Record<string, unknown>;
 }
 
-/** How the read path's rows of one organization and day are computed. */
-export type ReadPathReader = (
+/**
+ * The statement that computes one read-path table's rows of one organization and day, in the
+ * table's column order. The export writes its answer to a file and loads it (a day of sessions
+ * or click ids can be far larger than a query parameter carries).
+ */
+export type ReadPathStatement = (
   store: Store,
   organizationId: string,
   day: string,
   effective: EffectiveCampaign,
-  signal?: AbortSignal,
-) => Promise<ExportRow[]>;
+) => Statement;
 
 const scope = "organization_id = {organization_id:String} AND event_date = {day:Date}";
 
@@ -30,10 +32,9 @@ function params(organizationId: string, day: string, effective: EffectiveCampaig
  * campaign performance, never spanning days). Events with no effective campaign are left out,
  * as campaign performance leaves them out.
  */
-export const campaignEventsRows: ReadPathReader = async (store, organizationId, day, effective, signal) => {
-  const { rows } = await store.query<ExportRow>({
-    name: "export.campaign_events",
-    sql: `SELECT {organization_id:String} AS organization_id, toString({day:Date}) AS day, cmp AS campaign_id,
+export const campaignEventsStatement: ReadPathStatement = (store, organizationId, day, effective) => ({
+  name: "export.campaign_events",
+  sql: `SELECT {organization_id:String} AS organization_id, toString({day:Date}) AS day, cmp AS campaign_id,
   toInt64(count()) AS events,
   toInt64(countIf(event_type = 'click')) AS clicks,
   toInt64(sum(fraud_score)) AS fraud_score_sum,
@@ -47,42 +48,34 @@ FROM (
 WHERE cmp != ''
 GROUP BY cmp
 ORDER BY cmp`,
-    params: params(organizationId, day, effective),
-    organizationId,
-    signal,
-  });
-  return rows;
-};
+  params: params(organizationId, day, effective),
+  organizationId,
+});
 
 /** The day's distinct click ids per effective campaign. */
-export const campaignClickKeysRows: ReadPathReader = async (store, organizationId, day, effective, signal) => {
-  const { rows } = await store.query<ExportRow>({
-    name: "export.campaign_click_keys",
-    // The organization and day are selected outside the scan: an alias named organization_id
-    // beside the WHERE would be what the WHERE compares (ClickHouse prefers aliases).
-    sql: `SELECT {organization_id:String} AS organization_id, toString({day:Date}) AS day, cmp AS campaign_id, click_id
+export const campaignClickKeysStatement: ReadPathStatement = (store, organizationId, day, effective) => ({
+  name: "export.campaign_click_keys",
+  // The organization and day are selected outside the scan: an alias named organization_id
+  // beside the WHERE would be what the WHERE compares (ClickHouse prefers aliases).
+  sql: `SELECT {organization_id:String} AS organization_id, toString({day:Date}) AS day, cmp AS campaign_id, click_id
 FROM (
   SELECT DISTINCT ${effective.sql} AS cmp, click_id
   FROM ${store.database}.analytics_events
   WHERE ${scope} AND click_id != '' AND (${effective.sql}) != ''
 )
 ORDER BY cmp, click_id`,
-    params: params(organizationId, day, effective),
-    organizationId,
-    signal,
-  });
-  return rows;
-};
+  params: params(organizationId, day, effective),
+  organizationId,
+});
 
 /**
  * One row per session and day: the effective campaign of its first event that day, its first
  * and last event times (ms since the epoch), events, conversions and revenue. Every session is
  * kept, with or without a campaign: which day's campaign a range credits depends on the range.
  */
-export const campaignSessionsRows: ReadPathReader = async (store, organizationId, day, effective, signal) => {
-  const { rows } = await store.query<ExportRow>({
-    name: "export.campaign_sessions",
-    sql: `SELECT {organization_id:String} AS organization_id, toString({day:Date}) AS day, session_id,
+export const campaignSessionsStatement: ReadPathStatement = (store, organizationId, day, effective) => ({
+  name: "export.campaign_sessions",
+  sql: `SELECT {organization_id:String} AS organization_id, toString({day:Date}) AS day, session_id,
   cmp AS campaign_id, first_ms, last_ms, events, conversions, revenue
 FROM (
   SELECT session_id,
@@ -97,9 +90,6 @@ FROM (
   GROUP BY session_id
 )
 ORDER BY session_id`,
-    params: params(organizationId, day, effective),
-    organizationId,
-    signal,
-  });
-  return rows;
-};
+  params: params(organizationId, day, effective),
+  organizationId,
+});

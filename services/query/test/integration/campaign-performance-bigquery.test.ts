@@ -256,6 +256,15 @@ describe("campaign performance from BigQuery", () => {
     // The retroactive campaign, the captured one, and sessions across midnight all answered.
     expect(answer.rows.map((r) => r.campaignId)).toEqual(["autumn", "letters", "spring"]);
     expect(answer.rows.find((r) => r.campaignId === "letters")?.campaignName).toBe("Campaign letters");
+    // The read path's days were loaded (a day of sessions can outgrow a query parameter).
+    const loaded = double.requests
+      .filter((r) => r.path.startsWith("/upload/"))
+      .map((r) => (r.body as { configuration: { load: { destinationTable: { tableId: string } } } }).configuration);
+    for (const table of ["campaign_events_daily", "campaign_click_keys_daily", "campaign_sessions_daily"])
+      expect(
+        loaded.some((c) => c.load.destinationTable.tableId.startsWith(`${table}_`)),
+        table,
+      ).toBe(true);
     // The organization is a bound parameter of every statement, never text.
     for (const job of campaignQueries()) {
       expect(job.query).not.toContain(ACME);
