@@ -11,6 +11,7 @@ export * from "./interceptors/logging.js";
 export * from "./interceptors/tracing.js";
 export * from "./logger.js";
 export * from "./mesh.js";
+export * from "./metrics-endpoint.js";
 export * from "./org-context.js";
 export * from "./org-scope.js";
 export * from "./organization-epochs.js";
