@@ -4,13 +4,9 @@
 // the one-time cost of computing a day of the read path's tables for the export. BigQuery's own
 // time cannot be measured here.
 import { create } from "@bufbuild/protobuf";
+import { dayVersions } from "@trellis/bigquery";
 import { GetCampaignPerformanceRequestSchema } from "@trellis/contracts";
-import {
-  campaignClickKeysStatement,
-  campaignEventsStatement,
-  campaignSessionsStatement,
-  dayVersions,
-} from "@trellis/export";
+import { campaignClickKeysStatement, campaignEventsStatement, campaignSessionsStatement } from "@trellis/export";
 import { compileCampaignPerformance } from "../../services/query/src/questions/campaign-performance/compile.js";
 import { openDataset, timeStatement } from "../lib/dataset.js";
 import { percentile, progress, report } from "../lib/report.js";

@@ -4,32 +4,18 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BigQuery } from "@google-cloud/bigquery";
-import type { Logger } from "@trellis/platform";
-import type { Store } from "@trellis/store";
-import { createJobRunner } from "./bigquery-client.js";
-import type { BigQueryConfig } from "./config.js";
-import {
-  attributionCreditRows,
-  campaignPerformanceRows,
-  dayVersions,
-  type ExportRow,
-  rawEventsToFile,
-} from "./day-rows.js";
-import {
-  campaignClickKeysStatement,
-  campaignEventsStatement,
-  campaignSessionsStatement,
-  type EffectiveCampaign,
-  type ReadPathStatement,
-} from "./read-path-rows.js";
 import {
   attributionCreditTable,
+  type BigQueryConfig,
   type BigQueryField,
   campaignClickKeysTable,
   campaignEventsTable,
   campaignPerformanceTable,
   campaignPerformanceViewDdl,
   campaignSessionsTable,
+  createJobRunner,
+  dayVersions,
+  type EffectiveCampaign,
   EMPTY_DAY,
   type ExportedTable,
   exportedTables,
@@ -38,7 +24,16 @@ import {
   rawEventsTable,
   readPathTables,
   readPathVersion,
-} from "./tables.js";
+} from "@trellis/bigquery";
+import type { Logger } from "@trellis/platform";
+import type { Store } from "@trellis/store";
+import { attributionCreditRows, campaignPerformanceRows, type ExportRow, rawEventsToFile } from "./day-rows.js";
+import {
+  campaignClickKeysStatement,
+  campaignEventsStatement,
+  campaignSessionsStatement,
+  type ReadPathStatement,
+} from "./read-path-rows.js";
 
 /** How a day's rows are read from the store, by exported table. */
 const readers: Record<string, typeof campaignPerformanceRows> = {

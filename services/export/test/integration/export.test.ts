@@ -1,20 +1,18 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import {
+  type BigQueryConfig,
+  bigQueryConfigFrom,
+  bigQueryEnvShape,
+  createBigQueryClient,
+  rowAccessPolicyStatements,
+} from "@trellis/bigquery";
 import { ConfigError, createLogger, parseEnv } from "@trellis/platform";
 import { createStore, type Store } from "@trellis/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dailyTraffic, eventRow } from "../../../../test/helpers/events.js";
 import { tempDir, testDatabase } from "../../../../test/helpers/names.js";
-import {
-  type BigQueryConfig,
-  bigQueryConfigFrom,
-  bigQueryEnvShape,
-  campaignPerformanceRows,
-  createBigQueryClient,
-  createExporter,
-  type Exporter,
-  rowAccessPolicyStatements,
-} from "../../src/index.js";
+import { campaignPerformanceRows, createExporter, type Exporter } from "../../src/index.js";
 import { type BigQueryDouble, startBigQueryDouble, writeServiceAccountKey } from "../helpers/bigquery-double.js";
 
 // The export against a local HTTP double of the BigQuery REST API (bigquery-double.ts): the

@@ -1,4 +1,4 @@
-import type { EffectiveCampaign } from "@trellis/export";
+import type { EffectiveCampaign } from "@trellis/bigquery";
 import type { Logger } from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import { compileEffectiveCampaign } from "../domain/campaigns/compile.js";

@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
+import { type BigQueryConfig, bigQueryConfigFrom, bigQueryEnvShape, createBigQueryClient } from "@trellis/bigquery";
 import {
   AnswerSource,
   type GetCampaignPerformanceRequest,
@@ -8,14 +9,7 @@ import {
   type GetCampaignPerformanceResponse,
   Granularity,
 } from "@trellis/contracts";
-import {
-  type BigQueryConfig,
-  bigQueryConfigFrom,
-  bigQueryEnvShape,
-  createBigQueryClient,
-  createExporter,
-  type Exporter,
-} from "@trellis/export";
+import { createExporter, type Exporter } from "@trellis/export";
 import { ConfigError, createLogger, parseEnv } from "@trellis/platform";
 import { createStore, type Store } from "@trellis/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
