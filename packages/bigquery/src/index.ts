@@ -6,7 +6,7 @@
  */
 export { createBigQueryClient, createJobRunner, type JobRunner } from "./client.js";
 export { type BigQueryConfig, bigQueryConfigFrom, bigQueryEnvShape } from "./config.js";
-export { dayVersions } from "./day-versions.js";
+export { dailyEventCounts, dayVersions, dayVersionsOf, eventsOfVersion } from "./day-versions.js";
 export type { EffectiveCampaign } from "./effective-campaign.js";
 export {
   attributionCreditTable,
