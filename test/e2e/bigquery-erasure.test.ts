@@ -1,7 +1,7 @@
 // Erasure reaches BigQuery whatever a day's age: the ingest service's own deletion runner and
 // retention change days older than the export's look-back window, and the next export run
 // replaces exactly those days in every exported table of the local HTTP double of the BigQuery
-// REST API (services/export/test/helpers/bigquery-double.ts; BigQuery cannot run here).
+// REST API (packages/bigquery/test/helpers/bigquery-double.ts; BigQuery cannot run here).
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
@@ -16,7 +16,7 @@ import {
   type BigQueryDouble,
   startBigQueryDouble,
   writeServiceAccountKey,
-} from "../../services/export/test/helpers/bigquery-double.js";
+} from "../../packages/bigquery/test/helpers/bigquery-double.js";
 import { parseDeletionRequest } from "../../services/ingest/src/privacy/deletion-request.js";
 import { createDeletionRunner } from "../../services/ingest/src/privacy/deletion-runner.js";
 import { createPrivacyRecords } from "../../services/ingest/src/privacy/privacy-records.js";

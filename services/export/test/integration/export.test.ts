@@ -10,10 +10,14 @@ import {
 import { ConfigError, createLogger, parseEnv } from "@trellis/platform";
 import { createStore, type Store } from "@trellis/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type BigQueryDouble,
+  startBigQueryDouble,
+  writeServiceAccountKey,
+} from "../../../../packages/bigquery/test/helpers/bigquery-double.js";
 import { dailyTraffic, eventRow } from "../../../../test/helpers/events.js";
 import { tempDir, testDatabase } from "../../../../test/helpers/names.js";
 import { campaignPerformanceRows, createExporter, type Exporter } from "../../src/index.js";
-import { type BigQueryDouble, startBigQueryDouble, writeServiceAccountKey } from "../helpers/bigquery-double.js";
 
 // The export against a local HTTP double of the BigQuery REST API (bigquery-double.ts): the
 // official client's real requests, authenticated with a real service account key file, checked
