@@ -88,13 +88,10 @@ function importViolations(from: Workspace, file: string, text: string): string[]
 /**
  * Violations that predate this check, each to be removed from here when it is fixed (the test
  * then fails until it is: the list only shrinks). Discovery reads traffic exactly as the query
- * service does through `@trellis/query/traffic-rules`, which belongs in a library; the cache's
- * coalescing integration test starts the query service's app (it belongs in test/e2e); the
+ * service does through `@trellis/query/traffic-rules`, which belongs in a library; the
  * tracker's unit test reads the gateway's event JSON parser to check the wire format.
  */
 const known = new Set([
-  "@trellis/cache -> @trellis/query: package.json devDependencies",
-  '@trellis/cache -> @trellis/query: services/cache/test/integration/coalescing.test.ts imports "@trellis/query"',
   '@trellis/tracker -> @trellis/gateway: packages/tracker/test/unit/tracker.test.ts imports "../../../../services/gateway/src/rest/event-json.js"',
   "@trellis/discovery -> @trellis/query: package.json dependencies",
   '@trellis/discovery -> @trellis/query: services/discovery/src/adapters/campaign-client.ts imports "@trellis/query/traffic-rules"',
