@@ -33,7 +33,9 @@ export function preparerUpgradingTo(
   startPool: (signal: AbortSignal) => Promise<Preparer>,
   logger: Logger,
 ): Preparer {
-  let current = first;
+  // The first preparer is dropped once the pool has it: its enricher holds the geo databases
+  // (a copy per thread, 130 MB with the shipped ones), which must not outlive its use.
+  const held = { current: first };
   let closing = false;
   const starting = new AbortController();
   const settled = startPool(starting.signal).then(
@@ -42,8 +44,9 @@ export function preparerUpgradingTo(
         await pool.close();
         return;
       }
-      current = pool;
-      await first.close();
+      const replaced = held.current;
+      held.current = pool;
+      await replaced.close();
       logger.info("ingest workers ready: events are prepared on them");
     },
     (error: unknown) => {
@@ -52,13 +55,13 @@ export function preparerUpgradingTo(
     },
   );
   return {
-    prepare: (source, context) => current.prepare(source, context),
+    prepare: (source, context) => held.current.prepare(source, context),
     async close() {
       closing = true;
       // Shutting down must not wait for workers that are still booting.
       starting.abort();
       await settled;
-      await current.close();
+      await held.current.close();
     },
   };
 }

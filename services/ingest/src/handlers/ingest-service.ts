@@ -1,11 +1,12 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { EventError, IngestService } from "@trellis/contracts";
 import { type OrgScope, requireOrgScope, ValidationError } from "@trellis/platform";
-import type { BatchWriter } from "../adapters/batch-writer.js";
+import type { BatchWriter, SubmitResult } from "../adapters/batch-writer.js";
 import type { DataVersionNotifier } from "../adapters/data-versions.js";
 import type { Preparer } from "../adapters/preparer.js";
 import { checkBatchId } from "../domain/batch-key.js";
 import { limits } from "../domain/limits.js";
+import type { PreparedBatch } from "../domain/prepare.js";
 import type { BatchSource } from "../domain/prepare-request.js";
 import type { PiiKeyring } from "../privacy/pii-keyring.js";
 import type { SuppressionFilter } from "../privacy/suppressions.js";
@@ -71,25 +72,36 @@ export function createIngestService(deps: IngestDeps): ServiceImpl<typeof Ingest
     const org = scope.context;
     const suppressed = await deps.suppressions?.hashes(org.organizationId);
     const retentionDays = org.retentionDays || FALLBACK_RETENTION_DAYS;
-    const prepared = await deps.preparer.prepare(source, {
-      organizationId: org.organizationId,
-      retentionDays,
-      clientBatchId,
-      receivedAt: clock(),
-      pii: await deps.pii?.policyFor(org.organizationId),
-      path,
-      // Refused where the batch is prepared; most organizations have none to send.
-      suppressed: suppressed && suppressed.size > 0 ? suppressed : undefined,
-    });
-    const { identity, block, rows, dates, rejected } = prepared;
-    if (rows === 0) return { batchId: identity.batchId, acceptedEventIds: [], rejected };
-    const result = await deps.writer.submit({
-      organizationId: org.organizationId,
-      batchKey: identity.recognisable ? { batchId: identity.batchId } : undefined,
-      block,
-      rows,
-      dates,
-    });
+    const pii = await deps.pii?.policyFor(org.organizationId);
+    // The writer holds its next flush for this batch while it is prepared (batch-writer.ts).
+    const arrived = deps.writer.announce();
+    let prepared: PreparedBatch;
+    let written: Promise<SubmitResult> | undefined;
+    try {
+      prepared = await deps.preparer.prepare(source, {
+        organizationId: org.organizationId,
+        retentionDays,
+        clientBatchId,
+        receivedAt: clock(),
+        pii,
+        path,
+        // Refused where the batch is prepared; most organizations have none to send.
+        suppressed: suppressed && suppressed.size > 0 ? suppressed : undefined,
+      });
+      if (prepared.rows > 0)
+        written = deps.writer.submit({
+          organizationId: org.organizationId,
+          batchKey: prepared.identity.recognisable ? { batchId: prepared.identity.batchId } : undefined,
+          block: prepared.block,
+          rows: prepared.rows,
+          dates: prepared.dates,
+        });
+    } finally {
+      arrived();
+    }
+    const { identity, dates, rejected } = prepared;
+    if (!written) return { batchId: identity.batchId, acceptedEventIds: [], rejected };
+    const result = await written;
     if (!result.duplicate) await deps.versions.notify(scope, result.flushId, dates);
     return { batchId: identity.batchId, acceptedEventIds: prepared.acceptedEventIds, rejected };
   }
