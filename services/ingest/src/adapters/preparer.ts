@@ -82,13 +82,6 @@ interface Slot {
   pending: Map<number, { resolve(batch: PreparedBatch): void; reject(error: unknown): void }>;
 }
 
-/**
- * A worker's heap, bounded: left to itself V8 lets the garbage of each batch's decoded events
- * pile up to hundreds of MB before collecting it (bench/ingest, peak RSS). The largest batch a
- * request may bring (16 MiB of JSON) decodes to well under the old generation's bound.
- */
-const WORKER_HEAP = { maxYoungGenerationSizeMb: 12, maxOldGenerationSizeMb: 320 } as const;
-
 /** Organizations map to workers by their id, so one organization's batches always meet the same enricher state. */
 function slotIndex(organizationId: string, slots: number): number {
   let hash = 2166136261;
@@ -120,7 +113,6 @@ export async function createWorkerPreparer(options: {
     const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), {
       workerData: { entry, enricher: options.enricher },
       execArgv: [],
-      resourceLimits: WORKER_HEAP,
     });
     const pending: Slot["pending"] = new Map();
     let started: () => void = () => {};
