@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { isIP } from "node:net";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { type Timestamp, timestampDate } from "@bufbuild/protobuf/wkt";
 import { type Event, type EventError, EventType as ProtoEventType } from "@trellis/contracts";
 import { clip, instantRangeReason, isSupportedInstant } from "@trellis/platform";
 import { type CapturedEvent, EVENT_TYPES, type EventType } from "@trellis/store";
@@ -18,6 +18,12 @@ const kinds = new Map<ProtoEventType, EventType>(
   EVENT_TYPES.map((type) => [ProtoEventType[type.toUpperCase() as Uppercase<EventType>], type]),
 );
 const typeRequired = `is required: one of ${EVENT_TYPES.join(", ")}`;
+
+/**
+ * The fields of an event that validation reads: a decoded protobuf {@link Event}, or the same
+ * fields built without the wire (generated traffic), whose time may be a Date.
+ */
+export type EventInput = Omit<Event, "$typeName" | "$unknown" | "time"> & { time?: Timestamp | Date };
 
 export interface ValidationContext {
   receivedAt: Date;
@@ -100,7 +106,7 @@ function stringMap(
   return out;
 }
 
-function validateOne(event: Event, index: number, context: ValidationContext): ValidEvent {
+function validateOne(event: EventInput, index: number, context: ValidationContext): ValidEvent {
   const type = kinds.get(event.type);
   check(type !== undefined, "type", typeRequired);
   const kind = type as EventType;
@@ -111,10 +117,12 @@ function validateOne(event: Event, index: number, context: ValidationContext): V
     check(eventIdPattern.test(eventId), "event_id", "may contain only letters, digits, '.', '_', ':' and '-'");
   else eventId = randomUUID();
 
-  const time = event.time ? timestampDate(event.time) : context.receivedAt;
+  const given = event.time;
+  const time = given === undefined ? context.receivedAt : given instanceof Date ? given : timestampDate(given);
   check(!Number.isNaN(time.getTime()), "time", "is not a valid timestamp");
   check(isSupportedInstant(time.getTime()), "time", instantRangeReason);
-  if (event.time) check(event.time.nanos >= 0 && event.time.nanos <= 999_999_999, "time", "has nanos out of range");
+  if (given !== undefined && !(given instanceof Date))
+    check(given.nanos >= 0 && given.nanos <= 999_999_999, "time", "has nanos out of range");
   check(
     time.getTime() <= context.receivedAt.getTime() + limits.futureSkewMs,
     "time",
@@ -187,7 +195,7 @@ type Rejection = Pick<EventError, "index" | "field" | "reason">;
  * holds the client event ids of the batch's earlier valid events (an id may not repeat).
  */
 export function validateEvent(
-  event: Event,
+  event: EventInput,
   index: number,
   context: ValidationContext,
   seen: Set<string>,
@@ -207,7 +215,7 @@ export function validateEvent(
 
 /** Validates each event on its own: one bad event never rejects its neighbours. */
 export function validateEvents(
-  events: readonly Event[],
+  events: readonly EventInput[],
   context: ValidationContext,
   indexOffset = 0,
 ): ValidationResult {
