@@ -5,6 +5,7 @@ import { type Event, type EventError, EventType as ProtoEventType } from "@trell
 import { clip, instantRangeReason, isSupportedInstant } from "@trellis/platform";
 import { type CapturedEvent, EVENT_TYPES, type EventType } from "@trellis/store";
 import { eventIdPattern, forbiddenHeaders, limits } from "./limits.js";
+import { memoize } from "./memo.js";
 
 /** A captured event that passed validation: its place in the batch, and whether the client chose its id. */
 export interface ValidEvent extends CapturedEvent {
@@ -62,11 +63,13 @@ function isPlainText(value: string): boolean {
 
 /** An http(s) URL as most clients send it: the parser need not be asked for its scheme. */
 const plainHttpUrl = /^https?:\/\//i;
+/** Whether a text is such a URL, worked out once per text: a site's URLs repeat. */
+const isPlainHttpUrl = memoize((value) => plainHttpUrl.test(value) && URL.canParse(value), 20_000);
 
 function absoluteUrl(value: string, field: string): string {
   text(value, field, limits.urlLength);
   if (value === "") return value;
-  if (plainHttpUrl.test(value) && URL.canParse(value)) return value;
+  if (isPlainHttpUrl(value)) return value;
   let parsed: URL;
   try {
     parsed = new URL(value);
@@ -89,8 +92,26 @@ function stringMap(
   lowerKeys: boolean,
 ): Record<string, string> {
   let size = 0;
-  for (const _ in map) size++;
+  // Most maps are already as stored (keys lower-case where asked, every key and value plain
+  // text within its limits): they are kept as they are, without a copy.
+  let asStored = true;
+  for (const key in map) {
+    size++;
+    if (asStored) {
+      const value = map[key] as string;
+      asStored =
+        key.length > 0 &&
+        key.length <= limits.propertyKeyLength &&
+        value.length <= maxValue &&
+        (!lowerKeys || key.toLowerCase() === key) &&
+        // Copied, this key would set the copy's prototype instead: the copy decides.
+        key !== "__proto__" &&
+        isPlainText(key) &&
+        isPlainText(value);
+    }
+  }
   if (size > maxEntries) reject(field, `must have at most ${maxEntries} entries (got ${size})`);
+  if (asStored) return map;
   const out: Record<string, string> = {};
   for (const rawKey in map) {
     const key = lowerKeys ? rawKey.toLowerCase() : rawKey;
