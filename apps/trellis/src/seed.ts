@@ -39,7 +39,11 @@ export interface SeedOptions {
   retentionDays: number;
   /** The enrichment's settings (each preparing thread builds its own enricher from them). */
   enricher: EnricherOptions;
-  /** Threads that validate, enrich and encode: every core by default; 0 prepares on this thread. */
+  /**
+   * Threads that validate, enrich and encode: by default one core fewer than the machine has
+   * (at least one), this thread generating and the engine inserting beside them; 0 prepares
+   * on this thread.
+   */
   workers?: number;
   batchRows?: number;
   label?: string;
@@ -60,7 +64,7 @@ export async function seedDirect(
   generator: Generator,
   options: SeedOptions,
 ): Promise<{ done: number; seconds: number; rejected: number }> {
-  const workers = options.workers ?? availableParallelism();
+  const workers = options.workers ?? Math.max(1, availableParallelism() - 1);
   const preparer = await createBulkPreparer({ workers, enricher: options.enricher });
   const progress = createProgress(options.label ?? "seeding", options.events);
   const batchRows = options.batchRows ?? 50_000;

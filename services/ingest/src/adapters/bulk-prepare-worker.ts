@@ -1,14 +1,12 @@
 import { parentPort, workerData } from "node:worker_threads";
-import type { CapturedEvent } from "@trellis/store";
-import { type PreparedRun, prepareCaptured } from "../domain/captured.js";
+import { type CapturedColumns, type PreparedRun, prepareCaptured } from "../domain/captured.js";
 import { createEnricher } from "../enrich/index.js";
 import type { EnricherOptions } from "../enrich/types.js";
 
-/** What the bulk pool sends: a run of captured events, each with its organization. */
+/** What the bulk pool sends: a run of captured events (field by field), each with its organization. */
 export interface BulkRequest {
   id: number;
-  events: CapturedEvent[];
-  organizationIds: string[];
+  events: CapturedColumns;
   /** Receipt time of the run, epoch milliseconds. */
   receivedAtMs: number;
   retentionDays: number;
@@ -28,7 +26,7 @@ try {
   const enricher = await createEnricher((workerData as { enricher: EnricherOptions }).enricher);
   port.on("message", (request: BulkRequest) => {
     try {
-      const run = prepareCaptured(request.events, request.organizationIds, enricher, {
+      const run = prepareCaptured(request.events, enricher, {
         receivedAt: new Date(request.receivedAtMs),
         retentionDays: request.retentionDays,
         batchIdPrefix: request.batchIdPrefix,

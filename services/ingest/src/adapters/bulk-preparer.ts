@@ -1,6 +1,12 @@
 import { Worker } from "node:worker_threads";
 import type { CapturedEvent } from "@trellis/store";
-import { type PreparedRun, prepareCaptured } from "../domain/captured.js";
+import {
+  appendCaptured,
+  type CapturedColumns,
+  capturedColumns,
+  type PreparedRun,
+  prepareCaptured,
+} from "../domain/captured.js";
 import { createEnricher, type EnricherOptions } from "../enrich/index.js";
 import type { BulkReply, BulkRequest } from "./bulk-prepare-worker.js";
 
@@ -24,6 +30,13 @@ export interface BulkPreparer {
   /** The run's rows as Native blocks. Several runs may be in flight at once. */
   prepare(run: BulkRun): Promise<PreparedRun>;
   close(): Promise<void>;
+}
+
+function columnsOf(events: readonly CapturedEvent[], organizationIds: readonly string[]): CapturedColumns {
+  const columns = capturedColumns();
+  for (let i = 0; i < events.length; i++)
+    appendCaptured(columns, events[i] as CapturedEvent, organizationIds[i] as string);
+  return columns;
 }
 
 /**
@@ -51,7 +64,7 @@ export async function createBulkPreparer(options: {
     const enricher = await createEnricher(options.enricher);
     return {
       prepare: async (run) =>
-        prepareCaptured(run.events, run.organizationIds, enricher, {
+        prepareCaptured(columnsOf(run.events, run.organizationIds), enricher, {
           receivedAt: run.receivedAt,
           retentionDays: run.retentionDays,
           batchIdPrefix: run.batchIdPrefix,
@@ -120,20 +133,22 @@ export async function createBulkPreparer(options: {
 
   return {
     async prepare(run) {
-      const shares = workers.map(() => ({ events: [] as CapturedEvent[], organizationIds: [] as string[] }));
+      const shares = workers.map(() => capturedColumns());
       for (let i = 0; i < run.events.length; i++) {
         const event = run.events[i] as CapturedEvent;
-        const share = shares[workerOf(event, shares.length)] as (typeof shares)[number];
-        share.events.push(event);
-        share.organizationIds.push(run.organizationIds[i] as string);
+        appendCaptured(
+          shares[workerOf(event, shares.length)] as CapturedColumns,
+          event,
+          run.organizationIds[i] as string,
+        );
       }
       const runs = await Promise.all(
         shares.map((share, index) =>
-          share.events.length === 0
+          share.eventId.length === 0
             ? { blocks: [], rows: 0, rejected: 0 }
             : send((workers[index] as (typeof workers)[number]).worker, {
                 id: ++nextId,
-                ...share,
+                events: share,
                 receivedAtMs: run.receivedAt.getTime(),
                 retentionDays: run.retentionDays,
                 batchIdPrefix: `${run.batchIdPrefix}-${index}`,
