@@ -1,5 +1,4 @@
-import { createGenerator } from "@trellis/generator";
-import type { CapturedEvent } from "@trellis/store";
+import { createGenerator, type GeneratedEvent } from "@trellis/generator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readNativeRows } from "../../../../../test/helpers/native-rows.js";
 import { type BulkPreparer, createBulkPreparer } from "../../../src/adapters/bulk-preparer.js";
@@ -24,7 +23,7 @@ afterAll(async () => {
 const receivedAt = new Date();
 const end = new Date(receivedAt.getTime() - 60_000);
 
-function traffic(): CapturedEvent[][] {
+function traffic(): GeneratedEvent[][] {
   const generator = createGenerator({
     seed: 7,
     organizations: 3,
@@ -35,7 +34,7 @@ function traffic(): CapturedEvent[][] {
   let n = 0;
   const runs = [...generator.batches(1_000)].map((batch) => batch.map((event) => ({ ...event, eventId: `g-${n++}` })));
   // One address far over the per-minute velocity, and one session clicking faster than a person can.
-  const base = (runs[0] as CapturedEvent[])[0] as CapturedEvent;
+  const base = (runs[0] as GeneratedEvent[])[0] as GeneratedEvent;
   const burst = Array.from({ length: 400 }, (_, i) => ({
     ...base,
     eventId: `burst-${i}`,
