@@ -1,3 +1,6 @@
+/** What a `Headers` is made from. */
+export type InProcessHeadersInit = ConstructorParameters<typeof Headers>[0];
+
 /**
  * Request headers of a call that never leaves the process: a `Headers` over a plain map.
  * A fetch `Headers` checks every name and value character by character against the HTTP
@@ -10,14 +13,15 @@
 export class InProcessHeaders implements Headers {
   readonly #values = new Map<string, string>();
 
-  constructor(init?: HeadersInit) {
+  constructor(init?: InProcessHeadersInit) {
     if (init === undefined) return;
     if (Array.isArray(init)) {
       for (const [name, value] of init) this.append(name as string, value as string);
-    } else if (isIterableHeaders(init)) {
-      for (const [name, value] of init) this.append(name, value);
+    } else if (typeof (init as Partial<Iterable<unknown>>)[Symbol.iterator] === "function") {
+      // A Headers, or another view like this one.
+      for (const [name, value] of init as Iterable<[string, string]>) this.append(name, value);
     } else {
-      for (const name of Object.keys(init)) this.append(name, (init as Record<string, string>)[name] as string);
+      for (const [name, value] of Object.entries(init)) this.append(name, String(value));
     }
   }
 
@@ -68,10 +72,6 @@ export class InProcessHeaders implements Headers {
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.entries();
   }
-}
-
-function isIterableHeaders(init: HeadersInit): init is Iterable<[string, string]> {
-  return typeof (init as Iterable<unknown>)[Symbol.iterator] === "function";
 }
 
 function isHttpWhitespace(code: number): boolean {

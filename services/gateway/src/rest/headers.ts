@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { trimHttpWhitespace } from "@trellis/platform";
 
 /**
  * The request headers a REST call hands its RPC, as a read view over node's parsed headers
@@ -85,16 +86,4 @@ export class IncomingHeaders implements Headers {
 function headerValue(value: string | string[] | undefined): string | null {
   if (value === undefined) return null;
   return trimHttpWhitespace(Array.isArray(value) ? value.join(", ") : value);
-}
-
-function isHttpWhitespace(code: number): boolean {
-  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
-}
-
-function trimHttpWhitespace(value: string): string {
-  let start = 0;
-  let end = value.length;
-  while (start < end && isHttpWhitespace(value.charCodeAt(start))) start++;
-  while (end > start && isHttpWhitespace(value.charCodeAt(end - 1))) end--;
-  return start === 0 && end === value.length ? value : value.slice(start, end);
 }
