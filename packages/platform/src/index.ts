@@ -5,6 +5,7 @@ export * from "./dates.js";
 export * from "./direct-transport.js";
 export * from "./errors.js";
 export * from "./health.js";
+export * from "./in-process-headers.js";
 export * from "./interceptors/context-auth.js";
 export * from "./interceptors/errors.js";
 export * from "./interceptors/logging.js";
