@@ -21,7 +21,6 @@ import { loadEmbeddedConfig, startEmbedded } from "@trellis/cli";
 import { seedDirect } from "@trellis/cli/seed";
 import { type Campaign, CampaignSchema, DateRangeSchema } from "@trellis/contracts";
 import { createGenerator } from "@trellis/generator";
-import { createEnricher } from "@trellis/ingest";
 import { createLogger } from "@trellis/platform";
 import {
   compileCampaignMatch,
@@ -150,16 +149,15 @@ try {
       }
     },
   } as typeof generator;
-  const enricher = await createEnricher({ ipHashKey: config.ingest.ipHashKey });
   progress(`seeding ${EVENTS.toLocaleString("en")} events of ${ORGANIZATIONS} organizations over ${DAYS} days`);
-  await seedDirect(store, enricher, maskingGenerator, {
+  await seedDirect(store, maskingGenerator, {
     seed: SEED,
     events: EVENTS,
     retentionDays: 3650,
     organizationFor: (id) => id,
+    enricher: { ipHashKey: config.ingest.ipHashKey },
     label: "seeding",
   });
-  await enricher.close();
   await store.command({
     name: "bench.optimize",
     sql: `OPTIMIZE TABLE ${db}.analytics_events FINAL`,

@@ -42,7 +42,7 @@ describe("kubernetes manifests", () => {
         expect(existsSync(join(deploy, dir, ref)), `${dir} -> ${ref}`).toBe(true);
       }
     }
-    expect(readdirSync(join(deploy, "overlays")).sort()).toEqual(["dev", "prod", "staging"]);
+    expect(readdirSync(join(deploy, "overlays")).sort()).toEqual(["dev", "prod", "prod-in-flight", "staging"]);
   });
 
   it.each(services)("run %s as a locked-down pod with gRPC health probes on its named port", (service) => {

@@ -124,8 +124,8 @@ function podSpecs(overlay: string): Array<{ owner: string; spec: IPodSpec | unde
 const named = <T extends K8sObject>(list: T[], name: string) => list.find((o) => o.metadata.name === name);
 
 describe("rendered overlays", () => {
-  it("are dev, staging and prod", () => {
-    expect(overlays).toEqual(["dev", "prod", "staging"]);
+  it("are dev, staging, prod, and prod autoscaled on requests in flight", () => {
+    expect(overlays).toEqual(["dev", "prod", "prod-in-flight", "staging"]);
   });
 
   it.each(overlays)("%s: every object validates against its API schema", (overlay) => {
@@ -177,7 +177,7 @@ describe("rendered overlays", () => {
     }
   });
 
-  it.each(["staging", "prod"])(
+  it.each(["staging", "prod", "prod-in-flight"])(
     "%s: each stateless service autoscales, has a disruption budget, spreads, and has a startup probe",
     (overlay) => {
       for (const service of services) {
@@ -199,6 +199,36 @@ describe("rendered overlays", () => {
       }
     },
   );
+
+  it("prod-in-flight: each stateless service also scales on its requests in flight, served on a metrics port only Prometheus reaches", () => {
+    for (const service of services) {
+      const hpa = named(ofKind<IHorizontalPodAutoscaler>("prod-in-flight", "HorizontalPodAutoscaler"), service);
+      expect(hpa?.spec?.metrics?.map((m) => m.type)).toEqual(["Resource", "Pods"]);
+      expect(hpa?.spec?.metrics?.[1]?.pods).toEqual({
+        metric: { name: "trellis_requests_in_flight" },
+        target: { type: "AverageValue", averageValue: "32" },
+      });
+      const pod = named(ofKind<IDeployment>("prod-in-flight", "Deployment"), service)?.spec?.template;
+      const container = pod?.spec?.containers[0];
+      expect(container?.env).toContainEqual({ name: "TRELLIS_METRICS_PORT", value: "9464" });
+      expect(container?.ports).toContainEqual({ name: "metrics", containerPort: 9464 });
+      expect(pod?.metadata?.annotations).toMatchObject({
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": "9464",
+      });
+    }
+    const scrape = named(ofKind<INetworkPolicy>("prod-in-flight", "NetworkPolicy"), "metrics-scrape");
+    expect(scrape?.metadata).toMatchObject({ namespace: "trellis-prod" });
+    expect(scrape?.spec?.ingress).toEqual([
+      {
+        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+        ports: [{ port: 9464, protocol: "TCP" }],
+      },
+    ]);
+    // Everything else is prod's: the same objects, the autoscalers and pods aside.
+    const kinds = (overlay: string) => objects(overlay).map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(kinds("prod-in-flight").sort()).toEqual([...kinds("prod"), "NetworkPolicy/metrics-scrape"].sort());
+  });
 
   it.each(["staging", "prod"])("%s: network policies allow exactly the mesh's edges between services", (overlay) => {
     const policies = ofKind<INetworkPolicy>(overlay, "NetworkPolicy");
@@ -232,7 +262,8 @@ describe("rendered overlays", () => {
       (named(policies, from)?.spec?.egress ?? []).flatMap((rule) =>
         (rule.to ?? []).flatMap((peer) => Object.values(peer.podSelector?.matchLabels ?? {})),
       );
-    // Only discovery reaches outside the cluster: its webhooks, on HTTPS, never to private ranges.
+    // In their own policies, only discovery reaches outside the cluster: its webhooks, on HTTPS,
+    // never to private ranges (prod's query reaches BigQuery through query-bigquery, below).
     for (const service of services) {
       const rules = (named(policies, service)?.spec?.egress ?? []).filter((rule) =>
         (rule.to ?? []).some((peer) => peer.ipBlock),
@@ -252,6 +283,38 @@ describe("rendered overlays", () => {
     expect(egressTo("cache")).toEqual(["redis"]);
     for (const storeUser of ["warden", "query", "ingest", "discovery"])
       expect(egressTo(storeUser)).toContain("trellis");
+    // The BigQuery read path (prod): query reaches Google's APIs on HTTPS, never private ranges.
+    const outside = policies.filter((p) => p.metadata.name.endsWith("-bigquery")).map((p) => p.metadata.name);
+    expect(outside).toEqual(overlay === "prod" ? ["query-bigquery"] : []);
+    if (overlay === "prod") {
+      const readPath = named(policies, "query-bigquery")?.spec;
+      expect(readPath?.podSelector?.matchLabels).toEqual({ "app.kubernetes.io/name": "query" });
+      expect(readPath?.policyTypes).toEqual(["Egress"]);
+      expect(readPath?.ingress).toBeUndefined();
+      expect(readPath?.egress?.[0]?.ports).toEqual([{ port: 443, protocol: "TCP" }]);
+      expect(readPath?.egress?.[0]?.to?.[0]?.ipBlock?.except).toEqual(
+        expect.arrayContaining(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]),
+      );
+    }
+  });
+
+  it("prod: the query service reads BigQuery's project and read path settings from the export's ConfigMap", () => {
+    const query = named(ofKind<IDeployment>("prod", "Deployment"), "query")?.spec?.template.spec?.containers[0];
+    const fromConfig = (name: string) => query?.env?.find((e) => e.name === name)?.valueFrom?.configMapKeyRef;
+    const configMap = ofKind<IConfigMap>("prod", "ConfigMap").find((c) =>
+      c.metadata.name.startsWith("trellis-bigquery"),
+    );
+    for (const [variable, key] of [
+      ["TRELLIS_BIGQUERY_PROJECT", "project"],
+      ["TRELLIS_BIGQUERY_DATASET", "dataset"],
+      ["TRELLIS_BIGQUERY_LOCATION", "location"],
+      ["TRELLIS_BIGQUERY_READ_MIN_DAYS", "read_min_days"],
+    ] as const) {
+      expect(fromConfig(variable), variable).toEqual({ name: configMap?.metadata.name, key });
+      expect(configMap?.data?.[key], key).toBeTruthy();
+    }
+    // The read path answers only ranges the export keeps current (35 days back by default).
+    expect(Number(configMap?.data?.read_min_days)).toBeLessThanOrEqual(35);
   });
 
   it("prod: a ClickHouse cluster of shards and replicas with Keeper, a Redis Cluster and the BigQuery export", () => {

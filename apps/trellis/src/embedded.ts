@@ -15,6 +15,7 @@ import {
   type RunningServer,
   type ServiceApp,
   serveApp,
+  startMetricsEndpoint,
 } from "@trellis/platform";
 import { createQueryApp } from "@trellis/query";
 import { createStore, type Store } from "@trellis/store";
@@ -85,6 +86,16 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
     timeouts: config.gateway.connectionTimeouts,
   });
 
+  // The same requests-in-flight endpoint a separately run service serves (TRELLIS_METRICS_PORT).
+  const metrics = config.process.metricsPort
+    ? await startMetricsEndpoint({
+        host: config.process.host,
+        port: config.process.metricsPort,
+        service: "trellis",
+        inFlight: () => server.inFlight(),
+      })
+    : undefined;
+
   const signer = createContextSigner({ secret: config.gateway.contextSecret });
   const cacheClient = createClient(CacheService, peer(cache, "trellis"));
   return {
@@ -100,6 +111,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
       health.draining = true;
       shutdown.abort();
       await server.close(graceMs);
+      await metrics?.close();
       for (const app of apps.reverse()) await app.close();
       await store.close();
     },

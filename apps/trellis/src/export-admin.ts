@@ -9,6 +9,7 @@ import {
   type Exporter,
 } from "@trellis/export";
 import type { Logger, ServiceApp } from "@trellis/platform";
+import { effectiveCampaignSource } from "@trellis/query";
 import type { Store } from "@trellis/store";
 import { createWardenRepository } from "@trellis/warden";
 import { chain } from "./admin-port.js";
@@ -31,6 +32,7 @@ export function exporterFor(config: BigQueryConfig, store: Store, logger: Logger
     bigquery: createBigQueryClient(config),
     logger,
     organizations: async () => (await repository.listOrganizations()).map((o) => o.id),
+    effectiveCampaign: effectiveCampaignSource(store, logger),
   });
 }
 

@@ -169,6 +169,11 @@ const processKeys = configGroup("Process", {
     "ms",
     "how long SIGTERM waits for in-flight requests (and buffered batches) before the process exits",
   ),
+  TRELLIS_METRICS_PORT: key(
+    env.port(0),
+    "port",
+    "a separately run service's Prometheus endpoint (`GET /metrics` on TRELLIS_HOST: requests in flight, what `deploy/components/autoscale-in-flight` scales on); `0`: off",
+  ),
 });
 
 /**
@@ -212,6 +217,7 @@ export function processConfigFrom(parsed: EnvOf<typeof processKeys>) {
     logLevel: parsed.TRELLIS_LOG_LEVEL,
     logFormat: parsed.TRELLIS_LOG_FORMAT satisfies LogFormat,
     shutdownGraceMs: parsed.TRELLIS_SHUTDOWN_GRACE_MS,
+    metricsPort: parsed.TRELLIS_METRICS_PORT,
   };
 }
 

@@ -2,6 +2,7 @@ import { ConfigError } from "./config.js";
 import type { HealthState } from "./health.js";
 import { createLogger, type LogFormat, type Logger } from "./logger.js";
 import { type ServiceApp, serveApp } from "./mesh.js";
+import { type MetricsEndpoint, startMetricsEndpoint } from "./metrics-endpoint.js";
 import type { ConnectionTimeouts, RequestListener, RunningServer } from "./server.js";
 import { telemetryHandle } from "./telemetry.js";
 
@@ -12,6 +13,8 @@ export interface ProcessConfig {
   /** Lines as JSON, readable, or readable only on a terminal; `auto` when absent. */
   logFormat?: LogFormat;
   shutdownGraceMs: number;
+  /** Port of the Prometheus metrics endpoint; 0 or absent: none. */
+  metricsPort?: number;
   /** Client time-outs of the listening port; the platform defaults when absent. */
   connectionTimeouts?: ConnectionTimeouts;
   /** Largest RPC request body in bytes (the gateway's TRELLIS_REQUEST_MAX_BYTES); 16 MiB when absent. */
@@ -47,6 +50,7 @@ export async function runService<C extends ProcessConfig>(options: RunServiceOpt
   const shutdown = new AbortController();
   let app: Awaited<ReturnType<typeof options.createApp>>;
   let server: RunningServer;
+  let metrics: MetricsEndpoint | undefined;
   try {
     app = await options.createApp(config, logger);
     server = await serveApp(app, {
@@ -59,6 +63,16 @@ export async function runService<C extends ProcessConfig>(options: RunServiceOpt
       timeouts: config.connectionTimeouts,
       readMaxBytes: config.requestMaxBytes,
     });
+    if (config.metricsPort) {
+      const running = server;
+      metrics = await startMetricsEndpoint({
+        host: config.host,
+        port: config.metricsPort,
+        service: options.name,
+        inFlight: () => running.inFlight(),
+      });
+      logger.info({ url: metrics.url }, "metrics endpoint listening");
+    }
   } catch (error) {
     logger.fatal({ err: error }, `${options.name} failed to start`);
     process.exit(1);
@@ -68,6 +82,7 @@ export async function runService<C extends ProcessConfig>(options: RunServiceOpt
     health.draining = true;
     shutdown.abort();
     await server.close(config.shutdownGraceMs);
+    await metrics?.close();
     await app.close();
     await telemetryHandle()?.shutdown();
   });

@@ -17,6 +17,13 @@ export interface BigQueryConfig {
   lookbackDays: number;
   /** Deadline of one BigQuery job, from insert to its result. */
   jobTimeoutMs: number;
+  /**
+   * Campaign performance over at least this many whole UTC days is answered from the exported
+   * read-path tables when they are current (the seed's "L3"); 0: never.
+   */
+  readMinDays: number;
+  /** Also export raw events (the `events` table), a day at a time through a load job. */
+  rawEvents: boolean;
 }
 
 export const bigQueryEnvShape = configGroup("BigQuery export", {
@@ -65,11 +72,30 @@ export const bigQueryEnvShape = configGroup("BigQuery export", {
     "days back (today included) each run checks for changed data",
   ),
   TRELLIS_BIGQUERY_JOB_TIMEOUT_MS: key(env.timeoutMs(120_000), "ms", "deadline of one BigQuery job"),
+  TRELLIS_BIGQUERY_RAW_EVENTS: key(
+    env.bool(false),
+    "boolean",
+    "also export raw events (table `events`), each changed day replaced through a load job",
+  ),
+  TRELLIS_BIGQUERY_READ_MIN_DAYS: key(
+    env.wholeNumber(0),
+    "days",
+    "campaign performance over at least this many UTC days is answered from the exported tables when every day is current (`meta.source` BIGQUERY); `0`: never",
+  ),
 });
 
 /** The export's config; undefined when no project is set. Checks the key file now, not at the first run. */
 export function bigQueryConfigFrom(parsed: EnvOf<typeof bigQueryEnvShape>): BigQueryConfig | undefined {
-  if (!parsed.TRELLIS_BIGQUERY_PROJECT) return undefined;
+  const readMinDays = parsed.TRELLIS_BIGQUERY_READ_MIN_DAYS;
+  if (!parsed.TRELLIS_BIGQUERY_PROJECT) {
+    if (readMinDays > 0)
+      throw new ConfigError(["TRELLIS_BIGQUERY_READ_MIN_DAYS: the read path needs TRELLIS_BIGQUERY_PROJECT"]);
+    return undefined;
+  }
+  if (readMinDays > parsed.TRELLIS_BIGQUERY_LOOKBACK_DAYS)
+    throw new ConfigError([
+      `TRELLIS_BIGQUERY_READ_MIN_DAYS: ${readMinDays} days is more than the ${parsed.TRELLIS_BIGQUERY_LOOKBACK_DAYS} days the export keeps current (TRELLIS_BIGQUERY_LOOKBACK_DAYS); no range could be answered`,
+    ]);
   const keyFile = parsed.TRELLIS_BIGQUERY_KEY_FILE;
   if (keyFile) checkKeyFile(keyFile);
   return {
@@ -81,6 +107,8 @@ export function bigQueryConfigFrom(parsed: EnvOf<typeof bigQueryEnvShape>): BigQ
     intervalMs: parsed.TRELLIS_BIGQUERY_EXPORT_INTERVAL_MS,
     lookbackDays: parsed.TRELLIS_BIGQUERY_LOOKBACK_DAYS,
     jobTimeoutMs: parsed.TRELLIS_BIGQUERY_JOB_TIMEOUT_MS,
+    readMinDays,
+    rawEvents: parsed.TRELLIS_BIGQUERY_RAW_EVENTS,
   };
 }
 

@@ -155,3 +155,37 @@ ORDER BY model, channel`,
   });
   return rows;
 }
+
+/**
+ * One organization's events of one day as newline-delimited JSON in BigQuery's load format
+ * (the raw-events table's columns, in order), written to `path`; answers the bytes written.
+ * The engine writes the file itself: a day of millions of events never passes through the heap.
+ */
+export async function rawEventsToFile(
+  store: Store,
+  organizationId: string,
+  day: string,
+  path: string,
+  signal?: AbortSignal,
+): Promise<number> {
+  // Some aliases repeat a column's name (event_time as text): the WHERE reads only
+  // organization_id and event_date, which no alias shadows.
+  return store.queryToFile(
+    {
+      name: "export.raw_events",
+      sql: `SELECT organization_id, toString(event_date) AS day, toString(event_time) AS event_time, event_id,
+  event_type, event_name, toString(ingested_at) AS ingested_at, visitor_id, session_id, click_id, click_id_type,
+  campaign_id, source, medium, term, content, channel, referrer_class, referrer_host, landing_host, landing_path,
+  url, referrer, user_agent, toJSONString(query_params) AS query_params, country, region, city, device_type,
+  browser, os, is_bot, bot_name, fraud_score, quality_score, conversion_name,
+  toString(conversion_value) AS conversion_value, currency
+FROM ${store.database}.analytics_events
+WHERE organization_id = {organization_id:String} AND event_date = {day:Date}`,
+      params: { organization_id: organizationId, day },
+      organizationId,
+      signal,
+    },
+    "JSONEachRow",
+    path,
+  );
+}

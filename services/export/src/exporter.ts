@@ -1,17 +1,43 @@
-import { BigQuery, type Query } from "@google-cloud/bigquery";
+import { createHash, randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BigQuery } from "@google-cloud/bigquery";
 import type { Logger } from "@trellis/platform";
 import type { Store } from "@trellis/store";
+import { createJobRunner } from "./bigquery-client.js";
 import type { BigQueryConfig } from "./config.js";
-import { attributionCreditRows, campaignPerformanceRows, dayVersions, type ExportRow } from "./day-rows.js";
+import {
+  attributionCreditRows,
+  campaignPerformanceRows,
+  dayVersions,
+  type ExportRow,
+  rawEventsToFile,
+} from "./day-rows.js";
+import {
+  campaignClickKeysStatement,
+  campaignEventsStatement,
+  campaignSessionsStatement,
+  type EffectiveCampaign,
+  type ReadPathStatement,
+} from "./read-path-rows.js";
 import {
   attributionCreditTable,
   type BigQueryField,
+  campaignClickKeysTable,
+  campaignEventsTable,
   campaignPerformanceTable,
   campaignPerformanceViewDdl,
+  campaignSessionsTable,
+  EMPTY_DAY,
   type ExportedTable,
   exportedTables,
   exportStateTable,
   qualified,
+  rawEventsTable,
+  readPathTables,
+  readPathVersion,
 } from "./tables.js";
 
 /** How a day's rows are read from the store, by exported table. */
@@ -20,8 +46,17 @@ const readers: Record<string, typeof campaignPerformanceRows> = {
   [attributionCreditTable.name]: attributionCreditRows,
 };
 
+/** How a day of each read-path table is computed in the store, under a ruleset. */
+const readPathStatements: Record<string, ReadPathStatement> = {
+  [campaignEventsTable.name]: campaignEventsStatement,
+  [campaignClickKeysTable.name]: campaignClickKeysStatement,
+  [campaignSessionsTable.name]: campaignSessionsStatement,
+};
+
 /** The largest query-parameter payload one job carries (BigQuery refuses requests past ~10 MB). */
 const MAX_ROWS_BYTES = 8 * 1024 * 1024;
+/** A staging table left behind by a stopped run expires by itself after this long. */
+const STAGING_TTL_MS = 24 * 3_600_000;
 /** Failures kept in the status, newest last. */
 const MAX_FAILURES = 20;
 
@@ -72,6 +107,11 @@ export interface ExporterDependencies {
   logger: Logger;
   /** Every organization whose data is exported. */
   organizations(): Promise<string[]>;
+  /**
+   * The organization's current effective campaign (its newest ruleset, compiled). Without it
+   * the read path's tables are not exported (the read path then always falls through).
+   */
+  effectiveCampaign?(organizationId: string, signal: AbortSignal): Promise<EffectiveCampaign>;
   /** Today's date (UTC, YYYY-MM-DD); a clock for tests. */
   today?: () => string;
 }
@@ -88,6 +128,7 @@ export function createExporter(config: BigQueryConfig, deps: ExporterDependencie
   const { store, bigquery, logger } = deps;
   const today = deps.today ?? (() => new Date().toISOString().slice(0, 10));
   const table = (name: string) => qualified(config.projectId, config.dataset, name);
+  const stagingDataset = `${config.dataset}_staging`;
   let status: ExportStatus = {};
   let running: Promise<void> | undefined;
   let stop = new AbortController();
@@ -107,37 +148,22 @@ export function createExporter(config: BigQueryConfig, deps: ExporterDependencie
     schedule();
   }
 
-  async function query<T>(sql: string, params: Record<string, unknown> = {}, types?: Query["types"]) {
-    const [job] = await bigquery.createQueryJob({
-      query: sql,
-      params,
-      ...(types ? { types } : {}),
-      location: config.location,
-      jobTimeoutMs: config.jobTimeoutMs,
-      labels: { application: "trellis-export" },
-    });
-    // The client polls getQueryResults until the job completes; the deadline is ours.
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        job.cancel().catch(() => {});
-        reject(new Error(`BigQuery job ${job.id} did not finish within ${config.jobTimeoutMs} ms; cancelled`));
-      }, config.jobTimeoutMs);
-    });
-    try {
-      const [rows] = await Promise.race([job.getQueryResults(), deadline]);
-      return rows as T[];
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+  const query = createJobRunner(bigquery, config, "trellis-export");
 
   /** The dataset, the tables and the seed's view, created when missing. */
   async function prepare(): Promise<void> {
     const dataset = bigquery.dataset(config.dataset, { location: config.location });
     const [datasetExists] = await dataset.exists();
     if (!datasetExists) await ignoreAlreadyExists(dataset.create({ location: config.location }));
-    for (const exported of [...exportedTables, exportStateTable]) {
+    {
+      // Loaded days (raw events, the read path's tables) go to a staging table first, in a
+      // dataset of their own: the row access policies guard the exported tables, and no one
+      // but the export reads staging.
+      const staging = bigquery.dataset(stagingDataset, { location: config.location });
+      const [stagingExists] = await staging.exists();
+      if (!stagingExists) await ignoreAlreadyExists(staging.create({ location: config.location }));
+    }
+    for (const exported of [...exportedTables, ...(config.rawEvents ? [rawEventsTable] : []), exportStateTable]) {
       const [tableExists] = await dataset.table(exported.name).exists();
       if (tableExists) continue;
       await ignoreAlreadyExists(
@@ -209,6 +235,86 @@ COMMIT TRANSACTION;`,
     );
   }
 
+  /**
+   * One day of a table replaced by a load (raw events, the read path's tables): the engine
+   * writes the day as newline-delimited JSON (`write`), a load job puts it in a staging table
+   * of its own (WRITE_TRUNCATE: a retried load replaces it), and one transaction replaces the
+   * organization's day and its state row from it. A day of any size goes this way, never
+   * through a query parameter. Answers the rows loaded.
+   */
+  async function replaceDayByLoad(
+    target: ExportedTable,
+    organizationId: string,
+    day: string,
+    version: string,
+    write: (path: string) => Promise<unknown>,
+    signal: AbortSignal,
+  ) {
+    if (version === EMPTY_DAY) {
+      await replaceDay(target, organizationId, day, version, []);
+      return 0;
+    }
+    const file = join(tmpdir(), `trellis-bigquery-${randomUUID()}.ndjson`);
+    const stagingName = `${target.name}_${createHash("sha256").update(organizationId).digest("hex").slice(0, 16)}_${day.replaceAll("-", "")}`;
+    const staging = bigquery.dataset(stagingDataset, { location: config.location }).table(stagingName);
+    try {
+      await write(file);
+      const rows = await countLines(file);
+      await ignoreAlreadyExists(
+        bigquery.dataset(stagingDataset, { location: config.location }).createTable(stagingName, {
+          schema: { fields: rawEventsTable.fields },
+          expirationTime: String(Date.now() + STAGING_TTL_MS),
+        }),
+      );
+      signal.throwIfAborted();
+      const [load] = await staging.createLoadJob(file, {
+        sourceFormat: "NEWLINE_DELIMITED_JSON",
+        writeDisposition: "WRITE_TRUNCATE",
+        schema: { fields: target.fields },
+      });
+      // The client polls the load job until it is done; the deadline is ours, as for queries.
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          load.promise(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              load.cancel().catch(() => {});
+              reject(
+                new Error(`BigQuery load job ${load.id} did not finish within ${config.jobTimeoutMs} ms; cancelled`),
+              );
+            }, config.jobTimeoutMs);
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+      const columns = target.fields.map((f) => f.name).join(", ");
+      await query(
+        `BEGIN TRANSACTION;
+DELETE FROM ${table(target.name)} WHERE organization_id = @organization_id AND day = @day;
+INSERT INTO ${table(target.name)} (${columns}) SELECT ${columns} FROM ${qualified(config.projectId, stagingDataset, stagingName)} WHERE organization_id = @organization_id AND day = @day;
+DELETE FROM ${table(exportStateTable.name)} WHERE organization_id = @organization_id AND table_name = @table_name AND day = @day;
+INSERT INTO ${table(exportStateTable.name)} (organization_id, table_name, day, data_version, row_count, exported_at)
+VALUES (@organization_id, @table_name, @day, @data_version, @row_count, CURRENT_TIMESTAMP());
+COMMIT TRANSACTION;`,
+        {
+          organization_id: organizationId,
+          day: BigQuery.date(day),
+          table_name: target.name,
+          data_version: version,
+          row_count: rows,
+        },
+        { organization_id: "STRING", day: "DATE", table_name: "STRING", data_version: "STRING", row_count: "INT64" },
+      );
+      // Expiry removes it anyway; deleting now keeps the staging dataset small.
+      await staging.delete().catch(() => {});
+      return rows;
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
   async function exportOrganization(organizationId: string, signal: AbortSignal): Promise<void> {
     const run = status.run;
     if (!run) return;
@@ -216,7 +322,11 @@ COMMIT TRANSACTION;`,
     const from = addDays(to, -(config.lookbackDays - 1));
     const current = await dayVersions(store, organizationId, from, to, signal);
     const exported = await exportedVersions(organizationId, from, to);
-    for (const target of exportedTables) {
+    // One ruleset for the whole run of this organization: every read-path day names it.
+    const effective = await deps.effectiveCampaign?.(organizationId, signal);
+    const isReadPath = (t: ExportedTable) => (readPathTables as readonly ExportedTable[]).includes(t);
+    for (const target of [...exportedTables, ...(config.rawEvents ? [rawEventsTable] : [])]) {
+      if (isReadPath(target) && !effective) continue;
       const days = new Set([
         ...current.keys(),
         ...[...exported.keys()]
@@ -226,15 +336,38 @@ COMMIT TRANSACTION;`,
       for (const day of [...days].sort()) {
         signal.throwIfAborted();
         // A day with no events left (deleted, expired) is exported as empty: its rows go.
-        const version = current.get(day) ?? "empty";
+        const dataVersion = current.get(day) ?? EMPTY_DAY;
+        const version = effective && isReadPath(target) ? readPathVersion(dataVersion, effective.version) : dataVersion;
         const previous = exported.get(`${target.name}/${day}`);
         if (previous?.version === version) {
           run.daysUnchanged++;
           continue;
         }
         try {
+          const readPath = readPathStatements[target.name];
+          const write =
+            target === rawEventsTable
+              ? (path: string) => rawEventsToFile(store, organizationId, day, path, signal)
+              : readPath && effective
+                ? (path: string) =>
+                    store.queryToFile(
+                      { ...readPath(store, organizationId, day, effective), signal },
+                      "JSONEachRow",
+                      path,
+                    )
+                : undefined;
+          if (write) {
+            const loaded = await replaceDayByLoad(target, organizationId, day, version, write, signal);
+            run.daysExported++;
+            run.rowsExported += loaded;
+            logger.info(
+              { organization_id: organizationId, table: target.name, day, rows: loaded, run: run.id },
+              "exported a day to BigQuery",
+            );
+            continue;
+          }
           const rows =
-            version === "empty"
+            version === EMPTY_DAY
               ? []
               : await (readers[target.name] ?? campaignPerformanceRows)(store, organizationId, day, signal);
           await replaceDay(target, organizationId, day, version, rows);
@@ -349,6 +482,15 @@ async function ignoreAlreadyExists(creating: Promise<unknown>): Promise<void> {
   } catch (error) {
     if ((error as { code?: unknown }).code !== 409) throw error;
   }
+}
+
+/** Newline-terminated lines of a file (rows of newline-delimited JSON), read as a stream. */
+async function countLines(path: string): Promise<number> {
+  let lines = 0;
+  for await (const chunk of createReadStream(path)) {
+    for (const byte of chunk as Buffer) if (byte === 0x0a) lines++;
+  }
+  return lines;
 }
 
 /** The client's parameter type of an array element: STRUCT<field TYPE, …>. */

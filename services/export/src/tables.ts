@@ -7,7 +7,7 @@
 
 export interface BigQueryField {
   name: string;
-  type: "STRING" | "DATE" | "INT64" | "FLOAT64" | "NUMERIC" | "TIMESTAMP";
+  type: "STRING" | "DATE" | "INT64" | "FLOAT64" | "NUMERIC" | "TIMESTAMP" | "BOOL";
   mode?: "REQUIRED" | "NULLABLE";
 }
 
@@ -60,6 +60,120 @@ export const attributionCreditTable: ExportedTable = {
 };
 
 /**
+ * The read path's tables (the seed's "L3"): campaign performance pieces that add up exactly
+ * over any range of whole UTC days, each per **effective** campaign under the organization's
+ * ruleset version at export time (the state row's version names it: `<data version>@r<ruleset
+ * version>`, so a campaign change re-exports them). Sums and counts, never averages; distinct
+ * click ids and sessions as keys, so a range's distinct counts and its sessions (which may span
+ * midnight) are computed over the range, as the store computes them. See the README.
+ */
+
+/** Additive event metrics per day and effective campaign (events without a session id count their conversions here). */
+export const campaignEventsTable: ExportedTable = {
+  name: "campaign_events_daily",
+  fields: [
+    required("organization_id", "STRING"),
+    required("day", "DATE"),
+    required("campaign_id", "STRING"),
+    required("events", "INT64"),
+    required("clicks", "INT64"),
+    required("fraud_score_sum", "INT64"),
+    required("quality_score_sum", "INT64"),
+    required("loose_conversions", "INT64"),
+    required("loose_revenue", "NUMERIC"),
+  ],
+  clustering: ["organization_id", "campaign_id"],
+};
+
+/** The distinct click ids of a day per effective campaign: COUNT(DISTINCT click_id) over a range is exact. */
+export const campaignClickKeysTable: ExportedTable = {
+  name: "campaign_click_keys_daily",
+  fields: [
+    required("organization_id", "STRING"),
+    required("day", "DATE"),
+    required("campaign_id", "STRING"),
+    required("click_id", "STRING"),
+  ],
+  clustering: ["organization_id", "campaign_id"],
+};
+
+/**
+ * One row per session (events with a session id) and day: the effective campaign of its first
+ * event that day, its first and last event times in milliseconds, events, conversions and
+ * revenue. A range groups a session's days again, so a session across midnight is one session,
+ * credited to the campaign of its first event in the range.
+ */
+export const campaignSessionsTable: ExportedTable = {
+  name: "campaign_sessions_daily",
+  fields: [
+    required("organization_id", "STRING"),
+    required("day", "DATE"),
+    required("session_id", "STRING"),
+    required("campaign_id", "STRING"),
+    required("first_ms", "INT64"),
+    required("last_ms", "INT64"),
+    required("events", "INT64"),
+    required("conversions", "INT64"),
+    required("revenue", "NUMERIC"),
+  ],
+  clustering: ["organization_id", "session_id"],
+};
+
+/**
+ * Raw events (optional: TRELLIS_BIGQUERY_RAW_EVENTS), one row per stored event: the captured
+ * facts and their derived attribution, enrichment and scores. Left out: the client's address
+ * (anonymised and hashed), the request headers and custom properties. Query parameters travel
+ * as a JSON object.
+ */
+export const rawEventsTable: ExportedTable = {
+  name: "events",
+  fields: [
+    required("organization_id", "STRING"),
+    required("day", "DATE"),
+    required("event_time", "TIMESTAMP"),
+    required("event_id", "STRING"),
+    required("event_type", "STRING"),
+    required("event_name", "STRING"),
+    required("ingested_at", "TIMESTAMP"),
+    required("visitor_id", "STRING"),
+    required("session_id", "STRING"),
+    required("click_id", "STRING"),
+    required("click_id_type", "STRING"),
+    required("campaign_id", "STRING"),
+    required("source", "STRING"),
+    required("medium", "STRING"),
+    required("term", "STRING"),
+    required("content", "STRING"),
+    required("channel", "STRING"),
+    required("referrer_class", "STRING"),
+    required("referrer_host", "STRING"),
+    required("landing_host", "STRING"),
+    required("landing_path", "STRING"),
+    required("url", "STRING"),
+    required("referrer", "STRING"),
+    required("user_agent", "STRING"),
+    required("query_params", "STRING"),
+    required("country", "STRING"),
+    required("region", "STRING"),
+    required("city", "STRING"),
+    required("device_type", "STRING"),
+    required("browser", "STRING"),
+    required("os", "STRING"),
+    required("is_bot", "BOOL"),
+    required("bot_name", "STRING"),
+    required("fraud_score", "INT64"),
+    required("quality_score", "INT64"),
+    required("conversion_name", "STRING"),
+    required("conversion_value", "NUMERIC"),
+    required("currency", "STRING"),
+  ],
+  clustering: ["organization_id", "event_type"],
+};
+
+/** The tables the read path answers from; exported only with the organization's ruleset. */
+export const readPathTables = [campaignEventsTable, campaignClickKeysTable, campaignSessionsTable] as const;
+
+/**
  * What was exported: one row per organization, table and day with the data version it was
  * exported at. Written in the same transaction as the day's rows, so it never disagrees with
  * them: a run compares it with the store's versions and exports only the days that moved.
@@ -77,7 +191,15 @@ export const exportStateTable: ExportedTable = {
   clustering: ["organization_id", "table_name"],
 };
 
-export const exportedTables = [campaignPerformanceTable, attributionCreditTable] as const;
+export const exportedTables = [campaignPerformanceTable, attributionCreditTable, ...readPathTables] as const;
+
+/** A read-path day's version in export_state: the store's data version and the ruleset it was computed under. */
+export function readPathVersion(dataVersion: string, rulesetVersion: number): string {
+  return dataVersion === EMPTY_DAY ? EMPTY_DAY : `${dataVersion}@r${rulesetVersion}`;
+}
+
+/** The version of a day with no events (deleted, expired): exported as no rows. */
+export const EMPTY_DAY = "empty";
 
 /** `project.dataset.table`, quoted for GoogleSQL. */
 export function qualified(projectId: string, dataset: string, table: string): string {
@@ -117,7 +239,7 @@ export function rowAccessPolicyStatements(
     if (!GRANTEE.test(grantee))
       throw new Error(`grantee ${JSON.stringify(grantee)} is not user:, group:, serviceAccount: or domain:`);
   const policy = `organization_${organizationId.replaceAll("-", "_")}`;
-  return [...exportedTables, exportStateTable].map(
+  return [...exportedTables, rawEventsTable, exportStateTable].map(
     (t) =>
       `CREATE OR REPLACE ROW ACCESS POLICY ${policy} ON ${qualified(projectId, dataset, t.name)} ` +
       `GRANT TO (${grantees.map((g) => `"${g}"`).join(", ")}) FILTER USING (organization_id = "${organizationId}")`,

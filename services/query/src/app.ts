@@ -9,6 +9,7 @@ import {
   type ServiceApp,
 } from "@trellis/platform";
 import { createStore, ensureSchema, type Store } from "@trellis/store";
+import { createBigQueryReadPath } from "./adapters/bigquery-read-path.js";
 import { createCacheClient } from "./adapters/cache-client.js";
 import { createRulesetStore } from "./adapters/ruleset-store.js";
 import type { QueryConfig } from "./config.js";
@@ -39,7 +40,8 @@ export async function createQueryApp(
   const rulesets = createRulesetProvider(rulesetStore, {
     onNewVersion: deps.epochs ? (organizationId) => deps.epochs?.advance(organizationId) : undefined,
   });
-  const service = createQueryService({ store, cache, rulesets, logger });
+  const bigquery = createBigQueryReadPath(config.bigquery, logger.child({ component: "bigquery" }));
+  const service = createQueryService({ store, cache, rulesets, logger, bigquery });
   const campaigns = createCampaignService({
     store,
     rulesetStore,

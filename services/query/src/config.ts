@@ -1,3 +1,4 @@
+import { type BigQueryConfig, bigQueryConfigFrom, bigQueryEnvShape } from "@trellis/export";
 import { contextSecretEnvShape, type ProcessConfig, peersEnvShape, serviceConfig } from "@trellis/platform";
 import { type StoreConfig, storeConfigFrom, storeEnvShape } from "@trellis/store";
 
@@ -6,6 +7,8 @@ export interface QueryConfig extends ProcessConfig {
   store: StoreConfig;
   /** The cache service; absent only when the process hosts it too. */
   cacheUrl?: string;
+  /** BigQuery, when a project is set: the read path answers long ranges from it when configured. */
+  bigquery?: BigQueryConfig;
 }
 
 /**
@@ -21,6 +24,7 @@ export const {
   [
     storeEnvShape,
     contextSecretEnvShape,
+    bigQueryEnvShape,
     {
       TRELLIS_CACHE_URL: peersEnvShape.TRELLIS_CACHE_URL,
     },
@@ -30,5 +34,6 @@ export const {
       contextSecret: parsed.TRELLIS_CONTEXT_SECRET,
       store: storeConfigFrom(parsed),
       cacheUrl: parsed.TRELLIS_CACHE_URL,
+      bigquery: bigQueryConfigFrom(parsed),
     }) satisfies Partial<QueryConfig>,
 );

@@ -6,6 +6,12 @@
 // only the statement shapes the export sends (recognised by their text); anything else fails
 // the job, as an unknown statement should fail a test. Failures can be injected: an HTTP error
 // for the next matching requests, or a job that completes with an error.
+//
+// Other queries (SELECT or WITH …) run only when the test gives the double an engine
+// (bigquery-double-engine.ts: the embedded ClickHouse): the tables a query names are loaded
+// with the rows the double holds, and the GoogleSQL text is translated by the small, fixed
+// set of rewrites in `translateGoogleSql` below. SQL outside that subset fails in the engine,
+// and so fails the job.
 import { createPublicKey, createVerify, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -26,19 +32,37 @@ interface Parameter {
     type: string;
     arrayType?: { type: string; structTypes?: Array<{ name: string; type: { type: string } }> };
   };
-  parameterValue: { value?: string; arrayValues?: Array<{ structValues?: Record<string, { value?: string | null }> }> };
+  parameterValue: {
+    value?: string;
+    arrayValues?: Array<{ value?: string; structValues?: Record<string, { value?: string | null }> }>;
+  };
+}
+
+/** An engine that runs the translated queries: loads a table's rows, answers a query's columns and rows. */
+export interface DoubleEngine {
+  load(table: string, fields: Array<{ name: string; type: string; mode?: string }>, rows: Row[]): Promise<void>;
+  query(
+    sql: string,
+    params: Record<string, unknown>,
+  ): Promise<{ columns: Array<{ name: string; type: string }>; rows: Record<string, unknown>[] }>;
+  /** The engine's name of the double's table (what a backquoted `project.dataset.table` becomes). */
+  tableName(table: string): string;
 }
 
 interface Job {
   id: string;
   query: string;
   params: Record<string, unknown>;
+  /** Each parameter's GoogleSQL type (ARRAY<STRING> as "ARRAY<STRING>"). */
+  paramTypes: Record<string, string>;
   polls: number;
   done: boolean;
   error?: string;
   rows?: Row[];
   schema?: Array<{ name: string; type: string }>;
   cancelled: boolean;
+  /** A load job's configuration (its `configuration.load`). */
+  load?: Record<string, unknown>;
 }
 
 export interface BigQueryDouble {
@@ -54,6 +78,8 @@ export interface BigQueryDouble {
   /** Query jobs whose statement matches complete with this error (until cleared). */
   failJobs(statement: RegExp, message: string): void;
   clearFailures(): void;
+  /** Runs `action` once, just before the next job whose statement matches runs (another writer, say). */
+  beforeNextJob(statement: RegExp, action: () => void): void;
   close(): Promise<void>;
 }
 
@@ -61,10 +87,13 @@ export interface BigQueryDouble {
 export async function startBigQueryDouble(options: {
   projectId: string;
   publicKeyPem: string;
+  /** Runs the queries that are not the export's own statements; without it they fail. */
+  engine?: DoubleEngine;
 }): Promise<BigQueryDouble> {
   const publicKey = createPublicKey(options.publicKeyPem);
   const requestFailures: Array<{ method: string; path: RegExp; status: number; times: number }> = [];
   let jobFailures: Array<{ statement: RegExp; message: string }> = [];
+  const beforeJobs: Array<{ statement: RegExp; action: () => void }> = [];
   const double: Omit<BigQueryDouble, "url" | "close"> = {
     projectId: options.projectId,
     requests: [],
@@ -82,6 +111,9 @@ export async function startBigQueryDouble(options: {
       requestFailures.length = 0;
       jobFailures = [];
     },
+    beforeNextJob(statement, action) {
+      beforeJobs.push({ statement, action });
+    },
   };
 
   const prefix = `/bigquery/v2/projects/${options.projectId}`;
@@ -91,7 +123,8 @@ export async function startBigQueryDouble(options: {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
-    const body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+    const multipart = (req.headers["content-type"] ?? "").startsWith("multipart/");
+    const body = text && !multipart ? (JSON.parse(text) as Record<string, unknown>) : undefined;
     const method = req.method ?? "GET";
     double.requests.push({ method, path: url.pathname, query: url.searchParams, body });
 
@@ -102,6 +135,7 @@ export async function startBigQueryDouble(options: {
       failure.times--;
       return send(res, failure.status, errorBody(failure.status, "injected by the test", "backendError"));
     }
+    if (method === "POST" && url.pathname === `/upload${prefix}/jobs`) return upload(req, res, url, text);
     if (!url.pathname.startsWith(prefix))
       return send(res, 404, errorBody(404, `not found: ${url.pathname}`, "notFound"));
     const path = url.pathname.slice(prefix.length);
@@ -129,6 +163,14 @@ export async function startBigQueryDouble(options: {
         ? send(res, 200, table.resource)
         : send(res, 404, errorBody(404, `Not found: Table ${tableGet[2]}`, "notFound"));
     }
+    const tableDelete = at("DELETE", /^\/datasets\/([^/]+)\/tables\/([^/]+)$/);
+    if (tableDelete) {
+      const deleted = double.tables.delete(`${tableDelete[1]}.${tableDelete[2]}`);
+      if (!deleted) return send(res, 404, errorBody(404, `Not found: Table ${tableDelete[2]}`, "notFound"));
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     const tableInsert = at("POST", /^\/datasets\/([^/]+)\/tables$/);
     if (tableInsert) {
       const reference = (body as { tableReference: { tableId: string } }).tableReference;
@@ -150,6 +192,12 @@ export async function startBigQueryDouble(options: {
         id,
         query: job.configuration.query.query,
         params: decodeParameters(job.configuration.query.queryParameters ?? []),
+        paramTypes: Object.fromEntries(
+          (job.configuration.query.queryParameters ?? []).map((p) => [
+            p.name,
+            p.parameterType.type === "ARRAY" ? `ARRAY<${p.parameterType.arrayType?.type}>` : p.parameterType.type,
+          ]),
+        ),
         polls: 0,
         done: false,
         cancelled: false,
@@ -167,7 +215,7 @@ export async function startBigQueryDouble(options: {
           jobComplete: false,
           jobReference: { jobId: job.id },
         });
-      if (!job.done) run(job);
+      if (!job.done) await run(job);
       if (job.error) return send(res, 400, errorBody(400, job.error, "invalidQuery"));
       return send(res, 200, {
         kind: "bigquery#getQueryResultsResponse",
@@ -200,9 +248,77 @@ export async function startBigQueryDouble(options: {
     send(res, 404, errorBody(404, `the double does not serve ${method} ${path}`, "notFound"));
   }
 
+  /**
+   * A load job by multipart upload (`uploadType=multipart`: the job resource as JSON, then the
+   * data): newline-delimited JSON rows into the destination table, created when missing with
+   * the job's schema, replaced under WRITE_TRUNCATE. The job is done at once.
+   */
+  function upload(req: IncomingMessage, res: ServerResponse, url: URL, text: string) {
+    if (url.searchParams.get("uploadType") !== "multipart")
+      return send(res, 400, errorBody(400, "the double takes multipart uploads only", "invalid"));
+    const boundary = /boundary="?([^";]+)"?/.exec(req.headers["content-type"] ?? "")?.[1];
+    if (!boundary) return send(res, 400, errorBody(400, "multipart body without a boundary", "invalid"));
+    const parts = text
+      .split(`--${boundary}`)
+      .slice(1, -1)
+      .map((part) => part.slice(part.indexOf("\r\n\r\n") + 4).replace(/\r\n$/, ""));
+    const resource = JSON.parse(parts[0] ?? "{}") as {
+      jobReference: { jobId: string };
+      configuration: {
+        load: {
+          sourceFormat: string;
+          writeDisposition?: string;
+          destinationTable: { datasetId: string; tableId: string };
+          schema?: { fields: unknown[] };
+        };
+      };
+    };
+    const load = resource.configuration.load;
+    const id = resource.jobReference.jobId;
+    double.requests[double.requests.length - 1] = {
+      method: "POST",
+      path: url.pathname,
+      query: url.searchParams,
+      body: resource,
+    };
+    if (load.sourceFormat !== "NEWLINE_DELIMITED_JSON")
+      return send(
+        res,
+        400,
+        errorBody(400, `the double loads NEWLINE_DELIMITED_JSON, not ${load.sourceFormat}`, "invalid"),
+      );
+    const key = `${load.destinationTable.datasetId}.${load.destinationTable.tableId}`;
+    let table = double.tables.get(key);
+    if (!table) {
+      table = { resource: { tableReference: load.destinationTable, schema: load.schema }, rows: [] };
+      double.tables.set(key, table);
+    }
+    const rows = (parts[1] ?? "")
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) =>
+        Object.fromEntries(
+          Object.entries(JSON.parse(line) as Record<string, unknown>).map(([k, v]) => [
+            k,
+            v === null || typeof v === "number" || typeof v === "string" ? v : String(v),
+          ]),
+        ),
+      );
+    table.rows = load.writeDisposition === "WRITE_TRUNCATE" ? rows : table.rows.concat(rows);
+    double.jobs.set(id, { id, query: "", params: {}, paramTypes: {}, polls: 0, done: true, cancelled: false, load });
+    send(res, 200, {
+      ...resource,
+      id,
+      status: { state: "DONE" },
+      statistics: { load: { outputRows: String(rows.length) } },
+    });
+  }
+
   /** Runs the statement shapes the export sends against the double's tables. */
-  function run(job: Job): void {
+  async function run(job: Job): Promise<void> {
     job.done = true;
+    const before = beforeJobs.findIndex((b) => b.statement.test(job.query));
+    if (before >= 0) beforeJobs.splice(before, 1)[0]?.action();
     const failure = jobFailures.find((f) => f.statement.test(job.query));
     if (failure) {
       job.error = failure.message;
@@ -239,18 +355,31 @@ export async function startBigQueryDouble(options: {
           table_name: string;
           data_version: string;
           row_count: string;
-          rows: Row[];
+          rows?: Row[];
         };
         const target = tableOf(replaceDay[1] ?? "");
+        // The rows come from the @rows parameter, or from a staging table the statement names.
+        const fromStaging =
+          /INSERT INTO \S+ \(([^)]*)\) SELECT [^;]* FROM (\S+) WHERE organization_id = @organization_id AND day = @day;/.exec(
+            job.query,
+          );
+        if (!p.rows && fromStaging) {
+          const columns = (fromStaging[1] ?? "").split(", ");
+          p.rows = tableOf(fromStaging[2] ?? "")
+            .rows.filter((r) => r.organization_id === p.organization_id && r.day === p.day)
+            .map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null])));
+        }
+        if (!p.rows) throw new Error("the statement inserts no rows the double can find");
         for (const [name, value] of [["day", p.day], ...p.rows.map((r) => ["rows.day", r.day] as const)]) {
           if (value === null || value === undefined) throw new Error(`Required field ${name} cannot be null`);
         }
         const stateName =
           /DELETE FROM (\S+) WHERE organization_id = @organization_id AND table_name/.exec(job.query)?.[1] ?? "";
         const state = tableOf(stateName);
+        const inserted = p.rows;
         target.rows = target.rows
           .filter((r) => !(r.organization_id === p.organization_id && r.day === p.day))
-          .concat(p.rows);
+          .concat(inserted);
         state.rows = state.rows
           .filter((r) => !(r.organization_id === p.organization_id && r.table_name === p.table_name && r.day === p.day))
           .concat([
@@ -264,12 +393,33 @@ export async function startBigQueryDouble(options: {
             },
           ]);
         job.rows = [];
+      } else if (options.engine && /^(SELECT|WITH)\b/.test(job.query)) {
+        await runInEngine(options.engine, job);
       } else {
         job.error = `the BigQuery double does not run this statement: ${job.query.slice(0, 80)}`;
       }
     } catch (error) {
       job.error = (error as Error).message;
     }
+  }
+
+  /** Loads the tables the query names into the engine, then runs its translation there. */
+  async function runInEngine(engine: DoubleEngine, job: Job): Promise<void> {
+    const named = new Set([...job.query.matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? ""));
+    const names = new Map<string, string>();
+    for (const qualifiedName of named) {
+      const [project, dataset, name] = qualifiedName.split(".");
+      const table = double.tables.get(`${dataset}.${name}`);
+      if (project !== options.projectId || !table || !name) throw new Error(`Not found: Table ${qualifiedName}`);
+      const fields = (table.resource.schema as { fields: Array<{ name: string; type: string; mode?: string }> }).fields;
+      await engine.load(name, fields, table.rows);
+      names.set(qualifiedName, engine.tableName(name));
+    }
+    const result = await engine.query(translateGoogleSql(job.query, names, job.paramTypes), job.params);
+    job.schema = result.columns.map((c) => ({ name: c.name, type: bigQueryTypeOf(c.type) }));
+    job.rows = result.rows.map((r) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null ? null : String(v)])),
+    );
   }
 
   const server: Server = createServer((req, res) => {
@@ -284,13 +434,66 @@ export async function startBigQueryDouble(options: {
   } as BigQueryDouble;
 }
 
-/** Query parameters as plain values: scalars as strings, arrays of STRUCT as rows. */
+/**
+ * GoogleSQL to ClickHouse SQL, for the subset the product's queries use; every rewrite is here:
+ * - a backquoted `project.dataset.table` becomes the engine's table holding the double's rows;
+ * - `x IN UNNEST(@p)` becomes `has(@p, x)`;
+ * - `@p` becomes the bound parameter `{p:Type}` of its GoogleSQL type (STRING, DATE, INT64,
+ *   FLOAT64, BOOL, ARRAY<…> of them): values stay parameters, never text;
+ * - the functions MIN_BY and DIV become argMin and intDiv; the CAST types FLOAT64, INT64 and
+ *   STRING become Float64, Int64 and String.
+ * Everything else (WITH, SELECT, JOIN … ON, GROUP BY, ORDER BY, LIMIT, BETWEEN, COUNT(DISTINCT),
+ * SUM, MIN, MAX, IF, COALESCE, arithmetic) is read alike by both dialects and left as written.
+ */
+export function translateGoogleSql(sql: string, tables: Map<string, string>, paramTypes: Record<string, string>) {
+  const engineType = (type: string): string => {
+    const array = /^ARRAY<(.+)>$/.exec(type);
+    if (array) return `Array(${engineType(array[1] ?? "")})`;
+    const scalar: Record<string, string> = {
+      STRING: "String",
+      DATE: "Date",
+      INT64: "Int64",
+      FLOAT64: "Float64",
+      BOOL: "Bool",
+      NUMERIC: "Decimal(38, 9)",
+    };
+    const mapped = scalar[type];
+    if (!mapped) throw new Error(`the double does not translate parameters of type ${type}`);
+    return mapped;
+  };
+  return sql
+    .replace(/`([^`]+)`/g, (whole, name: string) => tables.get(name) ?? whole)
+    .replace(/([A-Za-z_][A-Za-z0-9_.]*) IN UNNEST\(@([A-Za-z_][A-Za-z0-9_]*)\)/g, "has(@$2, $1)")
+    .replace(/@([A-Za-z_][A-Za-z0-9_]*)/g, (_, name: string) => {
+      const type = paramTypes[name];
+      if (!type) throw new Error(`Query parameter '${name}' not found`);
+      return `{${name}:${engineType(type)}}`;
+    })
+    .replace(/\bMIN_BY\(/g, "argMin(")
+    .replace(/\bDIV\(/g, "intDiv(")
+    .replace(/ AS (FLOAT64|INT64|STRING)\)/g, (_, type: string) => ` AS ${engineType(type)})`);
+}
+
+/** The BigQuery field type of an engine column type. */
+function bigQueryTypeOf(type: string): string {
+  const bare = type.replace(/^Nullable\((.+)\)$/, "$1").replace(/^LowCardinality\((.+)\)$/, "$1");
+  if (/^U?Int\d+$/.test(bare)) return "INTEGER";
+  if (/^Float\d+$/.test(bare)) return "FLOAT";
+  if (/^Decimal/.test(bare)) return "NUMERIC";
+  if (bare === "Date" || bare === "Date32") return "DATE";
+  if (bare === "Bool") return "BOOLEAN";
+  return "STRING";
+}
+
+/** Query parameters as plain values: scalars as strings, arrays of scalars as arrays, arrays of STRUCT as rows. */
 function decodeParameters(parameters: Parameter[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const p of parameters) {
     if (p.parameterType.type === "ARRAY") {
       out[p.name] = (p.parameterValue.arrayValues ?? []).map((element) =>
-        Object.fromEntries(Object.entries(element.structValues ?? {}).map(([k, v]) => [k, v.value ?? null])),
+        element.structValues === undefined
+          ? (element.value ?? null)
+          : Object.fromEntries(Object.entries(element.structValues).map(([k, v]) => [k, v.value ?? null])),
       );
     } else {
       // A parameter sent without a value is NULL to BigQuery.

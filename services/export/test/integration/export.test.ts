@@ -122,7 +122,14 @@ describe("BigQuery export", () => {
     const tableInserts = double.requests.filter((r) => r.method === "POST" && r.path.endsWith("/tables"));
     expect(
       tableInserts.map((r) => (r.body as { tableReference: { tableId: string } }).tableReference.tableId).sort(),
-    ).toEqual(["attribution_credit_daily", "campaign_performance_daily", "export_state"]);
+    ).toEqual([
+      "attribution_credit_daily",
+      "campaign_click_keys_daily",
+      "campaign_events_daily",
+      "campaign_performance_daily",
+      "campaign_sessions_daily",
+      "export_state",
+    ]);
     const campaignTable = tableInserts.find((r) => JSON.stringify(r.body).includes("campaign_performance_daily"))?.body;
     expect(campaignTable).toMatchObject({
       timePartitioning: { type: "DAY", field: "day" },
@@ -247,6 +254,83 @@ describe("BigQuery export", () => {
     ).toBe(true);
   });
 
+  it("exports raw events through a load job and a staging table, replacing a changed day without duplicates", async () => {
+    const raw = createExporter(
+      { ...config, rawEvents: true },
+      {
+        store,
+        bigquery: createBigQueryClient(config),
+        logger,
+        organizations: async () => [ACME, GLOBEX],
+        today: () => TODAY,
+      },
+    );
+    const runRaw = async () => {
+      raw.start("demand");
+      await raw.idle();
+      const run = raw.status().run;
+      if (!run) throw new Error("no run");
+      return run;
+    };
+    const storedIds = async () => {
+      const { rows } = await store.query<{ id: string }>({
+        name: "test: stored ids",
+        sql: `SELECT concat(organization_id, '/', toString(event_date), '/', event_id) AS id
+FROM ${store.database}.analytics_events WHERE organization_id IN ('acme', 'globex') ORDER BY id`,
+        organizationId: null,
+      });
+      return rows.map((r) => r.id);
+    };
+    const exportedIds = () =>
+      rowsOf("events")
+        .map((r) => `${r.organization_id}/${r.day}/${r.event_id}`)
+        .sort();
+    try {
+      const uploadsBefore = double.requests.filter((r) => r.path.startsWith("/upload/")).length;
+      const first = await runRaw();
+      expect(first).toMatchObject({ daysFailed: 0 });
+      expect(exportedIds()).toEqual(await storedIds());
+      const row = rowsOf("events").find((r) => r.event_type === "conversion" && r.organization_id === ACME);
+      expect(row).toMatchObject({ query_params: "{}", is_bot: "false" });
+      expect(String(row?.event_time)).toMatch(/^2026-03-0\d \d\d:\d\d:\d\d\.\d{3}$/);
+
+      // One multipart upload per organization-day into the staging dataset, replacing what a
+      // retry left.
+      const days = new Set((await storedIds()).map((id) => id.split("/").slice(0, 2).join("/")));
+      const uploads = double.requests.filter((r) => r.path.startsWith("/upload/")).slice(uploadsBefore);
+      expect(uploads).toHaveLength(days.size);
+      for (const upload of uploads) {
+        expect(upload.path).toBe(`/upload/bigquery/v2/projects/${PROJECT}/jobs`);
+        expect(upload.query.get("uploadType")).toBe("multipart");
+        expect(upload.body).toMatchObject({
+          configuration: {
+            load: {
+              sourceFormat: "NEWLINE_DELIMITED_JSON",
+              writeDisposition: "WRITE_TRUNCATE",
+              destinationTable: { projectId: PROJECT, datasetId: "trellis_analytics_staging" },
+            },
+          },
+        });
+      }
+      // Staging tables are created to expire, and deleted once their day is in.
+      const stagingCreates = double.requests.filter(
+        (r) => r.method === "POST" && r.path.endsWith("/datasets/trellis_analytics_staging/tables"),
+      );
+      expect(stagingCreates).toHaveLength(days.size);
+      for (const create of stagingCreates) expect(create.body).toHaveProperty("expirationTime");
+      expect([...double.tables.keys()].filter((k) => k.startsWith("trellis_analytics_staging."))).toEqual([]);
+
+      expect((await runRaw()).daysExported).toBe(0);
+      await insert(dailyTraffic(ACME, "2026-03-07", 1, 2));
+      const again = await runRaw();
+      // The changed day of the two views and of the raw events.
+      expect(again).toMatchObject({ daysFailed: 0, daysExported: 3 });
+      expect(exportedIds()).toEqual(await storedIds());
+    } finally {
+      await raw.close();
+    }
+  });
+
   it("stops a run when BigQuery refuses the credentials, and says why", async () => {
     const badKey = join(dir, "other-account.json");
     writeServiceAccountKey(badKey, PROJECT, "other");
@@ -298,7 +382,8 @@ describe("BigQuery export", () => {
     const statements = rowAccessPolicyStatements(PROJECT, "trellis_analytics", "acme-01", [
       "group:acme-analysts@example.com",
     ]);
-    expect(statements).toHaveLength(3);
+    // Every exported table (the read path's and the raw events too) and the state table.
+    expect(statements).toHaveLength(7);
     expect(statements[0]).toBe(
       `CREATE OR REPLACE ROW ACCESS POLICY organization_acme_01 ON \`${PROJECT}.trellis_analytics.campaign_performance_daily\` ` +
         `GRANT TO ("group:acme-analysts@example.com") FILTER USING (organization_id = "acme-01")`,

@@ -13,6 +13,7 @@ import {
 } from "@trellis/contracts";
 import { type Logger, linkSharedCopy, requireOrgContext, requireOrgScope, ValidationError } from "@trellis/platform";
 import type { Store } from "@trellis/store";
+import type { BigQueryReadPath } from "../adapters/bigquery-read-path.js";
 import type { CacheClient } from "../adapters/cache-client.js";
 import { cacheKeyFor } from "../domain/cache-key.js";
 import { createCoalescer } from "../domain/coalesce.js";
@@ -29,6 +30,8 @@ export interface QueryDeps {
   rulesets: RulesetProvider;
   logger: Logger;
   clock?: () => Date;
+  /** The BigQuery read path, when configured. */
+  bigquery?: BigQueryReadPath;
 }
 
 /** The ruleset version a question asks for (0 = current), refused when no version can be it. */
@@ -72,7 +75,7 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
     deadlineMs: number | undefined,
     ruleset: ActiveRuleset,
   ): Promise<Computed> {
-    const run: RunContext = { store: deps.store, organizationId, signal, deadlineMs, ruleset };
+    const run: RunContext = { store: deps.store, organizationId, signal, deadlineMs, ruleset, bigquery: deps.bigquery };
     const kind = query.kind.case;
     if (kind === undefined) throw ValidationError.field("query", "is required");
     // One entry of the table per oneof case: the request, the question and its answer agree.
@@ -140,7 +143,8 @@ export function createQueryService(deps: QueryDeps): Partial<ServiceImpl<typeof 
           dataRange,
         });
       }
-      if (meta) meta.source = AnswerSource.STORE;
+      // The question names where it computed the answer (the store, or BigQuery).
+      if (meta && meta.source === AnswerSource.UNSPECIFIED) meta.source = AnswerSource.STORE;
       return computed.answer;
     });
   }

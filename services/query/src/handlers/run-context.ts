@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { AnswerSource, ResultMetaSchema } from "@trellis/contracts";
 import type { Store } from "@trellis/store";
+import type { BigQueryReadPath } from "../adapters/bigquery-read-path.js";
 import { defaultQueryLimits, type QueryLimits, withLimits } from "../domain/limits.js";
 import type { ActiveRuleset } from "./rulesets.js";
 
@@ -14,6 +15,8 @@ export interface RunContext {
   limits?: QueryLimits;
   /** The campaign ruleset the question runs under (current, or the version it asks for). */
   ruleset?: ActiveRuleset;
+  /** BigQuery's exported views, when the read path is configured (long-range campaign performance). */
+  bigquery?: BigQueryReadPath;
 }
 
 /** Runs a compiled statement under the request's limits and deadline. */

@@ -1,13 +1,16 @@
 import { create } from "@bufbuild/protobuf";
 import {
+  AnswerSource,
   CampaignPerformanceRowSchema,
   type GetCampaignPerformanceRequest,
   type GetCampaignPerformanceResponse,
   GetCampaignPerformanceResponseSchema,
+  ResultMetaSchema,
 } from "@trellis/contracts";
 import { echo, ValidationError } from "@trellis/platform";
 import { campaignNames } from "../../domain/campaigns/ruleset.js";
 import { storeMeta as meta, type RunContext, runCompiled } from "../../handlers/run-context.js";
+import { campaignPerformanceFromBigQuery } from "./bigquery.js";
 import { compileCampaignPerformance } from "./compile.js";
 
 /** The metrics a campaign performance question may name (all of them when it names none). */
@@ -43,12 +46,14 @@ export async function runCampaignPerformance(
     ctx.ruleset?.effectiveCampaign,
   );
   const names = ctx.ruleset ? campaignNames(ctx.ruleset.ruleset) : new Map<string, string>();
-  const { rows, elapsedMs } = await runCompiled<Record<string, string | number>>(
-    ctx,
-    "campaign-performance",
-    compiled,
-    { join_use_nulls: 0 },
-  );
+  // Long ranges from BigQuery when it holds every day at the store's current version (the same
+  // answer, computed there); otherwise, and whenever BigQuery fails, from the store.
+  const fromBigQuery = await campaignPerformanceFromBigQuery(ctx, request, compiled.range);
+  const { rows, elapsedMs } =
+    fromBigQuery ??
+    (await runCompiled<Record<string, string | number>>(ctx, "campaign-performance", compiled, {
+      join_use_nulls: 0,
+    }));
   const wanted = new Set(request.metrics);
   const pick = (name: string, value: number) => (wanted.size === 0 || wanted.has(name) ? value : 0);
   return create(GetCampaignPerformanceResponseSchema, {
@@ -73,6 +78,12 @@ export async function runCampaignPerformance(
         averageQualityScore: pick("average_quality_score", Number(r.average_quality_score)),
       }),
     ),
-    meta: meta(elapsedMs),
+    meta: fromBigQuery
+      ? create(ResultMetaSchema, {
+          source: AnswerSource.BIGQUERY,
+          table: "bigquery:campaign_sessions_daily",
+          elapsedMs,
+        })
+      : meta(elapsedMs),
   });
 }
