@@ -4,6 +4,7 @@ export * from "./config-docs.js";
 export * from "./dates.js";
 export * from "./direct-transport.js";
 export * from "./errors.js";
+export * from "./event-json.js";
 export * from "./health.js";
 export * from "./in-process-headers.js";
 export * from "./interceptors/context-auth.js";
