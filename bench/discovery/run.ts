@@ -65,14 +65,18 @@ interface MaskedSession {
   campaign: string;
   sessionId: string;
   startMs: number;
-  /** The landing path when the session is a Google Ads click (gclid), else "". */
-  gclidPath: string;
+  /** "<click id parameter> <landing path>" when the session is an ad click with a click id, else "". */
+  clickKey: string;
 }
 
-/** The landing path of a Google Ads click's URL (it carries a gclid), else "". */
-function gclidPathOf(url: string): string {
+/** Click ids an ad platform adds to every click, tagged or not (auto-tagging). */
+const AUTO_CLICK_IDS = ["gclid", "fbclid"];
+
+/** "<click id parameter> <landing path>" of an ad click's URL (it carries gclid or fbclid), else "". */
+function clickKeyOf(url: string): string {
   const parsed = new URL(url);
-  return parsed.searchParams.has("gclid") ? parsed.pathname : "";
+  const param = AUTO_CLICK_IDS.find((p) => parsed.searchParams.has(p));
+  return param ? `${param} ${parsed.pathname}` : "";
 }
 
 /** Whether a session's UTMs are stripped: a hash of its id, so the choice is random but repeatable. */
@@ -121,19 +125,18 @@ try {
   // The generator's traffic with the UTMs of 20 % of each tagged session stripped (the landing
   // events carry them; the choice is by session, so a session is masked whole).
   const maskedSessions = new Map<string, MaskedSession>();
-  // Google Ads clicks that never had UTMs (auto-tagging: gclid only), by organization and path.
+  // Ad clicks that never had UTMs (auto-tagging: a gclid or fbclid only), by organization, click id and path.
   const autoTagged = new Map<string, Array<{ sessionId: string; startMs: number }>>();
   const maskingGenerator = {
     ...generator,
     *batches(size: number) {
       for (const batch of generator.batches(size)) {
         yield batch.map((event) => {
-          if (event.type === "click" && !event.url.includes("utm_") && event.url.includes("gclid=")) {
-            const path = `${event.organizationId} ${gclidPathOf(event.url)}`;
-            autoTagged.set(path, [
-              ...(autoTagged.get(path) ?? []),
-              { sessionId: event.sessionId, startMs: event.time.getTime() },
-            ]);
+          if (event.type === "click" && !event.url.includes("utm_") && clickKeyOf(event.url) !== "") {
+            const path = `${event.organizationId} ${clickKeyOf(event.url)}`;
+            const list = autoTagged.get(path) ?? [];
+            list.push({ sessionId: event.sessionId, startMs: event.time.getTime() });
+            autoTagged.set(path, list);
           }
           if (!event.url.includes("utm_campaign=") || !masked(event.sessionId)) return event;
           const { url, campaign } = stripUtms(event.url);
@@ -143,7 +146,7 @@ try {
               campaign,
               sessionId: event.sessionId,
               startMs: event.time.getTime(),
-              gclidPath: gclidPathOf(event.url),
+              clickKey: clickKeyOf(event.url),
             });
           return { ...event, url };
         });
@@ -280,19 +283,19 @@ try {
   };
   for (const org of scored) {
     progress(`scoring ${org}`);
-    // A campaign's sessions without UTMs: its masked ones, and the auto-tagged Google Ads
-    // clicks (gclid only, never any UTM) on the landing pages its masked clicks reached — the
-    // same campaign's clicks, told apart from the rest by nothing else either.
+    // A campaign's sessions without UTMs: its masked ones, and the auto-tagged ad clicks (a gclid
+    // or fbclid only, never any UTM) of the same platform on the landing pages its masked clicks
+    // reached — the same campaign's clicks, told apart from the rest by nothing else either.
     const maskedGroups = new Map<string, Set<string>>();
-    const gclidPaths = new Map<string, Set<string>>();
+    const clickKeys = new Map<string, Set<string>>();
     for (const m of maskedSessions.values()) {
       if (m.organizationId !== org || m.startMs < qualityStartMs) continue;
       const group = maskedGroups.get(m.campaign) ?? new Set<string>();
       group.add(m.sessionId);
       maskedGroups.set(m.campaign, group);
-      if (m.gclidPath) gclidPaths.set(m.campaign, new Set([...(gclidPaths.get(m.campaign) ?? []), m.gclidPath]));
+      if (m.clickKey) clickKeys.set(m.campaign, new Set([...(clickKeys.get(m.campaign) ?? []), m.clickKey]));
     }
-    for (const [campaign, paths] of gclidPaths)
+    for (const [campaign, paths] of clickKeys)
       for (const path of paths)
         for (const a of autoTagged.get(`${org} ${path}`) ?? [])
           if (a.startMs >= qualityStartMs) maskedGroups.get(campaign)?.add(a.sessionId);
