@@ -224,6 +224,7 @@ describe("rendered overlays", () => {
         "gateway->ingest",
         "gateway->discovery",
         "discovery->query",
+        "discovery->cache",
         "query->cache",
         "ingest->cache",
       ].sort(),

@@ -135,6 +135,12 @@ describe("patterns in unattributed traffic", () => {
     expect(body.sessions).toBe("67"); // … + 20 tagged
     const patterns = body.patterns as PatternJson[];
     expect(patterns).toHaveLength(2);
+    expect((body.meta as Json).source).toBe("ANSWER_SOURCE_STORE");
+    // Asked again under the same data and campaigns: the same answer and run, from the cache.
+    const cached = await call("GET", `/api/v1/discovery/patterns?${june}`);
+    expect(cached.body.run_id).toBe(body.run_id);
+    expect(cached.body.patterns).toEqual(body.patterns);
+    expect((cached.body.meta as Json).source).toBe("ANSWER_SOURCE_CACHE_L1");
     expect(patterns[0]).toMatchObject({
       suggested_name: "Discovered: news.example.com",
       sessions: "12",
@@ -164,7 +170,8 @@ describe("patterns in unattributed traffic", () => {
       },
     });
     expect(patterns[1]).toMatchObject({
-      suggested_name: "Discovered: gclid clicks",
+      // The clicks' tagged twins are all campaign "summer": these are its clicks without tags.
+      suggested_name: "Discovered: summer untagged (gclid clicks)",
       sessions: "10",
       attributed_sessions: "20",
       potential_reach: "30",
@@ -189,7 +196,7 @@ describe("patterns in unattributed traffic", () => {
     const names = (body.patterns as PatternJson[]).map((p) => p.suggested_name);
     expect(names).toEqual([
       "Discovered: news.example.com",
-      "Discovered: gclid clicks",
+      "Discovered: summer untagged (gclid clicks)",
       "Discovered: partner.example.org",
     ]);
   });
@@ -262,14 +269,19 @@ describe("adopting a pattern", () => {
 
     // Under the new ruleset the newsletter is attributed: it is no longer a pattern.
     const again = await call("GET", `/api/v1/discovery/patterns?${june}`);
-    expect((again.body.patterns as PatternJson[]).map((p) => p.suggested_name)).toEqual(["Discovered: gclid clicks"]);
+    expect((again.body.patterns as PatternJson[]).map((p) => p.suggested_name)).toEqual([
+      "Discovered: summer untagged (gclid clicks)",
+    ]);
     expect(again.body.unattributed_sessions).toBe("35");
   });
 
   it("lists the stored runs of the organization only, and answers a run again", async () => {
     const runs = await call("GET", "/api/v1/discovery/runs?kind=patterns");
     const list = runs.body.runs as Array<{ id: string; kind: string; findings: number; range: Json }>;
-    expect(list).toHaveLength(4); // the two discoveries above, and the adopt test's two
+    // The two discoveries of the first tests, and the adopt test's second (under the new
+    // ruleset); the adopt test's first asked what the first test asked, under the same data and
+    // ruleset: it got that answer back from the cache, with its run, and stored none.
+    expect(list).toHaveLength(3);
     expect(list[0]).toMatchObject({
       kind: "patterns",
       findings: 1,
@@ -278,7 +290,7 @@ describe("adopting a pattern", () => {
     const one = await call("GET", `/api/v1/discovery/runs/${list[0]?.id}`);
     expect(one.status).toBe(200);
     expect((one.body.patterns as { patterns: PatternJson[] }).patterns.map((p) => p.suggested_name)).toEqual([
-      "Discovered: gclid clicks",
+      "Discovered: summer untagged (gclid clicks)",
     ]);
     const globexRuns = await call("GET", "/api/v1/discovery/runs", undefined, warehouse.keys.globex);
     expect((globexRuns.body.runs as unknown[]).length).toBe(1); // its own, from the isolation test

@@ -320,7 +320,8 @@ function planAdCampaigns(
   let left = 0;
   for (const name of names) {
     if (left === 0) {
-      launch = launches.length > 0 ? (launches.splice(rng.int(launches.length), 1)[0] as string) : `launch-${out.length}`;
+      launch =
+        launches.length > 0 ? (launches.splice(rng.int(launches.length), 1)[0] as string) : `launch-${out.length}`;
       left = 1 + rng.int(3);
     }
     left--;
@@ -421,7 +422,9 @@ export function createOrganizations(plan: OrganizationPlan): OrganizationModel[]
     const endMs = plan.end.getTime();
     const socialCampaigns = planAdCampaigns(
       campaignRng,
-      SOCIAL_CAMPAIGNS.filter((c) => c !== "prospecting_broad" && campaignRng.chance(0.6)).concat(["prospecting_broad"]),
+      SOCIAL_CAMPAIGNS.filter((c) => c !== "prospecting_broad" && campaignRng.chance(0.6)).concat([
+        "prospecting_broad",
+      ]),
       () => platforms.sample(campaignRng),
       launches,
       startMs,
