@@ -95,10 +95,25 @@ for (let i = 0; i < 6; i++) {
 }
 for (let i = 0; i < 30; i++) session("globex", day(4), newsletter, { convert: 99 });
 
+// initech: a display campaign "flash_sale" ran 06-05 … 06-09 (24 tagged clicks from espn.com to
+// /lp/flash); 12 more clicks of it lost their tags, 2 of them buying for 30; after the flight, 5
+// direct visits to the same page (bookmarks, not the campaign).
+const flash = { referrer_host: "www.espn.com", channel: "referral", source: "www.espn.com", landing_path: "/lp/flash" };
+for (let i = 0; i < 24; i++)
+  session(
+    "initech",
+    day(5 + (i % 5)),
+    { ...flash, channel: "display", source: "google", medium: "display", query_params: { utm_campaign: "flash_sale" } },
+    { campaignId: "flash_sale" },
+  );
+for (let i = 0; i < 12; i++) session("initech", day(5 + (i % 5)), flash, { convert: i < 2 ? 30 : undefined });
+for (let i = 0; i < 5; i++)
+  session("initech", day(11 + (i % 3)), { channel: "direct", source: "(direct)", landing_path: "/lp/flash" });
+
 const june = "start_date=2024-06-01&end_date=2024-06-14";
 
 beforeAll(async () => {
-  warehouse = await startTestWarehouse({ organizations: ["acme", "globex"] });
+  warehouse = await startTestWarehouse({ organizations: ["acme", "globex", "initech"] });
   await warehouse.insertEvents(traffic);
 });
 
@@ -207,6 +222,37 @@ describe("patterns in unattributed traffic", () => {
     expect(patterns).toHaveLength(1);
     expect(patterns[0]).toMatchObject({ sessions: "30", revenue: 2970 });
     expect(body.unattributed_sessions).toBe("30");
+  });
+
+  it("finds a campaign's clicks that lost their tags, within the campaign's flight", async () => {
+    const { status, body } = await call("GET", `/api/v1/discovery/patterns?${june}`, undefined, warehouse.keys.initech);
+    expect(status).toBe(200);
+    expect(body.unattributed_sessions).toBe("17");
+    const patterns = body.patterns as PatternJson[];
+    expect(patterns).toHaveLength(1);
+    expect(patterns[0]).toMatchObject({
+      suggested_name: "Discovered: flash_sale untagged (www.espn.com)",
+      // Counted within the flight (06-05 … 06-09): the visits after it are not the campaign's.
+      sessions: "12",
+      attributed_sessions: "24",
+      events: "26", // 12 landings, 12 second pages, 2 conversions
+      conversions: "2",
+      revenue: 60,
+      range: { start_date: "2024-06-05", end_date: "2024-06-09" },
+      conditions: [{ field: "referrer_host", operator: "MATCH_OPERATOR_EQUALS", values: ["www.espn.com"] }],
+      suggested_campaign: {
+        rules: [
+          {
+            conditions: [
+              { field: "referrer_host", operator: "MATCH_OPERATOR_EQUALS", values: ["www.espn.com"] },
+              { field: "utm_campaign", operator: "MATCH_OPERATOR_EQUALS", values: [""] },
+            ],
+            valid_from: "2024-06-05T00:00:00Z",
+            valid_until: "2024-06-10T00:00:00Z",
+          },
+        ],
+      },
+    });
   });
 
   it("answers bad input with 400 naming the field", async () => {
