@@ -1,10 +1,11 @@
 // Discovery's quality and speed on generated traffic, in one run:
 // - masked-UTM recovery: the UTM parameters of a random 20 % of each tagged campaign's sessions
 //   are stripped before ingest (everything else kept); each campaign's masked sessions are scored
-//   against the best suggested campaign (precision, recall, F1), and the top-10 suggestions
-//   against any real group (a masked campaign or a planted pattern) — and, as "genuine", against
-//   the union of all of them (a suggestion made of campaign traffic that no observable splits
-//   into its campaigns);
+//   against the best suggested campaign of 100 at the default settings (precision, recall, F1;
+//   a suggestion's time window counts), and the top-10 suggestions against any real group (a
+//   masked campaign or a planted pattern) — and, as "genuine", against the union of all of them
+//   (a suggestion made of campaign traffic that no observable splits into its campaigns); the
+//   top 10 with steady sources kept (min_growth=1) are scored apart;
 // - planted patterns (the generator's ground truth) at the default settings: recall and precision
 //   (against one real group, and genuine as above);
 // - anomalies: a spike and a drop planted per organization (its top country tripled one day,
@@ -18,6 +19,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { loadEmbeddedConfig, startEmbedded } from "@trellis/cli";
 import { seedDirect } from "@trellis/cli/seed";
 import { type Campaign, CampaignSchema, DateRangeSchema } from "@trellis/contracts";
@@ -243,29 +245,32 @@ try {
     sessions: string;
     suggested_campaign: unknown;
   }
+  type RuleJson = {
+    conditions: Array<{ field: string; operator: string; values?: string[] }>;
+    valid_from?: string;
+    valid_until?: string;
+  };
+  const OPERATORS: Record<string, number> = {
+    MATCH_OPERATOR_EQUALS: 1,
+    MATCH_OPERATOR_NOT_EQUALS: 2,
+    MATCH_OPERATOR_IN: 3,
+    MATCH_OPERATOR_CONTAINS: 4,
+    MATCH_OPERATOR_STARTS_WITH: 5,
+    MATCH_OPERATOR_REGEX: 6,
+    MATCH_OPERATOR_EXISTS: 7,
+  };
+  // The suggested campaign as the campaign API would take it, time windows included.
   const campaignOf = (p: PatternJson) =>
     create(CampaignSchema, {
       ...(p.suggested_campaign as object),
-      rules: (
-        p.suggested_campaign as {
-          rules: Array<{ conditions: Array<{ field: string; operator: string; values?: string[] }> }>;
-        }
-      ).rules.map((r) => ({
+      rules: (p.suggested_campaign as { rules: RuleJson[] }).rules.map((r) => ({
         conditions: r.conditions.map((c) => ({
           field: c.field,
-          operator: Number(
-            {
-              MATCH_OPERATOR_EQUALS: 1,
-              MATCH_OPERATOR_NOT_EQUALS: 2,
-              MATCH_OPERATOR_IN: 3,
-              MATCH_OPERATOR_CONTAINS: 4,
-              MATCH_OPERATOR_STARTS_WITH: 5,
-              MATCH_OPERATOR_REGEX: 6,
-              MATCH_OPERATOR_EXISTS: 7,
-            }[c.operator],
-          ),
+          operator: Number(OPERATORS[c.operator]),
           values: c.values ?? [],
         })),
+        ...(r.valid_from ? { validFrom: timestampFromDate(new Date(r.valid_from)) } : {}),
+        ...(r.valid_until ? { validUntil: timestampFromDate(new Date(r.valid_until)) } : {}),
       })),
     });
 
@@ -280,6 +285,8 @@ try {
     returned: 0,
     returnedReal: 0,
     top10Genuine: 0,
+    steadyTop10: 0,
+    steadyTop10Precise: 0,
     returnedGenuine: 0,
   };
   for (const org of scored) {
@@ -316,11 +323,18 @@ try {
     const campaignSessions = new Set(realGroups.flatMap((g) => [...g]));
     const genuine = (found: Set<string>) => score(found, campaignSessions).precision >= 0.8;
 
-    // Masked campaigns are steady sources: asked with min_growth=1 and a long list.
+    // A long list at the default settings: a campaign's untagged clicks need no growth (their
+    // tagged twins are the evidence). The same list with steady sources kept (min_growth=1) is
+    // scored for its top 10 apart.
     const all = await api<{ patterns: PatternJson[] }>(
       org,
-      `/api/v1/discovery/patterns?start_date=${qualityStart}&end_date=${endDate}&limit=100&min_growth=1`,
+      `/api/v1/discovery/patterns?start_date=${qualityStart}&end_date=${endDate}&limit=100`,
     );
+    const steady = await api<{ patterns: PatternJson[] }>(
+      org,
+      `/api/v1/discovery/patterns?start_date=${qualityStart}&end_date=${endDate}&limit=10&min_growth=1`,
+    );
+    const steadyMatched = await Promise.all(steady.body.patterns.map((p) => matchedSessions(org, campaignOf(p))));
     const matched = await Promise.all(all.body.patterns.map((p) => matchedSessions(org, campaignOf(p))));
     let recovered = 0;
     for (const [campaign, group] of maskedGroups) {
@@ -345,6 +359,9 @@ try {
     const top10 = matched.slice(0, 10);
     const precise = top10.filter((found) => realGroups.some((g) => score(found, g).precision >= 0.8)).length;
     const top10Genuine = top10.filter(genuine).length;
+    const steadyPrecise = steadyMatched.filter((found) =>
+      realGroups.some((g) => score(found, g).precision >= 0.8),
+    ).length;
 
     // Planted patterns at the default settings.
     const defaults = await api<{ patterns: PatternJson[] }>(
@@ -375,12 +392,15 @@ try {
     totals.returned += defaultMatched.length;
     totals.returnedReal += returnedReal;
     totals.top10Genuine += top10Genuine;
+    totals.steadyTop10 += steadyMatched.length;
+    totals.steadyTop10Precise += steadyPrecise;
     totals.returnedGenuine += returnedGenuine;
     quality.push({
       organization: org,
       masked_campaigns: maskedGroups.size,
       recovered_f1_08: recovered,
       top10_precise: `${precise}/${top10.length}`,
+      steady_top10_precise: `${steadyPrecise}/${steadyMatched.length}`,
       planted: planted.size,
       planted_found: plantedFound,
       default_patterns: defaultMatched.length,
@@ -552,6 +572,7 @@ FROM ${db}.analytics_events WHERE organization_id = {org:String} AND event_date 
     masked_recovered_share: totals.masked ? totals.recovered / totals.masked : 0,
     top10_precise_share: totals.top10 ? totals.top10Precise / totals.top10 : 0,
     top10_genuine_share: totals.top10 ? totals.top10Genuine / totals.top10 : 0,
+    steady_top10_precise_share: totals.steadyTop10 ? totals.steadyTop10Precise / totals.steadyTop10 : 0,
     planted_patterns: totals.planted,
     planted_recall: totals.planted ? totals.plantedFound / totals.planted : 0,
     default_precision: totals.returned ? totals.returnedReal / totals.returned : 0,

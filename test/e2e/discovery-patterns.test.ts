@@ -180,7 +180,17 @@ describe("patterns in unattributed traffic", () => {
         name: "Discovered: news.example.com",
         priority: 10,
         rules: [
-          { conditions: [{ field: "referrer_host", operator: "MATCH_OPERATOR_EQUALS", values: ["news.example.com"] }] },
+          {
+            conditions: [
+              { field: "referrer_host", operator: "MATCH_OPERATOR_EQUALS", values: ["news.example.com"] },
+              // The pattern counts campaign channels only: organic visits from the host are left out.
+              {
+                field: "channel",
+                operator: "MATCH_OPERATOR_NOT_EQUALS",
+                values: ["organic_search", "organic_social", "internal"],
+              },
+            ],
+          },
         ],
       },
     });
@@ -245,6 +255,11 @@ describe("patterns in unattributed traffic", () => {
           {
             conditions: [
               { field: "referrer_host", operator: "MATCH_OPERATOR_EQUALS", values: ["www.espn.com"] },
+              {
+                field: "channel",
+                operator: "MATCH_OPERATOR_NOT_EQUALS",
+                values: ["organic_search", "organic_social", "internal"],
+              },
               { field: "utm_campaign", operator: "MATCH_OPERATOR_EQUALS", values: [""] },
             ],
             valid_from: "2024-06-05T00:00:00Z",

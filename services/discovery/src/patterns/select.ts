@@ -11,6 +11,7 @@ import {
   RuleSchema,
 } from "@trellis/contracts";
 import { isGeneric, patternAttributes } from "./attributes.js";
+import { UNCAMPAIGNED_CHANNELS } from "./compile.js";
 
 /** One aggregated group of the patterns statement (attributes NULL when the group leaves them out). */
 export interface GroupRow {
@@ -181,6 +182,12 @@ function figuresOf(row: GroupRow, flight: Flight | undefined): Figures & { sessi
     lastSeen: seen.at(-1) ?? lastDay,
     activeDays: activeDaysIn(row.daily, firstDay, lastDay),
   };
+}
+
+/** The largest share one campaign holds of a group's tagged sessions (0 without any). */
+function dominantShare(row: GroupRow, a: number): number {
+  if (a === 0) return 0;
+  return Math.max(0, ...(row.attributed_by_campaign?.[1] ?? []).map(num)) / a;
 }
 
 /**
@@ -354,7 +361,7 @@ export function selectPatterns(rowsIn: readonly GroupRow[], settings: SelectionS
     const origins = new Map([...c.conditions].filter(([name]) => attributeByName(name).kind === "origin"));
     return origins.size === c.conditions.size || keys.has(keyOf(origins));
   });
-  const broad = broadCandidates(candidates);
+  const broad = broadCandidates(candidates, settings);
   candidates.sort(
     (x, y) =>
       Number(broad.has(x)) - Number(broad.has(y)) ||
@@ -364,7 +371,14 @@ export function selectPatterns(rowsIn: readonly GroupRow[], settings: SelectionS
       keyOf(x.conditions).localeCompare(keyOf(y.conditions)),
   );
   const chosen: Candidate[] = [];
+  const broadKeys = new Set([...broad].map((c) => keyOf(c.conditions)));
   for (const candidate of candidates) {
+    // No campaign to suggest: the untagged clicks of several campaigns with none of them the
+    // larger half (the rule would credit every one of them to one), or a union of sources
+    // narrowed by a country, device or browser.
+    if (candidate.mixed && dominantShare(candidate.row, candidate.a) < 0.5) continue;
+    const origins = new Map([...candidate.conditions].filter(([name]) => attributeByName(name).kind === "origin"));
+    if (origins.size < candidate.conditions.size && broadKeys.has(keyOf(origins))) continue;
     const redundant = chosen.some((kept) => overlap(kept, candidate, rows) >= 0.5 * Math.min(kept.u, candidate.u));
     if (!redundant) chosen.push(candidate);
   }
@@ -422,17 +436,30 @@ function refinedBy(parent: Candidate, child: Candidate, prefix: string | undefin
 }
 
 /**
- * Candidates that are unions of sources: those that split, and those that are one of them
+ * Candidates that are unions of sources: those that split, whose tagged sessions are several
+ * campaigns', or whose growth is one smaller part's; and those that are one of them
  * narrowed only by a refiner (country, device, browser) or kept nearly whole (80 %) by one more
  * origin condition (a search engine's referrer and its click id are the same union).
  */
-function broadCandidates(candidates: readonly Candidate[]): Set<Candidate> {
+function broadCandidates(candidates: readonly Candidate[], settings: SelectionSettings): Set<Candidate> {
   const broad = new Set<Candidate>();
   const bySize = [...candidates].sort((a, b) => a.conditions.size - b.conditions.size);
+  // Sessions beyond what the organization's own past predicts: what is new in a group.
+  const excess = (c: Candidate) => Math.max(0, c.u - (c.p * settings.rangeDays) / settings.pastDays);
   for (const c of bySize) {
     // One campaign's untagged clicks are one source, whatever they split into.
     if (c.untaggedOf !== undefined) continue;
-    if (c.mixed || splits(c, candidates)) {
+    // A smaller part by one more origin condition holds what is new in it (80 % of its excess):
+    // the rest is the site's usual traffic, and the part is the source (a newsletter's referrer
+    // on a page that organic visitors reach too).
+    const newInPart = candidates.some(
+      (child) =>
+        child.u < c.u &&
+        excess(c) > 0 &&
+        excess(child) >= 0.8 * excess(c) &&
+        refinedBy(c, child, undefined) !== undefined,
+    );
+    if (c.mixed || newInPart || splits(c, candidates)) {
       broad.add(c);
       continue;
     }
@@ -480,6 +507,16 @@ function toPattern(
     .sort(([x], [y]) => attributeNames().indexOf(x) - attributeNames().indexOf(y))
     .map(([name, value]) => attributeByName(name).condition(value));
   const ruleConditions: Condition[] = [...conditions];
+  // The pattern counts only channels campaigns are made of: its rule leaves out organic search
+  // and social visits (and internal ones) with the same attributes. A click id already does.
+  if (!c.conditions.has("click_id"))
+    ruleConditions.push(
+      create(ConditionSchema, {
+        field: "channel",
+        operator: MatchOperator.NOT_EQUALS,
+        values: [...UNCAMPAIGNED_CHANNELS],
+      }),
+    );
   // Tagged visits with the same attributes keep the campaign their tags name.
   if (c.a > 0)
     ruleConditions.push(
