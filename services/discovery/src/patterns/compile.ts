@@ -52,19 +52,17 @@ export function compilePatterns(
   -- that campaign's clicks that lost their tags.
   sumMapIf([landing_campaign], [n], class = 2) AS attributed_by_campaign,
   -- The local days the tagged sessions span (a campaign's flight), as days and as the instants
-  -- their local midnights start and the day after the last ends; and the untagged sessions'
-  -- figures by day, so that a pattern can be counted within that flight.
+  -- their local midnights start and the day after the last ends.
   toString(minIf(day, class = 2)) AS t_first_day,
   toString(maxIf(day, class = 2)) AS t_last_day,
   toUnixTimestamp(toDateTime(minIf(day, class = 2), {tz:String})) AS t_from,
   toUnixTimestamp(toDateTime(maxIf(day, class = 2) + 1, {tz:String})) AS t_until,
-  sumMapIf([day], [g_events], class = 1) AS daily_events,
-  sumMapIf([day], [g_conversions], class = 1) AS daily_conversions,
-  sumMapIf([day], [toFloat64(g_revenue)], class = 1) AS daily_revenue,
-  sumMapIf([day], [converting], class = 1) AS daily_converting,
+
   sumIf(converting, class = 1) AS u_converting_sessions,
   uniqExactIf(day, class = 1) AS active_days,
-  sumMapIf([day], [n], class IN (1, 3)) AS daily,
+  -- Per day over the window before and the range: sessions, and (the range's only, for a
+  -- pattern counted within a campaign's flight) events, conversions, revenue, converting sessions.
+  sumMapIf([day], [n], [g_events], [g_conversions], [toFloat64(g_revenue)], [converting], class IN (1, 3)) AS daily,
   toString(minIf(first_started, class = 1)) AS first_seen,
   toString(maxIf(last_started, class = 1)) AS last_seen,
   topKWeightedIf(3)(l_source, n, class = 1) AS sources,

@@ -30,15 +30,14 @@ export interface GroupRow {
   t_last_day?: string;
   t_from?: string | number;
   t_until?: string | number;
-  /** Unattributed events, conversions, revenue and converting sessions per day of the range. */
-  daily_events?: DailyMap;
-  daily_conversions?: DailyMap;
-  daily_revenue?: DailyMap;
-  daily_converting?: DailyMap;
+
   u_converting_sessions: string | number;
   active_days: string | number;
-  /** Unattributed sessions per day over the window before and the range: [days, counts]. */
-  daily: [string[], Array<string | number>];
+  /**
+   * Unattributed figures per day over the window before and the range: days, sessions, events,
+   * conversions, revenue, converting sessions.
+   */
+  daily: [string[], ...Array<Array<string | number>>];
   first_seen: string;
   last_seen: string;
   sources: string[];
@@ -48,8 +47,6 @@ export interface GroupRow {
   browsers: string[];
   referrer_hosts: string[];
 }
-
-type DailyMap = [string[], Array<string | number>];
 
 export interface SelectionSettings {
   limit: number;
@@ -123,8 +120,10 @@ function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 }
 
-function sumDays(map: DailyMap | undefined, firstDay: string, lastDay: string): number {
-  const [days, values] = map ?? [[], []];
+/** The sum of one column of the per-day figures (1 sessions … 5 converting) over [firstDay, lastDay]. */
+function sumDays(daily: GroupRow["daily"] | undefined, column: number, firstDay: string, lastDay: string): number {
+  const days = daily?.[0] ?? [];
+  const values = daily?.[column] ?? [];
   let total = 0;
   days.forEach((day, i) => {
     if (day >= firstDay && day <= lastDay) total += num(values[i] ?? 0);
@@ -132,8 +131,9 @@ function sumDays(map: DailyMap | undefined, firstDay: string, lastDay: string): 
   return total;
 }
 
-function activeDaysIn(map: DailyMap | undefined, firstDay: string, lastDay: string): number {
-  const [days, values] = map ?? [[], []];
+function activeDaysIn(daily: GroupRow["daily"] | undefined, firstDay: string, lastDay: string): number {
+  const days = daily?.[0] ?? [];
+  const values = daily?.[1] ?? [];
   return days.filter((day, i) => day >= firstDay && day <= lastDay && num(values[i] ?? 0) > 0).length;
 }
 
@@ -170,14 +170,15 @@ function figuresOf(row: GroupRow, flight: Flight | undefined): Figures & { sessi
       activeDays: num(row.active_days),
     };
   const { firstDay, lastDay } = flight;
-  const [days, counts] = row.daily ?? [[], []];
+  const days = row.daily?.[0] ?? [];
+  const counts = row.daily?.[1] ?? [];
   const seen = days.filter((day, i) => day >= firstDay && day <= lastDay && num(counts[i] ?? 0) > 0).sort();
   return {
-    sessions: sumDays(row.daily, firstDay, lastDay),
-    events: sumDays(row.daily_events, firstDay, lastDay),
-    conversions: sumDays(row.daily_conversions, firstDay, lastDay),
-    revenue: sumDays(row.daily_revenue, firstDay, lastDay),
-    converting: sumDays(row.daily_converting, firstDay, lastDay),
+    sessions: sumDays(row.daily, 1, firstDay, lastDay),
+    events: sumDays(row.daily, 2, firstDay, lastDay),
+    conversions: sumDays(row.daily, 3, firstDay, lastDay),
+    revenue: sumDays(row.daily, 4, firstDay, lastDay),
+    converting: sumDays(row.daily, 5, firstDay, lastDay),
     firstSeen: seen[0] ?? firstDay,
     lastSeen: seen.at(-1) ?? lastDay,
     activeDays: activeDaysIn(row.daily, firstDay, lastDay),
