@@ -1,5 +1,6 @@
 // Ingest throughput, all in one run on the embedded engine:
 //  (a) enriched events/s end to end over HTTP on loopback into the real table, ack latency, peak RSS;
+//  (a′) the ack latency of the same load sent at half of (a)'s rate on a clock (open loop);
 //  (b) the raw insert rate of the same enriched rows into the same table by @clickhouse/client alone
 //      (JSONEachRow), and beside it (b') by the store's JSON insert path alone (a spooled file);
 //  (b″) the engine's own insert of the same rows as Native files into the same table, with the
@@ -42,7 +43,20 @@ function bodies(lines: string[], run: string): string[] {
   return out;
 }
 
-async function load(label: string, env: Record<string, string>, dataDir: string, lines: string[]): Promise<LoadResult> {
+/**
+ * One load over HTTP. Without `eventsPerSecond`, CONCURRENCY clients each send their next batch
+ * when the last is answered (closed loop: an answer waits for the batches ahead of it, so its
+ * latency is the events in flight over the rate); with it, a batch leaves every BATCH /
+ * eventsPerSecond seconds whatever came back (open loop: the latency of the pipeline itself at
+ * that rate).
+ */
+async function load(
+  label: string,
+  env: Record<string, string>,
+  dataDir: string,
+  lines: string[],
+  eventsPerSecond?: number,
+): Promise<LoadResult> {
   const product = await startProduct({
     TRELLIS_DATA_DIR: dataDir,
     TRELLIS_INGEST_BATCH_ROWS: String(WRITER_ROWS),
@@ -58,25 +72,39 @@ async function load(label: string, env: Record<string, string>, dataDir: string,
     let lastReport = 0;
     const started = performance.now();
     const cpuBefore = product.cpuSeconds();
+    async function send(i: number) {
+      const sent = performance.now();
+      const response = await fetch(`${product.url}/api/v1/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${product.apiKey}`, "content-type": "application/json" },
+        body: requests[i],
+      });
+      const body = (await response.json()) as { accepted?: number };
+      latencies.push(performance.now() - sent);
+      if (response.status === 200) accepted += body.accepted ?? 0;
+      else errors++;
+    }
+    async function paced(rate: number) {
+      const sending: Promise<void>[] = [];
+      for (let i = 0; i < requests.length; i++) {
+        const due = started + (i * BATCH * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        sending.push(send(i));
+      }
+      await Promise.all(sending);
+    }
     async function worker() {
       for (let i = next++; i < requests.length; i = next++) {
-        const sent = performance.now();
-        const response = await fetch(`${product.url}/api/v1/events`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${product.apiKey}`, "content-type": "application/json" },
-          body: requests[i],
-        });
-        const body = (await response.json()) as { accepted?: number };
-        latencies.push(performance.now() - sent);
-        if (response.status === 200) accepted += body.accepted ?? 0;
-        else errors++;
+        await send(i);
         if (next - lastReport >= Math.max(1, Math.floor(requests.length / 10))) {
           lastReport = next;
           progress(`  ${label}: ${Math.min(next, requests.length)}/${requests.length} requests`);
         }
       }
     }
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    if (eventsPerSecond) await paced(eventsPerSecond);
+    else await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     const seconds = (performance.now() - started) / 1000;
     const cpuAfter = product.cpuSeconds();
     return {
@@ -131,6 +159,9 @@ try {
 
   progress("(a) end to end over HTTP into the real table");
   const endToEnd = await load("real", {}, join(work, "real"), lines);
+
+  progress("(a′) the same into the real table, a batch sent at a steady half of (a)'s rate (open loop)");
+  const paced = await load("paced", {}, join(work, "paced"), lines, endToEnd.eventsPerSecond / 2);
 
   progress("(c) end to end over HTTP into a Null table");
   await runScript("bench/ingest/prepare-null.ts", [join(work, "null")]);
@@ -211,6 +242,7 @@ try {
         engine.cpuUsPerRow,
       ),
       loadRow("(a) end to end over HTTP, real table", endToEnd),
+      loadRow("(a′) the same at half of (a)'s rate, batches sent on a clock", paced),
       loadRow("(c) end to end over HTTP, Null table", capacity),
       rateRow("(d) raw insert into the Null table, the store's insert path alone", rawNull.rows, rawNull.rowsPerSecond),
       rateRow(
@@ -246,6 +278,7 @@ try {
         "(a) / (b″) views in parallel (≥ 0.5)": endToEnd.eventsPerSecond / engine.rowsPerSecond,
         "(c) CPU per event / V8 JSON floor (≤ 4)": capacity.cpuUsPerEvent / jsonFloorUs,
         "(a) ack p99 ms (≤ 1000)": endToEnd.ackP99,
+        "(a′) ack p99 ms at half of (a)'s rate, open loop": paced.ackP99,
         "(a) peak RSS MiB (≤ 1024)": endToEnd.peakRssMiB,
       },
       stage_cpu_us_per_event: stages,

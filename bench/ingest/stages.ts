@@ -7,7 +7,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type Event, IngestEventsRequestSchema } from "@trellis/contracts";
 import { createEnricher, prepareBatch } from "@trellis/ingest";
-import { eventFromJson } from "../../services/gateway/src/rest/event-json.js";
+import { eventFromJson } from "@trellis/platform";
 import { createRowBlockBuilder } from "../../services/ingest/src/domain/rows.js";
 import { type ValidEvent, validateEvents } from "../../services/ingest/src/domain/validate.js";
 import type { Enrichment } from "../../services/ingest/src/enrich/index.js";

@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { type Embedded, loadEmbeddedConfig, startEmbedded } from "@trellis/cli";
 import { seedDirect } from "@trellis/cli/seed";
 import { createGenerator } from "@trellis/generator";
-import { createEnricher } from "@trellis/ingest";
 import { createLogger } from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import { createAccounts, createWardenRepository } from "@trellis/warden";
@@ -86,16 +85,15 @@ export async function openDataset(options: DatasetOptions): Promise<Dataset> {
     const accounts = createAccounts({ repository: createWardenRepository(embedded.store) });
     for (const org of generator.organizations) await accounts.createOrganization({ id: org.id, name: org.name });
     key = (await accounts.createApiKey({ organizationId: largest, name: "bench", scopes: [] })).credential;
-    const enricher = await createEnricher({ ipHashKey: config.ingest.ipHashKey });
     progress(`seeding ${options.events.toLocaleString("en")} events over ${options.organizations} organizations`);
-    await seedDirect(embedded.store, enricher, generator, {
+    await seedDirect(embedded.store, generator, {
       seed: options.seed,
       events: options.events,
       retentionDays: 3650,
       organizationFor: (id) => id,
+      enricher: { ipHashKey: config.ingest.ipHashKey },
       label: "seeding",
     });
-    await enricher.close();
   }
   const copies = reused ? (previous.scale ?? 1) : 1;
   if (copies > scale) throw new Error(`${work} holds ${copies} copies of the traffic; BENCH_SCALE asks for ${scale}`);

@@ -254,6 +254,7 @@ describe("rendered overlays", () => {
         "gateway->ingest",
         "gateway->discovery",
         "discovery->query",
+        "discovery->cache",
         "query->cache",
         "ingest->cache",
       ].sort(),

@@ -1,6 +1,5 @@
 import { seedDirect } from "@trellis/cli/seed";
 import { createGenerator } from "@trellis/generator";
-import { createEnricher } from "@trellis/ingest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestWarehouse, type TestWarehouse } from "../helpers/warehouse.js";
 
@@ -18,15 +17,14 @@ const generator = createGenerator({
 
 beforeAll(async () => {
   warehouse = await startTestWarehouse({ organizations: ["shop"] });
-  const enricher = await createEnricher({ ipHashKey: "attribution-truth-test-key-0123456789" });
-  await seedDirect(warehouse.embedded.store, enricher, generator, {
+  await seedDirect(warehouse.embedded.store, generator, {
     seed: 21,
     events: 40_000,
     retentionDays: 3650,
     organizationFor: () => "shop",
+    enricher: { ipHashKey: "attribution-truth-test-key-0123456789" },
     label: "",
   });
-  await enricher.close();
 }, 120_000);
 
 afterAll(async () => {

@@ -359,6 +359,38 @@ describe("batch ids", () => {
     );
     expect(await storedEvents("acme", ["batch-connect-1", "batch-connect-2"])).toBe(0);
   });
+
+  it("refuses a batch that comes both encoded and as events, naming events; an encoded batch alone is taken", async () => {
+    const ingest = createClient(IngestService, connect());
+    const when = new Date(Date.now() - 60_000).toISOString();
+    const body = (id: string) =>
+      new TextEncoder().encode(
+        `${JSON.stringify({ event_id: id, type: "EVENT_TYPE_CLICK", time: when, url: "https://shop.example/" })}\n`,
+      );
+    const both = create(EventSchema, {
+      eventId: "encoded-both-2",
+      type: EventType.CLICK,
+      time: timestampFromDate(new Date(when)),
+      url: "https://shop.example/",
+    });
+    await expectInvalidArgument(
+      ingest.ingestEvents(
+        { encoded: { contentType: "application/x-ndjson", body: body("encoded-both-1") }, events: [both] },
+        auth(),
+      ),
+      "events",
+      /must be empty/,
+    );
+    expect(await storedEvents("acme", ["encoded-both-1", "encoded-both-2"])).toBe(0);
+
+    const alone = await ingest.ingestEvents(
+      { encoded: { contentType: "application/x-ndjson", body: body("encoded-alone-1") } },
+      auth(),
+    );
+    expect(alone.rejected, JSON.stringify(alone.rejected)).toEqual([]);
+    expect(alone.acceptedEventIds).toEqual(["encoded-alone-1"]);
+    expect(await storedEvents("acme", ["encoded-alone-1"])).toBe(1);
+  });
 });
 
 /** The envelopes of a streamed answer (Connect streaming, gRPC-web): flags and data of each. */

@@ -156,6 +156,40 @@ describe("anomalies", () => {
     ]);
   });
 
+  it("answers a request asked again from the cache, with its run, until new data arrives", async () => {
+    const path = `/api/v1/discovery/anomalies?${lastTwoWeeks}&metric=sessions&group_by=day&dimensions=country`;
+    const runs = async () => ((await get("/api/v1/discovery/runs?kind=anomalies")).body.runs as unknown[]).length;
+    const stored = await runs();
+    const first = await get(path); // the first test asked the same
+    const second = await get(path);
+    expect((first.body.meta as Json).source).toBe("ANSWER_SOURCE_CACHE_L1");
+    expect(second.body.run_id).toBe(first.body.run_id);
+    expect(second.body.anomalies).toEqual(first.body.anomalies);
+    expect(await runs()).toBe(stored); // a dashboard asking on every page load stores no run per view
+
+    // A new session on 06-26 through ingest: the answer is computed again, and a run stored.
+    const sent = await fetch(`${warehouse.url}/api/v1/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${warehouse.keys.acme}`, "content-type": "application/json" },
+      body: JSON.stringify([
+        {
+          event_id: "late-1",
+          type: "EVENT_TYPE_PAGEVIEW",
+          time: "2024-06-26T15:00:00Z",
+          url: "https://acme.example/",
+          ip: "81.2.69.142",
+          visitor_id: "late",
+          session_id: "late",
+        },
+      ]),
+    });
+    expect(sent.status).toBe(200);
+    const third = await get(path);
+    expect((third.body.meta as Json).source).toBe("ANSWER_SOURCE_STORE");
+    expect(third.body.run_id).not.toBe(first.body.run_id);
+    expect(await runs()).toBe(stored + 1);
+  });
+
   it("answers bad input with 400 naming the field", async () => {
     const cases: Array<[string, string]> = [
       [`/api/v1/discovery/anomalies?${lastTwoWeeks}&metric=happiness`, "metric"],

@@ -95,10 +95,25 @@ for (let i = 0; i < 6; i++) {
 }
 for (let i = 0; i < 30; i++) session("globex", day(4), newsletter, { convert: 99 });
 
+// initech: a display campaign "flash_sale" ran 06-05 … 06-09 (24 tagged clicks from espn.com to
+// /lp/flash); 12 more clicks of it lost their tags, 2 of them buying for 30; after the flight, 5
+// direct visits to the same page (bookmarks, not the campaign).
+const flash = { referrer_host: "www.espn.com", channel: "referral", source: "www.espn.com", landing_path: "/lp/flash" };
+for (let i = 0; i < 24; i++)
+  session(
+    "initech",
+    day(5 + (i % 5)),
+    { ...flash, channel: "display", source: "google", medium: "display", query_params: { utm_campaign: "flash_sale" } },
+    { campaignId: "flash_sale" },
+  );
+for (let i = 0; i < 12; i++) session("initech", day(5 + (i % 5)), flash, { convert: i < 2 ? 30 : undefined });
+for (let i = 0; i < 5; i++)
+  session("initech", day(11 + (i % 3)), { channel: "direct", source: "(direct)", landing_path: "/lp/flash" });
+
 const june = "start_date=2024-06-01&end_date=2024-06-14";
 
 beforeAll(async () => {
-  warehouse = await startTestWarehouse({ organizations: ["acme", "globex"] });
+  warehouse = await startTestWarehouse({ organizations: ["acme", "globex", "initech"] });
   await warehouse.insertEvents(traffic);
 });
 
@@ -135,6 +150,12 @@ describe("patterns in unattributed traffic", () => {
     expect(body.sessions).toBe("67"); // … + 20 tagged
     const patterns = body.patterns as PatternJson[];
     expect(patterns).toHaveLength(2);
+    expect((body.meta as Json).source).toBe("ANSWER_SOURCE_STORE");
+    // Asked again under the same data and campaigns: the same answer and run, from the cache.
+    const cached = await call("GET", `/api/v1/discovery/patterns?${june}`);
+    expect(cached.body.run_id).toBe(body.run_id);
+    expect(cached.body.patterns).toEqual(body.patterns);
+    expect((cached.body.meta as Json).source).toBe("ANSWER_SOURCE_CACHE_L1");
     expect(patterns[0]).toMatchObject({
       suggested_name: "Discovered: news.example.com",
       sessions: "12",
@@ -159,12 +180,23 @@ describe("patterns in unattributed traffic", () => {
         name: "Discovered: news.example.com",
         priority: 10,
         rules: [
-          { conditions: [{ field: "referrer_host", operator: "MATCH_OPERATOR_EQUALS", values: ["news.example.com"] }] },
+          {
+            conditions: [
+              { field: "referrer_host", operator: "MATCH_OPERATOR_EQUALS", values: ["news.example.com"] },
+              // The pattern counts campaign channels only: organic visits from the host are left out.
+              {
+                field: "channel",
+                operator: "MATCH_OPERATOR_NOT_EQUALS",
+                values: ["organic_search", "organic_social", "internal"],
+              },
+            ],
+          },
         ],
       },
     });
     expect(patterns[1]).toMatchObject({
-      suggested_name: "Discovered: gclid clicks",
+      // The clicks' tagged twins are all campaign "summer": these are its clicks without tags.
+      suggested_name: "Discovered: summer untagged (gclid clicks)",
       sessions: "10",
       attributed_sessions: "20",
       potential_reach: "30",
@@ -189,7 +221,7 @@ describe("patterns in unattributed traffic", () => {
     const names = (body.patterns as PatternJson[]).map((p) => p.suggested_name);
     expect(names).toEqual([
       "Discovered: news.example.com",
-      "Discovered: gclid clicks",
+      "Discovered: summer untagged (gclid clicks)",
       "Discovered: partner.example.org",
     ]);
   });
@@ -200,6 +232,42 @@ describe("patterns in unattributed traffic", () => {
     expect(patterns).toHaveLength(1);
     expect(patterns[0]).toMatchObject({ sessions: "30", revenue: 2970 });
     expect(body.unattributed_sessions).toBe("30");
+  });
+
+  it("finds a campaign's clicks that lost their tags, within the campaign's flight", async () => {
+    const { status, body } = await call("GET", `/api/v1/discovery/patterns?${june}`, undefined, warehouse.keys.initech);
+    expect(status).toBe(200);
+    expect(body.unattributed_sessions).toBe("17");
+    const patterns = body.patterns as PatternJson[];
+    expect(patterns).toHaveLength(1);
+    expect(patterns[0]).toMatchObject({
+      suggested_name: "Discovered: flash_sale untagged (www.espn.com)",
+      // Counted within the flight (06-05 … 06-09): the visits after it are not the campaign's.
+      sessions: "12",
+      attributed_sessions: "24",
+      events: "26", // 12 landings, 12 second pages, 2 conversions
+      conversions: "2",
+      revenue: 60,
+      range: { start_date: "2024-06-05", end_date: "2024-06-09" },
+      conditions: [{ field: "referrer_host", operator: "MATCH_OPERATOR_EQUALS", values: ["www.espn.com"] }],
+      suggested_campaign: {
+        rules: [
+          {
+            conditions: [
+              { field: "referrer_host", operator: "MATCH_OPERATOR_EQUALS", values: ["www.espn.com"] },
+              {
+                field: "channel",
+                operator: "MATCH_OPERATOR_NOT_EQUALS",
+                values: ["organic_search", "organic_social", "internal"],
+              },
+              { field: "utm_campaign", operator: "MATCH_OPERATOR_EQUALS", values: [""] },
+            ],
+            valid_from: "2024-06-05T00:00:00Z",
+            valid_until: "2024-06-10T00:00:00Z",
+          },
+        ],
+      },
+    });
   });
 
   it("answers bad input with 400 naming the field", async () => {
@@ -262,14 +330,19 @@ describe("adopting a pattern", () => {
 
     // Under the new ruleset the newsletter is attributed: it is no longer a pattern.
     const again = await call("GET", `/api/v1/discovery/patterns?${june}`);
-    expect((again.body.patterns as PatternJson[]).map((p) => p.suggested_name)).toEqual(["Discovered: gclid clicks"]);
+    expect((again.body.patterns as PatternJson[]).map((p) => p.suggested_name)).toEqual([
+      "Discovered: summer untagged (gclid clicks)",
+    ]);
     expect(again.body.unattributed_sessions).toBe("35");
   });
 
   it("lists the stored runs of the organization only, and answers a run again", async () => {
     const runs = await call("GET", "/api/v1/discovery/runs?kind=patterns");
     const list = runs.body.runs as Array<{ id: string; kind: string; findings: number; range: Json }>;
-    expect(list).toHaveLength(4); // the two discoveries above, and the adopt test's two
+    // The two discoveries of the first tests, and the adopt test's second (under the new
+    // ruleset); the adopt test's first asked what the first test asked, under the same data and
+    // ruleset: it got that answer back from the cache, with its run, and stored none.
+    expect(list).toHaveLength(3);
     expect(list[0]).toMatchObject({
       kind: "patterns",
       findings: 1,
@@ -278,7 +351,7 @@ describe("adopting a pattern", () => {
     const one = await call("GET", `/api/v1/discovery/runs/${list[0]?.id}`);
     expect(one.status).toBe(200);
     expect((one.body.patterns as { patterns: PatternJson[] }).patterns.map((p) => p.suggested_name)).toEqual([
-      "Discovered: gclid clicks",
+      "Discovered: summer untagged (gclid clicks)",
     ]);
     const globexRuns = await call("GET", "/api/v1/discovery/runs", undefined, warehouse.keys.globex);
     expect((globexRuns.body.runs as unknown[]).length).toBe(1); // its own, from the isolation test

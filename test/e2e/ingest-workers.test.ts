@@ -1,9 +1,9 @@
 // Ingest with worker threads preparing the batches stores what ingest's own preparation gives
 // for the same events on this thread: the same enriched columns, the same rejections.
 import { createEnricher, prepareBatch } from "@trellis/ingest";
+import { eventFromJson } from "@trellis/platform";
 import { type EventColumnName, eventColumns } from "@trellis/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventFromJson } from "../../services/gateway/src/rest/event-json.js";
 import { readNativeRows } from "../helpers/native-rows.js";
 import { startTestWarehouse, type TestWarehouse } from "../helpers/warehouse.js";
 

@@ -58,6 +58,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
   const discovery = await createDiscoveryApp(config.discovery, log("discovery"), {
     store,
     query: peer(query, "discovery"),
+    cache: peer(cache, "discovery"),
   });
   const gateway = await createGatewayApp(config.gateway, log("gateway"), {
     warden: peer(warden, "gateway"),

@@ -36,36 +36,54 @@ interface Written {
  * combined with the caller's signal only when there is one.
  */
 export function createCallContext(init: CallContextInit): HandlerContext {
-  const deadline = init.timeoutMs !== undefined ? performance.now() + init.timeoutMs : undefined;
   const timeout =
     init.timeoutMs !== undefined && init.abortAtDeadline !== false
       ? AbortSignal.timeout(Math.max(0, Math.ceil(init.timeoutMs)))
       : undefined;
   let signal = init.signal ?? neverAborted;
   if (timeout) signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-  const written: Written = {};
-  const context = {
-    service: init.service,
-    method: init.method,
-    protocolName: init.protocolName,
-    requestMethod: "POST",
-    url: init.url,
-    signal,
-    timeoutMs: () => (deadline === undefined ? undefined : Math.max(0, Math.round(deadline - performance.now()))),
-    requestHeader: init.requestHeader ?? new Headers(),
-    // Made on first use: most calls never set response metadata, and Headers are costly.
-    get responseHeader() {
-      written.header ??= new Headers();
-      return written.header;
-    },
-    get responseTrailer() {
-      written.trailer ??= new Headers();
-      return written.trailer;
-    },
-    values: init.values ?? createContextValues(),
-    [kWritten]: written,
-  };
-  return context;
+  return new CallContext(init, signal);
+}
+
+/** A class, so that a call's context is one object: its methods and getters are made once. */
+class CallContext implements HandlerContext {
+  readonly service: DescService;
+  readonly method: DescMethod;
+  readonly protocolName: string;
+  readonly requestMethod = "POST";
+  readonly url: string;
+  readonly requestHeader: Headers;
+  readonly values: ContextValues;
+  readonly #deadline: number | undefined;
+  readonly [kWritten]: Written = {};
+
+  constructor(
+    init: CallContextInit,
+    readonly signal: AbortSignal,
+  ) {
+    this.service = init.service;
+    this.method = init.method;
+    this.protocolName = init.protocolName;
+    this.url = init.url;
+    this.#deadline = init.timeoutMs !== undefined ? performance.now() + init.timeoutMs : undefined;
+    this.requestHeader = init.requestHeader ?? new Headers();
+    this.values = init.values ?? createContextValues();
+  }
+
+  timeoutMs(): number | undefined {
+    return this.#deadline === undefined ? undefined : Math.max(0, Math.round(this.#deadline - performance.now()));
+  }
+
+  // Made on first use: most calls never set response metadata, and Headers are costly.
+  get responseHeader(): Headers {
+    this[kWritten].header ??= new Headers();
+    return this[kWritten].header;
+  }
+
+  get responseTrailer(): Headers {
+    this[kWritten].trailer ??= new Headers();
+    return this[kWritten].trailer;
+  }
 }
 
 /** The response headers and trailers a handler set through a call context (empty when it set none). */

@@ -286,7 +286,7 @@ export const peersEnvShape = configGroup("Peers", {
   TRELLIS_CACHE_URL: key(
     env.url(),
     "URL",
-    "cache service, e.g. `http://cache:8083`: query's cache, and ingest tells it when new data makes answers stale",
+    "cache service, e.g. `http://cache:8083`: query's and discovery's cache (discovery without it: every call computes), and ingest tells it when new data makes answers stale",
   ),
 });
 

@@ -15,6 +15,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { createCallContext, responseMetadataOf } from "./call-context.js";
+import { InProcessHeaders } from "./in-process-headers.js";
 
 type Impl = (input: unknown, context: HandlerContext) => unknown;
 type AnyFn = Parameters<Interceptor>[0];
@@ -217,7 +218,7 @@ export function createDirectTransport(options: DirectTransportOptions): Transpor
         requestMethod: "POST",
         url: `direct:///${method.parent.typeName}/${method.name}`,
         signal: signal ?? neverAborted,
-        header: new Headers(header),
+        header: new InProcessHeaders(header),
         contextValues: contextValues ?? createContextValues(),
         message: create(method.input, input),
       } as UnaryRequest);
@@ -251,7 +252,7 @@ export function createDirectTransport(options: DirectTransportOptions): Transpor
         requestMethod: "POST",
         url: `direct:///${method.parent.typeName}/${method.name}`,
         signal: callSignal,
-        header: new Headers(header),
+        header: new InProcessHeaders(header),
         contextValues: contextValues ?? createContextValues(),
         message: inputMessages,
       } as StreamRequest);

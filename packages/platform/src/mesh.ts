@@ -88,6 +88,15 @@ export function inProcessPeer(app: ServiceApp, logger: Logger, options: PeerOpti
   });
 }
 
+/**
+ * The largest message a service takes when not told otherwise: the gateway's default body
+ * limit (TRELLIS_REQUEST_MAX_BYTES, 16 MiB) plus room for the RPC message that carries such a
+ * body on to a peer — a REST batch travels to ingest as `IngestEventsRequest.encoded`, its
+ * bytes beside their content type and batch-id field, so a body at the public limit must not
+ * be refused one hop later.
+ */
+export const DEFAULT_READ_MAX_BYTES = 16 * 1024 * 1024 + 64 * 1024;
+
 export interface ServeOptions {
   host: string;
   port: number;
@@ -122,7 +131,7 @@ export async function serveApp(app: ServiceApp, options: ServeOptions): Promise<
     jsonOptions: strictJsonOptions,
     interceptors: serverInterceptors({ service: app.name, logger: options.logger, auth: app.authInterceptors }),
     shutdownSignal: options.shutdownSignal,
-    readMaxBytes: options.readMaxBytes ?? 16 * 1024 * 1024,
+    readMaxBytes: options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
     fallback: options.fallback as Parameters<typeof connectNodeAdapter>[0]["fallback"],
   });
   return startServer({

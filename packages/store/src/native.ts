@@ -106,6 +106,31 @@ export class ByteSink {
     this.length += width;
   }
 
+  /**
+   * A UInt64 given as decimal digits (e.g. a hash), without BigInt: false, and nothing
+   * written, when the text is not 1–20 digits below 2^64.
+   */
+  decimalU64(text: string): boolean {
+    const length = text.length;
+    if (length === 0 || length > 20) return false;
+    // Two 32-bit halves, each digit carried from the low half into the high one.
+    let low = 0;
+    let high = 0;
+    for (let i = 0; i < length; i++) {
+      const digit = text.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) return false;
+      const next = low * 10 + digit;
+      low = next % 4294967296;
+      high = high * 10 + Math.floor(next / 4294967296);
+      if (high >= 4294967296) return false;
+    }
+    this.reserve(8);
+    this.view.setUint32(this.length, low, true);
+    this.view.setUint32(this.length + 4, high, true);
+    this.length += 8;
+    return true;
+  }
+
   varint(value: number): void {
     this.reserve(10);
     while (value >= 0x80) {
@@ -293,6 +318,7 @@ function integerWriter(name: string, width: number, signed: boolean): (out: Byte
   if (width === 4) return signed ? (out, v) => out.i32(asNumber(v, name)) : (out, v) => out.u32(asNumber(v, name));
   return (out, v) => {
     if (typeof v === "number" && Number.isSafeInteger(v) && width === 8) out.i64(v);
+    else if (typeof v === "string" && width === 8 && !signed && out.decimalU64(v)) return;
     else out.big(asBigInt(v, name), width);
   };
 }
@@ -519,7 +545,8 @@ export function nativeColumn(type: string): NativeColumn {
           let bytes = parsed.get(text);
           if (!bytes) {
             bytes = ipv6Bytes(text);
-            if (parsed.size >= 4096) parsed.clear();
+            // Anonymized addresses repeat (a network's visitors share one): most rows are a lookup.
+            if (parsed.size >= 65_536) parsed.clear();
             parsed.set(text, bytes);
           }
           out.raw(bytes);

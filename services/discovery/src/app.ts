@@ -1,9 +1,11 @@
 import { createClient, type Transport } from "@connectrpc/connect";
-import { CampaignService, DiscoveryService } from "@trellis/contracts";
+import { CacheService, CampaignService, DiscoveryService } from "@trellis/contracts";
 import { createContextSigner, internalAuth, type Logger, remotePeer, type ServiceApp } from "@trellis/platform";
 import { createStore, ensureSchema, type Store } from "@trellis/store";
+import { createCacheClient } from "./adapters/cache-client.js";
 import { createCampaignClient } from "./adapters/campaign-client.js";
 import type { DiscoveryConfig } from "./config.js";
+import { createAnswerCache } from "./domain/cached-answer.js";
 import { createDiscoveryService } from "./handlers/discovery-service.js";
 import { createRunStore } from "./runs/run-store.js";
 import { createScheduleStore } from "./schedules/schedule-store.js";
@@ -15,6 +17,8 @@ export interface DiscoveryAppDeps {
   store?: Store;
   /** Transport to the query service (campaigns); a remote one to config.queryUrl when absent. */
   query?: Transport;
+  /** Transport to the cache service; a remote one to config.cacheUrl when absent, none without it. */
+  cache?: Transport;
   clock?: () => Date;
 }
 
@@ -29,12 +33,18 @@ export async function createDiscoveryApp(
   if (ownsStore) await ensureSchema(store, logger);
   const queryTransport =
     deps.query ?? remotePeer(requireUrl(config.queryUrl, "TRELLIS_QUERY_URL"), { caller: "discovery" });
+  const cacheTransport =
+    deps.cache ?? (config.cacheUrl ? remotePeer(config.cacheUrl, { caller: "discovery" }) : undefined);
   const clock = deps.clock ?? (() => new Date());
   const signer = createContextSigner({ secret: config.contextSecret });
   const runDeps = {
     store,
     campaigns: createCampaignClient(createClient(CampaignService, queryTransport)),
     runs: createRunStore(store, clock),
+    answers: createAnswerCache(
+      cacheTransport ? createCacheClient(createClient(CacheService, cacheTransport), logger) : undefined,
+      logger,
+    ),
     logger,
     clock,
   };

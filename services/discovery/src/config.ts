@@ -14,6 +14,8 @@ export interface DiscoveryConfig extends ProcessConfig {
   store: StoreConfig;
   /** The query service (campaigns); absent only when the process hosts it too. */
   queryUrl?: string;
+  /** The cache service (answers); absent: every call computes, and stores a run. */
+  cacheUrl?: string;
   /** How often due schedules are looked for, ms; 0: never (no scheduled runs in this process). */
   scheduleTickMs: number;
   webhook: {
@@ -56,12 +58,21 @@ export const {
   load: loadConfig,
 } = serviceConfig(
   8085,
-  [storeEnvShape, contextSecretEnvShape, discoveryKeys, { TRELLIS_QUERY_URL: peersEnvShape.TRELLIS_QUERY_URL }],
+  [
+    storeEnvShape,
+    contextSecretEnvShape,
+    discoveryKeys,
+    {
+      TRELLIS_QUERY_URL: peersEnvShape.TRELLIS_QUERY_URL,
+      TRELLIS_CACHE_URL: peersEnvShape.TRELLIS_CACHE_URL.optional(),
+    },
+  ],
   (parsed) =>
     ({
       contextSecret: parsed.TRELLIS_CONTEXT_SECRET,
       store: storeConfigFrom(parsed),
       queryUrl: parsed.TRELLIS_QUERY_URL,
+      cacheUrl: parsed.TRELLIS_CACHE_URL,
       scheduleTickMs: parsed.TRELLIS_DISCOVERY_SCHEDULE_TICK_MS,
       webhook: {
         attempts: parsed.TRELLIS_DISCOVERY_WEBHOOK_ATTEMPTS,

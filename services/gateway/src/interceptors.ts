@@ -1,7 +1,8 @@
+import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { answerInOrgScope, bindOrgScope } from "@trellis/platform";
 import type { Authenticated, Authenticator } from "./adapters/warden-client.js";
-import { requiredScope, scopeLabel } from "./domain/scopes.js";
+import { requiredScopeOf, scopeLabel } from "./domain/scopes.js";
 import { kRestCall } from "./rest/rest-call.js";
 
 /** The credential of a public request: `Authorization: Bearer …` or `X-API-Key: …`. */
@@ -15,13 +16,13 @@ export function credentialFrom(header: Headers): string | undefined {
 }
 
 /** Authenticates a request and checks the scope of the method it calls; returns its context and token. */
-export async function authorize(authenticator: Authenticator, header: Headers, service: string, method: string) {
+export async function authorize(authenticator: Authenticator, header: Headers, method: DescMethod) {
   const credential = credentialFrom(header);
   if (!credential) {
     throw new ConnectError("missing credential: send Authorization: Bearer <API key or JWT>", Code.Unauthenticated);
   }
   const authenticated = await authenticator.authenticate(credential);
-  const scope = requiredScope(service, method);
+  const scope = requiredScopeOf(method);
   if (scope === undefined || (scope !== "any" && !authenticated.context.scopes.includes(scope))) {
     throw new ConnectError(
       scope === undefined ? "method is not available" : `credential lacks the ${scopeLabel(scope)} scope`,
@@ -54,9 +55,7 @@ export function refusingPublishableKeys(authenticated: Authenticated): Authentic
 export function publicAuthInterceptor(authenticator: Authenticator): Interceptor {
   return (next) => async (req) => {
     if (req.service.typeName === "grpc.health.v1.Health") return next(req);
-    const { context, token } = refusingPublishableKeys(
-      await authorize(authenticator, req.header, req.service.typeName, req.method.name),
-    );
+    const { context, token } = refusingPublishableKeys(await authorize(authenticator, req.header, req.method));
     if (req.contextValues.get(kRestCall)) {
       bindOrgScope(req.contextValues, { context, token });
       return next(req);

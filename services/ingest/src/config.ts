@@ -52,8 +52,16 @@ export const ingestKeys = configGroup("Ingest", {
     "name",
     "table the events are written to",
   ),
-  TRELLIS_INGEST_BATCH_ROWS: key(env.positiveInt(50_000), "rows", "buffered rows that start a flush"),
-  TRELLIS_INGEST_FLUSH_MS: key(env.positiveInt(200), "ms", "longest wait after the first buffered row before a flush"),
+  TRELLIS_INGEST_BATCH_ROWS: key(
+    env.positiveInt(50_000),
+    "rows",
+    "buffered rows that start a flush even while more batches are being prepared",
+  ),
+  TRELLIS_INGEST_FLUSH_MS: key(
+    env.positiveInt(200),
+    "ms",
+    "longest wait after the first buffered row before a flush, while batches are being prepared (with none, a flush starts at once)",
+  ),
   TRELLIS_INGEST_BUFFER_ROWS: key(
     env.positiveInt(500_000),
     "rows",

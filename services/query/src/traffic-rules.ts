@@ -11,6 +11,7 @@ export type { Ruleset, StoredCampaign, StoredCondition, StoredRule } from "./dom
 export { validateCampaign } from "./domain/campaigns/validate.js";
 export { dimensions, findDimension, findMetric, metrics } from "./domain/catalogue.js";
 export { type ResolvedRange, rangeParams, resolveRange } from "./domain/dates.js";
+export { freshnessFor } from "./domain/freshness.js";
 export { defaultQueryLimits, type QueryLimits, withLimits } from "./domain/limits.js";
 export { timeRangePredicate } from "./domain/time-bucket.js";
 export { type RunContext, runCompiled } from "./handlers/run-context.js";

@@ -137,7 +137,8 @@ export class FraudActor extends Actor {
       url = `${org.origin}${campaign.landingPath}?utm_source=google&utm_medium=cpc&utm_campaign=${campaign.name}&gclid=${clickId}`;
     } else {
       clickId = `IwAR${rng.token(57, URL_SAFE)}`;
-      url = `${org.origin}${org.landings.paid_social.sample(rng)}?utm_source=facebook&utm_medium=paid_social&utm_campaign=${rng.pick(org.socialCampaigns)}&fbclid=${clickId}`;
+      const campaign = rng.pick(org.socialCampaigns);
+      url = `${org.origin}${campaign.landingPath}?utm_source=facebook&utm_medium=paid_social&utm_campaign=${campaign.name}&fbclid=${clickId}`;
     }
     const referrer = rng.chance(0.3) ? `https://${org.home.googleHost}/` : "";
     this.events = [createEvent(sender, "click", this.at, url, referrer, clickId)];

@@ -65,6 +65,7 @@ export function createGenerator(options: GeneratorOptions): TrafficGenerator {
     count: options.organizations,
     idPrefix: options.organizationIdPrefix ?? "org",
     start: options.start,
+    end: options.end,
   });
   const plannedEvents = organizations.map((org) => totalEvents * org.share);
   const usedIps = new Set<string>();

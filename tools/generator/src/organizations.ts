@@ -32,6 +32,30 @@ export interface SearchCampaign {
 
 export type SocialNetwork = "facebook" | "instagram" | "tiktok" | "linkedin";
 
+/** The ad platform a campaign runs on: its click id, referrers and placements follow from it. */
+export type AdPlatform = "meta" | "tiktok" | "linkedin" | "google" | "criteo";
+
+/**
+ * A paid-social or display campaign as an advertiser sets one up: one platform, its own landing
+ * page (under a launch's path prefix that the launch's other campaigns share), and a flight —
+ * evergreen campaigns run over the whole span, launches for a few weeks.
+ */
+export interface AdCampaign {
+  readonly name: string;
+  readonly platform: AdPlatform;
+  readonly landingPath: string;
+  /** The campaign runs in [startMs, endMs). */
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly weight: number;
+}
+
+/** A lifecycle mail (a flow of the email platform) and the page its call to action links to. */
+export interface EmailFlow {
+  readonly name: string;
+  readonly landingPath: string;
+}
+
 export interface Affiliate {
   readonly network: "impact" | "awin" | "cj";
   readonly partner: string;
@@ -66,12 +90,16 @@ export interface OrganizationModel extends Organization {
   readonly autoTaggedShare: number;
   readonly bingShare: number;
   readonly socialNetworks: WeightedChoice<SocialNetwork>;
-  readonly socialCampaigns: readonly string[];
+  /** Share of Meta clicks placed on Instagram rather than Facebook. */
+  readonly instagramShare: number;
+  readonly socialCampaigns: readonly AdCampaign[];
   readonly socialContents: readonly string[];
-  readonly displayCampaigns: readonly string[];
+  readonly displayCampaigns: readonly AdCampaign[];
   readonly affiliates: WeightedChoice<Affiliate>;
   readonly emailSource: string;
-  readonly lifecycleCampaigns: readonly string[];
+  readonly lifecycleCampaigns: readonly EmailFlow[];
+  /** Pages a newsletter issue may feature (each issue links mostly to one of them). */
+  readonly featurePaths: readonly string[];
   readonly referralHosts: WeightedChoice<string>;
   /** Words the site's pages and the visitors' search terms are made of. */
   readonly topics: readonly string[];
@@ -254,6 +282,62 @@ export interface OrganizationPlan {
   count: number;
   idPrefix: string;
   start: Date;
+  end: Date;
+}
+
+/** Names of product launches; a launch's campaigns land under `/lp/<launch>/`. */
+const LAUNCHES = [
+  "spring-drop",
+  "summer-sale",
+  "back-to-school",
+  "holiday-gift-guide",
+  "new-collection",
+  "founders-offer",
+  "free-trial",
+  "webinar-series",
+  "black-friday",
+  "anniversary",
+];
+const EVERGREEN = /^(prospecting_broad|retargeting|remarketing)/;
+const DAY_MS = 86_400_000;
+
+/**
+ * Gives each campaign of one channel its platform, landing page and flight. Campaigns are grouped
+ * into launches of one to three in list order; each lands on its own page under the launch's
+ * prefix. Evergreen campaigns (broad prospecting, retargeting) run all the time, the others for
+ * 2–6 weeks somewhere in the span (some started before it).
+ */
+function planAdCampaigns(
+  rng: Random,
+  names: readonly string[],
+  platformOf: (name: string) => AdPlatform,
+  launches: string[],
+  startMs: number,
+  endMs: number,
+): AdCampaign[] {
+  const out: AdCampaign[] = [];
+  let launch = "";
+  let left = 0;
+  for (const name of names) {
+    if (left === 0) {
+      launch =
+        launches.length > 0 ? (launches.splice(rng.int(launches.length), 1)[0] as string) : `launch-${out.length}`;
+      left = 1 + rng.int(3);
+    }
+    left--;
+    const evergreen = EVERGREEN.test(name);
+    const days = 14 + rng.int(29);
+    const flightStart = startMs - 30 * DAY_MS + rng.float() * (endMs - startMs + 23 * DAY_MS);
+    out.push({
+      name,
+      platform: platformOf(name),
+      landingPath: `/lp/${launch}/${name.replaceAll("_", "-")}`,
+      startMs: evergreen ? Number.NEGATIVE_INFINITY : flightStart,
+      endMs: evergreen ? Number.POSITIVE_INFINITY : flightStart + days * DAY_MS,
+      weight: 0.5 + rng.float() * 1.5,
+    });
+  }
+  return out;
 }
 
 export function createOrganizations(plan: OrganizationPlan): OrganizationModel[] {
@@ -326,6 +410,35 @@ export function createOrganizations(plan: OrganizationPlan): OrganizationModel[]
     const affiliates = AFFILIATES.filter(() => rng.chance(0.6));
     const referralHosts = shuffle(rng, [...spec.referralHosts]).slice(0, 4 + rng.int(spec.referralHosts.length - 3));
     const conversionRate = spec.baseConversionRate * Math.exp(0.3 * rng.normal());
+    const platforms = createWeightedChoice<AdPlatform>([
+      ["meta", socialNetworks.facebook + socialNetworks.instagram],
+      ["tiktok", socialNetworks.tiktok],
+      ["linkedin", socialNetworks.linkedin],
+    ]);
+    // The campaigns' own stream: the organization's other draws stay what they were.
+    const campaignRng = createRandom(plan.seed, Stream.campaigns, index);
+    const launches = [...LAUNCHES];
+    const startMs = plan.start.getTime();
+    const endMs = plan.end.getTime();
+    const socialCampaigns = planAdCampaigns(
+      campaignRng,
+      SOCIAL_CAMPAIGNS.filter((c) => c !== "prospecting_broad" && campaignRng.chance(0.6)).concat([
+        "prospecting_broad",
+      ]),
+      () => platforms.sample(campaignRng),
+      launches,
+      startMs,
+      endMs,
+    );
+    const displayCampaigns = planAdCampaigns(
+      campaignRng,
+      DISPLAY_CAMPAIGNS.filter((c) => c !== "remarketing_30d" && campaignRng.chance(0.6)).concat(["remarketing_30d"]),
+      (name) => (name.startsWith("remarketing") && campaignRng.chance(0.4) ? "criteo" : "google"),
+      launches,
+      startMs,
+      endMs,
+    );
+    const featurePaths = pages.filter((p) => p.kind !== "home" && p.kind !== "info").map((p) => p.path);
 
     return {
       index,
@@ -357,14 +470,16 @@ export function createOrganizations(plan: OrganizationPlan): OrganizationModel[]
       autoTaggedShare: 0.15 + rng.float() * 0.3,
       bingShare: vertical === "saas" ? 0.2 : 0.12,
       socialNetworks: createChoiceFromRecord(socialNetworks),
-      socialCampaigns: SOCIAL_CAMPAIGNS.filter(() => rng.chance(0.6)).concat(["prospecting_broad"]),
+      instagramShare: socialNetworks.instagram / (socialNetworks.facebook + socialNetworks.instagram),
+      socialCampaigns,
       socialContents: SOCIAL_CONTENTS.filter(() => rng.chance(0.6)).concat(["video_15s"]),
-      displayCampaigns: DISPLAY_CAMPAIGNS.filter(() => rng.chance(0.6)).concat(["remarketing_30d"]),
+      displayCampaigns,
       affiliates: createWeightedChoice(
         (affiliates.length > 0 ? affiliates : [AFFILIATES[0] as Affiliate]).map((a, i) => [a, 1 / (i + 1)] as const),
       ),
       emailSource: rng.pick(EMAIL_SOURCES[vertical]),
-      lifecycleCampaigns: LIFECYCLE[vertical],
+      lifecycleCampaigns: LIFECYCLE[vertical].map((name) => ({ name, landingPath: `/${name.replaceAll("_", "-")}` })),
+      featurePaths: featurePaths.length > 0 ? featurePaths : ["/"],
       referralHosts: createWeightedChoice(referralHosts.map((host, i) => [host, 1 / (i + 1)] as const)),
       topics,
       orderPrefix: String(1000 + rng.int(9000)),

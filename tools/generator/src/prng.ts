@@ -142,6 +142,7 @@ export const Stream = {
   fraudClicks: 7,
   pattern: 8,
   calibration: 9,
+  campaigns: 10,
 } as const;
 
 export function createRandom(seed: number, stream: number, index = 0): Random {

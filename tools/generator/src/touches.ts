@@ -1,7 +1,7 @@
 import { CHANNEL_BEHAVIOUR, type Channel } from "./channels.js";
 import type { Country } from "./countries.js";
-import type { OrganizationModel } from "./organizations.js";
-import type { Random } from "./prng.js";
+import type { AdCampaign, OrganizationModel } from "./organizations.js";
+import { fmix32, type Random } from "./prng.js";
 
 /** How one session arrives on the site: its landing URL and referrer, and the ad click id if any. */
 export interface Touch {
@@ -67,6 +67,45 @@ function searchEngineReferrer(rng: Random, country: Country): string {
   return "https://www.ecosia.org/";
 }
 
+/** A campaign running at `ms`, by weight; the evergreen campaign (always last) when none other does. */
+function campaignAt(campaigns: readonly AdCampaign[], ms: number, rng: Random): AdCampaign {
+  let total = 0;
+  for (const c of campaigns) if (ms >= c.startMs && ms < c.endMs) total += c.weight;
+  let x = rng.float() * total;
+  for (const c of campaigns) {
+    if (ms < c.startMs || ms >= c.endMs) continue;
+    x -= c.weight;
+    if (x < 0) return c;
+  }
+  return campaigns[campaigns.length - 1] as AdCampaign;
+}
+
+/** A stable 32-bit hash of a text (FNV-1a, mixed), for ids an email platform gives a campaign. */
+function hashOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return fmix32(h >>> 0);
+}
+
+/**
+ * The link-tracking parameters an email platform adds to every link of a mail: Mailchimp a
+ * campaign id and a subscriber id, HubSpot a message id and a subscriber token, Klaviyo a
+ * subscriber token; the others add none.
+ */
+function emailTracking(source: string, campaign: string, org: OrganizationModel, rng: Random): string {
+  const id = hashOf(`${org.id}:${campaign}`);
+  switch (source) {
+    case "mailchimp":
+      return `&mc_cid=${id.toString(16).padStart(8, "0")}${(id % 251).toString(16).padStart(2, "0")}&mc_eid=${rng.token(10, HEX)}`;
+    case "hubspot":
+      return `&_hsmi=${100_000_000 + (id % 900_000_000)}&_hsenc=p2ANqtz-${rng.token(40, URL_SAFE)}`;
+    case "klaviyo":
+      return `&_kx=${rng.token(40, URL_SAFE)}`;
+    default:
+      return "";
+  }
+}
+
 const issues = new Map<number, string>();
 
 /** The weekly newsletter goes out on Tuesday; a click belongs to the latest issue. */
@@ -121,10 +160,11 @@ export function buildTouch(
       break;
     }
     case "paid_social": {
-      const network = org.socialNetworks.sample(rng);
-      const campaign = rng.pick(org.socialCampaigns);
+      const campaign = campaignAt(org.socialCampaigns, ms, rng);
+      path = campaign.landingPath;
       const content = rng.pick(org.socialContents);
-      if (network === "facebook" || network === "instagram") {
+      if (campaign.platform === "meta") {
+        const network = rng.chance(org.instagramShare) ? "instagram" : "facebook";
         touch.clickId = fbclid(rng);
         // In-app browsers often send no referrer at all.
         touch.referrer = rng.chance(0.4)
@@ -134,15 +174,15 @@ export function buildTouch(
             : "https://l.instagram.com/";
         query = rng.chance(0.15)
           ? `fbclid=${touch.clickId}`
-          : `utm_source=${network}&utm_medium=paid_social&utm_campaign=${campaign}&utm_content=${content}&fbclid=${touch.clickId}`;
-      } else if (network === "tiktok") {
+          : `utm_source=${network}&utm_medium=paid_social&utm_campaign=${campaign.name}&utm_content=${content}&fbclid=${touch.clickId}`;
+      } else if (campaign.platform === "tiktok") {
         touch.clickId = ttclid(rng);
         touch.referrer = rng.chance(0.5) ? "" : "https://www.tiktok.com/";
-        query = `utm_source=tiktok&utm_medium=paid_social&utm_campaign=${campaign}&utm_content=${content}&ttclid=${touch.clickId}`;
+        query = `utm_source=tiktok&utm_medium=paid_social&utm_campaign=${campaign.name}&utm_content=${content}&ttclid=${touch.clickId}`;
       } else {
         touch.clickId = uuid(rng);
         touch.referrer = "https://www.linkedin.com/";
-        query = `utm_source=linkedin&utm_medium=paid_social&utm_campaign=${campaign}&li_fat_id=${touch.clickId}`;
+        query = `utm_source=linkedin&utm_medium=paid_social&utm_campaign=${campaign.name}&li_fat_id=${touch.clickId}`;
       }
       break;
     }
@@ -150,10 +190,18 @@ export function buildTouch(
       touch.referrer = weighted(rng, ORGANIC_SOCIAL, ORGANIC_SOCIAL_TOTAL);
       break;
     case "email": {
-      const campaign = rng.chance(0.7)
-        ? newsletterIssue(ms, org.home.utcOffsetHours)
-        : rng.pick(org.lifecycleCampaigns);
-      query = `utm_source=${org.emailSource}&utm_medium=email&utm_campaign=${campaign}&utm_content=${rng.pick(["hero_cta", "text_link", "product_grid", "footer"])}`;
+      // A newsletter issue links mostly to the page it features; a lifecycle mail to its flow's page.
+      let campaign: string;
+      if (rng.chance(0.7)) {
+        campaign = newsletterIssue(ms, org.home.utcOffsetHours);
+        if (rng.chance(0.65))
+          path = org.featurePaths[hashOf(`${org.id}:${campaign}`) % org.featurePaths.length] as string;
+      } else {
+        const flow = rng.pick(org.lifecycleCampaigns);
+        campaign = flow.name;
+        path = flow.landingPath;
+      }
+      query = `utm_source=${org.emailSource}&utm_medium=email&utm_campaign=${campaign}&utm_content=${rng.pick(["hero_cta", "text_link", "product_grid", "footer"])}${emailTracking(org.emailSource, campaign, org, rng)}`;
       const x = rng.float();
       touch.referrer =
         x < 0.6
@@ -169,13 +217,14 @@ export function buildTouch(
       touch.referrer = `https://${org.referralHosts.sample(rng)}/${rng.pick(REFERRAL_PATHS)}/${rng.pick(org.topics).replaceAll(" ", "-")}`;
       break;
     case "display": {
-      const campaign = rng.pick(org.displayCampaigns);
+      const campaign = campaignAt(org.displayCampaigns, ms, rng);
+      path = campaign.landingPath;
       touch.referrer = rng.pick(PUBLISHERS);
-      if (rng.chance(0.7)) {
+      if (campaign.platform === "google") {
         touch.clickId = gclid(rng);
-        query = `utm_source=google&utm_medium=display&utm_campaign=${campaign}&gclid=${touch.clickId}`;
+        query = `utm_source=google&utm_medium=display&utm_campaign=${campaign.name}&gclid=${touch.clickId}`;
       } else {
-        query = `utm_source=criteo&utm_medium=retargeting&utm_campaign=${campaign}`;
+        query = `utm_source=criteo&utm_medium=retargeting&utm_campaign=${campaign.name}`;
       }
       break;
     }

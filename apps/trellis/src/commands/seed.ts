@@ -3,7 +3,6 @@ import { parseArgs } from "node:util";
 import { toJson } from "@bufbuild/protobuf";
 import { EventSchema } from "@trellis/contracts";
 import { createGenerator } from "@trellis/generator";
-import { createEnricher } from "@trellis/ingest";
 import { createLogger } from "@trellis/platform";
 import { createStore, loadStoreConfig } from "@trellis/store";
 import { createAccounts, createWardenRepository, DEFAULT_RETENTION_DAYS } from "@trellis/warden";
@@ -49,9 +48,6 @@ export async function seedCommand(args: string[]): Promise<void> {
 
   const logger = createLogger({ service: "trellis", level: "warn", destination: process.stderr });
   const store = createStore(loadStoreConfig(process.env), { logger });
-  const enricher = await createEnricher({
-    ipHashKey: process.env.TRELLIS_IP_HASH_KEY ?? "seed-ip-hash-key-0123456789abcdef0123",
-  });
   try {
     await store.migrate();
     const repository = createWardenRepository(store);
@@ -75,19 +71,21 @@ export async function seedCommand(args: string[]): Promise<void> {
           await accounts.createOrganization({ id: org.id, name: org.name });
       }
     }
-    const result = await seedDirect(store, enricher, generator, {
+    const result = await seedDirect(store, generator, {
       seed,
       events,
       retentionDays: DEFAULT_RETENTION_DAYS,
       organizationFor: (generated) => values.org ?? generated,
+      enricher: { ipHashKey: process.env.TRELLIS_IP_HASH_KEY ?? "seed-ip-hash-key-0123456789abcdef0123" },
     });
     process.stderr.write(`wrote ${result.done.toLocaleString("en")} events in ${result.seconds.toFixed(1)} s\n`);
+    if (result.rejected > 0)
+      process.stderr.write(`${result.rejected.toLocaleString("en")} generated events were refused by validation\n`);
     if (values.truth) {
       writeFileSync(values.truth, `${JSON.stringify(generator.groundTruth(), null, 2)}\n`);
       process.stderr.write(`ground truth written to ${values.truth}\n`);
     }
   } finally {
-    await enricher.close();
     await store.close();
   }
 }

@@ -1,5 +1,4 @@
 import { createGenerator } from "@trellis/generator";
-import { createEnricher } from "@trellis/ingest";
 import { ConfigError, createLogger, type Logger, onTermination, telemetryHandle } from "@trellis/platform";
 import { DEFAULT_RETENTION_DAYS } from "@trellis/warden";
 import type { EmbeddedConfig } from "../config.js";
@@ -60,30 +59,28 @@ export async function startCommand(): Promise<void> {
 
 /** Fills the new demo organization with 90 days of generated traffic, while the server already answers. */
 async function seedDemo(embedded: Embedded, config: EmbeddedConfig, logger: Logger): Promise<void> {
-  const enricher = await createEnricher({
-    ipHashKey: config.ingest.ipHashKey,
-    cityDatabasePath: config.ingest.geo.cityDatabasePath,
-    asnDatabasePath: config.ingest.geo.asnDatabasePath,
+  const end = new Date(Date.now() - 60_000);
+  const generator = createGenerator({
+    seed: 42,
+    organizations: 1,
+    totalEvents: config.demoEvents,
+    start: new Date(end.getTime() - 90 * 86_400_000),
+    end,
   });
-  try {
-    const end = new Date(Date.now() - 60_000);
-    const generator = createGenerator({
-      seed: 42,
-      organizations: 1,
-      totalEvents: config.demoEvents,
-      start: new Date(end.getTime() - 90 * 86_400_000),
-      end,
-    });
-    const result = await seedDirect(embedded.store, enricher, generator, {
-      seed: 42,
-      events: config.demoEvents,
-      retentionDays: DEFAULT_RETENTION_DAYS,
-      organizationFor: () => DEMO_ORGANIZATION_ID,
-      label: "seeding the demo organization",
-    });
-    await embedded.advanceDataVersion(DEMO_ORGANIZATION_ID);
-    logger.info({ events: result.done, seconds: Math.round(result.seconds * 10) / 10 }, "demo organization seeded");
-  } finally {
-    await enricher.close();
-  }
+  const result = await seedDirect(embedded.store, generator, {
+    seed: 42,
+    events: config.demoEvents,
+    retentionDays: DEFAULT_RETENTION_DAYS,
+    organizationFor: () => DEMO_ORGANIZATION_ID,
+    enricher: {
+      ipHashKey: config.ingest.ipHashKey,
+      cityDatabasePath: config.ingest.geo.cityDatabasePath,
+      asnDatabasePath: config.ingest.geo.asnDatabasePath,
+    },
+    // The server answers meanwhile: one preparing thread, the other core left to it.
+    workers: 1,
+    label: "seeding the demo organization",
+  });
+  await embedded.advanceDataVersion(DEMO_ORGANIZATION_ID);
+  logger.info({ events: result.done, seconds: Math.round(result.seconds * 10) / 10 }, "demo organization seeded");
 }

@@ -242,13 +242,16 @@ describe("discovery in the dashboard", () => {
       range: { startDate: "2023-01-01", endDate: "2023-01-14", timeZone: "UTC" },
     });
     expect(empty.patterns).toEqual([]);
-    expect(await page.locator("#patterns .empty, #anomalies .empty, #fraud .empty").count()).toBe(3);
+    // The new range's panels may not have started loading when `settled` first looks: wait for
+    // all three to say so.
+    await eventually(() => page.locator("#patterns .empty, #anomalies .empty, #fraud .empty").count()).toBe(3);
     await expectNoSeriousViolations(page, "discovery, empty");
-    await page.getByRole("button", { name: "Sign out" }).click();
-    await signIn(page, `${warehouse.url}/discovery?${viewQuery}`, warehouse.keys.acme ?? "", "acme");
   });
 
   it("previews a pattern as a campaign, adopts it under a new name, and the campaign is credited", async () => {
+    // Signed in with acme's managing key again, whoever the test before left signed in.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await signIn(page, `${warehouse.url}/discovery?${viewQuery}`, warehouse.keys.acme ?? "", "acme");
     await page.getByRole("link", { name: "Discovery" }).click();
     await settled(page);
     await page.getByRole("button", { name: "Adopt “Discovered: news.example.com” as campaign…" }).press("Enter");

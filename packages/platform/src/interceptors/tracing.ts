@@ -1,7 +1,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { currentOrganizationId } from "../org-context.js";
-import { inSpan, ORG_ATTRIBUTE, SERVICE_ATTRIBUTE } from "../telemetry.js";
+import { inSpan, ORG_ATTRIBUTE, SERVICE_ATTRIBUTE, spansRecorded } from "../telemetry.js";
 
 const headerGetter = {
   get: (carrier: Headers, key: string) => carrier.get(key) ?? undefined,
@@ -30,7 +30,15 @@ function recordOutcome(span: Span, error: unknown): void {
 export function serverTracingInterceptor(service: string): Interceptor {
   // The outer functions are not async: inSpan's promise is the answer, one promise fewer a call.
   return (next) => (req) => {
-    const parent = propagation.extract(context.active(), req.header, headerGetter);
+    const active = context.active();
+    const parent = propagation.extract(active, req.header, headerGetter);
+    if (!spansRecorded()) {
+      // Nothing records the span, so there is no outcome to put on it: only the caller's trace
+      // context is passed on, active for the calls made inside — as inSpan does, minus the
+      // closures and the promise of a span.
+      if (trace.getSpan(parent) === trace.getSpan(active)) return next(req);
+      return context.with(parent, next, undefined, req);
+    }
     return inSpan(
       spanName(req),
       { kind: SpanKind.SERVER, attributes: { "rpc.system": "connect_rpc", [SERVICE_ATTRIBUTE]: service } },
@@ -55,8 +63,13 @@ export function serverTracingInterceptor(service: string): Interceptor {
 
 /** Client side: opens a CLIENT span and injects its context into the request headers. */
 export function clientTracingInterceptor(service: string): Interceptor {
-  return (next) => (req) =>
-    inSpan(
+  return (next) => (req) => {
+    if (!spansRecorded()) {
+      // No span of its own: the caller's trace context, when there is one, goes on as is.
+      propagation.inject(context.active(), req.header, headerSetter);
+      return next(req);
+    }
+    return inSpan(
       spanName(req),
       { kind: SpanKind.CLIENT, attributes: { "rpc.system": "connect_rpc", [SERVICE_ATTRIBUTE]: service } },
       async (span) => {
@@ -75,4 +88,5 @@ export function clientTracingInterceptor(service: string): Interceptor {
         }
       },
     );
+  };
 }

@@ -3,7 +3,13 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { CacheService, GetRequestSchema, GetResponseSchema } from "@trellis/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger, type RunningServer, type ServiceApp, serveApp } from "../../src/index.js";
+import {
+  createLogger,
+  DEFAULT_READ_MAX_BYTES,
+  type RunningServer,
+  type ServiceApp,
+  serveApp,
+} from "../../src/index.js";
 
 // A service whose Get fails as a call to a peer fails when the peer's answer cannot be
 // decoded: that is the server's fault, and must stay INTERNAL.
@@ -135,5 +141,22 @@ describe("errors of the platform's own services", () => {
     expect(response.status).toBe(404);
     expect(text.length).toBeLessThan(300);
     expect(text).toContain(`"${"s".repeat(64)}…`);
+  });
+});
+
+describe("the default message limit of a service", () => {
+  it("takes a message carrying a body at the gateway's 16 MiB limit, and refuses one beyond its headroom", async () => {
+    const atLimit = toBinary(GetRequestSchema, create(GetRequestSchema, { key: "x".repeat(16 * 1024 * 1024) }));
+    expect(atLimit.length).toBeGreaterThan(16 * 1024 * 1024);
+    expect((await post(Buffer.from(atLimit), "application/proto")).status).toBe(200);
+
+    const beyond = toBinary(
+      GetRequestSchema,
+      create(GetRequestSchema, { key: "x".repeat(DEFAULT_READ_MAX_BYTES + 1) }),
+    );
+    const refused = await post(Buffer.from(beyond), "application/proto");
+    // Connect's answer to a message over the read limit: resource_exhausted, HTTP 429.
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.body.toString("utf8"))).toMatchObject({ code: "resource_exhausted" });
   });
 });

@@ -2,9 +2,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { eventFromJson } from "@trellis/platform";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { eventFromJson } from "../../../../services/gateway/src/rest/event-json.js";
 import { launchChromium } from "../../../../test/helpers/headless-chromium.js";
 import { trackerScriptPath } from "../../src/index.js";
 

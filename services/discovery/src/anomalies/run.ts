@@ -11,12 +11,12 @@ import {
   ResultMetaSchema,
 } from "@trellis/contracts";
 import { echo, ValidationError } from "@trellis/platform";
-import { findDimension, findMetric, resolveRange, runCompiled } from "@trellis/query/traffic-rules";
+import { findDimension, findMetric, freshnessFor, resolveRange, runCompiled } from "@trellis/query/traffic-rules";
 import { boundedNumber } from "../domain/bounds.js";
 import type { DiscoveryDeps, RunRequest } from "../domain/run-deps.js";
 import { newRunId } from "../runs/run-store.js";
 import { bonferroniThreshold, bucketKeys, expectedAt, type Grain, isAlarm, type Judged, judge } from "./baseline.js";
-import { compileSeries } from "./compile.js";
+import { compileSeries, historyStart } from "./compile.js";
 
 export const anomalyDefaults = {
   metric: "sessions",
@@ -82,131 +82,157 @@ export async function detectAnomalies(
   const threshold = boundedNumber(request.threshold, "threshold", 1, 100, anomalyDefaults.threshold);
   const explainBy = requested.length > 0 ? requested : anomalyDefaults.explainBy.flatMap((n) => findDimension(n) ?? []);
   const organizationId = call.org.context.organizationId;
-  const compiled = compileSeries(
-    metric.sql,
-    explainBy,
-    grain,
-    range,
-    request.includeBots,
-    deps.store.database,
-    organizationId,
-  );
-  const { rows, elapsedMs } = await runCompiled<Row>(
-    { store: deps.store, organizationId, signal: call.signal, deadlineMs: call.deadlineMs },
-    "discovery.anomalies",
-    compiled,
-    { group_by_use_nulls: 1 },
-  );
-
-  // Series: overall, and per (dimension index, value).
-  const overall = new Map<string, number>();
-  const byValue = explainBy.map(() => new Map<string, Map<string, number>>());
-  let firstKey = "";
-  for (const row of rows) {
-    const index = explainBy.findIndex((_, i) => row[`d_${i}`] !== null && row[`d_${i}`] !== undefined);
-    if (index < 0) {
-      overall.set(row.bucket, Number(row.value));
-      if (firstKey === "" || row.bucket < firstKey) firstKey = row.bucket;
-      continue;
-    }
-    const value = String(row[`d_${index}`]);
-    const series = byValue[index]?.get(value) ?? new Map<string, number>();
-    series.set(row.bucket, Number(row.value));
-    byValue[index]?.set(value, series);
-  }
-  const keys = bucketKeys(range.startDate, range.endDate, grain);
-  const anomalies: Anomaly[] = [];
-  // Every series judged tests each bucket once: the overall series and each requested
-  // dimension's largest values. The score must clear both the asked threshold and the one that
-  // keeps the run's family-wise false-alarm chance at familyAlpha, and the change must matter.
-  const seriesJudged =
-    1 + requested.reduce((n, _, i) => n + Math.min(byValue[i]?.size ?? 0, anomalyDefaults.valuesPerDimension), 0);
-  const scoreNeeded = Math.max(threshold, bonferroniThreshold(seriesJudged * keys.length, anomalyDefaults.familyAlpha));
-  const flagged = (j: Judged) => isAlarm(j, scoreNeeded, anomalyDefaults.minRelativeChange);
-
-  for (const j of judge(overall, keys, firstKey).filter(flagged)) {
-    const change = j.observed - j.expected;
-    const contributors = explainBy.flatMap((dimension, i) =>
-      [...(byValue[i] ?? new Map<string, Map<string, number>>())].map(([value, series]) => {
-        const observed = series.get(j.key) ?? 0;
-        const expected = expectedAt(series, j.key, firstKey);
-        return create(AnomalyContributorSchema, {
-          dimension: dimension.name,
-          value,
-          observed: round(observed),
-          expected: round(expected),
-          contribution: change !== 0 ? round((observed - expected) / change) : 0,
-          surprise: round(
-            surprise(j.expected > 0 ? expected / j.expected : 0, j.observed > 0 ? observed / j.observed : 0),
-          ),
-        });
-      }),
-    );
-    contributors.sort(
-      (a, b) => b.contribution - a.contribution || b.surprise - a.surprise || a.value.localeCompare(b.value),
-    );
-    anomalies.push(
-      create(AnomalySchema, {
-        bucket: j.key,
+  return deps.answers.answer(
+    call,
+    {
+      kind: "anomalies",
+      schema: DetectAnomaliesResponseSchema,
+      request: {
+        start: range.startDate,
+        end: range.endDate,
+        tz: range.timeZone,
         metric: metric.name,
-        observed: round(j.observed),
-        expected: round(j.expected),
-        score: round(j.score, 2),
-        direction: change > 0 ? "spike" : "drop",
-        contributors: contributors
-          .filter((c) => c.contribution >= anomalyDefaults.minContribution && c.surprise >= anomalyDefaults.minSurprise)
-          .slice(0, anomalyDefaults.contributors),
-      }),
-    );
-  }
-  // Each requested dimension's largest values, judged on their own.
-  requested.forEach((dimension, i) => {
-    const largest = [...(byValue[i] ?? new Map<string, Map<string, number>>())]
-      .map(([value, series]) => ({ value, series, total: keys.reduce((s, k) => s + (series.get(k) ?? 0), 0) }))
-      .sort((a, b) => b.total - a.total || a.value.localeCompare(b.value))
-      .slice(0, anomalyDefaults.valuesPerDimension);
-    for (const { value, series } of largest) {
-      for (const j of judge(series, keys, firstKey).filter(flagged)) {
+        grain,
+        dimensions: requested.map((d) => d.name),
+        includeBots: request.includeBots,
+        threshold,
+      },
+      dataRange: { startDate: historyStart(range), endDate: range.endDate },
+      freshness: freshnessFor(range.endDate, grain === "hour" ? Granularity.HOUR : Granularity.DAY, deps.clock()),
+    },
+    async () => {
+      const compiled = compileSeries(
+        metric.sql,
+        explainBy,
+        grain,
+        range,
+        request.includeBots,
+        deps.store.database,
+        organizationId,
+      );
+      const { rows, elapsedMs } = await runCompiled<Row>(
+        { store: deps.store, organizationId, signal: call.signal, deadlineMs: call.deadlineMs },
+        "discovery.anomalies",
+        compiled,
+        { group_by_use_nulls: 1 },
+      );
+
+      // Series: overall, and per (dimension index, value).
+      const overall = new Map<string, number>();
+      const byValue = explainBy.map(() => new Map<string, Map<string, number>>());
+      let firstKey = "";
+      for (const row of rows) {
+        const index = explainBy.findIndex((_, i) => row[`d_${i}`] !== null && row[`d_${i}`] !== undefined);
+        if (index < 0) {
+          overall.set(row.bucket, Number(row.value));
+          if (firstKey === "" || row.bucket < firstKey) firstKey = row.bucket;
+          continue;
+        }
+        const value = String(row[`d_${index}`]);
+        const series = byValue[index]?.get(value) ?? new Map<string, number>();
+        series.set(row.bucket, Number(row.value));
+        byValue[index]?.set(value, series);
+      }
+      const keys = bucketKeys(range.startDate, range.endDate, grain);
+      const anomalies: Anomaly[] = [];
+      // Every series judged tests each bucket once: the overall series and each requested
+      // dimension's largest values. The score must clear both the asked threshold and the one that
+      // keeps the run's family-wise false-alarm chance at familyAlpha, and the change must matter.
+      const seriesJudged =
+        1 + requested.reduce((n, _, i) => n + Math.min(byValue[i]?.size ?? 0, anomalyDefaults.valuesPerDimension), 0);
+      const scoreNeeded = Math.max(
+        threshold,
+        bonferroniThreshold(seriesJudged * keys.length, anomalyDefaults.familyAlpha),
+      );
+      const flagged = (j: Judged) => isAlarm(j, scoreNeeded, anomalyDefaults.minRelativeChange);
+
+      for (const j of judge(overall, keys, firstKey).filter(flagged)) {
+        const change = j.observed - j.expected;
+        const contributors = explainBy.flatMap((dimension, i) =>
+          [...(byValue[i] ?? new Map<string, Map<string, number>>())].map(([value, series]) => {
+            const observed = series.get(j.key) ?? 0;
+            const expected = expectedAt(series, j.key, firstKey);
+            return create(AnomalyContributorSchema, {
+              dimension: dimension.name,
+              value,
+              observed: round(observed),
+              expected: round(expected),
+              contribution: change !== 0 ? round((observed - expected) / change) : 0,
+              surprise: round(
+                surprise(j.expected > 0 ? expected / j.expected : 0, j.observed > 0 ? observed / j.observed : 0),
+              ),
+            });
+          }),
+        );
+        contributors.sort(
+          (a, b) => b.contribution - a.contribution || b.surprise - a.surprise || a.value.localeCompare(b.value),
+        );
         anomalies.push(
           create(AnomalySchema, {
             bucket: j.key,
-            dimension: dimension.name,
-            value,
             metric: metric.name,
             observed: round(j.observed),
             expected: round(j.expected),
             score: round(j.score, 2),
-            direction: j.observed > j.expected ? "spike" : "drop",
+            direction: change > 0 ? "spike" : "drop",
+            contributors: contributors
+              .filter(
+                (c) => c.contribution >= anomalyDefaults.minContribution && c.surprise >= anomalyDefaults.minSurprise,
+              )
+              .slice(0, anomalyDefaults.contributors),
           }),
         );
       }
-    }
-  });
-  anomalies.sort(
-    (a, b) =>
-      a.bucket.localeCompare(b.bucket) ||
-      a.dimension.localeCompare(b.dimension) ||
-      Math.abs(b.score) - Math.abs(a.score),
-  );
+      // Each requested dimension's largest values, judged on their own.
+      requested.forEach((dimension, i) => {
+        const largest = [...(byValue[i] ?? new Map<string, Map<string, number>>())]
+          .map(([value, series]) => ({ value, series, total: keys.reduce((s, k) => s + (series.get(k) ?? 0), 0) }))
+          .sort((a, b) => b.total - a.total || a.value.localeCompare(b.value))
+          .slice(0, anomalyDefaults.valuesPerDimension);
+        for (const { value, series } of largest) {
+          for (const j of judge(series, keys, firstKey).filter(flagged)) {
+            anomalies.push(
+              create(AnomalySchema, {
+                bucket: j.key,
+                dimension: dimension.name,
+                value,
+                metric: metric.name,
+                observed: round(j.observed),
+                expected: round(j.expected),
+                score: round(j.score, 2),
+                direction: j.observed > j.expected ? "spike" : "drop",
+              }),
+            );
+          }
+        }
+      });
+      anomalies.sort(
+        (a, b) =>
+          a.bucket.localeCompare(b.bucket) ||
+          a.dimension.localeCompare(b.dimension) ||
+          Math.abs(b.score) - Math.abs(a.score),
+      );
 
-  const runId = newRunId();
-  const answer = create(DetectAnomaliesResponseSchema, {
-    anomalies,
-    runId,
-    meta: create(ResultMetaSchema, { source: AnswerSource.STORE, table: "analytics_events", elapsedMs }),
-  });
-  await deps.runs.save(organizationId, runId, {
-    kind: "anomalies",
-    range: { startDate: range.startDate, endDate: range.endDate, timeZone: range.timeZone },
-    trigger: call.trigger,
-    rulesetVersion: 0,
-    findings: anomalies.length,
-    elapsedMs,
-    result: answer,
-  });
-  deps.logger.info(
-    { organization_id: organizationId, run_id: runId, anomalies: anomalies.length, elapsed_ms: elapsedMs },
-    "anomalies detected",
+      const runId = newRunId();
+      const answer = create(DetectAnomaliesResponseSchema, {
+        anomalies,
+        runId,
+        meta: create(ResultMetaSchema, { source: AnswerSource.STORE, table: "analytics_events", elapsedMs }),
+      });
+      await deps.runs.save(organizationId, runId, {
+        kind: "anomalies",
+        range: { startDate: range.startDate, endDate: range.endDate, timeZone: range.timeZone },
+        trigger: call.trigger,
+        rulesetVersion: 0,
+        findings: anomalies.length,
+        elapsedMs,
+        result: answer,
+      });
+      deps.logger.info(
+        { organization_id: organizationId, run_id: runId, anomalies: anomalies.length, elapsed_ms: elapsedMs },
+        "anomalies detected",
+      );
+      return answer;
+    },
   );
-  return answer;
 }

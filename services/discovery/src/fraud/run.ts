@@ -6,9 +6,10 @@ import {
   DetectFraudResponseSchema,
   type FraudPattern,
   FraudPatternSchema,
+  Granularity,
   ResultMetaSchema,
 } from "@trellis/contracts";
-import { resolveRange, runCompiled } from "@trellis/query/traffic-rules";
+import { freshnessFor, type ResolvedRange, resolveRange, runCompiled } from "@trellis/query/traffic-rules";
 import { boundedInteger } from "../domain/bounds.js";
 import type { DiscoveryDeps, RunRequest } from "../domain/run-deps.js";
 import { newRunId } from "../runs/run-store.js";
@@ -70,6 +71,26 @@ export async function detectFraud(
     minEvents: fraudDefaults.minEvents,
     limit: boundedInteger(request.limit, "limit", 1, fraudDefaults.maxLimit, fraudDefaults.limit),
   };
+  return deps.answers.answer(
+    call,
+    {
+      kind: "fraud",
+      schema: DetectFraudResponseSchema,
+      request: { start: range.startDate, end: range.endDate, tz: range.timeZone, limit: t.limit },
+      dataRange: { startDate: range.startDate, endDate: range.endDate },
+      freshness: freshnessFor(range.endDate, Granularity.DAY, deps.clock()),
+    },
+    () => computeFraud(deps, call, range, t),
+  );
+}
+
+/** The fraud statements of one run, their patterns, and the stored run. */
+async function computeFraud(
+  deps: DiscoveryDeps,
+  call: RunRequest,
+  range: ResolvedRange,
+  t: FraudThresholds,
+): Promise<DetectFraudResponse> {
   const organizationId = call.org.context.organizationId;
   const ctx = { store: deps.store, organizationId, signal: call.signal, deadlineMs: call.deadlineMs };
   const db = deps.store.database;

@@ -48,9 +48,21 @@ export function compilePatterns(
   sumIf(g_conversions, class = 1) AS u_conversions,
   toFloat64(sumIf(g_revenue, class = 1)) AS u_revenue,
   sumIf(converting, class IN (1, 2)) AS converting_sessions,
+  -- The attributed sessions by campaign: a group whose tagged sessions are one campaign's holds
+  -- that campaign's clicks that lost their tags.
+  sumMapIf([landing_campaign], [n], class = 2) AS attributed_by_campaign,
+  -- The local days the tagged sessions span (a campaign's flight), as days and as the instants
+  -- their local midnights start and the day after the last ends.
+  toString(minIf(day, class = 2)) AS t_first_day,
+  toString(maxIf(day, class = 2)) AS t_last_day,
+  toUnixTimestamp(toDateTime(minIf(day, class = 2), {tz:String})) AS t_from,
+  toUnixTimestamp(toDateTime(maxIf(day, class = 2) + 1, {tz:String})) AS t_until,
+
   sumIf(converting, class = 1) AS u_converting_sessions,
   uniqExactIf(day, class = 1) AS active_days,
-  sumMapIf([day], [n], class IN (1, 3)) AS daily,
+  -- Per day over the window before and the range: sessions, and (the range's only, for a
+  -- pattern counted within a campaign's flight) events, conversions, revenue, converting sessions.
+  sumMapIf([day], [n], [g_events], [g_conversions], [toFloat64(g_revenue)], [converting], class IN (1, 3)) AS daily,
   toString(minIf(first_started, class = 1)) AS first_seen,
   toString(maxIf(last_started, class = 1)) AS last_seen,
   topKWeightedIf(3)(l_source, n, class = 1) AS sources,
@@ -63,7 +75,7 @@ FROM (
   -- Sessions alike in every fact the groups read (class, day, landing attributes, descriptive
   -- values) folded into one weighted row before the grouping sets: exact, and the grouping sets
   -- then read far fewer rows than there are sessions.
-  SELECT class, toDate(started, {tz:String}) AS day,
+  SELECT class, toDate(started, {tz:String}) AS day, landing_campaign,
       l_referrer_host, l_unknown_param, l_click_id_type, other_clid, l_landing_path,
       l_country, l_device_type, l_browser, l_source, l_medium,
       count() AS n,
@@ -94,11 +106,14 @@ FROM (
         tupleElement(landing, 3) AS l_landing_path,
         tupleElement(landing, 4) AS l_click_id_type,
         tupleElement(landing, 5) AS l_params,
-        -- The landing's first query parameter the product does not understand, as "name=value"
-        -- (its name is what precedes the first "="), and an unknown *clid parameter's name:
-        -- read once per session, from the landing event's parameters only.
-        arrayFirst(k -> NOT has({understood_params:Array(String)}, k) AND NOT endsWith(lower(k), 'clid'),
-          arraySort(mapKeys(l_params))) AS unknown_name,
+        -- The landing's query parameter the product does not understand, as "name=value" (its
+        -- name is what precedes the first "="), and an unknown *clid parameter's name: read once
+        -- per session, from the landing event's parameters only. Of several, the one with the
+        -- shortest value: a source or campaign id is short (ref=podcast, mc_cid=…), while a long
+        -- opaque token (over 40 characters) names a visitor or a click, never a source.
+        arrayFirst(k -> NOT has({understood_params:Array(String)}, k) AND NOT endsWith(lower(k), 'clid')
+            AND length(l_params[k]) <= 40,
+          arraySort(k -> (length(l_params[k]), k), mapKeys(l_params))) AS unknown_name,
         if(unknown_name = '', '', concat(unknown_name, '=', l_params[unknown_name])) AS l_unknown_param,
         arrayFirst(k -> endsWith(lower(k), 'clid'), mapKeys(l_params)) AS other_clid,
         tupleElement(landing, 6) AS l_country,
@@ -126,7 +141,7 @@ FROM (
     )
   )
   WHERE class > 0
-  GROUP BY class, day, l_referrer_host, l_unknown_param, l_click_id_type, other_clid, l_landing_path,
+  GROUP BY class, day, landing_campaign, l_referrer_host, l_unknown_param, l_click_id_type, other_clid, l_landing_path,
     l_country, l_device_type, l_browser, l_source, l_medium
 )
 GROUP BY GROUPING SETS (

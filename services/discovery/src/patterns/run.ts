@@ -4,9 +4,10 @@ import {
   type DiscoverPatternsRequest,
   type DiscoverPatternsResponse,
   DiscoverPatternsResponseSchema,
+  Granularity,
   ResultMetaSchema,
 } from "@trellis/contracts";
-import { resolveRange, runCompiled } from "@trellis/query/traffic-rules";
+import { freshnessFor, resolveRange, runCompiled } from "@trellis/query/traffic-rules";
 import { boundedInteger, boundedNumber } from "../domain/bounds.js";
 import type { DiscoveryDeps, RunRequest } from "../domain/run-deps.js";
 import { newRunId } from "../runs/run-store.js";
@@ -38,51 +39,75 @@ export async function discoverPatterns(
     minSupport: boundedNumber(request.minSupport, "min_support", 0, 1, patternDefaults.minSupport),
     minGrowth: boundedNumber(request.minGrowth, "min_growth", 0, 1_000_000, patternDefaults.minGrowth),
     rangeDays: range.days,
+    rangeStartDate: range.startDate,
+    rangeEndDate: range.endDate,
     pastDays: pastWindow(range).days,
     priority: patternDefaults.priority,
     minDispersion: patternDefaults.minDispersion,
   };
   const organizationId = call.org.context.organizationId;
   const ruleset = await deps.campaigns.currentRuleset(call.org, call.signal);
-  const compiled = compilePatterns(
-    ruleset.effectiveCampaign,
-    range,
-    { minSessions: settings.minSessions, fraudScoreMax: patternDefaults.fraudScoreMax },
-    deps.store.database,
-    organizationId,
+  const past = pastWindow(range);
+  return deps.answers.answer(
+    call,
+    {
+      kind: "patterns",
+      schema: DiscoverPatternsResponseSchema,
+      request: {
+        start: range.startDate,
+        end: range.endDate,
+        tz: range.timeZone,
+        limit: settings.limit,
+        minSessions: settings.minSessions,
+        minSupport: settings.minSupport,
+        minGrowth: settings.minGrowth,
+      },
+      rulesetVersion: ruleset.version,
+      dataRange: { startDate: past.startDate, endDate: range.endDate },
+      freshness: freshnessFor(range.endDate, Granularity.DAY, deps.clock()),
+    },
+    async () => {
+      const compiled = compilePatterns(
+        ruleset.effectiveCampaign,
+        range,
+        { minSessions: settings.minSessions, fraudScoreMax: patternDefaults.fraudScoreMax },
+        deps.store.database,
+        organizationId,
+      );
+      const { rows, elapsedMs } = await runCompiled<GroupRow>(
+        { store: deps.store, organizationId, signal: call.signal, deadlineMs: call.deadlineMs },
+        "discovery.patterns",
+        compiled,
+        patternQuerySettings,
+      );
+      const totals = rows.find((r) => Object.entries(r).every(([k, v]) => !k.startsWith("a_") || v === null));
+      const runId = newRunId();
+      const answer = create(DiscoverPatternsResponseSchema, {
+        patterns: selectPatterns(rows, settings),
+        runId,
+        unattributedSessions: BigInt(totals?.u ?? 0),
+        sessions: BigInt(Number(totals?.u ?? 0) + Number(totals?.a ?? 0)),
+        meta: create(ResultMetaSchema, {
+          source: AnswerSource.STORE,
+          table: "analytics_events",
+          elapsedMs,
+          rulesetVersion: BigInt(ruleset.version),
+        }),
+      });
+      await deps.runs.save(organizationId, runId, {
+        kind: "patterns",
+        range: { startDate: range.startDate, endDate: range.endDate, timeZone: range.timeZone },
+        trigger: call.trigger,
+        rulesetVersion: ruleset.version,
+        findings: answer.patterns.length,
+        elapsedMs,
+        result: answer,
+      });
+      deps.logger.info(
+        { organization_id: organizationId, run_id: runId, patterns: answer.patterns.length, elapsed_ms: elapsedMs },
+        "patterns discovered",
+      );
+      return answer;
+    },
   );
-  const { rows, elapsedMs } = await runCompiled<GroupRow>(
-    { store: deps.store, organizationId, signal: call.signal, deadlineMs: call.deadlineMs },
-    "discovery.patterns",
-    compiled,
-    patternQuerySettings,
-  );
-  const totals = rows.find((r) => Object.entries(r).every(([k, v]) => !k.startsWith("a_") || v === null));
-  const runId = newRunId();
-  const answer = create(DiscoverPatternsResponseSchema, {
-    patterns: selectPatterns(rows, settings),
-    runId,
-    unattributedSessions: BigInt(totals?.u ?? 0),
-    sessions: BigInt(Number(totals?.u ?? 0) + Number(totals?.a ?? 0)),
-    meta: create(ResultMetaSchema, {
-      source: AnswerSource.STORE,
-      table: "analytics_events",
-      elapsedMs,
-      rulesetVersion: BigInt(ruleset.version),
-    }),
-  });
-  await deps.runs.save(organizationId, runId, {
-    kind: "patterns",
-    range: { startDate: range.startDate, endDate: range.endDate, timeZone: range.timeZone },
-    trigger: call.trigger,
-    rulesetVersion: ruleset.version,
-    findings: answer.patterns.length,
-    elapsedMs,
-    result: answer,
-  });
-  deps.logger.info(
-    { organization_id: organizationId, run_id: runId, patterns: answer.patterns.length, elapsed_ms: elapsedMs },
-    "patterns discovered",
-  );
-  return answer;
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   CampaignSchema,
   type Condition,
@@ -10,6 +11,7 @@ import {
   RuleSchema,
 } from "@trellis/contracts";
 import { isGeneric, patternAttributes } from "./attributes.js";
+import { UNCAMPAIGNED_CHANNELS } from "./compile.js";
 
 /** One aggregated group of the patterns statement (attributes NULL when the group leaves them out). */
 export interface GroupRow {
@@ -21,10 +23,21 @@ export interface GroupRow {
   u_conversions: string | number;
   u_revenue: number;
   converting_sessions: string | number;
+  /** Attributed sessions by effective campaign: [campaigns, counts]. */
+  attributed_by_campaign?: [string[], Array<string | number>];
+  /** Local days of the first and last attributed session, and the instants (unix seconds) that span them. */
+  t_first_day?: string;
+  t_last_day?: string;
+  t_from?: string | number;
+  t_until?: string | number;
+
   u_converting_sessions: string | number;
   active_days: string | number;
-  /** Unattributed sessions per day over the window before and the range: [days, counts]. */
-  daily: [string[], Array<string | number>];
+  /**
+   * Unattributed figures per day over the window before and the range: days, sessions, events,
+   * conversions, revenue, converting sessions.
+   */
+  daily: [string[], ...Array<Array<string | number>>];
   first_seen: string;
   last_seen: string;
   sources: string[];
@@ -42,6 +55,9 @@ export interface SelectionSettings {
   minGrowth: number;
   /** Days of the range and of the comparison window before it. */
   rangeDays: number;
+  /** First and last local day of the range (YYYY-MM-DD). */
+  rangeStartDate: string;
+  rangeEndDate: string;
   pastDays: number;
   /** Priority of suggested campaigns. */
   priority: number;
@@ -62,10 +78,153 @@ interface Candidate {
   support: number;
   confidence: number;
   hasClickId: boolean;
+  /** Its tagged sessions are several campaigns': a union of sources (see mixedCampaigns). */
+  mixed: boolean;
+  /**
+   * The campaign whose clicks lost their tags, when the group's tagged sessions are mostly that
+   * one campaign's and outnumber the untagged ones.
+   */
+  untaggedOf?: string;
+  /**
+   * The campaign's flight inside the range, when its tagged sessions started or ended well
+   * inside it: the pattern is counted, and its rule bounded, within it.
+   */
+  flight?: Flight;
+  /** The candidate's figures (its group's, or within its flight). */
+  figures: Figures;
+}
+
+interface Flight {
+  firstDay: string;
+  lastDay: string;
+  /** Instants (ISO) the rule is bounded by; undefined where the flight goes on past the range. */
+  from?: string;
+  until?: string;
+}
+
+interface Figures {
+  events: number;
+  conversions: number;
+  revenue: number;
+  converting: number;
+  firstSeen: string;
+  lastSeen: string;
+  activeDays: number;
 }
 
 const num = (v: string | number) => Number(v);
+/** Days between a flight's edge and the range's edge for the flight to count as starting or ending inside it. */
+const FLIGHT_MARGIN_DAYS = 2;
+
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+/** The sum of one column of the per-day figures (1 sessions … 5 converting) over [firstDay, lastDay]. */
+function sumDays(daily: GroupRow["daily"] | undefined, column: number, firstDay: string, lastDay: string): number {
+  const days = daily?.[0] ?? [];
+  const values = daily?.[column] ?? [];
+  let total = 0;
+  days.forEach((day, i) => {
+    if (day >= firstDay && day <= lastDay) total += num(values[i] ?? 0);
+  });
+  return total;
+}
+
+function activeDaysIn(daily: GroupRow["daily"] | undefined, firstDay: string, lastDay: string): number {
+  const days = daily?.[0] ?? [];
+  const values = daily?.[1] ?? [];
+  return days.filter((day, i) => day >= firstDay && day <= lastDay && num(values[i] ?? 0) > 0).length;
+}
+
+/**
+ * The flight of the campaign a group's tagged sessions name, when it started or ended inside
+ * the range (more than two days from its edges): untagged sessions outside it are not that
+ * campaign's clicks.
+ */
+function flightOf(row: GroupRow, settings: SelectionSettings): Flight | undefined {
+  if (!row.t_first_day || !row.t_last_day) return undefined;
+  const starts = daysBetween(settings.rangeStartDate, row.t_first_day) > FLIGHT_MARGIN_DAYS;
+  const ends = daysBetween(row.t_last_day, settings.rangeEndDate) > FLIGHT_MARGIN_DAYS;
+  if (!starts && !ends) return undefined;
+  const iso = (seconds: string | number | undefined) => new Date(num(seconds ?? 0) * 1000).toISOString();
+  return {
+    firstDay: starts ? row.t_first_day : settings.rangeStartDate,
+    lastDay: ends ? row.t_last_day : settings.rangeEndDate,
+    ...(starts ? { from: iso(row.t_from) } : {}),
+    ...(ends ? { until: iso(row.t_until) } : {}),
+  };
+}
+
+/** A group's figures, or within a flight (from its daily counts). */
+function figuresOf(row: GroupRow, flight: Flight | undefined): Figures & { sessions: number } {
+  if (!flight)
+    return {
+      sessions: num(row.u),
+      events: num(row.u_events),
+      conversions: num(row.u_conversions),
+      revenue: row.u_revenue,
+      converting: num(row.u_converting_sessions),
+      firstSeen: row.first_seen.slice(0, 10),
+      lastSeen: row.last_seen.slice(0, 10),
+      activeDays: num(row.active_days),
+    };
+  const { firstDay, lastDay } = flight;
+  const days = row.daily?.[0] ?? [];
+  const counts = row.daily?.[1] ?? [];
+  const seen = days.filter((day, i) => day >= firstDay && day <= lastDay && num(counts[i] ?? 0) > 0).sort();
+  return {
+    sessions: sumDays(row.daily, 1, firstDay, lastDay),
+    events: sumDays(row.daily, 2, firstDay, lastDay),
+    conversions: sumDays(row.daily, 3, firstDay, lastDay),
+    revenue: sumDays(row.daily, 4, firstDay, lastDay),
+    converting: sumDays(row.daily, 5, firstDay, lastDay),
+    firstSeen: seen[0] ?? firstDay,
+    lastSeen: seen.at(-1) ?? lastDay,
+    activeDays: activeDaysIn(row.daily, firstDay, lastDay),
+  };
+}
+
+/** The largest share one campaign holds of a group's tagged sessions (0 without any). */
+function dominantShare(row: GroupRow, a: number): number {
+  if (a === 0) return 0;
+  return Math.max(0, ...(row.attributed_by_campaign?.[1] ?? []).map(num)) / a;
+}
+
+/**
+ * Whether the group's tagged sessions are several campaigns' (at least two with a tenth each,
+ * together half): the group is a union of sources, whatever else it looks like.
+ */
+function mixedCampaigns(row: GroupRow, a: number, minSessions: number): boolean {
+  if (a < minSessions) return false;
+  const large = (row.attributed_by_campaign?.[1] ?? []).map(num).filter((count) => count >= 0.1 * a);
+  return large.length >= 2 && large.reduce((x, y) => x + y, 0) >= 0.5 * a;
+}
 const MAX_RATIO = 1000;
+/** Smallest share of a group's tagged sessions one campaign must hold for its untagged ones to be that campaign's. */
+const DOMINANT_SHARE = 0.8;
+
+/**
+ * The campaign the untagged sessions of a group most likely belong to: the group's tagged
+ * sessions are at least as many as its untagged ones and mostly (80 %) one campaign's — visits
+ * that share every attribute of that campaign's clicks but its tags (a link copied without its
+ * UTM parameters, a platform that dropped them, a redirect that lost them).
+ */
+function untaggedCampaign(row: GroupRow, u: number, a: number): { campaign: string; share: number } | undefined {
+  if (a < u || a === 0) return undefined;
+  const [campaigns, counts] = row.attributed_by_campaign ?? [[], []];
+  let best = -1;
+  let top = 0;
+  counts.forEach((count, i) => {
+    if (num(count) > top) {
+      top = num(count);
+      best = i;
+    }
+  });
+  const share = top / a;
+  const campaign = campaigns[best];
+  return share >= DOMINANT_SHARE && campaign ? { campaign, share } : undefined;
+}
 
 /**
  * Sessions that two candidates share, as far as the aggregated groups tell: the group of both
@@ -140,11 +299,19 @@ export function selectPatterns(rowsIn: readonly GroupRow[], settings: SelectionS
     rows.set(keyOf(conditions), row);
     const origins = [...conditions].filter(([name]) => attributeByName(name).kind === "origin");
     if (origins.every(([name, value]) => isGeneric(name, value))) continue;
-    const u = num(row.u);
     const a = num(row.a);
     const p = num(row.p);
+    // A campaign's clicks that lost their tags are counted within its flight; their tagged twins
+    // are the evidence, so the support threshold (against chance combinations) does not apply.
+    const dominant = untaggedCampaign(row, 0, a);
+    const flight = dominant ? flightOf(row, settings) : undefined;
+    const windowed = figuresOf(row, flight);
+    const untagged = dominant && a >= windowed.sessions ? dominant : undefined;
+    const figures = untagged ? windowed : figuresOf(row, undefined);
+    const candidateFlight = untagged ? flight : undefined;
+    const u = figures.sessions;
     const support = u / U;
-    if (u < settings.minSessions || support < settings.minSupport) continue;
+    if (u < settings.minSessions || (!untagged && support < settings.minSupport)) continue;
     const inside = u / (u + a);
     const outside = U - u + (A - a) > 0 ? (U - u) / (U - u + (A - a)) : 0;
     const riskRatio = outside > 0 ? Math.min(inside / outside, MAX_RATIO) : MAX_RATIO;
@@ -156,15 +323,33 @@ export function selectPatterns(rowsIn: readonly GroupRow[], settings: SelectionS
       (growth >= settings.minGrowth && u - expectedFromPast >= 3 * Math.sqrt(Math.max(expectedFromPast, 1)));
     const dispersion = dispersionOf(row.daily, settings.rangeDays + settings.pastDays);
     const hasClickId = conditions.has("click_id");
-    if (!hasClickId && ((!grew && dispersion < settings.minDispersion) || riskRatio <= 1)) continue;
+    if (!hasClickId && !untagged && ((!grew && dispersion < settings.minDispersion) || riskRatio <= 1)) continue;
     const size = u / (u + settings.minSessions);
     const diff = 1 - 1 / Math.max(riskRatio, 1);
     const novelty = Math.max(
       grew ? (Number.isFinite(growth) ? 1 - 1 / Math.max(growth, 1) : 1) : 0,
       1 - 1 / Math.max(dispersion / settings.minDispersion, 1),
     );
-    const confidence = size * (1 - (1 - diff) * (1 - novelty) * (hasClickId ? 0.2 : 1));
-    candidates.push({ conditions, row, u, a, p, riskRatio, growth, dispersion, support, confidence, hasClickId });
+    const confidence = untagged
+      ? size * untagged.share
+      : size * (1 - (1 - diff) * (1 - novelty) * (hasClickId ? 0.2 : 1));
+    candidates.push({
+      conditions,
+      row,
+      u,
+      a,
+      p,
+      riskRatio,
+      growth,
+      dispersion,
+      support,
+      confidence,
+      hasClickId,
+      mixed: mixedCampaigns(row, a, settings.minSessions),
+      figures,
+      ...(untagged ? { untaggedOf: untagged.campaign } : {}),
+      ...(candidateFlight ? { flight: candidateFlight } : {}),
+    });
   }
 
   // A candidate that is a union of distinct sources (a click id kind over several landing
@@ -177,7 +362,7 @@ export function selectPatterns(rowsIn: readonly GroupRow[], settings: SelectionS
     const origins = new Map([...c.conditions].filter(([name]) => attributeByName(name).kind === "origin"));
     return origins.size === c.conditions.size || keys.has(keyOf(origins));
   });
-  const broad = broadCandidates(candidates);
+  const broad = broadCandidates(candidates, settings);
   candidates.sort(
     (x, y) =>
       Number(broad.has(x)) - Number(broad.has(y)) ||
@@ -187,7 +372,14 @@ export function selectPatterns(rowsIn: readonly GroupRow[], settings: SelectionS
       keyOf(x.conditions).localeCompare(keyOf(y.conditions)),
   );
   const chosen: Candidate[] = [];
+  const broadKeys = new Set([...broad].map((c) => keyOf(c.conditions)));
   for (const candidate of candidates) {
+    // No campaign to suggest: the untagged clicks of several campaigns with none of them the
+    // larger half (the rule would credit every one of them to one), or a union of sources
+    // narrowed by a country, device or browser.
+    if (candidate.mixed && dominantShare(candidate.row, candidate.a) < 0.5) continue;
+    const origins = new Map([...candidate.conditions].filter(([name]) => attributeByName(name).kind === "origin"));
+    if (origins.size < candidate.conditions.size && broadKeys.has(keyOf(origins))) continue;
     const redundant = chosen.some((kept) => overlap(kept, candidate, rows) >= 0.5 * Math.min(kept.u, candidate.u));
     if (!redundant) chosen.push(candidate);
   }
@@ -207,16 +399,23 @@ export function selectPatterns(rowsIn: readonly GroupRow[], settings: SelectionS
  */
 function splits(parent: Candidate, candidates: readonly Candidate[]): boolean {
   const prefix = parent.conditions.get("landing_path_prefix");
-  const byAttribute = new Map<string, number[]>();
+  // Parts by attribute; parts that are one campaign's untagged clicks (its referrers, its click
+  // ids) are one source, not several: they are merged by that campaign.
+  const byAttribute = new Map<string, Map<string, number>>();
   for (const child of candidates) {
     if (child.u < 0.1 * parent.u) continue;
     const added = refinedBy(parent, child, prefix);
     if (added === undefined) continue;
-    byAttribute.set(added, [...(byAttribute.get(added) ?? []), child.u]);
+    const parts = byAttribute.get(added) ?? new Map<string, number>();
+    const source = child.untaggedOf !== undefined ? `campaign ${child.untaggedOf}` : `part ${keyOf(child.conditions)}`;
+    parts.set(source, (parts.get(source) ?? 0) + child.u);
+    byAttribute.set(added, parts);
   }
-  return [...byAttribute.values()].some(
-    (parts) => parts.length >= 2 && parts.reduce((a, b) => a + b, 0) >= 0.5 * parent.u,
-  );
+  return [...byAttribute.values()].some((parts) => {
+    if (parent.untaggedOf !== undefined) parts.delete(`campaign ${parent.untaggedOf}`);
+    const sizes = [...parts.values()];
+    return sizes.length >= 2 && sizes.reduce((a, b) => a + b, 0) >= 0.5 * parent.u;
+  });
 }
 
 /**
@@ -238,15 +437,30 @@ function refinedBy(parent: Candidate, child: Candidate, prefix: string | undefin
 }
 
 /**
- * Candidates that are unions of sources: those that split, and those that are one of them
+ * Candidates that are unions of sources: those that split, whose tagged sessions are several
+ * campaigns', or whose growth is one smaller part's; and those that are one of them
  * narrowed only by a refiner (country, device, browser) or kept nearly whole (80 %) by one more
  * origin condition (a search engine's referrer and its click id are the same union).
  */
-function broadCandidates(candidates: readonly Candidate[]): Set<Candidate> {
+function broadCandidates(candidates: readonly Candidate[], settings: SelectionSettings): Set<Candidate> {
   const broad = new Set<Candidate>();
   const bySize = [...candidates].sort((a, b) => a.conditions.size - b.conditions.size);
+  // Sessions beyond what the organization's own past predicts: what is new in a group.
+  const excess = (c: Candidate) => Math.max(0, c.u - (c.p * settings.rangeDays) / settings.pastDays);
   for (const c of bySize) {
-    if (splits(c, candidates)) {
+    // One campaign's untagged clicks are one source, whatever they split into.
+    if (c.untaggedOf !== undefined) continue;
+    // A smaller part by one more origin condition holds what is new in it (80 % of its excess):
+    // the rest is the site's usual traffic, and the part is the source (a newsletter's referrer
+    // on a page that organic visitors reach too).
+    const newInPart = candidates.some(
+      (child) =>
+        child.u < c.u &&
+        excess(c) > 0 &&
+        excess(child) >= 0.8 * excess(c) &&
+        refinedBy(c, child, undefined) !== undefined,
+    );
+    if (c.mixed || newInPart || splits(c, candidates)) {
       broad.add(c);
       continue;
     }
@@ -294,20 +508,30 @@ function toPattern(
     .sort(([x], [y]) => attributeNames().indexOf(x) - attributeNames().indexOf(y))
     .map(([name, value]) => attributeByName(name).condition(value));
   const ruleConditions: Condition[] = [...conditions];
+  // The pattern counts only channels campaigns are made of: its rule leaves out organic search
+  // and social visits (and internal ones) with the same attributes. A click id already does.
+  if (!c.conditions.has("click_id"))
+    ruleConditions.push(
+      create(ConditionSchema, {
+        field: "channel",
+        operator: MatchOperator.NOT_EQUALS,
+        values: [...UNCAMPAIGNED_CHANNELS],
+      }),
+    );
   // Tagged visits with the same attributes keep the campaign their tags name.
   if (c.a > 0)
     ruleConditions.push(
       create(ConditionSchema, { field: "utm_campaign", operator: MatchOperator.EQUALS, values: [""] }),
     );
-  const conversions = Number(c.row.u_conversions);
-  const revenue = round(c.row.u_revenue, 2);
-  const name = suggestedName(c.conditions);
-  const activeDays = Number(c.row.active_days);
+  const conversions = c.figures.conversions;
+  const revenue = round(c.figures.revenue, 2);
+  const name = suggestedName(c.conditions, c.untaggedOf);
+  const activeDays = c.figures.activeDays;
   return create(PatternSchema, {
     id: patternId(c.conditions),
     confidence: round(c.confidence, 3),
     sampleSize: BigInt(c.u),
-    range: { startDate: c.row.first_seen.slice(0, 10), endDate: c.row.last_seen.slice(0, 10) },
+    range: { startDate: c.figures.firstSeen, endDate: c.figures.lastSeen },
     sources: c.row.sources.filter(Boolean),
     mediums: c.row.mediums.filter(Boolean),
     countries: c.row.countries.filter(Boolean),
@@ -320,11 +544,18 @@ function toPattern(
     suggestedCampaign: create(CampaignSchema, {
       name,
       priority: settings.priority,
-      rules: [create(RuleSchema, { conditions: ruleConditions })],
+      rules: [
+        create(RuleSchema, {
+          conditions: ruleConditions,
+          // Only the campaign's flight: its clicks that lost their tags are the ones while it ran.
+          ...(c.flight?.from ? { validFrom: timestampFromDate(new Date(c.flight.from)) } : {}),
+          ...(c.flight?.until ? { validUntil: timestampFromDate(new Date(c.flight.until)) } : {}),
+        }),
+      ],
     }),
     conditions,
     sessions: BigInt(c.u),
-    events: BigInt(c.row.u_events),
+    events: BigInt(c.figures.events),
     conversions: BigInt(conversions),
     revenue,
     conversionRate: round(conversionsRate(c), 4),
@@ -344,19 +575,20 @@ function toPattern(
 
 /** Share of the pattern's sessions with a conversion (as the baseline counts the organization's). */
 function conversionsRate(c: Candidate): number {
-  return c.u > 0 ? Number(c.row.u_converting_sessions) / c.u : 0;
+  return c.u > 0 ? c.figures.converting / c.u : 0;
 }
 
 function attributeNames(): string[] {
   return patternAttributes.map((a) => a.name);
 }
 
-function suggestedName(conditions: Map<string, string>): string {
+function suggestedName(conditions: Map<string, string>, untaggedOf: string | undefined): string {
   const parts = [...conditions]
     .filter(([name, value]) => !isGeneric(name, value))
     .sort(([x], [y]) => attributeNames().indexOf(x) - attributeNames().indexOf(y))
     .map(([name, value]) => attributeByName(name).describe(value));
-  return `Discovered: ${parts.join(", ")}`.slice(0, 200);
+  const what = untaggedOf === undefined ? parts.join(", ") : `${untaggedOf} untagged (${parts.join(", ")})`;
+  return `Discovered: ${what}`.slice(0, 200);
 }
 
 function round(value: number, digits: number): number {

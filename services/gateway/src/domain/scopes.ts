@@ -1,3 +1,4 @@
+import type { DescMethod } from "@bufbuild/protobuf";
 import { Scope } from "@trellis/contracts";
 
 /** The scope each public RPC needs; a method not listed here is refused. */
@@ -30,6 +31,18 @@ const openToEveryCredential = new Set(["trellis.warehouse.v1.SessionService/GetS
 export function requiredScope(service: string, method: string): Scope | "any" | undefined {
   if (openToEveryCredential.has(`${service}/${method}`)) return "any";
   return requiredScopes[`${service}/${method}`] ?? defaultScopeByService[service];
+}
+
+const scopesByMethod = new WeakMap<DescMethod, Scope | "any" | null>();
+
+/** requiredScope of a method, found once per method: every call checks it. */
+export function requiredScopeOf(method: DescMethod): Scope | "any" | undefined {
+  let scope = scopesByMethod.get(method);
+  if (scope === undefined) {
+    scope = requiredScope(method.parent.typeName, method.name) ?? null;
+    scopesByMethod.set(method, scope);
+  }
+  return scope ?? undefined;
 }
 
 export function scopeLabel(scope: Scope): string {

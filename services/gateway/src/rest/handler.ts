@@ -1,6 +1,6 @@
 import { create, type DescMessage } from "@bufbuild/protobuf";
 import { Code, type ContextValues, createContextValues } from "@connectrpc/connect";
-import { SpanKind } from "@opentelemetry/api";
+import { type Span, SpanKind } from "@opentelemetry/api";
 import {
   DeadlineExceededError,
   type DirectCall,
@@ -9,14 +9,17 @@ import {
   type Logger,
   type RequestListener,
   runTaggingOrganization,
+  spansRecorded,
   toConnectError,
 } from "@trellis/platform";
 import type { RestRequest } from "./body.js";
 import { restStatusOf, sendError } from "./errors.js";
+import { IncomingHeaders } from "./headers.js";
 import { pipeLines, type RestResponse, sendJson, sendJsonText } from "./respond.js";
 import { kRestCall, type RestCall, type RestReply } from "./rest-call.js";
 import type { RestRoute } from "./route.js";
 import { createRouter } from "./router.js";
+import { pathAndQueryOf } from "./target.js";
 
 export interface RestOptions {
   routes: readonly RestRoute[];
@@ -35,15 +38,6 @@ export interface RestOptions {
 
 /** Headers a REST call passes to the RPC it maps to. */
 const passedHeaders = ["authorization", "x-api-key", "cache-control", "idempotency-key"];
-
-function headersOf(req: RestRequest): Headers {
-  const headers = new Headers();
-  for (const name of passedHeaders) {
-    const value = req.headers[name];
-    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-  }
-  return headers;
-}
 
 /** Request messages of streaming calls: the REST step builds the one message from the body. */
 async function* noMessages(): AsyncIterable<never> {}
@@ -88,37 +82,107 @@ function emptyRequestOf(route: RestRoute): unknown {
 }
 
 /**
- * The request's end as a signal: its deadline, or a caller that leaves before the answer is
- * complete; every call made for the request inherits it. Made on first use, with what is left
- * of the deadline counted from the request's arrival: nothing before the REST step holds it,
- * and an answer from the hot window never needs one, so such an answer sets no timer and no
- * listener.
+ * A REST request on its way through the server's interceptors (see RestCall). What most
+ * calls never use is made on first use: the query's parameters, and the request's end — its
+ * deadline, or a caller that leaves before the answer is complete, which every call made for
+ * the request inherits — with what is left of the deadline counted from the request's
+ * arrival; an answer from the hot window sets no timer and no listener.
  */
-function requestEnd(res: RestResponse, deadlineMs: number): RestCall["end"] {
-  const arrivedAt = performance.now();
-  let controller: AbortController | undefined;
-  return {
-    get signal() {
-      if (controller) return controller.signal;
-      const ended = new AbortController();
-      controller = ended;
-      if (res.destroyed) {
-        // The caller left before anything needed the signal.
-        ended.abort();
-        return ended.signal;
-      }
-      const left = Math.max(0, deadlineMs - (performance.now() - arrivedAt));
-      const deadline = setTimeout(
-        () => ended.abort(new DeadlineExceededError(`no answer within ${deadlineMs} ms`)),
-        left,
-      );
-      res.once("close", () => {
-        clearTimeout(deadline);
-        if (!res.writableFinished) ended.abort();
-      });
+class EdgeCall implements RestCall {
+  readonly #res: RestResponse;
+  readonly #deadlineMs: number;
+  readonly #arrivedAt = performance.now();
+  #query: URLSearchParams | undefined;
+  #ended: AbortController | undefined;
+
+  constructor(
+    readonly route: RestRoute,
+    readonly path: Record<string, string>,
+    readonly pathname: string,
+    readonly search: string,
+    readonly req: RestRequest,
+    res: RestResponse,
+    deadlineMs: number,
+  ) {
+    this.#res = res;
+    this.#deadlineMs = deadlineMs;
+  }
+
+  get query(): URLSearchParams {
+    this.#query ??= new URLSearchParams(this.search);
+    return this.#query;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#ended) return this.#ended.signal;
+    const ended = new AbortController();
+    this.#ended = ended;
+    const res = this.#res;
+    if (res.destroyed) {
+      // The caller left before anything needed the signal.
+      ended.abort();
       return ended.signal;
-    },
-  };
+    }
+    const deadlineMs = this.#deadlineMs;
+    const left = Math.max(0, deadlineMs - (performance.now() - this.#arrivedAt));
+    const deadline = setTimeout(
+      () => ended.abort(new DeadlineExceededError(`no answer within ${deadlineMs} ms`)),
+      left,
+    );
+    res.once("close", () => {
+      clearTimeout(deadline);
+      if (!res.writableFinished) ended.abort();
+    });
+    return ended.signal;
+  }
+}
+
+/**
+ * Makes the call on the direct server and sends its answer. `span` is the request's span
+ * when spans are recorded; without, nothing is made for one.
+ */
+async function serve(
+  options: RestOptions,
+  call: EdgeCall,
+  res: RestResponse,
+  deadlineMs: number,
+  span: Span | undefined,
+): Promise<void> {
+  const { route, req } = call;
+  const contextValues = createContextValues();
+  contextValues.set(kRestCall, call);
+  const header = new IncomingHeaders(req.headers, passedHeaders);
+  try {
+    if (route.download) {
+      const direct = directCall(route, header, deadlineMs, contextValues, noMessages());
+      const answer = await (span
+        ? runTaggingOrganization(span, () => options.server.stream(direct))
+        : options.server.stream(direct));
+      const contentType = answer.header.get("content-type") ?? "application/octet-stream";
+      const lines = answer.message as unknown as AsyncIterable<string | Uint8Array>;
+      await (span
+        ? runTaggingOrganization(span, () => pipeLines(res, contentType, lines))
+        : pipeLines(res, contentType, lines));
+      span?.setAttribute("http.response.status_code", 200);
+      return;
+    }
+    const direct = directCall(route, header, deadlineMs, contextValues, emptyRequestOf(route));
+    const answer = await (span
+      ? runTaggingOrganization(span, () => options.server.unary(direct))
+      : options.server.unary(direct));
+    const reply = answer.message as unknown as RestReply;
+    span?.setAttribute("http.response.status_code", reply.status);
+    sendJsonText(res, reply.status, reply.payload);
+  } catch (error) {
+    span?.setAttribute("http.response.status_code", restStatusOf(error));
+    // A streamed answer failing before its first line never passed the logging
+    // interceptor (it logs a stream when the stream starts), so it is logged here.
+    if (route.download && toConnectError(error).code === Code.Internal)
+      options.logger.error({ err: error, route: route.path }, "REST download failed");
+    if (!res.headersSent) sendError(res, error);
+  } finally {
+    span?.end();
+  }
 }
 
 /**
@@ -130,13 +194,13 @@ function requestEnd(res: RestResponse, deadlineMs: number): RestCall["end"] {
 export function createRestHandler(options: RestOptions): RequestListener {
   const match = createRouter(options.routes);
   return (req, res) => {
-    const url = new URL(req.url ?? "/", "http://gateway");
-    if (!url.pathname.startsWith("/api/")) {
+    const [pathname, search] = pathAndQueryOf(req.url ?? "/");
+    if (!pathname.startsWith("/api/")) {
       if (options.other?.(req, res)) return;
-      sendJson(res, 404, { error: { code: "not_found", message: `no route for ${url.pathname}` } });
+      sendJson(res, 404, { error: { code: "not_found", message: `no route for ${pathname}` } });
       return;
     }
-    const matched = match(req.method ?? "GET", url.pathname);
+    const matched = match(req.method ?? "GET", pathname);
     if (!matched.route) {
       if (matched.allowed.length > 0) {
         sendJson(
@@ -146,49 +210,21 @@ export function createRestHandler(options: RestOptions): RequestListener {
           { allow: matched.allowed.join(", ") },
         );
       } else {
-        sendJson(res, 404, { error: { code: "not_found", message: `no route for ${url.pathname}` } });
+        sendJson(res, 404, { error: { code: "not_found", message: `no route for ${pathname}` } });
       }
       return;
     }
     const { route, path } = matched;
     const deadlineMs = route.download ? options.timeoutMs * 10 : options.timeoutMs;
-    const end = requestEnd(res, deadlineMs);
+    const call = new EdgeCall(route, path, pathname, search, req, res, deadlineMs);
+    if (!spansRecorded()) {
+      void serve(options, call, res, deadlineMs, undefined);
+      return;
+    }
     void inSpan(
       `${route.method} ${route.path}`,
       { kind: SpanKind.SERVER, attributes: { "http.request.method": route.method, "http.route": route.path } },
-      async (span) => {
-        const contextValues = createContextValues();
-        contextValues.set(kRestCall, { route, url, path, req, end });
-        const header = headersOf(req);
-        try {
-          if (route.download) {
-            const answer = await runTaggingOrganization(span, () =>
-              options.server.stream(directCall(route, header, deadlineMs, contextValues, noMessages())),
-            );
-            const contentType = answer.header.get("content-type") ?? "application/octet-stream";
-            await runTaggingOrganization(span, () =>
-              pipeLines(res, contentType, answer.message as unknown as AsyncIterable<string | Uint8Array>),
-            );
-            span.setAttribute("http.response.status_code", 200);
-            return;
-          }
-          const answer = await runTaggingOrganization(span, () =>
-            options.server.unary(directCall(route, header, deadlineMs, contextValues, emptyRequestOf(route))),
-          );
-          const reply = answer.message as unknown as RestReply;
-          span.setAttribute("http.response.status_code", reply.status);
-          sendJsonText(res, reply.status, reply.payload);
-        } catch (error) {
-          span.setAttribute("http.response.status_code", restStatusOf(error));
-          // A streamed answer failing before its first line never passed the logging
-          // interceptor (it logs a stream when the stream starts), so it is logged here.
-          if (route.download && toConnectError(error).code === Code.Internal)
-            options.logger.error({ err: error, route: route.path }, "REST download failed");
-          if (!res.headersSent) sendError(res, error);
-        } finally {
-          span.end();
-        }
-      },
+      (span) => serve(options, call, res, deadlineMs, span),
     );
   };
 }

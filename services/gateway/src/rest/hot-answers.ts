@@ -78,8 +78,8 @@ export function acceptsHotAnswer(cacheControl: string | null, body: Buffer): boo
 }
 
 /** The same question is the same path, query string and body, byte for byte. */
-export function hotRequestOf(url: URL, body: Buffer): string {
-  return `${url.pathname}${url.search}${body.length > 0 ? `\n${body.toString("utf8")}` : ""}`;
+export function hotRequestOf(pathname: string, search: string, body: Buffer): string {
+  return body.length > 0 ? `${pathname}${search}\n${body.toString("utf8")}` : pathname + search;
 }
 
 /** The same answer, marked as served again from the gateway's hot window. */

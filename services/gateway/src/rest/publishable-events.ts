@@ -19,7 +19,7 @@ import {
 import type { Authenticated, Authenticator } from "../adapters/warden-client.js";
 import type { TokenBuckets } from "../domain/rate-limit.js";
 import { credentialFrom } from "../interceptors.js";
-import { ingestEventsRoute } from "./events.js";
+import { exchangeDecodedEvents } from "./events.js";
 import type { DirectInvoker } from "./invoke.js";
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
@@ -32,12 +32,6 @@ export const MAX_BROWSER_BODY_BYTES = 64 * 1024;
 
 /** Headers of the browser's own request kept on its events: what ingest's bot checks read. */
 const OBSERVED_HEADERS = ["accept-language", "sec-ch-ua", "sec-ch-ua-mobile", "sec-ch-ua-platform", "sec-fetch-site"];
-
-const exchangeEvents = (() => {
-  const exchange = ingestEventsRoute.exchange;
-  if (!exchange) throw new Error("the events route reads its body with exchange()");
-  return exchange;
-})();
 
 /** How long a browser may reuse a preflight answer, seconds. */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
@@ -224,7 +218,7 @@ export function createPublishableEvents(options: PublishableEventsOptions) {
       headers: { ...event.headers, ...observed },
     });
     const idempotencyKey = req.headers["idempotency-key"];
-    const { status, body } = await exchangeEvents(
+    const { status, body } = await exchangeDecodedEvents(
       {
         query: url.searchParams,
         raw,

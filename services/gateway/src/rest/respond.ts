@@ -8,17 +8,19 @@ export function sendJsonText(
   res: RestResponse,
   status: number,
   payload: string | Buffer,
-  headers: Record<string, string> = {},
+  headers?: Record<string, string>,
 ): void {
-  res.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(payload),
-    ...headers,
-  });
+  const length = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
+  res.writeHead(
+    status,
+    headers === undefined
+      ? { "content-type": "application/json; charset=utf-8", "content-length": length }
+      : { "content-type": "application/json; charset=utf-8", "content-length": length, ...headers },
+  );
   res.end(payload);
 }
 
-export function sendJson(res: RestResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(res: RestResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   sendJsonText(res, status, JSON.stringify(body), headers);
 }
 

@@ -7,7 +7,7 @@ import {
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
-import { answerInOrgScope, linkSharedCopy, requireOrgScope } from "@trellis/platform";
+import { answerInOrgScope, linkSharedCopy, type OrgScope, requireOrgScope } from "@trellis/platform";
 import { expectsBody, noBody, parseJson, type RestRequest, readBody } from "./body.js";
 import { acceptsHotAnswer, asHotAnswer, type HotAnswers, hotRequestOf } from "./hot-answers.js";
 import { renderAnswerJson } from "./render.js";
@@ -15,17 +15,22 @@ import type { RestRoute } from "./route.js";
 
 /** A REST request on its way through the gateway's server interceptors, as the edge matched it. */
 export interface RestCall {
-  route: RestRoute;
-  url: URL;
+  readonly route: RestRoute;
+  /** The request's path, as URL reads it. */
+  readonly pathname: string;
+  /** The request's query string with its `?`, as URL reads it; empty when there is none. */
+  readonly search: string;
+  /** The query string's parameters. */
+  readonly query: URLSearchParams;
   /** Values of the `{name}` segments of the route's path. */
-  path: Record<string, string>;
+  readonly path: Record<string, string>;
   /** The HTTP request, its body not read yet. */
-  req: RestRequest;
+  readonly req: RestRequest;
   /**
    * The request's end (its deadline, or a caller that left), made on first use: the step
    * hands it to the implementation; an answer from the hot window never makes one.
    */
-  end: { readonly signal: AbortSignal };
+  readonly signal: AbortSignal;
 }
 
 /** The REST call a request stands for; set by the REST edge on the call's context values. */
@@ -60,23 +65,54 @@ const noHeaders = new Headers();
 export function restStepInterceptor(options: RestStepOptions): Interceptor {
   const hot = options.hot?.enabled ? options.hot : undefined;
 
-  async function answer(call: RestCall, req: UnaryRequest, next: (req: UnaryRequest) => Promise<UnaryResponse>) {
-    const { route, url } = call;
-    const raw = expectsBody(call.req) ? await readBody(call.req, options.maxBodyBytes) : noBody;
-    if (route.exchange) return exchange(call, raw, req, next);
+  /**
+   * A unary REST call: from the hot window when it holds the answer — returned without
+   * waiting for anything, so such an answer costs no promise more than the one it is — else
+   * through the implementation.
+   */
+  function answer(call: RestCall, req: UnaryRequest, next: AnyNext, scope: OrgScope): Promise<UnaryResponse> {
+    if (!expectsBody(call.req)) return answerWith(call, req, next, scope, noBody);
+    return readBody(call.req, options.maxBodyBytes).then((raw) => answerWith(call, req, next, scope, raw));
+  }
+
+  function answerWith(
+    call: RestCall,
+    req: UnaryRequest,
+    next: AnyNext,
+    scope: OrgScope,
+    raw: Buffer,
+  ): Promise<UnaryResponse> {
+    const { route } = call;
+    if (route.exchange) return exchange(call, raw, req, next, scope);
     const window = hot && route.reusable && acceptsHotAnswer(req.header.get("cache-control"), raw) ? hot : undefined;
-    if (!window) {
-      const res = await next(withMessage(req, call, raw));
-      return answered(res, { status: 200, payload: renderAnswerJson(route.rpc.output, res.message) });
-    }
-    // The organization is the verified one the interceptors before this step entered.
-    const organizationId = requireOrgScope(req.contextValues).context.organizationId;
-    const hotRequest = hotRequestOf(url, raw);
+    if (!window) return computed(call, req, next, scope, raw);
+    // The organization is the verified one the interceptors before this step bound.
+    const organizationId = scope.context.organizationId;
+    const hotRequest = hotRequestOf(call.pathname, call.search, raw);
     const hotAnswer = window.get(organizationId, hotRequest);
-    if (hotAnswer) return replyTo(req, { status: 200, payload: hotAnswer });
+    if (hotAnswer) return Promise.resolve(replyTo(req, { status: 200, payload: hotAnswer }));
+    return computedForWindow(call, req, next, scope, raw, window, organizationId, hotRequest);
+  }
+
+  async function computed(call: RestCall, req: UnaryRequest, next: AnyNext, scope: OrgScope, raw: Buffer) {
+    const res = (await inScope(next, withMessage(req, call, raw), scope)) as UnaryResponse;
+    return answered(res, { status: 200, payload: renderAnswerJson(call.route.rpc.output, res.message) });
+  }
+
+  async function computedForWindow(
+    call: RestCall,
+    req: UnaryRequest,
+    next: AnyNext,
+    scope: OrgScope,
+    raw: Buffer,
+    window: HotAnswers,
+    organizationId: string,
+    hotRequest: string,
+  ) {
+    const { route } = call;
     // Read before the answer is computed: a change meanwhile retires what is stored under it.
     const epoch = window.epochOf(organizationId);
-    const res = await next(withMessage(req, call, raw));
+    const res = (await inScope(next, withMessage(req, call, raw), scope)) as UnaryResponse;
     const output = res.message as MessageShape<DescMessage>;
     // Rendered with two metas: seen as a copy of itself, everything but the meta is rendered
     // once for both.
@@ -85,19 +121,20 @@ export function restStepInterceptor(options: RestStepOptions): Interceptor {
     return answered(res, { status: 200, payload });
   }
 
-  async function download(call: RestCall, req: StreamRequest, next: (req: StreamRequest) => Promise<StreamResponse>) {
-    const { route, url } = call;
+  async function download(call: RestCall, req: StreamRequest, next: AnyNext, scope: OrgScope) {
+    const { route } = call;
     if (!route.download) throw new Error(`${route.path} is not a download`);
     const raw = expectsBody(call.req) ? await readBody(call.req, options.maxBodyBytes) : noBody;
     const stream = (message: MessageShape<DescMessage>) =>
       (async function* () {
-        const res = await next({ ...req, message: oneMessage(message), signal: call.end.signal });
+        const res = (await inScope(
+          next,
+          { ...req, message: oneMessage(message), signal: call.signal },
+          scope,
+        )) as StreamResponse;
         yield* res.message as AsyncIterable<MessageShape<DescMessage>>;
       })();
-    const { contentType, lines } = route.download(
-      { query: url.searchParams, body: parseJson(raw), path: call.path },
-      stream,
-    );
+    const { contentType, lines } = route.download({ query: call.query, body: parseJson(raw), path: call.path }, stream);
     return {
       stream: true,
       service: req.service,
@@ -109,22 +146,31 @@ export function restStepInterceptor(options: RestStepOptions): Interceptor {
   }
 
   // Not async itself: the hot window's answer costs no promise more than it must.
-  return (outOfScope) => (req) => {
+  return (next) => (req) => {
     const call = req.contextValues.get(kRestCall);
-    if (!call) return outOfScope(req);
+    if (!call) return next(req);
     // Everything this step sends on runs in the organization's scope (bound by the auth step).
     const scope = requireOrgScope(req.contextValues);
-    const next = ((r: UnaryRequest | StreamRequest) =>
-      answerInOrgScope(r.contextValues, scope, r.stream, () => outOfScope(r))) as typeof outOfScope;
-    if (req.stream) return download(call, req, next as (req: StreamRequest) => Promise<StreamResponse>);
-    return answer(call, req, next as (req: UnaryRequest) => Promise<UnaryResponse>);
+    if (req.stream) return download(call, req, next, scope);
+    return answer(call, req, next, scope);
   };
+}
+
+type AnyNext = Parameters<Interceptor>[0];
+
+/** `next` with the request, inside the organization's scope (a streamed answer's messages too). */
+function inScope(
+  next: AnyNext,
+  req: UnaryRequest | StreamRequest,
+  scope: OrgScope,
+): Promise<UnaryResponse | StreamResponse> {
+  return answerInOrgScope(req.contextValues, scope, req.stream, () => next(req));
 }
 
 /** The request message `parse` builds from the body, on the request that goes to the implementation. */
 function withMessage(req: UnaryRequest, call: RestCall, raw: Buffer): UnaryRequest {
-  const message = call.route.parse({ query: call.url.searchParams, body: parseJson(raw), path: call.path });
-  return { ...req, message, signal: call.end.signal };
+  const message = call.route.parse({ query: call.query, body: parseJson(raw), path: call.path });
+  return { ...req, message, signal: call.signal };
 }
 
 /** Routes that shape their own answer from the raw body, calling the RPC as they need. */
@@ -132,19 +178,21 @@ async function exchange(
   call: RestCall,
   raw: Buffer,
   req: UnaryRequest,
-  next: (req: UnaryRequest) => Promise<UnaryResponse>,
+  next: AnyNext,
+  scope: OrgScope,
 ): Promise<UnaryResponse> {
-  const { route, url } = call;
+  const { route } = call;
   if (!route.exchange) throw new Error(`${route.path} is not an exchange`);
   const idempotencyKey = call.req.headers["idempotency-key"];
   const { status, body } = await route.exchange(
     {
-      query: url.searchParams,
+      query: call.query,
       raw,
       contentType: String(call.req.headers["content-type"] ?? ""),
       idempotencyKey: typeof idempotencyKey === "string" ? idempotencyKey : undefined,
     },
-    async (message) => (await next({ ...req, message, signal: call.end.signal })).message as MessageShape<DescMessage>,
+    async (message) =>
+      (await inScope(next, { ...req, message, signal: call.signal }, scope)).message as MessageShape<DescMessage>,
   );
   return replyTo(req, { status, payload: JSON.stringify(body) });
 }

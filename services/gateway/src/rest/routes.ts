@@ -13,6 +13,8 @@ import type { RestRoute } from "./route.js";
 export type { RawRestInput, RestInput, RestRoute } from "./route.js";
 export { matchPath } from "./route.js";
 
+const trafficParams = [...rangeParams, "group_by", "dimensions", "as_of_ruleset_version"];
+
 /** The seed's REST paths, each bound to the RPC that answers it. */
 export const restRoutes: readonly RestRoute[] = [
   {
@@ -21,7 +23,7 @@ export const restRoutes: readonly RestRoute[] = [
     rpc: AnalyticsService.method.getTraffic,
     reusable: true,
     parse({ query }) {
-      const params = createParams(query, [...rangeParams, "group_by", "dimensions", "as_of_ruleset_version"]);
+      const params = createParams(query, trafficParams);
       return create(GetTrafficRequestSchema, {
         range: dateRangeOf(params),
         groupBy: params.enumValue<Granularity>("group_by", GranularitySchema),

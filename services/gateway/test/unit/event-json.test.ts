@@ -2,8 +2,8 @@ import { equals, fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { toProtoEvent } from "@trellis/cli/seed";
 import { EventSchema, EventType } from "@trellis/contracts";
 import { createGenerator } from "@trellis/generator";
+import { EventJsonError, eventFromJson } from "@trellis/platform";
 import { describe, expect, it } from "vitest";
-import { EventJsonError, eventFromJson } from "../../src/rest/event-json.js";
 
 function generatedEvents(count: number): JsonValue[] {
   const generator = createGenerator({

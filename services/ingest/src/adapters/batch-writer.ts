@@ -4,9 +4,12 @@ import { LRUCache } from "lru-cache";
 
 export interface WriterOptions {
   table: string;
-  /** A flush starts once this many rows are buffered… */
+  /**
+   * A flush starts once no announced batch is still being prepared ({@link BatchWriter.announce}),
+   * or once this many rows are buffered…
+   */
   maxBatchRows: number;
-  /** …or this long after the first row arrived, whichever comes first. */
+  /** …or this long after the first buffered row, whichever comes first. */
   flushIntervalMs: number;
   /** Rows buffered or being written, at most; beyond it submissions are refused (back-pressure). */
   maxBufferedRows: number;
@@ -49,15 +52,26 @@ function organizationDays(batches: readonly Submission[]): Array<readonly [strin
 }
 
 /**
- * Buffers accepted rows and writes them in large inserts, by size or time. A submission
- * resolves only after its rows are durably written; a batch already written (found in
- * memory or in the table) resolves as a duplicate without writing anything.
+ * Buffers accepted rows and writes them in large inserts. A flush starts as soon as no batch
+ * announced to the writer is still being prepared (waiting would only delay the batches
+ * buffered), when the buffer reaches `maxBatchRows`, or `flushIntervalMs` after its first row
+ * however busy preparation is; one flush runs at a time, and what arrives meanwhile goes into
+ * the next. So an idle writer writes a batch at once, and a busy one writes everything that
+ * arrived while it was busy, in one insert: the engine's cost per row falls with the insert's
+ * size (a few thousand rows cost several times more a row than tens of thousands).
+ *
+ * A submission resolves only after its rows are durably written; a batch already written
+ * (found in memory or in the table) resolves as a duplicate without writing anything.
  */
 export function createBatchWriter(store: Store, logger: Logger, options: WriterOptions) {
   let buffer: Pending[] = [];
   let bufferedRows = 0;
   let inFlightRows = 0;
   let timer: NodeJS.Timeout | undefined;
+  let firstBufferedAt = 0;
+  /** Batches announced and still being prepared. */
+  let announced = 0;
+  let soon: NodeJS.Immediate | undefined;
   let flushing: Promise<void> | undefined;
   let closed = false;
   let flushCounter = 0;
@@ -65,11 +79,18 @@ export function createBatchWriter(store: Store, logger: Logger, options: WriterO
   const pendingKeys = new Map<string, Promise<SubmitResult>>();
   const stats = { flushes: 0, rowsWritten: 0, duplicates: 0, refused: 0 };
 
+  /** Starts a flush when one is due; a running flush schedules again when it ends. */
   function schedule(): void {
-    if (bufferedRows >= options.maxBatchRows) {
-      void startFlush();
-    } else if (!timer && buffer.length > 0) {
-      timer = setTimeout(() => void startFlush(), options.flushIntervalMs);
+    if (flushing || buffer.length === 0) return;
+    if (bufferedRows >= options.maxBatchRows || announced === 0) {
+      // Submissions of the same turn of the event loop go into the same flush.
+      soon ??= setImmediate(() => {
+        soon = undefined;
+        void startFlush();
+      });
+    } else if (!timer) {
+      const wait = firstBufferedAt + options.flushIntervalMs - performance.now();
+      timer = setTimeout(() => void startFlush(), Math.max(0, wait));
     }
   }
 
@@ -94,6 +115,10 @@ export function createBatchWriter(store: Store, logger: Logger, options: WriterO
     if (timer) {
       clearTimeout(timer);
       timer = undefined;
+    }
+    if (soon) {
+      clearImmediate(soon);
+      soon = undefined;
     }
     const batches = buffer;
     buffer = [];
@@ -143,11 +168,10 @@ export function createBatchWriter(store: Store, logger: Logger, options: WriterO
   }
 
   async function startFlush(): Promise<void> {
-    if (flushing) return;
-    flushing = (async () => {
-      while (buffer.length > 0) await flushOnce();
-    })().finally(() => {
+    if (flushing || buffer.length === 0) return flushing;
+    flushing = flushOnce().finally(() => {
       flushing = undefined;
+      schedule();
     });
     return flushing;
   }
@@ -175,6 +199,7 @@ export function createBatchWriter(store: Store, logger: Logger, options: WriterO
         stats.refused++;
         return Promise.reject(new ResourceExhaustedError("ingest buffer is full; retry after a moment", 1));
       }
+      if (buffer.length === 0) firstBufferedAt = performance.now();
       const promise = new Promise<SubmitResult>((resolve, reject) => {
         buffer.push({ ...submission, resolve, reject });
       });
@@ -190,6 +215,22 @@ export function createBatchWriter(store: Store, logger: Logger, options: WriterO
       return promise;
     },
 
+    /**
+     * A batch is being prepared for this writer: flushes wait for it (at most `flushIntervalMs`
+     * after the first buffered row) rather than write without it. Call what this returns once
+     * the batch is submitted, or will not be; calling it again does nothing.
+     */
+    announce(): () => void {
+      announced++;
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        announced--;
+        schedule();
+      };
+    },
+
     /** Rows buffered or being written right now. */
     depth(): number {
       return bufferedRows + inFlightRows;
@@ -198,8 +239,7 @@ export function createBatchWriter(store: Store, logger: Logger, options: WriterO
     /** Refuses new submissions and writes everything already accepted. */
     async close(): Promise<void> {
       closed = true;
-      await startFlush();
-      if (flushing) await flushing;
+      while (flushing || buffer.length > 0) await (flushing ?? startFlush());
     },
   };
 }

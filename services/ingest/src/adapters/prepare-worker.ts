@@ -1,15 +1,15 @@
 import { parentPort, workerData } from "node:worker_threads";
-import type { Event } from "@trellis/contracts";
 import { type FieldViolation, ValidationError } from "@trellis/platform";
-import { type PrepareContext, prepareBatch } from "../domain/prepare.js";
+import type { prepareBatch } from "../domain/prepare.js";
+import { type BatchSource, prepareRequest, type RequestContext } from "../domain/prepare-request.js";
 import { createEnricher } from "../enrich/index.js";
 import type { EnricherOptions } from "../enrich/types.js";
 
-/** What the pool sends: one batch to prepare. */
+/** What the pool sends: one batch to prepare, as events or as its client's body. */
 export interface PrepareRequest {
   id: number;
-  events: readonly Event[];
-  context: PrepareContext;
+  source: BatchSource;
+  context: RequestContext;
 }
 
 /** What a worker answers: the prepared batch (dates as a list), or why it could not. */
@@ -39,7 +39,7 @@ try {
   const enricher = await createEnricher((workerData as { enricher: EnricherOptions }).enricher);
   port.on("message", (request: PrepareRequest) => {
     try {
-      const prepared = prepareBatch(request.events, enricher, request.context);
+      const prepared = prepareRequest(request.source, enricher, request.context);
       // The block's bytes move to the serving thread (transferred, not copied).
       port.postMessage({ id: request.id, batch: { ...prepared, dates: [...prepared.dates] } } satisfies PrepareReply, [
         prepared.block.buffer as ArrayBuffer,

@@ -1,20 +1,23 @@
 import { Worker } from "node:worker_threads";
-import type { Event } from "@trellis/contracts";
 import { type Logger, UnavailableError, ValidationError } from "@trellis/platform";
-import { type PrepareContext, type PreparedBatch, prepareBatch } from "../domain/prepare.js";
+import type { PreparedBatch } from "../domain/prepare.js";
+import { type BatchSource, prepareRequest, type RequestContext } from "../domain/prepare-request.js";
 import type { Enricher, EnricherOptions } from "../enrich/index.js";
 import type { PrepareReply, PrepareRequest } from "./prepare-worker.js";
 
-/** Validation, enrichment and row encoding of batches: everything ingest does before writing. */
+/**
+ * Reading (when the request brought its client's body), validation, enrichment and row
+ * encoding of batches: everything ingest does before writing (domain/prepare-request.ts).
+ */
 export interface Preparer {
-  prepare(events: readonly Event[], context: PrepareContext): Promise<PreparedBatch>;
+  prepare(source: BatchSource, context: RequestContext): Promise<PreparedBatch>;
   close(): Promise<void>;
 }
 
 /** On the calling thread. */
 export function inProcessPreparer(enricher: Enricher): Preparer {
   return {
-    prepare: async (events, context) => prepareBatch(events, enricher, context),
+    prepare: async (source, context) => prepareRequest(source, enricher, context),
     close: () => enricher.close(),
   };
 }
@@ -30,7 +33,9 @@ export function preparerUpgradingTo(
   startPool: (signal: AbortSignal) => Promise<Preparer>,
   logger: Logger,
 ): Preparer {
-  let current = first;
+  // The first preparer is dropped once the pool has it: its enricher holds the geo databases
+  // (a copy per thread, 130 MB with the shipped ones), which must not outlive its use.
+  const held = { current: first };
   let closing = false;
   const starting = new AbortController();
   const settled = startPool(starting.signal).then(
@@ -39,8 +44,9 @@ export function preparerUpgradingTo(
         await pool.close();
         return;
       }
-      current = pool;
-      await first.close();
+      const replaced = held.current;
+      held.current = pool;
+      await replaced.close();
       logger.info("ingest workers ready: events are prepared on them");
     },
     (error: unknown) => {
@@ -49,15 +55,25 @@ export function preparerUpgradingTo(
     },
   );
   return {
-    prepare: (events, context) => current.prepare(events, context),
+    prepare: (source, context) => held.current.prepare(source, context),
     async close() {
       closing = true;
       // Shutting down must not wait for workers that are still booting.
       starting.abort();
       await settled;
-      await current.close();
+      await held.current.close();
     },
   };
+}
+
+/**
+ * A clone of a byte view copies its whole underlying buffer: a body that is a view into a
+ * larger one (a pooled or decompressed buffer) is copied to its own bytes first.
+ */
+function wholeBody(source: BatchSource): BatchSource {
+  const body = source.encoded?.body;
+  if (!source.encoded || !body || body.byteLength === body.buffer.byteLength) return source;
+  return { encoded: { ...source.encoded, body: new Uint8Array(body) } };
 }
 
 interface Slot {
@@ -158,11 +174,12 @@ export async function createWorkerPreparer(options: {
   }
 
   return {
-    async prepare(events, context) {
+    async prepare(source, context) {
       const slot = slots[slotIndex(context.organizationId, slots.length)] as Slot;
       await slot.ready;
       const id = ++nextId;
-      const request: PrepareRequest = { id, events, context };
+      // A body is copied to the worker (one memcpy); decoded events are cloned field by field.
+      const request: PrepareRequest = { id, source: wholeBody(source), context };
       return new Promise<PreparedBatch>((resolve, reject) => {
         slot.pending.set(id, { resolve, reject });
         slot.worker.postMessage(request);

@@ -1,10 +1,10 @@
-import type { Event, EventError } from "@trellis/contracts";
+import type { EventError } from "@trellis/contracts";
 import type { EventBlockBuilder } from "@trellis/store";
 import type { Enricher } from "../enrich/index.js";
 import { type BatchIdentity, batchIdentity } from "./batch-key.js";
 import { DEFAULT_PII_POLICY, type PiiPolicy, scrubEvent } from "./pii/scrub.js";
 import { createRowBlockBuilder, type RowSource } from "./rows.js";
-import { type ValidEvent, validateEvent } from "./validate.js";
+import { type EventInput, type ValidEvent, validateEvent } from "./validate.js";
 
 export interface PreparedBatch {
   identity: BatchIdentity;
@@ -40,7 +40,11 @@ const DAY_MS = 86_400_000;
  * checked, enriched and appended to the columns of the batch's Native block before the next
  * is read. Everything ingest does before writing.
  */
-export function prepareBatch(events: readonly Event[], enricher: Enricher, context: PrepareContext): PreparedBatch {
+export function prepareBatch(
+  events: readonly EventInput[],
+  enricher: Enricher,
+  context: PrepareContext,
+): PreparedBatch {
   const { receivedAt, organizationId, retentionDays } = context;
   builder ??= createRowBlockBuilder();
   const rows = builder;
@@ -57,7 +61,7 @@ export function prepareBatch(events: readonly Event[], enricher: Enricher, conte
   const days = new Set<number>();
   try {
     for (let index = 0; index < events.length; index++) {
-      const outcome = validateEvent(events[index] as Event, index, validation, seen);
+      const outcome = validateEvent(events[index] as EventInput, index, validation, seen);
       if (!outcome.valid) {
         rejected.push(outcome.rejected);
         continue;

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { isIP } from "node:net";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { type Timestamp, timestampDate } from "@bufbuild/protobuf/wkt";
 import { type Event, type EventError, EventType as ProtoEventType } from "@trellis/contracts";
 import { clip, instantRangeReason, isSupportedInstant } from "@trellis/platform";
 import { type CapturedEvent, EVENT_TYPES, type EventType } from "@trellis/store";
 import { eventIdPattern, forbiddenHeaders, limits } from "./limits.js";
+import { memoize } from "./memo.js";
 
 /** A captured event that passed validation: its place in the batch, and whether the client chose its id. */
 export interface ValidEvent extends CapturedEvent {
@@ -18,6 +19,12 @@ const kinds = new Map<ProtoEventType, EventType>(
   EVENT_TYPES.map((type) => [ProtoEventType[type.toUpperCase() as Uppercase<EventType>], type]),
 );
 const typeRequired = `is required: one of ${EVENT_TYPES.join(", ")}`;
+
+/**
+ * The fields of an event that validation reads: a decoded protobuf {@link Event}, or the same
+ * fields built without the wire (generated traffic), whose time may be a Date.
+ */
+export type EventInput = Omit<Event, "$typeName" | "$unknown" | "time"> & { time?: Timestamp | Date };
 
 export interface ValidationContext {
   receivedAt: Date;
@@ -56,11 +63,15 @@ function isPlainText(value: string): boolean {
 
 /** An http(s) URL as most clients send it: the parser need not be asked for its scheme. */
 const plainHttpUrl = /^https?:\/\//i;
+/** Whether a text is an IPv4 or IPv6 address, once per text: a visitor sends many events. */
+const isAddress = memoize((ip) => isIP(ip) !== 0, 20_000);
+/** Whether a text is such a URL, worked out once per text: a site's URLs repeat. */
+const isPlainHttpUrl = memoize((value) => plainHttpUrl.test(value) && URL.canParse(value), 20_000);
 
 function absoluteUrl(value: string, field: string): string {
   text(value, field, limits.urlLength);
   if (value === "") return value;
-  if (plainHttpUrl.test(value) && URL.canParse(value)) return value;
+  if (isPlainHttpUrl(value)) return value;
   let parsed: URL;
   try {
     parsed = new URL(value);
@@ -83,8 +94,26 @@ function stringMap(
   lowerKeys: boolean,
 ): Record<string, string> {
   let size = 0;
-  for (const _ in map) size++;
+  // Most maps are already as stored (keys lower-case where asked, every key and value plain
+  // text within its limits): they are kept as they are, without a copy.
+  let asStored = true;
+  for (const key in map) {
+    size++;
+    if (asStored) {
+      const value = map[key] as string;
+      asStored =
+        key.length > 0 &&
+        key.length <= limits.propertyKeyLength &&
+        value.length <= maxValue &&
+        (!lowerKeys || key.toLowerCase() === key) &&
+        // Copied, this key would set the copy's prototype instead: the copy decides.
+        key !== "__proto__" &&
+        isPlainText(key) &&
+        isPlainText(value);
+    }
+  }
   if (size > maxEntries) reject(field, `must have at most ${maxEntries} entries (got ${size})`);
+  if (asStored) return map;
   const out: Record<string, string> = {};
   for (const rawKey in map) {
     const key = lowerKeys ? rawKey.toLowerCase() : rawKey;
@@ -100,7 +129,7 @@ function stringMap(
   return out;
 }
 
-function validateOne(event: Event, index: number, context: ValidationContext): ValidEvent {
+function validateOne(event: EventInput, index: number, context: ValidationContext): ValidEvent {
   const type = kinds.get(event.type);
   check(type !== undefined, "type", typeRequired);
   const kind = type as EventType;
@@ -111,10 +140,12 @@ function validateOne(event: Event, index: number, context: ValidationContext): V
     check(eventIdPattern.test(eventId), "event_id", "may contain only letters, digits, '.', '_', ':' and '-'");
   else eventId = randomUUID();
 
-  const time = event.time ? timestampDate(event.time) : context.receivedAt;
+  const given = event.time;
+  const time = given === undefined ? context.receivedAt : given instanceof Date ? given : timestampDate(given);
   check(!Number.isNaN(time.getTime()), "time", "is not a valid timestamp");
   check(isSupportedInstant(time.getTime()), "time", instantRangeReason);
-  if (event.time) check(event.time.nanos >= 0 && event.time.nanos <= 999_999_999, "time", "has nanos out of range");
+  if (given !== undefined && !(given instanceof Date))
+    check(given.nanos >= 0 && given.nanos <= 999_999_999, "time", "has nanos out of range");
   check(
     time.getTime() <= context.receivedAt.getTime() + limits.futureSkewMs,
     "time",
@@ -132,7 +163,7 @@ function validateOne(event: Event, index: number, context: ValidationContext): V
   const referrer = absoluteUrl(event.referrer, "referrer");
 
   const ip = text(event.ip, "ip", 64);
-  check(ip === "" || isIP(ip) !== 0, "ip", "must be an IPv4 or IPv6 address");
+  check(ip === "" || isAddress(ip), "ip", "must be an IPv4 or IPv6 address");
 
   const conversionName = text(event.conversionName, "conversion_name", limits.nameLength);
   if (kind === "conversion") check(conversionName !== "", "conversion_name", "is required for conversion events");
@@ -187,7 +218,7 @@ type Rejection = Pick<EventError, "index" | "field" | "reason">;
  * holds the client event ids of the batch's earlier valid events (an id may not repeat).
  */
 export function validateEvent(
-  event: Event,
+  event: EventInput,
   index: number,
   context: ValidationContext,
   seen: Set<string>,
@@ -207,7 +238,7 @@ export function validateEvent(
 
 /** Validates each event on its own: one bad event never rejects its neighbours. */
 export function validateEvents(
-  events: readonly Event[],
+  events: readonly EventInput[],
   context: ValidationContext,
   indexOffset = 0,
 ): ValidationResult {

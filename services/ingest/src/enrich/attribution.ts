@@ -1,3 +1,4 @@
+import { memoize } from "../domain/memo.js";
 import { readCampaignParams } from "./campaign-params.js";
 import { channelOf } from "./channel.js";
 import { findClickId } from "./click-ids.js";
@@ -23,14 +24,21 @@ const NOT_SET = "(not set)";
  * from the referrer. When a campaign names only one of utm_source and utm_medium (and no click id fills the other),
  * the other is "(not set)" rather than borrowed from the referrer, which would pair unrelated values.
  */
+/** Entries each memo of the attributor keeps: URLs repeat across a site's traffic. */
+const MEMO_ENTRIES = 20_000;
+
 export function createAttributor(sources: ReferrerSources, classifier: ReferrerClassifier): Attributor {
+  // What a landing URL says depends on its text alone; its parameters are shared, read-only.
+  const landingOf = memoize((url) => {
+    const landing = parseUrl(url);
+    const params: Record<string, string> = Object.freeze(landing?.params ?? Object.create(null));
+    return { landing, params, utm: readCampaignParams(params), urlClickId: findClickId(params) };
+  }, MEMO_ENTRIES);
+  const referrerOf = memoize((referrer) => parseUrl(referrer, false), MEMO_ENTRIES);
   return {
     attribute({ url, referrer, clickId }) {
-      const landing = parseUrl(url);
-      const params = landing?.params ?? Object.create(null);
-      const utm = readCampaignParams(params);
-      const urlClickId = findClickId(params);
-      const referred = classifier.classify(parseUrl(referrer, false), referrer !== "", landing?.host ?? "");
+      const { landing, params, utm, urlClickId } = landingOf(url);
+      const referred = classifier.classify(referrerOf(referrer), referrer !== "", landing?.host ?? "");
 
       const tagged = utm.source !== "" || utm.medium !== "";
       const source = utm.source || urlClickId?.source || (tagged ? NOT_SET : referred.source);

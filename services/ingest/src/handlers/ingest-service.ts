@@ -1,11 +1,13 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import type { Event, EventError, IngestService } from "@trellis/contracts";
+import type { EventError, IngestService } from "@trellis/contracts";
 import { type OrgScope, requireOrgScope, ValidationError } from "@trellis/platform";
-import type { BatchWriter } from "../adapters/batch-writer.js";
+import type { BatchWriter, SubmitResult } from "../adapters/batch-writer.js";
 import type { DataVersionNotifier } from "../adapters/data-versions.js";
 import type { Preparer } from "../adapters/preparer.js";
 import { checkBatchId } from "../domain/batch-key.js";
 import { limits } from "../domain/limits.js";
+import type { PreparedBatch } from "../domain/prepare.js";
+import type { BatchSource } from "../domain/prepare-request.js";
 import type { PiiKeyring } from "../privacy/pii-keyring.js";
 import type { SuppressionFilter } from "../privacy/suppressions.js";
 import type { WriteGate } from "../privacy/write-gate.js";
@@ -38,64 +40,83 @@ export function createIngestService(deps: IngestDeps): ServiceImpl<typeof Ingest
   async function ingestBatch(
     scope: OrgScope,
     clientBatchId: string,
-    events: readonly Event[],
+    source: BatchSource,
     path = "",
   ): Promise<BatchOutcome> {
     const org = scope.context;
-    // Checked here, before the batch goes to a worker: a refusal is the caller's error.
-    checkBatchId(clientBatchId, `${path}batch_id`);
-    if (events.length > limits.eventsPerBatch) {
-      throw ValidationError.field(
-        `${path}events`,
-        `must hold at most ${limits.eventsPerBatch} events (got ${events.length}); split the batch`,
-      );
+    if (source.events) {
+      // Checked here, before the batch goes to a worker: a refusal is the caller's error. An
+      // encoded batch is checked where it is read (prepare-request.ts).
+      checkBatchId(clientBatchId, `${path}batch_id`);
+      if (source.events.length > limits.eventsPerBatch) {
+        throw ValidationError.field(
+          `${path}events`,
+          `must hold at most ${limits.eventsPerBatch} events (got ${source.events.length}); split the batch`,
+        );
+      }
     }
     const release = await deps.gate?.enter(org.organizationId);
     try {
-      return await screenAndWrite(scope, clientBatchId, events);
+      return await prepareAndWrite(scope, clientBatchId, source, path);
     } finally {
       release?.();
     }
   }
 
-  async function screenAndWrite(
+  async function prepareAndWrite(
     scope: OrgScope,
     clientBatchId: string,
-    events: readonly Event[],
+    source: BatchSource,
+    path: string,
   ): Promise<BatchOutcome> {
     const org = scope.context;
-    const screened = deps.suppressions && (await deps.suppressions.filter(org.organizationId, events));
+    const suppressed = await deps.suppressions?.hashes(org.organizationId);
     const retentionDays = org.retentionDays || FALLBACK_RETENTION_DAYS;
-    const prepared = await deps.preparer.prepare(screened ? screened.kept : events, {
-      organizationId: org.organizationId,
-      retentionDays,
-      clientBatchId,
-      receivedAt: clock(),
-      pii: await deps.pii?.policyFor(org.organizationId),
-    });
-    const { identity, block, rows, dates } = prepared;
-    // Indexes of the batch as sent, whether an event was refused as suppressed or as invalid.
-    const rejected = screened
-      ? [
-          ...screened.refused,
-          ...prepared.rejected.map((error) => ({ ...error, index: screened.keptIndexes[error.index] ?? error.index })),
-        ].sort((a, b) => a.index - b.index)
-      : prepared.rejected;
-    if (rows === 0) return { batchId: identity.batchId, acceptedEventIds: [], rejected };
-    const result = await deps.writer.submit({
-      organizationId: org.organizationId,
-      batchKey: identity.recognisable ? { batchId: identity.batchId } : undefined,
-      block,
-      rows,
-      dates,
-    });
+    const pii = await deps.pii?.policyFor(org.organizationId);
+    // The writer holds its next flush for this batch while it is prepared (batch-writer.ts).
+    const arrived = deps.writer.announce();
+    let prepared: PreparedBatch;
+    let written: Promise<SubmitResult> | undefined;
+    try {
+      prepared = await deps.preparer.prepare(source, {
+        organizationId: org.organizationId,
+        retentionDays,
+        clientBatchId,
+        receivedAt: clock(),
+        pii,
+        path,
+        // Refused where the batch is prepared; most organizations have none to send.
+        suppressed: suppressed && suppressed.size > 0 ? suppressed : undefined,
+      });
+      if (prepared.rows > 0)
+        written = deps.writer.submit({
+          organizationId: org.organizationId,
+          batchKey: prepared.identity.recognisable ? { batchId: prepared.identity.batchId } : undefined,
+          block: prepared.block,
+          rows: prepared.rows,
+          dates: prepared.dates,
+        });
+    } finally {
+      arrived();
+    }
+    const { identity, dates, rejected } = prepared;
+    if (!written) return { batchId: identity.batchId, acceptedEventIds: [], rejected };
+    const result = await written;
     if (!result.duplicate) await deps.versions.notify(scope, result.flushId, dates);
     return { batchId: identity.batchId, acceptedEventIds: prepared.acceptedEventIds, rejected };
   }
 
   return {
     async ingestEvents(req, ctx: HandlerContext) {
-      const outcome = await ingestBatch(requireOrgScope(ctx.values), req.batchId, req.events);
+      const scope = requireOrgScope(ctx.values);
+      let source: BatchSource = { events: req.events };
+      if (req.encoded) {
+        if (req.events.length > 0)
+          throw ValidationError.field("events", "must be empty when the batch comes encoded (encoded.body)");
+        const { body, contentType, batchIdField } = req.encoded;
+        source = { encoded: { body, contentType, batchIdField } };
+      }
+      const outcome = await ingestBatch(scope, req.batchId, source);
       return {
         batchId: outcome.batchId,
         accepted: outcome.acceptedEventIds.length,
@@ -110,7 +131,7 @@ export function createIngestService(deps: IngestDeps): ServiceImpl<typeof Ingest
       let accepted = 0;
       const rejected: BatchOutcome["rejected"] = [];
       for await (const request of requests) {
-        const outcome = await ingestBatch(scope, request.batchId, request.events, `batches[${batches}].`);
+        const outcome = await ingestBatch(scope, request.batchId, { events: request.events }, `batches[${batches}].`);
         batches++;
         accepted += outcome.acceptedEventIds.length;
         for (const error of outcome.rejected) {

@@ -61,9 +61,42 @@ describe("the batch writer", () => {
     expect(await second).toMatchObject({ duplicate: false, flushId: (await first).flushId });
   });
 
-  it("writes a partial batch when the flush interval passes", async () => {
+  it("writes a partial batch at once when no other batch is being prepared", async () => {
+    const { store, inserts } = controllableStore();
+    const writer = createBatchWriter(store, logger, options);
+    const first = writer.submit({ organizationId: "a", ...rows(2), dates: new Set() });
+    // Submitted in the same turn: the same flush.
+    const second = writer.submit({ organizationId: "b", ...rows(3), dates: new Set() });
+    await settle();
+    expect(inserts).toHaveLength(1);
+    expect(inserts[0]?.rows).toHaveLength(5);
+    inserts[0]?.release();
+    await expect(first).resolves.toMatchObject({ duplicate: false });
+    await expect(second).resolves.toMatchObject({ duplicate: false });
+  });
+
+  it("waits for batches announced as being prepared, and then writes them together", async () => {
+    const { store, inserts } = controllableStore();
+    const writer = createBatchWriter(store, logger, options);
+    const preparing = [writer.announce(), writer.announce()];
+    const first = writer.submit({ organizationId: "a", ...rows(2), dates: new Set() });
+    preparing[0]?.();
+    await settle();
+    expect(inserts).toHaveLength(0);
+    const second = writer.submit({ organizationId: "b", ...rows(3), dates: new Set() });
+    preparing[1]?.();
+    preparing[1]?.();
+    await settle();
+    expect(inserts).toHaveLength(1);
+    expect(inserts[0]?.rows).toHaveLength(5);
+    inserts[0]?.release();
+    await Promise.all([first, second]);
+  });
+
+  it("writes a partial batch when the flush interval passes, however long others take to prepare", async () => {
     const { store, inserts } = controllableStore();
     const writer = createBatchWriter(store, logger, { ...options, flushIntervalMs: 20 });
+    const preparing = writer.announce();
     const pending = writer.submit({ organizationId: "a", ...rows(2), dates: new Set() });
     await settle();
     expect(inserts).toHaveLength(0);
@@ -71,6 +104,7 @@ describe("the batch writer", () => {
     expect(inserts).toHaveLength(1);
     inserts[0]?.release();
     await expect(pending).resolves.toMatchObject({ duplicate: false });
+    preparing();
   });
 
   it("refuses more than the buffer holds with RESOURCE_EXHAUSTED and a retry hint", async () => {

@@ -44,7 +44,7 @@ function deferred<T>() {
 }
 
 const rowsOf = async (preparer: Preparer) =>
-  new TextDecoder().decode((await preparer.prepare([] as Event[], context)).block);
+  new TextDecoder().decode((await preparer.prepare({ events: [] as Event[] }, context)).block);
 
 describe("preparerUpgradingTo", () => {
   it("prepares on the first preparer until the pool is ready, then on the pool, closing the first once", async () => {

@@ -1,3 +1,4 @@
+import { memoize } from "../memo.js";
 import type { ValidEvent } from "../validate.js";
 import { findPii, isSensitiveName, MIGHT_HOLD_PII, type PiiKind, SENSITIVE_PARAMETER } from "./detectors.js";
 import { type DataKey, sealValue } from "./seal.js";
@@ -91,6 +92,12 @@ function scrubPairs(pairs: string, policy: PiiPolicy): string {
   return kept.join("&");
 }
 
+/** Whether a URL's (decoded) text shows nothing that might be personal data; once per text. */
+const holdsNothing = memoize((url) => {
+  const probe = url.includes("%") ? (decode(url) ?? url) : url;
+  return !MIGHT_HOLD_PII.test(probe) && !SENSITIVE_PARAMETER.test(probe);
+}, 20_000);
+
 /**
  * A URL with its query parameters and fragment scrubbed (sensitive names protected whole,
  * `dropParams` removed, other values searched), user info dropped, and the path searched
@@ -99,10 +106,7 @@ function scrubPairs(pairs: string, policy: PiiPolicy): string {
 export function scrubUrl(url: string, policy: PiiPolicy): string {
   if (url === "") return url;
   // Most URLs hold nothing to protect: one look at the whole (decoded) text says so.
-  if (policy.dropParams.length === 0) {
-    const probe = url.includes("%") ? (decode(url) ?? url) : url;
-    if (!MIGHT_HOLD_PII.test(probe) && !SENSITIVE_PARAMETER.test(probe)) return url;
-  }
+  if (policy.dropParams.length === 0 && holdsNothing(url)) return url;
   const hashAt = url.indexOf("#");
   const beforeHash = hashAt < 0 ? url : url.slice(0, hashAt);
   const fragment = hashAt < 0 ? undefined : url.slice(hashAt + 1);

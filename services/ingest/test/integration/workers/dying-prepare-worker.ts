@@ -4,6 +4,6 @@ import { parentPort } from "node:worker_threads";
 import type { PrepareRequest } from "../../../src/adapters/prepare-worker.js";
 
 parentPort?.on("message", (request: PrepareRequest) => {
-  if (request.events.some((event) => event.eventId === "die")) process.exit(3);
+  if (request.source.events?.some((event) => event.eventId === "die")) process.exit(3);
 });
 await import("../../../src/adapters/prepare-worker.js");

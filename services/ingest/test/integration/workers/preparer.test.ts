@@ -5,6 +5,7 @@ import { createLogger, UnavailableError, ValidationError } from "@trellis/platfo
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readNativeRows } from "../../../../../test/helpers/native-rows.js";
 import { createWorkerPreparer, type Preparer } from "../../../src/adapters/preparer.js";
+import { suppressionHash } from "../../../src/privacy/deletion-request.js";
 
 const logger = createLogger({ service: "test", level: "silent" });
 let preparer: Preparer;
@@ -40,7 +41,7 @@ const pageview = (eventId: string) =>
 
 describe("the worker preparer", () => {
   it("prepares batches on its workers as ingest stores them", async () => {
-    const batch = await preparer.prepare([pageview("a-1"), pageview("a-2")], context("acme"));
+    const batch = await preparer.prepare({ events: [pageview("a-1"), pageview("a-2")] }, context("acme"));
     expect(batch.acceptedEventIds).toEqual(["a-1", "a-2"]);
     expect(readNativeRows(batch.block)).toEqual([
       expect.objectContaining({ organization_id: "acme", event_id: "a-1", source: "newsletter", medium: "email" }),
@@ -50,16 +51,85 @@ describe("the worker preparer", () => {
   });
 
   it("refuses a batch for the caller's mistake as the caller's mistake, across the thread", async () => {
-    const refused = preparer.prepare([pageview("b-1")], { ...context("acme"), clientBatchId: "x".repeat(129) });
+    const refused = preparer.prepare(
+      { events: [pageview("b-1")] },
+      { ...context("acme"), clientBatchId: "x".repeat(129) },
+    );
     await expect(refused).rejects.toBeInstanceOf(ValidationError);
     await expect(refused).rejects.toMatchObject({ violations: [{ field: "batch_id" }] });
   });
 
+  it("reads a client's JSON body on the worker, naming refused events by their place in the body", async () => {
+    const time = new Date(Date.now() - 60_000).toISOString();
+    const url = "https://shop.example/?utm_source=newsletter";
+    const body = JSON.stringify({
+      batch_id: "from-body-1",
+      events: [
+        { event_id: "e-0", type: "EVENT_TYPE_PAGEVIEW", time, url, ip: "81.2.69.142", visitor_id: "v-gone" },
+        { event_id: "e-1", type: "EVENT_TYPE_PAGEVIEW", time: "yesterday", url },
+        "not an event",
+        { event_id: "e-3", type: "EVENT_TYPE_PAGEVIEW", time, url: "no scheme" },
+        { event_id: "e-4", type: "EVENT_TYPE_PAGEVIEW", time, url, ip: "81.2.69.142" },
+      ],
+    });
+    const suppressed = new Map([["visitor_id" as const, new Set([suppressionHash("acme", "visitor_id", "v-gone")])]]);
+    const batch = await preparer.prepare(
+      { encoded: { body: new TextEncoder().encode(body), contentType: "application/json", batchIdField: "" } },
+      { ...context("acme"), clientBatchId: "from-header", suppressed },
+    );
+    expect(batch.identity).toEqual({ batchId: "from-body-1", recognisable: true });
+    expect(batch.acceptedEventIds).toEqual(["e-4"]);
+    expect(batch.rejected).toEqual([
+      { index: 0, field: "visitor_id", reason: "suppressed by a privacy deletion request" },
+      { index: 1, field: "events[1].time", reason: expect.stringContaining("RFC 3339") },
+      { index: 2, field: "events[2]", reason: expect.stringContaining("expected an event object") },
+      { index: 3, field: "events[3].url", reason: expect.stringContaining("absolute URL") },
+    ]);
+    expect(readNativeRows(batch.block)).toEqual([
+      expect.objectContaining({ organization_id: "acme", event_id: "e-4", batch_id: "from-body-1" }),
+    ]);
+  });
+
+  it("refuses an unreadable body, or a bad batch id named as the caller sent it, across the thread", async () => {
+    const encoded = (text: string, batchIdField = "") => ({
+      encoded: { body: new TextEncoder().encode(text), contentType: "application/json", batchIdField },
+    });
+    await expect(preparer.prepare(encoded("{not json"), context("acme"))).rejects.toMatchObject({
+      violations: [{ field: "body", reason: expect.stringContaining("is not valid JSON") }],
+    });
+    await expect(preparer.prepare(encoded("[]"), context("acme"))).rejects.toMatchObject({
+      violations: [{ field: "events", reason: "must not be empty" }],
+    });
+    const event = JSON.stringify({ type: "EVENT_TYPE_PAGEVIEW", url: "https://shop.example/" });
+    await expect(
+      preparer.prepare(encoded(`[${event}]`, "Idempotency-Key"), { ...context("acme"), clientBatchId: "bad id!" }),
+    ).rejects.toMatchObject({ violations: [{ field: "Idempotency-Key" }] });
+    await expect(
+      preparer.prepare(encoded(`{"batch_id": "bad id!", "events": [${event}]}`, "Idempotency-Key"), context("acme")),
+    ).rejects.toMatchObject({ violations: [{ field: "batch_id" }] });
+    const lines = await preparer.prepare(
+      {
+        encoded: {
+          body: new TextEncoder().encode(`${event}\n{oops\n`),
+          contentType: "application/x-ndjson",
+          batchIdField: "",
+        },
+      },
+      context("acme"),
+    );
+    expect(lines.rows).toBe(1);
+    expect(lines.rejected).toEqual([
+      { index: 1, field: "events[1]", reason: expect.stringContaining("is not valid JSON") },
+    ]);
+  });
+
   it("fails only the batch a dying worker held, as retryable, and prepares the retry on its replacement", async () => {
-    await expect(preparer.prepare([pageview("die")], context("acme"))).rejects.toBeInstanceOf(UnavailableError);
-    const retried = await preparer.prepare([pageview("after-1")], context("acme"));
+    await expect(preparer.prepare({ events: [pageview("die")] }, context("acme"))).rejects.toBeInstanceOf(
+      UnavailableError,
+    );
+    const retried = await preparer.prepare({ events: [pageview("after-1")] }, context("acme"));
     expect(retried.acceptedEventIds).toEqual(["after-1"]);
-    const other = await preparer.prepare([pageview("g-1")], context("globex"));
+    const other = await preparer.prepare({ events: [pageview("g-1")] }, context("globex"));
     expect(other.acceptedEventIds).toEqual(["g-1"]);
   });
 });

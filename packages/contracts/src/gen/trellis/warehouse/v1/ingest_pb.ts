@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trellis/warehouse/v1/ingest.proto.
  */
 export const file_trellis_warehouse_v1_ingest: GenFile = /*@__PURE__*/
-  fileDesc("CiF0cmVsbGlzL3dhcmVob3VzZS92MS9pbmdlc3QucHJvdG8SFHRyZWxsaXMud2FyZWhvdXNlLnYxIpIECgVFdmVudBIQCghldmVudF9pZBgBIAEoCRItCgR0eXBlGAIgASgOMh8udHJlbGxpcy53YXJlaG91c2UudjEuRXZlbnRUeXBlEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgsKA3VybBgEIAEoCRIQCghyZWZlcnJlchgFIAEoCRISCgp1c2VyX2FnZW50GAYgASgJEgoKAmlwGAcgASgJEhAKCGNsaWNrX2lkGAggASgJEhIKCnNlc3Npb25faWQYCSABKAkSEgoKdmlzaXRvcl9pZBgKIAEoCRIXCg9jb252ZXJzaW9uX25hbWUYCyABKAkSDQoFdmFsdWUYDCABKAESEAoIY3VycmVuY3kYDSABKAkSPwoKcHJvcGVydGllcxgOIAMoCzIrLnRyZWxsaXMud2FyZWhvdXNlLnYxLkV2ZW50LlByb3BlcnRpZXNFbnRyeRI5CgdoZWFkZXJzGA8gAygLMigudHJlbGxpcy53YXJlaG91c2UudjEuRXZlbnQuSGVhZGVyc0VudHJ5EgwKBG5hbWUYECABKAkaMQoPUHJvcGVydGllc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiOgoKRXZlbnRFcnJvchINCgVpbmRleBgBIAEoDRINCgVmaWVsZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiVAoTSW5nZXN0RXZlbnRzUmVxdWVzdBIQCghiYXRjaF9pZBgBIAEoCRIrCgZldmVudHMYAiADKAsyGy50cmVsbGlzLndhcmVob3VzZS52MS5FdmVudCKKAQoUSW5nZXN0RXZlbnRzUmVzcG9uc2USEAoIYWNjZXB0ZWQYASABKA0SGgoSYWNjZXB0ZWRfZXZlbnRfaWRzGAIgAygJEjIKCHJlamVjdGVkGAMgAygLMiAudHJlbGxpcy53YXJlaG91c2UudjEuRXZlbnRFcnJvchIQCghiYXRjaF9pZBgEIAEoCSJUChNTdHJlYW1FdmVudHNSZXF1ZXN0EhAKCGJhdGNoX2lkGAEgASgJEisKBmV2ZW50cxgCIAMoCzIbLnRyZWxsaXMud2FyZWhvdXNlLnYxLkV2ZW50Im0KFFN0cmVhbUV2ZW50c1Jlc3BvbnNlEg8KB2JhdGNoZXMYASABKA0SEAoIYWNjZXB0ZWQYAiABKA0SMgoIcmVqZWN0ZWQYAyADKAsyIC50cmVsbGlzLndhcmVob3VzZS52MS5FdmVudEVycm9yKogBCglFdmVudFR5cGUSGgoWRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEhQKEEVWRU5UX1RZUEVfQ0xJQ0sQARIXChNFVkVOVF9UWVBFX1BBR0VWSUVXEAISGQoVRVZFTlRfVFlQRV9DT05WRVJTSU9OEAMSFQoRRVZFTlRfVFlQRV9DVVNUT00QBDLfAQoNSW5nZXN0U2VydmljZRJlCgxJbmdlc3RFdmVudHMSKS50cmVsbGlzLndhcmVob3VzZS52MS5Jbmdlc3RFdmVudHNSZXF1ZXN0GioudHJlbGxpcy53YXJlaG91c2UudjEuSW5nZXN0RXZlbnRzUmVzcG9uc2USZwoMU3RyZWFtRXZlbnRzEikudHJlbGxpcy53YXJlaG91c2UudjEuU3RyZWFtRXZlbnRzUmVxdWVzdBoqLnRyZWxsaXMud2FyZWhvdXNlLnYxLlN0cmVhbUV2ZW50c1Jlc3BvbnNlKAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CiF0cmVsbGlzL3dhcmVob3VzZS92MS9pbmdlc3QucHJvdG8SFHRyZWxsaXMud2FyZWhvdXNlLnYxIpIECgVFdmVudBIQCghldmVudF9pZBgBIAEoCRItCgR0eXBlGAIgASgOMh8udHJlbGxpcy53YXJlaG91c2UudjEuRXZlbnRUeXBlEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgsKA3VybBgEIAEoCRIQCghyZWZlcnJlchgFIAEoCRISCgp1c2VyX2FnZW50GAYgASgJEgoKAmlwGAcgASgJEhAKCGNsaWNrX2lkGAggASgJEhIKCnNlc3Npb25faWQYCSABKAkSEgoKdmlzaXRvcl9pZBgKIAEoCRIXCg9jb252ZXJzaW9uX25hbWUYCyABKAkSDQoFdmFsdWUYDCABKAESEAoIY3VycmVuY3kYDSABKAkSPwoKcHJvcGVydGllcxgOIAMoCzIrLnRyZWxsaXMud2FyZWhvdXNlLnYxLkV2ZW50LlByb3BlcnRpZXNFbnRyeRI5CgdoZWFkZXJzGA8gAygLMigudHJlbGxpcy53YXJlaG91c2UudjEuRXZlbnQuSGVhZGVyc0VudHJ5EgwKBG5hbWUYECABKAkaMQoPUHJvcGVydGllc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiOgoKRXZlbnRFcnJvchINCgVpbmRleBgBIAEoDRINCgVmaWVsZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiiQEKE0luZ2VzdEV2ZW50c1JlcXVlc3QSEAoIYmF0Y2hfaWQYASABKAkSKwoGZXZlbnRzGAIgAygLMhsudHJlbGxpcy53YXJlaG91c2UudjEuRXZlbnQSMwoHZW5jb2RlZBgDIAEoCzIiLnRyZWxsaXMud2FyZWhvdXNlLnYxLkVuY29kZWRCYXRjaCJKCgxFbmNvZGVkQmF0Y2gSFAoMY29udGVudF90eXBlGAEgASgJEgwKBGJvZHkYAiABKAwSFgoOYmF0Y2hfaWRfZmllbGQYAyABKAkiigEKFEluZ2VzdEV2ZW50c1Jlc3BvbnNlEhAKCGFjY2VwdGVkGAEgASgNEhoKEmFjY2VwdGVkX2V2ZW50X2lkcxgCIAMoCRIyCghyZWplY3RlZBgDIAMoCzIgLnRyZWxsaXMud2FyZWhvdXNlLnYxLkV2ZW50RXJyb3ISEAoIYmF0Y2hfaWQYBCABKAkiVAoTU3RyZWFtRXZlbnRzUmVxdWVzdBIQCghiYXRjaF9pZBgBIAEoCRIrCgZldmVudHMYAiADKAsyGy50cmVsbGlzLndhcmVob3VzZS52MS5FdmVudCJtChRTdHJlYW1FdmVudHNSZXNwb25zZRIPCgdiYXRjaGVzGAEgASgNEhAKCGFjY2VwdGVkGAIgASgNEjIKCHJlamVjdGVkGAMgAygLMiAudHJlbGxpcy53YXJlaG91c2UudjEuRXZlbnRFcnJvciqIAQoJRXZlbnRUeXBlEhoKFkVWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIUChBFVkVOVF9UWVBFX0NMSUNLEAESFwoTRVZFTlRfVFlQRV9QQUdFVklFVxACEhkKFUVWRU5UX1RZUEVfQ09OVkVSU0lPThADEhUKEUVWRU5UX1RZUEVfQ1VTVE9NEAQy3wEKDUluZ2VzdFNlcnZpY2USZQoMSW5nZXN0RXZlbnRzEikudHJlbGxpcy53YXJlaG91c2UudjEuSW5nZXN0RXZlbnRzUmVxdWVzdBoqLnRyZWxsaXMud2FyZWhvdXNlLnYxLkluZ2VzdEV2ZW50c1Jlc3BvbnNlEmcKDFN0cmVhbUV2ZW50cxIpLnRyZWxsaXMud2FyZWhvdXNlLnYxLlN0cmVhbUV2ZW50c1JlcXVlc3QaKi50cmVsbGlzLndhcmVob3VzZS52MS5TdHJlYW1FdmVudHNSZXNwb25zZSgBYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message trellis.warehouse.v1.Event
@@ -146,7 +146,8 @@ export const EventErrorSchema: GenMessage<EventError> = /*@__PURE__*/
  */
 export type IngestEventsRequest = Message<"trellis.warehouse.v1.IngestEventsRequest"> & {
   /**
-   * Retrying with the same batch id never stores the batch twice.
+   * Retrying with the same batch id never stores the batch twice. With `encoded`, the id when
+   * the body names none.
    *
    * @generated from field: string batch_id = 1;
    */
@@ -156,6 +157,15 @@ export type IngestEventsRequest = Message<"trellis.warehouse.v1.IngestEventsRequ
    * @generated from field: repeated trellis.warehouse.v1.Event events = 2;
    */
   events: Event[];
+
+  /**
+   * The batch as its client wrote it (the REST API's JSON body), read by ingest itself instead
+   * of `events`, which must then be empty: the events are decoded where they are validated, on
+   * ingest's worker threads, not field by field on the thread serving requests.
+   *
+   * @generated from field: trellis.warehouse.v1.EncodedBatch encoded = 3;
+   */
+  encoded?: EncodedBatch | undefined;
 };
 
 /**
@@ -164,6 +174,46 @@ export type IngestEventsRequest = Message<"trellis.warehouse.v1.IngestEventsRequ
  */
 export const IngestEventsRequestSchema: GenMessage<IngestEventsRequest> = /*@__PURE__*/
   messageDesc(file_trellis_warehouse_v1_ingest, 2);
+
+/**
+ * A batch of events in a client's wire format. Every error names its place in the body:
+ * `body` for the whole, `events[i].field` for one event, with i its position in the body.
+ *
+ * @generated from message trellis.warehouse.v1.EncodedBatch
+ */
+export type EncodedBatch = Message<"trellis.warehouse.v1.EncodedBatch"> & {
+  /**
+   * The media type the body was sent with: "application/x-ndjson" (also jsonl, json-seq): one
+   * event per line; anything else: a JSON array of events or {"batch_id": …, "events": […]}.
+   * Events are in the protobuf JSON form of `Event` (proto or camelCase names).
+   *
+   * @generated from field: string content_type = 1;
+   */
+  contentType: string;
+
+  /**
+   * The body, decompressed; UTF-8.
+   *
+   * @generated from field: bytes body = 2;
+   */
+  body: Uint8Array;
+
+  /**
+   * The name an error about `IngestEventsRequest.batch_id` gives it: where the caller put it,
+   * e.g. the `Idempotency-Key` header. Empty: "batch_id". A batch id inside the body is always
+   * named "batch_id".
+   *
+   * @generated from field: string batch_id_field = 3;
+   */
+  batchIdField: string;
+};
+
+/**
+ * Describes the message trellis.warehouse.v1.EncodedBatch.
+ * Use `create(EncodedBatchSchema)` to create a new message.
+ */
+export const EncodedBatchSchema: GenMessage<EncodedBatch> = /*@__PURE__*/
+  messageDesc(file_trellis_warehouse_v1_ingest, 3);
 
 /**
  * @generated from message trellis.warehouse.v1.IngestEventsResponse
@@ -195,7 +245,7 @@ export type IngestEventsResponse = Message<"trellis.warehouse.v1.IngestEventsRes
  * Use `create(IngestEventsResponseSchema)` to create a new message.
  */
 export const IngestEventsResponseSchema: GenMessage<IngestEventsResponse> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_ingest, 3);
+  messageDesc(file_trellis_warehouse_v1_ingest, 4);
 
 /**
  * @generated from message trellis.warehouse.v1.StreamEventsRequest
@@ -217,7 +267,7 @@ export type StreamEventsRequest = Message<"trellis.warehouse.v1.StreamEventsRequ
  * Use `create(StreamEventsRequestSchema)` to create a new message.
  */
 export const StreamEventsRequestSchema: GenMessage<StreamEventsRequest> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_ingest, 4);
+  messageDesc(file_trellis_warehouse_v1_ingest, 5);
 
 /**
  * @generated from message trellis.warehouse.v1.StreamEventsResponse
@@ -244,7 +294,7 @@ export type StreamEventsResponse = Message<"trellis.warehouse.v1.StreamEventsRes
  * Use `create(StreamEventsResponseSchema)` to create a new message.
  */
 export const StreamEventsResponseSchema: GenMessage<StreamEventsResponse> = /*@__PURE__*/
-  messageDesc(file_trellis_warehouse_v1_ingest, 5);
+  messageDesc(file_trellis_warehouse_v1_ingest, 6);
 
 /**
  * @generated from enum trellis.warehouse.v1.EventType

@@ -1,7 +1,9 @@
+import { isUtf8 } from "node:buffer";
 import { create } from "@bufbuild/protobuf";
 import { TimestampSchema } from "@bufbuild/protobuf/wkt";
 import { type Event, EventSchema, EventTypeSchema } from "@trellis/contracts";
-import { clip, echo, parseInstant, ValidationError } from "@trellis/platform";
+import { parseInstant } from "./dates.js";
+import { clip, echo, ValidationError } from "./errors.js";
 
 /** A field of an event that could not be read, relative to the event ("time", "headers.x"). */
 export class EventJsonError extends Error {
@@ -150,4 +152,109 @@ export function eventFromJson(value: unknown): Event {
   const event = { ...zeroEvent, ...init } as Event;
   for (const local of mapFields) if (!(local in init)) (event as unknown as Record<string, unknown>)[local] = {};
   return event;
+}
+
+/** An event of a JSON batch refused before it could be read, at its position in the body. */
+export interface EventJsonRejection {
+  index: number;
+  field: string;
+  reason: string;
+}
+
+/** A JSON batch read: the events that could be read, where each was in the body, and the rest refused. */
+export interface EventJsonBatch {
+  /** The batch id the body names, else the fallback given. */
+  batchId: string;
+  /** Whether `batchId` came from the body (`batch_id` / `batchId`) rather than the fallback. */
+  batchIdFromBody: boolean;
+  events: Event[];
+  /** Position in the body of each of `events`. */
+  positions: number[];
+  rejected: EventJsonRejection[];
+}
+
+/** Whether a media type names one JSON event per line rather than one JSON document. */
+export function isEventLines(contentType: string): boolean {
+  return /ndjson|jsonl|json-seq/.test(contentType);
+}
+
+function bodyText(raw: Uint8Array): string {
+  if (!isUtf8(raw)) throw ValidationError.field("body", "is not valid UTF-8");
+  return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("utf8");
+}
+
+/**
+ * A REST batch of events from its body: a JSON array of events, {"batch_id", "events"}, or
+ * (`contentType` NDJSON, JSON lines, JSON text sequences) one event per line. What makes the
+ * whole body unreadable is a {@link ValidationError} naming `body` (or `batch_id`, `events`);
+ * an event that cannot be read is refused alone, naming `events[i]` and its field, with i its
+ * position in the body. Bytes that are not UTF-8 are refused: decoding them would store
+ * U+FFFD in their place, a value the caller never sent.
+ */
+export function decodeEventBatchJson(raw: Uint8Array, contentType: string, fallbackBatchId: string): EventJsonBatch {
+  const text = bodyText(raw);
+  let values: unknown[];
+  let lineErrors: Array<EventJsonRejection | undefined> | undefined;
+  let batchId = fallbackBatchId;
+  let batchIdFromBody = false;
+  if (isEventLines(contentType)) {
+    const lines = text.split("\n").filter((line) => line.trim() !== "");
+    values = new Array(lines.length);
+    lineErrors = new Array(lines.length);
+    for (let index = 0; index < lines.length; index++) {
+      try {
+        values[index] = JSON.parse(lines[index] as string);
+      } catch (error) {
+        lineErrors[index] = {
+          index,
+          field: `events[${index}]`,
+          reason: `is not valid JSON: ${clip((error as Error).message, 200)}`,
+        };
+      }
+    }
+  } else {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      throw ValidationError.field("body", `is not valid JSON: ${clip((error as Error).message, 200)}`);
+    }
+    if (Array.isArray(body)) values = body;
+    else if (body && typeof body === "object" && Array.isArray((body as { events?: unknown }).events)) {
+      const object = body as { events: unknown[]; batch_id?: unknown; batchId?: unknown };
+      const fromBody = object.batch_id ?? object.batchId;
+      if (fromBody !== undefined && typeof fromBody !== "string")
+        throw ValidationError.field("batch_id", "must be a string");
+      if (fromBody) {
+        batchId = fromBody;
+        batchIdFromBody = true;
+      }
+      values = object.events;
+    } else {
+      throw ValidationError.field("body", 'must be a JSON array of events, {"batch_id": …, "events": […]}, or NDJSON');
+    }
+  }
+  if (values.length === 0) throw ValidationError.field("events", "must not be empty");
+  const events: Event[] = [];
+  const positions: number[] = [];
+  const rejected: EventJsonRejection[] = [];
+  for (let index = 0; index < values.length; index++) {
+    const lineError = lineErrors?.[index];
+    if (lineError) {
+      rejected.push(lineError);
+      continue;
+    }
+    try {
+      events.push(eventFromJson(values[index]));
+      positions.push(index);
+    } catch (error) {
+      if (!(error instanceof EventJsonError)) throw error;
+      rejected.push({
+        index,
+        field: error.field ? `events[${index}].${error.field}` : `events[${index}]`,
+        reason: error.message,
+      });
+    }
+  }
+  return { batchId, batchIdFromBody, events, positions, rejected };
 }
