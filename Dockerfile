@@ -21,6 +21,7 @@ COPY packages/contracts/package.json packages/contracts/
 COPY packages/platform/package.json packages/platform/
 COPY packages/store/package.json packages/store/
 COPY packages/tracker/package.json packages/tracker/
+COPY packages/traffic-rules/package.json packages/traffic-rules/
 COPY apps/trellis/package.json apps/trellis/
 COPY tools/generator/package.json tools/generator/
 COPY services/gateway/package.json services/gateway/

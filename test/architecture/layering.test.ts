@@ -86,23 +86,10 @@ function importViolations(from: Workspace, file: string, text: string): string[]
 }
 
 /**
- * Violations that predate this check, each to be removed from here when it is fixed (the test
- * then fails until it is: the list only shrinks). Discovery reads traffic exactly as the query
- * service does through `@trellis/query/traffic-rules`, which belongs in a library; the
- * tracker's unit test reads the gateway's event JSON parser to check the wire format.
+ * Violations allowed by name. Empty: a service imports no other service and no library imports a
+ * service. A new entry needs a reason here; the test below fails once a listed one is gone.
  */
-const known = new Set([
-  '@trellis/tracker -> @trellis/gateway: packages/tracker/test/unit/tracker.test.ts imports "../../../../services/gateway/src/rest/event-json.js"',
-  "@trellis/discovery -> @trellis/query: package.json dependencies",
-  '@trellis/discovery -> @trellis/query: services/discovery/src/adapters/campaign-client.ts imports "@trellis/query/traffic-rules"',
-  '@trellis/discovery -> @trellis/query: services/discovery/src/anomalies/compile.ts imports "@trellis/query/traffic-rules"',
-  '@trellis/discovery -> @trellis/query: services/discovery/src/anomalies/run.ts imports "@trellis/query/traffic-rules"',
-  '@trellis/discovery -> @trellis/query: services/discovery/src/fraud/compile.ts imports "@trellis/query/traffic-rules"',
-  '@trellis/discovery -> @trellis/query: services/discovery/src/fraud/run.ts imports "@trellis/query/traffic-rules"',
-  '@trellis/discovery -> @trellis/query: services/discovery/src/patterns/compile.ts imports "@trellis/query/traffic-rules"',
-  '@trellis/discovery -> @trellis/query: services/discovery/src/patterns/run.ts imports "@trellis/query/traffic-rules"',
-  '@trellis/discovery -> @trellis/query: services/discovery/src/schedules/validate.ts imports "@trellis/query/traffic-rules"',
-]);
+const known = new Set<string>([]);
 
 describe("layering", () => {
   it("finds every service and library", () => {
@@ -110,7 +97,7 @@ describe("layering", () => {
       expect.arrayContaining(["cache", "discovery", "export", "gateway", "ingest", "query", "warden"]),
     );
     expect(libraries.map((l) => l.folder)).toEqual(
-      expect.arrayContaining(["bigquery", "contracts", "platform", "store"]),
+      expect.arrayContaining(["bigquery", "contracts", "platform", "store", "traffic-rules"]),
     );
   });
 

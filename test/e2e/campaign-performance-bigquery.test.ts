@@ -12,6 +12,8 @@ import {
 import { createExporter, type Exporter } from "@trellis/export";
 import { ConfigError, createLogger, parseEnv } from "@trellis/platform";
 import { createStore, type Store } from "@trellis/store";
+import type { StoredCampaign } from "@trellis/traffic-rules";
+import { compileEffectiveCampaign } from "@trellis/traffic-rules";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type BigQueryDouble,
@@ -22,8 +24,6 @@ import { storeEngine } from "../../packages/bigquery/test/helpers/bigquery-doubl
 import { createBigQueryReadPath } from "../../services/query/src/adapters/bigquery-read-path.js";
 import { effectiveCampaignSource } from "../../services/query/src/adapters/effective-campaign.js";
 import { createRulesetStore, type RulesetChange } from "../../services/query/src/adapters/ruleset-store.js";
-import { compileEffectiveCampaign } from "../../services/query/src/domain/campaigns/compile.js";
-import type { StoredCampaign } from "../../services/query/src/domain/campaigns/ruleset.js";
 import type { RunContext } from "../../services/query/src/handlers/run-context.js";
 import { runCampaignPerformance } from "../../services/query/src/questions/campaign-performance/run.js";
 import { type EventSpec, eventRow } from "../helpers/events.js";
