@@ -16,10 +16,12 @@ FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY apps/web/package.json apps/web/
+COPY packages/bigquery/package.json packages/bigquery/
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/platform/package.json packages/platform/
 COPY packages/store/package.json packages/store/
 COPY packages/tracker/package.json packages/tracker/
+COPY packages/traffic-rules/package.json packages/traffic-rules/
 COPY apps/trellis/package.json apps/trellis/
 COPY tools/generator/package.json tools/generator/
 COPY services/gateway/package.json services/gateway/

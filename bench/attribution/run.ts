@@ -4,7 +4,7 @@
 import { cpus } from "node:os";
 import { create } from "@bufbuild/protobuf";
 import { DateRangeSchema } from "@trellis/contracts";
-import { resolveRange } from "../../services/query/src/domain/dates.js";
+import { resolveRange } from "@trellis/traffic-rules";
 import { compileDistinctPaths } from "../../services/query/src/questions/attribution/journeys.js";
 import { attributionDefaults } from "../../services/query/src/questions/attribution/settings.js";
 import { openDataset, timeStatement } from "../lib/dataset.js";

@@ -32,7 +32,7 @@ import {
   resolveRange,
   SESSION_KEY_SQL,
   validateCampaign,
-} from "@trellis/query/traffic-rules";
+} from "@trellis/traffic-rules";
 import { createAccounts, createWardenRepository } from "@trellis/warden";
 import { compileSeries } from "../../services/discovery/src/anomalies/compile.js";
 import {

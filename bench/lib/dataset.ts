@@ -10,8 +10,8 @@ import { seedDirect } from "@trellis/cli/seed";
 import { createGenerator } from "@trellis/generator";
 import { createLogger } from "@trellis/platform";
 import type { Store } from "@trellis/store";
+import { defaultQueryLimits, withLimits } from "@trellis/traffic-rules";
 import { createAccounts, createWardenRepository } from "@trellis/warden";
-import { defaultQueryLimits, withLimits } from "../../services/query/src/domain/limits.js";
 import { progress } from "./report.js";
 
 export interface DatasetOptions {

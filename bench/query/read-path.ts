@@ -1,16 +1,14 @@
 // What the BigQuery read path leaves on the store. A campaign-performance answer from BigQuery
 // still reads the store's day versions of the range (the freshness check); this measures that
 // check beside the store's own answer for the same organization and range, in one process, and
-// the one-time cost of computing a day of the read path's tables for the export. BigQuery's own
-// time cannot be measured here.
+// the one-time cost of computing a day of the read path's tables for the export, and what the
+// export reads each run to find exported days before its window that moved (the daily totals
+// rollup's event counts) beside the exact day versions of the same days. BigQuery's own time
+// cannot be measured here.
 import { create } from "@bufbuild/protobuf";
+import { dailyEventCounts, dayVersions } from "@trellis/bigquery";
 import { GetCampaignPerformanceRequestSchema } from "@trellis/contracts";
-import {
-  campaignClickKeysStatement,
-  campaignEventsStatement,
-  campaignSessionsStatement,
-  dayVersions,
-} from "@trellis/export";
+import { campaignClickKeysStatement, campaignEventsStatement, campaignSessionsStatement } from "@trellis/export";
 import { compileCampaignPerformance } from "../../services/query/src/questions/campaign-performance/compile.js";
 import { openDataset, timeStatement } from "../lib/dataset.js";
 import { percentile, progress, report } from "../lib/report.js";
@@ -35,6 +33,8 @@ try {
   const captured = { version: 0, sql: "campaign_id", params: {} };
   const answer: number[] = [];
   const check: number[] = [];
+  const counts: number[] = [];
+  const tomorrow = new Date(end.getTime() + 86_400_000).toISOString().slice(0, 10);
   // Alternating rounds, so that a busy moment of the machine falls on both.
   for (let round = 0; round < RUNS; round++) {
     progress(`round ${round + 1}/${RUNS}`);
@@ -42,6 +42,11 @@ try {
     const started = performance.now();
     await dayVersions(store, largest, startDate, endDate);
     check.push(performance.now() - started);
+    // What the export reads each run to find exported days before its window that moved: the
+    // daily totals rollup's event counts of every day of the organization's history.
+    const countsStarted = performance.now();
+    await dailyEventCounts(store, largest, tomorrow);
+    counts.push(performance.now() - countsStarted);
   }
   const exportDay: number[] = [];
   for (let d = 0; d < RUNS; d++) {
@@ -58,6 +63,8 @@ try {
       { measure: "store answer, campaign performance, 90 days (ms p50)", value: p50(answer) },
       { measure: "read path's freshness check on the store, 90 days (ms p50)", value: p50(check) },
       { measure: "check / answer", value: p50(check) / p50(answer) },
+      { measure: "export: daily event counts of the whole history from the rollup (ms p50)", value: p50(counts) },
+      { measure: "rollup counts / exact day versions of the same days", value: p50(counts) / p50(check) },
       { measure: "export: one day of the three read-path tables (ms p50)", value: p50(exportDay) },
     ],
     { events: EVENTS, organizations: ORGANIZATIONS, largest, largestEvents, runs: RUNS, startDate, endDate },

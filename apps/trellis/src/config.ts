@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type BigQueryConfig, bigQueryConfigFrom, bigQueryEnvShape } from "@trellis/bigquery";
 import { type CacheConfig, cacheConfigFrom, cacheEnvShape } from "@trellis/cache";
 import { type DiscoveryConfig, discoveryConfigFrom, discoveryEnvShape } from "@trellis/discovery";
-import { type BigQueryConfig, bigQueryConfigFrom, bigQueryEnvShape } from "@trellis/export";
 import { type GatewayConfig, gatewayConfigFrom, gatewayEnvShape } from "@trellis/gateway";
 import { type IngestConfig, ingestConfigFrom, ingestEnvShape } from "@trellis/ingest";
 import {

@@ -1,13 +1,7 @@
 import type { Interceptor } from "@connectrpc/connect";
+import { type BigQueryConfig, createBigQueryClient } from "@trellis/bigquery";
 import { ExportService } from "@trellis/contracts";
-import {
-  type BigQueryConfig,
-  createBigQueryClient,
-  createExportApp,
-  createExporter,
-  type ExportApp,
-  type Exporter,
-} from "@trellis/export";
+import { createExportApp, createExporter, type ExportApp, type Exporter } from "@trellis/export";
 import type { Logger, ServiceApp } from "@trellis/platform";
 import { effectiveCampaignSource } from "@trellis/query";
 import type { Store } from "@trellis/store";

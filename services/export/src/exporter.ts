@@ -4,41 +4,39 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BigQuery } from "@google-cloud/bigquery";
-import type { Logger } from "@trellis/platform";
-import type { Store } from "@trellis/store";
-import { createJobRunner } from "./bigquery-client.js";
-import type { BigQueryConfig } from "./config.js";
-import {
-  attributionCreditRows,
-  campaignPerformanceRows,
-  dayVersions,
-  type ExportRow,
-  rawEventsToFile,
-} from "./day-rows.js";
-import {
-  campaignClickKeysStatement,
-  campaignEventsStatement,
-  campaignSessionsStatement,
-  type EffectiveCampaign,
-  type ReadPathStatement,
-} from "./read-path-rows.js";
 import {
   attributionCreditTable,
+  type BigQueryConfig,
   type BigQueryField,
   campaignClickKeysTable,
   campaignEventsTable,
   campaignPerformanceTable,
   campaignPerformanceViewDdl,
   campaignSessionsTable,
+  createJobRunner,
+  dailyEventCounts,
+  dayVersions,
+  dayVersionsOf,
+  type EffectiveCampaign,
   EMPTY_DAY,
   type ExportedTable,
+  eventsOfVersion,
   exportedTables,
   exportStateTable,
   qualified,
   rawEventsTable,
   readPathTables,
   readPathVersion,
-} from "./tables.js";
+} from "@trellis/bigquery";
+import type { Logger } from "@trellis/platform";
+import type { Store } from "@trellis/store";
+import { attributionCreditRows, campaignPerformanceRows, type ExportRow, rawEventsToFile } from "./day-rows.js";
+import {
+  campaignClickKeysStatement,
+  campaignEventsStatement,
+  campaignSessionsStatement,
+  type ReadPathStatement,
+} from "./read-path-rows.js";
 
 /** How a day's rows are read from the store, by exported table. */
 const readers: Record<string, typeof campaignPerformanceRows> = {
@@ -178,13 +176,16 @@ export function createExporter(config: BigQueryConfig, deps: ExporterDependencie
     prepared = true;
   }
 
-  /** The versions BigQuery holds for an organization's days, by table and day. */
-  async function exportedVersions(organizationId: string, from: string, to: string) {
+  /**
+   * The versions BigQuery holds for an organization's days up to `to`, whatever their age, by
+   * table and day (a row per organization, table and day: small beside the exported tables).
+   */
+  async function exportedVersions(organizationId: string, to: string) {
     const rows = await query<{ table_name: string; day: string; data_version: string; row_count: number }>(
       `SELECT table_name, CAST(day AS STRING) AS day, data_version, row_count FROM ${table(exportStateTable.name)}
-WHERE organization_id = @organization_id AND day BETWEEN @from AND @to`,
-      { organization_id: organizationId, from: BigQuery.date(from), to: BigQuery.date(to) },
-      { organization_id: "STRING", from: "DATE", to: "DATE" },
+WHERE organization_id = @organization_id AND day <= @to`,
+      { organization_id: organizationId, to: BigQuery.date(to) },
+      { organization_id: "STRING", to: "DATE" },
     );
     const versions = new Map<string, { version: string; rows: number }>();
     for (const r of rows)
@@ -262,7 +263,7 @@ COMMIT TRANSACTION;`,
       const rows = await countLines(file);
       await ignoreAlreadyExists(
         bigquery.dataset(stagingDataset, { location: config.location }).createTable(stagingName, {
-          schema: { fields: rawEventsTable.fields },
+          schema: { fields: target.fields },
           expirationTime: String(Date.now() + STAGING_TTL_MS),
         }),
       );
@@ -315,28 +316,62 @@ COMMIT TRANSACTION;`,
     }
   }
 
+  /**
+   * The exported days before the look-back window (`from`) whose data moved since their
+   * export, with their versions now (EMPTY_DAY for a day left without events). Deletion
+   * requests and retention change old days too, and the exported tables hold identifiers (raw
+   * events, session and click ids): such a day is replaced like any other, whatever its age.
+   * Finding them costs one read of the daily totals rollup (the day's event count against the
+   * count the exported version names) and exact versions only for the days that differ.
+   * Days before the window that were never exported stay out: the window bounds the first
+   * export.
+   */
+  async function movedOlderDays(
+    organizationId: string,
+    from: string,
+    exported: Map<string, { version: string; rows: number }>,
+    signal: AbortSignal,
+  ): Promise<Map<string, string>> {
+    const exportedCounts = new Map<string, number[]>();
+    for (const [key, { version }] of exported) {
+      const day = key.slice(key.indexOf("/") + 1);
+      if (day >= from) continue;
+      exportedCounts.set(day, [...(exportedCounts.get(day) ?? []), eventsOfVersion(version)]);
+    }
+    if (exportedCounts.size === 0) return new Map();
+    const counts = await dailyEventCounts(store, organizationId, from, signal);
+    const moved = [...exportedCounts]
+      .filter(([day, exportedAt]) => exportedAt.some((count) => count !== (counts.get(day) ?? 0)))
+      .map(([day]) => day);
+    const versions = await dayVersionsOf(store, organizationId, moved, signal);
+    return new Map(moved.map((day) => [day, versions.get(day) ?? EMPTY_DAY]));
+  }
+
   async function exportOrganization(organizationId: string, signal: AbortSignal): Promise<void> {
     const run = status.run;
     if (!run) return;
     const to = today();
     const from = addDays(to, -(config.lookbackDays - 1));
     const current = await dayVersions(store, organizationId, from, to, signal);
-    const exported = await exportedVersions(organizationId, from, to);
+    const exported = await exportedVersions(organizationId, to);
+    const older = await movedOlderDays(organizationId, from, exported, signal);
     // One ruleset for the whole run of this organization: every read-path day names it.
     const effective = await deps.effectiveCampaign?.(organizationId, signal);
     const isReadPath = (t: ExportedTable) => (readPathTables as readonly ExportedTable[]).includes(t);
     for (const target of [...exportedTables, ...(config.rawEvents ? [rawEventsTable] : [])]) {
       if (isReadPath(target) && !effective) continue;
+      // The window's days, and the exported days before it that moved since their export.
       const days = new Set([
         ...current.keys(),
         ...[...exported.keys()]
           .filter((k) => k.startsWith(`${target.name}/`))
-          .map((k) => k.slice(target.name.length + 1)),
+          .map((k) => k.slice(target.name.length + 1))
+          .filter((day) => day >= from || older.has(day)),
       ]);
       for (const day of [...days].sort()) {
         signal.throwIfAborted();
         // A day with no events left (deleted, expired) is exported as empty: its rows go.
-        const dataVersion = current.get(day) ?? EMPTY_DAY;
+        const dataVersion = current.get(day) ?? older.get(day) ?? EMPTY_DAY;
         const version = effective && isReadPath(target) ? readPathVersion(dataVersion, effective.version) : dataVersion;
         const previous = exported.get(`${target.name}/${day}`);
         if (previous?.version === version) {

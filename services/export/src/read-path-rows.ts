@@ -1,12 +1,5 @@
+import type { EffectiveCampaign } from "@trellis/bigquery";
 import type { Statement, Store } from "@trellis/store";
-
-/** The effective campaign of an event under a ruleset, as SQL with its bound parameters. */
-export interface EffectiveCampaign {
-  /** The ruleset version it was compiled from. */
-  version: number;
-  sql: string;
-  params: Record<string, unknown>;
-}
 
 /**
  * The statement that computes one read-path table's rows of one organization and day, in the

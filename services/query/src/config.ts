@@ -1,4 +1,4 @@
-import { type BigQueryConfig, bigQueryConfigFrom, bigQueryEnvShape } from "@trellis/export";
+import { type BigQueryConfig, bigQueryConfigFrom, bigQueryEnvShape } from "@trellis/bigquery";
 import { contextSecretEnvShape, type ProcessConfig, peersEnvShape, serviceConfig } from "@trellis/platform";
 import { type StoreConfig, storeConfigFrom, storeEnvShape } from "@trellis/store";
 

@@ -1,4 +1,4 @@
-import { bigQueryConfigFrom, bigQueryEnvShape } from "@trellis/export";
+import { bigQueryConfigFrom, bigQueryEnvShape } from "@trellis/bigquery";
 import { createLogger, env, parseEnv } from "@trellis/platform";
 import { createStore, ensureSchema, loadStoreConfig } from "@trellis/store";
 import { exporterFor } from "../export-admin.js";

@@ -1,5 +1,5 @@
 // `trellis export`: one export run against a data directory, to the local HTTP double of the
-// BigQuery REST API (services/export/test/helpers/bigquery-double.ts), as a CronJob runs it.
+// BigQuery REST API (packages/bigquery/test/helpers/bigquery-double.ts), as a CronJob runs it.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import {
   type BigQueryDouble,
   startBigQueryDouble,
   writeServiceAccountKey,
-} from "../../../../services/export/test/helpers/bigquery-double.js";
+} from "../../../../packages/bigquery/test/helpers/bigquery-double.js";
 import { tempDir, testDatabase } from "../../../../test/helpers/names.js";
 import { exitCode, runNode } from "../../../../test/helpers/processes.js";
 

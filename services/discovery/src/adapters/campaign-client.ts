@@ -8,12 +8,7 @@ import type {
   PreviewCampaignResponse,
 } from "@trellis/contracts";
 import { type OrgScope, orgCallOptions } from "@trellis/platform";
-import {
-  type BoundSql,
-  compileEffectiveCampaign,
-  type StoredCampaign,
-  validateCampaign,
-} from "@trellis/query/traffic-rules";
+import { type BoundSql, compileEffectiveCampaign, type StoredCampaign, validateCampaign } from "@trellis/traffic-rules";
 
 /** The organization's current campaigns, compiled as every answer compiles them. */
 export interface CurrentRuleset {

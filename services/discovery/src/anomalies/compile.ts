@@ -1,4 +1,4 @@
-import type { BoundSql, ResolvedRange } from "@trellis/query/traffic-rules";
+import type { BoundSql, ResolvedRange } from "@trellis/traffic-rules";
 import { type Grain, HISTORY_WEEKS } from "./baseline.js";
 
 /** The range's first date minus the weeks of history, as a date. */

@@ -11,7 +11,7 @@ import {
   ResultMetaSchema,
 } from "@trellis/contracts";
 import { echo, ValidationError } from "@trellis/platform";
-import { findDimension, findMetric, freshnessFor, resolveRange, runCompiled } from "@trellis/query/traffic-rules";
+import { findDimension, findMetric, freshnessFor, resolveRange, runCompiled } from "@trellis/traffic-rules";
 import { boundedNumber } from "../domain/bounds.js";
 import type { DiscoveryDeps, RunRequest } from "../domain/run-deps.js";
 import { newRunId } from "../runs/run-store.js";

@@ -1,5 +1,5 @@
-import type { BoundSql, ResolvedRange } from "@trellis/query/traffic-rules";
-import { rangeParams, timeRangePredicate } from "@trellis/query/traffic-rules";
+import type { BoundSql, ResolvedRange } from "@trellis/traffic-rules";
+import { rangeParams, timeRangePredicate } from "@trellis/traffic-rules";
 import { AUTOMATION_UA_PATTERN } from "./taxonomy.js";
 
 export interface FraudThresholds {

@@ -1,4 +1,4 @@
-import { type BoundSql, type ResolvedRange, rangeParams, SESSION_KEY_SQL } from "@trellis/query/traffic-rules";
+import { type BoundSql, type ResolvedRange, rangeParams, SESSION_KEY_SQL } from "@trellis/traffic-rules";
 import { attributeSets, patternAttributes, UNDERSTOOD_PARAMS } from "./attributes.js";
 
 /** Channels whose traffic no campaign would be made of: unpaid search and social, the site itself. */

@@ -7,7 +7,7 @@ import {
   Granularity,
   ResultMetaSchema,
 } from "@trellis/contracts";
-import { freshnessFor, resolveRange, runCompiled } from "@trellis/query/traffic-rules";
+import { freshnessFor, resolveRange, runCompiled } from "@trellis/traffic-rules";
 import { boundedInteger, boundedNumber } from "../domain/bounds.js";
 import type { DiscoveryDeps, RunRequest } from "../domain/run-deps.js";
 import { newRunId } from "../runs/run-store.js";

@@ -3,7 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type DiscoverySchedule, DiscoveryScheduleSchema } from "@trellis/contracts";
 import { echo, ValidationError } from "@trellis/platform";
-import { findDimension, findMetric } from "@trellis/query/traffic-rules";
+import { findDimension, findMetric } from "@trellis/traffic-rules";
 import { anomalyDefaults } from "../anomalies/run.js";
 import { hostOf, isInternalAddress, isLoopbackHost, type WebhookDestinationPolicy } from "../webhooks/destination.js";
 import { newScheduleId, type StoredSchedule } from "./schedule-store.js";

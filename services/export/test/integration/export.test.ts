@@ -1,21 +1,23 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, createLogger, parseEnv } from "@trellis/platform";
-import { createStore, type Store } from "@trellis/store";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dailyTraffic, eventRow } from "../../../../test/helpers/events.js";
-import { tempDir, testDatabase } from "../../../../test/helpers/names.js";
 import {
   type BigQueryConfig,
   bigQueryConfigFrom,
   bigQueryEnvShape,
-  campaignPerformanceRows,
   createBigQueryClient,
-  createExporter,
-  type Exporter,
   rowAccessPolicyStatements,
-} from "../../src/index.js";
-import { type BigQueryDouble, startBigQueryDouble, writeServiceAccountKey } from "../helpers/bigquery-double.js";
+} from "@trellis/bigquery";
+import { ConfigError, createLogger, parseEnv } from "@trellis/platform";
+import { createStore, type Store } from "@trellis/store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type BigQueryDouble,
+  startBigQueryDouble,
+  writeServiceAccountKey,
+} from "../../../../packages/bigquery/test/helpers/bigquery-double.js";
+import { dailyTraffic, eventRow } from "../../../../test/helpers/events.js";
+import { tempDir, testDatabase } from "../../../../test/helpers/names.js";
+import { campaignPerformanceRows, createExporter, type Exporter } from "../../src/index.js";
 
 // The export against a local HTTP double of the BigQuery REST API (bigquery-double.ts): the
 // official client's real requests, authenticated with a real service account key file, checked

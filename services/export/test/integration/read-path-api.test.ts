@@ -6,16 +6,16 @@
 import { join } from "node:path";
 import type { Store } from "@trellis/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dailyTraffic } from "../../../../test/helpers/events.js";
-import { tempDir } from "../../../../test/helpers/names.js";
-import { startTestWarehouse, type TestWarehouse } from "../../../../test/helpers/warehouse.js";
 import {
   type BigQueryDouble,
   type DoubleEngine,
   startBigQueryDouble,
   writeServiceAccountKey,
-} from "../helpers/bigquery-double.js";
-import { storeEngine } from "../helpers/bigquery-double-engine.js";
+} from "../../../../packages/bigquery/test/helpers/bigquery-double.js";
+import { storeEngine } from "../../../../packages/bigquery/test/helpers/bigquery-double-engine.js";
+import { dailyTraffic } from "../../../../test/helpers/events.js";
+import { tempDir } from "../../../../test/helpers/names.js";
+import { startTestWarehouse, type TestWarehouse } from "../../../../test/helpers/warehouse.js";
 
 const PROJECT = "trellis-read-path-test";
 const ADMIN_TOKEN = "export-admin-token-of-at-least-32-characters";

@@ -5,10 +5,14 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { ExportService } from "@trellis/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type BigQueryDouble,
+  startBigQueryDouble,
+  writeServiceAccountKey,
+} from "../../../../packages/bigquery/test/helpers/bigquery-double.js";
 import { dailyTraffic } from "../../../../test/helpers/events.js";
 import { tempDir } from "../../../../test/helpers/names.js";
 import { startTestWarehouse, type TestWarehouse } from "../../../../test/helpers/warehouse.js";
-import { type BigQueryDouble, startBigQueryDouble, writeServiceAccountKey } from "../helpers/bigquery-double.js";
 
 const PROJECT = "trellis-status-test";
 const ADMIN_TOKEN = "export-admin-token-of-at-least-32-characters";

@@ -1,4 +1,10 @@
-import { type BigQueryConfig, createBigQueryClient, createJobRunner, type JobRunner, qualified } from "@trellis/export";
+import {
+  type BigQueryConfig,
+  createBigQueryClient,
+  createJobRunner,
+  type JobRunner,
+  qualified,
+} from "@trellis/bigquery";
 import type { Logger } from "@trellis/platform";
 
 /**

@@ -1,7 +1,7 @@
-import type { EffectiveCampaign } from "@trellis/export";
+import type { EffectiveCampaign } from "@trellis/bigquery";
 import type { Logger } from "@trellis/platform";
 import type { Store } from "@trellis/store";
-import { compileEffectiveCampaign } from "../domain/campaigns/compile.js";
+import { compileEffectiveCampaign } from "@trellis/traffic-rules";
 import { createRulesetStore } from "./ruleset-store.js";
 
 /**

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { type Logger, NotFoundError, UnavailableError, ValidationError } from "@trellis/platform";
 import type { Store } from "@trellis/store";
-import type { Ruleset, StoredCampaign } from "../domain/campaigns/ruleset.js";
+import type { Ruleset, StoredCampaign } from "@trellis/traffic-rules";
 import { readStoredRuleset, type StoredRuleset } from "../domain/campaigns/stored.js";
 
 export interface RulesetVersionInfo {

@@ -1,7 +1,7 @@
 import type { Value } from "@bufbuild/protobuf/wkt";
 import { type Filter, FilterOperator } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
-import { type Dimension, findDimension, findMetric, type Metric, operatorsFor } from "./catalogue.js";
+import { type Dimension, findDimension, findMetric, type Metric, operatorsFor } from "@trellis/traffic-rules";
 import { checkFilterLimits } from "./input-limits.js";
 
 export interface CompiledFilters {

@@ -1,8 +1,7 @@
 import { Granularity } from "@trellis/contracts";
 import { type RollupSpec, rollupDimensions, rollups } from "@trellis/store";
-import type { Metric } from "./catalogue.js";
-import type { ResolvedRange } from "./dates.js";
-import { bucketExpression, timeRangePredicate } from "./time-bucket.js";
+import type { Metric, ResolvedRange } from "@trellis/traffic-rules";
+import { bucketExpression, timeRangePredicate } from "@trellis/traffic-rules";
 
 /** Where a report reads from: raw events or a rollup, with the SQL that differs between them. */
 export interface Source {

@@ -26,16 +26,22 @@ import {
   ValidationError,
 } from "@trellis/platform";
 import type { Store } from "@trellis/store";
+import {
+  activeCampaigns,
+  campaignLimits,
+  checkRulesetSize,
+  compileCampaignMatch,
+  compilePreview,
+  operatorByName,
+  resolveRange,
+  runCompiled,
+  type StoredCampaign,
+  validateCampaign,
+} from "@trellis/traffic-rules";
 import type { RulesetStore } from "../adapters/ruleset-store.js";
-import { compileCampaignMatch } from "../domain/campaigns/compile.js";
-import { compilePreview } from "../domain/campaigns/preview.js";
-import { activeCampaigns, type StoredCampaign } from "../domain/campaigns/ruleset.js";
 import type { StoredRuleset } from "../domain/campaigns/stored.js";
-import { campaignLimits, checkRulesetSize, operatorByName, validateCampaign } from "../domain/campaigns/validate.js";
-import { resolveRange } from "../domain/dates.js";
 import { asOfRulesetVersion } from "../domain/ruleset-version.js";
 import type { RulesetProvider } from "./rulesets.js";
-import { runCompiled } from "./run-context.js";
 
 export interface CampaignDeps {
   store: Store;

@@ -1,6 +1,6 @@
+import type { Ruleset } from "@trellis/traffic-rules";
+import { type BoundSql, compileEffectiveCampaign } from "@trellis/traffic-rules";
 import type { RulesetStore } from "../adapters/ruleset-store.js";
-import { type BoundSql, compileEffectiveCampaign } from "../domain/campaigns/compile.js";
-import type { Ruleset } from "../domain/campaigns/ruleset.js";
 
 /** A ruleset ready for questions: its version, campaigns and the compiled effective-campaign SQL. */
 export interface ActiveRuleset {

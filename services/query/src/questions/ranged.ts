@@ -1,5 +1,5 @@
 import { type DateRange, Granularity } from "@trellis/contracts";
-import { freshnessFor } from "../domain/freshness.js";
+import { freshnessFor } from "@trellis/traffic-rules";
 
 /**
  * Freshness and data range of a question over a date range at day grain or coarser: most

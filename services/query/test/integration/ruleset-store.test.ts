@@ -1,10 +1,10 @@
 import { rmSync } from "node:fs";
 import { createLogger } from "@trellis/platform";
 import { createStore, type Store } from "@trellis/store";
+import type { StoredCampaign } from "@trellis/traffic-rules";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir, testDatabase } from "../../../../test/helpers/names.js";
 import { createRulesetStore, type RulesetChange } from "../../src/adapters/ruleset-store.js";
-import type { StoredCampaign } from "../../src/domain/campaigns/ruleset.js";
 import { createRulesetProvider } from "../../src/handlers/rulesets.js";
 
 const dataDir = tempDir("rulesets");

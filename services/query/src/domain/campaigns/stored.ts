@@ -1,7 +1,6 @@
 import { parseInstant, ValidationError } from "@trellis/platform";
-import { resolveRuleField } from "./fields.js";
-import type { MatchOperatorName, Ruleset, StoredCampaign, StoredCondition, StoredRule } from "./ruleset.js";
-import { campaignLimits, textProblem } from "./validate.js";
+import type { MatchOperatorName, Ruleset, StoredCampaign, StoredCondition, StoredRule } from "@trellis/traffic-rules";
+import { campaignLimits, resolveRuleField, textProblem } from "@trellis/traffic-rules";
 
 /**
  * A stored campaign this build cannot read back: one written before today's checks existed

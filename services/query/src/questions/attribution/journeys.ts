@@ -1,6 +1,5 @@
-import type { BoundSql } from "../../domain/campaigns/compile.js";
-import { SESSION_KEY_SQL } from "../../domain/campaigns/preview.js";
-import { type ResolvedRange, rangeParams } from "../../domain/dates.js";
+import type { BoundSql } from "@trellis/traffic-rules";
+import { type ResolvedRange, rangeParams, SESSION_KEY_SQL } from "@trellis/traffic-rules";
 import type { ResolvedAttributionSettings } from "./settings.js";
 
 /** Longest path kept per conversion: the most recent touches. */

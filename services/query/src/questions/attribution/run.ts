@@ -10,8 +10,8 @@ import {
   ResultMetaSchema,
 } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
-import { resolveRange } from "../../domain/dates.js";
-import { type RunContext, runCompiled } from "../../handlers/run-context.js";
+import { resolveRange, runCompiled } from "@trellis/traffic-rules";
+import type { RunContext } from "../../handlers/run-context.js";
 import { compileDistinctPaths, NO_TOUCH_KEY } from "./journeys.js";
 import { computeModels } from "./models/index.js";
 import { type DistinctPath, MODEL_NAMES, type ModelName } from "./models/types.js";

@@ -1,4 +1,3 @@
-import { type GetCampaignPerformanceRequest, Granularity } from "@trellis/contracts";
 import {
   campaignClickKeysTable,
   campaignEventsTable,
@@ -8,9 +7,10 @@ import {
   exportStateTable,
   readPathTables,
   readPathVersion,
-} from "@trellis/export";
+} from "@trellis/bigquery";
+import { type GetCampaignPerformanceRequest, Granularity } from "@trellis/contracts";
+import type { ResolvedRange } from "@trellis/traffic-rules";
 import type { BigQueryReadPath } from "../../adapters/bigquery-read-path.js";
-import type { ResolvedRange } from "../../domain/dates.js";
 import type { RunContext } from "../../handlers/run-context.js";
 
 /** A campaign performance row as both the store and BigQuery answer it (before names and metric picking). */

@@ -1,9 +1,16 @@
 import { type GetCampaignPerformanceRequest, Granularity } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
-import { type BoundSql, CAPTURED_CAMPAIGN_SQL } from "../../domain/campaigns/compile.js";
-import { SESSION_KEY_SQL } from "../../domain/campaigns/preview.js";
-import { type ResolvedRange, rangeParams, resolveRange } from "../../domain/dates.js";
-import { bucketExpression, bucketsPerDay, timeRangePredicate } from "../../domain/time-bucket.js";
+import {
+  type BoundSql,
+  bucketExpression,
+  bucketsPerDay,
+  CAPTURED_CAMPAIGN_SQL,
+  type ResolvedRange,
+  rangeParams,
+  resolveRange,
+  SESSION_KEY_SQL,
+  timeRangePredicate,
+} from "@trellis/traffic-rules";
 
 export interface CompiledCampaignPerformance {
   sql: string;

@@ -8,8 +8,8 @@ import {
   ResultMetaSchema,
 } from "@trellis/contracts";
 import { echo, ValidationError } from "@trellis/platform";
-import { campaignNames } from "../../domain/campaigns/ruleset.js";
-import { storeMeta as meta, type RunContext, runCompiled } from "../../handlers/run-context.js";
+import { campaignNames, runCompiled } from "@trellis/traffic-rules";
+import { storeMeta as meta, type RunContext } from "../../handlers/run-context.js";
 import { campaignPerformanceFromBigQuery } from "./bigquery.js";
 import { compileCampaignPerformance } from "./compile.js";
 

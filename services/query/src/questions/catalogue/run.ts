@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { CatalogFieldSchema, type GetCatalogResponse, GetCatalogResponseSchema } from "@trellis/contracts";
 import { rollups } from "@trellis/store";
-import { dimensions, metrics, operatorsFor } from "../../domain/catalogue.js";
+import { dimensions, metrics, operatorsFor } from "@trellis/traffic-rules";
 
 /** Rollups that can answer for a field, fewest rows first. */
 function rollupsHolding(dimension?: string): string[] {

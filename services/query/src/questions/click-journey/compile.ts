@@ -1,5 +1,4 @@
-import { type BoundSql, CAPTURED_CAMPAIGN_SQL } from "../../domain/campaigns/compile.js";
-import { SESSION_KEY_SQL } from "../../domain/campaigns/preview.js";
+import { type BoundSql, CAPTURED_CAMPAIGN_SQL, SESSION_KEY_SQL } from "@trellis/traffic-rules";
 import { TOUCH_EVENT_PREDICATE, touchKeySql } from "../attribution/journeys.js";
 import type { ResolvedAttributionSettings } from "../attribution/settings.js";
 

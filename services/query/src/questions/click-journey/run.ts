@@ -11,8 +11,8 @@ import {
   TouchSchema,
 } from "@trellis/contracts";
 import { echo, NotFoundError, ValidationError } from "@trellis/platform";
-import { resolveRange } from "../../domain/dates.js";
-import { type RunContext, runCompiled } from "../../handlers/run-context.js";
+import { resolveRange, runCompiled } from "@trellis/traffic-rules";
+import type { RunContext } from "../../handlers/run-context.js";
 import { computeModels } from "../attribution/models/index.js";
 import { type DistinctPath, type ModelName, RULE_MODEL_NAMES } from "../attribution/models/types.js";
 import { loadPaths, modelOptions } from "../attribution/run.js";

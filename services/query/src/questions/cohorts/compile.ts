@@ -1,7 +1,6 @@
 import { CohortMetric, type GetCohortsRequest, Granularity } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
-import { type ResolvedRange, rangeParams, resolveRange } from "../../domain/dates.js";
-import { timeRangePredicate } from "../../domain/time-bucket.js";
+import { type ResolvedRange, rangeParams, resolveRange, timeRangePredicate } from "@trellis/traffic-rules";
 
 export const cohortLimits = { defaultPeriods: 8, maxPeriods: 104 };
 

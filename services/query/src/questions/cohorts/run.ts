@@ -6,7 +6,8 @@ import {
   type GetCohortsResponse,
   GetCohortsResponseSchema,
 } from "@trellis/contracts";
-import { storeMeta as meta, type RunContext, runCompiled } from "../../handlers/run-context.js";
+import { runCompiled } from "@trellis/traffic-rules";
+import { storeMeta as meta, type RunContext } from "../../handlers/run-context.js";
 import { compileCohorts } from "./compile.js";
 
 export async function runCohorts(ctx: RunContext, request: GetCohortsRequest): Promise<GetCohortsResponse> {

@@ -1,9 +1,8 @@
 import { type GetFunnelRequest, JourneyKey } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
-import { type ResolvedRange, rangeParams, resolveRange } from "../../domain/dates.js";
+import { type ResolvedRange, rangeParams, resolveRange, timeRangePredicate } from "@trellis/traffic-rules";
 import { compileFilters } from "../../domain/filters.js";
 import { checkFunnelLimits } from "../../domain/input-limits.js";
-import { timeRangePredicate } from "../../domain/time-bucket.js";
 
 export const funnelLimits = {
   minSteps: 2,

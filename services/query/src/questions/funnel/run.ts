@@ -5,7 +5,8 @@ import {
   type GetFunnelResponse,
   GetFunnelResponseSchema,
 } from "@trellis/contracts";
-import { storeMeta as meta, type RunContext, runCompiled } from "../../handlers/run-context.js";
+import { runCompiled } from "@trellis/traffic-rules";
+import { storeMeta as meta, type RunContext } from "../../handlers/run-context.js";
 import { compileFunnel } from "./compile.js";
 
 export async function runFunnel(ctx: RunContext, request: GetFunnelRequest): Promise<GetFunnelResponse> {

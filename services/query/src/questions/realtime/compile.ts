@@ -1,5 +1,5 @@
 import { echo, ValidationError } from "@trellis/platform";
-import { findMetric, type Metric } from "../../domain/catalogue.js";
+import { findMetric, type Metric } from "@trellis/traffic-rules";
 
 export const realtimeDefaults = {
   lastMinutes: 30,

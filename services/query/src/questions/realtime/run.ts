@@ -5,7 +5,8 @@ import {
   GetRealtimeResponseSchema,
   RealtimePointSchema,
 } from "@trellis/contracts";
-import { storeMeta as meta, type RunContext, runCompiled } from "../../handlers/run-context.js";
+import { runCompiled } from "@trellis/traffic-rules";
+import { storeMeta as meta, type RunContext } from "../../handlers/run-context.js";
 import { compileRealtime } from "./compile.js";
 
 export async function runRealtime(

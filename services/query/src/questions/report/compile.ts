@@ -1,12 +1,20 @@
 import { Granularity, type RunReportRequest, SortDirection } from "@trellis/contracts";
 import { echo, ValidationError } from "@trellis/platform";
-import { type BoundSql, rewritesCampaign } from "../../domain/campaigns/compile.js";
-import { type Dimension, findDimension, findMetric, type Metric } from "../../domain/catalogue.js";
-import { type ResolvedRange, rangeParams, resolveRange } from "../../domain/dates.js";
+import {
+  type BoundSql,
+  bucketsPerDay,
+  type Dimension,
+  findDimension,
+  findMetric,
+  type Metric,
+  type ResolvedRange,
+  rangeParams,
+  resolveRange,
+  rewritesCampaign,
+} from "@trellis/traffic-rules";
 import { compileFilters } from "../../domain/filters.js";
 import { checkReportLimits } from "../../domain/input-limits.js";
 import { chooseSource, type SourcePreference } from "../../domain/sources.js";
-import { bucketsPerDay } from "../../domain/time-bucket.js";
 
 export const reportLimits = {
   dimensions: 8,

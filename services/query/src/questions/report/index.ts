@@ -1,5 +1,5 @@
 import { Granularity } from "@trellis/contracts";
-import { freshnessFor } from "../../domain/freshness.js";
+import { freshnessFor } from "@trellis/traffic-rules";
 import type { Question } from "../question.js";
 import { runReport } from "./run.js";
 

@@ -11,9 +11,9 @@ import {
   StreamReportResponseSchema,
 } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
-import { defaultQueryLimits, withLimits } from "../../domain/limits.js";
+import { defaultQueryLimits, runCompiled, withLimits } from "@trellis/traffic-rules";
 import type { SourcePreference } from "../../domain/sources.js";
-import { type RunContext, runCompiled } from "../../handlers/run-context.js";
+import type { RunContext } from "../../handlers/run-context.js";
 import { type CompiledReport, compileReport } from "./compile.js";
 
 type ReportRow = Record<string, unknown> & { __is_total: number | string; __total_rows?: string | number };

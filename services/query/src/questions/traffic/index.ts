@@ -1,6 +1,5 @@
 import { Granularity } from "@trellis/contracts";
-import { granularityOrDefault } from "../../domain/dates.js";
-import { freshnessFor } from "../../domain/freshness.js";
+import { freshnessFor, granularityOrDefault } from "@trellis/traffic-rules";
 import type { Question } from "../question.js";
 import { runTraffic } from "./run.js";
 

@@ -3,9 +3,9 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { CampaignSchema, MatchOperator } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
 import { describe, expect, it } from "vitest";
-import { compileCampaignMatch, compileEffectiveCampaign } from "../../../src/domain/campaigns/compile.js";
-import type { StoredCampaign } from "../../../src/domain/campaigns/ruleset.js";
-import { campaignLimits, checkRulesetSize, validateCampaign } from "../../../src/domain/campaigns/validate.js";
+import { compileCampaignMatch, compileEffectiveCampaign } from "../../../src/campaigns/compile.js";
+import type { StoredCampaign } from "../../../src/campaigns/ruleset.js";
+import { campaignLimits, checkRulesetSize, validateCampaign } from "../../../src/campaigns/validate.js";
 
 function campaign(id: string, priority: number, createdAt: string, archived = false): StoredCampaign {
   return {

@@ -3,7 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { CampaignSchema, MatchOperator } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
 import { describe, expect, it } from "vitest";
-import { validateCampaign } from "../../../src/domain/campaigns/validate.js";
+import { validateCampaign } from "../../../src/campaigns/validate.js";
 
 const conditions = [{ field: "source", operator: MatchOperator.EQUALS, values: ["google"] }];
 

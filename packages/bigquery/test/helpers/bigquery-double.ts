@@ -340,13 +340,16 @@ export async function startBigQueryDouble(options: {
         double.views.set(view[1] ?? "", job.query);
         job.rows = [];
       } else if (stateRead) {
-        const p = job.params as { organization_id: string; from: string; to: string };
+        const p = job.params as { organization_id: string; from?: string; to: string };
         job.schema = ["table_name", "day", "data_version", "row_count"].map((name) => ({
           name,
           type: name === "row_count" ? "INTEGER" : "STRING",
         }));
         job.rows = tableOf(stateRead[1] ?? "").rows.filter(
-          (r) => r.organization_id === p.organization_id && String(r.day) >= p.from && String(r.day) <= p.to,
+          (r) =>
+            r.organization_id === p.organization_id &&
+            (p.from === undefined || String(r.day) >= p.from) &&
+            String(r.day) <= p.to,
         );
       } else if (replaceDay) {
         const p = job.params as {

@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
+import { type BigQueryConfig, bigQueryConfigFrom, bigQueryEnvShape, createBigQueryClient } from "@trellis/bigquery";
 import {
   AnswerSource,
   type GetCampaignPerformanceRequest,
@@ -8,32 +9,25 @@ import {
   type GetCampaignPerformanceResponse,
   Granularity,
 } from "@trellis/contracts";
-import {
-  type BigQueryConfig,
-  bigQueryConfigFrom,
-  bigQueryEnvShape,
-  createBigQueryClient,
-  createExporter,
-  type Exporter,
-} from "@trellis/export";
+import { createExporter, type Exporter } from "@trellis/export";
 import { ConfigError, createLogger, parseEnv } from "@trellis/platform";
 import { createStore, type Store } from "@trellis/store";
+import type { StoredCampaign } from "@trellis/traffic-rules";
+import { compileEffectiveCampaign } from "@trellis/traffic-rules";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EventSpec, eventRow } from "../../../../test/helpers/events.js";
-import { tempDir, testDatabase } from "../../../../test/helpers/names.js";
 import {
   type BigQueryDouble,
   startBigQueryDouble,
   writeServiceAccountKey,
-} from "../../../export/test/helpers/bigquery-double.js";
-import { storeEngine } from "../../../export/test/helpers/bigquery-double-engine.js";
-import { createBigQueryReadPath } from "../../src/adapters/bigquery-read-path.js";
-import { effectiveCampaignSource } from "../../src/adapters/effective-campaign.js";
-import { createRulesetStore, type RulesetChange } from "../../src/adapters/ruleset-store.js";
-import { compileEffectiveCampaign } from "../../src/domain/campaigns/compile.js";
-import type { StoredCampaign } from "../../src/domain/campaigns/ruleset.js";
-import type { RunContext } from "../../src/handlers/run-context.js";
-import { runCampaignPerformance } from "../../src/questions/campaign-performance/run.js";
+} from "../../packages/bigquery/test/helpers/bigquery-double.js";
+import { storeEngine } from "../../packages/bigquery/test/helpers/bigquery-double-engine.js";
+import { createBigQueryReadPath } from "../../services/query/src/adapters/bigquery-read-path.js";
+import { effectiveCampaignSource } from "../../services/query/src/adapters/effective-campaign.js";
+import { createRulesetStore, type RulesetChange } from "../../services/query/src/adapters/ruleset-store.js";
+import type { RunContext } from "../../services/query/src/handlers/run-context.js";
+import { runCampaignPerformance } from "../../services/query/src/questions/campaign-performance/run.js";
+import { type EventSpec, eventRow } from "../helpers/events.js";
+import { tempDir, testDatabase } from "../helpers/names.js";
 
 // The read path of campaign performance (the seed's "L3"): the export writes the read-path
 // tables to a local HTTP double of the BigQuery REST API (bigquery-double.ts; BigQuery cannot

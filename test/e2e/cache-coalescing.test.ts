@@ -23,8 +23,8 @@ import {
   redisConfig,
   silentLogger,
   startCache,
-} from "../helpers/cache-harness.js";
-import { type RedisServer, startRedisServer } from "../helpers/redis-servers.js";
+} from "../../services/cache/test/helpers/cache-harness.js";
+import { type RedisServer, startRedisServer } from "../../services/cache/test/helpers/redis-servers.js";
 
 const CONCURRENT = 1_000;
 let dataDir: string;
