@@ -1,3 +1,4 @@
+export * from "./cache-client.js";
 export * from "./call-context.js";
 export * from "./config.js";
 export * from "./config-docs.js";

@@ -1,8 +1,15 @@
 import { createClient, type Transport } from "@connectrpc/connect";
 import { CacheService, CampaignService, DiscoveryService } from "@trellis/contracts";
-import { createContextSigner, internalAuth, type Logger, remotePeer, type ServiceApp } from "@trellis/platform";
+import {
+  createCacheClient,
+  createContextSigner,
+  internalAuth,
+  type Logger,
+  remotePeer,
+  type ServiceApp,
+} from "@trellis/platform";
 import { createStore, ensureSchema, type Store } from "@trellis/store";
-import { createCacheClient } from "./adapters/cache-client.js";
+
 import { createCampaignClient } from "./adapters/campaign-client.js";
 import type { DiscoveryConfig } from "./config.js";
 import { createAnswerCache } from "./domain/cached-answer.js";

@@ -1,6 +1,7 @@
 import { createClient, type Transport } from "@connectrpc/connect";
 import { CacheService, CampaignService, QueryService } from "@trellis/contracts";
 import {
+  createCacheClient,
   createContextSigner,
   internalAuth,
   type Logger,
@@ -10,7 +11,7 @@ import {
 } from "@trellis/platform";
 import { createStore, ensureSchema, type Store } from "@trellis/store";
 import { createBigQueryReadPath } from "./adapters/bigquery-read-path.js";
-import { createCacheClient } from "./adapters/cache-client.js";
+
 import { createRulesetStore } from "./adapters/ruleset-store.js";
 import type { QueryConfig } from "./config.js";
 import { createCampaignService } from "./handlers/campaign-service.js";
