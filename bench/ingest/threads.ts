@@ -1,0 +1,92 @@
+// Where the product's CPU goes during an ingest load into a Null table, thread by thread: the
+// serving thread, each ingest worker, V8's helper threads and the engine's pools, in µs per
+// accepted event (from /proc/<pid>/task/*/stat before and after the load).
+//   node --import tsx bench/ingest/threads.ts        (BENCH_EVENTS, default 100000)
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runScript, startProduct } from "../lib/processes.js";
+import { progress } from "../lib/report.js";
+import { readEventLines, writeEventsFile } from "./events-file.js";
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
+const BATCH = 5_000;
+const CONCURRENCY = 6;
+/** Long enough for the ingest workers to boot, so their start-up is not counted. */
+const SETTLE_MS = 8_000;
+
+/** CPU seconds of each thread of a process, keyed by name and thread id (the main thread as "serving thread"). */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const seconds = (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in ticks
+      out.set(tid === String(pid) ? "serving thread" : `${name} ${tid}`, seconds);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+const work = mkdtempSync(join(tmpdir(), "trellis-bench-threads-"));
+try {
+  const eventsPath = join(work, "events.ndjson");
+  progress(`generating ${EVENTS} events`);
+  await writeEventsFile(eventsPath, EVENTS, 20);
+  const lines = readEventLines(eventsPath);
+  await runScript("bench/ingest/prepare-null.ts", [join(work, "null")]);
+  const product = await startProduct({
+    TRELLIS_DATA_DIR: join(work, "null"),
+    TRELLIS_INGEST_TABLE: "analytics_events_null",
+  });
+  try {
+    const pid = product.child.pid as number;
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const bodies: string[] = [];
+    for (let i = 0; i < lines.length; i += BATCH)
+      bodies.push(`{"batch_id":"threads-${i}","events":[${lines.slice(i, i + BATCH).join(",")}]}`);
+    let next = 0;
+    let accepted = 0;
+    const client = async () => {
+      for (let i = next++; i < bodies.length; i = next++) {
+        const response = await fetch(`${product.url}/api/v1/events`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${product.apiKey}`, "content-type": "application/json" },
+          body: bodies[i],
+        });
+        accepted += ((await response.json()) as { accepted?: number }).accepted ?? 0;
+      }
+    };
+    progress(`loading ${bodies.length} requests`);
+    const before = threadCpu(pid);
+    const started = performance.now();
+    await Promise.all(Array.from({ length: CONCURRENCY }, client));
+    const seconds = (performance.now() - started) / 1000;
+    const after = threadCpu(pid);
+    const rows = [...after]
+      .map(([thread, cpu]) => ({ thread, usPerEvent: ((cpu - (before.get(thread) ?? 0)) * 1e6) / accepted }))
+      .filter((row) => row.usPerEvent >= 0.05)
+      .sort((a, b) => b.usPerEvent - a.usPerEvent);
+    console.log(`${accepted} events in ${seconds.toFixed(1)} s: ${(accepted / seconds).toFixed(0)} events/s`);
+    for (const { thread, usPerEvent } of rows) {
+      const busy = (usPerEvent * accepted) / 1e6 / seconds;
+      console.log(
+        `${thread.padEnd(28)} ${usPerEvent.toFixed(1).padStart(6)} µs/event  busy ${(busy * 100).toFixed(0)} %`,
+      );
+    }
+    console.log(
+      `${"all threads".padEnd(28)} ${rows
+        .reduce((sum, r) => sum + r.usPerEvent, 0)
+        .toFixed(1)
+        .padStart(6)} µs/event`,
+    );
+  } finally {
+    await product.stop();
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
