@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { create, type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { AnswerSource, DateRangeSchema, type Freshness, type ResultMeta } from "@trellis/contracts";
-import type { Logger } from "@trellis/platform";
-import type { CacheClient } from "@trellis/platform";
+import type { CacheClient, Logger } from "@trellis/platform";
 import type { RunRequest } from "./run-deps.js";
 
 /** What one discovery answer is cached by. */

@@ -11,10 +11,10 @@ import {
   type QueryService,
   type ResultMeta,
 } from "@trellis/contracts";
+import type { CacheClient } from "@trellis/platform";
 import { type Logger, linkSharedCopy, requireOrgContext, requireOrgScope, ValidationError } from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import type { BigQueryReadPath } from "../adapters/bigquery-read-path.js";
-import type { CacheClient } from "@trellis/platform";
 import { cacheKeyFor } from "../domain/cache-key.js";
 import { createCoalescer } from "../domain/coalesce.js";
 import { asOfRulesetVersion } from "../domain/ruleset-version.js";
