@@ -11,8 +11,14 @@ import {
   type QueryService,
   type ResultMeta,
 } from "@trellis/contracts";
-import type { CacheClient } from "@trellis/platform";
-import { type Logger, linkSharedCopy, requireOrgContext, requireOrgScope, ValidationError } from "@trellis/platform";
+import {
+  type CacheClient,
+  type Logger,
+  linkSharedCopy,
+  requireOrgContext,
+  requireOrgScope,
+  ValidationError,
+} from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import type { BigQueryReadPath } from "../adapters/bigquery-read-path.js";
 import { cacheKeyFor } from "../domain/cache-key.js";
