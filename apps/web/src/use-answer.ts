@@ -6,24 +6,36 @@ export type Answer<T> =
   | { state: "ready"; data: T; problem?: undefined }
   | { state: "failed"; data?: undefined; problem: Problem };
 
+const loading = { state: "loading" } as const;
+
 /**
  * Asks the API whenever `deps` change; an answer to an older question is dropped (its call is
  * aborted). `ask` receives the signal to pass to the call.
+ *
+ * The answer is returned only while `deps` are still the ones it was asked with: in the render
+ * right after a setting changes (before the effect below has run) it reads as loading, so no
+ * panel ever draws an answer beside settings it was not computed for.
  */
 export function useAnswer<T>(ask: (signal: AbortSignal) => Promise<T>, deps: unknown[]): Answer<T> {
-  const [answer, setAnswer] = useState<Answer<T>>({ state: "loading" });
+  const [held, setHeld] = useState<{ answer: Answer<T>; deps: unknown[] }>({ answer: loading, deps });
   useEffect(() => {
     const controller = new AbortController();
-    setAnswer({ state: "loading" });
+    setHeld({ answer: loading, deps });
     ask(controller.signal).then(
       (data) => {
-        if (!controller.signal.aborted) setAnswer({ state: "ready", data });
+        if (!controller.signal.aborted) setHeld({ answer: { state: "ready", data }, deps });
       },
       (error: unknown) => {
-        if (!controller.signal.aborted && !isAbort(error)) setAnswer({ state: "failed", problem: problemOf(error) });
+        if (!controller.signal.aborted && !isAbort(error)) {
+          setHeld({ answer: { state: "failed", problem: problemOf(error) }, deps });
+        }
       },
     );
     return () => controller.abort();
   }, deps);
-  return answer;
+  return sameDeps(held.deps, deps) ? held.answer : loading;
+}
+
+function sameDeps(a: unknown[], b: unknown[]): boolean {
+  return a.length === b.length && a.every((value, i) => Object.is(value, b[i]));
 }
