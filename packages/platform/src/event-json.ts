@@ -91,25 +91,41 @@ function readMap(value: unknown, field: string): Record<string, string> {
 }
 
 /**
+ * The JSON object itself when every entry is a string (JSON.parse made it: a plain object of
+ * its own, safe to keep), else the error `readMap` gives.
+ */
+function checkMap(value: unknown, field: string): Record<string, string> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return readMap(value, field);
+  const map = value as Record<string, unknown>;
+  for (const key in map) if (typeof map[key] !== "string") return readMap(value, field);
+  return map as Record<string, string>;
+}
+
+/**
  * An RFC 3339 time, read as every time of the product is read (platform `parseInstant`): a
  * date that is not on the calendar (2026-02-30) is refused, not rolled over into March.
  */
-function readTime(value: unknown, field: string) {
+function readInstant(value: unknown, field: string): Date {
   if (typeof value !== "string")
     throw new EventJsonError(field, `expected an RFC 3339 time such as 2026-01-01T12:00:00Z, got ${describe(value)}`);
   try {
-    const ms = parseInstant(value, field).getTime();
-    // An offset moves whole minutes: the fraction of the second is the one written, to the nanosecond.
-    const fraction = /\.(\d{1,9})/.exec(value)?.[1];
-    return create(TimestampSchema, {
-      seconds: BigInt(Math.floor(ms / 1000)),
-      nanos: fraction ? Number(fraction.padEnd(9, "0")) : 0,
-    });
+    return parseInstant(value, field);
   } catch (error) {
     if (error instanceof ValidationError)
       throw new EventJsonError(field, error.violations[0]?.reason ?? "is not a time");
     throw error;
   }
+}
+
+/** The time as a protobuf Timestamp, to the nanosecond written. */
+function readTime(value: unknown, field: string) {
+  const ms = readInstant(value, field).getTime();
+  // An offset moves whole minutes: the fraction of the second is the one written, to the nanosecond.
+  const fraction = /\.(\d{1,9})/.exec(value as string)?.[1];
+  return create(TimestampSchema, {
+    seconds: BigInt(Math.floor(ms / 1000)),
+    nanos: fraction ? Number(fraction.padEnd(9, "0")) : 0,
+  });
 }
 
 /**
@@ -154,6 +170,68 @@ export function eventFromJson(value: unknown): Event {
   return event;
 }
 
+/**
+ * An event's fields as read from JSON for storing it: the generated message's fields, its time
+ * a Date (stored to the millisecond). Ingest validates and stores these; what forwards events
+ * to another service reads {@link Event} messages instead ({@link eventFromJson}).
+ */
+export type EventRecord = Omit<Event, "$typeName" | "$unknown" | "time"> & { time?: Date };
+
+/**
+ * An event read from its protobuf JSON form exactly as {@link eventFromJson} reads it (the same
+ * names, kinds and errors), built as a plain record of one shape: no message, no Timestamp, no
+ * copy of the zero event. The cost of reading a batch on ingest's path is this function's.
+ */
+export function eventRecordFromJson(value: unknown): EventRecord {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new EventJsonError("", `expected an event object, got ${describe(value)}`);
+  const event: EventRecord = {
+    eventId: "",
+    type: 0,
+    time: undefined,
+    url: "",
+    referrer: "",
+    userAgent: "",
+    ip: "",
+    clickId: "",
+    sessionId: "",
+    visitorId: "",
+    conversionName: "",
+    value: 0,
+    currency: "",
+    properties: {},
+    headers: {},
+    name: "",
+  };
+  const record = event as unknown as Record<string, unknown>;
+  const object = value as Record<string, unknown>;
+  for (const key in object) {
+    const raw = object[key];
+    const spec = fields.get(key);
+    if (!spec) throw new EventJsonError(clip(key), "is not a field of an event");
+    if (raw === null) continue;
+    switch (spec.kind) {
+      case "string":
+        if (typeof raw !== "string") throw new EventJsonError(spec.name, `expected a string, got ${describe(raw)}`);
+        record[spec.local] = raw;
+        break;
+      case "double":
+        event.value = readDouble(raw, spec.name);
+        break;
+      case "type":
+        event.type = readType(raw, spec.name);
+        break;
+      case "map":
+        record[spec.local] = checkMap(raw, spec.name);
+        break;
+      case "time":
+        event.time = readInstant(raw, spec.name);
+        break;
+    }
+  }
+  return event;
+}
+
 /** An event of a JSON batch refused before it could be read, at its position in the body. */
 export interface EventJsonRejection {
   index: number;
@@ -162,12 +240,12 @@ export interface EventJsonRejection {
 }
 
 /** A JSON batch read: the events that could be read, where each was in the body, and the rest refused. */
-export interface EventJsonBatch {
+export interface EventJsonBatch<E = Event> {
   /** The batch id the body names, else the fallback given. */
   batchId: string;
   /** Whether `batchId` came from the body (`batch_id` / `batchId`) rather than the fallback. */
   batchIdFromBody: boolean;
-  events: Event[];
+  events: E[];
   /** Position in the body of each of `events`. */
   positions: number[];
   rejected: EventJsonRejection[];
@@ -192,6 +270,24 @@ function bodyText(raw: Uint8Array): string {
  * U+FFFD in their place, a value the caller never sent.
  */
 export function decodeEventBatchJson(raw: Uint8Array, contentType: string, fallbackBatchId: string): EventJsonBatch {
+  return readEventBatchJson(raw, contentType, fallbackBatchId, eventFromJson);
+}
+
+/** {@link decodeEventBatchJson} with each event an {@link EventRecord}: what ingest validates and stores. */
+export function decodeEventRecordBatchJson(
+  raw: Uint8Array,
+  contentType: string,
+  fallbackBatchId: string,
+): EventJsonBatch<EventRecord> {
+  return readEventBatchJson(raw, contentType, fallbackBatchId, eventRecordFromJson);
+}
+
+function readEventBatchJson<E>(
+  raw: Uint8Array,
+  contentType: string,
+  fallbackBatchId: string,
+  readEvent: (value: unknown) => E,
+): EventJsonBatch<E> {
   const text = bodyText(raw);
   let values: unknown[];
   let lineErrors: Array<EventJsonRejection | undefined> | undefined;
@@ -235,7 +331,7 @@ export function decodeEventBatchJson(raw: Uint8Array, contentType: string, fallb
     }
   }
   if (values.length === 0) throw ValidationError.field("events", "must not be empty");
-  const events: Event[] = [];
+  const events: E[] = [];
   const positions: number[] = [];
   const rejected: EventJsonRejection[] = [];
   for (let index = 0; index < values.length; index++) {
@@ -245,7 +341,7 @@ export function decodeEventBatchJson(raw: Uint8Array, contentType: string, fallb
       continue;
     }
     try {
-      events.push(eventFromJson(values[index]));
+      events.push(readEvent(values[index]));
       positions.push(index);
     } catch (error) {
       if (!(error instanceof EventJsonError)) throw error;

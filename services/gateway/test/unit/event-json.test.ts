@@ -2,7 +2,8 @@ import { equals, fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { toProtoEvent } from "@trellis/cli/seed";
 import { EventSchema, EventType } from "@trellis/contracts";
 import { createGenerator } from "@trellis/generator";
-import { EventJsonError, eventFromJson } from "@trellis/platform";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { EventJsonError, eventFromJson, eventRecordFromJson } from "@trellis/platform";
 import { describe, expect, it } from "vitest";
 
 function generatedEvents(count: number): JsonValue[] {
@@ -18,9 +19,9 @@ function generatedEvents(count: number): JsonValue[] {
   return out;
 }
 
-function refusal(value: unknown): { field: string; reason: string } {
+function refusalBy(read: (value: unknown) => unknown, value: unknown): { field: string; reason: string } {
   try {
-    eventFromJson(value);
+    read(value);
   } catch (error) {
     if (error instanceof EventJsonError) return { field: error.field, reason: error.message };
     throw error;
@@ -28,11 +29,32 @@ function refusal(value: unknown): { field: string; reason: string } {
   throw new Error("accepted");
 }
 
+/** Why an event is refused: the same field and reason from both readers. */
+function refusal(value: unknown): { field: string; reason: string } {
+  const message = refusalBy(eventFromJson, value);
+  expect(refusalBy(eventRecordFromJson, value)).toEqual(message);
+  return message;
+}
+
 describe("events read from JSON", () => {
   it("reads generated traffic exactly as protobuf's own JSON reader does", () => {
     const events = generatedEvents(3_000);
     expect(events.length).toBeGreaterThan(2_000);
     for (const json of events) expect(equals(EventSchema, eventFromJson(json), fromJson(EventSchema, json))).toBe(true);
+  });
+
+  it("reads the same events as records, each field as the message has it and the time to the millisecond", () => {
+    const events = generatedEvents(3_000);
+    for (const json of events) {
+      const { $typeName, $unknown, time, ...fields } = eventFromJson(json);
+      const record = eventRecordFromJson(json);
+      expect(record).toEqual({ ...fields, time: time && new Date(timestampMs(time)) });
+    }
+    const sparse = eventRecordFromJson({ type: "EVENT_TYPE_CLICK", headers: null });
+    expect(sparse).toMatchObject({ type: EventType.CLICK, time: undefined, headers: {}, properties: {}, value: 0 });
+    expect(eventRecordFromJson({ time: "2026-01-01T10:00:00.250+01:00" }).time).toEqual(
+      new Date("2026-01-01T09:00:00.250Z"),
+    );
   });
 
   it("takes proto and JSON names, enum names and numbers, numeric strings and nulls", () => {

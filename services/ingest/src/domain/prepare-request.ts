@@ -1,10 +1,11 @@
 import type { Event } from "@trellis/contracts";
-import { decodeEventBatchJson, ValidationError } from "@trellis/platform";
+import { decodeEventRecordBatchJson, ValidationError } from "@trellis/platform";
 import type { Enricher } from "../enrich/index.js";
 import { type ScreenedEvents, type SuppressedHashes, screenEvents } from "../privacy/suppressions.js";
 import { checkBatchId } from "./batch-key.js";
 import { limits } from "./limits.js";
 import { type PrepareContext, type PreparedBatch, prepareBatch } from "./prepare.js";
+import type { EventInput } from "./validate.js";
 
 /** A batch as a request brought it: events already read, or the body its client wrote. */
 export type BatchSource =
@@ -32,14 +33,14 @@ const EMPTY = new Uint8Array(0);
  */
 export function prepareRequest(source: BatchSource, enricher: Enricher, context: RequestContext): PreparedBatch {
   const path = context.path ?? "";
-  let events: readonly Event[];
+  let events: readonly EventInput[];
   let positions: readonly number[] | undefined;
   let batchId = context.clientBatchId;
   let batchField = `${path}batch_id`;
   const rejected: PreparedBatch["rejected"] = [];
   if (source.encoded) {
     const { body, contentType, batchIdField } = source.encoded;
-    const decoded = decodeEventBatchJson(body, contentType, batchId);
+    const decoded = decodeEventRecordBatchJson(body, contentType, batchId);
     events = decoded.events;
     positions = decoded.positions;
     batchId = decoded.batchId;
@@ -65,7 +66,7 @@ export function prepareRequest(source: BatchSource, enricher: Enricher, context:
       `must hold at most ${limits.eventsPerBatch} events (got ${events.length}); split the batch`,
     );
   }
-  const screened: ScreenedEvents | undefined =
+  const screened: ScreenedEvents<EventInput> | undefined =
     context.suppressed && context.suppressed.size > 0
       ? screenEvents(context.organizationId, events, context.suppressed)
       : undefined;

@@ -14,21 +14,24 @@ export interface SuppressedEvent {
 /** An organization's suppressed ids by kind, each as its {@link suppressionHash}. */
 export type SuppressedHashes = Map<SuppressedKind, Set<string>>;
 
-export interface ScreenedEvents {
-  kept: Event[];
+/** What screening reads of an event: its ids. */
+type ScreenedIds = Pick<Event, "visitorId" | "sessionId" | "clickId">;
+
+export interface ScreenedEvents<E extends ScreenedIds = Event> {
+  kept: E[];
   /** Position in the events screened of each kept event. */
   keptIndexes: number[];
   refused: SuppressedEvent[];
 }
 
 /** Refuses the events of suppressed visitor, session and click ids: a pure function of its inputs, for any thread. */
-export function screenEvents(
+export function screenEvents<E extends ScreenedIds>(
   organizationId: string,
-  events: readonly Event[],
+  events: readonly E[],
   hashes: ReadonlyMap<SuppressedKind, ReadonlySet<string>>,
-): ScreenedEvents {
+): ScreenedEvents<E> {
   if (hashes.size === 0) return { kept: [...events], keptIndexes: events.map((_, i) => i), refused: [] };
-  const kept: Event[] = [];
+  const kept: E[] = [];
   const keptIndexes: number[] = [];
   const refused: SuppressedEvent[] = [];
   events.forEach((event, index) => {
