@@ -50,7 +50,9 @@ const wire = events.map((batch) =>
   ),
 );
 const protobuf = measure((b) => fromBinary(IngestEventsRequestSchema, wire[b] as Uint8Array).events);
-const validation = measure((b) => validateEvents(events[b] as EventRecord[], { receivedAt, retentionDays: 3650 }).valid);
+const validation = measure(
+  (b) => validateEvents(events[b] as EventRecord[], { receivedAt, retentionDays: 3650 }).valid,
+);
 const valid = validation.results;
 const toEnrich = (e: ValidEvent) => ({
   type: e.type,

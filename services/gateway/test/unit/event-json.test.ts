@@ -1,8 +1,8 @@
 import { equals, fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { toProtoEvent } from "@trellis/cli/seed";
 import { EventSchema, EventType } from "@trellis/contracts";
 import { createGenerator } from "@trellis/generator";
-import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { EventJsonError, eventFromJson, eventRecordFromJson } from "@trellis/platform";
 import { describe, expect, it } from "vitest";
 
