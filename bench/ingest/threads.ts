@@ -2,9 +2,15 @@
 // serving thread, each ingest worker, V8's helper threads and the engine's pools, in µs per
 // accepted event (from /proc/<pid>/task/*/stat before and after the load).
 //   node --import tsx bench/ingest/threads.ts        (BENCH_EVENTS, default 100000)
+// BENCH_PROTOCOL=grpc sends the same batches as gRPC IngestEvents calls (protobuf over HTTP/2)
+// instead of REST JSON bodies.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fromJson, type JsonValue } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { EventSchema, IngestService } from "@trellis/contracts";
 import { runScript, startProduct } from "../lib/processes.js";
 import { progress } from "../lib/report.js";
 import { readEventLines, writeEventsFile } from "./events-file.js";
@@ -14,6 +20,8 @@ const BATCH = 5_000;
 const CONCURRENCY = 6;
 /** Long enough for the ingest workers to boot, so their start-up is not counted. */
 const SETTLE_MS = 8_000;
+const PROTOCOL = process.env.BENCH_PROTOCOL ?? "rest";
+if (PROTOCOL !== "rest" && PROTOCOL !== "grpc") throw new Error("BENCH_PROTOCOL is rest or grpc");
 
 /** CPU seconds of each thread of a process, keyed by name and thread id (the main thread as "serving thread"). */
 function threadCpu(pid: number): Map<string, number> {
@@ -49,19 +57,46 @@ try {
     const bodies: string[] = [];
     for (let i = 0; i < lines.length; i += BATCH)
       bodies.push(`{"batch_id":"threads-${i}","events":[${lines.slice(i, i + BATCH).join(",")}]}`);
+    const grpcClient = createClient(IngestService, createGrpcTransport({ baseUrl: product.url }));
+    const messages =
+      PROTOCOL === "grpc"
+        ? bodies.map((_, i) =>
+            lines.slice(i * BATCH, (i + 1) * BATCH).map((line) => fromJson(EventSchema, JSON.parse(line) as JsonValue)),
+          )
+        : [];
+    const send = async (i: number): Promise<{ status: number; accepted: number }> => {
+      if (PROTOCOL === "grpc") {
+        try {
+          const answer = await grpcClient.ingestEvents(
+            { batchId: `threads-${i * BATCH}`, events: messages[i] },
+            { headers: { authorization: `Bearer ${product.apiKey}` } },
+          );
+          return { status: 200, accepted: answer.accepted };
+        } catch (error) {
+          if (process.env.BENCH_VERBOSE) console.error(ConnectError.from(error).message);
+          return { status: ConnectError.from(error).code, accepted: 0 };
+        }
+      }
+      const response = await fetch(`${product.url}/api/v1/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${product.apiKey}`, "content-type": "application/json" },
+        body: bodies[i],
+      });
+      const answer = (await response.json()) as { accepted?: number };
+      return { status: response.status, accepted: answer.accepted ?? 0 };
+    };
     let next = 0;
     let accepted = 0;
+    /** Requests answered with an error, by status: a load that was refused in part says so. */
+    const refusals = new Map<number, number>();
     const client = async () => {
       for (let i = next++; i < bodies.length; i = next++) {
-        const response = await fetch(`${product.url}/api/v1/events`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${product.apiKey}`, "content-type": "application/json" },
-          body: bodies[i],
-        });
-        accepted += ((await response.json()) as { accepted?: number }).accepted ?? 0;
+        const answer = await send(i);
+        if (answer.status !== 200) refusals.set(answer.status, (refusals.get(answer.status) ?? 0) + 1);
+        accepted += answer.accepted;
       }
     };
-    progress(`loading ${bodies.length} requests`);
+    progress(`loading ${bodies.length} requests over ${PROTOCOL}`);
     const before = threadCpu(pid);
     const started = performance.now();
     await Promise.all(Array.from({ length: CONCURRENCY }, client));
@@ -72,6 +107,8 @@ try {
       .filter((row) => row.usPerEvent >= 0.05)
       .sort((a, b) => b.usPerEvent - a.usPerEvent);
     console.log(`${accepted} events in ${seconds.toFixed(1)} s: ${(accepted / seconds).toFixed(0)} events/s`);
+    for (const [status, count] of refusals)
+      console.log(`${count} requests answered ${PROTOCOL === "grpc" ? `with code ${Code[status]}` : status}`);
     for (const { thread, usPerEvent } of rows) {
       const busy = (usPerEvent * accepted) / 1e6 / seconds;
       console.log(
