@@ -6,6 +6,7 @@
 //  (b″) the engine's own insert of the same rows as Native files into the same table, with the
 //      rollup views one after another and on several threads (parallel_view_processing): the limit for (a);
 //  (c) pipeline capacity: the load of (a) against a Null-engine table (everything but storage),
+//      and (c-gRPC) the same load as gRPC IngestEvents calls (the binary path);
 //      beside (d) the store's insert path alone into that Null table: the engine's share of (c);
 //  each stage of the pipeline on one thread, in CPU µs per event (stages.ts);
 //  and the floors under any pipeline here: V8's JSON.parse / JSON.stringify of these events, and
@@ -13,6 +14,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { createGrpcIngestClient, grpcIngestFrame } from "../lib/grpc-ingest.js";
 import { repoRoot, runScript, startProduct } from "../lib/processes.js";
 import { percentile, progress, report } from "../lib/report.js";
 import { readEventLines, writeEventsFile } from "./events-file.js";
@@ -56,6 +58,7 @@ async function load(
   dataDir: string,
   lines: string[],
   eventsPerSecond?: number,
+  protocol: "rest" | "grpc" = "rest",
 ): Promise<LoadResult> {
   const product = await startProduct({
     TRELLIS_DATA_DIR: dataDir,
@@ -65,6 +68,11 @@ async function load(
   try {
     if (!product.apiKey) throw new Error(`no demo key printed:\n${product.output()}`);
     const requests = bodies(lines, label);
+    const frames =
+      protocol === "grpc"
+        ? requests.map((_, i) => grpcIngestFrame(lines.slice(i * BATCH, (i + 1) * BATCH), `${label}-${i}`))
+        : [];
+    const grpc = protocol === "grpc" ? createGrpcIngestClient(product.url, product.apiKey) : undefined;
     const latencies: number[] = [];
     let accepted = 0;
     let errors = 0;
@@ -74,6 +82,13 @@ async function load(
     const cpuBefore = product.cpuSeconds();
     async function send(i: number) {
       const sent = performance.now();
+      if (grpc) {
+        const answer = await grpc.send(frames[i] as Buffer);
+        latencies.push(performance.now() - sent);
+        if (answer.status === 200) accepted += answer.accepted;
+        else errors++;
+        return;
+      }
       const response = await fetch(`${product.url}/api/v1/events`, {
         method: "POST",
         headers: { authorization: `Bearer ${product.apiKey}`, "content-type": "application/json" },
@@ -107,6 +122,7 @@ async function load(
     else await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     const seconds = (performance.now() - started) / 1000;
     const cpuAfter = product.cpuSeconds();
+    grpc?.close();
     return {
       events: accepted,
       seconds,
@@ -166,6 +182,17 @@ try {
   progress("(c) end to end over HTTP into a Null table");
   await runScript("bench/ingest/prepare-null.ts", [join(work, "null")]);
   const capacity = await load("null", { TRELLIS_INGEST_TABLE: "analytics_events_null" }, join(work, "null"), lines);
+
+  progress("(c-gRPC) the same load as gRPC IngestEvents calls (protobuf over HTTP/2) into a Null table");
+  await runScript("bench/ingest/prepare-null.ts", [join(work, "null-grpc")]);
+  const capacityGrpc = await load(
+    "null-grpc",
+    { TRELLIS_INGEST_TABLE: "analytics_events_null" },
+    join(work, "null-grpc"),
+    lines,
+    undefined,
+    "grpc",
+  );
 
   progress("(d) raw insert of the enriched rows into the Null table by the store's insert path");
   await runScript("bench/ingest/prepare-null.ts", [join(work, "raw-null")]);
@@ -244,6 +271,7 @@ try {
       loadRow("(a) end to end over HTTP, real table", endToEnd),
       loadRow("(a′) the same at half of (a)'s rate, batches sent on a clock", paced),
       loadRow("(c) end to end over HTTP, Null table", capacity),
+      loadRow("(c-gRPC) the same as gRPC IngestEvents calls, Null table", capacityGrpc),
       rateRow("(d) raw insert into the Null table, the store's insert path alone", rawNull.rows, rawNull.rowsPerSecond),
       rateRow(
         "floor: engine parses the product's JSONEachRow lines from one file into Null",
@@ -258,7 +286,11 @@ try {
         floors.engineNative.cpuUsPerRow,
       ),
       stageRow("REST JSON body → events (gateway)", stages.restJsonUs ?? Number.NaN),
-      stageRow("protobuf IngestEventsRequest → events (gRPC/Connect)", stages.protobufUs ?? Number.NaN),
+      stageRow(
+        "binary IngestEventsRequest → events (gRPC/Connect: events framed unread, read on a worker)",
+        stages.binaryUs ?? Number.NaN,
+      ),
+      stageRow("the same decoded whole by protobuf-es (fromBinary), for comparison", stages.protobufEsUs ?? Number.NaN),
       stageRow("validate", stages.validateUs ?? Number.NaN),
       stageRow("enrich", stages.enrichUs ?? Number.NaN),
       stageRow("append to Native columns + encode the block", stages.columnsUs ?? Number.NaN),
@@ -277,6 +309,8 @@ try {
       targets: {
         "(a) / (b″) views in parallel (≥ 0.5)": endToEnd.eventsPerSecond / engine.rowsPerSecond,
         "(c) CPU per event / V8 JSON floor (≤ 4)": capacity.cpuUsPerEvent / jsonFloorUs,
+        "(c-gRPC) CPU per event / (c) REST JSON's (≤ 1)": capacityGrpc.cpuUsPerEvent / capacity.cpuUsPerEvent,
+        "(c-gRPC) events/s / (c) REST JSON's (≥ 1)": capacityGrpc.eventsPerSecond / capacity.eventsPerSecond,
         "(a) ack p99 ms (≤ 1000)": endToEnd.ackP99,
         "(a′) ack p99 ms at half of (a)'s rate, open loop": paced.ackP99,
         "(a) peak RSS MiB (≤ 1024)": endToEnd.peakRssMiB,

@@ -1,14 +1,21 @@
 // Each stage of ingest's pipeline on its own, over the same events as the other runs, on one
 // thread: CPU µs per event of reading the REST JSON body into events (what the gateway does),
-// decoding the same events as a protobuf IngestEventsRequest (the gRPC/Connect binary path),
+// reading the same events from a binary gRPC/Connect call as the product does (the gateway
+// reads the request with events as bytes and frames them, a worker reads each Event), beside
+// protobuf-es's own decoding of the whole IngestEventsRequest,
 // validation, enrichment, and appending to the Native columns with the block's encoding;
 // then all of preparation in its one pass per event, as the workers run it. Prints one
 // JSON line.
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { IngestEventsRequestSchema } from "@trellis/contracts";
+import { IngestEventsRequestFramesSchema, IngestEventsRequestSchema } from "@trellis/contracts";
 import { createEnricher, prepareBatch } from "@trellis/ingest";
-import { decodeEventRecordBatchJson, type EventRecord } from "@trellis/platform";
+import {
+  decodeEventRecordBatchDelimited,
+  decodeEventRecordBatchJson,
+  type EventRecord,
+  frameDelimited,
+} from "@trellis/platform";
 import { createRowBlockBuilder } from "../../services/ingest/src/domain/rows.js";
 import { type ValidEvent, validateEvents } from "../../services/ingest/src/domain/validate.js";
 import type { Enrichment } from "../../services/ingest/src/enrich/index.js";
@@ -50,6 +57,13 @@ const wire = events.map((batch) =>
   ),
 );
 const protobuf = measure((b) => fromBinary(IngestEventsRequestSchema, wire[b] as Uint8Array).events);
+const binary = measure(
+  (b) =>
+    decodeEventRecordBatchDelimited(
+      frameDelimited(fromBinary(IngestEventsRequestFramesSchema, wire[b] as Uint8Array).events),
+      "",
+    ).events,
+);
 const validation = measure(
   (b) => validateEvents(events[b] as EventRecord[], { receivedAt, retentionDays: 3650 }).valid,
 );
@@ -88,7 +102,8 @@ process.stdout.write(
   `${JSON.stringify({
     events: lines.length,
     restJsonUs: restJson.usPerEvent,
-    protobufUs: protobuf.usPerEvent,
+    binaryUs: binary.usPerEvent,
+    protobufEsUs: protobuf.usPerEvent,
     validateUs: validation.usPerEvent,
     enrichUs: enrichment.usPerEvent,
     columnsUs: columns.usPerEvent,

@@ -7,10 +7,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fromJson, type JsonValue } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
-import { EventSchema, IngestService } from "@trellis/contracts";
+import { Code } from "@connectrpc/connect";
+import { createGrpcIngestClient, grpcIngestFrame } from "../lib/grpc-ingest.js";
 import { runScript, startProduct } from "../lib/processes.js";
 import { progress } from "../lib/report.js";
 import { readEventLines, writeEventsFile } from "./events-file.js";
@@ -57,25 +55,16 @@ try {
     const bodies: string[] = [];
     for (let i = 0; i < lines.length; i += BATCH)
       bodies.push(`{"batch_id":"threads-${i}","events":[${lines.slice(i, i + BATCH).join(",")}]}`);
-    const grpcClient = createClient(IngestService, createGrpcTransport({ baseUrl: product.url }));
-    const messages =
+    const frames =
       PROTOCOL === "grpc"
-        ? bodies.map((_, i) =>
-            lines.slice(i * BATCH, (i + 1) * BATCH).map((line) => fromJson(EventSchema, JSON.parse(line) as JsonValue)),
-          )
+        ? bodies.map((_, i) => grpcIngestFrame(lines.slice(i * BATCH, (i + 1) * BATCH), `threads-${i * BATCH}`))
         : [];
+    const grpc = PROTOCOL === "grpc" ? createGrpcIngestClient(product.url, product.apiKey ?? "") : undefined;
     const send = async (i: number): Promise<{ status: number; accepted: number }> => {
-      if (PROTOCOL === "grpc") {
-        try {
-          const answer = await grpcClient.ingestEvents(
-            { batchId: `threads-${i * BATCH}`, events: messages[i] },
-            { headers: { authorization: `Bearer ${product.apiKey}` } },
-          );
-          return { status: 200, accepted: answer.accepted };
-        } catch (error) {
-          if (process.env.BENCH_VERBOSE) console.error(ConnectError.from(error).message);
-          return { status: ConnectError.from(error).code, accepted: 0 };
-        }
+      if (grpc) {
+        const answer = await grpc.send(frames[i] as Buffer);
+        if (answer.status !== 200 && process.env.BENCH_VERBOSE) console.error(answer.message);
+        return answer;
       }
       const response = await fetch(`${product.url}/api/v1/events`, {
         method: "POST",
@@ -102,6 +91,7 @@ try {
     await Promise.all(Array.from({ length: CONCURRENCY }, client));
     const seconds = (performance.now() - started) / 1000;
     const after = threadCpu(pid);
+    grpc?.close();
     const rows = [...after]
       .map(([thread, cpu]) => ({ thread, usPerEvent: ((cpu - (before.get(thread) ?? 0)) * 1e6) / accepted }))
       .filter((row) => row.usPerEvent >= 0.05)

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import http2 from "node:http2";
 import { gzipSync } from "node:zlib";
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
@@ -11,6 +11,7 @@ import {
   EventSchema,
   EventType,
   IngestEventsRequestSchema,
+  IngestEventsResponseSchema,
   IngestService,
   MatchOperator,
 } from "@trellis/contracts";
@@ -521,12 +522,18 @@ describe("bodies that are not a message of the method", () => {
     const bytes = Buffer.from(toBinary(IngestEventsRequestSchema, request));
     const at = bytes.indexOf("ZZZZ");
     bytes.set([0xff, 0xfe, 0xc0, 0x80], at);
-    const answer = await rest("POST", "/trellis.warehouse.v1.IngestService/IngestEvents", {
-      raw: bytes,
-      headers: { "content-type": "application/proto" },
+    const answer = await fetch(`${warehouse.url}/trellis.warehouse.v1.IngestService/IngestEvents`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${warehouse.keys.acme}`, "content-type": "application/proto" },
+      body: bytes,
     });
-    expect(answer.status, answer.text).toBe(400);
-    expect(answer.json).toMatchObject({ code: "invalid_argument" });
+    // Refused alone, naming the event and its field, as one bad event of a JSON batch is.
+    expect(answer.status).toBe(200);
+    const reply = fromBinary(IngestEventsResponseSchema, new Uint8Array(await answer.arrayBuffer()));
+    expect(reply.accepted).toBe(0);
+    expect(reply.rejected.map(({ index, field, reason }) => ({ index, field, reason }))).toEqual([
+      { index: 0, field: "events[0].url", reason: "is not valid UTF-8" },
+    ]);
     expect(await storedEvents("acme", ["binary-utf8-1"])).toBe(0);
   });
 });

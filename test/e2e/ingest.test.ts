@@ -1,8 +1,8 @@
 import { gzipSync } from "node:zlib";
-import { create } from "@bufbuild/protobuf";
+import { create, fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { EventSchema, EventType, IngestService, StreamEventsRequestSchema } from "@trellis/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestWarehouse, type TestWarehouse } from "../helpers/warehouse.js";
@@ -196,6 +196,69 @@ describe("IngestService over gRPC", () => {
     expect(streamed.batches).toBe(3);
     expect(streamed.accepted).toBe(6);
     expect(await storedCount("globex", "startsWith(batch_id, 'g-stream-')")).toBe(6);
+  });
+
+  it("stores and refuses a mixed batch as the REST API does, over gRPC, Connect and gRPC-Web binary and Connect JSON", async () => {
+    const headers = { authorization: `Bearer ${warehouse.keys.acme}` };
+    const mixed = (prefix: string) => [
+      fromJson(EventSchema, click(`${prefix}-1`) as JsonValue),
+      fromJson(EventSchema, { ...click(`${prefix}-2`), ip: "300.1.1.1" } as JsonValue),
+      create(EventSchema, { eventId: `${prefix}-3`, type: EventType.CLICK, url: "https://shop.example/" }),
+      create(EventSchema, {
+        eventId: `${prefix}-4`,
+        type: EventType.PAGEVIEW,
+        url: "https://shop.example/p",
+        time: timestampFromDate(new Date("1970-01-01T00:00:01Z")),
+      }),
+      fromJson(
+        EventSchema,
+        click(`${prefix}-5`, { type: "EVENT_TYPE_CONVERSION", conversion_name: "buy" }) as JsonValue,
+      ),
+    ];
+    const transports = {
+      grpc: createGrpcTransport({ baseUrl: warehouse.url }),
+      connect: createConnectTransport({ baseUrl: warehouse.url, httpVersion: "2" }),
+      "grpc-web": createGrpcWebTransport({ baseUrl: warehouse.url, httpVersion: "1.1" }),
+      "connect-json": createConnectTransport({ baseUrl: warehouse.url, httpVersion: "1.1", useBinaryFormat: false }),
+    };
+    for (const [name, transport] of Object.entries(transports)) {
+      const answer = await createClient(IngestService, transport).ingestEvents(
+        { batchId: `mixed-${name}`, events: mixed(`m-${name}`) },
+        { headers },
+      );
+      expect(answer.acceptedEventIds, name).toEqual([`m-${name}-1`, `m-${name}-3`, `m-${name}-5`]);
+      expect(
+        answer.rejected.map((r) => [r.index, r.field, r.reason]),
+        name,
+      ).toEqual([
+        [1, "events[1].ip", "must be an IPv4 or IPv6 address"],
+        [3, "events[3].time", "must be between 2000-01-01T00:00:00Z and 2100-01-01T00:00:00Z"],
+      ]);
+      expect(await storedCount("acme", `batch_id = 'mixed-${name}'`), name).toBe(3);
+    }
+    const rest = (await (
+      await post(
+        JSON.stringify(
+          mixed("m-rest")
+            .map((e) => toJson(EventSchema, e))
+            .slice(0, 3),
+        ),
+      )
+    ).json()) as {
+      rejected: Array<{ field: string; reason: string }>;
+    };
+    expect(rest.rejected).toEqual([{ index: 1, field: "events[1].ip", reason: "must be an IPv4 or IPv6 address" }]);
+
+    async function* batches() {
+      yield create(StreamEventsRequestSchema, { batchId: "mixed-stream-0", events: mixed("ms-0").slice(0, 2) });
+      yield create(StreamEventsRequestSchema, { batchId: "mixed-stream-1", events: mixed("ms-1").slice(2, 4) });
+    }
+    const streamed = await client().streamEvents(batches(), { headers });
+    expect(streamed.accepted).toBe(2);
+    expect(streamed.rejected.map((r) => [r.index, r.field])).toEqual([
+      [1, "batches[0].events[1].ip"],
+      [1, "batches[1].events[1].time"],
+    ]);
   });
 
   it("needs the write scope", async () => {

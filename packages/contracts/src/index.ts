@@ -1,4 +1,5 @@
 export * from "./gen/grpc/health/v1/health_pb.js";
+export * from "./gen/trellis/gateway/v1/ingest_frames_pb.js";
 export * from "./gen/trellis/warehouse/v1/analytics_pb.js";
 export * from "./gen/trellis/warehouse/v1/cache_pb.js";
 export * from "./gen/trellis/warehouse/v1/campaign_pb.js";

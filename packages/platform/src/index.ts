@@ -5,6 +5,7 @@ export * from "./config-docs.js";
 export * from "./dates.js";
 export * from "./direct-transport.js";
 export * from "./errors.js";
+export * from "./event-binary.js";
 export * from "./event-json.js";
 export * from "./health.js";
 export * from "./in-process-headers.js";

@@ -1,5 +1,5 @@
 import type { DescService } from "@bufbuild/protobuf";
-import type { ConnectRouter, Interceptor, Transport } from "@connectrpc/connect";
+import { type ConnectRouter, createConnectRouter, type Interceptor, type Transport } from "@connectrpc/connect";
 import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
 import { Health } from "@trellis/contracts";
 import { createDirectTransport } from "./direct-transport.js";
@@ -19,6 +19,12 @@ export interface ServiceApp {
   readonly name: string;
   readonly services: readonly DescService[];
   routes(router: ConnectRouter): void;
+  /**
+   * Methods of `routes` whose binary requests (protobuf over gRPC, gRPC-Web or Connect) are
+   * read with another, wire-compatible request message: registered here on the same paths,
+   * they answer those requests, and `routes` answers the JSON ones.
+   */
+  binaryRoutes?(router: ConnectRouter): void;
   readonly dependencies: readonly Dependency[];
   /** Interceptors that authenticate callers; internal services use the context token. */
   readonly authInterceptors: readonly Interceptor[];
@@ -113,8 +119,49 @@ export interface ServeOptions {
   timeouts?: Partial<ConnectionTimeouts>;
 }
 
+/** The media types of binary RPC requests: gRPC, gRPC-Web and Connect with protobuf. */
+const BINARY_RPC_TYPES = new Set([
+  "application/grpc",
+  "application/grpc+proto",
+  "application/grpc-web",
+  "application/grpc-web+proto",
+  "application/proto",
+  "application/connect+proto",
+]);
+
+function isBinaryRpc(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const semicolon = contentType.indexOf(";");
+  return BINARY_RPC_TYPES.has((semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase());
+}
+
+/**
+ * The app's {@link ServiceApp.binaryRoutes} in front of `handler`: a binary request to one of
+ * their paths goes to them, everything else to `handler`.
+ */
+function withBinaryRoutes(
+  app: ServiceApp,
+  handler: RequestListener,
+  adapter: (routes: (router: ConnectRouter) => void) => RequestListener,
+): RequestListener {
+  const binaryRoutes = app.binaryRoutes?.bind(app);
+  if (!binaryRoutes) return handler;
+  const collected = createConnectRouter();
+  binaryRoutes(collected);
+  const paths = new Set(collected.handlers.map((h) => h.requestPath));
+  const binary = adapter(binaryRoutes);
+  return (req, res) =>
+    paths.has(req.url ?? "") && isBinaryRpc(req.headers["content-type"]) ? binary(req, res) : handler(req, res);
+}
+
 /** Serves a service app (plus grpc.health.v1.Health) on one port. */
 export async function serveApp(app: ServiceApp, options: ServeOptions): Promise<RunningServer> {
+  const common = {
+    jsonOptions: strictJsonOptions,
+    interceptors: serverInterceptors({ service: app.name, logger: options.logger, auth: app.authInterceptors }),
+    shutdownSignal: options.shutdownSignal,
+    readMaxBytes: options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
+  };
   const handler = connectNodeAdapter({
     routes(router) {
       app.routes(router);
@@ -128,16 +175,25 @@ export async function serveApp(app: ServiceApp, options: ServeOptions): Promise<
       );
       refuseUndecodableBodies(router);
     },
-    jsonOptions: strictJsonOptions,
-    interceptors: serverInterceptors({ service: app.name, logger: options.logger, auth: app.authInterceptors }),
-    shutdownSignal: options.shutdownSignal,
-    readMaxBytes: options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
+    ...common,
     fallback: options.fallback as Parameters<typeof connectNodeAdapter>[0]["fallback"],
   });
+  const listener = withBinaryRoutes(
+    app,
+    handler as RequestListener,
+    (routes) =>
+      connectNodeAdapter({
+        routes(router) {
+          routes(router);
+          refuseUndecodableBodies(router);
+        },
+        ...common,
+      }) as RequestListener,
+  );
   return startServer({
     host: options.host,
     port: options.port,
-    listener: handler as RequestListener,
+    listener,
     http1: options.http1 ?? options.fallback !== undefined,
     timeouts: options.timeouts,
   });

@@ -1,4 +1,4 @@
-import { create, type JsonReadOptions, toBinary } from "@bufbuild/protobuf";
+import { create, type DescMessage, type DescMethod, type JsonReadOptions, toBinary } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -31,6 +31,27 @@ const kRequestDecoding = createContextKey<{ decoded: boolean } | undefined>(unde
 });
 
 const PARSE_BINARY = "parse binary: ";
+
+/** Wire-compatible request messages, by the name of the message their bytes are. */
+const wireNames = new WeakMap<DescMessage, string>();
+
+/**
+ * `method` reading its requests with `input`, a message with the same bytes on the wire as its
+ * own input (e.g. a field of messages read as bytes). An error about a body that cannot be read
+ * names the method's own input: what the caller sent.
+ */
+export function withWireCompatibleInput<M extends DescMethod, I extends DescMessage>(
+  method: M,
+  input: I,
+): Omit<M, "input"> & { input: I } {
+  wireNames.set(input, method.input.typeName);
+  return { ...method, input };
+}
+
+/** The name of the message a request's body is meant to be. */
+function bodyTypeName(input: DescMessage): string {
+  return wireNames.get(input) ?? input.typeName;
+}
 
 /** Connect's own report of a protobuf message it could not decode. */
 function isParseFailure(error: ConnectError): boolean {
@@ -84,7 +105,7 @@ export function requestDecodingInterceptor(): Interceptor {
     const state = req.contextValues.get(kRequestDecoding);
     if (state) state.decoded = true;
     if (!req.stream) return next(req);
-    return next({ ...req, message: refusingUnreadable(req.message, req.method.input.typeName) });
+    return next({ ...req, message: refusingUnreadable(req.message, bodyTypeName(req.method.input)) });
   };
 }
 
@@ -172,7 +193,7 @@ async function rewriteConnectError(res: UniversalServerResponse, typeName: strin
 
 /** Answers to requests that never entered the interceptor chain, with "could not decode the body" made INVALID_ARGUMENT. */
 function refusingUndecodableBodies(handler: UniversalHandler): UniversalHandler {
-  const typeName = handler.method.input.typeName;
+  const typeName = bodyTypeName(handler.method.input);
   const wrapped = async (req: Parameters<UniversalHandler>[0]): Promise<UniversalServerResponse> => {
     const state = { decoded: false };
     const contextValues = req.contextValues ?? createContextValues();

@@ -25,6 +25,7 @@ import { createAuthenticator } from "./adapters/warden-client.js";
 import type { GatewayConfig } from "./config.js";
 import { createTokenBuckets } from "./domain/rate-limit.js";
 import { createAnalyticsService } from "./handlers/analytics.js";
+import { ingestFramesRoutes } from "./handlers/ingest-frames.js";
 import { createSessionService } from "./handlers/session.js";
 import { publicAuthInterceptor } from "./interceptors.js";
 import { createRestHandler } from "./rest/handler.js";
@@ -98,6 +99,8 @@ export async function createGatewayApp(
       router.service(SessionService, createSessionService());
       if (discovery) router.service(DiscoveryService, discovery);
     },
+    // Binary ingest calls: events go on unread, to be read on ingest's workers.
+    binaryRoutes: ingestFramesRoutes(ingest),
     dependencies: [],
     authInterceptors: [publicAuthInterceptor(authenticator)],
     // Events from web pages with publishable keys are answered before the REST routes, and the

@@ -1,5 +1,10 @@
 import type { Event } from "@trellis/contracts";
-import { decodeEventRecordBatchJson, ValidationError } from "@trellis/platform";
+import {
+  decodeEventRecordBatchDelimited,
+  decodeEventRecordBatchJson,
+  isDelimitedEvents,
+  ValidationError,
+} from "@trellis/platform";
 import type { Enricher } from "../enrich/index.js";
 import { type ScreenedEvents, type SuppressedHashes, screenEvents } from "../privacy/suppressions.js";
 import { checkBatchId } from "./batch-key.js";
@@ -7,7 +12,7 @@ import { limits } from "./limits.js";
 import { type PrepareContext, type PreparedBatch, prepareBatch } from "./prepare.js";
 import type { EventInput } from "./validate.js";
 
-/** A batch as a request brought it: events already read, or the body its client wrote. */
+/** A batch as a request brought it: events already read, or the body its client wrote (JSON, or length-delimited Event messages). */
 export type BatchSource =
   | { events: readonly Event[]; encoded?: undefined }
   | {
@@ -40,7 +45,9 @@ export function prepareRequest(source: BatchSource, enricher: Enricher, context:
   const rejected: PreparedBatch["rejected"] = [];
   if (source.encoded) {
     const { body, contentType, batchIdField } = source.encoded;
-    const decoded = decodeEventRecordBatchJson(body, contentType, batchId);
+    const decoded = isDelimitedEvents(contentType)
+      ? decodeEventRecordBatchDelimited(body, batchId)
+      : decodeEventRecordBatchJson(body, contentType, batchId);
     events = decoded.events;
     positions = decoded.positions;
     batchId = decoded.batchId;

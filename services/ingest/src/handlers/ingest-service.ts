@@ -1,5 +1,5 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import type { EventError, IngestService } from "@trellis/contracts";
+import type { EncodedBatch, Event, EventError, IngestService } from "@trellis/contracts";
 import { type OrgScope, requireOrgScope, ValidationError } from "@trellis/platform";
 import type { BatchWriter, SubmitResult } from "../adapters/batch-writer.js";
 import type { DataVersionNotifier } from "../adapters/data-versions.js";
@@ -109,14 +109,7 @@ export function createIngestService(deps: IngestDeps): ServiceImpl<typeof Ingest
   return {
     async ingestEvents(req, ctx: HandlerContext) {
       const scope = requireOrgScope(ctx.values);
-      let source: BatchSource = { events: req.events };
-      if (req.encoded) {
-        if (req.events.length > 0)
-          throw ValidationError.field("events", "must be empty when the batch comes encoded (encoded.body)");
-        const { body, contentType, batchIdField } = req.encoded;
-        source = { encoded: { body, contentType, batchIdField } };
-      }
-      const outcome = await ingestBatch(scope, req.batchId, source);
+      const outcome = await ingestBatch(scope, req.batchId, batchSource(req, ""));
       return {
         batchId: outcome.batchId,
         accepted: outcome.acceptedEventIds.length,
@@ -131,7 +124,8 @@ export function createIngestService(deps: IngestDeps): ServiceImpl<typeof Ingest
       let accepted = 0;
       const rejected: BatchOutcome["rejected"] = [];
       for await (const request of requests) {
-        const outcome = await ingestBatch(scope, request.batchId, { events: request.events }, `batches[${batches}].`);
+        const path = `batches[${batches}].`;
+        const outcome = await ingestBatch(scope, request.batchId, batchSource(request, path), path);
         batches++;
         accepted += outcome.acceptedEventIds.length;
         for (const error of outcome.rejected) {
@@ -141,4 +135,13 @@ export function createIngestService(deps: IngestDeps): ServiceImpl<typeof Ingest
       return { batches, accepted, rejected };
     },
   };
+}
+
+/** The events a request brought, or the body its client wrote (`encoded`, with `events` empty). */
+function batchSource(request: { events: Event[]; encoded?: EncodedBatch }, path: string): BatchSource {
+  if (!request.encoded) return { events: request.events };
+  if (request.events.length > 0)
+    throw ValidationError.field(`${path}events`, "must be empty when the batch comes encoded (encoded.body)");
+  const { body, contentType, batchIdField } = request.encoded;
+  return { encoded: { body, contentType, batchIdField } };
 }

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trellis/warehouse/v1/ingest.proto.
  */
 export const file_trellis_warehouse_v1_ingest: GenFile = /*@__PURE__*/
-  fileDesc("CiF0cmVsbGlzL3dhcmVob3VzZS92MS9pbmdlc3QucHJvdG8SFHRyZWxsaXMud2FyZWhvdXNlLnYxIpIECgVFdmVudBIQCghldmVudF9pZBgBIAEoCRItCgR0eXBlGAIgASgOMh8udHJlbGxpcy53YXJlaG91c2UudjEuRXZlbnRUeXBlEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgsKA3VybBgEIAEoCRIQCghyZWZlcnJlchgFIAEoCRISCgp1c2VyX2FnZW50GAYgASgJEgoKAmlwGAcgASgJEhAKCGNsaWNrX2lkGAggASgJEhIKCnNlc3Npb25faWQYCSABKAkSEgoKdmlzaXRvcl9pZBgKIAEoCRIXCg9jb252ZXJzaW9uX25hbWUYCyABKAkSDQoFdmFsdWUYDCABKAESEAoIY3VycmVuY3kYDSABKAkSPwoKcHJvcGVydGllcxgOIAMoCzIrLnRyZWxsaXMud2FyZWhvdXNlLnYxLkV2ZW50LlByb3BlcnRpZXNFbnRyeRI5CgdoZWFkZXJzGA8gAygLMigudHJlbGxpcy53YXJlaG91c2UudjEuRXZlbnQuSGVhZGVyc0VudHJ5EgwKBG5hbWUYECABKAkaMQoPUHJvcGVydGllc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiOgoKRXZlbnRFcnJvchINCgVpbmRleBgBIAEoDRINCgVmaWVsZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiiQEKE0luZ2VzdEV2ZW50c1JlcXVlc3QSEAoIYmF0Y2hfaWQYASABKAkSKwoGZXZlbnRzGAIgAygLMhsudHJlbGxpcy53YXJlaG91c2UudjEuRXZlbnQSMwoHZW5jb2RlZBgDIAEoCzIiLnRyZWxsaXMud2FyZWhvdXNlLnYxLkVuY29kZWRCYXRjaCJKCgxFbmNvZGVkQmF0Y2gSFAoMY29udGVudF90eXBlGAEgASgJEgwKBGJvZHkYAiABKAwSFgoOYmF0Y2hfaWRfZmllbGQYAyABKAkiigEKFEluZ2VzdEV2ZW50c1Jlc3BvbnNlEhAKCGFjY2VwdGVkGAEgASgNEhoKEmFjY2VwdGVkX2V2ZW50X2lkcxgCIAMoCRIyCghyZWplY3RlZBgDIAMoCzIgLnRyZWxsaXMud2FyZWhvdXNlLnYxLkV2ZW50RXJyb3ISEAoIYmF0Y2hfaWQYBCABKAkiVAoTU3RyZWFtRXZlbnRzUmVxdWVzdBIQCghiYXRjaF9pZBgBIAEoCRIrCgZldmVudHMYAiADKAsyGy50cmVsbGlzLndhcmVob3VzZS52MS5FdmVudCJtChRTdHJlYW1FdmVudHNSZXNwb25zZRIPCgdiYXRjaGVzGAEgASgNEhAKCGFjY2VwdGVkGAIgASgNEjIKCHJlamVjdGVkGAMgAygLMiAudHJlbGxpcy53YXJlaG91c2UudjEuRXZlbnRFcnJvciqIAQoJRXZlbnRUeXBlEhoKFkVWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIUChBFVkVOVF9UWVBFX0NMSUNLEAESFwoTRVZFTlRfVFlQRV9QQUdFVklFVxACEhkKFUVWRU5UX1RZUEVfQ09OVkVSU0lPThADEhUKEUVWRU5UX1RZUEVfQ1VTVE9NEAQy3wEKDUluZ2VzdFNlcnZpY2USZQoMSW5nZXN0RXZlbnRzEikudHJlbGxpcy53YXJlaG91c2UudjEuSW5nZXN0RXZlbnRzUmVxdWVzdBoqLnRyZWxsaXMud2FyZWhvdXNlLnYxLkluZ2VzdEV2ZW50c1Jlc3BvbnNlEmcKDFN0cmVhbUV2ZW50cxIpLnRyZWxsaXMud2FyZWhvdXNlLnYxLlN0cmVhbUV2ZW50c1JlcXVlc3QaKi50cmVsbGlzLndhcmVob3VzZS52MS5TdHJlYW1FdmVudHNSZXNwb25zZSgBYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiF0cmVsbGlzL3dhcmVob3VzZS92MS9pbmdlc3QucHJvdG8SFHRyZWxsaXMud2FyZWhvdXNlLnYxIpIECgVFdmVudBIQCghldmVudF9pZBgBIAEoCRItCgR0eXBlGAIgASgOMh8udHJlbGxpcy53YXJlaG91c2UudjEuRXZlbnRUeXBlEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgsKA3VybBgEIAEoCRIQCghyZWZlcnJlchgFIAEoCRISCgp1c2VyX2FnZW50GAYgASgJEgoKAmlwGAcgASgJEhAKCGNsaWNrX2lkGAggASgJEhIKCnNlc3Npb25faWQYCSABKAkSEgoKdmlzaXRvcl9pZBgKIAEoCRIXCg9jb252ZXJzaW9uX25hbWUYCyABKAkSDQoFdmFsdWUYDCABKAESEAoIY3VycmVuY3kYDSABKAkSPwoKcHJvcGVydGllcxgOIAMoCzIrLnRyZWxsaXMud2FyZWhvdXNlLnYxLkV2ZW50LlByb3BlcnRpZXNFbnRyeRI5CgdoZWFkZXJzGA8gAygLMigudHJlbGxpcy53YXJlaG91c2UudjEuRXZlbnQuSGVhZGVyc0VudHJ5EgwKBG5hbWUYECABKAkaMQoPUHJvcGVydGllc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiOgoKRXZlbnRFcnJvchINCgVpbmRleBgBIAEoDRINCgVmaWVsZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiiQEKE0luZ2VzdEV2ZW50c1JlcXVlc3QSEAoIYmF0Y2hfaWQYASABKAkSKwoGZXZlbnRzGAIgAygLMhsudHJlbGxpcy53YXJlaG91c2UudjEuRXZlbnQSMwoHZW5jb2RlZBgDIAEoCzIiLnRyZWxsaXMud2FyZWhvdXNlLnYxLkVuY29kZWRCYXRjaCJKCgxFbmNvZGVkQmF0Y2gSFAoMY29udGVudF90eXBlGAEgASgJEgwKBGJvZHkYAiABKAwSFgoOYmF0Y2hfaWRfZmllbGQYAyABKAkiigEKFEluZ2VzdEV2ZW50c1Jlc3BvbnNlEhAKCGFjY2VwdGVkGAEgASgNEhoKEmFjY2VwdGVkX2V2ZW50X2lkcxgCIAMoCRIyCghyZWplY3RlZBgDIAMoCzIgLnRyZWxsaXMud2FyZWhvdXNlLnYxLkV2ZW50RXJyb3ISEAoIYmF0Y2hfaWQYBCABKAkiiQEKE1N0cmVhbUV2ZW50c1JlcXVlc3QSEAoIYmF0Y2hfaWQYASABKAkSKwoGZXZlbnRzGAIgAygLMhsudHJlbGxpcy53YXJlaG91c2UudjEuRXZlbnQSMwoHZW5jb2RlZBgDIAEoCzIiLnRyZWxsaXMud2FyZWhvdXNlLnYxLkVuY29kZWRCYXRjaCJtChRTdHJlYW1FdmVudHNSZXNwb25zZRIPCgdiYXRjaGVzGAEgASgNEhAKCGFjY2VwdGVkGAIgASgNEjIKCHJlamVjdGVkGAMgAygLMiAudHJlbGxpcy53YXJlaG91c2UudjEuRXZlbnRFcnJvciqIAQoJRXZlbnRUeXBlEhoKFkVWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIUChBFVkVOVF9UWVBFX0NMSUNLEAESFwoTRVZFTlRfVFlQRV9QQUdFVklFVxACEhkKFUVWRU5UX1RZUEVfQ09OVkVSU0lPThADEhUKEUVWRU5UX1RZUEVfQ1VTVE9NEAQy3wEKDUluZ2VzdFNlcnZpY2USZQoMSW5nZXN0RXZlbnRzEikudHJlbGxpcy53YXJlaG91c2UudjEuSW5nZXN0RXZlbnRzUmVxdWVzdBoqLnRyZWxsaXMud2FyZWhvdXNlLnYxLkluZ2VzdEV2ZW50c1Jlc3BvbnNlEmcKDFN0cmVhbUV2ZW50cxIpLnRyZWxsaXMud2FyZWhvdXNlLnYxLlN0cmVhbUV2ZW50c1JlcXVlc3QaKi50cmVsbGlzLndhcmVob3VzZS52MS5TdHJlYW1FdmVudHNSZXNwb25zZSgBYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message trellis.warehouse.v1.Event
@@ -183,16 +183,18 @@ export const IngestEventsRequestSchema: GenMessage<IngestEventsRequest> = /*@__P
  */
 export type EncodedBatch = Message<"trellis.warehouse.v1.EncodedBatch"> & {
   /**
-   * The media type the body was sent with: "application/x-ndjson" (also jsonl, json-seq): one
-   * event per line; anything else: a JSON array of events or {"batch_id": …, "events": […]}.
-   * Events are in the protobuf JSON form of `Event` (proto or camelCase names).
+   * The media type the body was sent with: "application/x-protobuf-delimited": serialized
+   * `Event` messages one after another, each preceded by its length as a varint (protobuf's
+   * delimited form); "application/x-ndjson" (also jsonl, json-seq): one JSON event per line;
+   * anything else: a JSON array of events or {"batch_id": …, "events": […]}. JSON events are
+   * in the protobuf JSON form of `Event` (proto or camelCase names).
    *
    * @generated from field: string content_type = 1;
    */
   contentType: string;
 
   /**
-   * The body, decompressed; UTF-8.
+   * The body, decompressed; UTF-8 when JSON.
    *
    * @generated from field: bytes body = 2;
    */
@@ -260,6 +262,13 @@ export type StreamEventsRequest = Message<"trellis.warehouse.v1.StreamEventsRequ
    * @generated from field: repeated trellis.warehouse.v1.Event events = 2;
    */
   events: Event[];
+
+  /**
+   * The batch as its client wrote it, instead of `events` (see IngestEventsRequest.encoded).
+   *
+   * @generated from field: trellis.warehouse.v1.EncodedBatch encoded = 3;
+   */
+  encoded?: EncodedBatch | undefined;
 };
 
 /**
