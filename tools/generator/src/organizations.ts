@@ -381,6 +381,16 @@ export function createOrganizations(plan: OrganizationPlan): OrganizationModel[]
     const brand = name.toLowerCase();
     const landingPaths = pages.filter((p) => p.kind === "landing" || p.kind === "category").map((p) => p.path);
     const searchCampaigns = new Map<string, readonly [SearchCampaign, number]>();
+    // Each non-brand search campaign lands on a page of its own while the site has one to spare
+    // (an ad group's landing page is chosen for its keywords): the drawn page, or the first free
+    // one after it when another campaign has it already. The draws stay the same.
+    const taken = new Set<string>();
+    const ownPage = (drawn: string) => {
+      const at = landingPaths.indexOf(drawn);
+      const free = [...landingPaths.slice(at), ...landingPaths.slice(0, at)].find((p) => !taken.has(p)) ?? drawn;
+      taken.add(free);
+      return free;
+    };
     const addSearchCampaign = (name: string, landingPath: string, terms: readonly string[], weight: number) => {
       const encoded = terms.map((term) => encodeURIComponent(term).replaceAll("%20", "+"));
       if (!searchCampaigns.has(name)) searchCampaigns.set(name, [{ name, landingPath, terms: encoded }, weight]);
@@ -396,12 +406,12 @@ export function createOrganizations(plan: OrganizationPlan): OrganizationModel[]
       const terms = Array.from({ length: 3 }, () => rng.pick(spec.searchTerms).replace("{p}", topic));
       addSearchCampaign(
         `generic_${slug(topic).replaceAll("-", "_")}`,
-        rng.pick(landingPaths),
+        ownPage(rng.pick(landingPaths)),
         terms,
         2 + rng.float() * 4,
       );
     }
-    addSearchCampaign("competitor_conquest", rng.pick(landingPaths), [`${rng.pick(topics)} alternative`], 1);
+    addSearchCampaign("competitor_conquest", ownPage(rng.pick(landingPaths)), [`${rng.pick(topics)} alternative`], 1);
 
     const socialNetworks: Record<SocialNetwork, number> =
       vertical === "saas" || vertical === "leadgen"

@@ -57,6 +57,11 @@ export function compilePatterns(
   toString(maxIf(day, class = 2)) AS t_last_day,
   toUnixTimestamp(toDateTime(minIf(day, class = 2), {tz:String})) AS t_from,
   toUnixTimestamp(toDateTime(maxIf(day, class = 2) + 1, {tz:String})) AS t_until,
+  -- Each campaign's own span of tagged days in the group, as the instants its first local day
+  -- starts and its last ends: successive campaigns on one page (a newsletter's issues featuring
+  -- the same article) each hold the group in their own days.
+  minMapIf([landing_campaign], [toUInt32(day_start)], class = 2) AS campaign_from,
+  maxMapIf([landing_campaign], [toUInt32(day_end)], class = 2) AS campaign_until,
 
   sumIf(converting, class = 1) AS u_converting_sessions,
   uniqExactIf(day, class = 1) AS active_days,
@@ -85,6 +90,8 @@ FROM (
       countIf(conversions > 0) AS converting,
       min(started) AS first_started,
       max(started) AS last_started,
+      toUnixTimestamp(toDateTime(day, {tz:String})) AS day_start,
+      toUnixTimestamp(toDateTime(day + 1, {tz:String})) AS day_end,
       ${attributeColumns}
   FROM (
     SELECT *,
@@ -148,7 +155,7 @@ GROUP BY GROUPING SETS (
     (),
     ${sets}
 )
-HAVING u >= {min_sessions:UInt64} OR (${patternAttributes.map((a) => `isNull(a_${a.name})`).join(" AND ")})`;
+HAVING u >= {min_sessions:UInt64} OR a >= {min_sessions:UInt64} OR (${patternAttributes.map((a) => `isNull(a_${a.name})`).join(" AND ")})`;
   const pastScanStart = new Date(`${past.startDate}T00:00:00Z`);
   pastScanStart.setUTCDate(pastScanStart.getUTCDate() - 1);
   return {

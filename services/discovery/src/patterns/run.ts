@@ -43,6 +43,7 @@ export async function discoverPatterns(
     rangeEndDate: range.endDate,
     pastDays: pastWindow(range).days,
     priority: patternDefaults.priority,
+    timeZone: range.timeZone,
     minDispersion: patternDefaults.minDispersion,
   };
   const organizationId = call.org.context.organizationId;

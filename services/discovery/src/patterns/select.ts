@@ -30,6 +30,9 @@ export interface GroupRow {
   t_last_day?: string;
   t_from?: string | number;
   t_until?: string | number;
+  /** Per campaign, the instants (unix seconds) its first tagged local day starts and its last ends. */
+  campaign_from?: [string[], Array<string | number>];
+  campaign_until?: [string[], Array<string | number>];
 
   u_converting_sessions: string | number;
   active_days: string | number;
@@ -61,6 +64,8 @@ export interface SelectionSettings {
   pastDays: number;
   /** Priority of suggested campaigns. */
   priority: number;
+  /** The range's time zone (local days of instants). */
+  timeZone: string;
   /** Smallest index of dispersion of daily sessions that makes a source a burst (default 3). */
   minDispersion: number;
 }
@@ -92,6 +97,20 @@ interface Candidate {
   flight?: Flight;
   /** The candidate's figures (its group's, or within its flight). */
   figures: Figures;
+  /**
+   * The rules of a campaign's untagged clicks gathered from several groups (its page reached
+   * from the referrers its tagged clicks come from, its mail clients' visits to other pages);
+   * undefined: one rule, the candidate's conditions.
+   */
+  rules?: PartRule[];
+  /** Distinguishes candidates of one group split by campaign (successive campaigns on one page). */
+  splitOf?: string;
+}
+
+/** One rule of a gathered campaign: its conditions, and landing paths it leaves out (other campaigns' pages). */
+interface PartRule {
+  conditions: Map<string, string>;
+  exceptPaths: string[];
 }
 
 interface Flight {
@@ -185,6 +204,125 @@ function figuresOf(row: GroupRow, flight: Flight | undefined): Figures & { sessi
   };
 }
 
+/** Per-day figures: day → [sessions, events, conversions, revenue, converting sessions]. */
+type Daily = Map<string, number[]>;
+
+function dailyOf(row: GroupRow): Daily {
+  const daily: Daily = new Map();
+  (row.daily?.[0] ?? []).forEach((day, i) => {
+    daily.set(
+      day,
+      [1, 2, 3, 4, 5].map((column) => num(row.daily?.[column]?.[i] ?? 0)),
+    );
+  });
+  return daily;
+}
+
+/** `into` plus (sign 1) or minus (sign −1) `other`, day by day. */
+function addDaily(into: Daily, other: Daily, sign: 1 | -1): Daily {
+  for (const [day, values] of other) {
+    const current = into.get(day) ?? [0, 0, 0, 0, 0];
+    into.set(
+      day,
+      current.map((v, i) => v + sign * (values[i] ?? 0)),
+    );
+  }
+  return into;
+}
+
+/** Figures of per-day sums within [firstDay, lastDay]. */
+function figuresIn(daily: Daily, firstDay: string, lastDay: string): Figures & { sessions: number } {
+  const total = [0, 0, 0, 0, 0];
+  const seen: string[] = [];
+  for (const [day, values] of daily) {
+    if (day < firstDay || day > lastDay) continue;
+    values.forEach((v, i) => {
+      total[i] = (total[i] ?? 0) + v;
+    });
+    if ((values[0] ?? 0) > 0) seen.push(day);
+  }
+  seen.sort();
+  return {
+    sessions: total[0] ?? 0,
+    events: total[1] ?? 0,
+    conversions: total[2] ?? 0,
+    revenue: total[3] ?? 0,
+    converting: total[4] ?? 0,
+    firstSeen: seen[0] ?? firstDay,
+    lastSeen: seen.at(-1) ?? lastDay,
+    activeDays: seen.length,
+  };
+}
+
+/** A campaign's tagged sessions in a group and the instants (unix seconds) its tagged days span. */
+interface Span {
+  campaign: string;
+  sessions: number;
+  from: number;
+  until: number;
+}
+
+function spansOf(row: GroupRow): Span[] {
+  const [campaigns, counts] = row.attributed_by_campaign ?? [[], []];
+  const from = new Map((row.campaign_from?.[0] ?? []).map((c, i) => [c, num(row.campaign_from?.[1]?.[i] ?? 0)]));
+  const until = new Map((row.campaign_until?.[0] ?? []).map((c, i) => [c, num(row.campaign_until?.[1]?.[i] ?? 0)]));
+  return campaigns.flatMap((campaign, i) => {
+    const f = from.get(campaign);
+    const u = until.get(campaign);
+    return f === undefined || u === undefined || u <= f
+      ? []
+      : [{ campaign, sessions: num(counts[i] ?? 0), from: f, until: u }];
+  });
+}
+
+/**
+ * Tagged sessions of a group within [from, until) by campaign: a campaign's sessions in the share
+ * of its span the window covers (all of them when its span lies inside, none when outside).
+ */
+function taggedWithin(spans: readonly Span[], from: number, until: number): Map<string, number> {
+  const within = new Map<string, number>();
+  for (const span of spans) {
+    const covered = Math.max(0, Math.min(until, span.until) - Math.max(from, span.from));
+    if (covered > 0) within.set(span.campaign, (span.sessions * covered) / (span.until - span.from));
+  }
+  return within;
+}
+
+/** `campaign`'s share of the tagged sessions within a window (0 without any). */
+function shareWithin(spans: readonly Span[], campaign: string, from: number, until: number): number {
+  const within = taggedWithin(spans, from, until);
+  const total = [...within.values()].reduce((a, b) => a + b, 0);
+  return total > 0 ? (within.get(campaign) ?? 0) / total : 0;
+}
+
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The local day (YYYY-MM-DD) of an instant in unix seconds (one formatter per time zone: making one is slow). */
+function localDay(seconds: number, timeZone: string): string {
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+    dayFormats.set(timeZone, format);
+  }
+  return format.format(new Date(seconds * 1000));
+}
+
+/** The flight of a campaign's span in a group, when it starts or ends well inside the range. */
+function spanFlight(span: Span, settings: SelectionSettings): Flight | undefined {
+  const firstDay = localDay(span.from, settings.timeZone);
+  const lastDay = localDay(span.until - 1, settings.timeZone);
+  const starts = daysBetween(settings.rangeStartDate, firstDay) > FLIGHT_MARGIN_DAYS;
+  const ends = daysBetween(lastDay, settings.rangeEndDate) > FLIGHT_MARGIN_DAYS;
+  if (!starts && !ends) return undefined;
+  const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+  return {
+    firstDay: starts ? firstDay : settings.rangeStartDate,
+    lastDay: ends ? lastDay : settings.rangeEndDate,
+    ...(starts ? { from: iso(span.from) } : {}),
+    ...(ends ? { until: iso(span.until) } : {}),
+  };
+}
+
 /** The largest share one campaign holds of a group's tagged sessions (0 without any). */
 function dominantShare(row: GroupRow, a: number): number {
   if (a === 0) return 0;
@@ -260,8 +398,10 @@ function keyOf(conditions: Map<string, string>): string {
 }
 
 /** A stable id of a pattern: the same conditions give the same id in every run. */
-export function patternId(conditions: Map<string, string>): string {
-  return `pat_${createHash("sha256").update(keyOf(conditions)).digest("base64url").slice(0, 16)}`;
+export function patternId(conditions: Map<string, string>, campaign?: string): string {
+  // A group split by campaign gives one pattern per campaign: the campaign is part of its id.
+  const key = campaign === undefined ? keyOf(conditions) : `${keyOf(conditions)}\u0000campaign=${campaign}`;
+  return `pat_${createHash("sha256").update(key).digest("base64url").slice(0, 16)}`;
 }
 
 /**
@@ -301,56 +441,12 @@ export function selectPatterns(rowsIn: readonly GroupRow[], settings: SelectionS
     if (origins.every(([name, value]) => isGeneric(name, value))) continue;
     const a = num(row.a);
     const p = num(row.p);
-    // A campaign's clicks that lost their tags are counted within its flight; their tagged twins
-    // are the evidence, so the support threshold (against chance combinations) does not apply.
-    const dominant = untaggedCampaign(row, 0, a);
-    const flight = dominant ? flightOf(row, settings) : undefined;
-    const windowed = figuresOf(row, flight);
-    const untagged = dominant && a >= windowed.sessions ? dominant : undefined;
-    const figures = untagged ? windowed : figuresOf(row, undefined);
-    const candidateFlight = untagged ? flight : undefined;
-    const u = figures.sessions;
-    const support = u / U;
-    if (u < settings.minSessions || (!untagged && support < settings.minSupport)) continue;
-    const inside = u / (u + a);
-    const outside = U - u + (A - a) > 0 ? (U - u) / (U - u + (A - a)) : 0;
-    const riskRatio = outside > 0 ? Math.min(inside / outside, MAX_RATIO) : MAX_RATIO;
-    const growth = p > 0 ? u / settings.rangeDays / (p / settings.pastDays) : Number.POSITIVE_INFINITY;
-    // Growth counts when it is more than chance: beyond three Poisson deviations of the past rate.
-    const expectedFromPast = (p * settings.rangeDays) / settings.pastDays;
-    const grew =
-      settings.minGrowth <= 1 ||
-      (growth >= settings.minGrowth && u - expectedFromPast >= 3 * Math.sqrt(Math.max(expectedFromPast, 1)));
-    const dispersion = dispersionOf(row.daily, settings.rangeDays + settings.pastDays);
-    const hasClickId = conditions.has("click_id");
-    if (!hasClickId && !untagged && ((!grew && dispersion < settings.minDispersion) || riskRatio <= 1)) continue;
-    const size = u / (u + settings.minSessions);
-    const diff = 1 - 1 / Math.max(riskRatio, 1);
-    const novelty = Math.max(
-      grew ? (Number.isFinite(growth) ? 1 - 1 / Math.max(growth, 1) : 1) : 0,
-      1 - 1 / Math.max(dispersion / settings.minDispersion, 1),
-    );
-    const confidence = untagged
-      ? size * untagged.share
-      : size * (1 - (1 - diff) * (1 - novelty) * (hasClickId ? 0.2 : 1));
-    candidates.push({
-      conditions,
-      row,
-      u,
-      a,
-      p,
-      riskRatio,
-      growth,
-      dispersion,
-      support,
-      confidence,
-      hasClickId,
-      mixed: mixedCampaigns(row, a, settings.minSessions),
-      figures,
-      ...(untagged ? { untaggedOf: untagged.campaign } : {}),
-      ...(candidateFlight ? { flight: candidateFlight } : {}),
-    });
+    for (const view of viewsOf(row, a, settings)) {
+      const candidate = candidateOf(row, conditions, view, { U, A, p }, settings);
+      if (candidate) candidates.push(candidate);
+    }
   }
+  candidates = gatherCampaigns(candidates, rows, settings);
 
   // A candidate that is a union of distinct sources (a click id kind over several landing
   // pages, a search engine's referrer, a path many podcasts share) yields to its parts: it is
@@ -380,7 +476,15 @@ export function selectPatterns(rowsIn: readonly GroupRow[], settings: SelectionS
     if (candidate.mixed && dominantShare(candidate.row, candidate.a) < 0.5) continue;
     const origins = new Map([...candidate.conditions].filter(([name]) => attributeByName(name).kind === "origin"));
     if (origins.size < candidate.conditions.size && broadKeys.has(keyOf(origins))) continue;
-    const redundant = chosen.some((kept) => overlap(kept, candidate, rows) >= 0.5 * Math.min(kept.u, candidate.u));
+    // Two campaigns' untagged clicks are two findings, however much their groups share.
+    const redundant = chosen.some(
+      (kept) =>
+        !(
+          kept.untaggedOf !== undefined &&
+          candidate.untaggedOf !== undefined &&
+          kept.untaggedOf !== candidate.untaggedOf
+        ) && overlap(kept, candidate, rows) >= 0.5 * Math.min(kept.u, candidate.u),
+    );
     if (!redundant) chosen.push(candidate);
   }
 
@@ -389,6 +493,232 @@ export function selectPatterns(rowsIn: readonly GroupRow[], settings: SelectionS
     (x, y) => y.estimatedValue - x.estimatedValue || Number(y.sessions - x.sessions) || x.id.localeCompare(y.id),
   );
   return patterns.slice(0, settings.limit);
+}
+
+/**
+ * How a group is read: as a whole (a campaign's untagged clicks when one campaign holds its
+ * tagged sessions, within that campaign's flight), or — when no campaign holds the whole group —
+ * once for each campaign that holds it within its own span of days (successive campaigns on one
+ * page: each newsletter issue featuring the same article holds it in its own week).
+ */
+interface View {
+  dominant?: { campaign: string; share: number };
+  flight?: Flight;
+  /** The tagged sessions the view compares with (the campaign's own when split). */
+  a: number;
+  splitOf?: string;
+}
+
+function viewsOf(row: GroupRow, a: number, settings: SelectionSettings): View[] {
+  const dominant = untaggedCampaign(row, 0, a);
+  const spans = spansOf(row);
+  if (dominant) {
+    // Its flight is its own tagged days (the other campaigns' few clicks here may lie elsewhere).
+    const own = spans.find((span) => span.campaign === dominant.campaign);
+    const flight = own ? spanFlight(own, settings) : flightOf(row, settings);
+    return [{ dominant, a, ...optional("flight", flight) }];
+  }
+  const views: View[] = [{ a }];
+  const originsOnly = patternAttributes.every(
+    (attribute) =>
+      attribute.kind === "origin" || row[`a_${attribute.name}`] === null || row[`a_${attribute.name}`] === undefined,
+  );
+  // A path prefix is several pages: no campaign's own group, however its days fall.
+  if (spans.length < 2 || !originsOnly || row.a_landing_path_prefix) return views;
+  for (const span of spans) {
+    const share = shareWithin(spans, span.campaign, span.from, span.until);
+    const flight = spanFlight(span, settings);
+    if (share >= DOMINANT_SHARE && flight)
+      views.push({ dominant: { campaign: span.campaign, share }, flight, a: span.sessions, splitOf: span.campaign });
+  }
+  return views;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [k in K]: V });
+}
+
+/** A group read one way, when it is a candidate (DIFF, or a campaign's untagged clicks). */
+function candidateOf(
+  row: GroupRow,
+  conditions: Map<string, string>,
+  view: View,
+  totals: { U: number; A: number; p: number },
+  settings: SelectionSettings,
+): Candidate | undefined {
+  const { U, A, p } = totals;
+  const a = view.a;
+  // A campaign's clicks that lost their tags are counted within its flight; their tagged twins
+  // are the evidence, so the support threshold (against chance combinations) does not apply.
+  const windowed = figuresOf(row, view.flight);
+  const untagged = view.dominant && a >= windowed.sessions ? view.dominant : undefined;
+  if (view.splitOf !== undefined && !untagged) return undefined;
+  const figures = untagged ? windowed : figuresOf(row, undefined);
+  const candidateFlight = untagged ? view.flight : undefined;
+  const u = figures.sessions;
+  const support = u / U;
+  if (u < settings.minSessions || (!untagged && support < settings.minSupport)) return undefined;
+  const inside = u / (u + a);
+  const outside = U - u + (A - a) > 0 ? (U - u) / (U - u + (A - a)) : 0;
+  const riskRatio = outside > 0 ? Math.min(inside / outside, MAX_RATIO) : MAX_RATIO;
+  const growth = p > 0 ? u / settings.rangeDays / (p / settings.pastDays) : Number.POSITIVE_INFINITY;
+  // Growth counts when it is more than chance: beyond three Poisson deviations of the past rate.
+  const expectedFromPast = (p * settings.rangeDays) / settings.pastDays;
+  const grew =
+    settings.minGrowth <= 1 ||
+    (growth >= settings.minGrowth && u - expectedFromPast >= 3 * Math.sqrt(Math.max(expectedFromPast, 1)));
+  const dispersion = dispersionOf(row.daily, settings.rangeDays + settings.pastDays);
+  const hasClickId = conditions.has("click_id");
+  if (!hasClickId && !untagged && ((!grew && dispersion < settings.minDispersion) || riskRatio <= 1)) return undefined;
+  const size = u / (u + settings.minSessions);
+  const diff = 1 - 1 / Math.max(riskRatio, 1);
+  const novelty = Math.max(
+    grew ? (Number.isFinite(growth) ? 1 - 1 / Math.max(growth, 1) : 1) : 0,
+    1 - 1 / Math.max(dispersion / settings.minDispersion, 1),
+  );
+  const confidence = untagged
+    ? size * untagged.share
+    : size * (1 - (1 - diff) * (1 - novelty) * (hasClickId ? 0.2 : 1));
+  return {
+    conditions,
+    row,
+    u,
+    a,
+    p,
+    riskRatio,
+    growth,
+    dispersion,
+    support,
+    confidence,
+    hasClickId,
+    mixed: view.splitOf === undefined && mixedCampaigns(row, a, settings.minSessions),
+    figures,
+    ...(untagged ? { untaggedOf: untagged.campaign } : {}),
+    ...(candidateFlight ? { flight: candidateFlight } : {}),
+    ...(view.splitOf !== undefined ? { splitOf: view.splitOf } : {}),
+  };
+}
+
+/** Smallest share of a campaign's tagged sessions on its page its referrers' parts must hold to replace the page. */
+const REFERRER_COVER = 0.75;
+
+/**
+ * A campaign's untagged clicks gathered over the groups that hold them. Its strongest group of
+ * one landing attribute (its page, in its flight) is read by referrer: when the referrers its
+ * tagged clicks come from (no referrer, a mail client, an app) hold most of them (75 %) and
+ * fewer untagged sessions than the page as a whole, the page is kept only from those referrers —
+ * the other visitors of the page (from sites that link it) are not the campaign's. And for each
+ * such referrer that is a site (a webmail host): its visits to other pages in the flight are the
+ * campaign's too when its tagged clicks are mostly (80 %) the campaign's once the pages other
+ * campaigns hold there (a lifecycle mail's own page) are left out — the links of a newsletter
+ * issue besides the one it features. Each part is a rule of one suggested campaign, its figures
+ * the sum of the parts' (disjoint: another referrer, or another page).
+ */
+function gatherCampaigns(
+  candidates: readonly Candidate[],
+  rows: ReadonlyMap<string, GroupRow>,
+  settings: SelectionSettings,
+): Candidate[] {
+  // Rows of two attributes, one of them the referrer: by the other condition, and by referrer.
+  const byOther = new Map<string, Array<{ host: string; row: GroupRow }>>();
+  const byHost = new Map<string, Array<{ path: string; row: GroupRow }>>();
+  const attributeNames = patternAttributes.map((a) => a.name);
+  for (const row of rows.values()) {
+    const present = attributeNames.filter((name) => row[`a_${name}`] !== null && row[`a_${name}`] !== undefined);
+    if (present.length !== 2 || !present.includes("referrer_host")) continue;
+    const other = present.find((name) => name !== "referrer_host") as string;
+    const host = String(row.a_referrer_host);
+    const value = String(row[`a_${other}`]);
+    const key = `${other}=${value}`;
+    byOther.set(key, [...(byOther.get(key) ?? []), { host, row }]);
+    if (other === "landing_path") byHost.set(host, [...(byHost.get(host) ?? []), { path: value, row }]);
+  }
+  // Each campaign's strongest group of one attribute (not a referrer, not a path prefix: a
+  // prefix is several pages) is where its untagged clicks are gathered.
+  const strongest = new Map<string, Candidate>();
+  for (const c of candidates) {
+    if (c.untaggedOf === undefined || c.conditions.size !== 1) continue;
+    if (c.conditions.has("referrer_host") || c.conditions.has("landing_path_prefix")) continue;
+    const best = strongest.get(c.untaggedOf);
+    if (!best || c.u > best.u) strongest.set(c.untaggedOf, c);
+  }
+  const gathered = candidates.map((c) => {
+    if (c.untaggedOf === undefined || strongest.get(c.untaggedOf) !== c) return c;
+    const campaign = c.untaggedOf;
+    const [attribute, value] = [...c.conditions][0] as [string, string];
+    const spans = spansOf(c.row);
+    const own = spans.find((span) => span.campaign === campaign);
+    if (!own) return c;
+    const firstDay = c.flight?.firstDay ?? settings.rangeStartDate;
+    const lastDay = c.flight?.lastDay ?? settings.rangeEndDate;
+    const ownTagged = taggedWithin([own], own.from, own.until).get(campaign) ?? 0;
+    // The page by the referrers the campaign's tagged clicks come from.
+    const parts = (byOther.get(`${attribute}=${value}`) ?? []).filter(({ row }) => {
+      const partSpans = spansOf(row);
+      return (
+        (taggedWithin(partSpans, own.from, own.until).get(campaign) ?? 0) > 0 &&
+        shareWithin(partSpans, campaign, own.from, own.until) >= DOMINANT_SHARE
+      );
+    });
+    const covered = parts.reduce(
+      (sum, { row }) => sum + (taggedWithin(spansOf(row), own.from, own.until).get(campaign) ?? 0),
+      0,
+    );
+    const partsDaily = parts.reduce((daily, { row }) => addDaily(daily, dailyOf(row), 1), new Map() as Daily);
+    if (covered < REFERRER_COVER * ownTagged || figuresIn(partsDaily, firstDay, lastDay).sessions >= c.u) return c;
+    const rules: PartRule[] = parts
+      .map(({ host }) => ({
+        conditions: new Map([
+          [attribute, value],
+          ["referrer_host", host],
+        ]),
+        exceptPaths: [],
+      }))
+      .sort((x, y) => keyOf(x.conditions).localeCompare(keyOf(y.conditions)));
+    const daily = partsDaily;
+    // The same mail clients' visits to the campaign's other pages (a landing path only).
+    if (attribute === "landing_path")
+      for (const { host } of parts) {
+        const hostRow = rows.get(keyOf(new Map([["referrer_host", host]])));
+        if (!hostRow || isGeneric("referrer_host", host)) continue;
+        const others = (byHost.get(host) ?? []).filter(({ path, row }) => {
+          if (path === value) return true;
+          const within = taggedWithin(spansOf(row), own.from, own.until);
+          const total = [...within.values()].reduce((x, y) => x + y, 0);
+          return total > 0 && (within.get(campaign) ?? 0) < 0.5 * total;
+        });
+        const hostWithin = taggedWithin(spansOf(hostRow), own.from, own.until);
+        for (const { row } of others)
+          for (const [name, count] of taggedWithin(spansOf(row), own.from, own.until))
+            hostWithin.set(name, (hostWithin.get(name) ?? 0) - count);
+        const total = [...hostWithin.values()].reduce((x, y) => x + Math.max(0, y), 0);
+        if (total <= 0 || Math.max(0, hostWithin.get(campaign) ?? 0) < DOMINANT_SHARE * total) continue;
+        const elsewhere = others.reduce(
+          (rest, { row }) => addDaily(rest, dailyOf(row), -1),
+          addDaily(new Map(), dailyOf(hostRow), 1),
+        );
+        if (figuresIn(elsewhere, firstDay, lastDay).sessions <= 0) continue;
+        addDaily(daily, elsewhere, 1);
+        rules.push({
+          conditions: new Map([["referrer_host", host]]),
+          exceptPaths: others.map(({ path }) => path).sort(),
+        });
+      }
+    const figures = figuresIn(daily, firstDay, lastDay);
+    const u = figures.sessions;
+    return {
+      ...c,
+      u,
+      support: u / Math.max(1, c.u / Math.max(c.support, Number.MIN_VALUE)),
+      confidence: (u / (u + settings.minSessions)) * (c.confidence / (c.u / (c.u + settings.minSessions))),
+      figures,
+      rules,
+    };
+  });
+  // A gathered campaign is its untagged clicks: its other groups (a refiner's share of its page,
+  // the page's prefix) are no other finding.
+  const whole = new Set(gathered.flatMap((c) => (c.rules ? [c.untaggedOf] : [])));
+  return gathered.filter((c) => c.rules !== undefined || c.untaggedOf === undefined || !whole.has(c.untaggedOf));
 }
 
 /**
@@ -507,28 +837,42 @@ function toPattern(
   const conditions = [...c.conditions]
     .sort(([x], [y]) => attributeNames().indexOf(x) - attributeNames().indexOf(y))
     .map(([name, value]) => attributeByName(name).condition(value));
-  const ruleConditions: Condition[] = [...conditions];
-  // The pattern counts only channels campaigns are made of: its rule leaves out organic search
-  // and social visits (and internal ones) with the same attributes. A click id already does.
-  if (!c.conditions.has("click_id"))
-    ruleConditions.push(
-      create(ConditionSchema, {
-        field: "channel",
-        operator: MatchOperator.NOT_EQUALS,
-        values: [...UNCAMPAIGNED_CHANNELS],
-      }),
-    );
-  // Tagged visits with the same attributes keep the campaign their tags name.
-  if (c.a > 0)
-    ruleConditions.push(
-      create(ConditionSchema, { field: "utm_campaign", operator: MatchOperator.EQUALS, values: [""] }),
-    );
+  const ruleConditionsOf = (part: PartRule): Condition[] => {
+    const ruleConditions: Condition[] = [...part.conditions]
+      .sort(([x], [y]) => attributeNames().indexOf(x) - attributeNames().indexOf(y))
+      .map(([name, value]) => attributeByName(name).condition(value));
+    if (part.exceptPaths.length > 0)
+      ruleConditions.push(
+        create(ConditionSchema, {
+          field: "landing_path",
+          operator: MatchOperator.NOT_EQUALS,
+          values: part.exceptPaths,
+        }),
+      );
+    // The pattern counts only channels campaigns are made of: its rule leaves out organic search
+    // and social visits (and internal ones) with the same attributes. A click id already does.
+    if (!part.conditions.has("click_id"))
+      ruleConditions.push(
+        create(ConditionSchema, {
+          field: "channel",
+          operator: MatchOperator.NOT_EQUALS,
+          values: [...UNCAMPAIGNED_CHANNELS],
+        }),
+      );
+    // Tagged visits with the same attributes keep the campaign their tags name.
+    if (c.a > 0)
+      ruleConditions.push(
+        create(ConditionSchema, { field: "utm_campaign", operator: MatchOperator.EQUALS, values: [""] }),
+      );
+    return ruleConditions;
+  };
+  const parts = c.rules ?? [{ conditions: c.conditions, exceptPaths: [] }];
   const conversions = c.figures.conversions;
   const revenue = round(c.figures.revenue, 2);
   const name = suggestedName(c.conditions, c.untaggedOf);
   const activeDays = c.figures.activeDays;
   return create(PatternSchema, {
-    id: patternId(c.conditions),
+    id: c.splitOf === undefined ? patternId(c.conditions) : patternId(c.conditions, c.splitOf),
     confidence: round(c.confidence, 3),
     sampleSize: BigInt(c.u),
     range: { startDate: c.figures.firstSeen, endDate: c.figures.lastSeen },
@@ -544,14 +888,14 @@ function toPattern(
     suggestedCampaign: create(CampaignSchema, {
       name,
       priority: settings.priority,
-      rules: [
+      rules: parts.map((part) =>
         create(RuleSchema, {
-          conditions: ruleConditions,
+          conditions: ruleConditionsOf(part),
           // Only the campaign's flight: its clicks that lost their tags are the ones while it ran.
           ...(c.flight?.from ? { validFrom: timestampFromDate(new Date(c.flight.from)) } : {}),
           ...(c.flight?.until ? { validUntil: timestampFromDate(new Date(c.flight.until)) } : {}),
         }),
-      ],
+      ),
     }),
     conditions,
     sessions: BigInt(c.u),
