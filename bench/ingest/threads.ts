@@ -91,12 +91,15 @@ try {
     await Promise.all(Array.from({ length: CONCURRENCY }, client));
     const seconds = (performance.now() - started) / 1000;
     const after = threadCpu(pid);
+    const peakRss = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
     grpc?.close();
     const rows = [...after]
       .map(([thread, cpu]) => ({ thread, usPerEvent: ((cpu - (before.get(thread) ?? 0)) * 1e6) / accepted }))
       .filter((row) => row.usPerEvent >= 0.05)
       .sort((a, b) => b.usPerEvent - a.usPerEvent);
-    console.log(`${accepted} events in ${seconds.toFixed(1)} s: ${(accepted / seconds).toFixed(0)} events/s`);
+    console.log(
+      `${accepted} events in ${seconds.toFixed(1)} s: ${(accepted / seconds).toFixed(0)} events/s, peak RSS ${Math.round(Number(peakRss) / 1024)} MiB`,
+    );
     for (const [status, count] of refusals)
       console.log(`${count} requests answered ${PROTOCOL === "grpc" ? `with code ${Code[status]}` : status}`);
     for (const { thread, usPerEvent } of rows) {

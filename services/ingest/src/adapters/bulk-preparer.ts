@@ -9,6 +9,7 @@ import {
 } from "../domain/captured.js";
 import { createEnricher, type EnricherOptions } from "../enrich/index.js";
 import type { BulkReply, BulkRequest } from "./bulk-prepare-worker.js";
+import { PREPARE_WORKER_LIMITS } from "./worker-limits.js";
 
 /** A run of captured events to prepare: each event's organization, and the run's receipt. */
 export interface BulkRun {
@@ -87,6 +88,7 @@ export async function createBulkPreparer(options: {
     const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), {
       workerData: { entry, enricher: options.enricher },
       execArgv: [],
+      resourceLimits: PREPARE_WORKER_LIMITS,
     });
     const ready = new Promise<void>((resolve, reject) => {
       worker.on("message", (reply: BulkReply) => {

@@ -4,6 +4,7 @@ import type { PreparedBatch } from "../domain/prepare.js";
 import { type BatchSource, prepareRequest, type RequestContext } from "../domain/prepare-request.js";
 import type { Enricher, EnricherOptions } from "../enrich/index.js";
 import type { PrepareReply, PrepareRequest } from "./prepare-worker.js";
+import { PREPARE_WORKER_LIMITS } from "./worker-limits.js";
 
 /**
  * Reading (when the request brought its client's body), validation, enrichment and row
@@ -113,6 +114,7 @@ export async function createWorkerPreparer(options: {
     const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), {
       workerData: { entry, enricher: options.enricher },
       execArgv: [],
+      resourceLimits: PREPARE_WORKER_LIMITS,
     });
     const pending: Slot["pending"] = new Map();
     let started: () => void = () => {};
