@@ -1,6 +1,12 @@
 import { isUtf8 } from "node:buffer";
 import { ValidationError } from "./errors.js";
-import { type EventJsonBatch, EventJsonError, type EventJsonRejection, type EventRecord } from "./event-json.js";
+import {
+  type EventJsonBatch,
+  EventJsonError,
+  type EventJsonRejection,
+  type EventRecord,
+  emptyEventRecord,
+} from "./event-json.js";
 
 /**
  * The media type of a batch of serialized `Event` messages, one after another, each preceded
@@ -245,24 +251,7 @@ function readTime(reader: WireReader, end: number): Date {
 
 /** One serialized `Event` (bytes `start`…`end` of the body) as an {@link EventRecord}. */
 function readEvent(reader: WireReader, start: number, end: number): EventRecord {
-  const event: EventRecord = {
-    eventId: "",
-    type: 0,
-    time: undefined,
-    url: "",
-    referrer: "",
-    userAgent: "",
-    ip: "",
-    clickId: "",
-    sessionId: "",
-    visitorId: "",
-    conversionName: "",
-    value: 0,
-    currency: "",
-    properties: {},
-    headers: {},
-    name: "",
-  };
+  const event = emptyEventRecord();
   reader.pos = start;
   reader.field = 0;
   try {

@@ -128,16 +128,21 @@ function readTime(value: unknown, field: string) {
   });
 }
 
+/** How the fields of an event object are read: the time and the maps, the rest alike. */
+interface FieldReaders {
+  time(raw: unknown, field: string): unknown;
+  map(raw: unknown, field: string): Record<string, string>;
+}
+
 /**
- * An Event from its protobuf JSON form (proto or camelCase names, enum names or numbers,
- * RFC 3339 times, numbers or numeric strings for the value), as `fromJson` would read it but
- * without its per-field reflection, which dominated the cost of a large batch. Unknown fields
- * are refused, naming the field.
+ * The fields of an event in protobuf JSON form (proto or camelCase names, enum names or
+ * numbers, RFC 3339 times, numbers or numeric strings for the value) into `into`, by the
+ * generated message's property names. Unknown fields are refused, naming the field; a null
+ * leaves the field as it is.
  */
-export function eventFromJson(value: unknown): Event {
+function readEventFields(value: unknown, into: Record<string, unknown>, readers: FieldReaders): void {
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw new EventJsonError("", `expected an event object, got ${describe(value)}`);
-  const init: Record<string, unknown> = {};
   const object = value as Record<string, unknown>;
   for (const key in object) {
     const raw = object[key];
@@ -147,22 +152,34 @@ export function eventFromJson(value: unknown): Event {
     switch (spec.kind) {
       case "string":
         if (typeof raw !== "string") throw new EventJsonError(spec.name, `expected a string, got ${describe(raw)}`);
-        init[spec.local] = raw;
+        into[spec.local] = raw;
         break;
       case "double":
-        init[spec.local] = readDouble(raw, spec.name);
+        into[spec.local] = readDouble(raw, spec.name);
         break;
       case "type":
-        init[spec.local] = readType(raw, spec.name);
+        into[spec.local] = readType(raw, spec.name);
         break;
       case "map":
-        init[spec.local] = readMap(raw, spec.name);
+        into[spec.local] = readers.map(raw, spec.name);
         break;
       case "time":
-        init[spec.local] = readTime(raw, spec.name);
+        into[spec.local] = readers.time(raw, spec.name);
         break;
     }
   }
+}
+
+const messageReaders: FieldReaders = { time: readTime, map: readMap };
+const recordReaders: FieldReaders = { time: readInstant, map: checkMap };
+
+/**
+ * An Event from its protobuf JSON form, as `fromJson` would read it but without its per-field
+ * reflection, which dominated the cost of a large batch.
+ */
+export function eventFromJson(value: unknown): Event {
+  const init: Record<string, unknown> = {};
+  readEventFields(value, init, messageReaders);
   // A generated message is a plain object: the zero event with the fields read, and fresh
   // maps where none were given, is what create() would build, without its reflection.
   const event = { ...zeroEvent, ...init } as Event;
@@ -171,21 +188,15 @@ export function eventFromJson(value: unknown): Event {
 }
 
 /**
- * An event's fields as read from JSON for storing it: the generated message's fields, its time
- * a Date (stored to the millisecond). Ingest validates and stores these; what forwards events
- * to another service reads {@link Event} messages instead ({@link eventFromJson}).
+ * An event's fields as read for storing it: the generated message's fields, its time a Date
+ * (stored to the millisecond). Ingest validates and stores these; what forwards events to
+ * another service reads {@link Event} messages instead ({@link eventFromJson}).
  */
 export type EventRecord = Omit<Event, "$typeName" | "$unknown" | "time"> & { time?: Date };
 
-/**
- * An event read from its protobuf JSON form exactly as {@link eventFromJson} reads it (the same
- * names, kinds and errors), built as a plain record of one shape: no message, no Timestamp, no
- * copy of the zero event. The cost of reading a batch on ingest's path is this function's.
- */
-export function eventRecordFromJson(value: unknown): EventRecord {
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw new EventJsonError("", `expected an event object, got ${describe(value)}`);
-  const event: EventRecord = {
+/** An event record with every field at its zero value, its maps fresh: always of one shape. */
+export function emptyEventRecord(): EventRecord {
+  return {
     eventId: "",
     type: 0,
     time: undefined,
@@ -203,32 +214,17 @@ export function eventRecordFromJson(value: unknown): EventRecord {
     headers: {},
     name: "",
   };
-  const record = event as unknown as Record<string, unknown>;
-  const object = value as Record<string, unknown>;
-  for (const key in object) {
-    const raw = object[key];
-    const spec = fields.get(key);
-    if (!spec) throw new EventJsonError(clip(key), "is not a field of an event");
-    if (raw === null) continue;
-    switch (spec.kind) {
-      case "string":
-        if (typeof raw !== "string") throw new EventJsonError(spec.name, `expected a string, got ${describe(raw)}`);
-        record[spec.local] = raw;
-        break;
-      case "double":
-        event.value = readDouble(raw, spec.name);
-        break;
-      case "type":
-        event.type = readType(raw, spec.name);
-        break;
-      case "map":
-        record[spec.local] = checkMap(raw, spec.name);
-        break;
-      case "time":
-        event.time = readInstant(raw, spec.name);
-        break;
-    }
-  }
+}
+
+/**
+ * An event read from its protobuf JSON form exactly as {@link eventFromJson} reads it (the same
+ * names, kinds and errors), built as a plain record of one shape: no message, no Timestamp, no
+ * copy of the zero event, and a map kept as JSON.parse made it. The cost of reading a batch on
+ * ingest's path is this function's.
+ */
+export function eventRecordFromJson(value: unknown): EventRecord {
+  const event = emptyEventRecord();
+  readEventFields(value, event as unknown as Record<string, unknown>, recordReaders);
   return event;
 }
 
