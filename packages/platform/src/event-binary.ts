@@ -184,6 +184,26 @@ class WireReader {
 
 /** What each field of `Event` is on the wire: 2 length-delimited, 0 varint, 1 64-bit. */
 const EVENT_WIRE_TYPES = [-1, 2, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 2, 2, 2, 2];
+/** The record's property of each string field of `Event`, by field number. */
+const STRING_PROPERTIES: ReadonlyArray<keyof EventRecord | undefined> = [
+  undefined,
+  "eventId",
+  undefined,
+  undefined,
+  "url",
+  "referrer",
+  "userAgent",
+  "ip",
+  "clickId",
+  "sessionId",
+  "visitorId",
+  "conversionName",
+  undefined,
+  "currency",
+  undefined,
+  undefined,
+  "name",
+];
 const FIELD_NAMES = [
   "",
   "event_id",
@@ -279,46 +299,16 @@ function readFields(reader: WireReader, end: number, event: EventRecord): void {
     if (wireType !== expected)
       throw new EventJsonError(FIELD_NAMES[field] ?? "", `has wire type ${wireType}, not that of its field`);
     switch (field) {
-      case 1:
-        event.eventId = reader.string(end);
-        break;
       case 2:
         event.type = reader.int32(end);
         break;
       case 3:
         event.time = readTime(reader, end);
         break;
-      case 4:
-        event.url = reader.string(end);
-        break;
-      case 5:
-        event.referrer = reader.string(end);
-        break;
-      case 6:
-        event.userAgent = reader.string(end);
-        break;
-      case 7:
-        event.ip = reader.string(end);
-        break;
-      case 8:
-        event.clickId = reader.string(end);
-        break;
-      case 9:
-        event.sessionId = reader.string(end);
-        break;
-      case 10:
-        event.visitorId = reader.string(end);
-        break;
-      case 11:
-        event.conversionName = reader.string(end);
-        break;
       case 12:
         if (reader.pos + 8 > end) throw new Malformed("a fixed-width value runs past the end");
         event.value = reader.view.getFloat64(reader.pos, true);
         reader.pos += 8;
-        break;
-      case 13:
-        event.currency = reader.string(end);
         break;
       case 14:
         readEntry(reader, end, event.properties);
@@ -326,9 +316,8 @@ function readFields(reader: WireReader, end: number, event: EventRecord): void {
       case 15:
         readEntry(reader, end, event.headers);
         break;
-      case 16:
-        event.name = reader.string(end);
-        break;
+      default:
+        (event as unknown as Record<string, string>)[STRING_PROPERTIES[field] as string] = reader.string(end);
     }
   }
 }
