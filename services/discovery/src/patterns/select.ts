@@ -111,6 +111,8 @@ interface Candidate {
 interface PartRule {
   conditions: Map<string, string>;
   exceptPaths: string[];
+  /** Its untagged sessions within the flight. */
+  sessions: number;
 }
 
 interface Flight {
@@ -364,13 +366,37 @@ function untaggedCampaign(row: GroupRow, u: number, a: number): { campaign: stri
   return share >= DOMINANT_SHARE && campaign ? { campaign, share } : undefined;
 }
 
+/** Conditions and the sessions they hold: a candidate's one rule, or one part of a gathered campaign. */
+interface Part {
+  conditions: Map<string, string>;
+  u: number;
+}
+
+/** A candidate's parts: the rules of a gathered campaign, or its one group. */
+function partsOf(c: Candidate): Part[] {
+  return c.rules
+    ? c.rules.map((rule) => ({ conditions: rule.conditions, u: rule.sessions }))
+    : [{ conditions: c.conditions, u: c.u }];
+}
+
 /**
- * Sessions that two candidates share, as far as the aggregated groups tell: the group of both
- * conditions when the engine computed it, else the smallest group of one condition of each
- * (an upper bound: every shared session is in each of those groups). A pair the engine pruned
- * holds fewer than the minimum sessions: too few to call two patterns one, so it counts as none.
+ * Sessions that two candidates share, as far as the aggregated groups tell: summed over their
+ * parts (a gathered campaign's page from a mail referrer shares nothing with a site that links
+ * the page), at most the smaller candidate.
  */
 function overlap(x: Candidate, y: Candidate, rows: Map<string, GroupRow>): number {
+  let shared = 0;
+  for (const px of partsOf(x)) for (const py of partsOf(y)) shared += overlapOf(px, py, rows);
+  return Math.min(shared, x.u, y.u);
+}
+
+/**
+ * Sessions that two parts share: the group of both conditions when the engine computed it, else
+ * the smallest group of one condition of each (an upper bound: every shared session is in each
+ * of those groups). A pair the engine pruned holds fewer than the minimum sessions: too few to
+ * call two patterns one, so it counts as none.
+ */
+function overlapOf(x: Part, y: Part, rows: Map<string, GroupRow>): number {
   for (const [attribute, value] of x.conditions) {
     const other = y.conditions.get(attribute);
     if (other !== undefined && other !== value) return 0; // one attribute, two values: disjoint
@@ -378,7 +404,7 @@ function overlap(x: Candidate, y: Candidate, rows: Map<string, GroupRow>): numbe
   const union = new Map([...x.conditions, ...y.conditions]);
   if (union.size === Math.max(x.conditions.size, y.conditions.size)) return Math.min(x.u, y.u); // one within the other
   const joined = rows.get(keyOf(union));
-  if (joined) return num(joined.u);
+  if (joined) return Math.min(num(joined.u), x.u, y.u);
   let bound = Math.min(x.u, y.u);
   for (const xi of x.conditions) {
     for (const yj of y.conditions) {
@@ -667,12 +693,13 @@ function gatherCampaigns(
     const partsDaily = parts.reduce((daily, { row }) => addDaily(daily, dailyOf(row), 1), new Map() as Daily);
     if (covered < REFERRER_COVER * ownTagged || figuresIn(partsDaily, firstDay, lastDay).sessions >= c.u) return c;
     const rules: PartRule[] = parts
-      .map(({ host }) => ({
+      .map(({ host, row }) => ({
         conditions: new Map([
           [attribute, value],
           ["referrer_host", host],
         ]),
         exceptPaths: [],
+        sessions: figuresIn(dailyOf(row), firstDay, lastDay).sessions,
       }))
       .sort((x, y) => keyOf(x.conditions).localeCompare(keyOf(y.conditions)));
     const daily = partsDaily;
@@ -697,11 +724,13 @@ function gatherCampaigns(
           (rest, { row }) => addDaily(rest, dailyOf(row), -1),
           addDaily(new Map(), dailyOf(hostRow), 1),
         );
-        if (figuresIn(elsewhere, firstDay, lastDay).sessions <= 0) continue;
+        const sessions = figuresIn(elsewhere, firstDay, lastDay).sessions;
+        if (sessions <= 0) continue;
         addDaily(daily, elsewhere, 1);
         rules.push({
           conditions: new Map([["referrer_host", host]]),
           exceptPaths: others.map(({ path }) => path).sort(),
+          sessions,
         });
       }
     const figures = figuresIn(daily, firstDay, lastDay);
@@ -866,7 +895,7 @@ function toPattern(
       );
     return ruleConditions;
   };
-  const parts = c.rules ?? [{ conditions: c.conditions, exceptPaths: [] }];
+  const parts = c.rules ?? [{ conditions: c.conditions, exceptPaths: [], sessions: c.u }];
   const conversions = c.figures.conversions;
   const revenue = round(c.figures.revenue, 2);
   const name = suggestedName(c.conditions, c.untaggedOf);

@@ -125,6 +125,37 @@ describe("a campaign's untagged clicks", () => {
     expect(patterns[0]?.range).toMatchObject({ startDate: "2024-06-12", endDate: "2024-06-12" });
   });
 
+  it("keeps a newsletter issue gathered from its mail referrers beside a site that links its page", () => {
+    const week: [number, string, string] = [80, "2024-06-11", "2024-06-17"];
+    const rows = [
+      group({}, { "2024-06-12": 1000 }, {}, { u: 1000, a: 400 }),
+      // A new referring site, 20 of whose 300 visitors land on the page the issue features.
+      group({ referrer_host: "news.example" }, { "2024-06-05": 150, "2024-06-12": 150 }),
+      group({ landing_path: "/feature", referrer_host: "news.example" }, { "2024-06-12": 20 }),
+      group({ landing_path: "/feature" }, { "2024-06-12": 40 }, { nl_1: week }),
+      group(
+        { landing_path: "/feature", referrer_host: "(none)" },
+        { "2024-06-12": 12 },
+        { nl_1: [48, week[1], week[2]] },
+      ),
+      group(
+        { landing_path: "/feature", referrer_host: "mail.google.com" },
+        { "2024-06-12": 8 },
+        { nl_1: [32, week[1], week[2]] },
+      ),
+    ];
+    // The site's 20 visitors of the page are in neither of the issue's rules: the two share no session.
+    const patterns = selectPatterns(rows, settings);
+    expect(patterns.map((p) => [p.suggestedName, Number(p.sessions)])).toEqual([
+      ["Discovered: news.example", 300],
+      ["Discovered: nl_1 untagged (/feature)", 20],
+    ]);
+    expect(rulesOf(patterns[1]).map((rule) => rule.conditions[0])).toEqual([
+      "referrer_class EQUALS direct",
+      "referrer_host EQUALS mail.google.com",
+    ]);
+  });
+
   it("tells successive issues featuring one page apart by their weeks", () => {
     const rows = [
       group({}, { "2024-06-05": 50, "2024-06-19": 50 }, {}, { u: 100, a: 400 }),
