@@ -38,6 +38,11 @@ export function compilePatterns(
   const sets = attributeSets()
     .map((set) => `(${set.map((name) => `a_${name}`).join(", ")})`)
     .join(",\n    ");
+  const pagesByReferrer = patternAttributes
+    .map((a) =>
+      a.name === "referrer_host" || a.name === "landing_path" ? `isNotNull(a_${a.name})` : `isNull(a_${a.name})`,
+    )
+    .join(" AND ");
   const attributeColumns = patternAttributes.map((a) => `${a.sql} AS a_${a.name}`).join(",\n      ");
   const sql = `SELECT
   ${patternAttributes.map((a) => `a_${a.name}`).join(", ")},
@@ -155,7 +160,12 @@ GROUP BY GROUPING SETS (
     (),
     ${sets}
 )
-HAVING u >= {min_sessions:UInt64} OR a >= {min_sessions:UInt64} OR (${patternAttributes.map((a) => `isNull(a_${a.name})`).join(" AND ")})`;
+HAVING u >= {min_sessions:UInt64} OR a >= {min_sessions:UInt64}
+  -- A page from a referrer with any tagged session, however few: which pages another campaign's
+  -- clicks reach from a mail client (a lifecycle mail's own page), to leave out of a newsletter
+  -- issue's visits from that mail client elsewhere, exactly.
+  OR (a > 0 AND ${pagesByReferrer})
+  OR (${patternAttributes.map((a) => `isNull(a_${a.name})`).join(" AND ")})`;
   const pastScanStart = new Date(`${past.startDate}T00:00:00Z`);
   pastScanStart.setUTCDate(pastScanStart.getUTCDate() - 1);
   return {
