@@ -691,19 +691,30 @@ function gatherCampaigns(
       0,
     );
     const partsDaily = parts.reduce((daily, { row }) => addDaily(daily, dailyOf(row), 1), new Map() as Daily);
-    if (covered < REFERRER_COVER * ownTagged || figuresIn(partsDaily, firstDay, lastDay).sessions >= c.u) return c;
-    const rules: PartRule[] = parts
-      .map(({ host, row }) => ({
-        conditions: new Map([
-          [attribute, value],
-          ["referrer_host", host],
-        ]),
-        exceptPaths: [],
-        sessions: figuresIn(dailyOf(row), firstDay, lastDay).sessions,
-      }))
-      .sort((x, y) => keyOf(x.conditions).localeCompare(keyOf(y.conditions)));
-    const daily = partsDaily;
-    // The same mail clients' visits to the campaign's other pages (a landing path only).
+    if (covered < REFERRER_COVER * ownTagged) return c;
+    // When those referrers bring every untagged visit of the page in the flight, the page stays one
+    // rule; its mail clients' visits elsewhere are still looked for.
+    const narrowed = figuresIn(partsDaily, firstDay, lastDay).sessions < c.u;
+    const rules: PartRule[] = narrowed
+      ? parts
+          .map(({ host, row }) => ({
+            conditions: new Map([
+              [attribute, value],
+              ["referrer_host", host],
+            ]),
+            exceptPaths: [],
+            sessions: figuresIn(dailyOf(row), firstDay, lastDay).sessions,
+          }))
+          .sort((x, y) => keyOf(x.conditions).localeCompare(keyOf(y.conditions)))
+      : [{ conditions: c.conditions, exceptPaths: [], sessions: c.u }];
+    const daily = narrowed ? partsDaily : addDaily(new Map(), dailyOf(c.row), 1);
+    // The same mail clients' visits to the campaign's other pages (a landing path only), each
+    // without the pages another campaign holds there (a lifecycle mail's own page) and the page
+    // itself. The evidence is pooled over the mail clients: an issue's readers are in several,
+    // each with a few tagged clicks elsewhere, and the campaign must hold 80 % of them together
+    // (and at least half of each client's own).
+    const elsewhereParts: Array<{ host: string; others: string[]; daily: Daily; sessions: number }> = [];
+    const pooled = new Map<string, number>();
     if (attribute === "landing_path")
       for (const { host } of parts) {
         const hostRow = rows.get(keyOf(new Map([["referrer_host", host]])));
@@ -719,20 +730,28 @@ function gatherCampaigns(
           for (const [name, count] of taggedWithin(spansOf(row), own.from, own.until))
             hostWithin.set(name, (hostWithin.get(name) ?? 0) - count);
         const total = [...hostWithin.values()].reduce((x, y) => x + Math.max(0, y), 0);
-        if (total <= 0 || Math.max(0, hostWithin.get(campaign) ?? 0) < DOMINANT_SHARE * total) continue;
+        const mine = Math.max(0, hostWithin.get(campaign) ?? 0);
+        if (total > 0 && mine < 0.5 * total) continue;
+        for (const [name, count] of hostWithin) pooled.set(name, (pooled.get(name) ?? 0) + Math.max(0, count));
         const elsewhere = others.reduce(
           (rest, { row }) => addDaily(rest, dailyOf(row), -1),
           addDaily(new Map(), dailyOf(hostRow), 1),
         );
         const sessions = figuresIn(elsewhere, firstDay, lastDay).sessions;
-        if (sessions <= 0) continue;
-        addDaily(daily, elsewhere, 1);
+        if (sessions > 0)
+          elsewhereParts.push({ host, others: others.map(({ path }) => path), daily: elsewhere, sessions });
+      }
+    const pooledTotal = [...pooled.values()].reduce((x, y) => x + y, 0);
+    if (pooledTotal > 0 && (pooled.get(campaign) ?? 0) >= DOMINANT_SHARE * pooledTotal)
+      for (const part of elsewhereParts) {
+        addDaily(daily, part.daily, 1);
         rules.push({
-          conditions: new Map([["referrer_host", host]]),
-          exceptPaths: others.map(({ path }) => path).sort(),
-          sessions,
+          conditions: new Map([["referrer_host", part.host]]),
+          exceptPaths: part.others.sort(),
+          sessions: part.sessions,
         });
       }
+    if (!narrowed && rules.length === 1) return c;
     const figures = figuresIn(daily, firstDay, lastDay);
     const u = figures.sessions;
     return {
