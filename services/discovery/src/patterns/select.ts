@@ -105,6 +105,8 @@ interface Candidate {
   rules?: PartRule[];
   /** Distinguishes candidates of one group split by campaign (successive campaigns on one page). */
   splitOf?: string;
+  /** A campaign looked for on its page from its referrers only (see pageSeeds): kept only when gathered. */
+  seed?: boolean;
 }
 
 /** One rule of a gathered campaign: its conditions, and landing paths it leaves out (other campaigns' pages). */
@@ -472,7 +474,7 @@ export function selectPatterns(rowsIn: readonly GroupRow[], settings: SelectionS
       if (candidate) candidates.push(candidate);
     }
   }
-  candidates = gatherCampaigns(candidates, rows, settings);
+  candidates = gatherCampaigns(candidates, rows, settings, { U, A });
 
   // A candidate that is a union of distinct sources (a click id kind over several landing
   // pages, a search engine's referrer, a path many podcasts share) yields to its parts: it is
@@ -641,9 +643,10 @@ const REFERRER_COVER = 0.75;
  * the sum of the parts' (disjoint: another referrer, or another page).
  */
 function gatherCampaigns(
-  candidates: readonly Candidate[],
+  candidatesIn: readonly Candidate[],
   rows: ReadonlyMap<string, GroupRow>,
   settings: SelectionSettings,
+  totals: { U: number; A: number },
 ): Candidate[] {
   // Rows of two attributes, one of them the referrer: by the other condition, and by referrer.
   const byOther = new Map<string, Array<{ host: string; row: GroupRow }>>();
@@ -659,6 +662,9 @@ function gatherCampaigns(
     byOther.set(key, [...(byOther.get(key) ?? []), { host, row }]);
     if (other === "landing_path") byHost.set(host, [...(byHost.get(host) ?? []), { path: value, row }]);
   }
+  // A campaign no group names (its page is another campaign's too, or busy with other visitors)
+  // is looked for on the page holding most of its tagged clicks, from its referrers only.
+  const candidates = [...candidatesIn, ...pageSeeds(candidatesIn, rows, settings, totals)];
   // Each campaign's strongest group of one attribute (not a referrer, not a path prefix: a
   // prefix is several pages) is where its untagged clicks are gathered.
   const strongest = new Map<string, Candidate>();
@@ -674,7 +680,7 @@ function gatherCampaigns(
     const [attribute, value] = [...c.conditions][0] as [string, string];
     const spans = spansOf(c.row);
     const own = spans.find((span) => span.campaign === campaign);
-    if (!own) return c;
+    if (!own) return c.seed ? undefined : c;
     const firstDay = c.flight?.firstDay ?? settings.rangeStartDate;
     const lastDay = c.flight?.lastDay ?? settings.rangeEndDate;
     const ownTagged = taggedWithin([own], own.from, own.until).get(campaign) ?? 0;
@@ -691,10 +697,16 @@ function gatherCampaigns(
       0,
     );
     const partsDaily = parts.reduce((daily, { row }) => addDaily(daily, dailyOf(row), 1), new Map() as Daily);
+    if (c.seed) {
+      // Its referrers' parts are all there is of it: as many tagged clicks as untagged visits at
+      // least (the evidence a group of its own would need), and enough of them.
+      const partsU = figuresIn(partsDaily, firstDay, lastDay).sessions;
+      if (covered < REFERRER_COVER * ownTagged || partsU < settings.minSessions || partsU > covered) return undefined;
+    }
     if (covered < REFERRER_COVER * ownTagged) return c;
     // When those referrers bring every untagged visit of the page in the flight, the page stays one
     // rule; its mail clients' visits elsewhere are still looked for.
-    const narrowed = figuresIn(partsDaily, firstDay, lastDay).sessions < c.u;
+    const narrowed = c.seed || figuresIn(partsDaily, firstDay, lastDay).sessions < c.u;
     const rules: PartRule[] = narrowed
       ? parts
           .map(({ host, row }) => ({
@@ -754,6 +766,7 @@ function gatherCampaigns(
     if (!narrowed && rules.length === 1) return c;
     const figures = figuresIn(daily, firstDay, lastDay);
     const u = figures.sessions;
+    if (c.seed) return seeded(c, u, figures, rules, parts, own, settings, totals);
     return {
       ...c,
       u,
@@ -765,8 +778,107 @@ function gatherCampaigns(
   });
   // A gathered campaign is its untagged clicks: its other groups (a refiner's share of its page,
   // the page's prefix) are no other finding.
-  const whole = new Set(gathered.flatMap((c) => (c.rules ? [c.untaggedOf] : [])));
-  return gathered.filter((c) => c.rules !== undefined || c.untaggedOf === undefined || !whole.has(c.untaggedOf));
+  const kept = gathered.filter((c): c is Candidate => c !== undefined);
+  const whole = new Set(kept.flatMap((c) => (c.rules ? [c.untaggedOf] : [])));
+  return kept.filter((c) => c.rules !== undefined || c.untaggedOf === undefined || !whole.has(c.untaggedOf));
+}
+
+/**
+ * Campaigns no candidate names, each on the page (a group of the landing path alone) holding most
+ * of its tagged clicks, within the campaign's flight there: a newsletter issue featuring a page a
+ * search campaign lands on, whose tagged clicks there are mostly the search campaign's, or a page
+ * whose other visitors outnumber the issue's tagged clicks. Gathered from its referrers' parts only.
+ */
+function pageSeeds(
+  candidates: readonly Candidate[],
+  rows: ReadonlyMap<string, GroupRow>,
+  settings: SelectionSettings,
+  totals: { U: number; A: number },
+): Candidate[] {
+  const named = new Set(candidates.flatMap((c) => (c.untaggedOf === undefined ? [] : [c.untaggedOf])));
+  const best = new Map<string, { path: string; row: GroupRow; span: Span }>();
+  for (const row of rows.values()) {
+    const path = row.a_landing_path;
+    if (path === null || path === undefined || path === "") continue;
+    if (
+      patternAttributes.some(
+        (a) => a.name !== "landing_path" && row[`a_${a.name}`] !== null && row[`a_${a.name}`] !== undefined,
+      )
+    )
+      continue;
+    for (const span of spansOf(row)) {
+      if (named.has(span.campaign)) continue;
+      const current = best.get(span.campaign);
+      if (
+        !current ||
+        span.sessions > current.span.sessions ||
+        (span.sessions === current.span.sessions && path < current.path)
+      )
+        best.set(span.campaign, { path, row, span });
+    }
+  }
+  return [...best].map(([campaign, { path, row, span }]) => {
+    const flight = spanFlight(span, settings);
+    const figures = figuresOf(row, flight);
+    return {
+      conditions: new Map([["landing_path", path]]),
+      row,
+      u: figures.sessions,
+      a: span.sessions,
+      p: num(row.p),
+      riskRatio: 0,
+      growth: 0,
+      dispersion: 0,
+      support: figures.sessions / totals.U,
+      confidence: 0,
+      hasClickId: false,
+      mixed: false,
+      untaggedOf: campaign,
+      figures,
+      ...(flight ? { flight } : {}),
+      splitOf: campaign,
+      seed: true,
+    };
+  });
+}
+
+/** A page seed gathered from its parts: its figures, evidence and rules. */
+function seeded(
+  c: Candidate,
+  u: number,
+  figures: Figures,
+  rules: PartRule[],
+  parts: ReadonlyArray<{ row: GroupRow }>,
+  own: Span,
+  settings: SelectionSettings,
+  totals: { U: number; A: number },
+): Candidate {
+  const { U, A } = totals;
+  const a = own.sessions;
+  let taggedHere = 0;
+  let mine = 0;
+  let pastHere = 0;
+  for (const { row } of parts) {
+    const within = taggedWithin(spansOf(row), own.from, own.until);
+    for (const count of within.values()) taggedHere += count;
+    mine += within.get(own.campaign) ?? 0;
+    pastHere += num(row.p);
+  }
+  const share = taggedHere > 0 ? mine / taggedHere : 0;
+  const inside = u / (u + a);
+  const outside = U - u + (A - a) > 0 ? (U - u) / (U - u + (A - a)) : 0;
+  return {
+    ...c,
+    u,
+    a,
+    p: pastHere,
+    riskRatio: outside > 0 ? Math.min(inside / outside, MAX_RATIO) : MAX_RATIO,
+    growth: pastHere > 0 ? u / settings.rangeDays / (pastHere / settings.pastDays) : Number.POSITIVE_INFINITY,
+    support: u / U,
+    confidence: (u / (u + settings.minSessions)) * share,
+    figures,
+    rules,
+  };
 }
 
 /**

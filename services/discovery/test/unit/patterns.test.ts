@@ -223,6 +223,45 @@ describe("a campaign's untagged clicks", () => {
     ]);
   });
 
+  it("finds an issue featuring a search campaign's landing page from the issue's own referrers", () => {
+    const week: [number, string, string] = [40, "2024-06-11", "2024-06-17"];
+    const month: [number, string, string] = [200, "2024-06-01", "2024-06-30"];
+    const rows = [
+      group({}, { "2024-06-12": 200 }, {}, { u: 200, a: 600 }),
+      // The page's tagged clicks are mostly the search campaign's: no group names the issue.
+      group(
+        { landing_path: "/lp" },
+        { "2024-06-05": 30, "2024-06-12": 10, "2024-06-20": 30 },
+        { search: month, nl_1: week },
+      ),
+      group(
+        { landing_path: "/lp", referrer_host: "www.google.com" },
+        { "2024-06-05": 30, "2024-06-20": 30 },
+        { search: month },
+      ),
+      group({ landing_path: "/lp", referrer_host: "(none)" }, { "2024-06-12": 6 }, { nl_1: [24, week[1], week[2]] }),
+      group(
+        { landing_path: "/lp", referrer_host: "mail.google.com" },
+        { "2024-06-12": 4 },
+        { nl_1: [16, week[1], week[2]] },
+      ),
+    ];
+    const patterns = selectPatterns(rows, settings);
+    expect(patterns.map((p) => [p.suggestedName, Number(p.sessions), Number(p.attributedSessions)])).toEqual([
+      ["Discovered: search untagged (/lp)", 60, 240],
+      ["Discovered: nl_1 untagged (/lp)", 10, 40],
+    ]);
+    expect(patterns[0]?.id).not.toBe(patterns[1]?.id);
+    expect(rulesOf(patterns[0])).toEqual([
+      { conditions: ["referrer_host EQUALS www.google.com", "landing_path EQUALS /lp", ...KEEP_CAMPAIGN] },
+    ]);
+    const flight = { from: "2024-06-11T00:00:00.000Z", until: "2024-06-18T00:00:00.000Z" };
+    expect(rulesOf(patterns[1])).toEqual([
+      { conditions: ["referrer_class EQUALS direct", "landing_path EQUALS /lp", ...KEEP_CAMPAIGN], ...flight },
+      { conditions: ["referrer_host EQUALS mail.google.com", "landing_path EQUALS /lp", ...KEEP_CAMPAIGN], ...flight },
+    ]);
+  });
+
   it("tells successive issues featuring one page apart by their weeks", () => {
     const rows = [
       group({}, { "2024-06-05": 50, "2024-06-19": 50 }, {}, { u: 100, a: 400 }),
