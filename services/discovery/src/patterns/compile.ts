@@ -24,8 +24,10 @@ export function pastWindow(range: ResolvedRange): { startDate: string; days: num
  * each in a class — 1 unattributed (human, low fraud, a channel campaigns are made of, no
  * effective campaign), 2 attributed, 3 unattributed in the window before — aggregated by the
  * engine over every attribute set at once (GROUPING SETS), keeping only groups with enough
- * unattributed sessions (support pruning in HAVING). The row whose attributes are all NULL is
- * the totals. Cost follows the distinct attribute combinations, not the events.
+ * unattributed or attributed sessions (support pruning in HAVING), and the groups of a page and
+ * a referrer with any attributed session (whose pages other campaigns hold). The row whose
+ * attributes are all NULL is the totals. Cost follows the distinct attribute combinations, not
+ * the events.
  */
 export function compilePatterns(
   effective: BoundSql,
