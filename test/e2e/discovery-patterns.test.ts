@@ -110,10 +110,43 @@ for (let i = 0; i < 12; i++) session("initech", day(5 + (i % 5)), flash, { conve
 for (let i = 0; i < 5; i++)
   session("initech", day(11 + (i % 3)), { channel: "direct", source: "(direct)", landing_path: "/lp/flash" });
 
+// hooli: a newsletter issue "nl_june" (06-04 … 06-10) that its email platform does not tag
+// beyond its UTMs: 24 tagged clicks to /feature without a referrer and 16 from Gmail, 8 from
+// Gmail to /other; untagged, 6 and 4 to /feature and 5 from Gmail to /other. A site links /feature
+// (2 visits in the week). A lifecycle mail "welcome" has 4 tagged clicks from Gmail to /welcome
+// over the two weeks and 3 untagged in the issue's week: too few for a group of their own, yet its
+// page is what the issue's Gmail visits elsewhere must leave out.
+const mailLanding = (landing_path: string, gmail: boolean) => ({
+  channel: gmail ? "email" : "direct",
+  ...(gmail ? { referrer_host: "mail.google.com" } : {}),
+  landing_path,
+});
+const tagged = (columns: EventSpec["columns"], campaign: string) => ({
+  ...columns,
+  channel: "email",
+  source: "newsletter",
+  medium: "email",
+  query_params: { utm_campaign: campaign },
+});
+for (let i = 0; i < 24; i++)
+  session("hooli", day(4 + (i % 7)), tagged(mailLanding("/feature", false), "nl_june"), { campaignId: "nl_june" });
+for (let i = 0; i < 16; i++)
+  session("hooli", day(4 + (i % 7)), tagged(mailLanding("/feature", true), "nl_june"), { campaignId: "nl_june" });
+for (let i = 0; i < 8; i++)
+  session("hooli", day(4 + (i % 7)), tagged(mailLanding("/other", true), "nl_june"), { campaignId: "nl_june" });
+for (let i = 0; i < 6; i++) session("hooli", day(4 + (i % 3)), mailLanding("/feature", false));
+for (let i = 0; i < 4; i++) session("hooli", day(4 + (i % 3)), mailLanding("/feature", true));
+for (let i = 0; i < 5; i++) session("hooli", day(5 + (i % 3)), mailLanding("/other", true));
+for (let i = 0; i < 2; i++)
+  session("hooli", day(6), { channel: "referral", referrer_host: "blog.example", landing_path: "/feature" });
+for (let i = 0; i < 4; i++)
+  session("hooli", day(1 + i * 4), tagged(mailLanding("/welcome", true), "welcome"), { campaignId: "welcome" });
+for (let i = 0; i < 3; i++) session("hooli", day(6 + i), mailLanding("/welcome", true));
+
 const june = "start_date=2024-06-01&end_date=2024-06-14";
 
 beforeAll(async () => {
-  warehouse = await startTestWarehouse({ organizations: ["acme", "globex", "initech"] });
+  warehouse = await startTestWarehouse({ organizations: ["acme", "globex", "initech", "hooli"] });
   await warehouse.insertEvents(traffic);
 });
 
@@ -268,6 +301,46 @@ describe("patterns in unattributed traffic", () => {
         ],
       },
     });
+  });
+
+  it("gathers a newsletter issue's untagged clicks, leaving out a lifecycle mail's page however few its visits", async () => {
+    const { status, body } = await call("GET", `/api/v1/discovery/patterns?${june}`, undefined, warehouse.keys.hooli);
+    expect(status).toBe(200);
+    expect(body.unattributed_sessions).toBe("20");
+    const patterns = body.patterns as PatternJson[];
+    const notOrganic = {
+      field: "channel",
+      operator: "MATCH_OPERATOR_NOT_EQUALS",
+      values: ["organic_search", "organic_social", "internal"],
+    };
+    const untagged = { field: "utm_campaign", operator: "MATCH_OPERATOR_EQUALS", values: [""] };
+    const flight = { valid_from: "2024-06-04T00:00:00Z", valid_until: "2024-06-11T00:00:00Z" };
+    const feature = { field: "landing_path", operator: "MATCH_OPERATOR_EQUALS", values: ["/feature"] };
+    const gmail = { field: "referrer_host", operator: "MATCH_OPERATOR_EQUALS", values: ["mail.google.com"] };
+    expect(patterns.map((p) => [p.suggested_name, p.sessions])).toEqual([
+      ["Discovered: nl_june untagged (/feature)", "15"],
+    ]);
+    expect(patterns[0]?.suggested_campaign.rules).toEqual([
+      {
+        conditions: [
+          { field: "referrer_class", operator: "MATCH_OPERATOR_EQUALS", values: ["direct"] },
+          feature,
+          notOrganic,
+          untagged,
+        ],
+        ...flight,
+      },
+      { conditions: [gmail, feature, notOrganic, untagged], ...flight },
+      {
+        conditions: [
+          gmail,
+          { field: "landing_path", operator: "MATCH_OPERATOR_NOT_EQUALS", values: ["/feature", "/welcome"] },
+          notOrganic,
+          untagged,
+        ],
+        ...flight,
+      },
+    ]);
   });
 
   it("answers bad input with 400 naming the field", async () => {

@@ -24,8 +24,10 @@ export function pastWindow(range: ResolvedRange): { startDate: string; days: num
  * each in a class — 1 unattributed (human, low fraud, a channel campaigns are made of, no
  * effective campaign), 2 attributed, 3 unattributed in the window before — aggregated by the
  * engine over every attribute set at once (GROUPING SETS), keeping only groups with enough
- * unattributed sessions (support pruning in HAVING). The row whose attributes are all NULL is
- * the totals. Cost follows the distinct attribute combinations, not the events.
+ * unattributed or attributed sessions (support pruning in HAVING), and the groups of a page and
+ * a referrer with any attributed session (whose pages other campaigns hold). The row whose
+ * attributes are all NULL is the totals. Cost follows the distinct attribute combinations, not
+ * the events.
  */
 export function compilePatterns(
   effective: BoundSql,
@@ -38,6 +40,11 @@ export function compilePatterns(
   const sets = attributeSets()
     .map((set) => `(${set.map((name) => `a_${name}`).join(", ")})`)
     .join(",\n    ");
+  const pagesByReferrer = patternAttributes
+    .map((a) =>
+      a.name === "referrer_host" || a.name === "landing_path" ? `isNotNull(a_${a.name})` : `isNull(a_${a.name})`,
+    )
+    .join(" AND ");
   const attributeColumns = patternAttributes.map((a) => `${a.sql} AS a_${a.name}`).join(",\n      ");
   const sql = `SELECT
   ${patternAttributes.map((a) => `a_${a.name}`).join(", ")},
@@ -155,7 +162,12 @@ GROUP BY GROUPING SETS (
     (),
     ${sets}
 )
-HAVING u >= {min_sessions:UInt64} OR a >= {min_sessions:UInt64} OR (${patternAttributes.map((a) => `isNull(a_${a.name})`).join(" AND ")})`;
+HAVING u >= {min_sessions:UInt64} OR a >= {min_sessions:UInt64}
+  -- A page from a referrer with any tagged session, however few: which pages another campaign's
+  -- clicks reach from a mail client (a lifecycle mail's own page), to leave out of a newsletter
+  -- issue's visits from that mail client elsewhere, exactly.
+  OR (a > 0 AND ${pagesByReferrer})
+  OR (${patternAttributes.map((a) => `isNull(a_${a.name})`).join(" AND ")})`;
   const pastScanStart = new Date(`${past.startDate}T00:00:00Z`);
   pastScanStart.setUTCDate(pastScanStart.getUTCDate() - 1);
   return {

@@ -105,12 +105,16 @@ interface Candidate {
   rules?: PartRule[];
   /** Distinguishes candidates of one group split by campaign (successive campaigns on one page). */
   splitOf?: string;
+  /** A campaign looked for on its page from its referrers only (see pageSeeds): kept only when gathered. */
+  seed?: boolean;
 }
 
 /** One rule of a gathered campaign: its conditions, and landing paths it leaves out (other campaigns' pages). */
 interface PartRule {
   conditions: Map<string, string>;
   exceptPaths: string[];
+  /** Its untagged sessions within the flight. */
+  sessions: number;
 }
 
 interface Flight {
@@ -364,13 +368,37 @@ function untaggedCampaign(row: GroupRow, u: number, a: number): { campaign: stri
   return share >= DOMINANT_SHARE && campaign ? { campaign, share } : undefined;
 }
 
+/** Conditions and the sessions they hold: a candidate's one rule, or one part of a gathered campaign. */
+interface Part {
+  conditions: Map<string, string>;
+  u: number;
+}
+
+/** A candidate's parts: the rules of a gathered campaign, or its one group. */
+function partsOf(c: Candidate): Part[] {
+  return c.rules
+    ? c.rules.map((rule) => ({ conditions: rule.conditions, u: rule.sessions }))
+    : [{ conditions: c.conditions, u: c.u }];
+}
+
 /**
- * Sessions that two candidates share, as far as the aggregated groups tell: the group of both
- * conditions when the engine computed it, else the smallest group of one condition of each
- * (an upper bound: every shared session is in each of those groups). A pair the engine pruned
- * holds fewer than the minimum sessions: too few to call two patterns one, so it counts as none.
+ * Sessions that two candidates share, as far as the aggregated groups tell: summed over their
+ * parts (a gathered campaign's page from a mail referrer shares nothing with a site that links
+ * the page), at most the smaller candidate.
  */
 function overlap(x: Candidate, y: Candidate, rows: Map<string, GroupRow>): number {
+  let shared = 0;
+  for (const px of partsOf(x)) for (const py of partsOf(y)) shared += overlapOf(px, py, rows);
+  return Math.min(shared, x.u, y.u);
+}
+
+/**
+ * Sessions that two parts share: the group of both conditions when the engine computed it, else
+ * the smallest group of one condition of each (an upper bound: every shared session is in each
+ * of those groups). A pair the engine pruned holds fewer than the minimum sessions: too few to
+ * call two patterns one, so it counts as none.
+ */
+function overlapOf(x: Part, y: Part, rows: Map<string, GroupRow>): number {
   for (const [attribute, value] of x.conditions) {
     const other = y.conditions.get(attribute);
     if (other !== undefined && other !== value) return 0; // one attribute, two values: disjoint
@@ -378,7 +406,7 @@ function overlap(x: Candidate, y: Candidate, rows: Map<string, GroupRow>): numbe
   const union = new Map([...x.conditions, ...y.conditions]);
   if (union.size === Math.max(x.conditions.size, y.conditions.size)) return Math.min(x.u, y.u); // one within the other
   const joined = rows.get(keyOf(union));
-  if (joined) return num(joined.u);
+  if (joined) return Math.min(num(joined.u), x.u, y.u);
   let bound = Math.min(x.u, y.u);
   for (const xi of x.conditions) {
     for (const yj of y.conditions) {
@@ -446,7 +474,7 @@ export function selectPatterns(rowsIn: readonly GroupRow[], settings: SelectionS
       if (candidate) candidates.push(candidate);
     }
   }
-  candidates = gatherCampaigns(candidates, rows, settings);
+  candidates = gatherCampaigns(candidates, rows, settings, { U, A });
 
   // A candidate that is a union of distinct sources (a click id kind over several landing
   // pages, a search engine's referrer, a path many podcasts share) yields to its parts: it is
@@ -615,9 +643,10 @@ const REFERRER_COVER = 0.75;
  * the sum of the parts' (disjoint: another referrer, or another page).
  */
 function gatherCampaigns(
-  candidates: readonly Candidate[],
+  candidatesIn: readonly Candidate[],
   rows: ReadonlyMap<string, GroupRow>,
   settings: SelectionSettings,
+  totals: { U: number; A: number },
 ): Candidate[] {
   // Rows of two attributes, one of them the referrer: by the other condition, and by referrer.
   const byOther = new Map<string, Array<{ host: string; row: GroupRow }>>();
@@ -633,6 +662,9 @@ function gatherCampaigns(
     byOther.set(key, [...(byOther.get(key) ?? []), { host, row }]);
     if (other === "landing_path") byHost.set(host, [...(byHost.get(host) ?? []), { path: value, row }]);
   }
+  // A campaign no group names (its page is another campaign's too, or busy with other visitors)
+  // is looked for on the page holding most of its tagged clicks, from its referrers only.
+  const candidates = [...candidatesIn, ...pageSeeds(candidatesIn, rows, settings, totals)];
   // Each campaign's strongest group of one attribute (not a referrer, not a path prefix: a
   // prefix is several pages) is where its untagged clicks are gathered.
   const strongest = new Map<string, Candidate>();
@@ -648,7 +680,7 @@ function gatherCampaigns(
     const [attribute, value] = [...c.conditions][0] as [string, string];
     const spans = spansOf(c.row);
     const own = spans.find((span) => span.campaign === campaign);
-    if (!own) return c;
+    if (!own) return c.seed ? undefined : c;
     const firstDay = c.flight?.firstDay ?? settings.rangeStartDate;
     const lastDay = c.flight?.lastDay ?? settings.rangeEndDate;
     const ownTagged = taggedWithin([own], own.from, own.until).get(campaign) ?? 0;
@@ -665,18 +697,36 @@ function gatherCampaigns(
       0,
     );
     const partsDaily = parts.reduce((daily, { row }) => addDaily(daily, dailyOf(row), 1), new Map() as Daily);
-    if (covered < REFERRER_COVER * ownTagged || figuresIn(partsDaily, firstDay, lastDay).sessions >= c.u) return c;
-    const rules: PartRule[] = parts
-      .map(({ host }) => ({
-        conditions: new Map([
-          [attribute, value],
-          ["referrer_host", host],
-        ]),
-        exceptPaths: [],
-      }))
-      .sort((x, y) => keyOf(x.conditions).localeCompare(keyOf(y.conditions)));
-    const daily = partsDaily;
-    // The same mail clients' visits to the campaign's other pages (a landing path only).
+    if (c.seed) {
+      // Its referrers' parts are all there is of it: as many tagged clicks as untagged visits at
+      // least (the evidence a group of its own would need), and enough of them.
+      const partsU = figuresIn(partsDaily, firstDay, lastDay).sessions;
+      if (covered < REFERRER_COVER * ownTagged || partsU < settings.minSessions || partsU > covered) return undefined;
+    }
+    if (covered < REFERRER_COVER * ownTagged) return c;
+    // When those referrers bring every untagged visit of the page in the flight, the page stays one
+    // rule; its mail clients' visits elsewhere are still looked for.
+    const narrowed = c.seed || figuresIn(partsDaily, firstDay, lastDay).sessions < c.u;
+    const rules: PartRule[] = narrowed
+      ? parts
+          .map(({ host, row }) => ({
+            conditions: new Map([
+              [attribute, value],
+              ["referrer_host", host],
+            ]),
+            exceptPaths: [],
+            sessions: figuresIn(dailyOf(row), firstDay, lastDay).sessions,
+          }))
+          .sort((x, y) => keyOf(x.conditions).localeCompare(keyOf(y.conditions)))
+      : [{ conditions: c.conditions, exceptPaths: [], sessions: c.u }];
+    const daily = narrowed ? partsDaily : addDaily(new Map(), dailyOf(c.row), 1);
+    // The same mail clients' visits to the campaign's other pages (a landing path only), each
+    // without the pages another campaign holds there (a lifecycle mail's own page) and the page
+    // itself. The evidence is pooled over the mail clients: an issue's readers are in several,
+    // each with a few tagged clicks elsewhere, and the campaign must hold 80 % of them together
+    // (and at least half of each client's own).
+    const elsewhereParts: Array<{ host: string; others: string[]; daily: Daily; sessions: number }> = [];
+    const pooled = new Map<string, number>();
     if (attribute === "landing_path")
       for (const { host } of parts) {
         const hostRow = rows.get(keyOf(new Map([["referrer_host", host]])));
@@ -692,20 +742,31 @@ function gatherCampaigns(
           for (const [name, count] of taggedWithin(spansOf(row), own.from, own.until))
             hostWithin.set(name, (hostWithin.get(name) ?? 0) - count);
         const total = [...hostWithin.values()].reduce((x, y) => x + Math.max(0, y), 0);
-        if (total <= 0 || Math.max(0, hostWithin.get(campaign) ?? 0) < DOMINANT_SHARE * total) continue;
+        const mine = Math.max(0, hostWithin.get(campaign) ?? 0);
+        if (total > 0 && mine < 0.5 * total) continue;
+        for (const [name, count] of hostWithin) pooled.set(name, (pooled.get(name) ?? 0) + Math.max(0, count));
         const elsewhere = others.reduce(
           (rest, { row }) => addDaily(rest, dailyOf(row), -1),
           addDaily(new Map(), dailyOf(hostRow), 1),
         );
-        if (figuresIn(elsewhere, firstDay, lastDay).sessions <= 0) continue;
-        addDaily(daily, elsewhere, 1);
+        const sessions = figuresIn(elsewhere, firstDay, lastDay).sessions;
+        if (sessions > 0)
+          elsewhereParts.push({ host, others: others.map(({ path }) => path), daily: elsewhere, sessions });
+      }
+    const pooledTotal = [...pooled.values()].reduce((x, y) => x + y, 0);
+    if (pooledTotal > 0 && (pooled.get(campaign) ?? 0) >= DOMINANT_SHARE * pooledTotal)
+      for (const part of elsewhereParts) {
+        addDaily(daily, part.daily, 1);
         rules.push({
-          conditions: new Map([["referrer_host", host]]),
-          exceptPaths: others.map(({ path }) => path).sort(),
+          conditions: new Map([["referrer_host", part.host]]),
+          exceptPaths: part.others.sort(),
+          sessions: part.sessions,
         });
       }
+    if (!narrowed && rules.length === 1) return c;
     const figures = figuresIn(daily, firstDay, lastDay);
     const u = figures.sessions;
+    if (c.seed) return seeded(c, u, figures, rules, parts, own, settings, totals);
     return {
       ...c,
       u,
@@ -717,8 +778,107 @@ function gatherCampaigns(
   });
   // A gathered campaign is its untagged clicks: its other groups (a refiner's share of its page,
   // the page's prefix) are no other finding.
-  const whole = new Set(gathered.flatMap((c) => (c.rules ? [c.untaggedOf] : [])));
-  return gathered.filter((c) => c.rules !== undefined || c.untaggedOf === undefined || !whole.has(c.untaggedOf));
+  const kept = gathered.filter((c): c is Candidate => c !== undefined);
+  const whole = new Set(kept.flatMap((c) => (c.rules ? [c.untaggedOf] : [])));
+  return kept.filter((c) => c.rules !== undefined || c.untaggedOf === undefined || !whole.has(c.untaggedOf));
+}
+
+/**
+ * Campaigns no candidate names, each on the page (a group of the landing path alone) holding most
+ * of its tagged clicks, within the campaign's flight there: a newsletter issue featuring a page a
+ * search campaign lands on, whose tagged clicks there are mostly the search campaign's, or a page
+ * whose other visitors outnumber the issue's tagged clicks. Gathered from its referrers' parts only.
+ */
+function pageSeeds(
+  candidates: readonly Candidate[],
+  rows: ReadonlyMap<string, GroupRow>,
+  settings: SelectionSettings,
+  totals: { U: number; A: number },
+): Candidate[] {
+  const named = new Set(candidates.flatMap((c) => (c.untaggedOf === undefined ? [] : [c.untaggedOf])));
+  const best = new Map<string, { path: string; row: GroupRow; span: Span }>();
+  for (const row of rows.values()) {
+    const path = row.a_landing_path;
+    if (path === null || path === undefined || path === "") continue;
+    if (
+      patternAttributes.some(
+        (a) => a.name !== "landing_path" && row[`a_${a.name}`] !== null && row[`a_${a.name}`] !== undefined,
+      )
+    )
+      continue;
+    for (const span of spansOf(row)) {
+      if (named.has(span.campaign)) continue;
+      const current = best.get(span.campaign);
+      if (
+        !current ||
+        span.sessions > current.span.sessions ||
+        (span.sessions === current.span.sessions && path < current.path)
+      )
+        best.set(span.campaign, { path, row, span });
+    }
+  }
+  return [...best].map(([campaign, { path, row, span }]) => {
+    const flight = spanFlight(span, settings);
+    const figures = figuresOf(row, flight);
+    return {
+      conditions: new Map([["landing_path", path]]),
+      row,
+      u: figures.sessions,
+      a: span.sessions,
+      p: num(row.p),
+      riskRatio: 0,
+      growth: 0,
+      dispersion: 0,
+      support: figures.sessions / totals.U,
+      confidence: 0,
+      hasClickId: false,
+      mixed: false,
+      untaggedOf: campaign,
+      figures,
+      ...(flight ? { flight } : {}),
+      splitOf: campaign,
+      seed: true,
+    };
+  });
+}
+
+/** A page seed gathered from its parts: its figures, evidence and rules. */
+function seeded(
+  c: Candidate,
+  u: number,
+  figures: Figures,
+  rules: PartRule[],
+  parts: ReadonlyArray<{ row: GroupRow }>,
+  own: Span,
+  settings: SelectionSettings,
+  totals: { U: number; A: number },
+): Candidate {
+  const { U, A } = totals;
+  const a = own.sessions;
+  let taggedHere = 0;
+  let mine = 0;
+  let pastHere = 0;
+  for (const { row } of parts) {
+    const within = taggedWithin(spansOf(row), own.from, own.until);
+    for (const count of within.values()) taggedHere += count;
+    mine += within.get(own.campaign) ?? 0;
+    pastHere += num(row.p);
+  }
+  const share = taggedHere > 0 ? mine / taggedHere : 0;
+  const inside = u / (u + a);
+  const outside = U - u + (A - a) > 0 ? (U - u) / (U - u + (A - a)) : 0;
+  return {
+    ...c,
+    u,
+    a,
+    p: pastHere,
+    riskRatio: outside > 0 ? Math.min(inside / outside, MAX_RATIO) : MAX_RATIO,
+    growth: pastHere > 0 ? u / settings.rangeDays / (pastHere / settings.pastDays) : Number.POSITIVE_INFINITY,
+    support: u / U,
+    confidence: (u / (u + settings.minSessions)) * share,
+    figures,
+    rules,
+  };
 }
 
 /**
@@ -866,7 +1026,7 @@ function toPattern(
       );
     return ruleConditions;
   };
-  const parts = c.rules ?? [{ conditions: c.conditions, exceptPaths: [] }];
+  const parts = c.rules ?? [{ conditions: c.conditions, exceptPaths: [], sessions: c.u }];
   const conversions = c.figures.conversions;
   const revenue = round(c.figures.revenue, 2);
   const name = suggestedName(c.conditions, c.untaggedOf);

@@ -125,6 +125,143 @@ describe("a campaign's untagged clicks", () => {
     expect(patterns[0]?.range).toMatchObject({ startDate: "2024-06-12", endDate: "2024-06-12" });
   });
 
+  it("keeps a newsletter issue gathered from its mail referrers beside a site that links its page", () => {
+    const week: [number, string, string] = [80, "2024-06-11", "2024-06-17"];
+    const rows = [
+      group({}, { "2024-06-12": 1000 }, {}, { u: 1000, a: 400 }),
+      // A new referring site, 20 of whose 300 visitors land on the page the issue features.
+      group({ referrer_host: "news.example" }, { "2024-06-05": 150, "2024-06-12": 150 }),
+      group({ landing_path: "/feature", referrer_host: "news.example" }, { "2024-06-12": 20 }),
+      group({ landing_path: "/feature" }, { "2024-06-12": 40 }, { nl_1: week }),
+      group(
+        { landing_path: "/feature", referrer_host: "(none)" },
+        { "2024-06-12": 12 },
+        { nl_1: [48, week[1], week[2]] },
+      ),
+      group(
+        { landing_path: "/feature", referrer_host: "mail.google.com" },
+        { "2024-06-12": 8 },
+        { nl_1: [32, week[1], week[2]] },
+      ),
+    ];
+    // The site's 20 visitors of the page are in neither of the issue's rules: the two share no session.
+    const patterns = selectPatterns(rows, settings);
+    expect(patterns.map((p) => [p.suggestedName, Number(p.sessions)])).toEqual([
+      ["Discovered: news.example", 300],
+      ["Discovered: nl_1 untagged (/feature)", 20],
+    ]);
+    expect(rulesOf(patterns[1]).map((rule) => rule.conditions[0])).toEqual([
+      "referrer_class EQUALS direct",
+      "referrer_host EQUALS mail.google.com",
+    ]);
+  });
+
+  it("keeps the page whole when its mail referrers bring all its untagged visits, and adds the mail client's visits elsewhere", () => {
+    const week: [number, string, string] = [40, "2024-06-11", "2024-06-17"];
+    const rows = [
+      group({}, { "2024-06-12": 100 }, {}, { u: 100, a: 400 }),
+      group({ landing_path: "/feature" }, { "2024-06-12": 10 }, { nl_1: week }),
+      group(
+        { landing_path: "/feature", referrer_host: "(none)" },
+        { "2024-06-12": 6 },
+        { nl_1: [24, week[1], week[2]] },
+      ),
+      group(
+        { landing_path: "/feature", referrer_host: "mail.google.com" },
+        { "2024-06-12": 4 },
+        { nl_1: [16, week[1], week[2]] },
+      ),
+      // Gmail: the issue's 4 untagged clicks on the page and 5 on its other links.
+      group({ referrer_host: "mail.google.com" }, { "2024-06-12": 9 }, { nl_1: [24, week[1], week[2]] }),
+    ];
+    const patterns = selectPatterns(rows, settings);
+    expect(patterns.map((p) => [p.suggestedName, Number(p.sessions)])).toEqual([
+      ["Discovered: nl_1 untagged (/feature)", 15],
+    ]);
+    const flight = { from: "2024-06-11T00:00:00.000Z", until: "2024-06-18T00:00:00.000Z" };
+    expect(rulesOf(patterns[0])).toEqual([
+      { conditions: ["landing_path EQUALS /feature", ...KEEP_CAMPAIGN], ...flight },
+      {
+        conditions: ["referrer_host EQUALS mail.google.com", "landing_path NOT_EQUALS /feature", ...KEEP_CAMPAIGN],
+        ...flight,
+      },
+    ]);
+  });
+
+  it("weighs the mail clients' tagged clicks elsewhere together", () => {
+    const week: [number, string, string] = [64, "2024-06-11", "2024-06-17"];
+    const tagged = (n: number) => ({ nl_1: [n, week[1], week[2]] as [number, string, string] });
+    const rows = [
+      group({}, { "2024-06-12": 100 }, {}, { u: 100, a: 400 }),
+      group({ landing_path: "/feature" }, { "2024-06-12": 21 }, { nl_1: week }),
+      group({ landing_path: "/feature", referrer_host: "(none)" }, { "2024-06-12": 10 }, tagged(36)),
+      group({ landing_path: "/feature", referrer_host: "mail.google.com" }, { "2024-06-12": 6 }, tagged(16)),
+      group({ landing_path: "/feature", referrer_host: "outlook.live.com" }, { "2024-06-12": 4 }, tagged(8)),
+      group({ landing_path: "/feature", referrer_host: "mail.yahoo.com" }, { "2024-06-12": 1 }, tagged(4)),
+      // Elsewhere: Gmail 3 untagged beside 3 of the issue's tagged clicks and 1 of the issue before
+      // (its last day); Outlook 2 beside 4 tagged; Yahoo 2 and no tagged click: alone, only Outlook
+      // holds 80 % of its tagged clicks elsewhere, together the issue holds 7 of 8.
+      group(
+        { referrer_host: "mail.google.com" },
+        { "2024-06-12": 9 },
+        { nl_1: [19, week[1], week[2]], nl_0: [1, "2024-06-11", "2024-06-11"] },
+      ),
+      group({ referrer_host: "outlook.live.com" }, { "2024-06-12": 6 }, tagged(12)),
+      group({ referrer_host: "mail.yahoo.com" }, { "2024-06-12": 3 }, tagged(4)),
+    ];
+    const patterns = selectPatterns(rows, settings);
+    expect(patterns.map((p) => [p.suggestedName, Number(p.sessions)])).toEqual([
+      ["Discovered: nl_1 untagged (/feature)", 28],
+    ]);
+    expect(
+      rulesOf(patterns[0]).map((rule) => rule.conditions.filter((c) => !KEEP_CAMPAIGN.includes(c)).join(" & ")),
+    ).toEqual([
+      "landing_path EQUALS /feature",
+      "referrer_host EQUALS mail.google.com & landing_path NOT_EQUALS /feature",
+      "referrer_host EQUALS outlook.live.com & landing_path NOT_EQUALS /feature",
+      "referrer_host EQUALS mail.yahoo.com & landing_path NOT_EQUALS /feature",
+    ]);
+  });
+
+  it("finds an issue featuring a search campaign's landing page from the issue's own referrers", () => {
+    const week: [number, string, string] = [40, "2024-06-11", "2024-06-17"];
+    const month: [number, string, string] = [200, "2024-06-01", "2024-06-30"];
+    const rows = [
+      group({}, { "2024-06-12": 200 }, {}, { u: 200, a: 600 }),
+      // The page's tagged clicks are mostly the search campaign's: no group names the issue.
+      group(
+        { landing_path: "/lp" },
+        { "2024-06-05": 30, "2024-06-12": 10, "2024-06-20": 30 },
+        { search: month, nl_1: week },
+      ),
+      group(
+        { landing_path: "/lp", referrer_host: "www.google.com" },
+        { "2024-06-05": 30, "2024-06-20": 30 },
+        { search: month },
+      ),
+      group({ landing_path: "/lp", referrer_host: "(none)" }, { "2024-06-12": 6 }, { nl_1: [24, week[1], week[2]] }),
+      group(
+        { landing_path: "/lp", referrer_host: "mail.google.com" },
+        { "2024-06-12": 4 },
+        { nl_1: [16, week[1], week[2]] },
+      ),
+    ];
+    const patterns = selectPatterns(rows, settings);
+    expect(patterns.map((p) => [p.suggestedName, Number(p.sessions), Number(p.attributedSessions)])).toEqual([
+      ["Discovered: search untagged (/lp)", 60, 240],
+      ["Discovered: nl_1 untagged (/lp)", 10, 40],
+    ]);
+    expect(patterns[0]?.id).not.toBe(patterns[1]?.id);
+    expect(rulesOf(patterns[0])).toEqual([
+      { conditions: ["referrer_host EQUALS www.google.com", "landing_path EQUALS /lp", ...KEEP_CAMPAIGN] },
+    ]);
+    const flight = { from: "2024-06-11T00:00:00.000Z", until: "2024-06-18T00:00:00.000Z" };
+    expect(rulesOf(patterns[1])).toEqual([
+      { conditions: ["referrer_class EQUALS direct", "landing_path EQUALS /lp", ...KEEP_CAMPAIGN], ...flight },
+      { conditions: ["referrer_host EQUALS mail.google.com", "landing_path EQUALS /lp", ...KEEP_CAMPAIGN], ...flight },
+    ]);
+  });
+
   it("tells successive issues featuring one page apart by their weeks", () => {
     const rows = [
       group({}, { "2024-06-05": 50, "2024-06-19": 50 }, {}, { u: 100, a: 400 }),
