@@ -207,11 +207,39 @@ WHERE organization_id = @organization_id AND day <= @to`,
         `${rows.length} rows (${bytes} bytes) exceed the ${MAX_ROWS_BYTES} bytes one BigQuery job carries; the day is not exported`,
       );
     }
-    const columns = exported.fields.map((f) => f.name).join(", ");
+    await swapDay(
+      exported,
+      organizationId,
+      day,
+      version,
+      rows.length,
+      "UNNEST(@rows)",
+      // DATE values travel as the client's date type, not as strings.
+      { rows: rows.map((row) => ({ ...row, day: BigQuery.date(String(row.day)) })) },
+      { rows: [structType(exported.fields)] },
+    );
+  }
+
+  /**
+   * In one transaction: the organization's rows of `day` in `target` replaced by those `source`
+   * gives (a FROM clause, its rows filtered here to the organization and day), and the day's
+   * state row set to `version` and `rowCount`. The organization is bound in every statement.
+   */
+  async function swapDay(
+    target: ExportedTable,
+    organizationId: string,
+    day: string,
+    version: string,
+    rowCount: number,
+    source: string,
+    params: Record<string, unknown> = {},
+    types: Record<string, unknown> = {},
+  ): Promise<void> {
+    const columns = target.fields.map((f) => f.name).join(", ");
     await query(
       `BEGIN TRANSACTION;
-DELETE FROM ${table(exported.name)} WHERE organization_id = @organization_id AND day = @day;
-INSERT INTO ${table(exported.name)} (${columns}) SELECT ${columns} FROM UNNEST(@rows);
+DELETE FROM ${table(target.name)} WHERE organization_id = @organization_id AND day = @day;
+INSERT INTO ${table(target.name)} (${columns}) SELECT ${columns} FROM ${source} WHERE organization_id = @organization_id AND day = @day;
 DELETE FROM ${table(exportStateTable.name)} WHERE organization_id = @organization_id AND table_name = @table_name AND day = @day;
 INSERT INTO ${table(exportStateTable.name)} (organization_id, table_name, day, data_version, row_count, exported_at)
 VALUES (@organization_id, @table_name, @day, @data_version, @row_count, CURRENT_TIMESTAMP());
@@ -219,11 +247,10 @@ COMMIT TRANSACTION;`,
       {
         organization_id: organizationId,
         day: BigQuery.date(day),
-        table_name: exported.name,
+        table_name: target.name,
         data_version: version,
-        row_count: rows.length,
-        // DATE values travel as the client's date type, not as strings.
-        rows: rows.map((row) => ({ ...row, day: BigQuery.date(String(row.day)) })),
+        row_count: rowCount,
+        ...params,
       },
       {
         organization_id: "STRING",
@@ -231,7 +258,7 @@ COMMIT TRANSACTION;`,
         table_name: "STRING",
         data_version: "STRING",
         row_count: "INT64",
-        rows: [structType(exported.fields)],
+        ...types,
       },
     );
   }
@@ -290,23 +317,13 @@ COMMIT TRANSACTION;`,
       } finally {
         clearTimeout(timer);
       }
-      const columns = target.fields.map((f) => f.name).join(", ");
-      await query(
-        `BEGIN TRANSACTION;
-DELETE FROM ${table(target.name)} WHERE organization_id = @organization_id AND day = @day;
-INSERT INTO ${table(target.name)} (${columns}) SELECT ${columns} FROM ${qualified(config.projectId, stagingDataset, stagingName)} WHERE organization_id = @organization_id AND day = @day;
-DELETE FROM ${table(exportStateTable.name)} WHERE organization_id = @organization_id AND table_name = @table_name AND day = @day;
-INSERT INTO ${table(exportStateTable.name)} (organization_id, table_name, day, data_version, row_count, exported_at)
-VALUES (@organization_id, @table_name, @day, @data_version, @row_count, CURRENT_TIMESTAMP());
-COMMIT TRANSACTION;`,
-        {
-          organization_id: organizationId,
-          day: BigQuery.date(day),
-          table_name: target.name,
-          data_version: version,
-          row_count: rows,
-        },
-        { organization_id: "STRING", day: "DATE", table_name: "STRING", data_version: "STRING", row_count: "INT64" },
+      await swapDay(
+        target,
+        organizationId,
+        day,
+        version,
+        rows,
+        qualified(config.projectId, stagingDataset, stagingName),
       );
       // Expiry removes it anyway; deleting now keeps the staging dataset small.
       await staging.delete().catch(() => {});
