@@ -492,7 +492,9 @@ FROM ${db}.analytics_events WHERE organization_id = {org:String} AND event_date 
     largest,
   );
   const explain = ["channel", "source", "country", "device_type"].flatMap((d) => findDimension(d) ?? []);
-  const rawAnomalies = compileSeries(findMetric("sessions")?.sql ?? "", explain, "day", range, false, db, largest);
+  const sessionsMetric = findMetric("sessions");
+  if (!sessionsMetric) throw new Error("the catalogue has no sessions metric");
+  const rawAnomalies = compileSeries(sessionsMetric, explain, "day", range, false, db, largest);
   const thresholds = {
     clicksPerIp: fraudDefaults.clicksPerIp,
     floodClicks: fraudDefaults.floodClicks,

@@ -66,6 +66,8 @@ export async function openDataset(options: DatasetOptions): Promise<Dataset> {
     TRELLIS_PORT: "0",
     TRELLIS_DEMO: "false",
     TRELLIS_LOG_LEVEL: "warn",
+    // Merging a seeded 10M dataset (OPTIMIZE … FINAL) takes longer than a request may.
+    TRELLIS_CLICKHOUSE_REQUEST_TIMEOUT_MS: "600000",
   });
   const embedded = await startEmbedded(config, logger);
   const end = reused ? new Date(previous.end) : new Date(Date.now() - 60_000);

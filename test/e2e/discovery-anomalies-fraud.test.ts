@@ -1,4 +1,8 @@
+import { create } from "@bufbuild/protobuf";
+import { DateRangeSchema } from "@trellis/contracts";
+import { findDimension, findMetric, resolveRange } from "@trellis/traffic-rules";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileSeries } from "../../services/discovery/src/anomalies/compile.js";
 import type { EventSpec } from "../helpers/events.js";
 import { startTestWarehouse, type TestWarehouse } from "../helpers/warehouse.js";
 
@@ -154,6 +158,56 @@ describe("anomalies", () => {
     expect(globex.body.anomalies).toEqual([
       expect.objectContaining({ bucket: "2024-06-27", observed: 300, expected: 100, direction: "spike" }),
     ]);
+  });
+
+  it("reads the series from a rollup where one answers exactly, the same number for number as raw events", async () => {
+    const store = warehouse.embedded.store;
+    const dimensions = (names: string[]) => names.flatMap((n) => findDimension(n) ?? []);
+    const cases = [
+      { grain: "day", zone: "UTC", dims: ["country", "channel"], table: "events_daily" },
+      { grain: "hour", zone: "UTC", dims: ["country"], table: "events_hourly" },
+      { grain: "day", zone: "America/New_York", dims: ["country", "device_type"], table: "events_hourly" },
+      { grain: "hour", zone: "Europe/Berlin", dims: ["country"], table: "events_hourly" },
+      // A half-hour zone, and a dimension no rollup keeps: raw events.
+      { grain: "day", zone: "Asia/Kolkata", dims: ["country"], table: "analytics_events" },
+      { grain: "day", zone: "UTC", dims: ["country", "browser"], table: "analytics_events" },
+    ] as const;
+    for (const c of cases) {
+      const range = resolveRange(
+        create(DateRangeSchema, { startDate: "2024-06-17", endDate: "2024-06-30", timeZone: c.zone }),
+        "range",
+      );
+      const series = async (preference: "auto" | "raw") => {
+        const metric = findMetric("sessions");
+        if (!metric) throw new Error("no sessions metric");
+        const statement = compileSeries(
+          metric,
+          dimensions([...c.dims]),
+          c.grain,
+          range,
+          c.grain === "hour",
+          warehouse.database,
+          "acme",
+          preference,
+        );
+        const { rows } = await store.query<Record<string, unknown>>({
+          name: "test.series",
+          sql: `${statement.sql} SETTINGS group_by_use_nulls = 1`,
+          params: statement.params,
+          organizationId: "acme",
+        });
+        const lines = rows.map((r) => JSON.stringify(Object.entries(r).sort())).sort();
+        return { table: statement.table, lines };
+      };
+      const chosen = await series("auto");
+      const raw = await series("raw");
+      expect(chosen.table, `${c.grain} in ${c.zone} by ${c.dims}`).toBe(c.table);
+      expect(raw.table).toBe("analytics_events");
+      expect(chosen.lines.length).toBeGreaterThan(14);
+      expect(chosen.lines, `${c.grain} in ${c.zone} by ${c.dims}`).toEqual(raw.lines);
+    }
+    const answer = await get(`/api/v1/discovery/anomalies?${lastTwoWeeks}&group_by=day`);
+    expect((answer.body.meta as Json).table).toBe("events_daily");
   });
 
   it("answers a request asked again from the cache, with its run, until new data arrives", async () => {

@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { FilterOperator, FilterSchema, Granularity, RunReportRequestSchema } from "@trellis/contracts";
+import type { SourcePreference } from "@trellis/traffic-rules";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { SourcePreference } from "../../services/query/src/domain/sources.js";
 import { compileReport } from "../../services/query/src/questions/report/compile.js";
 import type { EventSpec } from "../helpers/events.js";
 import { startTestWarehouse, type TestWarehouse } from "../helpers/warehouse.js";

@@ -15,4 +15,5 @@ export * from "./dates.js";
 export * from "./freshness.js";
 export * from "./limits.js";
 export * from "./run.js";
+export * from "./sources.js";
 export * from "./time-bucket.js";

@@ -102,7 +102,7 @@ export async function detectAnomalies(
     },
     async () => {
       const compiled = compileSeries(
-        metric.sql,
+        metric,
         explainBy,
         grain,
         range,
@@ -217,7 +217,7 @@ export async function detectAnomalies(
       const answer = create(DetectAnomaliesResponseSchema, {
         anomalies,
         runId,
-        meta: create(ResultMetaSchema, { source: AnswerSource.STORE, table: "analytics_events", elapsedMs }),
+        meta: create(ResultMetaSchema, { source: AnswerSource.STORE, table: compiled.table, elapsedMs }),
       });
       await deps.runs.save(organizationId, runId, {
         kind: "anomalies",

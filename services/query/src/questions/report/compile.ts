@@ -3,6 +3,7 @@ import { echo, ValidationError } from "@trellis/platform";
 import {
   type BoundSql,
   bucketsPerDay,
+  chooseSource,
   type Dimension,
   findDimension,
   findMetric,
@@ -11,10 +12,10 @@ import {
   rangeParams,
   resolveRange,
   rewritesCampaign,
+  type SourcePreference,
 } from "@trellis/traffic-rules";
 import { compileFilters } from "../../domain/filters.js";
 import { checkReportLimits } from "../../domain/input-limits.js";
-import { chooseSource, type SourcePreference } from "../../domain/sources.js";
 
 export const reportLimits = {
   dimensions: 8,

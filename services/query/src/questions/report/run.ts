@@ -11,8 +11,8 @@ import {
   StreamReportResponseSchema,
 } from "@trellis/contracts";
 import { ValidationError } from "@trellis/platform";
+import type { SourcePreference } from "@trellis/traffic-rules";
 import { defaultQueryLimits, runCompiled, withLimits } from "@trellis/traffic-rules";
-import type { SourcePreference } from "../../domain/sources.js";
 import type { RunContext } from "../../handlers/run-context.js";
 import { type CompiledReport, compileReport } from "./compile.js";
 

@@ -10,8 +10,8 @@ import {
   TrafficPointSchema,
   TrafficTotalsSchema,
 } from "@trellis/contracts";
+import type { SourcePreference } from "@trellis/traffic-rules";
 import { runCompiled } from "@trellis/traffic-rules";
-import type { SourcePreference } from "../../domain/sources.js";
 import type { RunContext } from "../../handlers/run-context.js";
 import { compileReport, reportLimits } from "../report/compile.js";
 import { assertWithinLimit } from "../report/run.js";

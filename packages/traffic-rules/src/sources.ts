@@ -1,7 +1,8 @@
 import { Granularity } from "@trellis/contracts";
 import { type RollupSpec, rollupDimensions, rollups } from "@trellis/store";
-import type { Metric, ResolvedRange } from "@trellis/traffic-rules";
-import { bucketExpression, timeRangePredicate } from "@trellis/traffic-rules";
+import type { Metric } from "./catalogue.js";
+import type { ResolvedRange } from "./dates.js";
+import { bucketExpression, timeRangePredicate } from "./time-bucket.js";
 
 /** Where a report reads from: raw events or a rollup, with the SQL that differs between them. */
 export interface Source {
