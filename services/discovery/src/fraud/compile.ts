@@ -97,21 +97,45 @@ GROUP BY click_id_type ORDER BY clicks DESC, click_id_type LIMIT {limit:UInt32}`
   );
 }
 
+/** The most automation user agents a bots statement names; more are left to the crawler flag. */
+export const MAX_AUTOMATION_AGENTS = 10_000;
+
 /**
- * Automated clients: the stored crawler flag, and user agents of automation tools it let through.
- * The automation pattern is matched against each distinct user agent once (a few hundred), not
- * against every event.
+ * The distinct user agents of the range that match the automation pattern: the pattern is
+ * matched against each distinct agent once (a few hundred, where events are millions).
  */
-export function compileBots(range: ResolvedRange, t: FraudThresholds, database: string, org: string): BoundSql {
+export function compileAutomationAgents(range: ResolvedRange, database: string, org: string): BoundSql {
+  return bound(
+    // One row: the distinct agents gathered first, then matched. Written as a filter over a
+    // subquery's DISTINCT, the engine moves the match below it, once per event instead of per agent.
+    `SELECT arraySlice(arraySort(arrayFilter(agent -> match(agent, {automation:String}), groupUniqArray(user_agent))),
+  1, {max_agents:UInt32}) AS agents
+${scope(database)}`,
+    range,
+    org,
+    { automation: AUTOMATION_UA_PATTERN, max_agents: MAX_AUTOMATION_AGENTS },
+  );
+}
+
+/**
+ * Automated clients: the stored crawler flag, and the user agents of automation tools it let
+ * through (found by {@link compileAutomationAgents}). They come as a bound array, a set the
+ * engine builds once: an IN over a subquery here cost several times more per event.
+ */
+export function compileBots(
+  range: ResolvedRange,
+  t: FraudThresholds,
+  database: string,
+  org: string,
+  automationAgents: readonly string[],
+): BoundSql {
   return bound(
     `SELECT bot_name, any(user_agent) AS sample_user_agent, count() AS events, uniqExact(ip_hash) AS addresses, is_bot
-${scope(database)} AND (is_bot OR user_agent IN (
-  SELECT agent FROM (SELECT DISTINCT user_agent AS agent ${scope(database)}) WHERE match(agent, {automation:String})
-))
+${scope(database)} AND (is_bot OR user_agent IN {automation_agents:Array(String)})
 GROUP BY is_bot, bot_name, if(bot_name = '', substring(user_agent, 1, 60), '')
 ORDER BY events DESC LIMIT {limit:UInt32}`,
     range,
     org,
-    { automation: AUTOMATION_UA_PATTERN, limit: Math.max(200, t.limit) },
+    { automation_agents: automationAgents, limit: Math.max(200, t.limit) },
   );
 }

@@ -14,6 +14,7 @@ import { boundedInteger } from "../domain/bounds.js";
 import type { DiscoveryDeps, RunRequest } from "../domain/run-deps.js";
 import { newRunId } from "../runs/run-store.js";
 import {
+  compileAutomationAgents,
   compileBots,
   compileClickIdReuse,
   compileFloods,
@@ -199,9 +200,14 @@ async function computeFraud(
     );
   }
   const bots = new Map<BotCategory, { events: number; addresses: number; names: Set<string> }>();
+  const [agentsRow] = await run<{ agents: string[] }>(
+    "discovery.fraud.automation_agents",
+    compileAutomationAgents(range, db, organizationId),
+  );
+  const automationAgents = agentsRow?.agents ?? [];
   for (const r of await run<Record<string, Num | boolean>>(
     "discovery.fraud.bots",
-    compileBots(range, t, db, organizationId),
+    compileBots(range, t, db, organizationId, automationAgents),
   )) {
     const category = botCategory(String(r.bot_name), String(r.sample_user_agent));
     const entry = bots.get(category) ?? { events: 0, addresses: 0, names: new Set<string>() };
