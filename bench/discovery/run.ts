@@ -25,6 +25,7 @@ import { seedDirect } from "@trellis/cli/seed";
 import { type Campaign, CampaignSchema, DateRangeSchema } from "@trellis/contracts";
 import { createGenerator } from "@trellis/generator";
 import { createLogger } from "@trellis/platform";
+import { rollupRebuild, rollups } from "@trellis/store";
 import {
   compileCampaignMatch,
   defaultQueryLimits,
@@ -443,6 +444,17 @@ FROM ${db}.analytics_events WHERE organization_id = {org:String} AND event_date 
       params: { org, day: dropDay, country },
       organizationId: org,
     });
+    // The rollups of that day made again from the events, as the product's own deletions do.
+    for (const spec of rollups) {
+      const { remove, refill } = rollupRebuild(store.target, spec);
+      for (const sql of [remove, refill])
+        await store.command({
+          name: "bench.rebuild_rollup",
+          sql,
+          params: { org, dates: [dropDay] },
+          organizationId: org,
+        });
+    }
     const found = await api<{
       anomalies: Array<{
         bucket: string;
