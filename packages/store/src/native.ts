@@ -24,9 +24,13 @@ export class ByteSink {
   view: DataView;
   length = 0;
 
+  /** The same memory as `bytes`, as the runtime's Buffer where there is one (Node): its UTF-8 writer. */
+  utf8: NodeBuffer | undefined;
+
   constructor(capacity = 1024) {
     this.bytes = new Uint8Array(capacity);
     this.view = new DataView(this.bytes.buffer);
+    this.utf8 = bufferOver(this.bytes);
   }
 
   reserve(extra: number): void {
@@ -38,6 +42,7 @@ export class ByteSink {
     grown.set(this.bytes.subarray(0, this.length));
     this.bytes = grown;
     this.view = new DataView(grown.buffer);
+    this.utf8 = bufferOver(grown);
   }
 
   u8(value: number): void {
@@ -149,8 +154,8 @@ export class ByteSink {
   /** A String: its UTF-8 length as a varint, then its bytes. */
   string(text: string): void {
     const length = text.length;
-    if (length < 43) {
-      // At most 126 bytes: the length fits the one varint byte reserved before the text.
+    if (length < SHORT_TEXT) {
+      // At most 3 × 31 = 93 bytes: the length fits the one varint byte reserved before the text.
       this.reserve(1 + length * 3);
       const bytes = this.bytes;
       const start = this.length + 1;
@@ -165,6 +170,24 @@ export class ByteSink {
       if (i < length) written = i + encoder.encodeInto(text.slice(i), bytes.subarray(start + i)).written;
       bytes[this.length] = written;
       this.length = start + written;
+      return;
+    }
+    if (this.utf8 !== undefined && length < MID_TEXT) {
+      // Longer text (URLs, user agents) by the runtime's own UTF-8 writer, with no view made:
+      // written behind room for its length if it is ASCII (bytes = characters); the bytes
+      // move up one place in the rare case that the length takes a byte more.
+      const head = length < 128 ? 1 : 2;
+      this.reserve(2 + length * 3);
+      const at = this.length;
+      const size = (this.utf8 as NodeBuffer).utf8Write(text, at + head);
+      const need = size < 128 ? 1 : 2;
+      if (need !== head) this.bytes.copyWithin(at + need, at + head, at + head + size);
+      if (need === 1) this.bytes[at] = size;
+      else {
+        this.bytes[at] = (size & 0x7f) | 0x80;
+        this.bytes[at + 1] = size >> 7;
+      }
+      this.length = at + need + size;
       return;
     }
     const size = byteLength(text);
@@ -185,6 +208,23 @@ export class ByteSink {
 }
 
 const encoder = new TextEncoder();
+
+/** Text shorter than this is written character by character (a native call costs more). */
+const SHORT_TEXT = 32;
+/** Text shorter than this is at most 3 × 5461 < 16384 bytes: its length takes at most two varint bytes. */
+const MID_TEXT = 5461;
+
+/** What this module uses of Node's Buffer: writing UTF-8 into its memory at an offset. */
+interface NodeBuffer {
+  utf8Write(text: string, offset: number): number;
+}
+
+const NodeBufferClass = (globalThis as { Buffer?: { from(buffer: ArrayBuffer): unknown } }).Buffer;
+
+/** A Buffer over the same memory as `bytes` (no copy), where the runtime has Buffer. */
+function bufferOver(bytes: Uint8Array): NodeBuffer | undefined {
+  return NodeBufferClass?.from(bytes.buffer as ArrayBuffer) as NodeBuffer | undefined;
+}
 
 /** The UTF-8 length of a string, without encoding it. */
 function byteLength(text: string): number {

@@ -1,4 +1,4 @@
-import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
+import { hash as digestOf } from "node:crypto";
 import { isIP } from "node:net";
 import ipaddr from "ipaddr.js";
 import type { IpFacts } from "./types.js";
@@ -18,32 +18,100 @@ export const NO_IP: IpFacts = Object.freeze({ anonymized: "", hash: "0" });
 
 export const MIN_IP_HASH_KEY_LENGTH = 32;
 
+/** SHA-256's block size: an HMAC key longer than this is hashed first (RFC 2104). */
+const BLOCK = 64;
+
+/**
+ * HMAC-SHA256 (RFC 2104) of 16-byte messages as two one-shot digests over buffers kept from
+ * call to call: H(K ⊕ opad ‖ H(K ⊕ ipad ‖ m)). The same bytes as `createHmac`, without a
+ * keyed object built per address (which cost most of an address's first sight).
+ */
+function createAddressMac(key: Buffer): (message: Uint8Array) => Buffer {
+  const block = Buffer.alloc(BLOCK);
+  (key.length > BLOCK ? digestOf("sha256", key, "buffer") : key).copy(block);
+  const inner = Buffer.alloc(BLOCK + 16);
+  const outer = Buffer.alloc(BLOCK + 32);
+  for (let i = 0; i < BLOCK; i++) {
+    inner[i] = (block[i] as number) ^ 0x36;
+    outer[i] = (block[i] as number) ^ 0x5c;
+  }
+  return (message) => {
+    inner.set(message, BLOCK);
+    outer.set(digestOf("sha256", inner, "buffer"), BLOCK);
+    return digestOf("sha256", outer, "buffer");
+  };
+}
+
+/** Whether a text is an IPv4 address in its canonical dotted-decimal spelling (most are). */
+export function isCanonicalIpv4(text: string): boolean {
+  return readCanonicalIpv4(text, scratch);
+}
+
+const scratch = new Uint8Array(16);
+
+/**
+ * The four octets of dotted-decimal IPv4 text in its canonical spelling (each octet 0–255
+ * without a leading zero) into `bytes` at 12–15; false, and nothing decided, otherwise (other
+ * spellings take the general parse).
+ */
+function readCanonicalIpv4(text: string, bytes: Uint8Array): boolean {
+  const length = text.length;
+  if (length < 7 || length > 15) return false;
+  let octet = 0;
+  let digits = 0;
+  let at = 12;
+  for (let i = 0; i <= length; i++) {
+    const c = i === length ? 46 : text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || at > 15) return false;
+      bytes[at++] = octet;
+      octet = 0;
+      digits = 0;
+    } else {
+      const digit = c - 48;
+      if (digit < 0 || digit > 9 || (digits === 1 && octet === 0)) return false;
+      octet = octet * 10 + digit;
+      if (octet > 255) return false;
+      digits++;
+    }
+  }
+  return at === 16;
+}
+
 /**
  * Anonymised form and keyed hash of an address. The hash covers the 16-byte IPv6 form (IPv4 as ::ffff:a.b.c.d), so
  * every spelling of one address hashes alike; its first 8 bytes are read big-endian as an unsigned 64-bit integer.
  */
 export function createIpPrivacy(hashKey: string): IpPrivacy {
-  const key: KeyObject = createSecretKey(Buffer.from(hashKey, "utf8"));
+  const mac = createAddressMac(Buffer.from(hashKey, "utf8"));
+  const mapped = new Uint8Array(16);
+  mapped[10] = 0xff;
+  mapped[11] = 0xff;
 
-  function hash(bytes: number[]): string {
-    return createHmac("sha256", key).update(Uint8Array.from(bytes)).digest().readBigUInt64BE(0).toString();
+  function hash(bytes: Uint8Array): string {
+    return mac(bytes).readBigUInt64BE(0).toString();
+  }
+
+  /** An IPv4 address whose octets are at 12–15 of `mapped`; `address` is its dotted text. */
+  function fromMapped(address: string): ProtectedIp {
+    return {
+      anonymized: `::ffff:${mapped[12]}.${mapped[13]}.${mapped[14]}.0`,
+      hash: hash(mapped),
+      address,
+      version: 4,
+    };
   }
 
   function fromV4(address: ipaddr.IPv4): ProtectedIp {
-    const [a, b, c] = address.octets;
-    return {
-      anonymized: `::ffff:${a}.${b}.${c}.0`,
-      hash: hash(address.toIPv4MappedAddress().toByteArray()),
-      address: address.toString(),
-      version: 4,
-    };
+    mapped.set(address.octets, 12);
+    return fromMapped(address.toString());
   }
 
   function fromV6(address: ipaddr.IPv6): ProtectedIp {
     const { parts } = address;
     return {
       anonymized: new ipaddr.IPv6([...parts.slice(0, 3), 0, 0, 0, 0, 0]).toRFC5952String(),
-      hash: hash(address.toByteArray()),
+      hash: hash(Uint8Array.from(address.toByteArray())),
       address: new ipaddr.IPv6(parts).toRFC5952String(),
       version: 6,
     };
@@ -52,6 +120,8 @@ export function createIpPrivacy(hashKey: string): IpPrivacy {
   return {
     protect(ip) {
       const text = ip.trim();
+      // Most addresses are dotted IPv4 as written by a proxy: read without the general parser.
+      if (readCanonicalIpv4(text, mapped)) return fromMapped(text);
       const family = isIP(text);
       if (family === 0) return undefined;
       if (family === 4) return fromV4(ipaddr.IPv4.parse(text));

@@ -56,6 +56,35 @@ describe("IP hash", () => {
     expect(privacy.protect("198.51.100.7")?.hash).toBe(digest.readBigUInt64BE(0).toString());
   });
 
+  it("is HMAC-SHA256 for a key longer than the hash's block too (hashed first)", () => {
+    const long = "a-long-ip-hash-key-".repeat(5);
+    const digest = createHmac("sha256", long).update(Buffer.from("20010db8000000000000000000000001", "hex")).digest();
+    expect(createIpPrivacy(long).protect("2001:db8::1")?.hash).toBe(digest.readBigUInt64BE(0).toString());
+  });
+
+  it("reads dotted IPv4 in any spelling the address parser takes, and refuses the rest", () => {
+    const reference = (octets: number[]) =>
+      createHmac("sha256", KEY)
+        .update(Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...octets]))
+        .digest()
+        .readBigUInt64BE(0)
+        .toString();
+    for (const octets of [
+      [0, 0, 0, 0],
+      [255, 255, 255, 255],
+      [10, 0, 200, 9],
+    ]) {
+      expect(privacy.protect(octets.join("."))).toEqual({
+        anonymized: `::ffff:${octets[0]}.${octets[1]}.${octets[2]}.0`,
+        hash: reference(octets),
+        address: octets.join("."),
+        version: 4,
+      });
+    }
+    for (const text of ["1.2.3.4.5", "1..2.3", ".1.2.3", "1.2.3.", "1.2.3.4a", "1.2.3.256"])
+      expect(privacy.protect(text)).toBeUndefined();
+  });
+
   it("is stable: the same key and address give the same value in every process and version", () => {
     expect(privacy.protect("198.51.100.7")?.hash).toBe("603413569602464430");
     expect(privacy.protect("2001:db8::1")?.hash).toBe("3175946897739413073");
