@@ -4,8 +4,10 @@ import { type Timestamp, timestampDate } from "@bufbuild/protobuf/wkt";
 import { type Event, type EventError, EventType as ProtoEventType } from "@trellis/contracts";
 import { clip, instantRangeReason, isSupportedInstant } from "@trellis/platform";
 import { type CapturedEvent, EVENT_TYPES, type EventType } from "@trellis/store";
+import { isCanonicalIpv4 } from "../enrich/ip-privacy.js";
 import { eventIdPattern, forbiddenHeaders, limits } from "./limits.js";
 import { memoize } from "./memo.js";
+import { urlFacts } from "./url-facts.js";
 
 /** A captured event that passed validation: its place in the batch, and whether the client chose its id. */
 export interface ValidEvent extends CapturedEvent {
@@ -64,9 +66,15 @@ function isPlainText(value: string): boolean {
 /** An http(s) URL as most clients send it: the parser need not be asked for its scheme. */
 const plainHttpUrl = /^https?:\/\//i;
 /** Whether a text is an IPv4 or IPv6 address, once per text: a visitor sends many events. */
-const isAddress = memoize((ip) => isIP(ip) !== 0, 20_000);
+const isOtherAddress = memoize((ip) => isIP(ip) !== 0, 20_000);
+/** Dotted IPv4 as most clients send it is read on the spot; other spellings and IPv6 go to the memo. */
+const isAddress = (ip: string) => isCanonicalIpv4(ip) || isOtherAddress(ip);
 /** Whether a text is such a URL, worked out once per text: a site's URLs repeat. */
-const isPlainHttpUrl = memoize((value) => plainHttpUrl.test(value) && URL.canParse(value), 20_000);
+function isPlainHttpUrl(value: string): boolean {
+  const facts = urlFacts(value);
+  facts.plainHttp ??= plainHttpUrl.test(value) && URL.canParse(value);
+  return facts.plainHttp;
+}
 
 function absoluteUrl(value: string, field: string): string {
   text(value, field, limits.urlLength);

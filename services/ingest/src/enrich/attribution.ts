@@ -1,11 +1,11 @@
-import { memoize } from "../domain/memo.js";
-import { readCampaignParams } from "./campaign-params.js";
+import { urlFacts } from "../domain/url-facts.js";
+import { type CampaignParams, readCampaignParams } from "./campaign-params.js";
 import { channelOf } from "./channel.js";
-import { findClickId } from "./click-ids.js";
+import { findClickId, type UrlClickId } from "./click-ids.js";
 import type { ReferrerClassifier } from "./referrer.js";
 import type { ReferrerSources } from "./referrer-sources.js";
 import type { AttributionFacts } from "./types.js";
-import { parseUrl } from "./url-parts.js";
+import { parseUrl, type UrlParts } from "./url-parts.js";
 
 export interface AttributionInput {
   url: string;
@@ -19,22 +19,40 @@ export interface Attributor {
 
 const NOT_SET = "(not set)";
 
+/** What a landing URL says, from its text alone; its parameters are shared, read-only. */
+export interface LandingFacts {
+  landing: UrlParts | undefined;
+  params: Record<string, string>;
+  utm: CampaignParams;
+  urlClickId: UrlClickId | undefined;
+}
+
+function readLanding(url: string): LandingFacts {
+  const landing = parseUrl(url);
+  const params: Record<string, string> = Object.freeze(landing?.params ?? Object.create(null));
+  return { landing, params, utm: readCampaignParams(params), urlClickId: findClickId(params) };
+}
+
+/** A landing URL's facts, worked out once per text (URLs repeat across a site's traffic). */
+function landingOf(url: string): LandingFacts {
+  const facts = urlFacts(url);
+  facts.landing ??= readLanding(url);
+  return facts.landing;
+}
+
+/** A referrer's host and path (no parameters), once per text; undefined when it is not an absolute URL. */
+function referrerOf(referrer: string): UrlParts | undefined {
+  const facts = urlFacts(referrer);
+  if (facts.referrer === undefined) facts.referrer = parseUrl(referrer, false) ?? null;
+  return facts.referrer ?? undefined;
+}
+
 /**
  * Source and medium come, field by field, from the UTM parameters, then from an ad-platform click id in the URL, then
  * from the referrer. When a campaign names only one of utm_source and utm_medium (and no click id fills the other),
  * the other is "(not set)" rather than borrowed from the referrer, which would pair unrelated values.
  */
-/** Entries each memo of the attributor keeps: URLs repeat across a site's traffic. */
-const MEMO_ENTRIES = 20_000;
-
 export function createAttributor(sources: ReferrerSources, classifier: ReferrerClassifier): Attributor {
-  // What a landing URL says depends on its text alone; its parameters are shared, read-only.
-  const landingOf = memoize((url) => {
-    const landing = parseUrl(url);
-    const params: Record<string, string> = Object.freeze(landing?.params ?? Object.create(null));
-    return { landing, params, utm: readCampaignParams(params), urlClickId: findClickId(params) };
-  }, MEMO_ENTRIES);
-  const referrerOf = memoize((referrer) => parseUrl(referrer, false), MEMO_ENTRIES);
   return {
     attribute({ url, referrer, clickId }) {
       const { landing, params, utm, urlClickId } = landingOf(url);

@@ -1,4 +1,4 @@
-import { memoize } from "../memo.js";
+import { urlFacts } from "../url-facts.js";
 import type { ValidEvent } from "../validate.js";
 import { findPii, isSensitiveName, MIGHT_HOLD_PII, type PiiKind, SENSITIVE_PARAMETER } from "./detectors.js";
 import { type DataKey, sealValue } from "./seal.js";
@@ -93,10 +93,14 @@ function scrubPairs(pairs: string, policy: PiiPolicy): string {
 }
 
 /** Whether a URL's (decoded) text shows nothing that might be personal data; once per text. */
-const holdsNothing = memoize((url) => {
-  const probe = url.includes("%") ? (decode(url) ?? url) : url;
-  return !MIGHT_HOLD_PII.test(probe) && !SENSITIVE_PARAMETER.test(probe);
-}, 20_000);
+function holdsNothing(url: string): boolean {
+  const facts = urlFacts(url);
+  if (facts.holdsNothing === undefined) {
+    const probe = url.includes("%") ? (decode(url) ?? url) : url;
+    facts.holdsNothing = !MIGHT_HOLD_PII.test(probe) && !SENSITIVE_PARAMETER.test(probe);
+  }
+  return facts.holdsNothing;
+}
 
 /**
  * A URL with its query parameters and fragment scrubbed (sensitive names protected whole,
