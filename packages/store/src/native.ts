@@ -791,6 +791,11 @@ function lowCardinalityColumn(type: string, innerType: string): NativeColumn {
   const positions = new Map<unknown, number>();
   let indexes = new Uint32Array(1024);
   let rows = 0;
+  // The last value appended and its position: a column often repeats its value from one row
+  // to the next (one organization, one event type, "" for most campaign fields), and an
+  // identical value skips the dictionary's lookup.
+  let lastValue: NativeValue | undefined;
+  let lastPosition = 0;
   const reserveNull = () => {
     if (nullable && dictionary.rows === 0) dictionary.appendDefault();
   };
@@ -802,7 +807,9 @@ function lowCardinalityColumn(type: string, innerType: string): NativeColumn {
     append(value) {
       reserveNull();
       let position: number | undefined;
-      if (value === null) {
+      if (value === lastValue && typeof value === "string") {
+        position = lastPosition;
+      } else if (value === null) {
         if (!nullable) throw new Error(`${type} takes no null`);
         position = 0;
       } else {
@@ -813,6 +820,8 @@ function lowCardinalityColumn(type: string, innerType: string): NativeColumn {
           dictionary.append(value);
           positions.set(key, position);
         }
+        lastValue = value;
+        lastPosition = position;
       }
       if (rows === indexes.length) {
         const grown = new Uint32Array(indexes.length * 2);
@@ -849,6 +858,7 @@ function lowCardinalityColumn(type: string, innerType: string): NativeColumn {
     reset() {
       dictionary.reset();
       positions.clear();
+      lastValue = undefined;
       rows = 0;
     },
   };

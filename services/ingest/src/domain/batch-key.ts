@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { hash, randomUUID } from "node:crypto";
 import { ValidationError } from "@trellis/platform";
 import type { ValidEvent } from "./validate.js";
 
@@ -32,9 +32,10 @@ export function batchIdentity(clientBatchId: string, events: readonly ValidEvent
     return { batchId: clientBatchId, recognisable: true };
   }
   if (events.length > 0 && events.every((e) => e.clientEventId)) {
-    const digest = createHash("sha256");
-    for (const id of events.map((e) => e.eventId).sort()) digest.update(id).update("\u0000");
-    return { batchId: `ev:${digest.digest("base64url").slice(0, 32)}`, recognisable: true };
+    // The sorted ids each followed by NUL, hashed in one piece (one call, not two per id).
+    const ids = events.map((e) => e.eventId).sort();
+    const digest = hash("sha256", `${ids.join("\u0000")}\u0000`, "base64url");
+    return { batchId: `ev:${digest.slice(0, 32)}`, recognisable: true };
   }
   return { batchId: randomUUID(), recognisable: false };
 }

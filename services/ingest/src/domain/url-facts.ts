@@ -20,7 +20,34 @@ export class UrlFacts {
 }
 
 /**
- * The facts of a URL's text. Traffic repeats a site's URLs, so most events find theirs; the
+ * The facts of URLs' texts. Traffic repeats a site's URLs, so most events find theirs; the
  * bound keeps memory flat (when full, the memo starts afresh and facts are worked out again).
  */
-export const urlFacts: (text: string) => UrlFacts = memoize(() => new UrlFacts(), 50_000);
+const factsOf = memoize(() => new UrlFacts(), 50_000);
+
+/**
+ * The last two texts asked for and their facts: the stages ask for an event's URL and referrer
+ * in turn, each the same string, so most asks are answered without hashing the text again.
+ */
+let recentText = "";
+let recentFacts: UrlFacts | undefined;
+let otherText = "";
+let otherFacts: UrlFacts | undefined;
+
+export function urlFacts(text: string): UrlFacts {
+  if (text === recentText && recentFacts !== undefined) return recentFacts;
+  if (text === otherText && otherFacts !== undefined) {
+    const facts = otherFacts;
+    otherText = recentText;
+    otherFacts = recentFacts;
+    recentText = text;
+    recentFacts = facts;
+    return facts;
+  }
+  const facts = factsOf(text);
+  otherText = recentText;
+  otherFacts = recentFacts;
+  recentText = text;
+  recentFacts = facts;
+  return facts;
+}

@@ -1,4 +1,3 @@
-import { LRUCache } from "lru-cache";
 import type { GeoLocator } from "./geo.js";
 import type { IpPrivacy, ProtectedIp } from "./ip-privacy.js";
 import type { GeoFacts } from "./types.js";
@@ -25,7 +24,9 @@ export function createNetworkResolver(
   isHostingOrganization: (organization: string) => boolean,
   maxEntries: number,
 ): NetworkResolver {
-  const cache = new LRUCache<string, NetworkFacts>({ max: maxEntries });
+  // A plain map that starts afresh when full: what it holds is a pure function of the text,
+  // so forgetting costs a recomputation only, and a hit is one lookup (no recency upkeep).
+  const cache = new Map<string, NetworkFacts>();
   return {
     resolve(ip) {
       if (ip === "") return undefined;
@@ -39,6 +40,7 @@ export function createNetworkResolver(
         geo: Object.freeze(place),
         hosting: place.asOrganization !== "" && isHostingOrganization(place.asOrganization),
       });
+      if (cache.size >= maxEntries) cache.clear();
       cache.set(ip, facts);
       return facts;
     },
