@@ -64,6 +64,49 @@ export function parseDate(value: string, field: string): Date {
 const INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2})))?$/;
 
+/** The number of `count` decimal digits of `text` from `from`, or -1 when one is not a digit. */
+function digitsAt(text: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * The instant of the spelling most clients send, `2026-01-31T10:00:00.250Z` (what
+ * `toISOString` writes), read digit by digit without the general expression; undefined when
+ * the text is spelled otherwise or is not an instant the product accepts, so that the general
+ * reading decides (and words the refusal).
+ */
+function canonicalInstantMs(value: string): number | undefined {
+  if (
+    value.length !== 24 ||
+    value.charCodeAt(4) !== 45 || // -
+    value.charCodeAt(7) !== 45 ||
+    value.charCodeAt(10) !== 84 || // T
+    value.charCodeAt(13) !== 58 || // :
+    value.charCodeAt(16) !== 58 ||
+    value.charCodeAt(19) !== 46 || // .
+    value.charCodeAt(23) !== 90 // Z
+  )
+    return undefined;
+  const year = digitsAt(value, 0, 4);
+  const month = digitsAt(value, 5, 2);
+  const day = digitsAt(value, 8, 2);
+  const hours = digitsAt(value, 11, 2);
+  const minutes = digitsAt(value, 14, 2);
+  const seconds = digitsAt(value, 17, 2);
+  const fraction = digitsAt(value, 20, 3);
+  if (year < 1000 || hours < 0 || hours > 23 || minutes < 0 || minutes > 59 || seconds < 0 || seconds > 59)
+    return undefined;
+  if (fraction < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  const ms = Date.UTC(year, month - 1, day, hours, minutes, seconds, fraction);
+  return isSupportedInstant(ms) ? ms : undefined;
+}
+
 /**
  * An instant as RFC 3339 text (2026-01-31T10:00:00Z, 2026-01-31T11:00:00.250+01:00) or a
  * date alone (UTC midnight), within the supported instants. A date that is not on the
@@ -71,6 +114,8 @@ const INSTANT =
  * a zone are refused, naming `field`; milliseconds are kept, finer digits dropped.
  */
 export function parseInstant(value: string, field: string): Date {
+  const canonical = canonicalInstantMs(value);
+  if (canonical !== undefined) return new Date(canonical);
   const match = INSTANT.exec(value);
   if (!match)
     throw ValidationError.field(field, `expected an RFC 3339 time such as 2026-01-01T12:00:00Z, got ${echo(value)}`);

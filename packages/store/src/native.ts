@@ -412,6 +412,12 @@ function dateTime64Ticks(value: NativeValue, precision: number, type: string): b
 /** The 16 bytes of an IPv6 address (IPv4 text maps to ::ffff:a.b.c.d). */
 export function ipv6Bytes(text: string): Uint8Array {
   const bytes = new Uint8Array(16);
+  // IPv4-mapped in its usual spelling (how anonymised IPv4 is stored), read digit by digit.
+  if (text.startsWith("::ffff:") && readDottedQuad(text, 7, bytes)) {
+    bytes[10] = 0xff;
+    bytes[11] = 0xff;
+    return bytes;
+  }
   if (text.includes(".") && !text.includes(":")) {
     bytes[10] = 0xff;
     bytes[11] = 0xff;
@@ -437,6 +443,32 @@ export function ipv6Bytes(text: string): Uint8Array {
   });
   if (tail) bytes.set(tail, 12);
   return bytes;
+}
+
+/**
+ * Dotted-decimal IPv4 from `from` to the end of `text`, each octet 0–255 in at most three
+ * digits, into `bytes` at 12–15: false when the text is not that (the general parse decides).
+ */
+function readDottedQuad(text: string, from: number, bytes: Uint8Array): boolean {
+  let at = 12;
+  let octet = 0;
+  let digits = 0;
+  for (let i = from; i <= text.length; i++) {
+    const c = i === text.length ? 46 : text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || at > 15) return false;
+      bytes[at++] = octet;
+      octet = 0;
+      digits = 0;
+    } else {
+      const digit = c - 48;
+      if (digit < 0 || digit > 9 || digits === 3) return false;
+      octet = octet * 10 + digit;
+      if (octet > 255) return false;
+      digits++;
+    }
+  }
+  return at === 16;
 }
 
 function ipv4Bytes(text: string): number[] {
