@@ -446,10 +446,12 @@ export function ipv6Bytes(text: string): Uint8Array {
 }
 
 /**
- * Dotted-decimal IPv4 from `from` to the end of `text`, each octet 0–255 in at most three
- * digits, into `bytes` at 12–15: false when the text is not that (the general parse decides).
+ * Dotted-decimal IPv4 from `from` to the end of `text` into `bytes` at 12–15 (where the IPv6
+ * form keeps a mapped IPv4 address): each octet 0–255 in one to three digits and, when
+ * `canonical`, without a leading zero. False for any other text, with nothing decided (other
+ * spellings take a general parse).
  */
-function readDottedQuad(text: string, from: number, bytes: Uint8Array): boolean {
+export function readDottedQuad(text: string, from: number, bytes: Uint8Array, canonical = false): boolean {
   let at = 12;
   let octet = 0;
   let digits = 0;
@@ -462,7 +464,7 @@ function readDottedQuad(text: string, from: number, bytes: Uint8Array): boolean 
       digits = 0;
     } else {
       const digit = c - 48;
-      if (digit < 0 || digit > 9 || digits === 3) return false;
+      if (digit < 0 || digit > 9 || digits === 3 || (canonical && digits === 1 && octet === 0)) return false;
       octet = octet * 10 + digit;
       if (octet > 255) return false;
       digits++;

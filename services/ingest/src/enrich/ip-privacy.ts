@@ -1,5 +1,6 @@
 import { hash as digestOf } from "node:crypto";
 import { isIP } from "node:net";
+import { readDottedQuad } from "@trellis/store";
 import ipaddr from "ipaddr.js";
 import type { IpFacts } from "./types.js";
 
@@ -49,33 +50,9 @@ export function isCanonicalIpv4(text: string): boolean {
 
 const scratch = new Uint8Array(16);
 
-/**
- * The four octets of dotted-decimal IPv4 text in its canonical spelling (each octet 0–255
- * without a leading zero) into `bytes` at 12–15; false, and nothing decided, otherwise (other
- * spellings take the general parse).
- */
+/** Canonical dotted-decimal IPv4 (no leading zero) into `bytes` at 12–15; false for anything else. */
 function readCanonicalIpv4(text: string, bytes: Uint8Array): boolean {
-  const length = text.length;
-  if (length < 7 || length > 15) return false;
-  let octet = 0;
-  let digits = 0;
-  let at = 12;
-  for (let i = 0; i <= length; i++) {
-    const c = i === length ? 46 : text.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || at > 15) return false;
-      bytes[at++] = octet;
-      octet = 0;
-      digits = 0;
-    } else {
-      const digit = c - 48;
-      if (digit < 0 || digit > 9 || (digits === 1 && octet === 0)) return false;
-      octet = octet * 10 + digit;
-      if (octet > 255) return false;
-      digits++;
-    }
-  }
-  return at === 16;
+  return text.length >= 7 && text.length <= 15 && readDottedQuad(text, 0, bytes, true);
 }
 
 /**
