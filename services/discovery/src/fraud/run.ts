@@ -95,33 +95,18 @@ async function computeFraud(
   const organizationId = call.org.context.organizationId;
   const ctx = { store: deps.store, organizationId, signal: call.signal, deadlineMs: call.deadlineMs };
   const db = deps.store.database;
-  const run = async <T>(name: string, compiled: { sql: string; params: Record<string, unknown> }, settings = {}) =>
-    (await runCompiled<T>(ctx, name, compiled, settings)).rows;
-  // The statements are independent (but the bots statement, which takes the automation agents
-  // the statement before it finds): the engine runs them side by side, each on a session of its
-  // own, so the answer waits for the longest, not for their sum.
-  const started = performance.now();
-  const [velocity, floods, segments, clickIds, botRows] = await Promise.all([
-    run<Record<string, Num>>("discovery.fraud.velocity", compileIpVelocity(range, t, db, organizationId)),
-    run<Record<string, Num>>("discovery.fraud.floods", compileFloods(range, t, db, organizationId)),
-    run<Record<string, Num | null>>("discovery.fraud.segments", compileSegments(range, t, db, organizationId), {
-      group_by_use_nulls: 1,
-    }),
-    run<Record<string, Num>>("discovery.fraud.click_ids", compileClickIdReuse(range, t, db, organizationId)),
-    run<{ agents: string[] }>(
-      "discovery.fraud.automation_agents",
-      compileAutomationAgents(range, db, organizationId),
-    ).then(([agents]) =>
-      run<Record<string, Num | boolean>>(
-        "discovery.fraud.bots",
-        compileBots(range, t, db, organizationId, agents?.agents ?? []),
-      ),
-    ),
-  ]);
-  const elapsedMs = performance.now() - started;
+  let elapsedMs = 0;
+  const run = async <T>(name: string, compiled: { sql: string; params: Record<string, unknown> }, settings = {}) => {
+    const result = await runCompiled<T>(ctx, name, compiled, settings);
+    elapsedMs += result.elapsedMs;
+    return result.rows;
+  };
   const patterns: FraudPattern[] = [];
 
-  for (const r of velocity) {
+  for (const r of await run<Record<string, Num>>(
+    "discovery.fraud.velocity",
+    compileIpVelocity(range, t, db, organizationId),
+  )) {
     patterns.push(
       pattern(
         "ip_velocity",
@@ -132,7 +117,10 @@ async function computeFraud(
       ),
     );
   }
-  for (const r of floods) {
+  for (const r of await run<Record<string, Num>>(
+    "discovery.fraud.floods",
+    compileFloods(range, t, db, organizationId),
+  )) {
     patterns.push(
       pattern(
         "click_flood",
@@ -148,6 +136,11 @@ async function computeFraud(
       ),
     );
   }
+  const segments = await run<Record<string, Num | null>>(
+    "discovery.fraud.segments",
+    compileSegments(range, t, db, organizationId),
+    { group_by_use_nulls: 1 },
+  );
   for (const r of segments) {
     const [dimension, value] = (["source", "country", "device_type"] as const)
       .filter((d) => r[d] !== null)
@@ -192,7 +185,10 @@ async function computeFraud(
         ),
       );
   }
-  for (const r of clickIds) {
+  for (const r of await run<Record<string, Num>>(
+    "discovery.fraud.click_ids",
+    compileClickIdReuse(range, t, db, organizationId),
+  )) {
     patterns.push(
       pattern(
         "click_id_reuse",
@@ -204,7 +200,15 @@ async function computeFraud(
     );
   }
   const bots = new Map<BotCategory, { events: number; addresses: number; names: Set<string> }>();
-  for (const r of botRows) {
+  const [agentsRow] = await run<{ agents: string[] }>(
+    "discovery.fraud.automation_agents",
+    compileAutomationAgents(range, db, organizationId),
+  );
+  const automationAgents = agentsRow?.agents ?? [];
+  for (const r of await run<Record<string, Num | boolean>>(
+    "discovery.fraud.bots",
+    compileBots(range, t, db, organizationId, automationAgents),
+  )) {
     const category = botCategory(String(r.bot_name), String(r.sample_user_agent));
     const entry = bots.get(category) ?? { events: 0, addresses: 0, names: new Set<string>() };
     entry.events += n(r.events as Num);
