@@ -45,6 +45,7 @@ import {
   compileFloods,
   compileIpVelocity,
   compileSegments,
+  listableAgents,
 } from "../../services/discovery/src/fraud/compile.js";
 import { fraudDefaults } from "../../services/discovery/src/fraud/run.js";
 import { compilePatterns } from "../../services/discovery/src/patterns/compile.js";
@@ -550,14 +551,14 @@ FROM ${db}.analytics_events WHERE organization_id = {org:String} AND event_date 
         // The bots statement takes the automation agents the statement before it finds.
         const agents = compileAutomationAgents(range, db, largest);
         const started = performance.now();
-        const { rows } = await store.query<{ agents: string[] }>({
+        const { rows } = await store.query<{ agents: string[]; count: number; bytes: number }>({
           name: "bench.raw",
           sql: withLimits(agents.sql, defaultQueryLimits),
           params: agents.params,
           organizationId: largest,
         });
         ms += performance.now() - started;
-        const bots = compileBots(range, thresholds, db, largest, rows[0]?.agents ?? []);
+        const bots = compileBots(range, thresholds, db, largest, listableAgents(rows[0]));
         ms += await timeStatement(store, bots, largest);
         return ms;
       },

@@ -3,6 +3,12 @@ import { DateRangeSchema } from "@trellis/contracts";
 import { findDimension, findMetric, resolveRange } from "@trellis/traffic-rules";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileSeries } from "../../services/discovery/src/anomalies/compile.js";
+import {
+  compileAutomationAgents,
+  compileBots,
+  listableAgents,
+  MAX_AUTOMATION_AGENTS,
+} from "../../services/discovery/src/fraud/compile.js";
 import type { EventSpec } from "../helpers/events.js";
 import { startTestWarehouse, type TestWarehouse } from "../helpers/warehouse.js";
 
@@ -262,6 +268,40 @@ describe("anomalies", () => {
 });
 
 describe("fraud patterns", () => {
+  it("finds the same automated clients whether their agents are listed or matched on every event", async () => {
+    const store = warehouse.embedded.store;
+    const range = resolveRange(
+      create(DateRangeSchema, { startDate: fraudDay, endDate: fraudDay, timeZone: "UTC" }),
+      "range",
+    );
+    const thresholds = { clicksPerIp: 20, floodClicks: 50, minEvents: 10, limit: 50 };
+    const query = async <T>(statement: { sql: string; params: Record<string, unknown> }) =>
+      (
+        await store.query<T>({
+          name: "test.bots",
+          sql: statement.sql,
+          params: statement.params,
+          organizationId: "acme",
+        })
+      ).rows;
+    const [found] = await query<{ agents: string[]; count: number; bytes: number }>(
+      compileAutomationAgents(range, warehouse.database, "acme"),
+    );
+    expect(found?.agents).toEqual([expect.stringContaining("HeadlessChrome")]);
+    const listed = listableAgents(found);
+    expect(listed).toHaveLength(1);
+    const sorted = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).sort();
+    const byList = await query(compileBots(range, thresholds, warehouse.database, "acme", listed));
+    const byPattern = await query(compileBots(range, thresholds, warehouse.database, "acme", undefined));
+    expect(sorted(byList)).toEqual(sorted(byPattern));
+    expect(byList).toContainEqual(
+      expect.objectContaining({ sample_user_agent: expect.stringContaining("HeadlessChrome") }),
+    );
+    // Too many agents to list (or too many bytes): the pattern is matched on every event instead.
+    expect(listableAgents({ agents: [], count: MAX_AUTOMATION_AGENTS + 1, bytes: 10 })).toBeUndefined();
+    expect(listableAgents({ agents: ["a"], count: 1, bytes: 65 * 1024 })).toBeUndefined();
+  });
+
   it("reports velocity, floods, data-centre share, click-id reuse, impossible timing and crawlers by kind", async () => {
     const { status, body } = await get("/api/v1/discovery/fraud?start_date=2024-07-01&end_date=2024-07-01");
     expect(status).toBe(200);

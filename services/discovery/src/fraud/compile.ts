@@ -97,19 +97,26 @@ GROUP BY click_id_type ORDER BY clicks DESC, click_id_type LIMIT {limit:UInt32}`
   );
 }
 
-/** The most automation user agents a bots statement names; more are left to the crawler flag. */
-export const MAX_AUTOMATION_AGENTS = 10_000;
+/**
+ * The most automation user agents, and their bytes, a bots statement takes as a bound array
+ * (bound parameters travel in the statement's text, which the engine limits). Past either, the
+ * bots statement matches the pattern itself, event by event: slower, never incomplete.
+ */
+export const MAX_AUTOMATION_AGENTS = 1_000;
+export const MAX_AUTOMATION_AGENT_BYTES = 64 * 1024;
 
 /**
  * The distinct user agents of the range that match the automation pattern: the pattern is
- * matched against each distinct agent once (a few hundred, where events are millions).
+ * matched against each distinct agent once (a few hundred, where events are millions). One
+ * row: the first agents (at most {@link MAX_AUTOMATION_AGENTS}), how many matched and their bytes.
  */
 export function compileAutomationAgents(range: ResolvedRange, database: string, org: string): BoundSql {
   return bound(
-    // One row: the distinct agents gathered first, then matched. Written as a filter over a
-    // subquery's DISTINCT, the engine moves the match below it, once per event instead of per agent.
-    `SELECT arraySlice(arraySort(arrayFilter(agent -> match(agent, {automation:String}), groupUniqArray(user_agent))),
-  1, {max_agents:UInt32}) AS agents
+    // The distinct agents gathered first, then matched. Written as a filter over a subquery's
+    // DISTINCT, the engine moves the match below it, once per event instead of per agent.
+    `SELECT arraySort(arrayFilter(agent -> match(agent, {automation:String}), groupUniqArray(user_agent))) AS matched,
+  arraySlice(matched, 1, {max_agents:UInt32}) AS agents, length(matched) AS count,
+  arraySum(arrayMap(agent -> length(agent), matched)) AS bytes
 ${scope(database)}`,
     range,
     org,
@@ -117,25 +124,40 @@ ${scope(database)}`,
   );
 }
 
+/** The agents a bots statement can take as a list, or undefined when there are too many. */
+export function listableAgents(found: { agents: string[]; count: number; bytes: number } | undefined) {
+  if (!found) return [];
+  return Number(found.count) <= MAX_AUTOMATION_AGENTS && Number(found.bytes) <= MAX_AUTOMATION_AGENT_BYTES
+    ? found.agents
+    : undefined;
+}
+
 /**
  * Automated clients: the stored crawler flag, and the user agents of automation tools it let
- * through (found by {@link compileAutomationAgents}). They come as a bound array, a set the
- * engine builds once: an IN over a subquery here cost several times more per event.
+ * through — found by {@link compileAutomationAgents} and given as a bound array, a set the
+ * engine builds once (an IN over a subquery here cost several times more per event); or, when
+ * `automationAgents` is undefined (too many to list), the pattern matched on every event.
  */
 export function compileBots(
   range: ResolvedRange,
   t: FraudThresholds,
   database: string,
   org: string,
-  automationAgents: readonly string[],
+  automationAgents: readonly string[] | undefined,
 ): BoundSql {
+  const automation =
+    automationAgents === undefined
+      ? "match(user_agent, {automation:String})"
+      : "user_agent IN {automation_agents:Array(String)}";
   return bound(
     `SELECT bot_name, any(user_agent) AS sample_user_agent, count() AS events, uniqExact(ip_hash) AS addresses, is_bot
-${scope(database)} AND (is_bot OR user_agent IN {automation_agents:Array(String)})
+${scope(database)} AND (is_bot OR ${automation})
 GROUP BY is_bot, bot_name, if(bot_name = '', substring(user_agent, 1, 60), '')
 ORDER BY events DESC LIMIT {limit:UInt32}`,
     range,
     org,
-    { automation_agents: automationAgents, limit: Math.max(200, t.limit) },
+    automationAgents === undefined
+      ? { automation: AUTOMATION_UA_PATTERN, limit: Math.max(200, t.limit) }
+      : { automation_agents: automationAgents, limit: Math.max(200, t.limit) },
   );
 }

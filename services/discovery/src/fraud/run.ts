@@ -21,6 +21,7 @@ import {
   compileIpVelocity,
   compileSegments,
   type FraudThresholds,
+  listableAgents,
 } from "./compile.js";
 import { type BotCategory, botCategory } from "./taxonomy.js";
 
@@ -200,11 +201,11 @@ async function computeFraud(
     );
   }
   const bots = new Map<BotCategory, { events: number; addresses: number; names: Set<string> }>();
-  const [agentsRow] = await run<{ agents: string[] }>(
+  const [found] = await run<{ agents: string[]; count: number; bytes: number }>(
     "discovery.fraud.automation_agents",
     compileAutomationAgents(range, db, organizationId),
   );
-  const automationAgents = agentsRow?.agents ?? [];
+  const automationAgents = listableAgents(found);
   for (const r of await run<Record<string, Num | boolean>>(
     "discovery.fraud.bots",
     compileBots(range, t, db, organizationId, automationAgents),
