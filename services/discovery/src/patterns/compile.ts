@@ -19,15 +19,24 @@ export function pastWindow(range: ResolvedRange): { startDate: string; days: num
   return { startDate: start.toISOString().slice(0, 10), days };
 }
 
+/** The three values of a (values, sessions) map with the most sessions, ties by value. */
+function topThree(map: string): string {
+  return `arraySlice(arrayMap(x -> x.2, arraySort(x -> (-x.1, x.2), arrayZip(${map}.2, ${map}.1))), 1, 3)`;
+}
+
 /**
  * One statement: the organization's landing sessions of the range and of the window before it,
  * each in a class — 1 unattributed (human, low fraud, a channel campaigns are made of, no
- * effective campaign), 2 attributed, 3 unattributed in the window before — aggregated by the
- * engine over every attribute set at once (GROUPING SETS), keeping only groups with enough
- * unattributed or attributed sessions (support pruning in HAVING), and the groups of a page and
- * a referrer with any attributed session (whose pages other campaigns hold). The row whose
- * attributes are all NULL is the totals. Cost follows the distinct attribute combinations, not
- * the events.
+ * effective campaign), 2 attributed, 3 unattributed in the window before — folded once into
+ * weighted rows (`folded`, computed once and read by every pass below), then aggregated by the
+ * engine over every attribute set at once (GROUPING SETS) in four passes joined by group:
+ * the counts (support pruning in HAVING: groups with enough unattributed or attributed
+ * sessions, and the groups of a page and a referrer with any attributed session, whose pages
+ * other campaigns hold), the tagged sessions' campaigns and days, the per-day series, and the
+ * top values. Each pass reads the folded rows re-folded by just the keys it needs, so its
+ * grouping sets see far fewer rows than the sessions, and no pass carries another's states.
+ * The row whose attributes are all NULL is the totals. Cost follows the distinct attribute
+ * combinations, not the events.
  */
 export function compilePatterns(
   effective: BoundSql,
@@ -37,59 +46,43 @@ export function compilePatterns(
   organizationId: string,
 ): BoundSql {
   const past = pastWindow(range);
+  const attributes = patternAttributes.map((a) => `a_${a.name}`);
+  const attributeList = attributes.join(", ");
   const sets = attributeSets()
     .map((set) => `(${set.map((name) => `a_${name}`).join(", ")})`)
     .join(",\n    ");
+  const groupingSets = `GROUP BY GROUPING SETS (\n    (),\n    ${sets}\n  )`;
+  // A group's identity across the passes: which set it is of, and its values (NULL, for an
+  // attribute the set leaves out, read as '': the set tells them apart).
+  const groupKey = `GROUPING(${attributeList}) AS grouping_set,
+    ${attributes.map((a) => `ifNull(${a}, '') AS k_${a}`).join(", ")}`;
+  const joinKeys = `grouping_set, ${attributes.map((a) => `k_${a}`).join(", ")}`;
   const pagesByReferrer = patternAttributes
     .map((a) =>
       a.name === "referrer_host" || a.name === "landing_path" ? `isNotNull(a_${a.name})` : `isNull(a_${a.name})`,
     )
     .join(" AND ");
   const attributeColumns = patternAttributes.map((a) => `${a.sql} AS a_${a.name}`).join(",\n      ");
-  const sql = `SELECT
-  ${patternAttributes.map((a) => `a_${a.name}`).join(", ")},
-  sumIf(n, class = 1) AS u,
-  sumIf(n, class = 2) AS a,
-  sumIf(n, class = 3) AS p,
-  sumIf(g_events, class = 1) AS u_events,
-  sumIf(g_conversions, class = 1) AS u_conversions,
-  toFloat64(sumIf(g_revenue, class = 1)) AS u_revenue,
-  sumIf(converting, class IN (1, 2)) AS converting_sessions,
-  -- The attributed sessions by campaign: a group whose tagged sessions are one campaign's holds
-  -- that campaign's clicks that lost their tags.
-  sumMapIf([landing_campaign], [n], class = 2) AS attributed_by_campaign,
-  -- The local days the tagged sessions span (a campaign's flight), as days and as the instants
-  -- their local midnights start and the day after the last ends.
-  toString(minIf(day, class = 2)) AS t_first_day,
-  toString(maxIf(day, class = 2)) AS t_last_day,
-  toUnixTimestamp(toDateTime(minIf(day, class = 2), {tz:String})) AS t_from,
-  toUnixTimestamp(toDateTime(maxIf(day, class = 2) + 1, {tz:String})) AS t_until,
-  -- Each campaign's own span of tagged days in the group, as the instants its first local day
-  -- starts and its last ends: successive campaigns on one page (a newsletter's issues featuring
-  -- the same article) each hold the group in their own days.
-  minMapIf([landing_campaign], [toUInt32(day_start)], class = 2) AS campaign_from,
-  maxMapIf([landing_campaign], [toUInt32(day_end)], class = 2) AS campaign_until,
-
-  sumIf(converting, class = 1) AS u_converting_sessions,
-  uniqExactIf(day, class = 1) AS active_days,
-  -- Per day over the window before and the range: sessions, and (the range's only, for a
-  -- pattern counted within a campaign's flight) events, conversions, revenue, converting sessions.
-  sumMapIf([day], [n], [g_events], [g_conversions], [toFloat64(g_revenue)], [converting], class IN (1, 3)) AS daily,
-  toString(minIf(first_started, class = 1)) AS first_seen,
-  toString(maxIf(last_started, class = 1)) AS last_seen,
-  topKWeightedIf(3)(l_source, n, class = 1) AS sources,
-  topKWeightedIf(3)(l_medium, n, class = 1) AS mediums,
-  topKWeightedIf(3)(l_country, n, class = 1) AS countries,
-  topKWeightedIf(3)(l_device_type, n, class = 1) AS devices,
-  topKWeightedIf(3)(l_browser, n, class = 1) AS browsers,
-  topKWeightedIf(3)(l_referrer_host, n, class = 1) AS referrer_hosts
-FROM (
-  -- Sessions alike in every fact the groups read (class, day, landing attributes, descriptive
-  -- values) folded into one weighted row before the grouping sets: exact, and the grouping sets
-  -- then read far fewer rows than there are sessions.
-  SELECT class, toDate(started, {tz:String}) AS day, landing_campaign,
-      l_referrer_host, l_unknown_param, l_click_id_type, other_clid, l_landing_path,
-      l_country, l_device_type, l_browser, l_source, l_medium,
+  const sql = `WITH scoped AS (
+  -- The organization's events of the range and the window before it. Sessions are told apart
+  -- by a 64-bit hash of their key: the engine groups and joins fixed-size keys far faster than
+  -- strings; a collision is improbable (about one in 20 million with 1.4M sessions in the
+  -- window) and would merge two sessions' counts, nothing more.
+  SELECT cityHash64(${SESSION_KEY_SQL}) AS session_key, event_time,
+    bitOr(bitShiftLeft(toUInt128(toUnixTimestamp64Milli(event_time)), 64), toUInt128(cityHash64(event_id))) AS landing_order,
+    event_type, conversion_value, referrer_host,
+    landing_path, click_id_type, country, device_type, browser, source, medium, channel,
+    is_bot, fraud_score, query_params, ${effective.sql} AS effective
+  FROM ${database}.analytics_events
+  WHERE organization_id = {organization_id:String}
+    AND event_date BETWEEN {past_scan_start:Date} AND {scan_end:Date}
+    AND event_time >= toDateTime64({past_start:String}, 3, {tz:String})
+    AND event_time < toDateTime64({end_exclusive:String}, 3, {tz:String})
+),
+folded AS MATERIALIZED (
+  -- Sessions alike in every fact a pass reads (class, day, landing attributes, descriptive
+  -- values) folded into one weighted row: exact, and far fewer rows than sessions.
+  SELECT class, toDate(started, {tz:String}) AS day, landing_campaign, l_referrer_host, l_source, l_medium,
       count() AS n,
       sum(events) AS g_events,
       sum(conversions) AS g_conversions,
@@ -97,8 +90,6 @@ FROM (
       countIf(conversions > 0) AS converting,
       min(started) AS first_started,
       max(started) AS last_started,
-      toUnixTimestamp(toDateTime(day, {tz:String})) AS day_start,
-      toUnixTimestamp(toDateTime(day + 1, {tz:String})) AS day_end,
       ${attributeColumns}
   FROM (
     SELECT *,
@@ -109,70 +100,165 @@ FROM (
         has({uncampaigned:Array(String)}, l_channel), 0,
         1) AS class
     FROM (
+      -- Each session's landing event, found in two steps: the session's figures and the order
+      -- key of its first event (time, then the event id's hash: one event even when several
+      -- share a millisecond) from fixed-size columns alone, then that one event's facts by a
+      -- join on the key. Taking the facts with one argMin per column instead carries every
+      -- column of every event through the aggregation: twice the time on 10M events.
+      -- ANY: one row per key of either side, so a stored duplicate of the landing event is
+      -- counted once.
       SELECT
-        session_key,
-        min(event_time) AS started,
-        -- The landing event's facts, each by the same order (time, then the event id's hash), so
-        -- all of them are one event's even when events share a millisecond. One argMin per
-        -- column: an argMin of a tuple of them is slower in the engine.
-        argMin(effective, landing_order) AS landing_campaign,
-        argMin(referrer_host, landing_order) AS l_referrer_host,
-        argMin(landing_path, landing_order) AS l_landing_path,
-        argMin(click_id_type, landing_order) AS l_click_id_type,
-        argMin(query_params, landing_order) AS l_params,
+        s.started AS started,
+        l.effective AS landing_campaign,
+        l.referrer_host AS l_referrer_host,
+        l.landing_path AS l_landing_path,
+        l.click_id_type AS l_click_id_type,
         -- The landing's query parameter the product does not understand, as "name=value" (its
         -- name is what precedes the first "="), and an unknown *clid parameter's name: read once
         -- per session, from the landing event's parameters only. Of several, the one with the
         -- shortest value: a source or campaign id is short (ref=podcast, mc_cid=…), while a long
-        -- opaque token (over 40 characters) names a visitor or a click, never a source.
-        arrayFirst(k -> NOT has({understood_params:Array(String)}, k) AND NOT endsWith(lower(k), 'clid')
-            AND length(l_params[k]) <= 40,
-          arraySort(k -> (length(l_params[k]), k), mapKeys(l_params))) AS unknown_name,
-        if(unknown_name = '', '', concat(unknown_name, '=', l_params[unknown_name])) AS l_unknown_param,
-        arrayFirst(k -> endsWith(lower(k), 'clid'), mapKeys(l_params)) AS other_clid,
-        argMin(country, landing_order) AS l_country,
-        argMin(device_type, landing_order) AS l_device_type,
-        argMin(browser, landing_order) AS l_browser,
-        argMin(source, landing_order) AS l_source,
-        argMin(medium, landing_order) AS l_medium,
-        argMin(channel, landing_order) AS l_channel,
-        max(is_bot) AS bot,
-        max(fraud_score) AS fraud,
-        count() AS events,
-        countIf(event_type = 'conversion') AS conversions,
-        sumIf(conversion_value, event_type = 'conversion') AS revenue
-      FROM (
-        -- Sessions are told apart by a 64-bit hash of their key: the engine groups fixed-size keys
-        -- far faster than strings; a collision is improbable (about one in 20 million with 1.4M
-        -- sessions in the window) and would merge two sessions' counts, nothing more.
-        SELECT cityHash64(${SESSION_KEY_SQL}) AS session_key, event_time,
-          bitOr(bitShiftLeft(toUInt128(toUnixTimestamp64Milli(event_time)), 64), toUInt128(cityHash64(event_id))) AS landing_order,
-          event_type, conversion_value, referrer_host,
-          landing_path, click_id_type, country, device_type, browser, source, medium, channel,
-          is_bot, fraud_score, query_params, ${effective.sql} AS effective
-        FROM ${database}.analytics_events
-        WHERE organization_id = {organization_id:String}
-          AND event_date BETWEEN {past_scan_start:Date} AND {scan_end:Date}
-          AND event_time >= toDateTime64({past_start:String}, 3, {tz:String})
-          AND event_time < toDateTime64({end_exclusive:String}, 3, {tz:String})
-      )
-      GROUP BY session_key
+        -- opaque token (over 40 characters) names a visitor or a click, never a source. The
+        -- parameters are filtered before they are sorted: most landings have none left.
+        mapFilter((k, v) -> length(v) <= 40 AND NOT has({understood_params:Array(String)}, k)
+          AND NOT endsWith(lower(k), 'clid'), l.query_params) AS unknown_params,
+        if(empty(unknown_params), '',
+          arraySort((k, v) -> (length(v), k), mapKeys(unknown_params), mapValues(unknown_params))[1]) AS unknown_name,
+        if(unknown_name = '', '', concat(unknown_name, '=', unknown_params[unknown_name])) AS l_unknown_param,
+        arrayFirst(k -> endsWith(lower(k), 'clid'), mapKeys(l.query_params)) AS other_clid,
+        l.country AS l_country,
+        l.device_type AS l_device_type,
+        l.browser AS l_browser,
+        l.source AS l_source,
+        l.medium AS l_medium,
+        l.channel AS l_channel,
+        s.bot AS bot,
+        s.fraud AS fraud,
+        s.events AS events,
+        s.conversions AS conversions,
+        s.revenue AS revenue
+      FROM scoped AS l
+      ANY INNER JOIN (
+        SELECT
+          session_key,
+          min(landing_order) AS landing_order,
+          min(event_time) AS started,
+          max(is_bot) AS bot,
+          max(fraud_score) AS fraud,
+          count() AS events,
+          countIf(event_type = 'conversion') AS conversions,
+          sumIf(conversion_value, event_type = 'conversion') AS revenue
+        FROM scoped
+        GROUP BY session_key
+      ) AS s ON l.landing_order = s.landing_order
     )
   )
   WHERE class > 0
   GROUP BY class, day, landing_campaign, l_referrer_host, l_unknown_param, l_click_id_type, other_clid, l_landing_path,
     l_country, l_device_type, l_browser, l_source, l_medium
 )
-GROUP BY GROUPING SETS (
-    (),
-    ${sets}
-)
-HAVING u >= {min_sessions:UInt64} OR a >= {min_sessions:UInt64}
-  -- A page from a referrer with any tagged session, however few: which pages another campaign's
-  -- clicks reach from a mail client (a lifecycle mail's own page), to leave out of a newsletter
-  -- issue's visits from that mail client elsewhere, exactly.
-  OR (a > 0 AND ${pagesByReferrer})
-  OR (${patternAttributes.map((a) => `isNull(a_${a.name})`).join(" AND ")})`;
+SELECT
+  ${attributes.map((a) => `counts.${a} AS ${a}`).join(", ")},
+  u, a, p, u_events, u_conversions, u_revenue, converting_sessions, u_converting_sessions, first_seen, last_seen,
+  attributed_by_campaign,
+  -- The local days the tagged sessions span (a campaign's flight), as days and as the instants
+  -- their local midnights start and the day after the last ends.
+  toString(tagged_first_day) AS t_first_day,
+  toString(tagged_last_day) AS t_last_day,
+  toUnixTimestamp(toDateTime(tagged_first_day, {tz:String})) AS t_from,
+  toUnixTimestamp(toDateTime(tagged_last_day + 1, {tz:String})) AS t_until,
+  campaign_from, campaign_until,
+  active_days, daily,
+  sources, mediums, countries, devices, browsers, referrer_hosts
+FROM (
+  SELECT ${groupKey},
+    ${attributeList},
+    sumIf(n, class = 1) AS u,
+    sumIf(n, class = 2) AS a,
+    sumIf(n, class = 3) AS p,
+    sumIf(g_events, class = 1) AS u_events,
+    sumIf(g_conversions, class = 1) AS u_conversions,
+    toFloat64(sumIf(g_revenue, class = 1)) AS u_revenue,
+    sumIf(converting, class IN (1, 2)) AS converting_sessions,
+    sumIf(converting, class = 1) AS u_converting_sessions,
+    toString(minIf(first_started, class = 1)) AS first_seen,
+    toString(maxIf(last_started, class = 1)) AS last_seen
+  FROM (
+    SELECT class, ${attributeList}, sum(n) AS n, sum(g_events) AS g_events, sum(g_conversions) AS g_conversions,
+      sum(g_revenue) AS g_revenue, sum(converting) AS converting, min(first_started) AS first_started,
+      max(last_started) AS last_started
+    FROM folded
+    GROUP BY class, ${attributeList}
+  )
+  ${groupingSets}
+  HAVING u >= {min_sessions:UInt64} OR a >= {min_sessions:UInt64}
+    -- A page from a referrer with any tagged session, however few: which pages another campaign's
+    -- clicks reach from a mail client (a lifecycle mail's own page), to leave out of a newsletter
+    -- issue's visits from that mail client elsewhere, exactly.
+    OR (a > 0 AND ${pagesByReferrer})
+    OR (${patternAttributes.map((a) => `isNull(a_${a.name})`).join(" AND ")})
+) AS counts
+LEFT JOIN (
+  -- The tagged sessions by campaign (a group whose tagged sessions are one campaign's holds that
+  -- campaign's clicks that lost their tags), the days they span, and each campaign's own span as
+  -- the instants its first local day starts and its last ends: successive campaigns on one page
+  -- (a newsletter's issues featuring the same article) each hold the group in their own days.
+  SELECT ${groupKey},
+    sumMap([landing_campaign], [n]) AS attributed_by_campaign,
+    min(day) AS tagged_first_day,
+    max(day) AS tagged_last_day,
+    minMap([landing_campaign], [toUInt32(toUnixTimestamp(toDateTime(day, {tz:String})))]) AS campaign_from,
+    maxMap([landing_campaign], [toUInt32(toUnixTimestamp(toDateTime(day + 1, {tz:String})))]) AS campaign_until
+  FROM (
+    SELECT landing_campaign, day, ${attributeList}, sum(n) AS n
+    FROM folded
+    WHERE class = 2
+    GROUP BY landing_campaign, day, ${attributeList}
+  )
+  ${groupingSets}
+) AS tagged USING (${joinKeys})
+LEFT JOIN (
+  -- Per day over the window before and the range: unattributed sessions, and (the range's
+  -- only, for a pattern counted within a campaign's flight) events, conversions, revenue,
+  -- converting sessions.
+  SELECT ${groupKey},
+    uniqExactIf(day, class = 1) AS active_days,
+    sumMap([day], [n], [g_events], [g_conversions], [toFloat64(g_revenue)], [converting]) AS daily
+  FROM (
+    SELECT class, day, ${attributeList}, sum(n) AS n, sum(g_events) AS g_events, sum(g_conversions) AS g_conversions,
+      sum(g_revenue) AS g_revenue, sum(converting) AS converting
+    FROM folded
+    WHERE class IN (1, 3)
+    GROUP BY class, day, ${attributeList}
+  )
+  ${groupingSets}
+) AS series USING (${joinKeys})
+LEFT JOIN (
+  -- The unattributed sessions' three most frequent values of each, exactly (ties by value).
+  SELECT ${groupKey},
+    ${["source", "medium", "country", "device_type", "browser", "referrer_host"]
+      .map((column) => `sumMap([l_${column}], [n]) AS ${column}_sessions`)
+      .join(",\n    ")},
+    ${(
+      [
+        ["sources", "source"],
+        ["mediums", "medium"],
+        ["countries", "country"],
+        ["devices", "device_type"],
+        ["browsers", "browser"],
+        ["referrer_hosts", "referrer_host"],
+      ] as const
+    )
+      .map(([name, column]) => `${topThree(`${column}_sessions`)} AS ${name}`)
+      .join(",\n    ")}
+  FROM (
+    SELECT l_source, l_medium, l_referrer_host, a_country AS l_country, a_device_type AS l_device_type,
+      a_browser AS l_browser, ${attributeList}, sum(n) AS n
+    FROM folded
+    WHERE class = 1
+    GROUP BY l_source, l_medium, l_referrer_host, ${attributeList}
+  )
+  ${groupingSets}
+) AS tops USING (${joinKeys})`;
   const pastScanStart = new Date(`${past.startDate}T00:00:00Z`);
   pastScanStart.setUTCDate(pastScanStart.getUTCDate() - 1);
   return {
@@ -192,4 +278,4 @@ HAVING u >= {min_sessions:UInt64} OR a >= {min_sessions:UInt64}
 }
 
 /** The settings the statement needs besides its SQL: NULL for attributes a grouping set leaves out. */
-export const patternQuerySettings = { group_by_use_nulls: 1 };
+export const patternQuerySettings = { group_by_use_nulls: 1, enable_materialized_cte: 1 };
