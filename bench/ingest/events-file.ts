@@ -1,4 +1,7 @@
-import { createWriteStream, readFileSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { EventSchema } from "@trellis/contracts";
 import { createGenerator } from "@trellis/generator";
@@ -112,7 +115,8 @@ export async function enrichedBlocks(
 /**
  * The same rows as JSONEachRow lines, as the engine writes them from the Native blocks
  * (through a Memory table of analytics_events' columns): the text the JSON insert paths and
- * floors take.
+ * floors take. Written to a file and read back line by line: 400k rows of about 1.5 KB are more
+ * text than one JavaScript string may hold.
  */
 export async function enrichedLines(store: Store, path: string, limit = Number.POSITIVE_INFINITY): Promise<string[]> {
   const { blocks } = await enrichedBlocks(path, 50_000, limit);
@@ -122,8 +126,21 @@ export async function enrichedLines(store: Store, path: string, limit = Number.P
   await store.command(statement(`CREATE OR REPLACE TABLE ${table} (${columns}) ENGINE = Memory`));
   try {
     await store.insertNative("rows_for_json", blocks, { organizationId: null });
-    const text = await store.queryText(statement(`SELECT * FROM ${table}`), "JSONEachRow");
-    return text.split("\n").filter(Boolean);
+    const dir = mkdtempSync(join(tmpdir(), "trellis-bench-lines-"));
+    try {
+      const file = join(dir, "rows.ndjson");
+      await store.queryToFile(statement(`SELECT * FROM ${table}`), "JSONEachRow", file);
+      const lines: string[] = [];
+      for await (const line of createInterface({
+        input: createReadStream(file),
+        crlfDelay: Number.POSITIVE_INFINITY,
+      })) {
+        if (line) lines.push(line);
+      }
+      return lines;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   } finally {
     await store.command(statement(`DROP TABLE ${table}`));
   }
