@@ -1,5 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { type CapturedColumns, type PreparedRun, prepareCaptured } from "../domain/captured.js";
+import { adoptDatabaseBytes } from "../enrich/geo.js";
 import { createEnricher } from "../enrich/index.js";
 import type { EnricherOptions } from "../enrich/types.js";
 
@@ -23,7 +24,9 @@ const port = parentPort;
 if (!port) throw new Error("bulk-prepare-worker runs as a worker thread");
 
 try {
-  const enricher = await createEnricher((workerData as { enricher: EnricherOptions }).enricher);
+  const data = workerData as { enricher: EnricherOptions; databases?: Map<string, SharedArrayBuffer> };
+  adoptDatabaseBytes(data.databases);
+  const enricher = await createEnricher(data.enricher);
   port.on("message", (request: BulkRequest) => {
     try {
       const run = prepareCaptured(request.events, enricher, {

@@ -7,6 +7,7 @@ import {
   type PreparedRun,
   prepareCaptured,
 } from "../domain/captured.js";
+import { databaseBytes } from "../enrich/geo.js";
 import { createEnricher, type EnricherOptions } from "../enrich/index.js";
 import type { BulkReply, BulkRequest } from "./bulk-prepare-worker.js";
 import { PREPARE_WORKER_LIMITS } from "./worker-limits.js";
@@ -75,6 +76,8 @@ export async function createBulkPreparer(options: {
   }
 
   const entry = new URL("./bulk-prepare-worker.ts", import.meta.url).href;
+  // Read here once; every worker reads the same shared bytes (see databaseBytes).
+  const databases = await databaseBytes(options.enricher);
   const pending = new Map<number, { resolve(run: PreparedRun): void; reject(error: unknown): void }>();
   let nextId = 0;
   let closing = false;
@@ -86,7 +89,7 @@ export async function createBulkPreparer(options: {
   };
   const workers = Array.from({ length: options.workers }, () => {
     const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), {
-      workerData: { entry, enricher: options.enricher },
+      workerData: { entry, enricher: options.enricher, databases },
       execArgv: [],
       resourceLimits: PREPARE_WORKER_LIMITS,
     });

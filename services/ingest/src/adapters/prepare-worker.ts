@@ -2,6 +2,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { type FieldViolation, ValidationError } from "@trellis/platform";
 import type { prepareBatch } from "../domain/prepare.js";
 import { type BatchSource, prepareRequest, type RequestContext } from "../domain/prepare-request.js";
+import { adoptDatabaseBytes } from "../enrich/geo.js";
 import { createEnricher } from "../enrich/index.js";
 import type { EnricherOptions } from "../enrich/types.js";
 
@@ -36,7 +37,9 @@ if (!port) throw new Error("prepare-worker runs as a worker thread");
 const post = (reply: PrepareReply) => port.postMessage(reply);
 
 try {
-  const enricher = await createEnricher((workerData as { enricher: EnricherOptions }).enricher);
+  const data = workerData as { enricher: EnricherOptions; databases?: Map<string, SharedArrayBuffer> };
+  adoptDatabaseBytes(data.databases);
+  const enricher = await createEnricher(data.enricher);
   port.on("message", (request: PrepareRequest) => {
     try {
       const prepared = prepareRequest(request.source, enricher, request.context);

@@ -2,6 +2,7 @@ import { Worker } from "node:worker_threads";
 import { type Logger, UnavailableError, ValidationError } from "@trellis/platform";
 import type { PreparedBatch } from "../domain/prepare.js";
 import { type BatchSource, prepareRequest, type RequestContext } from "../domain/prepare-request.js";
+import { databaseBytes } from "../enrich/geo.js";
 import type { Enricher, EnricherOptions } from "../enrich/index.js";
 import type { PrepareReply, PrepareRequest } from "./prepare-worker.js";
 import { PREPARE_WORKER_LIMITS } from "./worker-limits.js";
@@ -107,12 +108,14 @@ export async function createWorkerPreparer(options: {
   signal?: AbortSignal;
 }): Promise<Preparer> {
   const entry = (options.workerModule ?? new URL("./prepare-worker.ts", import.meta.url)).href;
+  // Read here once; every worker reads the same shared bytes (see databaseBytes).
+  const databases = await databaseBytes(options.enricher);
   let nextId = 0;
   let closing = false;
 
   function spawn(index: number): Slot {
     const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), {
-      workerData: { entry, enricher: options.enricher },
+      workerData: { entry, enricher: options.enricher, databases },
       execArgv: [],
       resourceLimits: PREPARE_WORKER_LIMITS,
     });

