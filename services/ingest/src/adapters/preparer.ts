@@ -35,8 +35,9 @@ export function preparerUpgradingTo(
   startPool: (signal: AbortSignal) => Promise<Preparer>,
   logger: Logger,
 ): Preparer {
-  // The first preparer is dropped once the pool has it: its enricher holds the geo databases
-  // (a copy per thread, 130 MB with the shipped ones), which must not outlive its use.
+  // The first preparer is dropped once the pool has it: its enricher's caches (decoded geo
+  // records, per-address counts) must not outlive its use. The geo databases' bytes themselves
+  // are one shared copy that the workers read too (see databaseBytes).
   const held = { current: first };
   let closing = false;
   const starting = new AbortController();
