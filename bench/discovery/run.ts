@@ -48,7 +48,7 @@ import {
   listableAgents,
 } from "../../services/discovery/src/fraud/compile.js";
 import { fraudDefaults } from "../../services/discovery/src/fraud/run.js";
-import { compilePatterns } from "../../services/discovery/src/patterns/compile.js";
+import { compilePatterns, patternQuerySettings } from "../../services/discovery/src/patterns/compile.js";
 import { patternDefaults } from "../../services/discovery/src/patterns/run.js";
 import { timeStatement } from "../lib/dataset.js";
 import { percentile, progress, report } from "../lib/report.js";
@@ -533,7 +533,7 @@ FROM ${db}.analytics_events WHERE organization_id = {org:String} AND event_date 
       name: "patterns",
       path: `/api/v1/discovery/patterns?${q}`,
       uncached: (i) => `/api/v1/discovery/patterns?${q}&limit=${30 + i}`,
-      raw: () => timeStatement(store, { sql: `${rawPatterns.sql}`, params: rawPatterns.params }, largest),
+      raw: () => timeStatement(store, rawPatterns, largest, patternQuerySettings),
     },
     {
       name: "anomalies",

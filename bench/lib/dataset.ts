@@ -153,16 +153,20 @@ FROM (SELECT * FROM ${embedded.store.database}.analytics_events WHERE position(e
   };
 }
 
-/** Milliseconds the engine takes to answer a compiled statement through the client, under the query limits. */
+/**
+ * Milliseconds the engine takes to answer a compiled statement through the client, under the
+ * query limits and with the settings the product runs it with (`settings`).
+ */
 export async function timeStatement(
   store: Store,
   statement: { sql: string; params: Record<string, unknown> },
   organizationId: string,
+  settings: Record<string, string | number> = {},
 ): Promise<number> {
   const started = performance.now();
   await store.query({
     name: "bench.raw",
-    sql: withLimits(statement.sql, defaultQueryLimits),
+    sql: withLimits(statement.sql, defaultQueryLimits, undefined, settings),
     params: statement.params,
     organizationId,
   });
