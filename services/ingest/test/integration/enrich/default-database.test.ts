@@ -1,21 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEnricher, type Enricher, type RawEventInput } from "../../../src/enrich/index.js";
-
-function from(ip: string): RawEventInput {
-  return {
-    type: "pageview",
-    time: new Date("2026-06-01T12:00:00Z"),
-    receivedAt: new Date("2026-06-01T12:00:01Z"),
-    url: "https://shop.example/",
-    referrer: "",
-    userAgent: "",
-    ip,
-    clickId: "",
-    headers: {},
-    sessionId: "",
-    visitorId: "v",
-  };
-}
+import { createEnricher, type Enricher } from "../../../src/enrich/index.js";
+import { pageviewFrom } from "./geo-events.js";
 
 describe("the shipped geo database (DB-IP City Lite)", () => {
   let enricher: Enricher;
@@ -32,7 +17,7 @@ describe("the shipped geo database (DB-IP City Lite)", () => {
     ["::ffff:193.0.6.139", "NL"],
     ["2001:67c:2e8:22::c100:68b", "NL"],
   ])("places %s in %s, with a region and a city", (ip, country) => {
-    const { geo } = enricher.enrich(from(ip), "org");
+    const { geo } = enricher.enrich(pageviewFrom(ip), "org");
     expect(geo.country).toBe(country);
     expect(geo.region).not.toBe("");
     expect(geo.city).not.toBe("");
@@ -40,6 +25,6 @@ describe("the shipped geo database (DB-IP City Lite)", () => {
   });
 
   it.each(["10.0.0.1", "127.0.0.1", "192.0.2.1", "::1", "2001:db8::1"])("has no place for %s", (ip) => {
-    expect(enricher.enrich(from(ip), "org").geo.country).toBe("");
+    expect(enricher.enrich(pageviewFrom(ip), "org").geo.country).toBe("");
   });
 });

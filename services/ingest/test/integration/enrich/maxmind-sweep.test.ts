@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEnricher, type Enricher, type RawEventInput } from "../../../src/enrich/index.js";
+import { createEnricher, type Enricher } from "../../../src/enrich/index.js";
+import { pageviewFrom } from "./geo-events.js";
 import { sourceNetworks, testDatabase } from "./maxmind-fixtures.js";
 
 interface CitySource {
@@ -15,22 +16,6 @@ interface AsnSource {
 }
 
 const IP_HASH_KEY = "integration-test-key-0123456789abcdef";
-
-function eventFrom(ip: string): RawEventInput {
-  return {
-    type: "pageview",
-    time: new Date("2026-06-01T12:00:00Z"),
-    receivedAt: new Date("2026-06-01T12:00:01Z"),
-    url: "https://shop.example/",
-    referrer: "",
-    userAgent: "",
-    ip,
-    clickId: "",
-    headers: {},
-    sessionId: "",
-    visitorId: "v",
-  };
-}
 
 describe.each(["GeoIP2-City-Test", "GeoLite2-City-Test"])("every network of %s", (name) => {
   let enricher: Enricher;
@@ -59,7 +44,7 @@ describe.each(["GeoIP2-City-Test", "GeoLite2-City-Test"])("every network of %s",
         timezone: record.location?.time_zone ?? "",
       };
       for (const ip of addresses) {
-        const { country, region, city, timezone } = enricher.enrich(eventFrom(ip), "org").geo;
+        const { country, region, city, timezone } = enricher.enrich(pageviewFrom(ip), "org").geo;
         const actual = { country, region, city, timezone };
         if (JSON.stringify(actual) !== JSON.stringify(expected)) {
           mismatches.push(`${network} (${ip}): ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`);
@@ -71,7 +56,7 @@ describe.each(["GeoIP2-City-Test", "GeoLite2-City-Test"])("every network of %s",
 
   it("resolves networks without a country to no country", () => {
     for (const { addresses } of networks.filter((n) => n.record.country === undefined)) {
-      expect(enricher.enrich(eventFrom(addresses[0]), "org").geo.country).toBe("");
+      expect(enricher.enrich(pageviewFrom(addresses[0]), "org").geo.country).toBe("");
     }
   });
 });
@@ -98,7 +83,7 @@ describe("every network of GeoLite2-ASN-Test", () => {
     const mismatches: string[] = [];
     for (const { network, addresses, record } of networks) {
       for (const ip of addresses) {
-        const { asn, asOrganization } = enricher.enrich(eventFrom(ip), "org").geo;
+        const { asn, asOrganization } = enricher.enrich(pageviewFrom(ip), "org").geo;
         if (
           asn !== record.autonomous_system_number ||
           asOrganization !== (record.autonomous_system_organization ?? "")

