@@ -14,6 +14,8 @@
 //   contributor names the planted country;
 // - speed: each method through the gateway, uncached, beside the raw aggregation statements it sends
 //   (ratio), and the cached answer's time.
+// BENCH_END (an ISO instant) fixes the end of the generated traffic, so that two commits are
+// scored on the same data (the masks, a hash of the seed and the session id, then match too).
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -116,8 +118,21 @@ const embedded = await startEmbedded(config, logger);
 const store = embedded.store;
 const db = store.database;
 
+/**
+ * The end of the generated traffic: a minute ago, or BENCH_END (an ISO instant) so that two
+ * commits are scored on the same traffic — the generator places it relative to its end.
+ */
+function benchEnd(): Date {
+  const given = process.env.BENCH_END;
+  if (given === undefined) return new Date(Date.now() - 60_000);
+  const end = new Date(given);
+  if (Number.isNaN(end.getTime()))
+    throw new Error(`BENCH_END=${given}: expected an ISO instant such as 2026-12-06T09:00:00Z`);
+  return end;
+}
+
 try {
-  const end = new Date(Date.now() - 60_000);
+  const end = benchEnd();
   const generator = createGenerator({
     seed: SEED,
     organizations: ORGANIZATIONS,
