@@ -39,6 +39,16 @@ for (let t = Date.parse("2024-05-06T00:00:00Z"); t <= Date.parse("2024-06-30T00:
     event("globex", at(date, i), "pageview", { country: "US" });
 }
 
+// initech: 100 sessions every day of the eight weeks up to yesterday, but 10 the day before
+// yesterday (a drop); today's 10 so far are a day in progress, not a drop.
+const today = iso(Date.now());
+const initechDays = Array.from({ length: 57 }, (_, i) => iso(Date.parse(`${today}T00:00:00Z`) - (56 - i) * 86_400_000));
+for (const date of initechDays) {
+  const count = date === initechDays[54] || date === today ? 10 : 100;
+  for (let i = 0; i < count; i++)
+    event("initech", Date.parse(`${date}T00:00:00Z`) + i * 1_000, "pageview", { country: "US" });
+}
+
 // Fraud (2024-07-01): one data-centre address clicking 25 times; a flood of 60 clicks from six
 // addresses of one hosting network in ten minutes; 40 clicks of people, three click ids of which
 // were each used twice from two addresses; crawlers of several kinds, and a headless browser no
@@ -76,7 +86,7 @@ crawl(2, { user_agent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Headl
 for (let i = 0; i < 30; i++) event("globex", at(fraudDay, i), "click", { ip_hash: "777", source: "google" });
 
 beforeAll(async () => {
-  warehouse = await startTestWarehouse({ organizations: ["acme", "globex"] });
+  warehouse = await startTestWarehouse({ organizations: ["acme", "globex", "initech"] });
   await warehouse.insertEvents(traffic);
 });
 
@@ -109,7 +119,7 @@ describe("anomalies", () => {
         metric: "sessions",
         observed: 200,
         expected: 120,
-        score: 7.3, // 80 / √120
+        score: 7.3, // counts: 80 / √120; ratios: (ln 201 − ln 121) · √120 = 5.56
         direction: "spike",
         contributors: [
           expect.objectContaining({ dimension: "country", value: "DE", observed: 100, expected: 20, contribution: 1 }),
@@ -122,7 +132,7 @@ describe("anomalies", () => {
         metric: "sessions",
         observed: 100,
         expected: 20,
-        score: 17.89, // 80 / √20
+        score: 17.89, // counts: 80 / √20; ratios: (ln 101 − ln 21) · √20 = 7.02
         direction: "spike",
         contributors: [],
       },
@@ -133,7 +143,8 @@ describe("anomalies", () => {
         metric: "sessions",
         observed: 20,
         expected: 120,
-        score: -9.13,
+        // Counts: −100 / √120 = −9.13; ratios: (ln 21 − ln 121) · √120 = −19.18, further out.
+        score: -19.18,
         direction: "drop",
         contributors: [
           expect.objectContaining({ dimension: "country", value: "US", observed: 0, expected: 100, contribution: 1 }),
@@ -146,7 +157,8 @@ describe("anomalies", () => {
         metric: "sessions",
         observed: 0,
         expected: 100,
-        score: -10,
+        // Counts: −100 / √100 = −10; ratios: (ln 1 − ln 101) · √100 = −46.15.
+        score: -46.15,
         direction: "drop",
         contributors: [],
       },
@@ -163,6 +175,17 @@ describe("anomalies", () => {
     const globex = await get(`/api/v1/discovery/anomalies?${lastTwoWeeks}`, warehouse.keys.globex);
     expect(globex.body.anomalies).toEqual([
       expect.objectContaining({ bucket: "2024-06-27", observed: 300, expected: 100, direction: "spike" }),
+    ]);
+  });
+
+  it("judges complete buckets only: the day in progress is no drop", async () => {
+    const { status, body } = await get(
+      `/api/v1/discovery/anomalies?start_date=${initechDays[43]}&end_date=${today}&group_by=day`,
+      warehouse.keys.initech,
+    );
+    expect(status).toBe(200);
+    expect(body.anomalies).toEqual([
+      expect.objectContaining({ bucket: initechDays[54], observed: 10, expected: 100, direction: "drop" }),
     ]);
   });
 

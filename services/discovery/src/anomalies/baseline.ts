@@ -3,8 +3,13 @@
  * slot in the weeks before (same weekday at day grain, same hour of the week at hour grain), its
  * spread the median absolute deviation (MAD) of those. Robust to the anomalies of past weeks,
  * which a mean and a standard deviation are not.
+ *
+ * A bucket is scored on two scales and keeps the score further out: counts (a spike that adds
+ * many sessions to a steady series) and ratios, the logarithm of the values (web traffic's
+ * day-to-day noise is mostly proportional, so a past with bursts makes the count scale's spread
+ * a third of the expected value or more — and then even a day that lost 80 % of its traffic
+ * stays under any useful score on that scale, while on the ratio scale it is far out).
  */
-
 export type Grain = "hour" | "day";
 
 /** Weeks of history each bucket is compared with. */
@@ -43,43 +48,78 @@ export interface Judged {
   key: string;
   observed: number;
   expected: number;
-  /** Robust z-score: (observed − expected) / spread. */
+  /**
+   * Robust z-score, the further out of two: (observed − expected) / spread on counts, and the
+   * same on the logarithms of the values (log(v + 1)).
+   */
   score: number;
 }
+
+/** Scales each bucket is scored on (counts, ratios): each is a test, for the family-wise threshold. */
+export const SCALES = 2;
 
 /**
  * Expected value and score of every bucket of `keys` in a series (missing buckets hold 0). Only
  * slots at or after `firstKey` (the organization's first data) count as history; a bucket with
- * fewer than MIN_HISTORY such slots is not judged. The spread has floors — a count's Poisson
- * noise (√expected) and 5 % of the expected value — so a perfectly regular past does not make
- * every small wobble an anomaly.
+ * fewer than MIN_HISTORY such slots is not judged. Each scale's spread has floors — a count's
+ * Poisson noise (√expected on counts, 1/√expected on logarithms) and 5 % of the expected value —
+ * so a perfectly regular past does not make every small wobble an anomaly.
  */
 export function judge(series: ReadonlyMap<string, number>, keys: readonly string[], firstKey: string): Judged[] {
   const judged: Judged[] = [];
   for (const key of keys) {
-    const history: number[] = [];
-    for (let w = 1; w <= HISTORY_WEEKS; w++) {
-      const past = weeksBefore(key, w);
-      if (past >= firstKey) history.push(series.get(past) ?? 0);
-    }
+    const history = historyOf(series, key, firstKey);
     if (history.length < MIN_HISTORY) continue;
-    const expected = median(history);
-    const mad = median(history.map((v) => Math.abs(v - expected)));
-    const spread = Math.max(1.4826 * mad, Math.sqrt(expected), 0.05 * expected, 1);
     const observed = series.get(key) ?? 0;
-    judged.push({ key, observed, expected, score: (observed - expected) / spread });
+    const expected = median(history);
+    const countSpread = Math.max(1.4826 * medianDeviation(history, expected), Math.sqrt(expected), 0.05 * expected, 1);
+    const countScore = (observed - expected) / countSpread;
+    const logs = history.map((v) => Math.log1p(v));
+    const logCenter = median(logs);
+    const logSpread = Math.max(1.4826 * medianDeviation(logs, logCenter), 1 / Math.sqrt(Math.max(expected, 1)), 0.05);
+    const logScore = (Math.log1p(observed) - logCenter) / logSpread;
+    judged.push({ key, observed, expected, score: Math.abs(logScore) > Math.abs(countScore) ? logScore : countScore });
   }
   return judged;
 }
 
-/** Expected value of one bucket from its same-slot history (for contributors). */
-export function expectedAt(series: ReadonlyMap<string, number> | undefined, key: string, firstKey: string): number {
+function historyOf(series: ReadonlyMap<string, number> | undefined, key: string, firstKey: string): number[] {
   const history: number[] = [];
   for (let w = 1; w <= HISTORY_WEEKS; w++) {
     const past = weeksBefore(key, w);
     if (past >= firstKey) history.push(series?.get(past) ?? 0);
   }
-  return median(history);
+  return history;
+}
+
+function medianDeviation(values: readonly number[], center: number): number {
+  return median(values.map((v) => Math.abs(v - center)));
+}
+
+/**
+ * The key of the bucket in progress at `now` in the zone: it and the buckets after it are not
+ * judged (a day at 9 a.m. holds a third of its traffic — a drop on any scale, and no anomaly).
+ */
+export function bucketInProgress(now: Date, timeZone: string, grain: Grain): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(now)
+      .map((p) => [p.type, p.value]),
+  );
+  const date = `${parts.year}-${parts.month}-${parts.day}`;
+  return grain === "day" ? date : `${date} ${parts.hour}:00:00`;
+}
+
+/** Expected value of one bucket from its same-slot history (for contributors). */
+export function expectedAt(series: ReadonlyMap<string, number> | undefined, key: string, firstKey: string): number {
+  return median(historyOf(series, key, firstKey));
 }
 
 /** Upper-tail probability of the standard normal distribution (Abramowitz–Stegun 7.1.26 via erfc). */

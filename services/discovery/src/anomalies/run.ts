@@ -15,7 +15,17 @@ import { findDimension, findMetric, freshnessFor, resolveRange, runCompiled } fr
 import { boundedNumber } from "../domain/bounds.js";
 import type { DiscoveryDeps, RunRequest } from "../domain/run-deps.js";
 import { newRunId } from "../runs/run-store.js";
-import { bonferroniThreshold, bucketKeys, expectedAt, type Grain, isAlarm, type Judged, judge } from "./baseline.js";
+import {
+  bonferroniThreshold,
+  bucketInProgress,
+  bucketKeys,
+  expectedAt,
+  type Grain,
+  isAlarm,
+  type Judged,
+  judge,
+  SCALES,
+} from "./baseline.js";
 import { compileSeries, historyStart } from "./compile.js";
 
 export const anomalyDefaults = {
@@ -133,16 +143,18 @@ export async function detectAnomalies(
         series.set(row.bucket, Number(row.value));
         byValue[index]?.set(value, series);
       }
-      const keys = bucketKeys(range.startDate, range.endDate, grain);
+      // Complete buckets only: the one in progress and any later hold a part of their traffic.
+      const inProgress = bucketInProgress(deps.clock(), range.timeZone, grain);
+      const keys = bucketKeys(range.startDate, range.endDate, grain).filter((key) => key < inProgress);
       const anomalies: Anomaly[] = [];
-      // Every series judged tests each bucket once: the overall series and each requested
-      // dimension's largest values. The score must clear both the asked threshold and the one that
+      // Every series judged tests each bucket once on each scale: the overall series and each
+      // requested dimension's largest values. The score must clear both the asked threshold and the one that
       // keeps the run's family-wise false-alarm chance at familyAlpha, and the change must matter.
       const seriesJudged =
         1 + requested.reduce((n, _, i) => n + Math.min(byValue[i]?.size ?? 0, anomalyDefaults.valuesPerDimension), 0);
       const scoreNeeded = Math.max(
         threshold,
-        bonferroniThreshold(seriesJudged * keys.length, anomalyDefaults.familyAlpha),
+        bonferroniThreshold(seriesJudged * keys.length * SCALES, anomalyDefaults.familyAlpha),
       );
       const flagged = (j: Judged) => isAlarm(j, scoreNeeded, anomalyDefaults.minRelativeChange);
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { bonferroniThreshold, bucketKeys, isAlarm, judge, median, weeksBefore } from "../../src/anomalies/baseline.js";
+import {
+  bonferroniThreshold,
+  bucketInProgress,
+  bucketKeys,
+  isAlarm,
+  judge,
+  median,
+  weeksBefore,
+} from "../../src/anomalies/baseline.js";
 import { botCategory } from "../../src/fraud/taxonomy.js";
 import { validateWebhookUrl } from "../../src/schedules/validate.js";
 import { refusedDestination } from "../../src/webhooks/destination.js";
@@ -41,6 +49,42 @@ describe("the anomaly baseline", () => {
     // MAD of |100,104,500,96,100,100 − 100| is 0 → the √100 floor: (160 − 100) / 10.
     expect(judged?.score).toBe(6);
     expect(judge(series, ["2024-06-20"], "2024-06-01")).toEqual([]);
+  });
+
+  it("scores a drop on the ratio scale when a bursty past makes the count scale blind to it", () => {
+    // Thursdays with two bursts: the counts' MAD is 200, so losing 80 % of a day scores only
+    // (200 − 1050) / (1.4826 × 200) = −2.9 on counts.
+    const series = new Map([
+      ["2024-05-09", 900],
+      ["2024-05-16", 1000],
+      ["2024-05-23", 1600],
+      ["2024-05-30", 1100],
+      ["2024-06-06", 800],
+      ["2024-06-13", 1500],
+      ["2024-06-20", 200],
+    ]);
+    const [judged] = judge(series, ["2024-06-20"], "2024-05-09");
+    expect(judged?.expected).toBe(1050);
+    const logs = [900, 1000, 1600, 1100, 800, 1500].map(Math.log1p);
+    const center = median(logs);
+    const spread = 1.4826 * median(logs.map((v) => Math.abs(v - center)));
+    expect(judged?.score).toBeCloseTo((Math.log1p(200) - center) / spread, 10);
+    expect(judged?.score).toBeLessThan(-4);
+    // A tripled day on the same past: on counts (3150 − 1050) / 296.5 = 7.1, further out than
+    // its ratio score, so the count score stands.
+    const spike = judge(new Map([...series, ["2024-06-20", 3150]]), ["2024-06-20"], "2024-05-09")[0];
+    expect(spike?.score).toBeCloseTo((3150 - 1050) / (1.4826 * 200), 10);
+    expect((Math.log1p(3150) - center) / spread).toBeLessThan(spike?.score ?? 0);
+  });
+
+  it("names the bucket in progress in the range's zone, which is not judged", () => {
+    const now = new Date("2024-06-20T22:30:00Z");
+    expect(bucketInProgress(now, "UTC", "day")).toBe("2024-06-20");
+    expect(bucketInProgress(now, "UTC", "hour")).toBe("2024-06-20 22:00:00");
+    expect(bucketInProgress(now, "Europe/Berlin", "day")).toBe("2024-06-21");
+    expect(bucketInProgress(now, "Europe/Berlin", "hour")).toBe("2024-06-21 00:00:00");
+    expect(bucketInProgress(now, "America/Los_Angeles", "hour")).toBe("2024-06-20 15:00:00");
+    expect(bucketInProgress(new Date("2024-06-20T00:00:00Z"), "UTC", "hour")).toBe("2024-06-20 00:00:00");
   });
 });
 
