@@ -519,7 +519,8 @@ FROM ${db}.analytics_events WHERE organization_id = {org:String} AND event_date 
     const others = unplanned.length - inPlantedPatterns - inFraudBursts;
     plantedAnomalies += 2;
     foundAnomalies += (spike ? 1 : 0) + (drop ? 1 : 0);
-    const namedRight = (spike?.contributors[0]?.value === country ? 1 : 0) + (drop?.contributors[0]?.value === dropCountry ? 1 : 0);
+    const namedRight =
+      (spike?.contributors[0]?.value === country ? 1 : 0) + (drop?.contributors[0]?.value === dropCountry ? 1 : 0);
     namedFirst += namedRight;
     falseAlarms += others;
     alarmsInPlanted += inPlantedPatterns;

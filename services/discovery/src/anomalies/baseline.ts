@@ -55,8 +55,9 @@ export interface Judged {
   score: number;
 }
 
-/** Scales each bucket is scored on (counts, ratios): each is a test, for the family-wise threshold. */
-export const SCALES = 2;
+/** Scales a bucket is scored on: each is a test, for the family-wise threshold. */
+export type Scale = "counts" | "ratios";
+export const SCALES: readonly Scale[] = ["counts", "ratios"];
 
 /**
  * Expected value and score of every bucket of `keys` in a series (missing buckets hold 0). Only
@@ -65,7 +66,12 @@ export const SCALES = 2;
  * Poisson noise (√expected on counts, 1/√expected on logarithms) and 5 % of the expected value —
  * so a perfectly regular past does not make every small wobble an anomaly.
  */
-export function judge(series: ReadonlyMap<string, number>, keys: readonly string[], firstKey: string): Judged[] {
+export function judge(
+  series: ReadonlyMap<string, number>,
+  keys: readonly string[],
+  firstKey: string,
+  scales: readonly Scale[] = SCALES,
+): Judged[] {
   const judged: Judged[] = [];
   for (const key of keys) {
     const history = historyOf(series, key, firstKey);
@@ -73,11 +79,11 @@ export function judge(series: ReadonlyMap<string, number>, keys: readonly string
     const observed = series.get(key) ?? 0;
     const expected = median(history);
     const countSpread = Math.max(1.4826 * medianDeviation(history, expected), Math.sqrt(expected), 0.05 * expected, 1);
-    const countScore = (observed - expected) / countSpread;
+    const countScore = scales.includes("counts") ? (observed - expected) / countSpread : 0;
     const logs = history.map((v) => Math.log1p(v));
     const logCenter = median(logs);
     const logSpread = Math.max(1.4826 * medianDeviation(logs, logCenter), 1 / Math.sqrt(Math.max(expected, 1)), 0.05);
-    const logScore = (Math.log1p(observed) - logCenter) / logSpread;
+    const logScore = scales.includes("ratios") ? (Math.log1p(observed) - logCenter) / logSpread : 0;
     judged.push({ key, observed, expected, score: Math.abs(logScore) > Math.abs(countScore) ? logScore : countScore });
   }
   return judged;
@@ -147,6 +153,14 @@ export function bonferroniThreshold(tests: number, alpha: number): number {
     else high = mid;
   }
   return high;
+}
+
+/**
+ * The score an alarm needs: the asked threshold, or more when the run's tests (series × buckets ×
+ * scales) need more to keep the family-wise false-alarm chance at `familyAlpha`.
+ */
+export function scoreNeeded(threshold: number, tests: number, familyAlpha: number): number {
+  return Math.max(threshold, bonferroniThreshold(tests, familyAlpha));
 }
 
 /** A judged bucket is an alarm when its score clears `scoreNeeded` and it moved by at least `minRelativeChange` of its expected value. */

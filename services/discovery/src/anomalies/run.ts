@@ -16,7 +16,6 @@ import { boundedNumber } from "../domain/bounds.js";
 import type { DiscoveryDeps, RunRequest } from "../domain/run-deps.js";
 import { newRunId } from "../runs/run-store.js";
 import {
-  bonferroniThreshold,
   bucketInProgress,
   bucketKeys,
   expectedAt,
@@ -25,6 +24,7 @@ import {
   type Judged,
   judge,
   SCALES,
+  scoreNeeded,
 } from "./baseline.js";
 import { compileSeries, historyStart } from "./compile.js";
 
@@ -152,11 +152,8 @@ export async function detectAnomalies(
       // keeps the run's family-wise false-alarm chance at familyAlpha, and the change must matter.
       const seriesJudged =
         1 + requested.reduce((n, _, i) => n + Math.min(byValue[i]?.size ?? 0, anomalyDefaults.valuesPerDimension), 0);
-      const scoreNeeded = Math.max(
-        threshold,
-        bonferroniThreshold(seriesJudged * keys.length * SCALES, anomalyDefaults.familyAlpha),
-      );
-      const flagged = (j: Judged) => isAlarm(j, scoreNeeded, anomalyDefaults.minRelativeChange);
+      const needed = scoreNeeded(threshold, seriesJudged * keys.length * SCALES.length, anomalyDefaults.familyAlpha);
+      const flagged = (j: Judged) => isAlarm(j, needed, anomalyDefaults.minRelativeChange);
 
       for (const j of judge(overall, keys, firstKey).filter(flagged)) {
         const change = j.observed - j.expected;

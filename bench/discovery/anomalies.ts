@@ -1,0 +1,217 @@
+// Anomaly detection's quality on every day of a month, for many organizations:
+//
+//   npm run bench:discovery:anomalies          # 4M events, 30 organizations, 120 days
+//
+// Generated traffic is seeded and each organization's daily human sessions are read once with
+// the product's own statement (overall and by country, `compileSeries`). Then, one day at a
+// time for every complete day of the last 30, a spike (the day's largest country tripled) and,
+// apart, a drop (that country gone) are planted on the series and judged by the product's rules
+// (`judge`, the family-wise score and the smallest change of `detectAnomalies`) — hundreds of
+// planted anomalies, where the full benchmark (run.ts) plants two per organization in the
+// engine. The unplanted series are judged too: an alarm on a day outside the generator's planted
+// patterns and fraud bursts (both real extra traffic) is a false alarm. Each figure is printed
+// for the product's two scales and for the count scale alone, on the same series.
+//
+// BENCH_EVENTS, BENCH_ORGANIZATIONS, BENCH_SEED and BENCH_END (an ISO instant; default a minute
+// ago) choose the traffic.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { loadEmbeddedConfig, startEmbedded } from "@trellis/cli";
+import { seedDirect } from "@trellis/cli/seed";
+import { DateRangeSchema } from "@trellis/contracts";
+import { createGenerator } from "@trellis/generator";
+import { createLogger } from "@trellis/platform";
+import { rollups } from "@trellis/store";
+import { findDimension, findMetric, resolveRange, runCompiled } from "@trellis/traffic-rules";
+import {
+  bucketKeys,
+  isAlarm,
+  type Judged,
+  judge,
+  SCALES,
+  type Scale,
+  scoreNeeded,
+} from "../../services/discovery/src/anomalies/baseline.js";
+import { compileSeries, historyStart } from "../../services/discovery/src/anomalies/compile.js";
+import { anomalyDefaults } from "../../services/discovery/src/anomalies/run.js";
+import { progress, report } from "../lib/report.js";
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 4_000_000);
+const ORGANIZATIONS = Number(process.env.BENCH_ORGANIZATIONS ?? 30);
+const SEED = Number(process.env.BENCH_SEED ?? 22);
+const DAYS = 120;
+const WINDOW_DAYS = 30;
+const DAY = 86_400_000;
+const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const addDays = (date: string, days: number) => isoDate(Date.parse(`${date}T00:00:00Z`) + days * DAY);
+
+type Series = Map<string, number>;
+interface OrganizationSeries {
+  organization: string;
+  overall: Series;
+  byCountry: Map<string, Series>;
+  firstKey: string;
+  /** Days of the generator's planted patterns and fraud bursts: real extra traffic. */
+  realBursts: Array<{ from: string; to: string }>;
+}
+
+function benchEnd(): Date {
+  const given = process.env.BENCH_END;
+  if (given === undefined) return new Date(Date.now() - 60_000);
+  const end = new Date(given);
+  if (Number.isNaN(end.getTime()))
+    throw new Error(`BENCH_END=${given}: expected an ISO instant such as 2026-12-06T09:00:00Z`);
+  return end;
+}
+
+const work = mkdtempSync(join(tmpdir(), "trellis-bench-anomalies-"));
+const logger = createLogger({ service: "bench", level: "warn" });
+const config = loadEmbeddedConfig({
+  TRELLIS_DATA_DIR: work,
+  TRELLIS_PORT: "0",
+  TRELLIS_DEMO: "false",
+  TRELLIS_LOG_LEVEL: "warn",
+  TRELLIS_CLICKHOUSE_REQUEST_TIMEOUT_MS: "600000",
+});
+const embedded = await startEmbedded(config, logger);
+const store = embedded.store;
+try {
+  const end = benchEnd();
+  const generator = createGenerator({
+    seed: SEED,
+    organizations: ORGANIZATIONS,
+    totalEvents: EVENTS,
+    start: new Date(end.getTime() - DAYS * DAY),
+    end,
+  });
+  progress(`seeding ${EVENTS.toLocaleString("en")} events of ${ORGANIZATIONS} organizations over ${DAYS} days`);
+  await seedDirect(store, generator, {
+    seed: SEED,
+    events: EVENTS,
+    retentionDays: 3650,
+    organizationFor: (id) => id,
+    enricher: { ipHashKey: config.ingest.ipHashKey },
+    label: "seeding",
+  });
+  for (const table of ["analytics_events", ...rollups.map((spec) => spec.name)]) {
+    progress(`merging ${table}`);
+    await store.command({
+      name: "bench.optimize",
+      sql: `OPTIMIZE TABLE ${store.database}.${table} FINAL`,
+      organizationId: null,
+    });
+  }
+  const truth = generator.groundTruth();
+
+  // The last complete day: the generated traffic stops in the middle of its end's day.
+  const lastDate = isoDate(end.getTime() - DAY);
+  const windowStart = addDays(lastDate, -(WINDOW_DAYS - 1));
+  const range = resolveRange(
+    create(DateRangeSchema, { startDate: windowStart, endDate: lastDate, timeZone: "UTC" }),
+    "range",
+  );
+  const sessions = findMetric("sessions");
+  const country = findDimension("country");
+  if (!sessions || !country) throw new Error("the catalogue has no sessions metric or country dimension");
+  progress(`reading the series of ${ORGANIZATIONS} organizations from ${historyStart(range)} to ${lastDate}`);
+  const organizations: OrganizationSeries[] = [];
+  for (const org of generator.organizations) {
+    const compiled = compileSeries(sessions, [country], "day", range, false, store.database, org.id);
+    const { rows } = await runCompiled<{ bucket: string; d_0: string | null; value: number }>(
+      { store, organizationId: org.id },
+      "bench.anomaly_series",
+      compiled,
+      { group_by_use_nulls: 1 },
+    );
+    const overall: Series = new Map();
+    const byCountry = new Map<string, Series>();
+    let firstKey = "";
+    for (const row of rows) {
+      if (row.d_0 === null) {
+        overall.set(row.bucket, Number(row.value));
+        if (firstKey === "" || row.bucket < firstKey) firstKey = row.bucket;
+        continue;
+      }
+      const series = byCountry.get(row.d_0) ?? new Map<string, number>();
+      series.set(row.bucket, Number(row.value));
+      byCountry.set(row.d_0, series);
+    }
+    const known = truth.organizations.find((o) => o.organizationId === org.id);
+    const realBursts = [...(known?.patterns ?? []), ...(known?.fraudBursts ?? [])].map((b) => ({
+      from: b.start.slice(0, 10),
+      to: b.end.slice(0, 10),
+    }));
+    organizations.push({ organization: org.id, overall, byCountry, firstKey, realBursts });
+  }
+
+  const keys = bucketKeys(windowStart, lastDate, "day");
+  const scoreSets: Array<[string, readonly Scale[]]> = [
+    ["counts and ratios (the product)", SCALES],
+    ["counts alone", ["counts"]],
+  ];
+  const rows: Array<Record<string, string | number>> = [];
+  for (const [name, scales] of scoreSets) {
+    let spikes = 0;
+    let spikesFound = 0;
+    let drops = 0;
+    let dropsFound = 0;
+    let bigDrops = 0;
+    let bigDropsFound = 0;
+    let falseAlarms = 0;
+    let alarmsInBursts = 0;
+    for (const org of organizations) {
+      // As detectAnomalies with dimensions=country: the overall series and the 20 largest countries.
+      const seriesJudged = 1 + Math.min(org.byCountry.size, anomalyDefaults.valuesPerDimension);
+      const needed = scoreNeeded(
+        anomalyDefaults.threshold,
+        seriesJudged * keys.length * scales.length,
+        anomalyDefaults.familyAlpha,
+      );
+      const alarm = (series: Series, day: string, direction: 1 | -1) =>
+        judge(series, [day], org.firstKey, scales).some(
+          (j: Judged) => isAlarm(j, needed, anomalyDefaults.minRelativeChange) && Math.sign(j.score) === direction,
+        );
+      for (const day of keys) {
+        const total = org.overall.get(day) ?? 0;
+        const top = Math.max(0, ...[...org.byCountry.values()].map((s) => s.get(day) ?? 0));
+        spikes++;
+        if (alarm(new Map([...org.overall, [day, total + 2 * top]]), day, 1)) spikesFound++;
+        drops++;
+        const dropped = alarm(new Map([...org.overall, [day, total - top]]), day, -1);
+        if (dropped) dropsFound++;
+        // A drop of half the day or more: an outage anyone would want told.
+        if (top >= total / 2) {
+          bigDrops++;
+          if (dropped) bigDropsFound++;
+        }
+      }
+      for (const j of judge(org.overall, keys, org.firstKey, scales)) {
+        if (!isAlarm(j, needed, anomalyDefaults.minRelativeChange)) continue;
+        if (org.realBursts.some((b) => j.key >= b.from && j.key <= b.to)) alarmsInBursts++;
+        else falseAlarms++;
+      }
+    }
+    rows.push({
+      scales: name,
+      spikes_planted: spikes,
+      spikes_found: spikesFound / spikes,
+      drops_planted: drops,
+      drops_found: dropsFound / drops,
+      drops_of_half_or_more_found: bigDrops ? bigDropsFound / bigDrops : "",
+      false_alarms_per_org_month: falseAlarms / organizations.length,
+      alarms_in_real_bursts_per_org_month: alarmsInBursts / organizations.length,
+    });
+  }
+  report("discovery-anomalies-every-day", rows, {
+    events: EVENTS,
+    organizations: ORGANIZATIONS,
+    seed: SEED,
+    end: end.toISOString(),
+    window: `${windowStart} … ${lastDate}`,
+  });
+} finally {
+  await embedded.close(1_000);
+  rmSync(work, { recursive: true, force: true });
+}
