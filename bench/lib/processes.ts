@@ -24,11 +24,24 @@ function cpuOfStat(path: string): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Starts the all-in-one product (`trellis start`) and waits until it listens. */
+/**
+ * Starts the all-in-one product (`trellis start`) and waits until it listens. BENCH_PRODUCT_NODE_ARGS
+ * adds options of Node's to the product's command line, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+ * for a CPU profile of each of its threads under a benchmark's load (written when it stops).
+ */
 export async function startProduct(env: Record<string, string>): Promise<Started> {
+  const nodeArgs = (process.env.BENCH_PRODUCT_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "--import", "./apps/trellis/src/telemetry.ts", "./apps/trellis/src/main.ts", "start"],
+    [
+      ...nodeArgs,
+      "--import",
+      "tsx",
+      "--import",
+      "./apps/trellis/src/telemetry.ts",
+      "./apps/trellis/src/main.ts",
+      "start",
+    ],
     {
       cwd: repoRoot,
       env: { ...process.env, TRELLIS_PORT: "0", TRELLIS_LOG_LEVEL: "info", TRELLIS_DEMO_EVENTS: "0", ...env },
