@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import type { CapturedEvent } from "@trellis/store";
+import type { CapturedEvent } from "@trellis/store/events";
 import {
   appendCaptured,
   type CapturedColumns,

@@ -1,5 +1,5 @@
 import { EventType as ProtoEventType } from "@trellis/contracts";
-import type { CapturedEvent, EventType } from "@trellis/store";
+import type { CapturedEvent, EventType } from "@trellis/store/events";
 import type { Enricher } from "../enrich/index.js";
 import { type PrepareContext, type PreparedBatch, prepareBatch } from "./prepare.js";
 import type { EventInput } from "./validate.js";

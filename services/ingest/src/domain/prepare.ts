@@ -1,5 +1,5 @@
 import type { EventError } from "@trellis/contracts";
-import type { EventBlockBuilder } from "@trellis/store";
+import type { EventBlockBuilder } from "@trellis/store/events";
 import type { Enricher } from "../enrich/index.js";
 import { type BatchIdentity, batchIdentity } from "./batch-key.js";
 import { DEFAULT_PII_POLICY, type PiiPolicy, scrubEvent } from "./pii/scrub.js";

@@ -1,4 +1,4 @@
-import { createEventBlockBuilder, type EventBlockBuilder, type EventColumnValues } from "@trellis/store";
+import { createEventBlockBuilder, type EventBlockBuilder, type EventColumnValues } from "@trellis/store/events";
 import type { Enrichment } from "../enrich/index.js";
 import type { ValidEvent } from "./validate.js";
 

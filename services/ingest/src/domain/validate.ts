@@ -3,7 +3,7 @@ import { isIP } from "node:net";
 import { type Timestamp, timestampDate } from "@bufbuild/protobuf/wkt";
 import { type Event, type EventError, EventType as ProtoEventType } from "@trellis/contracts";
 import { clip, instantRangeReason, isSupportedInstant } from "@trellis/platform";
-import { type CapturedEvent, EVENT_TYPES, type EventType } from "@trellis/store";
+import { type CapturedEvent, EVENT_TYPES, type EventType } from "@trellis/store/events";
 import { isCanonicalIpv4 } from "../enrich/ip-privacy.js";
 import { eventIdPattern, forbiddenHeaders, limits } from "./limits.js";
 import { memoize } from "./memo.js";

@@ -1,6 +1,6 @@
 import { hash as digestOf } from "node:crypto";
 import { isIP } from "node:net";
-import { readDottedQuad } from "@trellis/store";
+import { readDottedQuad } from "@trellis/store/events";
 import ipaddr from "ipaddr.js";
 import type { IpFacts } from "./types.js";
 

@@ -1,4 +1,4 @@
-import type { EventRow, EventType } from "@trellis/store";
+import type { EventRow, EventType } from "@trellis/store/events";
 
 export type { EventType };
 
