@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import autocannon from "autocannon";
+import { PRODUCT_START_ARGS } from "../lib/processes.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
@@ -54,14 +55,7 @@ function cpuOf(pid: number) {
 
 function start(label: string, root: string): Promise<Product> {
   const dataDir = mkdtempSync(join(tmpdir(), `trellis-paired-${label}-`));
-  const args = [
-    "--import",
-    "tsx",
-    "--import",
-    "./apps/trellis/src/telemetry.ts",
-    "./apps/trellis/src/main.ts",
-    "start",
-  ];
+  const args: string[] = [...PRODUCT_START_ARGS];
   const profileDir = process.env.BENCH_PROFILE_DIR;
   if (profileDir) args.unshift("--cpu-prof", `--cpu-prof-dir=${join(resolve(profileDir), label)}`);
   const child = spawn(process.execPath, args, {

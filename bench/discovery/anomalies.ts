@@ -1,29 +1,5 @@
-// Anomaly detection's quality on every day of a month, for many organizations:
-//
-//   npm run bench:discovery:anomalies          # 4M events, 30 organizations, 120 days
-//
-// Generated traffic is seeded and each organization's daily human sessions are read once with
-// the product's own statement (overall and by country, `compileSeries`). Then, one day at a
-// time for every complete day of the last 30, a spike (the day's largest country tripled) and,
-// apart, a drop (that country gone) are planted on the series and judged by the product's rules
-// (`judge`, the family-wise score and the smallest change of `detectAnomalies`) — hundreds of
-// planted anomalies, where the full benchmark (run.ts) plants two per organization in the
-// engine. The unplanted series are judged too: an alarm on a day outside the generator's planted
-// patterns and fraud bursts (both real extra traffic) is a false alarm. Each figure is printed
-// for the product's two scales and for the count scale alone, on the same series.
-//
-// BENCH_EVENTS, BENCH_ORGANIZATIONS, BENCH_SEED and BENCH_END (an ISO instant; default a minute
-// ago) choose the traffic.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { loadEmbeddedConfig, startEmbedded } from "@trellis/cli";
-import { seedDirect } from "@trellis/cli/seed";
 import { DateRangeSchema } from "@trellis/contracts";
-import { createGenerator } from "@trellis/generator";
-import { createLogger } from "@trellis/platform";
-import { rollups } from "@trellis/store";
 import { findDimension, findMetric, resolveRange, runCompiled } from "@trellis/traffic-rules";
 import {
   bucketKeys,
@@ -36,6 +12,7 @@ import {
 } from "../../services/discovery/src/anomalies/baseline.js";
 import { compileSeries, historyStart } from "../../services/discovery/src/anomalies/compile.js";
 import { anomalyDefaults } from "../../services/discovery/src/anomalies/run.js";
+import { benchGenerator, seedMerged, startBenchEngine } from "../lib/engine.js";
 import { progress, report } from "../lib/report.js";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 4_000_000);
@@ -57,52 +34,14 @@ interface OrganizationSeries {
   realBursts: Array<{ from: string; to: string }>;
 }
 
-function benchEnd(): Date {
-  const given = process.env.BENCH_END;
-  if (given === undefined) return new Date(Date.now() - 60_000);
-  const end = new Date(given);
-  if (Number.isNaN(end.getTime()))
-    throw new Error(`BENCH_END=${given}: expected an ISO instant such as 2026-12-06T09:00:00Z`);
-  return end;
-}
-
-const work = mkdtempSync(join(tmpdir(), "trellis-bench-anomalies-"));
-const logger = createLogger({ service: "bench", level: "warn" });
-const config = loadEmbeddedConfig({
-  TRELLIS_DATA_DIR: work,
-  TRELLIS_PORT: "0",
-  TRELLIS_DEMO: "false",
-  TRELLIS_LOG_LEVEL: "warn",
-  TRELLIS_CLICKHOUSE_REQUEST_TIMEOUT_MS: "600000",
-});
-const embedded = await startEmbedded(config, logger);
+const engine = await startBenchEngine("trellis-bench-anomalies-");
+const { config, embedded } = engine;
 const store = embedded.store;
+
 try {
-  const end = benchEnd();
-  const generator = createGenerator({
-    seed: SEED,
-    organizations: ORGANIZATIONS,
-    totalEvents: EVENTS,
-    start: new Date(end.getTime() - DAYS * DAY),
-    end,
-  });
+  const { end, generator } = benchGenerator({ seed: SEED, organizations: ORGANIZATIONS, events: EVENTS, days: DAYS });
   progress(`seeding ${EVENTS.toLocaleString("en")} events of ${ORGANIZATIONS} organizations over ${DAYS} days`);
-  await seedDirect(store, generator, {
-    seed: SEED,
-    events: EVENTS,
-    retentionDays: 3650,
-    organizationFor: (id) => id,
-    enricher: { ipHashKey: config.ingest.ipHashKey },
-    label: "seeding",
-  });
-  for (const table of ["analytics_events", ...rollups.map((spec) => spec.name)]) {
-    progress(`merging ${table}`);
-    await store.command({
-      name: "bench.optimize",
-      sql: `OPTIMIZE TABLE ${store.database}.${table} FINAL`,
-      organizationId: null,
-    });
-  }
+  await seedMerged(store, generator, { seed: SEED, events: EVENTS, ipHashKey: config.ingest.ipHashKey });
   const truth = generator.groundTruth();
 
   // The last complete day: the generated traffic stops in the middle of its end's day.
@@ -212,6 +151,5 @@ try {
     window: `${windowStart} … ${lastDate}`,
   });
 } finally {
-  await embedded.close(1_000);
-  rmSync(work, { recursive: true, force: true });
+  await engine.close();
 }

@@ -17,16 +17,9 @@
 // BENCH_END (an ISO instant) fixes the end of the generated traffic, so that two commits are
 // scored on the same data (the masks, a hash of the seed and the session id, then match too).
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { loadEmbeddedConfig, startEmbedded } from "@trellis/cli";
-import { seedDirect } from "@trellis/cli/seed";
 import { type Campaign, CampaignSchema, DateRangeSchema } from "@trellis/contracts";
-import { createGenerator } from "@trellis/generator";
-import { createLogger } from "@trellis/platform";
 import { rollupRebuild, rollups } from "@trellis/store";
 import {
   compileCampaignMatch,
@@ -53,6 +46,7 @@ import { fraudDefaults } from "../../services/discovery/src/fraud/run.js";
 import { compilePatterns, patternQuerySettings } from "../../services/discovery/src/patterns/compile.js";
 import { patternDefaults } from "../../services/discovery/src/patterns/run.js";
 import { timeStatement } from "../lib/dataset.js";
+import { benchGenerator, seedMerged, startBenchEngine } from "../lib/engine.js";
 import { percentile, progress, report } from "../lib/report.js";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -104,42 +98,13 @@ function stripUtms(url: string): { url: string; campaign: string } {
   return { url: rest ? `${url.slice(0, at)}?${rest}` : url.slice(0, at), campaign };
 }
 
-const work = mkdtempSync(join(tmpdir(), "trellis-bench-discovery-"));
-const logger = createLogger({ service: "bench", level: "warn" });
-const config = loadEmbeddedConfig({
-  TRELLIS_DATA_DIR: work,
-  TRELLIS_PORT: "0",
-  TRELLIS_DEMO: "false",
-  TRELLIS_LOG_LEVEL: "warn",
-  // Merging a seeded 10M dataset (OPTIMIZE … FINAL) takes longer than a request may.
-  TRELLIS_CLICKHOUSE_REQUEST_TIMEOUT_MS: "600000",
-});
-const embedded = await startEmbedded(config, logger);
+const engine = await startBenchEngine("trellis-bench-discovery-");
+const { config, embedded } = engine;
 const store = embedded.store;
 const db = store.database;
 
-/**
- * The end of the generated traffic: a minute ago, or BENCH_END (an ISO instant) so that two
- * commits are scored on the same traffic — the generator places it relative to its end.
- */
-function benchEnd(): Date {
-  const given = process.env.BENCH_END;
-  if (given === undefined) return new Date(Date.now() - 60_000);
-  const end = new Date(given);
-  if (Number.isNaN(end.getTime()))
-    throw new Error(`BENCH_END=${given}: expected an ISO instant such as 2026-12-06T09:00:00Z`);
-  return end;
-}
-
 try {
-  const end = benchEnd();
-  const generator = createGenerator({
-    seed: SEED,
-    organizations: ORGANIZATIONS,
-    totalEvents: EVENTS,
-    start: new Date(end.getTime() - DAYS * DAY),
-    end,
-  });
+  const { end, generator } = benchGenerator({ seed: SEED, organizations: ORGANIZATIONS, events: EVENTS, days: DAYS });
   const accounts = createAccounts({ repository: createWardenRepository(store) });
   const keys = new Map<string, string>();
   for (const org of generator.organizations) {
@@ -178,20 +143,7 @@ try {
     },
   } as typeof generator;
   progress(`seeding ${EVENTS.toLocaleString("en")} events of ${ORGANIZATIONS} organizations over ${DAYS} days`);
-  await seedDirect(store, maskingGenerator, {
-    seed: SEED,
-    events: EVENTS,
-    retentionDays: 3650,
-    organizationFor: (id) => id,
-    enricher: { ipHashKey: config.ingest.ipHashKey },
-    label: "seeding",
-  });
-  // Merged parts, as a long-running server would have them — the rollups too, which the
-  // anomalies read: a fresh seed leaves thousands of small parts behind.
-  for (const table of ["analytics_events", ...rollups.map((spec) => spec.name)]) {
-    progress(`merging ${table}`);
-    await store.command({ name: "bench.optimize", sql: `OPTIMIZE TABLE ${db}.${table} FINAL`, organizationId: null });
-  }
+  await seedMerged(store, maskingGenerator, { seed: SEED, events: EVENTS, ipHashKey: config.ingest.ipHashKey });
   const truth = generator.groundTruth();
 
   const endDate = isoDate(end.getTime());
@@ -682,6 +634,5 @@ FROM ${db}.analytics_events WHERE organization_id = {org:String} AND event_date 
     },
   );
 } finally {
-  await embedded.close(1_000);
-  rmSync(work, { recursive: true, force: true });
+  await engine.close();
 }

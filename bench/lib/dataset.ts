@@ -5,13 +5,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Embedded, loadEmbeddedConfig, startEmbedded } from "@trellis/cli";
+import { type Embedded, startEmbedded } from "@trellis/cli";
 import { seedDirect } from "@trellis/cli/seed";
-import { createGenerator } from "@trellis/generator";
 import { createLogger } from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import { defaultQueryLimits, withLimits } from "@trellis/traffic-rules";
 import { createAccounts, createWardenRepository } from "@trellis/warden";
+import { benchEngineConfig, benchGenerator } from "./engine.js";
 import { progress } from "./report.js";
 
 export interface DatasetOptions {
@@ -61,22 +61,11 @@ export async function openDataset(options: DatasetOptions): Promise<Dataset> {
     throw new Error(`${keep} holds a dataset seeded with other parameters; remove it or choose another BENCH_DATA_DIR`);
   }
   const logger = createLogger({ service: "bench", level: "warn" });
-  const config = loadEmbeddedConfig({
-    TRELLIS_DATA_DIR: work,
-    TRELLIS_PORT: "0",
-    TRELLIS_DEMO: "false",
-    TRELLIS_LOG_LEVEL: "warn",
-    // Merging a seeded 10M dataset (OPTIMIZE … FINAL) takes longer than a request may.
-    TRELLIS_CLICKHOUSE_REQUEST_TIMEOUT_MS: "600000",
-  });
+  const config = benchEngineConfig(work);
   const embedded = await startEmbedded(config, logger);
-  const end = reused ? new Date(previous.end) : new Date(Date.now() - 60_000);
-  const generator = createGenerator({
-    seed: options.seed,
-    organizations: options.organizations,
-    totalEvents: options.events,
-    start: new Date(end.getTime() - options.days * 86_400_000),
-    end,
+  const { end, generator } = benchGenerator({
+    ...options,
+    end: reused ? new Date(previous.end) : new Date(Date.now() - 60_000),
   });
   const largest = generator.organizations[0]?.id ?? "";
   let key: string;

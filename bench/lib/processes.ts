@@ -24,6 +24,16 @@ function cpuOfStat(path: string): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** Node's arguments that start the all-in-one product from a checkout's root, with its telemetry. */
+export const PRODUCT_START_ARGS = [
+  "--import",
+  "tsx",
+  "--import",
+  "./apps/trellis/src/telemetry.ts",
+  "./apps/trellis/src/main.ts",
+  "start",
+] as const;
+
 /**
  * Starts the all-in-one product (`trellis start`) and waits until it listens. BENCH_PRODUCT_NODE_ARGS
  * adds options of Node's to the product's command line, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
@@ -31,23 +41,11 @@ function cpuOfStat(path: string): number {
  */
 export async function startProduct(env: Record<string, string>): Promise<Started> {
   const nodeArgs = (process.env.BENCH_PRODUCT_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
-  const child = spawn(
-    process.execPath,
-    [
-      ...nodeArgs,
-      "--import",
-      "tsx",
-      "--import",
-      "./apps/trellis/src/telemetry.ts",
-      "./apps/trellis/src/main.ts",
-      "start",
-    ],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, TRELLIS_PORT: "0", TRELLIS_LOG_LEVEL: "info", TRELLIS_DEMO_EVENTS: "0", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const child = spawn(process.execPath, [...nodeArgs, ...PRODUCT_START_ARGS], {
+    cwd: repoRoot,
+    env: { ...process.env, TRELLIS_PORT: "0", TRELLIS_LOG_LEVEL: "info", TRELLIS_DEMO_EVENTS: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout?.on("data", (c: Buffer) => {
     output += c.toString();
