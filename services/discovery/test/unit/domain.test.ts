@@ -77,6 +77,24 @@ describe("the anomaly baseline", () => {
     expect((Math.log1p(3150) - center) / spread).toBeLessThan(spike?.score ?? 0);
   });
 
+  it("scores small counts on counts alone: a move to zero is not far out on ratios there", () => {
+    // Nine sessions expected, none came: −9 / √9 = −3 on counts; on ratios it would be
+    // (ln 1 − ln 10) · 3 = −6.9, more than Poisson noise makes of it.
+    const series = new Map([
+      ["2024-05-09", 9],
+      ["2024-05-16", 9],
+      ["2024-05-23", 9],
+      ["2024-05-30", 9],
+      ["2024-06-06", 9],
+      ["2024-06-13", 9],
+      ["2024-06-20", 0],
+    ]);
+    expect(judge(series, ["2024-06-20"], "2024-05-09")[0]?.score).toBe(-3);
+    // Fifty expected, none came: the ratio scale counts (−50 / √50 = −7.1 on counts).
+    const larger = new Map([...series].map(([key, value]) => [key, value === 0 ? 0 : 50]));
+    expect(judge(larger, ["2024-06-20"], "2024-05-09")[0]?.score).toBeCloseTo(-Math.log1p(50) * Math.sqrt(50), 10);
+  });
+
   it("names the bucket in progress in the range's zone, which is not judged", () => {
     const now = new Date("2024-06-20T22:30:00Z");
     expect(bucketInProgress(now, "UTC", "day")).toBe("2024-06-20");

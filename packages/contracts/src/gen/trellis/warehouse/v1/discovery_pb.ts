@@ -300,8 +300,9 @@ export type Anomaly = Message<"trellis.warehouse.v1.Anomaly"> & {
   expected: number;
 
   /**
-   * Robust z-score against the same slot of the weeks before, on counts or on ratios (the
-   * logarithms of the values), whichever is further out; negative for a drop.
+   * Robust z-score against the same slot of the weeks before, on counts or, where at least 50
+   * are expected, on ratios (the logarithms of the values), whichever is further out; negative
+   * for a drop.
    *
    * @generated from field: double score = 6;
    */
