@@ -298,7 +298,8 @@ describe("the dashboard in a real browser against the all-in-one process", () =>
       await page.goto(`${warehouse.url}/?tz=UTC`);
       await settled();
     }
-    expect(await tileValue("visitors")).toBe(42);
+    // The tile has no value while its answer loads (it shows "…"): wait for the answer.
+    await expect.poll(() => tileValue("visitors"), { timeout: 10_000 }).toBe(42);
   });
 
   async function pickRangeAndZone(visitorsFor: (from: string, to: string, timeZone: string) => Promise<number>) {
