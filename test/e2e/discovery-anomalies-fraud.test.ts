@@ -184,9 +184,13 @@ describe("anomalies", () => {
       warehouse.keys.initech,
     );
     expect(status).toBe(200);
-    expect(body.anomalies).toEqual([
+    const drops = [
       expect.objectContaining({ bucket: initechDays[54], observed: 10, expected: 100, direction: "drop" }),
-    ]);
+    ];
+    // Past midnight UTC since the traffic was made, "today" is complete, and its 10 a drop too.
+    if (iso(Date.now()) !== today)
+      drops.push(expect.objectContaining({ bucket: today, observed: 10, expected: 100, direction: "drop" }));
+    expect(body.anomalies).toEqual(drops);
   });
 
   it("reads the series from a rollup where one answers exactly, the same number for number as raw events", async () => {

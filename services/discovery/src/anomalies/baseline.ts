@@ -50,8 +50,8 @@ export interface Judged {
   observed: number;
   expected: number;
   /**
-   * Robust z-score, the further out of two: (observed − expected) / spread on counts, and the
-   * same on the logarithms of the values (log(v + 1)).
+   * Robust z-score, the further out of two: (observed − expected) / spread on counts, and, where
+   * at least RATIO_MIN_EXPECTED are expected, the same on the logarithms of the values (log(v + 1)).
    */
   score: number;
 }
@@ -91,14 +91,19 @@ export function judge(
     const expected = median(history);
     const countSpread = Math.max(1.4826 * medianDeviation(history, expected), Math.sqrt(expected), 0.05 * expected, 1);
     const countScore = scales.includes("counts") ? (observed - expected) / countSpread : 0;
-    const logs = history.map((v) => Math.log1p(v));
-    const logCenter = median(logs);
-    const logSpread = Math.max(1.4826 * medianDeviation(logs, logCenter), 1 / Math.sqrt(Math.max(expected, 1)), 0.05);
     const logScore =
-      scales.includes("ratios") && expected >= RATIO_MIN_EXPECTED ? (Math.log1p(observed) - logCenter) / logSpread : 0;
+      scales.includes("ratios") && expected >= RATIO_MIN_EXPECTED ? ratioScore(history, observed, expected) : 0;
     judged.push({ key, observed, expected, score: Math.abs(logScore) > Math.abs(countScore) ? logScore : countScore });
   }
   return judged;
+}
+
+/** The robust z-score of `observed` on the logarithms of the values, floored at 1/√expected and 0.05. */
+function ratioScore(history: readonly number[], observed: number, expected: number): number {
+  const logs = history.map((v) => Math.log1p(v));
+  const center = median(logs);
+  const spread = Math.max(1.4826 * medianDeviation(logs, center), 1 / Math.sqrt(expected), 0.05);
+  return (Math.log1p(observed) - center) / spread;
 }
 
 function historyOf(series: ReadonlyMap<string, number> | undefined, key: string, firstKey: string): number[] {
