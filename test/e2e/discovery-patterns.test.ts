@@ -1,7 +1,11 @@
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { DiscoveryService } from "@trellis/contracts";
+import { DateRangeSchema, DiscoveryService } from "@trellis/contracts";
+import { defaultQueryLimits, resolveRange, withLimits } from "@trellis/traffic-rules";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compilePatterns, patternQuerySettings, withDays } from "../../services/discovery/src/patterns/compile.js";
+import type { GroupRow } from "../../services/discovery/src/patterns/select.js";
 import type { EventSpec } from "../helpers/events.js";
 import { startTestWarehouse, type TestWarehouse } from "../helpers/warehouse.js";
 
@@ -340,6 +344,45 @@ describe("patterns in unattributed traffic", () => {
         ],
         ...flight,
       },
+    ]);
+  });
+
+  it("answers each group's daily figures, the days as dates", async () => {
+    const range = resolveRange(
+      create(DateRangeSchema, { startDate: "2024-06-01", endDate: "2024-06-14", timeZone: "UTC" }),
+      "range",
+    );
+    const statement = compilePatterns(
+      { sql: "campaign_id", params: {} },
+      range,
+      { minSessions: 1, fraudScoreMax: 50 },
+      warehouse.database,
+      "hooli",
+    );
+    const { rows } = await warehouse.embedded.store.query<GroupRow>({
+      name: "test.patterns",
+      sql: withLimits(statement.sql, defaultQueryLimits, undefined, patternQuerySettings),
+      params: statement.params,
+      organizationId: "hooli",
+    });
+    const groups = withDays(rows, "2024-05-18");
+    // The totals: hooli's 20 untagged sessions (of 2 pages each) on 06-04 … 06-08, none in the
+    // window before; the tagged ones are not in the daily figures.
+    const totals = groups.find((row) => Object.entries(row).every(([k, v]) => !k.startsWith("a_") || v === null));
+    expect(totals).toMatchObject({ u: 20, active_days: 5 });
+    expect(totals?.daily).toEqual([
+      ["2024-06-04", "2024-06-05", "2024-06-06", "2024-06-07", "2024-06-08"],
+      [4, 5, 8, 2, 1],
+      [8, 10, 16, 4, 2],
+      [0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0],
+    ]);
+    // The Gmail visits to /other: 5 on 06-05 … 06-07.
+    const other = groups.find((row) => row.a_landing_path === "/other" && row.a_referrer_host === "mail.google.com");
+    expect(other?.daily.slice(0, 2)).toEqual([
+      ["2024-06-05", "2024-06-06", "2024-06-07"],
+      [2, 2, 1],
     ]);
   });
 

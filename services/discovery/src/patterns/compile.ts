@@ -11,21 +11,39 @@ export interface PatternSettings {
   fraudScoreMax: number;
 }
 
-/**
- * The daily figures of a group as one map state: sessions, events, conversions and converting
- * sessions packed into one UInt256 (64 bits each, the width of the sums themselves, so no sum
- * can reach the next field), summed per day beside the revenue. A map state with five value
- * arrays cost about 10 % of the statement more than this one with two (4.4–4.5 s against
- * 4.9–5.0 s for an organization of 4.3M events); the engine computes the repeated aggregate once.
- */
-const DAILY_STATE = `sumMapIf([day],
-    [bitOr(bitOr(bitShiftLeft(toUInt256(n), 192), bitShiftLeft(toUInt256(g_events), 128)),
-      bitOr(bitShiftLeft(toUInt256(g_conversions), 64), toUInt256(converting)))],
-    [toFloat64(g_revenue)], class IN (1, 3))`;
-
-/** One of the packed daily counts, back as its own array of UInt64. */
-const dailyCount = (shift: number) =>
-  `arrayMap(v -> toUInt64(bitAnd(bitShiftRight(v, ${shift}), toUInt256('18446744073709551615'))), tupleElement(${DAILY_STATE}, 2))`;
+/** The group's figures besides its days: [name, aggregate]. */
+const summaryAggregates: Array<[string, string]> = [
+  ["u", "sumIf(n, class = 1)"],
+  ["a", "sumIf(n, class = 2)"],
+  ["p", "sumIf(n, class = 3)"],
+  ["u_events", "sumIf(g_events, class = 1)"],
+  ["u_conversions", "sumIf(g_conversions, class = 1)"],
+  ["u_revenue", "toFloat64(sumIf(g_revenue, class = 1))"],
+  ["converting_sessions", "sumIf(converting, class IN (1, 2))"],
+  // The attributed sessions by campaign: a group whose tagged sessions are one campaign's holds
+  // that campaign's clicks that lost their tags.
+  ["attributed_by_campaign", "sumMapIf([landing_campaign], [n], class = 2)"],
+  // The local days the tagged sessions span (a campaign's flight), as days and as the instants
+  // their local midnights start and the day after the last ends.
+  ["t_first_day", "toString(minIf(first_day, class = 2))"],
+  ["t_last_day", "toString(maxIf(last_day, class = 2))"],
+  ["t_from", "toUnixTimestamp(toDateTime(minIf(first_day, class = 2), {tz:String}))"],
+  ["t_until", "toUnixTimestamp(toDateTime(maxIf(last_day, class = 2) + 1, {tz:String}))"],
+  // Each campaign's own span of tagged days in the group, as the instants its first local day
+  // starts and its last ends: successive campaigns on one page (a newsletter's issues featuring
+  // the same article) each hold the group in their own days.
+  ["campaign_from", "minMapIf([landing_campaign], [day_start], class = 2)"],
+  ["campaign_until", "maxMapIf([landing_campaign], [day_end], class = 2)"],
+  ["u_converting_sessions", "sumIf(converting, class = 1)"],
+  ["first_seen", "toString(minIf(first_started, class = 1))"],
+  ["last_seen", "toString(maxIf(last_started, class = 1))"],
+  ["sources", "topKWeightedIf(3)(l_source, n, class = 1)"],
+  ["mediums", "topKWeightedIf(3)(l_medium, n, class = 1)"],
+  ["countries", "topKWeightedIf(3)(l_country, n, class = 1)"],
+  ["devices", "topKWeightedIf(3)(l_device_type, n, class = 1)"],
+  ["browsers", "topKWeightedIf(3)(l_browser, n, class = 1)"],
+  ["referrer_hosts", "topKWeightedIf(3)(l_referrer_host, n, class = 1)"],
+];
 
 /** The comparison window before the range: as long as the range, at most 90 days. */
 export function pastWindow(range: ResolvedRange): { startDate: string; days: number } {
@@ -45,6 +63,9 @@ export function pastWindow(range: ResolvedRange): { startDate: string; days: num
  * attributes are all NULL is the totals. Cost follows the distinct attribute combinations, not
  * the events.
  *
+ * A group's daily figures come back as (day offsets from the window's first day, sessions,
+ * events, conversions, revenue, converting sessions): `withDays` turns the offsets into dates.
+ *
  * One GROUPING SETS pass for every aggregate: split into four passes over a materialized fold
  * (counts, tagged campaigns, daily series, top values, each re-folded by its own keys) it
  * measured 27 % faster for an organization of 4.3M events but 1.7–1.9× slower for one of 430k
@@ -58,6 +79,7 @@ export function compilePatterns(
   organizationId: string,
 ): BoundSql {
   const past = pastWindow(range);
+  const attributeList = patternAttributes.map((a) => `a_${a.name}`).join(", ");
   const sets = attributeSets()
     .map((set) => `(${set.map((name) => `a_${name}`).join(", ")})`)
     .join(",\n    ");
@@ -66,7 +88,9 @@ export function compilePatterns(
       a.name === "referrer_host" || a.name === "landing_path" ? `isNotNull(a_${a.name})` : `isNull(a_${a.name})`,
     )
     .join(" AND ");
-  const attributeColumns = patternAttributes.map((a) => `${a.sql} AS a_${a.name}`).join(",\n      ");
+  const attributeColumns = patternAttributes.map((a) => `${a.sql} AS a_${a.name}`).join(",\n    ");
+  const foldKeys = `landing_campaign, l_referrer_host, l_unknown_param, l_click_id_type, other_clid, l_landing_path,
+    l_country, l_device_type, l_browser, l_source, l_medium`;
   const sql = `WITH scoped AS (
   -- The organization's events of the range and the window before it. Sessions are told apart
   -- by a 64-bit hash of their key: the engine groups and joins fixed-size keys far faster than
@@ -84,133 +108,127 @@ export function compilePatterns(
     AND event_time < toDateTime64({end_exclusive:String}, 3, {tz:String})
 )
 SELECT
-  ${patternAttributes.map((a) => `a_${a.name}`).join(", ")},
-  sumIf(n, class = 1) AS u,
-  sumIf(n, class = 2) AS a,
-  sumIf(n, class = 3) AS p,
-  sumIf(g_events, class = 1) AS u_events,
-  sumIf(g_conversions, class = 1) AS u_conversions,
-  toFloat64(sumIf(g_revenue, class = 1)) AS u_revenue,
-  sumIf(converting, class IN (1, 2)) AS converting_sessions,
-  -- The attributed sessions by campaign: a group whose tagged sessions are one campaign's holds
-  -- that campaign's clicks that lost their tags.
-  sumMapIf([landing_campaign], [n], class = 2) AS attributed_by_campaign,
-  -- The local days the tagged sessions span (a campaign's flight), as days and as the instants
-  -- their local midnights start and the day after the last ends.
-  toString(minIf(day, class = 2)) AS t_first_day,
-  toString(maxIf(day, class = 2)) AS t_last_day,
-  toUnixTimestamp(toDateTime(minIf(day, class = 2), {tz:String})) AS t_from,
-  toUnixTimestamp(toDateTime(maxIf(day, class = 2) + 1, {tz:String})) AS t_until,
-  -- Each campaign's own span of tagged days in the group, as the instants its first local day
-  -- starts and its last ends: successive campaigns on one page (a newsletter's issues featuring
-  -- the same article) each hold the group in their own days.
-  minMapIf([landing_campaign], [toUInt32(day_start)], class = 2) AS campaign_from,
-  maxMapIf([landing_campaign], [toUInt32(day_end)], class = 2) AS campaign_until,
-
-  sumIf(converting, class = 1) AS u_converting_sessions,
-  uniqExactIf(day, class = 1) AS active_days,
-  -- Per day over the window before and the range: sessions, and (the range's only, for a
-  -- pattern counted within a campaign's flight) events, conversions, revenue, converting sessions.
-  (tupleElement(${DAILY_STATE}, 1), ${dailyCount(192)}, ${dailyCount(128)}, ${dailyCount(64)},
-    tupleElement(${DAILY_STATE}, 3), ${dailyCount(0)}) AS daily,
-  toString(minIf(first_started, class = 1)) AS first_seen,
-  toString(maxIf(last_started, class = 1)) AS last_seen,
-  topKWeightedIf(3)(l_source, n, class = 1) AS sources,
-  topKWeightedIf(3)(l_medium, n, class = 1) AS mediums,
-  topKWeightedIf(3)(l_country, n, class = 1) AS countries,
-  topKWeightedIf(3)(l_device_type, n, class = 1) AS devices,
-  topKWeightedIf(3)(l_browser, n, class = 1) AS browsers,
-  topKWeightedIf(3)(l_referrer_host, n, class = 1) AS referrer_hosts
+  ${attributeList},
+  ${summaryAggregates.map(([name, aggregate]) => `${aggregate} AS ${name}`).join(",\n  ")},
+  -- Per day over the window before and the range, summed from the folded rows' days: sessions,
+  -- and (the range's only, for a pattern counted within a campaign's flight) events,
+  -- conversions, revenue, converting sessions. Days as offsets from the window's first: as
+  -- dates they were three times the bytes of the answer.
+  sumMap(per_day, per_day_n, per_day_events, per_day_conversions, per_day_revenue, per_day_converting) AS daily,
+  -- The range's days with an unattributed session (the window before holds only class 3, the
+  -- range only class 1).
+  arrayCount(i -> i >= {past_days:UInt32}, daily.1) AS active_days
 FROM (
-  -- Sessions alike in every fact the groups read (class, day, landing attributes, descriptive
-  -- values) folded into one weighted row before the grouping sets: exact, and the grouping sets
-  -- then read far fewer rows than there are sessions.
-  SELECT class, toDate(started, {tz:String}) AS day, landing_campaign,
-      l_referrer_host, l_unknown_param, l_click_id_type, other_clid, l_landing_path,
-      l_country, l_device_type, l_browser, l_source, l_medium,
-      count() AS n,
-      sum(events) AS g_events,
-      sum(conversions) AS g_conversions,
-      sum(revenue) AS g_revenue,
-      countIf(conversions > 0) AS converting,
-      min(started) AS first_started,
-      max(started) AS last_started,
-      toUnixTimestamp(toDateTime(day, {tz:String})) AS day_start,
-      toUnixTimestamp(toDateTime(day + 1, {tz:String})) AS day_end,
-      ${attributeColumns}
+  -- Sessions alike in every fact the groups read (class, landing attributes, descriptive
+  -- values) folded into one weighted row, their days kept as arrays, before the grouping
+  -- sets: exact, and the grouping sets then read far fewer rows than there are sessions (for
+  -- an organization of 4.3M events, 50k rows for 900k sessions; a row a day, 218k).
+  SELECT class, ${foldKeys},
+    sum(day_n) AS n,
+    sum(day_events) AS g_events,
+    sum(day_conversions) AS g_conversions,
+    sum(day_revenue) AS g_revenue,
+    sum(day_converting) AS converting,
+    min(day_first_started) AS first_started,
+    max(day_last_started) AS last_started,
+    min(day) AS first_day,
+    max(day) AS last_day,
+    toUInt32(toUnixTimestamp(toDateTime(first_day, {tz:String}))) AS day_start,
+    toUInt32(toUnixTimestamp(toDateTime(last_day + 1, {tz:String}))) AS day_end,
+    -- Days for the unattributed classes only (the attributed are read for their first and last
+    -- day), and the figures besides sessions for the range only (the window before is read
+    -- for its sessions): 0 on the days of class 3.
+    groupArrayIf(toUInt32(day - toDate({past_start_date:String})), class != 2) AS per_day,
+    groupArrayIf(day_n, class != 2) AS per_day_n,
+    groupArrayIf(if(class = 1, day_events, 0), class != 2) AS per_day_events,
+    groupArrayIf(if(class = 1, day_conversions, 0), class != 2) AS per_day_conversions,
+    groupArrayIf(if(class = 1, day_revenue, 0), class != 2) AS per_day_revenue,
+    groupArrayIf(if(class = 1, day_converting, 0), class != 2) AS per_day_converting,
+    ${attributeColumns}
   FROM (
-    SELECT *,
-      multiIf(
-        bot OR fraud >= {fraud_max:UInt8}, 0,
-        started < toDateTime64({start:String}, 3, {tz:String}), if(landing_campaign = '' AND NOT has({uncampaigned:Array(String)}, l_channel), 3, 0),
-        landing_campaign != '', 2,
-        has({uncampaigned:Array(String)}, l_channel), 0,
-        1) AS class
+    SELECT class, toDate(started, {tz:String}) AS day, ${foldKeys},
+      count() AS day_n,
+      sum(events) AS day_events,
+      sum(conversions) AS day_conversions,
+      sum(revenue) AS day_revenue,
+      countIf(conversions > 0) AS day_converting,
+      min(started) AS day_first_started,
+      max(started) AS day_last_started
     FROM (
-      -- Each session's landing event, found in two steps: the session's figures and the order
-      -- key of its first event (time, then the event id's hash: one event even when several
-      -- share a millisecond) from fixed-size columns alone, then that one event's facts by a
-      -- join on the key. Taking the facts with one argMin per column instead carries every
-      -- column of every event through the aggregation: twice the time on 10M events.
-      -- ANY: one row per key of either side, so a stored duplicate of the landing event is
-      -- counted once.
-      SELECT
-        s.started AS started,
-        l.effective AS landing_campaign,
-        l.referrer_host AS l_referrer_host,
-        l.landing_path AS l_landing_path,
-        l.click_id_type AS l_click_id_type,
-        -- The landing's query parameter the product does not understand, as "name=value" (its
-        -- name is what precedes the first "="), and an unknown *clid parameter's name: read once
-        -- per session, from the landing event's parameters only. Of several, the one with the
-        -- shortest value: a source or campaign id is short (ref=podcast, mc_cid=…), while a long
-        -- opaque token (over 40 characters) names a visitor or a click, never a source. The
-        -- parameters are filtered before they are sorted: most landings have none left.
-        mapFilter((k, v) -> length(v) <= 40 AND NOT has({understood_params:Array(String)}, k)
-          AND NOT endsWith(lower(k), 'clid'), l.query_params) AS unknown_params,
-        if(empty(unknown_params), '',
-          arraySort((k, v) -> (length(v), k), mapKeys(unknown_params), mapValues(unknown_params))[1]) AS unknown_name,
-        if(unknown_name = '', '', concat(unknown_name, '=', unknown_params[unknown_name])) AS l_unknown_param,
-        arrayFirst(k -> endsWith(lower(k), 'clid'), mapKeys(l.query_params)) AS other_clid,
-        l.country AS l_country,
-        l.device_type AS l_device_type,
-        l.browser AS l_browser,
-        l.source AS l_source,
-        l.medium AS l_medium,
-        l.channel AS l_channel,
-        s.bot AS bot,
-        s.fraud AS fraud,
-        s.events AS events,
-        s.conversions AS conversions,
-        s.revenue AS revenue
-      FROM scoped AS l
-      ANY INNER JOIN (
+      SELECT *,
+        multiIf(
+          bot OR fraud >= {fraud_max:UInt8}, 0,
+          started < toDateTime64({start:String}, 3, {tz:String}), if(landing_campaign = '' AND NOT has({uncampaigned:Array(String)}, l_channel), 3, 0),
+          landing_campaign != '', 2,
+          has({uncampaigned:Array(String)}, l_channel), 0,
+          1) AS class
+      FROM (
+        -- Each session's landing event, found in two steps: the session's figures and the
+        -- order key of its first event (time, then the event id's hash: one event even when
+        -- several share a millisecond) from fixed-size columns alone, then that one event's
+        -- facts by a join on the key. Taking the facts with one argMin per column instead
+        -- carries every column of every event through the aggregation: twice the time on 10M
+        -- events. ANY: one row per key of either side, so a stored duplicate of the landing
+        -- event is counted once.
         SELECT
-          session_key,
-          min(landing_order) AS landing_order,
-          min(event_time) AS started,
-          max(is_bot) AS bot,
-          max(fraud_score) AS fraud,
-          count() AS events,
-          countIf(event_type = 'conversion') AS conversions,
-          sumIf(conversion_value, event_type = 'conversion') AS revenue
-        FROM scoped
-        GROUP BY session_key
-      ) AS s ON l.landing_order = s.landing_order
+          s.started AS started,
+          l.effective AS landing_campaign,
+          l.referrer_host AS l_referrer_host,
+          l.landing_path AS l_landing_path,
+          l.click_id_type AS l_click_id_type,
+          -- The landing's query parameter the product does not understand, as "name=value"
+          -- (its name is what precedes the first "="), and an unknown *clid parameter's name:
+          -- read once per session, from the landing event's parameters only. Of several, the
+          -- one with the shortest value: a source or campaign id is short (ref=podcast,
+          -- mc_cid=…), while a long opaque token (over 40 characters) names a visitor or a
+          -- click, never a source. The parameters are filtered before they are sorted: most
+          -- landings have none left.
+          mapFilter((k, v) -> length(v) <= 40 AND NOT has({understood_params:Array(String)}, k)
+            AND NOT endsWith(lower(k), 'clid'), l.query_params) AS unknown_params,
+          if(empty(unknown_params), '',
+            arraySort((k, v) -> (length(v), k), mapKeys(unknown_params), mapValues(unknown_params))[1]) AS unknown_name,
+          if(unknown_name = '', '', concat(unknown_name, '=', unknown_params[unknown_name])) AS l_unknown_param,
+          arrayFirst(k -> endsWith(lower(k), 'clid'), mapKeys(l.query_params)) AS other_clid,
+          l.country AS l_country,
+          l.device_type AS l_device_type,
+          l.browser AS l_browser,
+          l.source AS l_source,
+          l.medium AS l_medium,
+          l.channel AS l_channel,
+          s.bot AS bot,
+          s.fraud AS fraud,
+          s.events AS events,
+          s.conversions AS conversions,
+          s.revenue AS revenue
+        FROM scoped AS l
+        ANY INNER JOIN (
+          SELECT
+            session_key,
+            min(landing_order) AS landing_order,
+            min(event_time) AS started,
+            max(is_bot) AS bot,
+            max(fraud_score) AS fraud,
+            count() AS events,
+            countIf(event_type = 'conversion') AS conversions,
+            sumIf(conversion_value, event_type = 'conversion') AS revenue
+          FROM scoped
+          GROUP BY session_key
+        ) AS s ON l.landing_order = s.landing_order
+      )
     )
+    WHERE class > 0
+    GROUP BY class, day, ${foldKeys}
   )
-  WHERE class > 0
-  GROUP BY class, day, landing_campaign, l_referrer_host, l_unknown_param, l_click_id_type, other_clid, l_landing_path,
-    l_country, l_device_type, l_browser, l_source, l_medium
+  GROUP BY class, ${foldKeys}
 )
 GROUP BY GROUPING SETS (
     (),
     ${sets}
 )
 HAVING u >= {min_sessions:UInt64} OR a >= {min_sessions:UInt64}
-  -- A page from a referrer with any tagged session, however few: which pages another campaign's
-  -- clicks reach from a mail client (a lifecycle mail's own page), to leave out of a newsletter
-  -- issue's visits from that mail client elsewhere, exactly.
+  -- A page from a referrer with any tagged session, however few: which pages another
+  -- campaign's clicks reach from a mail client (a lifecycle mail's own page), to leave out of
+  -- a newsletter issue's visits from that mail client elsewhere, exactly.
   OR (a > 0 AND ${pagesByReferrer})
   OR (${patternAttributes.map((a) => `isNull(a_${a.name})`).join(" AND ")})`;
   const pastScanStart = new Date(`${past.startDate}T00:00:00Z`);
@@ -222,6 +240,8 @@ HAVING u >= {min_sessions:UInt64} OR a >= {min_sessions:UInt64}
       ...rangeParams(range),
       organization_id: organizationId,
       past_start: `${past.startDate} 00:00:00`,
+      past_start_date: past.startDate,
+      past_days: past.days,
       past_scan_start: pastScanStart.toISOString().slice(0, 10),
       understood_params: UNDERSTOOD_PARAMS,
       uncampaigned: UNCAMPAIGNED_CHANNELS,
@@ -231,5 +251,28 @@ HAVING u >= {min_sessions:UInt64} OR a >= {min_sessions:UInt64}
   };
 }
 
-/** The settings the statement needs besides its SQL: NULL for attributes a grouping set leaves out. */
-export const patternQuerySettings = { group_by_use_nulls: 1 };
+/**
+ * The settings the statement needs besides its SQL: NULL for attributes a grouping set leaves
+ * out; 64-bit counts as JSON numbers (far below 2^53; quoted, the answer's daily arrays were a
+ * quarter larger).
+ */
+export const patternQuerySettings = { group_by_use_nulls: 1, output_format_json_quote_64bit_integers: 0 };
+
+/** A group's daily figures with dates for the offsets the statement answers, from the window's first day. */
+export function withDays<Row extends { daily: [Array<string | number>, ...unknown[]] }>(
+  rows: Row[],
+  windowStartDate: string,
+): Row[] {
+  const first = Date.parse(`${windowStartDate}T00:00:00Z`);
+  const dates = new Map<number, string>();
+  const dateOf = (offset: number) => {
+    let date = dates.get(offset);
+    if (date === undefined) {
+      date = new Date(first + offset * 86_400_000).toISOString().slice(0, 10);
+      dates.set(offset, date);
+    }
+    return date;
+  };
+  for (const row of rows) row.daily[0] = row.daily[0].map((offset) => dateOf(Number(offset)));
+  return rows;
+}

@@ -11,7 +11,7 @@ import { freshnessFor, resolveRange, runCompiled } from "@trellis/traffic-rules"
 import { boundedInteger, boundedNumber } from "../domain/bounds.js";
 import type { DiscoveryDeps, RunRequest } from "../domain/run-deps.js";
 import { newRunId } from "../runs/run-store.js";
-import { compilePatterns, pastWindow, patternQuerySettings } from "./compile.js";
+import { compilePatterns, pastWindow, patternQuerySettings, withDays } from "./compile.js";
 import { type GroupRow, selectPatterns } from "./select.js";
 
 export const patternDefaults = {
@@ -81,6 +81,7 @@ export async function discoverPatterns(
         compiled,
         patternQuerySettings,
       );
+      withDays(rows, past.startDate);
       const totals = rows.find((r) => Object.entries(r).every(([k, v]) => !k.startsWith("a_") || v === null));
       const runId = newRunId();
       const answer = create(DiscoverPatternsResponseSchema, {
