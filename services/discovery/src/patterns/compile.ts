@@ -11,40 +11,6 @@ export interface PatternSettings {
   fraudScoreMax: number;
 }
 
-/** The group's figures besides its days: [name, aggregate]. */
-const summaryAggregates: Array<[string, string]> = [
-  ["u", "sumIf(n, class = 1)"],
-  ["a", "sumIf(n, class = 2)"],
-  ["p", "sumIf(n, class = 3)"],
-  ["u_events", "sumIf(g_events, class = 1)"],
-  ["u_conversions", "sumIf(g_conversions, class = 1)"],
-  ["u_revenue", "toFloat64(sumIf(g_revenue, class = 1))"],
-  ["converting_sessions", "sumIf(converting, class IN (1, 2))"],
-  // The attributed sessions by campaign: a group whose tagged sessions are one campaign's holds
-  // that campaign's clicks that lost their tags.
-  ["attributed_by_campaign", "sumMapIf([landing_campaign], [n], class = 2)"],
-  // The local days the tagged sessions span (a campaign's flight), as days and as the instants
-  // their local midnights start and the day after the last ends.
-  ["t_first_day", "toString(minIf(first_day, class = 2))"],
-  ["t_last_day", "toString(maxIf(last_day, class = 2))"],
-  ["t_from", "toUnixTimestamp(toDateTime(minIf(first_day, class = 2), {tz:String}))"],
-  ["t_until", "toUnixTimestamp(toDateTime(maxIf(last_day, class = 2) + 1, {tz:String}))"],
-  // Each campaign's own span of tagged days in the group, as the instants its first local day
-  // starts and its last ends: successive campaigns on one page (a newsletter's issues featuring
-  // the same article) each hold the group in their own days.
-  ["campaign_from", "minMapIf([landing_campaign], [day_start], class = 2)"],
-  ["campaign_until", "maxMapIf([landing_campaign], [day_end], class = 2)"],
-  ["u_converting_sessions", "sumIf(converting, class = 1)"],
-  ["first_seen", "toString(minIf(first_started, class = 1))"],
-  ["last_seen", "toString(maxIf(last_started, class = 1))"],
-  ["sources", "topKWeightedIf(3)(l_source, n, class = 1)"],
-  ["mediums", "topKWeightedIf(3)(l_medium, n, class = 1)"],
-  ["countries", "topKWeightedIf(3)(l_country, n, class = 1)"],
-  ["devices", "topKWeightedIf(3)(l_device_type, n, class = 1)"],
-  ["browsers", "topKWeightedIf(3)(l_browser, n, class = 1)"],
-  ["referrer_hosts", "topKWeightedIf(3)(l_referrer_host, n, class = 1)"],
-];
-
 /** The comparison window before the range: as long as the range, at most 90 days. */
 export function pastWindow(range: ResolvedRange): { startDate: string; days: number } {
   const days = Math.min(range.days, 90);
@@ -109,7 +75,36 @@ export function compilePatterns(
 )
 SELECT
   ${attributeList},
-  ${summaryAggregates.map(([name, aggregate]) => `${aggregate} AS ${name}`).join(",\n  ")},
+  sumIf(n, class = 1) AS u,
+  sumIf(n, class = 2) AS a,
+  sumIf(n, class = 3) AS p,
+  sumIf(g_events, class = 1) AS u_events,
+  sumIf(g_conversions, class = 1) AS u_conversions,
+  toFloat64(sumIf(g_revenue, class = 1)) AS u_revenue,
+  sumIf(converting, class IN (1, 2)) AS converting_sessions,
+  -- The attributed sessions by campaign: a group whose tagged sessions are one campaign's holds
+  -- that campaign's clicks that lost their tags.
+  sumMapIf([landing_campaign], [n], class = 2) AS attributed_by_campaign,
+  -- The local days the tagged sessions span (a campaign's flight), as days and as the instants
+  -- their local midnights start and the day after the last ends.
+  toString(minIf(first_day, class = 2)) AS t_first_day,
+  toString(maxIf(last_day, class = 2)) AS t_last_day,
+  toUnixTimestamp(toDateTime(minIf(first_day, class = 2), {tz:String})) AS t_from,
+  toUnixTimestamp(toDateTime(maxIf(last_day, class = 2) + 1, {tz:String})) AS t_until,
+  -- Each campaign's own span of tagged days in the group, as the instants its first local day
+  -- starts and its last ends: successive campaigns on one page (a newsletter's issues featuring
+  -- the same article) each hold the group in their own days.
+  minMapIf([landing_campaign], [day_start], class = 2) AS campaign_from,
+  maxMapIf([landing_campaign], [day_end], class = 2) AS campaign_until,
+  sumIf(converting, class = 1) AS u_converting_sessions,
+  toString(minIf(first_started, class = 1)) AS first_seen,
+  toString(maxIf(last_started, class = 1)) AS last_seen,
+  topKWeightedIf(3)(l_source, n, class = 1) AS sources,
+  topKWeightedIf(3)(l_medium, n, class = 1) AS mediums,
+  topKWeightedIf(3)(l_country, n, class = 1) AS countries,
+  topKWeightedIf(3)(l_device_type, n, class = 1) AS devices,
+  topKWeightedIf(3)(l_browser, n, class = 1) AS browsers,
+  topKWeightedIf(3)(l_referrer_host, n, class = 1) AS referrer_hosts,
   -- Per day over the window before and the range, summed from the folded rows' days: sessions,
   -- and (the range's only, for a pattern counted within a campaign's flight) events,
   -- conversions, revenue, converting sessions. Days as offsets from the window's first: as
