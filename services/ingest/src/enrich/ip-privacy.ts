@@ -1,6 +1,6 @@
 import { hash as digestOf } from "node:crypto";
 import { isIP } from "node:net";
-import { readDottedQuad } from "@trellis/store/events";
+import { readDottedQuad, readHexIpv6 } from "@trellis/store/events";
 import ipaddr from "ipaddr.js";
 import type { IpFacts } from "./types.js";
 
@@ -56,6 +56,45 @@ function readCanonicalIpv4(text: string, bytes: Uint8Array): boolean {
 }
 
 /**
+ * An IPv6 address's 16 bytes as RFC 5952 text: lower-case groups without leading zeros, the
+ * longest run of two or more zero groups (the first of equals) written `::`.
+ */
+function ipv6Text(bytes: Uint8Array): string {
+  let runStart = -1;
+  let runLength = 0;
+  for (let group = 0; group < 8; ) {
+    if (bytes[group * 2] !== 0 || bytes[group * 2 + 1] !== 0) {
+      group++;
+      continue;
+    }
+    let end = group;
+    while (end < 8 && bytes[end * 2] === 0 && bytes[end * 2 + 1] === 0) end++;
+    if (end - group > runLength && end - group >= 2) {
+      runStart = group;
+      runLength = end - group;
+    }
+    group = end;
+  }
+  let text = "";
+  for (let group = 0; group < 8; group++) {
+    if (group === runStart) {
+      text += "::";
+      group += runLength - 1;
+      continue;
+    }
+    if (text !== "" && !text.endsWith(":")) text += ":";
+    text += (((bytes[group * 2] as number) << 8) | (bytes[group * 2 + 1] as number)).toString(16);
+  }
+  return text;
+}
+
+/** Whether 16 bytes are an IPv4-mapped IPv6 address (::ffff:a.b.c.d). */
+function isMapped(bytes: Uint8Array): boolean {
+  for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return false;
+  return bytes[10] === 0xff && bytes[11] === 0xff;
+}
+
+/**
  * Anonymised form and keyed hash of an address. The hash covers the 16-byte IPv6 form (IPv4 as ::ffff:a.b.c.d), so
  * every spelling of one address hashes alike; its first 8 bytes are read big-endian as an unsigned 64-bit integer.
  */
@@ -94,11 +133,25 @@ export function createIpPrivacy(hashKey: string): IpPrivacy {
     };
   }
 
+  /** An IPv6 address read into `read` (not IPv4-mapped): the first 48 bits kept, the rest zeroed. */
+  const read = new Uint8Array(16);
+  const kept = new Uint8Array(16);
+  function fromRead(): ProtectedIp {
+    kept.set(read.subarray(0, 6));
+    return { anonymized: ipv6Text(kept), hash: hash(read), address: ipv6Text(read), version: 6 };
+  }
+
   return {
     protect(ip) {
       const text = ip.trim();
-      // Most addresses are dotted IPv4 as written by a proxy: read without the general parser.
+      // Most addresses are dotted IPv4 or hexadecimal IPv6 as written by a proxy: read without
+      // the general parser, which takes every other spelling.
       if (readCanonicalIpv4(text, mapped)) return fromMapped(text);
+      if (readHexIpv6(text, read)) {
+        if (!isMapped(read)) return fromRead();
+        mapped.set(read.subarray(12), 12);
+        return fromMapped(`${read[12]}.${read[13]}.${read[14]}.${read[15]}`);
+      }
       const family = isIP(text);
       if (family === 0) return undefined;
       if (family === 4) return fromV4(ipaddr.IPv4.parse(text));

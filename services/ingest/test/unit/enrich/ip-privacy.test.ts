@@ -1,4 +1,6 @@
 import { createHmac } from "node:crypto";
+import fc from "fast-check";
+import ipaddr from "ipaddr.js";
 import { describe, expect, it } from "vitest";
 import { createIpPrivacy } from "../../../src/enrich/ip-privacy.js";
 
@@ -117,5 +119,66 @@ describe("IP hash", () => {
       expect(hash).toMatch(/^(0|[1-9]\d*)$/);
       expect(BigInt(hash) < 2n ** 64n).toBe(true);
     }
+  });
+});
+
+describe("IPv6 read without the general parser", () => {
+  /** What the address parser makes of an address: the reference for every spelling. */
+  function reference(text: string) {
+    const address = ipaddr.IPv6.parse(text);
+    if (address.isIPv4MappedAddress()) return privacy.protect(address.toIPv4Address().toString());
+    const bytes = Uint8Array.from(address.toByteArray());
+    return {
+      anonymized: new ipaddr.IPv6([...address.parts.slice(0, 3), 0, 0, 0, 0, 0]).toRFC5952String(),
+      hash: createHmac("sha256", KEY).update(bytes).digest().readBigUInt64BE(0).toString(),
+      address: address.toRFC5952String(),
+      version: 6,
+    };
+  }
+
+  /** Eight groups, runs of zeros likely, written in full, with leading zeros, upper-case or compressed. */
+  const spelledAddress = fc
+    .tuple(
+      fc.array(fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff })), {
+        minLength: 8,
+        maxLength: 8,
+      }),
+      fc.constantFrom("rfc5952", "full", "padded", "upper"),
+    )
+    .map(([groups, spelling]) => {
+      const rfc = new ipaddr.IPv6(groups).toRFC5952String();
+      if (spelling === "rfc5952") return rfc;
+      const hex = groups.map((g) => g.toString(16));
+      if (spelling === "full") return hex.join(":");
+      if (spelling === "padded") return hex.map((g) => g.padStart(4, "0")).join(":");
+      return rfc.toUpperCase();
+    });
+
+  it("gives every spelling of an address what the general parser gives", () => {
+    fc.assert(
+      fc.property(spelledAddress, (text) => {
+        expect(privacy.protect(text)).toEqual(reference(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("reads IPv4-mapped addresses in hexadecimal as the IPv4 address", () => {
+    expect(privacy.protect("0:0:0:0:0:ffff:c633:6407")).toEqual(privacy.protect("198.51.100.7"));
+    expect(privacy.protect("::ffff:0:0")).toEqual(privacy.protect("0.0.0.0"));
+  });
+
+  it("refuses malformed hexadecimal text as the general parser does", () => {
+    for (const text of [
+      ":",
+      ":::",
+      "1:2:3:4:5:6:7:8:9",
+      "1::2::3",
+      "12345::",
+      "1:2:3:4:5:6:7:",
+      "g::1",
+      "1::2:3:4:5:6:7:8",
+    ])
+      expect(privacy.protect(text)).toBeUndefined();
   });
 });
