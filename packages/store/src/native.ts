@@ -413,6 +413,8 @@ function dateTime64Ticks(value: NativeValue, precision: number, type: string): b
 export function ipv6Bytes(text: string): Uint8Array {
   const bytes = new Uint8Array(16);
   if (readHexIpv6(text, bytes)) return bytes;
+  // A text it refused may have left groups behind.
+  bytes.fill(0);
   // IPv4-mapped in its usual spelling (how anonymised IPv4 is stored), read digit by digit.
   if (text.startsWith("::ffff:") && readDottedQuad(text, 7, bytes)) {
     bytes[10] = 0xff;
@@ -456,8 +458,8 @@ function hexDigit(c: number): number {
 /**
  * IPv6 text of hexadecimal groups only (1–4 digits each, either case, at most one `::`), as
  * proxies and clients write most addresses, into the 16 bytes of `bytes`. False for any other
- * text (a dotted IPv4 tail, a zone, a malformed address), with nothing decided: those take a
- * general parse.
+ * text (a dotted IPv4 tail, a zone, a malformed address), with nothing decided (those take a
+ * general parse) and `bytes` holding whatever was read before the refusal.
  */
 export function readHexIpv6(text: string, bytes: Uint8Array): boolean {
   const length = text.length;
