@@ -50,7 +50,7 @@ export async function createEnricher(options: EnricherOptions): Promise<Enricher
     const address = network.resolve(event.ip);
     const ip = address?.ip;
     const place = address?.geo ?? UNKNOWN_GEO;
-    const { device, bot } = userAgents.analyze(event.userAgent);
+    const { device, bot, stored: storedDevice } = userAgents.analyze(event.userAgent);
     const attribution = attributor.attribute(event);
 
     const flags: FraudFlag[] = [];
@@ -65,17 +65,13 @@ export async function createEnricher(options: EnricherOptions): Promise<Enricher
     if (timing.isImpossible(event, organizationId)) flags.push("impossible_timing");
     const fraud = scoreFraud(flags);
 
+    // The facts of the address and the user agent are shared, frozen objects (cached per
+    // address and per user agent), not copies: an enrichment is read, never changed.
     return {
-      geo: { ...place },
-      device: {
-        deviceType: device.deviceType,
-        browser: device.browser,
-        browserVersion: device.browserVersion,
-        os: device.os,
-        osVersion: device.osVersion,
-      },
+      geo: place,
+      device: storedDevice,
       attribution,
-      bot: { isBot: bot.isBot, botName: bot.botName },
+      bot,
       fraud,
       qualityScore: qualityScore({
         type: event.type,
@@ -87,7 +83,7 @@ export async function createEnricher(options: EnricherOptions): Promise<Enricher
         unattributed: attribution.channel === "direct" && attribution.clickId === "",
         missingUrl: attribution.landingHost === "",
       }),
-      ip: ip ? { anonymized: ip.anonymized, hash: ip.hash } : { ...NO_IP },
+      ip: address?.stored ?? NO_IP,
     };
   }
 

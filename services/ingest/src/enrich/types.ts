@@ -112,15 +112,16 @@ export interface IpFacts {
   hash: EventRow["ip_hash"];
 }
 
+/** What enrichment adds to an event. Its geo, device, bot and ip facts are shared between events: read them, never change them. */
 export interface Enrichment {
-  geo: GeoFacts;
-  device: DeviceFacts;
+  geo: Readonly<GeoFacts>;
+  device: Readonly<DeviceFacts>;
   attribution: AttributionFacts;
-  bot: BotFacts;
+  bot: Readonly<BotFacts>;
   fraud: FraudFacts;
   /** 0..100. */
   qualityScore: EventRow["quality_score"];
-  ip: IpFacts;
+  ip: Readonly<IpFacts>;
 }
 
 export interface VelocityOptions {

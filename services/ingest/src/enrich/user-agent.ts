@@ -1,11 +1,13 @@
 import { LRUCache } from "lru-cache";
 import { detectBot } from "./bot.js";
 import { type ParsedDevice, parseDevice } from "./device.js";
-import type { BotFacts } from "./types.js";
+import type { BotFacts, DeviceFacts } from "./types.js";
 
 export interface UserAgentFacts {
   device: Readonly<ParsedDevice>;
   bot: Readonly<BotFacts>;
+  /** The device as an enrichment carries it (the stored fields only). */
+  stored: Readonly<DeviceFacts>;
 }
 
 export interface UserAgentAnalyzer {
@@ -21,9 +23,17 @@ export function createUserAgentAnalyzer(maxEntries: number): UserAgentAnalyzer {
 
   function parse(userAgent: string): UserAgentFacts {
     const bot = detectBot(userAgent);
+    const device = parseDevice(userAgent, bot.isBot);
     return Object.freeze({
-      device: Object.freeze(parseDevice(userAgent, bot.isBot)),
-      bot: Object.freeze(bot),
+      device: Object.freeze(device),
+      bot: Object.freeze({ isBot: bot.isBot, botName: bot.botName }),
+      stored: Object.freeze({
+        deviceType: device.deviceType,
+        browser: device.browser,
+        browserVersion: device.browserVersion,
+        os: device.os,
+        osVersion: device.osVersion,
+      }),
     });
   }
 

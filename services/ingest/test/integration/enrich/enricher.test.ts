@@ -113,12 +113,23 @@ describe("enrich", () => {
     expect(result.qualityScore).toBe(90);
   });
 
-  it("returns fresh objects that callers may change", () => {
+  it("shares its address and user-agent facts frozen: no caller can change what the next event gets", () => {
     const event = pageview({ ip: LONDON_IP });
     const first = enricher.enrich(event, "org-1");
-    first.geo.city = "changed";
-    first.device.browser = "changed";
-    first.bot.botName = "changed";
+    const writable = first as unknown as Record<"geo" | "device" | "bot" | "ip", Record<string, unknown>>;
+    expect(() => {
+      writable.geo.city = "changed";
+    }).toThrow(TypeError);
+    expect(() => {
+      writable.device.browser = "changed";
+    }).toThrow(TypeError);
+    expect(() => {
+      writable.bot.botName = "changed";
+    }).toThrow(TypeError);
+    expect(() => {
+      writable.ip.hash = "changed";
+    }).toThrow(TypeError);
+    expect(Object.keys(first.ip)).toEqual(["anonymized", "hash"]);
     const second = enricher.enrich({ ...event, sessionId: "other" }, "org-1");
     expect(second.geo.city).toBe("London");
     expect(second.device.browser).toBe("Chrome");

@@ -16,6 +16,7 @@ describe("user agent analyzer", () => {
         isBrowser: false,
       },
       bot: { isBot: true, botName: "Googlebot" },
+      stored: { deviceType: "bot", browser: "", browserVersion: "", os: "", osVersion: "" },
     });
     expect(analyzer.analyze(UA.safariIphone).device.deviceType).toBe("mobile");
   });
