@@ -70,8 +70,9 @@ export function preparerUpgradingTo(
 }
 
 /**
- * A clone of a byte view copies its whole underlying buffer: a body that is a view into a
- * larger one (a pooled or decompressed buffer) is copied to its own bytes first.
+ * A body handed to a worker moves there with its whole underlying buffer: a body that is a
+ * view into a larger one (a pooled buffer, a gRPC frame) is copied to its own bytes first, so
+ * nothing else loses its memory.
  */
 function wholeBody(source: BatchSource): BatchSource {
   const body = source.encoded?.body;
@@ -184,11 +185,14 @@ export async function createWorkerPreparer(options: {
       const slot = slots[slotIndex(context.organizationId, slots.length)] as Slot;
       await slot.ready;
       const id = ++nextId;
-      // A body is copied to the worker (one memcpy); decoded events are cloned field by field.
+      // A body moves to the worker (its buffer transferred, not copied: this thread is done
+      // with it, and it is the largest allocation a batch makes here); decoded events are
+      // cloned field by field.
       const request: PrepareRequest = { id, source: wholeBody(source), context };
+      const body = request.source.encoded?.body;
       return new Promise<PreparedBatch>((resolve, reject) => {
         slot.pending.set(id, { resolve, reject });
-        slot.worker.postMessage(request);
+        slot.worker.postMessage(request, body ? [body.buffer as ArrayBuffer] : []);
       });
     },
     async close() {

@@ -123,6 +123,30 @@ describe("the worker preparer", () => {
     ]);
   });
 
+  it("moves a body that owns its memory to the worker, and copies one that is a view into a larger buffer", async () => {
+    const time = new Date(Date.now() - 60_000).toISOString();
+    const event = (id: string) =>
+      JSON.stringify({ event_id: id, type: "EVENT_TYPE_PAGEVIEW", time, url: "https://shop.example/" });
+    const owned = new TextEncoder().encode(`[${event("m-1")}]`);
+    const moved = await preparer.prepare(
+      { encoded: { body: owned, contentType: "application/json", batchIdField: "" } },
+      context("acme"),
+    );
+    expect(moved.acceptedEventIds).toEqual(["m-1"]);
+    expect(owned.buffer.byteLength).toBe(0);
+
+    // A frame of a larger message, as a binary call's bytes are: its neighbours keep their bytes.
+    const text = `[${event("v-1")}]`;
+    const message = new TextEncoder().encode(`head${text}tail`);
+    const view = message.subarray(4, 4 + text.length);
+    const copied = await preparer.prepare(
+      { encoded: { body: view, contentType: "application/json", batchIdField: "" } },
+      context("acme"),
+    );
+    expect(copied.acceptedEventIds).toEqual(["v-1"]);
+    expect(new TextDecoder().decode(message)).toBe(`head${text}tail`);
+  });
+
   it("fails only the batch a dying worker held, as retryable, and prepares the retry on its replacement", async () => {
     await expect(preparer.prepare({ events: [pageview("die")] }, context("acme"))).rejects.toBeInstanceOf(
       UnavailableError,
