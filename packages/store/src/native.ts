@@ -412,20 +412,30 @@ function dateTime64Ticks(value: NativeValue, precision: number, type: string): b
 /** The 16 bytes of an IPv6 address (IPv4 text maps to ::ffff:a.b.c.d). */
 export function ipv6Bytes(text: string): Uint8Array {
   const bytes = new Uint8Array(16);
-  if (readHexIpv6(text, bytes)) return bytes;
-  // A text it refused may have left groups behind.
-  bytes.fill(0);
-  // IPv4-mapped in its usual spelling (how anonymised IPv4 is stored), read digit by digit.
+  readIpv6(text, bytes);
+  return bytes;
+}
+
+/**
+ * The 16 bytes of an IPv6 address (IPv4 text maps to ::ffff:a.b.c.d) into `bytes`, every one
+ * of them written; throws for text that is not an address. The usual spellings — anonymised
+ * IPv4 as stored (`::ffff:a.b.c.0`), hexadecimal groups — are read by a scan without allocating.
+ */
+export function readIpv6(text: string, bytes: Uint8Array): void {
   if (text.startsWith("::ffff:") && readDottedQuad(text, 7, bytes)) {
+    bytes.fill(0, 0, 10);
     bytes[10] = 0xff;
     bytes[11] = 0xff;
-    return bytes;
+    return;
   }
+  if (readHexIpv6(text, bytes)) return;
+  // What a refused read left behind is not kept.
+  bytes.fill(0);
   if (text.includes(".") && !text.includes(":")) {
     bytes[10] = 0xff;
     bytes[11] = 0xff;
     bytes.set(ipv4Bytes(text), 12);
-    return bytes;
+    return;
   }
   let tail: number[] | undefined;
   let body = text;
@@ -445,7 +455,6 @@ export function ipv6Bytes(text: string): Uint8Array {
     bytes[i * 2 + 1] = g & 0xff;
   });
   if (tail) bytes.set(tail, 12);
-  return bytes;
 }
 
 /** The value of a hexadecimal digit's character code; -1 for any other character. */
@@ -673,20 +682,12 @@ export function nativeColumn(type: string): NativeColumn {
         "0.0.0.0",
       );
     case "IPv6": {
-      // Addresses repeat (anonymised ones by network): each text is parsed once, while the
-      // cache holds at most a few thousand.
-      const parsed = new Map<string, Uint8Array>();
+      // Each value read into one reused array and copied into the column: nothing kept per address.
+      const bytes = new Uint8Array(16);
       return fixedColumn(
         type,
         (out, v) => {
-          const text = String(v);
-          let bytes = parsed.get(text);
-          if (!bytes) {
-            bytes = ipv6Bytes(text);
-            // Anonymized addresses repeat (a network's visitors share one): most rows are a lookup.
-            if (parsed.size >= 65_536) parsed.clear();
-            parsed.set(text, bytes);
-          }
+          readIpv6(String(v), bytes);
           out.raw(bytes);
         },
         "::",

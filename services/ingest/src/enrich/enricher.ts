@@ -83,7 +83,7 @@ export async function createEnricher(options: EnricherOptions): Promise<Enricher
         unattributed: attribution.channel === "direct" && attribution.clickId === "",
         missingUrl: attribution.landingHost === "",
       }),
-      ip: address?.stored ?? NO_IP,
+      ip: ip ?? NO_IP,
     };
   }
 

@@ -1,11 +1,10 @@
 import type { GeoLocator } from "./geo.js";
-import type { IpPrivacy, ProtectedIp } from "./ip-privacy.js";
+import type { IpPrivacy } from "./ip-privacy.js";
 import type { GeoFacts, IpFacts } from "./types.js";
 
 export interface NetworkFacts {
-  ip: Readonly<ProtectedIp>;
   /** What an enrichment carries of the address: its anonymised form and keyed hash, never the address. */
-  stored: Readonly<IpFacts>;
+  ip: Readonly<IpFacts>;
   geo: Readonly<GeoFacts>;
   /** The address belongs to a cloud or hosting provider's network. */
   hosting: boolean;
@@ -38,8 +37,7 @@ export function createNetworkResolver(
       if (protectedIp === undefined) return undefined;
       const place = geo.lookup(protectedIp.address, protectedIp.version);
       const facts: NetworkFacts = Object.freeze({
-        ip: Object.freeze(protectedIp),
-        stored: Object.freeze({ anonymized: protectedIp.anonymized, hash: protectedIp.hash }),
+        ip: Object.freeze({ anonymized: protectedIp.anonymized, hash: protectedIp.hash }),
         geo: Object.freeze(place),
         hosting: place.asOrganization !== "" && isHostingOrganization(place.asOrganization),
       });
