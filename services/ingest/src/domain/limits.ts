@@ -6,6 +6,8 @@ export const limits = {
   userAgentLength: 2_048,
   clickIdLength: 512,
   idLength: 256,
+  /** An address as text: the longest IPv6 spelling with a zone fits. */
+  ipLength: 64,
   nameLength: 128,
   currencyPattern: /^[A-Z]{3}$/,
   properties: 64,

@@ -170,7 +170,7 @@ function validateOne(event: EventInput, index: number, context: ValidationContex
   if ((kind === "click" || kind === "pageview") && url === "") reject("url", `is required for ${kind} events`);
   const referrer = absoluteUrl(event.referrer, "referrer");
 
-  const ip = text(event.ip, "ip", 64);
+  const ip = text(event.ip, "ip", limits.ipLength);
   check(ip === "" || isAddress(ip), "ip", "must be an IPv4 or IPv6 address");
 
   const conversionName = text(event.conversionName, "conversion_name", limits.nameLength);

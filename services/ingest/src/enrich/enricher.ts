@@ -89,6 +89,10 @@ export async function createEnricher(options: EnricherOptions): Promise<Enricher
 
   return {
     enrich,
+    resolveAddresses(addresses) {
+      if (closed) throw new Error("the enricher is closed");
+      for (const address of addresses) network.resolve(address);
+    },
     async close() {
       closed = true;
     },

@@ -135,6 +135,22 @@ describe("enrich", () => {
   });
 });
 
+describe("resolveAddresses", () => {
+  it("changes no enrichment, counts nothing, and passes over text that is not an address", async () => {
+    const addresses = [LONDON_IP, AKAMAI_IP, "2001:db8::1", "::ffff:81.2.69.160", "not-an-address", ""];
+    const events = addresses.map((ip, i) => pageview({ ip, sessionId: `resolved-${i}` }));
+    const plain = await createEnricher(strict);
+    const resolved = await createEnricher(strict);
+    // Resolved four times over: velocity (3 events a minute in `strict`) must not count any of it.
+    for (let round = 0; round < 4; round++) resolved.resolveAddresses(addresses);
+    expect(events.map((event) => resolved.enrich(event, "org-1"))).toEqual(
+      events.map((event) => plain.enrich(event, "org-1")),
+    );
+    await Promise.all([plain.close(), resolved.close()]);
+    expect(() => resolved.resolveAddresses([LONDON_IP])).toThrow("closed");
+  });
+});
+
 describe("fraud flags, each alone", () => {
   let strictEnricher: Enricher;
   beforeAll(async () => {
