@@ -190,9 +190,17 @@ export async function createWorkerPreparer(options: {
       // cloned field by field.
       const request: PrepareRequest = { id, source: wholeBody(source), context };
       const body = request.source.encoded?.body;
+      // Shared memory is never moved (it cannot be): it is cloned as before.
+      const moved = body && body.buffer instanceof ArrayBuffer ? [body.buffer] : [];
       return new Promise<PreparedBatch>((resolve, reject) => {
         slot.pending.set(id, { resolve, reject });
-        slot.worker.postMessage(request, body ? [body.buffer as ArrayBuffer] : []);
+        try {
+          slot.worker.postMessage(request, moved);
+        } catch (error) {
+          // Nothing reached the worker: the batch is refused here and not left waiting.
+          slot.pending.delete(id);
+          reject(error);
+        }
       });
     },
     async close() {

@@ -145,6 +145,17 @@ describe("the worker preparer", () => {
     );
     expect(copied.acceptedEventIds).toEqual(["v-1"]);
     expect(new TextDecoder().decode(message)).toBe(`head${text}tail`);
+
+    // Shared memory cannot move: it is cloned, and the caller keeps it.
+    const sharedText = new TextEncoder().encode(`[${event("s-1")}]`);
+    const shared = new Uint8Array(new SharedArrayBuffer(sharedText.length));
+    shared.set(sharedText);
+    const cloned = await preparer.prepare(
+      { encoded: { body: shared, contentType: "application/json", batchIdField: "" } },
+      context("acme"),
+    );
+    expect(cloned.acceptedEventIds).toEqual(["s-1"]);
+    expect(shared.byteLength).toBe(sharedText.length);
   });
 
   it("fails only the batch a dying worker held, as retryable, and prepares the retry on its replacement", async () => {
