@@ -43,7 +43,12 @@ import {
   listableAgents,
 } from "../../services/discovery/src/fraud/compile.js";
 import { fraudDefaults } from "../../services/discovery/src/fraud/run.js";
-import { compilePatterns, patternQuerySettings } from "../../services/discovery/src/patterns/compile.js";
+import {
+  compilePatterns,
+  compileWindowEvents,
+  patternQuerySettings,
+  SEPARATE_SERIES_FROM_EVENTS,
+} from "../../services/discovery/src/patterns/compile.js";
 import { patternDefaults } from "../../services/discovery/src/patterns/run.js";
 import { timeStatement } from "../lib/dataset.js";
 import { benchGenerator, seedMerged, startBenchEngine } from "../lib/engine.js";
@@ -493,10 +498,22 @@ FROM ${db}.analytics_events WHERE organization_id = {org:String} AND event_date 
   const largest = generator.organizations[0]?.id ?? "";
   const speedStart = isoDate(end.getTime() - (SPEED_DAYS - 1) * DAY);
   const range = resolveRange(create(DateRangeSchema, { startDate: speedStart, endDate, timeZone: "UTC" }), "range");
+  // The statement of the shape the product chooses for this organization and range.
+  const windowEvents = compileWindowEvents(range, db, largest);
+  const { rows: windowRows } = await store.query<{ events: string }>({
+    name: "bench.raw",
+    sql: windowEvents.sql,
+    params: windowEvents.params,
+    organizationId: largest,
+  });
   const rawPatterns = compilePatterns(
     { sql: "campaign_id", params: {} },
     range,
-    { minSessions: patternDefaults.minSessions, fraudScoreMax: patternDefaults.fraudScoreMax },
+    {
+      minSessions: patternDefaults.minSessions,
+      fraudScoreMax: patternDefaults.fraudScoreMax,
+      separateSeries: Number(windowRows[0]?.events ?? 0) >= SEPARATE_SERIES_FROM_EVENTS,
+    },
     db,
     largest,
   );

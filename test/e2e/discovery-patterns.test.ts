@@ -4,7 +4,12 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { DateRangeSchema, DiscoveryService } from "@trellis/contracts";
 import { defaultQueryLimits, resolveRange, withLimits } from "@trellis/traffic-rules";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compilePatterns, patternQuerySettings, withDays } from "../../services/discovery/src/patterns/compile.js";
+import {
+  compilePatterns,
+  compileWindowEvents,
+  patternQuerySettings,
+  withDays,
+} from "../../services/discovery/src/patterns/compile.js";
 import type { GroupRow } from "../../services/discovery/src/patterns/select.js";
 import type { EventSpec } from "../helpers/events.js";
 import { startTestWarehouse, type TestWarehouse } from "../helpers/warehouse.js";
@@ -384,6 +389,47 @@ describe("patterns in unattributed traffic", () => {
       ["2024-06-05", "2024-06-06", "2024-06-07"],
       [2, 2, 1],
     ]);
+  });
+
+  it("answers the same groups and figures with the per-day series in a pass of its own", async () => {
+    const range = resolveRange(
+      create(DateRangeSchema, { startDate: "2024-06-01", endDate: "2024-06-14", timeZone: "UTC" }),
+      "range",
+    );
+    const groupsOf = async (organizationId: string, separateSeries: boolean) => {
+      const statement = compilePatterns(
+        { sql: "campaign_id", params: {} },
+        range,
+        { minSessions: 1, fraudScoreMax: 50, separateSeries },
+        warehouse.database,
+        organizationId,
+      );
+      const { rows } = await warehouse.embedded.store.query<GroupRow>({
+        name: "test.patterns",
+        sql: withLimits(statement.sql, defaultQueryLimits, undefined, patternQuerySettings),
+        params: statement.params,
+        organizationId,
+      });
+      // One row per group, in an order of their own: sorted by the group's attributes.
+      const key = (row: GroupRow) => JSON.stringify(Object.entries(row).filter(([k]) => k.startsWith("a_")));
+      return rows.sort((a, b) => key(a).localeCompare(key(b)));
+    };
+    for (const organizationId of ["acme", "globex", "initech", "hooli"]) {
+      const onePass = await groupsOf(organizationId, false);
+      const separate = await groupsOf(organizationId, true);
+      expect(onePass.length).toBeGreaterThan(5);
+      expect(separate).toEqual(onePass);
+    }
+    // Which shape a call takes follows the organization's events of the range and the window
+    // before it, its own only.
+    const window = compileWindowEvents(range, warehouse.database, "acme");
+    const { rows } = await warehouse.embedded.store.query<{ events: string }>({
+      name: "test.patterns.window",
+      sql: window.sql,
+      params: window.params,
+      organizationId: "acme",
+    });
+    expect(Number(rows[0]?.events)).toBe(traffic.filter((event) => event.organizationId === "acme").length);
   });
 
   it("answers bad input with 400 naming the field", async () => {

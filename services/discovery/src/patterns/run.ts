@@ -11,7 +11,14 @@ import { freshnessFor, resolveRange, runCompiled } from "@trellis/traffic-rules"
 import { boundedInteger, boundedNumber } from "../domain/bounds.js";
 import type { DiscoveryDeps, RunRequest } from "../domain/run-deps.js";
 import { newRunId } from "../runs/run-store.js";
-import { compilePatterns, pastWindow, patternQuerySettings, withDays } from "./compile.js";
+import {
+  compilePatterns,
+  compileWindowEvents,
+  pastWindow,
+  patternQuerySettings,
+  SEPARATE_SERIES_FROM_EVENTS,
+  withDays,
+} from "./compile.js";
 import { type GroupRow, selectPatterns } from "./select.js";
 
 export const patternDefaults = {
@@ -68,19 +75,23 @@ export async function discoverPatterns(
       freshness: freshnessFor(range.endDate, Granularity.DAY, deps.clock()),
     },
     async () => {
+      const ctx = { store: deps.store, organizationId, signal: call.signal, deadlineMs: call.deadlineMs };
+      const window = await runCompiled<{ events: number | string | null }>(
+        ctx,
+        "discovery.patterns.window",
+        compileWindowEvents(range, deps.store.database, organizationId),
+      );
+      const separateSeries = Number(window.rows[0]?.events ?? 0) >= SEPARATE_SERIES_FROM_EVENTS;
       const compiled = compilePatterns(
         ruleset.effectiveCampaign,
         range,
-        { minSessions: settings.minSessions, fraudScoreMax: patternDefaults.fraudScoreMax },
+        { minSessions: settings.minSessions, fraudScoreMax: patternDefaults.fraudScoreMax, separateSeries },
         deps.store.database,
         organizationId,
       );
-      const { rows, elapsedMs } = await runCompiled<GroupRow>(
-        { store: deps.store, organizationId, signal: call.signal, deadlineMs: call.deadlineMs },
-        "discovery.patterns",
-        compiled,
-        patternQuerySettings,
-      );
+      const patterns = await runCompiled<GroupRow>(ctx, "discovery.patterns", compiled, patternQuerySettings);
+      const { rows } = patterns;
+      const elapsedMs = window.elapsedMs + patterns.elapsedMs;
       withDays(rows, past.startDate);
       const totals = rows.find((r) => Object.entries(r).every(([k, v]) => !k.startsWith("a_") || v === null));
       const runId = newRunId();
@@ -106,7 +117,13 @@ export async function discoverPatterns(
         result: answer,
       });
       deps.logger.info(
-        { organization_id: organizationId, run_id: runId, patterns: answer.patterns.length, elapsed_ms: elapsedMs },
+        {
+          organization_id: organizationId,
+          run_id: runId,
+          patterns: answer.patterns.length,
+          separate_series: separateSeries,
+          elapsed_ms: elapsedMs,
+        },
         "patterns discovered",
       );
       return answer;
