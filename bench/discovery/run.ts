@@ -46,7 +46,7 @@ import { fraudDefaults } from "../../services/discovery/src/fraud/run.js";
 import {
   compilePatterns,
   compileWindowEvents,
-  patternQuerySettings,
+  patternSettingsFor,
   SEPARATE_SERIES_FROM_EVENTS,
 } from "../../services/discovery/src/patterns/compile.js";
 import { patternDefaults } from "../../services/discovery/src/patterns/run.js";
@@ -506,13 +506,14 @@ FROM ${db}.analytics_events WHERE organization_id = {org:String} AND event_date 
     params: windowEvents.params,
     organizationId: largest,
   });
+  const rawSeparateSeries = Number(windowRows[0]?.events ?? 0) >= SEPARATE_SERIES_FROM_EVENTS;
   const rawPatterns = compilePatterns(
     { sql: "campaign_id", params: {} },
     range,
     {
       minSessions: patternDefaults.minSessions,
       fraudScoreMax: patternDefaults.fraudScoreMax,
-      separateSeries: Number(windowRows[0]?.events ?? 0) >= SEPARATE_SERIES_FROM_EVENTS,
+      separateSeries: rawSeparateSeries,
     },
     db,
     largest,
@@ -540,7 +541,7 @@ FROM ${db}.analytics_events WHERE organization_id = {org:String} AND event_date 
       name: "patterns",
       path: `/api/v1/discovery/patterns?${q}`,
       uncached: (i) => `/api/v1/discovery/patterns?${q}&limit=${30 + i}`,
-      raw: () => timeStatement(store, rawPatterns, largest, patternQuerySettings),
+      raw: () => timeStatement(store, rawPatterns, largest, patternSettingsFor(rawSeparateSeries)),
     },
     {
       name: "anomalies",

@@ -372,13 +372,24 @@ function pastScanStartOf(range: ResolvedRange): string {
 /**
  * The settings the statement needs besides its SQL: NULL for attributes a grouping set leaves
  * out; 64-bit counts as JSON numbers (far below 2^53; quoted, the answer's daily arrays were a
- * quarter larger); the sessions' days computed once for both passes of the separate series
- * (without it, the engine computes a CTE once per reader).
+ * quarter larger).
  */
-export const patternQuerySettings = {
-  group_by_use_nulls: 1,
-  output_format_json_quote_64bit_integers: 0,
-  enable_materialized_cte: 1,
+export const patternQuerySettings = { group_by_use_nulls: 1, output_format_json_quote_64bit_integers: 0 };
+
+/**
+ * The settings of a statement of either shape: the separate series's sessions' days are kept
+ * once for both its passes (`enable_materialized_cte`, ClickHouse 26.3 and later; without it
+ * the engine computes a CTE once per reader). Only that shape carries the setting, so an engine
+ * that does not know it is never given it.
+ */
+export function patternSettingsFor(separateSeries: boolean): Record<string, number> {
+  return separateSeries ? { ...patternQuerySettings, enable_materialized_cte: 1 } : patternQuerySettings;
+}
+
+/** Whether the engine keeps a CTE once for all its readers (`AS MATERIALIZED`): one row, `known` 0 or 1. */
+export const materializedCteSupport: BoundSql = {
+  sql: "SELECT count() AS known FROM system.settings WHERE name = 'enable_materialized_cte'",
+  params: {},
 };
 
 /** A group's daily figures with dates for the offsets the statement answers, from the window's first day. */

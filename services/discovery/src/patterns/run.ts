@@ -7,6 +7,7 @@ import {
   Granularity,
   ResultMetaSchema,
 } from "@trellis/contracts";
+import type { Store } from "@trellis/store";
 import { freshnessFor, resolveRange, runCompiled } from "@trellis/traffic-rules";
 import { boundedInteger, boundedNumber } from "../domain/bounds.js";
 import type { DiscoveryDeps, RunRequest } from "../domain/run-deps.js";
@@ -14,8 +15,9 @@ import { newRunId } from "../runs/run-store.js";
 import {
   compilePatterns,
   compileWindowEvents,
+  materializedCteSupport,
   pastWindow,
-  patternQuerySettings,
+  patternSettingsFor,
   SEPARATE_SERIES_FROM_EVENTS,
   withDays,
 } from "./compile.js";
@@ -32,6 +34,29 @@ export const patternDefaults = {
   fraudScoreMax: 50,
   priority: 10,
 };
+
+/**
+ * Whether the store's engine can run the separate series (see `compilePatterns`), asked once
+ * per store: a ClickHouse server older than 26.3 cannot, and gets the one pass always.
+ */
+const separateSeriesSupport = new WeakMap<Store, Promise<boolean>>();
+
+function canSeparateSeries(store: Store): Promise<boolean> {
+  let known = separateSeriesSupport.get(store);
+  if (!known) {
+    known = store
+      .query<{ known: number | string }>({
+        name: "discovery.patterns.engine",
+        ...materializedCteSupport,
+        organizationId: null,
+      })
+      .then(({ rows }) => Number(rows[0]?.known ?? 0) > 0);
+    separateSeriesSupport.set(store, known);
+    // A failed answer is not remembered: the next call asks again.
+    known.catch(() => separateSeriesSupport.delete(store));
+  }
+  return known;
+}
 
 /** Finds the patterns of the organization's unattributed traffic over a range, and stores the run. */
 export async function discoverPatterns(
@@ -81,7 +106,8 @@ export async function discoverPatterns(
         "discovery.patterns.window",
         compileWindowEvents(range, deps.store.database, organizationId),
       );
-      const separateSeries = Number(window.rows[0]?.events ?? 0) >= SEPARATE_SERIES_FROM_EVENTS;
+      const separateSeries =
+        Number(window.rows[0]?.events ?? 0) >= SEPARATE_SERIES_FROM_EVENTS && (await canSeparateSeries(deps.store));
       const compiled = compilePatterns(
         ruleset.effectiveCampaign,
         range,
@@ -89,7 +115,12 @@ export async function discoverPatterns(
         deps.store.database,
         organizationId,
       );
-      const patterns = await runCompiled<GroupRow>(ctx, "discovery.patterns", compiled, patternQuerySettings);
+      const patterns = await runCompiled<GroupRow>(
+        ctx,
+        "discovery.patterns",
+        compiled,
+        patternSettingsFor(separateSeries),
+      );
       const { rows } = patterns;
       const elapsedMs = window.elapsedMs + patterns.elapsedMs;
       withDays(rows, past.startDate);
