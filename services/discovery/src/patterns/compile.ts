@@ -18,8 +18,8 @@ export interface PatternSettings {
 
 /**
  * Events in the range and the window before it from which the per-day series gets its own
- * pass. Measured on one machine, each shape's statement alone (p50 of three, alternating): an
- * organization of 4.25M events 3.6–3.8 s against 5.0–5.1 s in one pass; of 426k events
+ * pass. Measured on one machine, each shape's statement alone (three runs each, alternating): an
+ * organization of 4.25M events 3.7–4.0 s against 4.6–5.1 s in one pass; of 426k events
  * 0.90–1.0 s against 0.75–0.92 s; of 100–200k events 0.46–0.57 s against 0.35–0.46 s — every
  * further pass costs about 0.1 s however few its rows, and the one pass's per-day map grows
  * with the groups' days.
