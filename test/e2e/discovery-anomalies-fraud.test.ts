@@ -73,6 +73,8 @@ for (let i = 0; i < 40; i++)
     click_id_type: "msclkid",
     click_id: i < 6 ? `reused-${i >> 1}` : `c${i}`,
   });
+// One click id on three clicks from one address: a reload, not a reuse.
+for (let i = 0; i < 3; i++) click(3000, 130 + i, { source: "bing", click_id_type: "msclkid", click_id: "one-address" });
 for (let i = 0; i < 2; i++)
   click(2000 + i, 400 + i, { source: "bing", fraud_flags: ["impossible_timing"], fraud_score: 25 });
 const crawl = (count: number, columns: EventSpec["columns"]) => {
