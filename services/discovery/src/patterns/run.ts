@@ -7,6 +7,7 @@ import {
   Granularity,
   ResultMetaSchema,
 } from "@trellis/contracts";
+import type { Logger } from "@trellis/platform";
 import type { Store } from "@trellis/store";
 import { freshnessFor, resolveRange, runCompiled } from "@trellis/traffic-rules";
 import { boundedInteger, boundedNumber } from "../domain/bounds.js";
@@ -37,25 +38,28 @@ export const patternDefaults = {
 
 /**
  * Whether the store's engine can run the separate series (see `compilePatterns`), asked once
- * per store: a ClickHouse server older than 26.3 cannot, and gets the one pass always.
+ * per store: a ClickHouse server older than 26.3 cannot, and gets the one pass always. When the
+ * question itself fails (a server user without `system.settings`, say), the call takes the one
+ * pass, which every engine runs, and the next call asks again.
  */
 const separateSeriesSupport = new WeakMap<Store, Promise<boolean>>();
 
-function canSeparateSeries(store: Store): Promise<boolean> {
-  let known = separateSeriesSupport.get(store);
-  if (!known) {
-    known = store
-      .query<{ known: number | string }>({
-        name: "discovery.patterns.engine",
-        ...materializedCteSupport,
-        organizationId: null,
-      })
-      .then(({ rows }) => Number(rows[0]?.known ?? 0) > 0);
-    separateSeriesSupport.set(store, known);
-    // A failed answer is not remembered: the next call asks again.
-    known.catch(() => separateSeriesSupport.delete(store));
-  }
-  return known;
+export function canSeparateSeries(store: Store, logger: Pick<Logger, "warn">): Promise<boolean> {
+  const known = separateSeriesSupport.get(store);
+  if (known) return known;
+  const asked = store
+    .query<{ known: number | string }>({
+      name: "discovery.patterns.engine",
+      ...materializedCteSupport,
+      organizationId: null,
+    })
+    .then(({ rows }) => Number(rows[0]?.known ?? 0) > 0);
+  separateSeriesSupport.set(store, asked);
+  return asked.catch((error: unknown) => {
+    separateSeriesSupport.delete(store);
+    logger.warn({ err: error }, "could not ask the engine for materialized CTEs: patterns take the one pass");
+    return false;
+  });
 }
 
 /** Finds the patterns of the organization's unattributed traffic over a range, and stores the run. */
@@ -107,7 +111,8 @@ export async function discoverPatterns(
         compileWindowEvents(range, deps.store.database, organizationId),
       );
       const separateSeries =
-        Number(window.rows[0]?.events ?? 0) >= SEPARATE_SERIES_FROM_EVENTS && (await canSeparateSeries(deps.store));
+        Number(window.rows[0]?.events ?? 0) >= SEPARATE_SERIES_FROM_EVENTS &&
+        (await canSeparateSeries(deps.store, deps.logger));
       const compiled = compilePatterns(
         ruleset.effectiveCampaign,
         range,
