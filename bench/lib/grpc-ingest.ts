@@ -25,8 +25,15 @@ export interface GrpcIngestAnswer {
 }
 
 export function createGrpcIngestClient(url: string, apiKey: string) {
-  // Windows large enough for a batch's answer (5,000 event ids), as the server's are for its request.
-  const session = http2.connect(url, { settings: { initialWindowSize: 4 * 1024 * 1024 } });
+  // Windows large enough for a batch's answer (5,000 event ids), as the server's are for its
+  // request. The session may hold every request in flight (a few MB each) while the server reads
+  // them: past Node's default of 10 MB a session refuses its next streams itself
+  // (ENHANCE_YOUR_CALM), which six 3 MB batches in flight reached when the server's answers came
+  // later (a longer flush window).
+  const session = http2.connect(url, {
+    maxSessionMemory: 256,
+    settings: { initialWindowSize: 4 * 1024 * 1024 },
+  });
   session.on("error", () => {});
   return {
     send(frame: Buffer): Promise<GrpcIngestAnswer> {

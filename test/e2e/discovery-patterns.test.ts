@@ -7,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   compilePatterns,
   compileWindowEvents,
+  joinSeries,
   materializedCteSupport,
   patternQuerySettings,
   patternSettingsFor,
+  type SeparateSeriesRow,
   withDays,
 } from "../../services/discovery/src/patterns/compile.js";
 import type { GroupRow } from "../../services/discovery/src/patterns/select.js";
@@ -406,12 +408,16 @@ describe("patterns in unattributed traffic", () => {
         warehouse.database,
         organizationId,
       );
-      const { rows } = await warehouse.embedded.store.query<GroupRow>({
+      const answer = await warehouse.embedded.store.query<GroupRow | SeparateSeriesRow>({
         name: "test.patterns",
         sql: withLimits(statement.sql, defaultQueryLimits, undefined, patternSettingsFor(separateSeries)),
         params: statement.params,
         organizationId,
       });
+      // The separate shape answers the groups and their series as rows of their own.
+      const rows = separateSeries
+        ? joinSeries<GroupRow>(answer.rows as SeparateSeriesRow[])
+        : (answer.rows as GroupRow[]);
       // One row per group, in an order of their own: sorted by the group's attributes.
       const key = (row: GroupRow) => JSON.stringify(Object.entries(row).filter(([k]) => k.startsWith("a_")));
       return rows.sort((a, b) => key(a).localeCompare(key(b)));

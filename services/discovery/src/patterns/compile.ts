@@ -63,8 +63,9 @@ export function pastWindow(range: ResolvedRange): { startDate: string; days: num
  * aggregate, and a second pass sums them by set, group and day — each folded day once per
  * attribute set, its group told by the set and a 64-bit hash of the set's values, keys of fixed
  * size that the engine groups far faster than the values themselves — then gathers each group's
- * days in order, joined to the groups by set and hash, in place of a per-group map that grows
- * with the days of every group, pruned or not. The same groups and figures (tested); the top
+ * days in order, in place of a per-group map that grows with the days of every group, pruned or
+ * not. The groups and the series come back as rows of their own ({@link SeparateSeriesRow}),
+ * which {@link joinSeries} joins by set and hash. The same groups and figures (tested); the top
  * values, which the engine's topK approximates from the order rows reach it in, can differ
  * between the shapes among near ties.
  */
@@ -251,10 +252,11 @@ session_days AS MATERIALIZED (
 ${sessionDays}
   )
 )
-SELECT ${patternAttributes.map((a) => `groups.a_${a.name} AS a_${a.name}`).join(", ")},
-  groups.* EXCEPT (grouping_set, group_hash, ${attributeList}),
-  series.daily AS daily,
-  series.active_days AS active_days
+-- The groups and their series as rows of their own, each row's figures as one JSON text, which
+-- the process joins by the group's key (set and hash): the two aggregations then run side by
+-- side, where as the two sides of a join one waited for the other.
+SELECT concat(toString(grouping_set), ':', toString(group_hash)) AS key, 'group' AS kind,
+  formatRowNoNewline('JSONEachRow', *) AS row
 FROM (
   SELECT ${attributeList},
     -- The group's set (a bit for each attribute it has) and the hash of its values, as the
@@ -270,11 +272,14 @@ ${summary}
   )
   ${groupingSets}
   ${having}
-) AS groups
-LEFT JOIN (
-  -- Per day over the window before and the range: sessions, and (the range's only, for a
-  -- pattern counted within a campaign's flight) events, conversions, revenue, converting
-  -- sessions; each group's days in order, as offsets from the window's first.
+)
+UNION ALL
+-- Per day over the window before and the range: sessions, and (the range's only, for a pattern
+-- counted within a campaign's flight) events, conversions, revenue, converting sessions; each
+-- group's days in order, as offsets from the window's first.
+SELECT concat(toString(grouping_set), ':', toString(group_hash)) AS key, 'series' AS kind,
+  formatRowNoNewline('JSONEachRow', daily, active_days) AS row
+FROM (
   SELECT grouping_set, group_hash,
     arraySort(groupArray(tuple(d, n, e, c, r, v))) AS days,
     tuple(arrayMap(x -> x.1, days), arrayMap(x -> x.2, days), arrayMap(x -> x.3, days),
@@ -301,7 +306,7 @@ LEFT JOIN (
     GROUP BY grouping_set, group_hash, d
   )
   GROUP BY grouping_set, group_hash
-) AS series ON groups.grouping_set = series.grouping_set AND groups.group_hash = series.group_hash`
+)`
     : `${scoped}
 SELECT
   ${attributeList},
@@ -391,6 +396,33 @@ export const materializedCteSupport: BoundSql = {
   sql: "SELECT count() AS known FROM system.settings WHERE name = 'enable_materialized_cte'",
   params: {},
 };
+
+/** A row of the separate-series statement: a group's figures or its series, as JSON text, under the group's key. */
+export interface SeparateSeriesRow {
+  key: string;
+  kind: "group" | "series";
+  row: string;
+}
+
+/** A group without a series row (none of its sessions unattributed): no day, as the one pass answers it. */
+const NO_DAYS = [[], [], [], [], [], []];
+
+/**
+ * The groups of the separate-series statement with their series joined: each group's `daily`
+ * and `active_days` from the series row of its key — the one-pass statement's rows.
+ */
+export function joinSeries<Row>(rows: readonly SeparateSeriesRow[]): Row[] {
+  const series = new Map<string, { daily: unknown; active_days: number }>();
+  for (const row of rows) if (row.kind === "series") series.set(row.key, JSON.parse(row.row));
+  const groups: Row[] = [];
+  for (const row of rows) {
+    if (row.kind !== "group") continue;
+    const { grouping_set: _set, group_hash: _hash, ...group } = JSON.parse(row.row) as Record<string, unknown>;
+    const days = series.get(row.key);
+    groups.push({ ...group, daily: days?.daily ?? NO_DAYS, active_days: days?.active_days ?? 0 } as Row);
+  }
+  return groups;
+}
 
 /** A group's daily figures with dates for the offsets the statement answers, from the window's first day. */
 export function withDays<Row extends { daily: [Array<string | number>, ...unknown[]] }>(

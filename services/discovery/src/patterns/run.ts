@@ -16,10 +16,12 @@ import { newRunId } from "../runs/run-store.js";
 import {
   compilePatterns,
   compileWindowEvents,
+  joinSeries,
   materializedCteSupport,
   pastWindow,
   patternSettingsFor,
   SEPARATE_SERIES_FROM_EVENTS,
+  type SeparateSeriesRow,
   withDays,
 } from "./compile.js";
 import { type GroupRow, selectPatterns } from "./select.js";
@@ -120,13 +122,15 @@ export async function discoverPatterns(
         deps.store.database,
         organizationId,
       );
-      const patterns = await runCompiled<GroupRow>(
+      const patterns = await runCompiled<GroupRow | SeparateSeriesRow>(
         ctx,
         "discovery.patterns",
         compiled,
         patternSettingsFor(separateSeries),
       );
-      const { rows } = patterns;
+      const rows = separateSeries
+        ? joinSeries<GroupRow>(patterns.rows as SeparateSeriesRow[])
+        : (patterns.rows as GroupRow[]);
       const elapsedMs = window.elapsedMs + patterns.elapsedMs;
       withDays(rows, past.startDate);
       const totals = rows.find((r) => Object.entries(r).every(([k, v]) => !k.startsWith("a_") || v === null));

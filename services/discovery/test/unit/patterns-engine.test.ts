@@ -1,5 +1,6 @@
 import type { Store } from "@trellis/store";
 import { describe, expect, it } from "vitest";
+import { joinSeries } from "../../src/patterns/compile.js";
 import { canSeparateSeries } from "../../src/patterns/run.js";
 
 /** A store whose engine question fails `failures` times, then answers that the engine knows the setting. */
@@ -26,5 +27,51 @@ describe("asking the engine whether the separate series can run", () => {
     expect(await canSeparateSeries(store, logger)).toBe(true);
     // Two questions in all, over no organization's data.
     expect(asked).toEqual(["discovery.patterns.engine:null", "discovery.patterns.engine:null"]);
+  });
+});
+
+describe("joining the separate shape's groups to their series", () => {
+  it("gives each group its series by key, and a group without one no day, as the one pass does", () => {
+    const group = (key: string, host: string | null, u: number) => ({
+      key,
+      kind: "group" as const,
+      row: JSON.stringify({ a_referrer_host: host, u, grouping_set: 1, group_hash: 12345678901234567000 }),
+    });
+    const rows = joinSeries<Record<string, unknown>>([
+      {
+        key: "1:2",
+        kind: "series",
+        row: JSON.stringify({
+          daily: [
+            [3, 5],
+            [1, 2],
+            [1, 0],
+            [0, 0],
+            [0, 0],
+            [0, 0],
+          ],
+          active_days: 1,
+        }),
+      },
+      group("1:2", "news.example", 3),
+      // Only attributed sessions: the series pass reads no day of it.
+      group("1:3", "ads.example", 0),
+    ]);
+    expect(rows).toEqual([
+      {
+        a_referrer_host: "news.example",
+        u: 3,
+        daily: [
+          [3, 5],
+          [1, 2],
+          [1, 0],
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ],
+        active_days: 1,
+      },
+      { a_referrer_host: "ads.example", u: 0, daily: [[], [], [], [], [], []], active_days: 0 },
+    ]);
   });
 });
