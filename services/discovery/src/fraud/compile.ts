@@ -85,15 +85,18 @@ ORDER BY clicks DESC, window_start LIMIT {limit:UInt32}`,
  * Click ids seen on more than one click from more than one address (a copied ad link, a replay).
  * "More than one address" is told by the address hash's least and greatest values differing: two
  * numbers a click id, where an exact distinct count kept a set for each of them (almost all used
- * once).
+ * once). Click ids are told apart by a 64-bit hash of their text, a key of fixed size that the
+ * engine groups faster than the strings (117–147 ms against 147–183 ms over an organization's
+ * 4.25M events); two ids sharing a hash — for a million ids, a chance of about 3 in 100 million —
+ * would count as one.
  */
 export function compileClickIdReuse(range: ResolvedRange, t: FraudThresholds, database: string, org: string): BoundSql {
   return bound(
     `SELECT click_id_type, count() AS reused_ids, sum(uses) AS clicks
 FROM (
-  SELECT click_id, any(click_id_type) AS click_id_type, count() AS uses
+  SELECT cityHash64(click_id) AS click_key, any(click_id_type) AS click_id_type, count() AS uses
   ${scope(database)} AND event_type = 'click' AND click_id != ''
-  GROUP BY click_id HAVING uses > 1 AND min(ip_hash) != max(ip_hash)
+  GROUP BY click_key HAVING uses > 1 AND min(ip_hash) != max(ip_hash)
 )
 GROUP BY click_id_type ORDER BY clicks DESC, click_id_type LIMIT {limit:UInt32}`,
     range,
