@@ -37,40 +37,23 @@ describe("joining the separate shape's groups to their series", () => {
       kind: "group" as const,
       row: JSON.stringify({ a_referrer_host: host, u, grouping_set: 1, group_hash: 12345678901234567000 }),
     });
+    // Days 3 and 5 of the window, then their sessions, events, conversions, revenue and converting sessions.
+    const daily = [
+      [3, 5],
+      [1, 2],
+      [1, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ];
     const rows = joinSeries<Record<string, unknown>>([
-      {
-        key: "1:2",
-        kind: "series",
-        row: JSON.stringify({
-          daily: [
-            [3, 5],
-            [1, 2],
-            [1, 0],
-            [0, 0],
-            [0, 0],
-            [0, 0],
-          ],
-          active_days: 1,
-        }),
-      },
+      { key: "1:2", kind: "series", row: JSON.stringify({ daily, active_days: 1 }) },
       group("1:2", "news.example", 3),
       // Only attributed sessions: the series pass reads no day of it.
       group("1:3", "ads.example", 0),
     ]);
     expect(rows).toEqual([
-      {
-        a_referrer_host: "news.example",
-        u: 3,
-        daily: [
-          [3, 5],
-          [1, 2],
-          [1, 0],
-          [0, 0],
-          [0, 0],
-          [0, 0],
-        ],
-        active_days: 1,
-      },
+      { a_referrer_host: "news.example", u: 3, daily, active_days: 1 },
       { a_referrer_host: "ads.example", u: 0, daily: [[], [], [], [], [], []], active_days: 0 },
     ]);
   });
