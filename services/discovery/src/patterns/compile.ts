@@ -256,7 +256,7 @@ ${sessionDays}
 -- the process joins by the group's key (set and hash): the two aggregations then run side by
 -- side, where as the two sides of a join one waited for the other.
 SELECT concat(toString(grouping_set), ':', toString(group_hash)) AS key, 'group' AS kind,
-  formatRowNoNewline('JSONEachRow', *) AS row
+  formatRowNoNewline('JSONEachRow', * EXCEPT (grouping_set, group_hash)) AS row
 FROM (
   SELECT ${attributeList},
     -- The group's set (a bit for each attribute it has) and the hash of its values, as the
@@ -404,9 +404,6 @@ export interface SeparateSeriesRow {
   row: string;
 }
 
-/** A group without a series row (none of its sessions unattributed): no day, as the one pass answers it. */
-const NO_DAYS = [[], [], [], [], [], []];
-
 /**
  * The groups of the separate-series statement with their series joined: each group's `daily`
  * and `active_days` from the series row of its key — the one-pass statement's rows.
@@ -417,9 +414,12 @@ export function joinSeries<Row>(rows: readonly SeparateSeriesRow[]): Row[] {
   const groups: Row[] = [];
   for (const row of rows) {
     if (row.kind !== "group") continue;
-    const { grouping_set: _set, group_hash: _hash, ...group } = JSON.parse(row.row) as Record<string, unknown>;
+    const group = JSON.parse(row.row) as Record<string, unknown>;
     const days = series.get(row.key);
-    groups.push({ ...group, daily: days?.daily ?? NO_DAYS, active_days: days?.active_days ?? 0 } as Row);
+    // A group without a series row (none of its sessions unattributed): no day, as the one pass answers it.
+    group.daily = days?.daily ?? [[], [], [], [], [], []];
+    group.active_days = days?.active_days ?? 0;
+    groups.push(group as Row);
   }
   return groups;
 }
