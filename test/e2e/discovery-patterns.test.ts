@@ -400,11 +400,11 @@ describe("patterns in unattributed traffic", () => {
       create(DateRangeSchema, { startDate: "2024-06-01", endDate: "2024-06-14", timeZone: "UTC" }),
       "range",
     );
-    const groupsOf = async (organizationId: string, separateSeries: boolean) => {
+    const groupsOf = async (organizationId: string, separateSeries: boolean, minSessions: number) => {
       const statement = compilePatterns(
         { sql: "campaign_id", params: {} },
         range,
-        { minSessions: 1, fraudScoreMax: 50, separateSeries },
+        { minSessions, fraudScoreMax: 50, separateSeries },
         warehouse.database,
         organizationId,
       );
@@ -414,7 +414,13 @@ describe("patterns in unattributed traffic", () => {
         params: statement.params,
         organizationId,
       });
-      // The separate shape answers the groups and their series as rows of their own.
+      if (separateSeries) {
+        // The groups and their series as rows of their own: a series only for a group the
+        // support pruning keeps, so the answer carries nothing it leaves out.
+        const raw = answer.rows as SeparateSeriesRow[];
+        const groupKeys = new Set(raw.filter((r) => r.kind === "group").map((r) => r.key));
+        expect(raw.filter((r) => r.kind === "series" && !groupKeys.has(r.key))).toEqual([]);
+      }
       const rows = separateSeries
         ? joinSeries<GroupRow>(answer.rows as SeparateSeriesRow[])
         : (answer.rows as GroupRow[]);
@@ -422,12 +428,19 @@ describe("patterns in unattributed traffic", () => {
       const key = (row: GroupRow) => JSON.stringify(Object.entries(row).filter(([k]) => k.startsWith("a_")));
       return rows.sort((a, b) => key(a).localeCompare(key(b)));
     };
+    let everyGroupCount = 0;
+    let prunedCount = 0;
     for (const organizationId of ["acme", "globex", "initech", "hooli"]) {
-      const onePass = await groupsOf(organizationId, false);
-      const separate = await groupsOf(organizationId, true);
-      expect(onePass.length).toBeGreaterThan(5);
-      expect(separate).toEqual(onePass);
+      // Every group, then only those of at least three sessions of a class (groups pruned).
+      const everyGroup = await groupsOf(organizationId, false, 1);
+      expect(everyGroup.length).toBeGreaterThan(5);
+      expect(await groupsOf(organizationId, true, 1)).toEqual(everyGroup);
+      const pruned = await groupsOf(organizationId, false, 3);
+      expect(await groupsOf(organizationId, true, 3)).toEqual(pruned);
+      everyGroupCount += everyGroup.length;
+      prunedCount += pruned.length;
     }
+    expect(prunedCount).toBeLessThan(everyGroupCount);
     // Which shape a call takes follows the organization's events of the range and the window
     // before it, its own only.
     const window = compileWindowEvents(range, warehouse.database, "acme");

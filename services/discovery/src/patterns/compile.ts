@@ -86,6 +86,11 @@ export function compilePatterns(
       a.name === "referrer_host" || a.name === "landing_path" ? `isNotNull(a_${a.name})` : `isNull(a_${a.name})`,
     )
     .join(" AND ");
+  // The set of a page and a referrer alone, as the series pass tells sets (a bit per attribute).
+  const pagesByReferrerMask = patternAttributes.reduce(
+    (mask, a, i) => (a.name === "referrer_host" || a.name === "landing_path" ? mask | (1 << i) : mask),
+    0,
+  );
   const attributeColumns = patternAttributes.map((a) => `${a.sql} AS a_${a.name}`).join(",\n    ");
   const foldKeys = `landing_campaign, l_referrer_host, l_unknown_param, l_click_id_type, other_clid, l_landing_path,
     l_country, l_device_type, l_browser, l_source, l_medium`;
@@ -276,19 +281,24 @@ ${summary}
 UNION ALL
 -- Per day over the window before and the range: sessions, and (the range's only, for a pattern
 -- counted within a campaign's flight) events, conversions, revenue, converting sessions; each
--- group's days in order, as offsets from the window's first.
+-- group's days in order, as offsets from the window's first. Only the groups the grouping sets
+-- keep (the same support pruning, from the same counts), so the answer carries no series of a
+-- group it leaves out: the tagged sessions are read for that count alone.
 SELECT concat(toString(grouping_set), ':', toString(group_hash)) AS key, 'series' AS kind,
   formatRowNoNewline('JSONEachRow', daily, active_days) AS row
 FROM (
   SELECT grouping_set, group_hash,
-    arraySort(groupArray(tuple(d, n, e, c, r, v))) AS days,
+    -- The days with an unattributed session or one of the window before.
+    arraySort(groupArrayIf(tuple(d, n, e, c, r, v), n > 0)) AS days,
     tuple(arrayMap(x -> x.1, days), arrayMap(x -> x.2, days), arrayMap(x -> x.3, days),
       arrayMap(x -> x.4, days), arrayMap(x -> x.5, days), arrayMap(x -> x.6, days)) AS daily,
     -- The range's days with an unattributed session.
-    countIf(d >= {past_days:UInt32}) AS active_days
+    countIf(d >= {past_days:UInt32} AND n > 0) AS active_days
   FROM (
     SELECT grouping_set, group_hash, d,
-      sum(day_n) AS n,
+      sumIf(day_n, class != 2) AS n,
+      sumIf(day_n, class = 1) AS u_n,
+      sumIf(day_n, class = 2) AS a_n,
       sumIf(day_events, class = 1) AS e,
       sumIf(day_conversions, class = 1) AS c,
       sumIf(day_revenue, class = 1) AS r,
@@ -301,11 +311,13 @@ FROM (
         arrayJoin({grouping_sets:Array(UInt64)}) AS grouping_set,
         cityHash64(${patternAttributes.map((a, i) => `if(bitTest(grouping_set, ${i}), a_${a.name}, '')`).join(", ")}) AS group_hash
       FROM session_days
-      WHERE class != 2
     )
     GROUP BY grouping_set, group_hash, d
   )
   GROUP BY grouping_set, group_hash
+  HAVING sum(u_n) >= {min_sessions:UInt64} OR sum(a_n) >= {min_sessions:UInt64}
+    OR (sum(a_n) > 0 AND grouping_set = ${pagesByReferrerMask})
+    OR grouping_set = 0
 )`
     : `${scoped}
 SELECT
