@@ -8,6 +8,7 @@ import { shardEventsByOrganization } from "./0008-shard-by-organization.js";
 import { tenantSqlAccess } from "./0009-tenant-sql-access.js";
 import { discoveryTables } from "./0010-discovery.js";
 import { exportsTable, piiTables, privacyTables } from "./0011-privacy.js";
+import { columnByColumnMerges } from "./0014-column-merges.js";
 import { type DdlTarget, everywhereTable } from "./ddl.js";
 
 export {
@@ -51,6 +52,7 @@ export const migrations: readonly Migration[] = [
   { version: 11, name: "privacy requests, audit log and suppressions", statements: (t) => privacyTables(t) },
   { version: 12, name: "personal data settings and data keys", statements: (t) => piiTables(t) },
   { version: 13, name: "organization exports", statements: (t) => exportsTable(t) },
+  { version: 14, name: "events parts merged column by column", statements: (t) => columnByColumnMerges(t) },
 ];
 
 /** The bookkeeping table and database, created before any migration runs. */

@@ -49,6 +49,16 @@ describe("migrations", () => {
     expect(rows[0]?.sorting_key.startsWith("organization_id, event_date")).toBe(true);
   });
 
+  it("merge the events table's parts column by column however small they are", async () => {
+    const { rows } = await store.query<{ engine_full: string }>({
+      name: "test.tables",
+      sql: "SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = 'analytics_events'",
+      params: { db: database },
+      organizationId: null,
+    });
+    expect(rows[0]?.engine_full).toContain("vertical_merge_algorithm_min_rows_to_activate = 1");
+  });
+
   it("keep the raw request: URL, referrer, user agent, parameters and headers, and no raw IP", async () => {
     const { rows } = await store.query<{ name: string; type: string }>({
       name: "test.columns",
