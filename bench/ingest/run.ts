@@ -1,5 +1,7 @@
 // Ingest throughput, all in one run on the embedded engine:
-//  (a) enriched events/s end to end over HTTP on loopback into the real table, ack latency, peak RSS;
+//  (a) enriched events/s end to end over HTTP on loopback into the real table, ack latency, peak RSS:
+//      the product run from source as `npm start` runs it (TypeScript through tsx), and again
+//      compiled as its container image runs it (`npm run build`: plain JavaScript);
 //  (a′) the ack latency of the same load sent on a clock (open loop) at half and at 80 % of (a)'s rate;
 //  (b) the raw insert rate of the same enriched rows into the same table by @clickhouse/client alone
 //      (JSONEachRow), and beside it (b') by the store's JSON insert path alone (a spooled file);
@@ -82,12 +84,16 @@ async function load(
   lines: string[],
   eventsPerSecond?: number,
   protocol: "rest" | "grpc" = "rest",
+  compiled = false,
 ): Promise<LoadResult> {
-  const product = await startProduct({
-    TRELLIS_DATA_DIR: dataDir,
-    TRELLIS_INGEST_BATCH_ROWS: String(WRITER_ROWS),
-    ...env,
-  });
+  const product = await startProduct(
+    {
+      TRELLIS_DATA_DIR: dataDir,
+      TRELLIS_INGEST_BATCH_ROWS: String(WRITER_ROWS),
+      ...env,
+    },
+    { compiled },
+  );
   try {
     if (!product.apiKey) throw new Error(`no demo key printed:\n${product.output()}`);
     const requests = bodies(lines, label);
@@ -208,6 +214,8 @@ try {
 
   progress("(a) end to end over HTTP into the real table");
   const endToEnd = await load("real", {}, join(work, "real"), lines);
+  progress("(a) the same, the product compiled as its container image runs it (no TypeScript loader)");
+  const endToEndCompiled = await load("real-compiled", {}, join(work, "real-compiled"), lines, undefined, "rest", true);
 
   progress("(a′) the same into the real table, a batch sent at a steady half of (a)'s rate (open loop)");
   const paced = await load("paced", {}, join(work, "paced"), lines, endToEnd.eventsPerSecond / 2);
@@ -315,6 +323,7 @@ try {
         engine.cpuUsPerRow,
       ),
       loadRow("(a) end to end over HTTP, real table", endToEnd),
+      loadRow("(a) the same, compiled as the image runs it", endToEndCompiled),
       loadRow("(a′) the same at half of (a)'s rate, batches sent on a clock", paced),
       loadRow("(a′) the same at 80 % of (a)'s rate, batches sent on a clock", pacedHigh),
       loadRow(`(c) end to end over HTTP, Null table: the median of ${CAPACITY_RUNS} loads`, capacity),
@@ -363,7 +372,8 @@ try {
         "(a) ack p99 ms (≤ 1000)": endToEnd.ackP99,
         "(a′) ack p99 ms at half of (a)'s rate, open loop": paced.ackP99,
         "(a′) ack p99 ms at 80 % of (a)'s rate, open loop": pacedHigh.ackP99,
-        "(a) peak RSS MiB (≤ 1024)": endToEnd.peakRssMiB,
+        "(a) peak RSS MiB, compiled as the image runs it (≤ 1024)": endToEndCompiled.peakRssMiB,
+        "(a) peak RSS MiB, from source through tsx as npm start runs it": endToEnd.peakRssMiB,
       },
       stage_cpu_us_per_event: stages,
       events: EVENTS,

@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchRoot } from "./report.js";
 
@@ -35,14 +36,57 @@ export const PRODUCT_START_ARGS = [
 ] as const;
 
 /**
+ * Node's arguments that start the all-in-one product from a compiled tree (`npm run build`), as
+ * the container image runs it: plain JavaScript, no TypeScript loader.
+ */
+export function compiledStartArgs(tree: string): string[] {
+  return [
+    "--enable-source-maps",
+    "--import",
+    join(tree, "apps/trellis/src/telemetry.js"),
+    join(tree, "apps/trellis/src/main.js"),
+    "start",
+  ];
+}
+
+let compiledTree: string | undefined;
+
+/**
+ * The product compiled once per benchmark process (scripts/build-dist.mjs, its node_modules
+ * linked to the checkout's), removed when the process exits.
+ */
+export function compiledProduct(): string {
+  if (compiledTree) return compiledTree;
+  const tree = mkdtempSync(join(tmpdir(), "trellis-bench-dist-"));
+  process.once("exit", () => rmSync(tree, { recursive: true, force: true }));
+  execFileSync(process.execPath, ["scripts/build-dist.mjs", "--out", tree, "--link-node-modules"], {
+    cwd: repoRoot,
+    stdio: "pipe",
+    timeout: 300_000,
+  });
+  compiledTree = tree;
+  return tree;
+}
+
+export interface StartOptions {
+  /**
+   * Run the compiled tree, as the container image does, instead of the sources through tsx as
+   * `npm start` does. The loader holds each module's source and transpiled text in every
+   * thread that loads it: about 120 MB of the process at rest.
+   */
+  compiled?: boolean;
+}
+
+/**
  * Starts the all-in-one product (`trellis start`) and waits until it listens. BENCH_PRODUCT_NODE_ARGS
  * adds options of Node's to the product's command line, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
  * for a CPU profile of each of its threads under a benchmark's load (written when it stops).
  */
-export async function startProduct(env: Record<string, string>): Promise<Started> {
+export async function startProduct(env: Record<string, string>, options: StartOptions = {}): Promise<Started> {
   const nodeArgs = (process.env.BENCH_PRODUCT_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
-  const child = spawn(process.execPath, [...nodeArgs, ...PRODUCT_START_ARGS], {
-    cwd: repoRoot,
+  const tree = options.compiled ? compiledProduct() : undefined;
+  const child = spawn(process.execPath, [...nodeArgs, ...(tree ? compiledStartArgs(tree) : PRODUCT_START_ARGS)], {
+    cwd: tree ?? repoRoot,
     env: { ...process.env, TRELLIS_PORT: "0", TRELLIS_LOG_LEVEL: "info", TRELLIS_DEMO_EVENTS: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
