@@ -21,6 +21,7 @@ export * from "./org-scope.js";
 export * from "./organization-epochs.js";
 export * from "./process.js";
 export * from "./proxy.js";
+export * from "./repeated-strings.js";
 export * from "./request-decoding.js";
 export * from "./server.js";
 export * from "./shared-messages.js";

@@ -1,7 +1,6 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
-import { Duplex } from "node:stream";
 
 export type RequestListener = (
   req: http.IncomingMessage | http2.Http2ServerRequest,
@@ -201,15 +200,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     socket.once("close", () => clearTimeout(undecided));
     sniff(socket, (isHttp2, head) => {
       clearTimeout(undecided);
-      if (isHttp2) {
-        // Read and written through JS here, so a socket time-out sees all of the session's
-        // traffic: nothing either way for the idle time-out (a client that stopped reading,
-        // or keeps the socket after its session ended) and the socket is closed.
-        socket.setTimeout(timeouts.idleMs, () => socket.destroy());
-        h2.emit("connection", replaying(socket, head));
-      } else {
-        socket.unshift(head);
+      // The bytes read to decide go back in front of the socket's stream. The native HTTP/2
+      // session takes the socket's handle and first reads what is buffered in the stream
+      // (its own read, so the socket stays paused: flowing, it would hand those bytes to
+      // no listener); its frames never pass through JavaScript streams.
+      socket.unshift(head);
+      if (isHttp2) h2.emit("connection", socket);
+      else {
         h1.emit("connection", socket);
+        socket.resume();
       }
     });
   });
@@ -278,7 +277,7 @@ function limitStreamBody(req: http2.Http2ServerRequest, res: http2.Http2ServerRe
   stream.once("close", () => clearTimeout(timer));
 }
 
-/** Reads until the first bytes tell HTTP/2 (the connection preface) from HTTP/1.x. */
+/** Reads until the first bytes tell HTTP/2 (the connection preface) from HTTP/1.x; the socket is left paused for `route`. */
 function sniff(socket: net.Socket, route: (isHttp2: boolean, head: Buffer) => void): void {
   let buffered = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {
@@ -289,37 +288,6 @@ function sniff(socket: net.Socket, route: (isHttp2: boolean, head: Buffer) => vo
     socket.off("data", onData);
     socket.pause();
     route(isPrefix, buffered);
-    socket.resume();
   };
   socket.on("data", onData);
-}
-
-/**
- * The native HTTP/2 session reads the socket's handle directly and would never see bytes
- * already read for sniffing; a plain Duplex that replays them first is read through JS.
- */
-function replaying(socket: net.Socket, head: Buffer): Duplex {
-  const duplex = new Duplex({
-    read() {
-      socket.resume();
-    },
-    write(chunk, encoding, callback) {
-      socket.write(chunk, encoding, callback);
-    },
-    final(callback) {
-      socket.end(callback);
-    },
-    destroy(error, callback) {
-      socket.destroy(error ?? undefined);
-      callback(error);
-    },
-  });
-  duplex.push(head);
-  socket.on("data", (data: Buffer) => {
-    if (!duplex.push(data)) socket.pause();
-  });
-  socket.once("end", () => duplex.push(null));
-  socket.once("close", () => duplex.destroy());
-  socket.once("error", (error) => duplex.destroy(error));
-  return duplex;
 }

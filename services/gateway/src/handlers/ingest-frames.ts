@@ -6,6 +6,7 @@ import {
   type IngestEventsRequestFrames,
   IngestEventsRequestFramesSchema,
   IngestEventsRequestSchema,
+  IngestEventsResponseSchema,
   IngestService,
   type StreamEventsRequestFrames,
   StreamEventsRequestFramesSchema,
@@ -15,11 +16,13 @@ import {
   DELIMITED_EVENTS_CONTENT_TYPE,
   frameDelimited,
   ValidationError,
+  withRepeatedStringsEncoded,
   withWireCompatibleInput,
 } from "@trellis/platform";
 
 const ingestEventsFrames = withWireCompatibleInput(IngestService.method.ingestEvents, IngestEventsRequestFramesSchema);
 const streamEventsFrames = withWireCompatibleInput(IngestService.method.streamEvents, StreamEventsRequestFramesSchema);
+const acceptedEventIds = IngestEventsResponseSchema.field.acceptedEventIds;
 
 /**
  * What ingest receives for a batch of a binary caller: its events, unread, as one body of
@@ -46,15 +49,18 @@ function encodedBatch(request: IngestEventsRequestFrames | StreamEventsRequestFr
  */
 export function ingestFramesRoutes(ingest: ServiceImpl<typeof IngestService>): (router: ConnectRouter) => void {
   return (router) => {
-    router.rpc(ingestEventsFrames, (request, context) =>
-      ingest.ingestEvents(
+    router.rpc(ingestEventsFrames, async (request, context) => {
+      const answer = await ingest.ingestEvents(
         create(IngestEventsRequestSchema, {
           batchId: request.batchId,
           encoded: request.events.length > 0 || request.encoded ? encodedBatch(request, "") : undefined,
         }),
         context,
-      ),
-    );
+      );
+      // These routes answer in binary only: the accepted ids are encoded in one piece.
+      const response = create(IngestEventsResponseSchema, answer);
+      return withRepeatedStringsEncoded(response, acceptedEventIds, response.acceptedEventIds);
+    });
     router.rpc(streamEventsFrames, (requests, context) => {
       let batch = 0;
       async function* unframed() {
