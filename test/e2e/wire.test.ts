@@ -1,11 +1,18 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { create } from "@bufbuild/protobuf";
+import { create, fromJson } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { AnalyticsService, GetTrafficRequestSchema, Granularity, QueryService } from "@trellis/contracts";
+import {
+  AnalyticsService,
+  EventSchema,
+  GetTrafficRequestSchema,
+  Granularity,
+  IngestService,
+  QueryService,
+} from "@trellis/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir, testDatabase } from "../helpers/names.js";
 import { exitCode, repoRoot, runNode, type ServiceProcess, startService } from "../helpers/processes.js";
@@ -21,6 +28,7 @@ const dirs = {
 const services: Record<string, ServiceProcess> = {};
 let acmeKey = "";
 let privacyKey = "";
+let eventsKey = "";
 
 async function cli(args: string[], dataDir: string): Promise<string> {
   const { child, output } = runNode(["./apps/trellis/src/main.ts", ...args], {
@@ -42,6 +50,9 @@ beforeAll(async () => {
     .api_key;
   const privacy = await cli(["keys", "create", "--org", "acme", "--scope", "privacy:manage"], dirs.warden);
   privacyKey = (JSON.parse(privacy.slice(privacy.indexOf("{"), privacy.lastIndexOf("}") + 1)) as { api_key: string })
+    .api_key;
+  const events = await cli(["keys", "create", "--org", "acme", "--scope", "events:write"], dirs.warden);
+  eventsKey = (JSON.parse(events.slice(events.indexOf("{"), events.lastIndexOf("}") + 1)) as { api_key: string })
     .api_key;
   const seeded = runNode(["./test/helpers/seed-events.ts", dirs.query, database, "acme:12", "globex:30"], {});
   expect(await exitCode(seeded.child), seeded.output()).toBe(0);
@@ -133,6 +144,39 @@ describe("six services as separate processes over loopback HTTP/2", () => {
       expect(response.totals?.events).toBe(BigInt(ACME_EVENTS));
       expect(response.points.map((p) => p.bucket)).toEqual(["2026-03-30"]);
     }
+  });
+
+  it("take events through the gateway into the ingest service and answer the accepted ids, over REST and gRPC", async () => {
+    const wireEvent = (id: string) => ({
+      event_id: id,
+      type: "EVENT_TYPE_PAGEVIEW",
+      time: new Date(Date.now() - 60_000).toISOString(),
+      url: "https://shop.example/wire",
+    });
+    const headers = { authorization: `Bearer ${eventsKey}`, "content-type": "application/json" };
+    const posted = await fetch(`${services.gateway?.url}/api/v1/events`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({
+        batch_id: "wire-rest",
+        events: [wireEvent("wire-r1"), { event_id: "wire-r2" }, wireEvent("wire-r3")],
+      }),
+    });
+    expect(posted.status).toBe(200);
+    const answer = (await posted.json()) as { accepted: number; accepted_event_ids: string[]; rejected: unknown[] };
+    // The ingest service answers the gateway in binary, its ids encoded in one piece.
+    expect(answer.accepted_event_ids).toEqual(["wire-r1", "wire-r3"]);
+    expect(answer.rejected).toHaveLength(1);
+    const ids = Array.from({ length: 300 }, (_, i) => `wire-g-${i}`);
+    const grpcAnswer = await createClient(
+      IngestService,
+      createGrpcTransport({ baseUrl: services.gateway?.url ?? "" }),
+    ).ingestEvents(
+      { batchId: "wire-grpc", events: ids.map((id) => fromJson(EventSchema, wireEvent(id))) },
+      { headers: { authorization: `Bearer ${eventsKey}` } },
+    );
+    expect(grpcAnswer.accepted).toBe(300);
+    expect(grpcAnswer.acceptedEventIds).toEqual(ids);
   });
 
   it("answer a plain @grpc/grpc-js client that loads the .proto files", async () => {

@@ -1,7 +1,21 @@
 import { resolve } from "node:path";
+import { create } from "@bufbuild/protobuf";
 import { createClient, type Transport } from "@connectrpc/connect";
-import { CacheService, IngestService, type OrgContext, PrivacyService } from "@trellis/contracts";
-import { createContextSigner, internalAuth, type Logger, remotePeer, type ServiceApp } from "@trellis/platform";
+import {
+  CacheService,
+  IngestEventsResponseSchema,
+  IngestService,
+  type OrgContext,
+  PrivacyService,
+} from "@trellis/contracts";
+import {
+  createContextSigner,
+  internalAuth,
+  type Logger,
+  remotePeer,
+  type ServiceApp,
+  withRepeatedStringsEncoded,
+} from "@trellis/platform";
 import { createStore, ensureSchema, type Store } from "@trellis/store";
 import { createBatchWriter } from "./adapters/batch-writer.js";
 import { createDataVersionNotifier } from "./adapters/data-versions.js";
@@ -105,6 +119,18 @@ export async function createIngestApp(
     routes: (router) => {
       router.service(IngestService, service);
       router.service(PrivacyService, privacy);
+    },
+    // A binary caller (the gateway, in its own process) gets the accepted ids encoded in one
+    // piece, as the gateway answers its own binary callers (withRepeatedStringsEncoded).
+    binaryRoutes: (router) => {
+      router.rpc(IngestService.method.ingestEvents, async (request, context) => {
+        const answer = create(IngestEventsResponseSchema, await service.ingestEvents(request, context));
+        return withRepeatedStringsEncoded(
+          answer,
+          IngestEventsResponseSchema.field.acceptedEventIds,
+          answer.acceptedEventIds,
+        );
+      });
     },
     dependencies: [store],
     authInterceptors: internalAuth(signer),
