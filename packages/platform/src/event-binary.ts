@@ -7,6 +7,7 @@ import {
   type EventRecord,
   emptyEventRecord,
 } from "./event-json.js";
+import { varintSize, writeVarint } from "./varint.js";
 
 /**
  * The media type of a batch of serialized `Event` messages, one after another, each preceded
@@ -22,15 +23,6 @@ export function isDelimitedEvents(contentType: string): boolean {
   return type === DELIMITED_EVENTS_CONTENT_TYPE;
 }
 
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    size++;
-  }
-  return size;
-}
-
 /** Serialized messages as one body of the delimited form (each preceded by its length). */
 export function frameDelimited(messages: readonly Uint8Array[]): Uint8Array {
   let size = 0;
@@ -38,12 +30,7 @@ export function frameDelimited(messages: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(size);
   let at = 0;
   for (const message of messages) {
-    let length = message.length;
-    while (length >= 0x80) {
-      out[at++] = (length & 0x7f) | 0x80;
-      length = Math.floor(length / 128);
-    }
-    out[at++] = length;
+    at = writeVarint(out, at, message.length);
     out.set(message, at);
     at += message.length;
   }

@@ -1,5 +1,6 @@
 import { type DescField, type Message, ScalarType } from "@bufbuild/protobuf";
 import { WireType } from "@bufbuild/protobuf/wire";
+import { varintSize, writeVarint } from "./varint.js";
 
 /**
  * `message` with the entries of one of its repeated string fields encoded here, once, for a
@@ -41,22 +42,4 @@ export function withRepeatedStringsEncoded<T extends Message>(
   }
   const unknown = [...(message.$unknown ?? []), { no: field.number, wireType: WireType.LengthDelimited, data }];
   return { ...message, [field.localName]: [], $unknown: unknown };
-}
-
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(bytes: Uint8Array, at: number, value: number): number {
-  while (value >= 0x80) {
-    bytes[at++] = (value & 0x7f) | 0x80;
-    value = Math.floor(value / 128);
-  }
-  bytes[at++] = value;
-  return at;
 }
