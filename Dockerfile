@@ -44,6 +44,6 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8080
 # TRELLIS_SERVICE = gateway | query | cache | discovery | ingest | warden; unset runs all in one process.
-# TRELLIS_NODE_FLAGS: flags for node itself, V8's included (which NODE_OPTIONS does not take),
-# e.g. --single-threaded-gc for the ingest service (deploy/base/ingest says why).
+# TRELLIS_NODE_FLAGS: flags for node itself, V8's included (which NODE_OPTIONS does not take);
+# `npm run bench:ingest:node-flags` compares ingest's CPU under such flags.
 ENTRYPOINT ["sh", "-c", "if [ -n \"$TRELLIS_SERVICE\" ]; then exec node $TRELLIS_NODE_FLAGS --enable-source-maps --import ./services/$TRELLIS_SERVICE/src/telemetry.js ./services/$TRELLIS_SERVICE/src/main.js; else exec node $TRELLIS_NODE_FLAGS --enable-source-maps --import ./apps/trellis/src/telemetry.js ./apps/trellis/src/main.js start; fi"]
