@@ -353,6 +353,11 @@ try {
       stageRow("enrich", stages.enrichUs ?? Number.NaN),
       stageRow("append to Native columns + encode the block", stages.columnsUs ?? Number.NaN),
       stageRow("prepare: validate + enrich + columns, one pass per event", stages.prepareUs ?? Number.NaN),
+      stageRow("binary answer: accepted ids written by protobuf-es", stages.answerProtobufEsUs ?? Number.NaN),
+      stageRow(
+        "binary answer: accepted ids pre-encoded in one piece (as served)",
+        stages.answerPreEncodedUs ?? Number.NaN,
+      ),
       {
         ...rateRow(
           "floor: V8 JSON.parse + JSON.stringify of the wire events, nothing else",

@@ -8,13 +8,18 @@
 // JSON line.
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { IngestEventsRequestFramesSchema, IngestEventsRequestSchema } from "@trellis/contracts";
+import {
+  IngestEventsRequestFramesSchema,
+  IngestEventsRequestSchema,
+  IngestEventsResponseSchema,
+} from "@trellis/contracts";
 import { createEnricher, prepareBatch } from "@trellis/ingest";
 import {
   decodeEventRecordBatchDelimited,
   decodeEventRecordBatchJson,
   type EventRecord,
   frameDelimited,
+  withRepeatedStringsEncoded,
 } from "@trellis/platform";
 import { createRowBlockBuilder } from "../../services/ingest/src/domain/rows.js";
 import { type ValidEvent, validateEvents } from "../../services/ingest/src/domain/validate.js";
@@ -97,6 +102,23 @@ const columns = measure((b) => {
 // The whole of preparation, in one pass per event as the workers run it.
 const prepare = measure((b) => prepareBatch(events[b] as EventRecord[], enricher, context).rows);
 await enricher.close();
+// A binary call's answer: its accepted event ids written by protobuf-es field by field, and
+// pre-encoded in one piece as the gateway and ingest answer binary callers.
+const answers = events.map((batch) =>
+  create(IngestEventsResponseSchema, { accepted: batch.length, acceptedEventIds: batch.map((e) => e.eventId) }),
+);
+const answerProtobufEs = measure(
+  (b) => toBinary(IngestEventsResponseSchema, answers[b] as (typeof answers)[number]).length,
+);
+const answerPreEncoded = measure((b) => {
+  const answer = answers[b] as (typeof answers)[number];
+  const encoded = withRepeatedStringsEncoded(
+    answer,
+    IngestEventsResponseSchema.field.acceptedEventIds,
+    answer.acceptedEventIds,
+  );
+  return toBinary(IngestEventsResponseSchema, encoded).length;
+});
 
 process.stdout.write(
   `${JSON.stringify({
@@ -108,5 +130,7 @@ process.stdout.write(
     enrichUs: enrichment.usPerEvent,
     columnsUs: columns.usPerEvent,
     prepareUs: prepare.usPerEvent,
+    answerProtobufEsUs: answerProtobufEs.usPerEvent,
+    answerPreEncodedUs: answerPreEncoded.usPerEvent,
   })}\n`,
 );
