@@ -4,13 +4,14 @@
 //   node --import tsx bench/ingest/threads.ts        (BENCH_EVENTS, default 100000)
 // BENCH_PROTOCOL=grpc sends the same batches as gRPC IngestEvents calls (protobuf over HTTP/2)
 // instead of REST JSON bodies.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code } from "@connectrpc/connect";
 import { createGrpcIngestClient, grpcIngestFrame } from "../lib/grpc-ingest.js";
 import { runScript, startProduct } from "../lib/processes.js";
 import { progress } from "../lib/report.js";
+import { threadCpu } from "../lib/threads.js";
 import { readEventLines, writeEventsFile } from "./events-file.js";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
@@ -22,19 +23,10 @@ const PROTOCOL = process.env.BENCH_PROTOCOL ?? "rest";
 if (PROTOCOL !== "rest" && PROTOCOL !== "grpc") throw new Error("BENCH_PROTOCOL is rest or grpc");
 
 /** CPU seconds of each thread of a process, keyed by name and thread id (the main thread as "serving thread"). */
-function threadCpu(pid: number): Map<string, number> {
+function cpuByThread(pid: number): Map<string, number> {
   const out = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const seconds = (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in ticks
-      out.set(tid === String(pid) ? "serving thread" : `${name} ${tid}`, seconds);
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
+  for (const [tid, { name, seconds }] of threadCpu(pid))
+    out.set(tid === pid ? "serving thread" : `${name} ${tid}`, seconds);
   return out;
 }
 
@@ -86,11 +78,11 @@ try {
       }
     };
     progress(`loading ${bodies.length} requests over ${PROTOCOL}`);
-    const before = threadCpu(pid);
+    const before = cpuByThread(pid);
     const started = performance.now();
     await Promise.all(Array.from({ length: CONCURRENCY }, client));
     const seconds = (performance.now() - started) / 1000;
-    const after = threadCpu(pid);
+    const after = cpuByThread(pid);
     const peakRss = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
     grpc?.close();
     const rows = [...after]
