@@ -7,6 +7,7 @@ import { EventSchema } from "@trellis/contracts";
 import { createGenerator } from "@trellis/generator";
 import { createEnricher, prepareBatch } from "@trellis/ingest";
 import { eventColumns, type Store } from "@trellis/store";
+import { progress } from "../lib/report.js";
 
 export interface WireEvent {
   event_id: string;
@@ -78,6 +79,17 @@ export async function writeEventsFile(path: string, count: number, days: number)
 
 export function readEventLines(path: string): string[] {
   return readFileSync(path, "utf8").split("\n").filter(Boolean);
+}
+
+/**
+ * The ingest benchmarks' load: `count` generated events over the last 20 days, written to
+ * `<dir>/events.ndjson` (with progress) and read back as lines.
+ */
+export async function generatedLoad(dir: string, count: number): Promise<{ path: string; lines: string[] }> {
+  const path = join(dir, "events.ndjson");
+  progress(`generating ${count} events`);
+  await writeEventsFile(path, count, 20);
+  return { path, lines: readEventLines(path) };
 }
 
 /**

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runScript, startProduct } from "../lib/processes.js";
 import { percentile, progress, report } from "../lib/report.js";
-import { readEventLines, writeEventsFile } from "./events-file.js";
+import { generatedLoad } from "./events-file.js";
 
 const CONFIGS = (process.env.BENCH_NODE_FLAGS ?? "|--single-threaded-gc").split("|").map((c) => c.trim());
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -74,10 +74,7 @@ async function load(flags: string, dataDir: string, lines: string[], label: stri
 
 const work = mkdtempSync(join(tmpdir(), "trellis-bench-node-flags-"));
 try {
-  const eventsPath = join(work, "events.ndjson");
-  progress(`generating ${EVENTS} events`);
-  await writeEventsFile(eventsPath, EVENTS, 20);
-  const lines = readEventLines(eventsPath);
+  const { lines } = await generatedLoad(work, EVENTS);
   const runs = new Map<string, number[]>(CONFIGS.map((c) => [c, []]));
   const rows: Array<Record<string, string | number>> = [];
   for (let round = 0; round < ROUNDS; round++) {

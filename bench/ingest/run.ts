@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { createGrpcIngestClient, grpcIngestFrame } from "../lib/grpc-ingest.js";
 import { repoRoot, runScript, startProduct } from "../lib/processes.js";
 import { percentile, progress, report } from "../lib/report.js";
-import { readEventLines, writeEventsFile } from "./events-file.js";
+import { generatedLoad } from "./events-file.js";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 400_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 5_000);
@@ -180,10 +180,7 @@ async function load(
 
 const work = mkdtempSync(join(tmpdir(), "trellis-bench-ingest-"));
 try {
-  const eventsPath = join(work, "events.ndjson");
-  progress(`generating ${EVENTS} events`);
-  await writeEventsFile(eventsPath, EVENTS, 20);
-  const lines = readEventLines(eventsPath);
+  const { path: eventsPath, lines } = await generatedLoad(work, EVENTS);
 
   type RawResult = { rows: number; seconds: number; rowsPerSecond: number };
   progress("(b) raw insert of the enriched rows by @clickhouse/client");

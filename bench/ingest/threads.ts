@@ -12,7 +12,7 @@ import { createGrpcIngestClient, grpcIngestFrame } from "../lib/grpc-ingest.js";
 import { runScript, startProduct } from "../lib/processes.js";
 import { progress } from "../lib/report.js";
 import { threadCpu } from "../lib/threads.js";
-import { readEventLines, writeEventsFile } from "./events-file.js";
+import { generatedLoad } from "./events-file.js";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const BATCH = 5_000;
@@ -32,10 +32,7 @@ function cpuByThread(pid: number): Map<string, number> {
 
 const work = mkdtempSync(join(tmpdir(), "trellis-bench-threads-"));
 try {
-  const eventsPath = join(work, "events.ndjson");
-  progress(`generating ${EVENTS} events`);
-  await writeEventsFile(eventsPath, EVENTS, 20);
-  const lines = readEventLines(eventsPath);
+  const { lines } = await generatedLoad(work, EVENTS);
   await runScript("bench/ingest/prepare-null.ts", [join(work, "null")]);
   const product = await startProduct({
     TRELLIS_DATA_DIR: join(work, "null"),
