@@ -514,6 +514,7 @@ FROM ${db}.analytics_events WHERE organization_id = {org:String} AND event_date 
       minSessions: patternDefaults.minSessions,
       fraudScoreMax: patternDefaults.fraudScoreMax,
       separateSeries: rawSeparateSeries,
+      source: "landing_sessions",
     },
     db,
     largest,

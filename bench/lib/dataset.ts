@@ -114,6 +114,7 @@ FROM (SELECT * FROM ${embedded.store.database}.analytics_events WHERE position(e
     "events_daily",
     "events_daily_overview",
     "events_daily_totals",
+    "landing_sessions",
   ]) {
     progress(`merging ${table}`);
     await embedded.store.command({

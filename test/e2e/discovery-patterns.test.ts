@@ -364,7 +364,7 @@ describe("patterns in unattributed traffic", () => {
     const statement = compilePatterns(
       { sql: "campaign_id", params: {} },
       range,
-      { minSessions: 1, fraudScoreMax: 50 },
+      { minSessions: 1, fraudScoreMax: 50, source: "landing_sessions" },
       warehouse.database,
       "hooli",
     );
@@ -395,16 +395,21 @@ describe("patterns in unattributed traffic", () => {
     ]);
   });
 
-  it("answers the same groups and figures with the per-day series in a pass of its own", async () => {
+  it("answers the same groups and figures with the per-day series in a pass of its own, from the events or the landing sessions", async () => {
     const range = resolveRange(
       create(DateRangeSchema, { startDate: "2024-06-01", endDate: "2024-06-14", timeZone: "UTC" }),
       "range",
     );
-    const groupsOf = async (organizationId: string, separateSeries: boolean, minSessions: number) => {
+    const groupsOf = async (
+      organizationId: string,
+      separateSeries: boolean,
+      minSessions: number,
+      source: "events" | "landing_sessions" = "events",
+    ) => {
       const statement = compilePatterns(
         { sql: "campaign_id", params: {} },
         range,
-        { minSessions, fraudScoreMax: 50, separateSeries },
+        { minSessions, fraudScoreMax: 50, separateSeries, source },
         warehouse.database,
         organizationId,
       );
@@ -415,11 +420,19 @@ describe("patterns in unattributed traffic", () => {
         organizationId,
       });
       if (separateSeries) {
-        // The groups and their series as rows of their own: a series only for a group the
-        // support pruning keeps, so the answer carries nothing it leaves out.
+        // The groups and their series as rows of their own. The series are read from the
+        // unattributed sessions alone: every kept group with one has its series, and a group
+        // the support pruning left out may have one too, which the join drops.
         const raw = answer.rows as SeparateSeriesRow[];
-        const groupKeys = new Set(raw.filter((r) => r.kind === "group").map((r) => r.key));
-        expect(raw.filter((r) => r.kind === "series" && !groupKeys.has(r.key))).toEqual([]);
+        const seriesKeys = new Set(raw.filter((r) => r.kind === "series").map((r) => r.key));
+        const unattributed = raw
+          .filter((r) => r.kind === "group")
+          .filter((r) => {
+            const group = JSON.parse(r.row) as { u: number; p: number };
+            return group.u + group.p > 0;
+          });
+        expect(unattributed.length).toBeGreaterThan(0);
+        expect(unattributed.filter((r) => !seriesKeys.has(r.key))).toEqual([]);
       }
       const rows = separateSeries
         ? joinSeries<GroupRow>(answer.rows as SeparateSeriesRow[])
@@ -435,8 +448,11 @@ describe("patterns in unattributed traffic", () => {
       const everyGroup = await groupsOf(organizationId, false, 1);
       expect(everyGroup.length).toBeGreaterThan(5);
       expect(await groupsOf(organizationId, true, 1)).toEqual(everyGroup);
+      expect(await groupsOf(organizationId, true, 1, "landing_sessions")).toEqual(everyGroup);
+      expect(await groupsOf(organizationId, false, 1, "landing_sessions")).toEqual(everyGroup);
       const pruned = await groupsOf(organizationId, false, 3);
       expect(await groupsOf(organizationId, true, 3)).toEqual(pruned);
+      expect(await groupsOf(organizationId, true, 3, "landing_sessions")).toEqual(pruned);
       everyGroupCount += everyGroup.length;
       prunedCount += pruned.length;
     }

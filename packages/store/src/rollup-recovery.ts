@@ -1,6 +1,6 @@
 import type { Logger } from "@trellis/platform";
 import type { OrganizationDay } from "./insert-spool.js";
-import { rollupRebuild, rollups } from "./migrations/index.js";
+import { landingSessionsRebuild, rollupRebuild, rollups } from "./migrations/index.js";
 import type { Store } from "./store.js";
 
 /**
@@ -9,7 +9,7 @@ import type { Store } from "./store.js";
  * may have written the events table and none, or some, of its views; its batches were never
  * acknowledged, and their retries are recognised as written (by the events table) and not
  * inserted again, so the rollups would stay short. Each rollup's rows of those days are deleted
- * and aggregated anew from the events, as the views would have. Runs before the store takes
+ * and aggregated anew from the events, as the views would have; the landing sessions too. Runs before the store takes
  * inserts (from `migrate()`); a death during it leaves the journals, and the next start does it
  * again.
  */
@@ -35,6 +35,21 @@ export async function rebuildInterruptedRollups(
       await store.command({ name: `rollups.rebuild.${spec.name}`, sql: remove, params, organizationId });
       await store.command({ name: `rollups.rebuild.${spec.name}`, sql: refill, params, organizationId });
     }
+    // The landing sessions, kept by a view of their own, the same way.
+    const sessions = landingSessionsRebuild(store.target, `${store.database}.landing_sessions`);
+    const sessionParams = { organization_id: organizationId, days: params.dates };
+    await store.command({
+      name: "rollups.rebuild.landing_sessions",
+      sql: sessions.remove,
+      params: sessionParams,
+      organizationId,
+    });
+    await store.command({
+      name: "rollups.rebuild.landing_sessions",
+      sql: sessions.refill,
+      params: sessionParams,
+      organizationId,
+    });
   }
   for (const journal of interrupted) journal.settle();
   logger.warn(

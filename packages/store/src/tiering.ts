@@ -48,10 +48,11 @@ export function writeColdTierConfig(dataDir: string, coldPath: string): string {
 const tieredTables = [
   { table: "analytics_events", date: "event_date" },
   ...rollups.map((r) => ({ table: r.name, date: rollupDayOf(r) })),
+  { table: "landing_sessions", date: "day" },
 ];
 
 /**
- * Moves the raw events and rollups onto the `tiered` policy with a TTL that moves a part to
+ * Moves the raw events, rollups and landing sessions onto the `tiered` policy with a TTL that moves a part to
  * the cold volume once its rows are `afterDays` old, beside the retention TTL that deletes
  * them. Idempotent: a table already so is left alone (changing a TTL rewrites every part).
  * Does nothing where the engine has no `tiered` policy or `afterDays` is 0. Answers the

@@ -9,6 +9,7 @@ import { tenantSqlAccess } from "./0009-tenant-sql-access.js";
 import { discoveryTables } from "./0010-discovery.js";
 import { exportsTable, piiTables, privacyTables } from "./0011-privacy.js";
 import { columnByColumnMerges } from "./0014-column-merges.js";
+import { landingSessionsTable } from "./0015-landing-sessions.js";
 import { type DdlTarget, everywhereTable } from "./ddl.js";
 
 export {
@@ -28,6 +29,13 @@ export {
   tenantSqlUser,
   tenantSqlUserStatements,
 } from "./0009-tenant-sql-access.js";
+export {
+  LANDING_ORDER_SQL,
+  landingFactColumns,
+  landingSessionsRebuild,
+  landingSessionsSelect,
+  SESSION_KEY_HASH_SQL,
+} from "./0015-landing-sessions.js";
 export type { DdlTarget };
 export { sandboxDatabaseOf };
 
@@ -53,6 +61,7 @@ export const migrations: readonly Migration[] = [
   { version: 12, name: "personal data settings and data keys", statements: (t) => piiTables(t) },
   { version: 13, name: "organization exports", statements: (t) => exportsTable(t) },
   { version: 14, name: "events parts merged column by column", statements: (t) => columnByColumnMerges(t) },
+  { version: 15, name: "landing sessions", statements: (t) => landingSessionsTable(t) },
 ];
 
 /** The bookkeeping table and database, created before any migration runs. */

@@ -72,10 +72,12 @@ describe("cluster and server DDL", () => {
         );
       if (match) distributed.set(match[1] ?? "", match[4] ?? "");
     }
-    expect([...distributed.keys()].sort()).toEqual(["analytics_events", ...rollups.map((r) => r.name)].sort());
+    expect([...distributed.keys()].sort()).toEqual(
+      ["analytics_events", ...rollups.map((r) => r.name), "landing_sessions"].sort(),
+    );
     for (const [table, key] of distributed) expect(key, table).toBe(organizationShardingKey);
     expect(organizationShardingKey).not.toMatch(/visitor|session|rand/);
-    // The rollups are kept per shard: their views read the shard's own events.
+    // The rollups and landing sessions are kept per shard: their views read the shard's own events.
     const views = statements.filter((s) => s.startsWith("CREATE MATERIALIZED VIEW"));
     expect(views.length).toBeGreaterThan(0);
     for (const view of views) {

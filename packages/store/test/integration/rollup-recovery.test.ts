@@ -47,7 +47,7 @@ function block(rows: Row[]): Uint8Array {
   return builder.finish();
 }
 
-/** Per rollup, its events by bucket for the organization: what the query layer reads. */
+/** Per rollup (and the landing sessions), its events by bucket for the organization: what the query layer reads. */
 async function rollupCounts(store: Store, org: string) {
   const out: Record<string, unknown[]> = {};
   for (const spec of rollups) {
@@ -60,13 +60,21 @@ async function rollupCounts(store: Store, org: string) {
     });
     out[spec.name] = rows;
   }
+  const { rows } = await store.query({
+    name: "test.landing_sessions",
+    sql: `SELECT day AS bucket, sum(events) AS events, count() AS sessions FROM ${database}.landing_sessions
+          WHERE organization_id = {org:String} GROUP BY bucket ORDER BY bucket`,
+    params: { org },
+    organizationId: org,
+  });
+  out.landing_sessions = rows;
   return out;
 }
 
 const rowsOf = (org: string, day: string, count: number, from = 0) =>
   Array.from({ length: count }, (_, i) => ({ org, day, hour: i % 3, id: `${org}-${day}-${from + i}` }));
 
-it("makes the rollups of the days an interrupted insert names again from the events, and only those", async () => {
+it("makes the rollups and landing sessions of the days an interrupted insert names again from the events, and only those", async () => {
   let store = open();
   await store.migrate();
   await store.insertNative(
@@ -83,11 +91,16 @@ it("makes the rollups of the days an interrupted insert names again from the eve
     { bucket: "2026-03-01", events: 30 },
     { bucket: "2026-03-02", events: 12 },
   ]);
+  // Every event without a session is a session of its own.
+  expect(truthCut.landing_sessions).toEqual([
+    { bucket: "2026-03-01", events: 30, sessions: 30 },
+    { bucket: "2026-03-02", events: 12, sessions: 12 },
+  ]);
 
   // What a process killed between the events table and its views leaves: the events of a
   // batch stored, its rollup rows not (here: every rollup row of "cut" on 2026-03-01 is
   // missing), the journal of the insert, and its body.
-  for (const spec of rollups) {
+  for (const spec of [...rollups, { name: "landing_sessions", bucketColumn: "day" }]) {
     const day = spec.bucketColumn === "day" ? "day" : `toDate(${spec.bucketColumn})`;
     await store.command({
       name: "test.cut",
@@ -95,7 +108,9 @@ it("makes the rollups of the days an interrupted insert names again from the eve
       organizationId: null,
     });
   }
-  expect((await rollupCounts(store, "cut")).events_daily).toEqual([{ bucket: "2026-03-02", events: 12 }]);
+  const cut = await rollupCounts(store, "cut");
+  expect(cut.events_daily).toEqual([{ bucket: "2026-03-02", events: 12 }]);
+  expect(cut.landing_sessions).toEqual([{ bucket: "2026-03-02", events: 12, sessions: 12 }]);
   await store.close();
   writeFileSync(join(spoolDir, "interrupted.touches.json"), JSON.stringify([["cut", "2026-03-01"]]));
   writeFileSync(join(spoolDir, "interrupted.native"), "never inserted");

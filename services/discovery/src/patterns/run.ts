@@ -118,7 +118,12 @@ export async function discoverPatterns(
       const compiled = compilePatterns(
         ruleset.effectiveCampaign,
         range,
-        { minSessions: settings.minSessions, fraudScoreMax: patternDefaults.fraudScoreMax, separateSeries },
+        {
+          minSessions: settings.minSessions,
+          fraudScoreMax: patternDefaults.fraudScoreMax,
+          separateSeries,
+          source: "landing_sessions",
+        },
         deps.store.database,
         organizationId,
       );
@@ -142,7 +147,7 @@ export async function discoverPatterns(
         sessions: BigInt(Number(totals?.u ?? 0) + Number(totals?.a ?? 0)),
         meta: create(ResultMetaSchema, {
           source: AnswerSource.STORE,
-          table: "analytics_events",
+          table: "landing_sessions",
           elapsedMs,
           rulesetVersion: BigInt(ruleset.version),
         }),

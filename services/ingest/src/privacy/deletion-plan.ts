@@ -1,4 +1,11 @@
-import { type DdlTarget, type RollupSpec, rollupDayOf, rollupSelect, rollups } from "@trellis/store";
+import {
+  type DdlTarget,
+  landingSessionsRebuild,
+  type RollupSpec,
+  rollupDayOf,
+  rollupSelect,
+  rollups,
+} from "@trellis/store";
 import type { DeletionSubjects } from "./deletion-request.js";
 
 /**
@@ -132,11 +139,11 @@ GROUP BY organization_id, retention_days, ${spec.bucketColumn}, ${spec.dimension
 }
 
 /**
- * For every rollup: remove the organization's rows of the affected days, then write them
- * again from the raw events that remain. An aggregate state cannot forget one id, so the
- * days are rebuilt whole. Only the finest rollups read the raw events; each coarser one is
- * merged from a finer one rebuilt before it (daily from hourly, the overview and totals from
- * daily), which reads far fewer rows.
+ * For every rollup, and the landing sessions: remove the organization's rows of the affected
+ * days, then write them again from the raw events that remain. An aggregate state cannot forget
+ * one id, so the days are rebuilt whole. Only the finest rollups and the landing sessions read
+ * the raw events; each coarser rollup is merged from a finer one rebuilt before it (daily from
+ * hourly, the overview and totals from daily), which reads far fewer rows.
  */
 export function rollupRebuilds(target: DdlTarget): RollupRebuild[] {
   const database = target.database;
@@ -145,7 +152,7 @@ export function rollupRebuilds(target: DdlTarget): RollupRebuild[] {
       Number(a.bucketColumn === "day") - Number(b.bucketColumn === "day") || b.dimensions.length - a.dimensions.length,
   );
   const rebuilt: RollupSpec[] = [];
-  return order.map((spec) => {
+  const rollupRebuilds = order.map((spec) => {
     const match = rollupDaysMatch(spec);
     // The coarsest rollup rebuilt so far that can feed it: the fewest rows to merge.
     const source = [...rebuilt].reverse().find((candidate) => canFeed(candidate, spec));
@@ -164,4 +171,6 @@ export function rollupRebuilds(target: DdlTarget): RollupRebuild[] {
       refill: `INSERT INTO ${database}.${spec.name}\n${select}`,
     };
   });
+  // The landing sessions (one row per session and day), made from the raw events like the finest rollups.
+  return [...rollupRebuilds, landingSessionsRebuild(target, rowsOf(target, "landing_sessions"))];
 }

@@ -125,15 +125,17 @@ describe("deletion statements", () => {
       "events_daily",
       "events_daily_overview",
       "events_daily_totals",
+      "landing_sessions",
     ]);
     for (const rebuild of rebuilds) {
       expect(rebuild.remove).toContain(`DELETE FROM trellis.${rebuild.table}_local ON CLUSTER analytics WHERE`);
       // Refills go through the Distributed table, which routes rows to their shard.
       expect(rebuild.refill).toContain(`INSERT INTO trellis.${rebuild.table}\n`);
     }
-    // Only the hourly rollup reads the raw events; the others merge a finer rollup.
+    // Only the hourly rollup and the landing sessions read the raw events; the others merge a finer rollup.
     expect(rebuilds.filter((r) => r.refill.includes("analytics_events")).map((r) => r.table)).toEqual([
       "events_hourly",
+      "landing_sessions",
     ]);
     expect(rebuilds.find((r) => r.table === "events_daily_totals")?.refill).toContain(
       "FROM trellis.events_daily_overview AS src",
