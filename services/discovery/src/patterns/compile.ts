@@ -118,7 +118,6 @@ export function compilePatterns(
     "referrer_host",
     "landing_path",
     "click_id_type",
-    "query_params",
     "country",
     "device_type",
     "browser",
@@ -135,6 +134,7 @@ export function compilePatterns(
   const landingJoin =
     settings.source === "events"
       ? `        SELECT s.started AS started, l.effective AS effective, ${landingColumns.map((c) => `l.${c} AS ${c}`).join(", ")},
+          mapKeys(l.query_params) AS param_names, mapValues(l.query_params) AS param_values,
           s.bot AS bot, s.fraud AS fraud, s.events AS events, s.conversions AS conversions, s.revenue AS revenue
         FROM scoped AS l
         ANY INNER JOIN (
@@ -186,14 +186,17 @@ export function compilePatterns(
           -- read once per session, from the landing event's parameters only. Of several, the
           -- one with the shortest value: a source or campaign id is short (ref=podcast,
           -- mc_cid=…), while a long opaque token (over 40 characters) names a visitor or a
-          -- click, never a source. The parameters are filtered before they are sorted: most
-          -- landings have none left.
-          mapFilter((k, v) -> length(v) <= 40 AND NOT has({understood_params:Array(String)}, k)
-            AND NOT endsWith(lower(k), 'clid'), query_params) AS unknown_params,
-          if(empty(unknown_params), '',
-            arraySort((k, v) -> (length(v), k), mapKeys(unknown_params), mapValues(unknown_params))[1]) AS unknown_name,
-          if(unknown_name = '', '', concat(unknown_name, '=', unknown_params[unknown_name])) AS l_unknown_param,
-          arrayFirst(k -> endsWith(lower(k), 'clid'), mapKeys(query_params)) AS other_clid,
+          -- click, never a source. Most landings have none: the parameters are only looked
+          -- through then, and filtered and sorted where there is one.
+          arrayExists((k, v) -> length(v) <= 40 AND NOT has({understood_params:Array(String)}, k)
+            AND NOT endsWith(lower(k), 'clid'), param_names, param_values) AS has_unknown,
+          if(has_unknown,
+            arraySort(p -> (length(p.2), p.1), arrayFilter(p -> length(p.2) <= 40
+              AND NOT has({understood_params:Array(String)}, p.1) AND NOT endsWith(lower(p.1), 'clid'),
+              arrayZip(param_names, param_values)))[1],
+            ('', '')) AS unknown,
+          if(unknown.1 = '', '', concat(unknown.1, '=', unknown.2)) AS l_unknown_param,
+          arrayFirst(k -> endsWith(lower(k), 'clid'), param_names) AS other_clid,
           country AS l_country,
           device_type AS l_device_type,
           browser AS l_browser,
@@ -406,7 +409,8 @@ function landingSessionsJoin(effectiveSql: string, database: string, columns: st
   const landingRow = `SELECT session_key, landing_order, started AS row_started, is_bot AS row_bot, fraud_score AS row_fraud,
             events AS row_events, conversions AS row_conversions, revenue AS row_revenue,
             ${landingFactColumns.map((c) => `landing.${c} AS ${c}`).join(", ")},
-            mapFromArrays(landing.param_names, landing.param_values) AS query_params,
+            landing.param_names AS param_names, landing.param_values AS param_values,
+            mapFromArrays(param_names, param_values) AS query_params,
             started AS event_time,
             ${effectiveSql} AS effective
           ${scan}`;
@@ -421,7 +425,7 @@ function landingSessionsJoin(effectiveSql: string, database: string, columns: st
             AND started < toDateTime64({end_exclusive:String}, 3, {tz:String})`;
   return `        SELECT s.landing_order != 0 AS several,
           if(several, s.started, l.row_started) AS started, l.effective AS effective,
-          ${columns.map((c) => `l.${c} AS ${c}`).join(", ")},
+          ${columns.map((c) => `l.${c} AS ${c}`).join(", ")}, l.param_names AS param_names, l.param_values AS param_values,
           if(several, s.bot, l.row_bot) AS bot,
           if(several, s.fraud, l.row_fraud) AS fraud,
           if(several, s.events, l.row_events) AS events,
