@@ -71,8 +71,8 @@ export function pastWindow(range: ResolvedRange): { startDate: string; days: num
  * attribute set, its group told by the set and a 64-bit hash of the set's values, keys of fixed
  * size that the engine groups far faster than the values themselves — then gathers each group's
  * days in order, in place of a per-group map that grows with the days of every group, pruned or
- * not. That pass reads the unattributed sessions alone, so it answers a series for every group
- * with one, kept or not. The groups and the series come back as rows of their own ({@link SeparateSeriesRow}),
+ * not; it reads the tagged sessions only for the support pruning's counts, folded across days.
+ * The groups and the series come back as rows of their own ({@link SeparateSeriesRow}),
  * which {@link joinSeries} joins by set and hash. The same groups and figures (tested); the top
  * values, which the engine's topK approximates from the order rows reach it in, can differ
  * between the shapes among near ties.
@@ -94,6 +94,13 @@ export function compilePatterns(
       a.name === "referrer_host" || a.name === "landing_path" ? `isNotNull(a_${a.name})` : `isNull(a_${a.name})`,
     )
     .join(" AND ");
+  // The set of a page and a referrer alone, as the series pass tells sets (a bit per attribute).
+  const pagesByReferrerMask = patternAttributes.reduce(
+    (mask, a, i) => (a.name === "referrer_host" || a.name === "landing_path" ? mask | (1 << i) : mask),
+    0,
+  );
+  // A row's group in the set `grouping_set` (a bit per attribute): the hash of the set's values.
+  const groupHashOfSet = `cityHash64(${patternAttributes.map((a, i) => `if(bitTest(grouping_set, ${i}), a_${a.name}, '')`).join(", ")})`;
   const attributeColumns = patternAttributes.map((a) => `${a.sql} AS a_${a.name}`).join(",\n    ");
   const foldKeys = `landing_campaign, l_referrer_host, l_unknown_param, l_click_id_type, other_clid, l_landing_path,
     l_country, l_device_type, l_browser, l_source, l_medium`;
@@ -310,23 +317,27 @@ ${summary}
 UNION ALL
 -- Per day over the window before and the range: sessions, and (the range's only, for a pattern
 -- counted within a campaign's flight) events, conversions, revenue, converting sessions; each
--- group's days in order, as offsets from the window's first. Read from the unattributed
--- sessions alone (of the range and the window before, classes 1 and 3): the tagged ones have no
--- days in the series, and leaving them out spares this pass a third of its rows. A series row
--- thus comes for every group with an unattributed session, kept by the grouping sets' support
--- pruning or not, and the process joins the kept groups' own ({@link joinSeries}).
+-- group's days in order, as offsets from the window's first. Only the groups the grouping sets
+-- keep (the same support pruning, from the same counts), so the answer carries no series of a
+-- group it leaves out (an organization with a long tail of pages would have hundreds of
+-- thousands). The tagged sessions are read for that count alone, and so without their days:
+-- folded across days by the attributes before they are counted once per set, a fifth as many
+-- rows as their days.
 SELECT concat(toString(grouping_set), ':', toString(group_hash)) AS key, 'series' AS kind,
   formatRowNoNewline('JSONEachRow', daily, active_days) AS row
 FROM (
   SELECT grouping_set, group_hash,
-    arraySort(groupArray(tuple(d, n, e, c, r, v))) AS days,
+    -- The days with an unattributed session or one of the window before.
+    arraySort(groupArrayIf(tuple(d, n, e, c, r, v), n > 0)) AS days,
     tuple(arrayMap(x -> x.1, days), arrayMap(x -> x.2, days), arrayMap(x -> x.3, days),
       arrayMap(x -> x.4, days), arrayMap(x -> x.5, days), arrayMap(x -> x.6, days)) AS daily,
     -- The range's days with an unattributed session.
-    countIf(d >= {past_days:UInt32}) AS active_days
+    countIf(d >= {past_days:UInt32} AND n > 0) AS active_days
   FROM (
     SELECT grouping_set, group_hash, d,
       sum(day_n) AS n,
+      sumIf(day_n, class = 1) AS u_n,
+      toUInt64(0) AS a_n,
       sumIf(day_events, class = 1) AS e,
       sumIf(day_conversions, class = 1) AS c,
       sumIf(day_revenue, class = 1) AS r,
@@ -334,16 +345,31 @@ FROM (
     FROM (
       SELECT class, day_n, day_events, day_conversions, day_revenue, day_converting,
         toUInt32(day - toDate({past_start_date:String})) AS d,
-        ${attributeList},
         -- Each day row once per attribute set (the empty set too: the totals).
         arrayJoin({grouping_sets:Array(UInt64)}) AS grouping_set,
-        cityHash64(${patternAttributes.map((a, i) => `if(bitTest(grouping_set, ${i}), a_${a.name}, '')`).join(", ")}) AS group_hash
+        ${groupHashOfSet} AS group_hash
       FROM session_days
       WHERE class != 2
     )
     GROUP BY grouping_set, group_hash, d
+    UNION ALL
+    SELECT grouping_set, group_hash, toUInt32(0) AS d, toUInt64(0) AS n, toUInt64(0) AS u_n, sum(tagged) AS a_n,
+      toUInt64(0) AS e, toUInt64(0) AS c, CAST(0 AS Decimal(38, 4)) AS r, toUInt64(0) AS v
+    FROM (
+      SELECT tagged, arrayJoin({grouping_sets:Array(UInt64)}) AS grouping_set, ${groupHashOfSet} AS group_hash
+      FROM (
+        SELECT ${attributeList}, sum(day_n) AS tagged
+        FROM session_days
+        WHERE class = 2
+        GROUP BY ${attributeList}
+      )
+    )
+    GROUP BY grouping_set, group_hash
   )
   GROUP BY grouping_set, group_hash
+  HAVING sum(u_n) >= {min_sessions:UInt64} OR sum(a_n) >= {min_sessions:UInt64}
+    OR (sum(a_n) > 0 AND grouping_set = ${pagesByReferrerMask})
+    OR grouping_set = 0
 )`
     : `${ctes}
 SELECT
@@ -505,8 +531,7 @@ export interface SeparateSeriesRow {
 
 /**
  * The groups of the separate-series statement with their series joined: each group's `daily`
- * and `active_days` from the series row of its key — the one-pass statement's rows. The series
- * of groups the grouping sets left out are dropped.
+ * and `active_days` from the series row of its key — the one-pass statement's rows.
  */
 export function joinSeries<Row>(rows: readonly SeparateSeriesRow[]): Row[] {
   const series = new Map<string, { daily: unknown; active_days: number }>();
