@@ -1,6 +1,7 @@
 // Bytes per event on disk after merges: generated, enriched events seeded into the embedded
 // engine, every table merged (OPTIMIZE … FINAL, as a long-running server would have them), then
-// the engine's own accounting of its active parts (system.parts) per table, and the largest
+// the engine's own accounting of its active parts (system.parts) per table (the events, the
+// rollups, the landing sessions), and the largest
 // columns of the events table (system.columns). The figure docs/scale.md multiplies by 10B a day.
 //   npm run bench:disk            (BENCH_EVENTS, default 500,000; BENCH_ORGANIZATIONS, default 20)
 import { openDataset } from "../lib/dataset.js";
@@ -27,7 +28,8 @@ try {
     sql: `SELECT table, sum(rows) AS rows, count() AS parts, sum(bytes_on_disk) AS on_disk,
   sum(data_compressed_bytes) AS compressed, sum(data_uncompressed_bytes) AS uncompressed
 FROM system.parts WHERE database = {db:String} AND active
-  AND table IN ('analytics_events', 'events_hourly', 'events_daily', 'events_daily_overview', 'events_daily_totals')
+  AND table IN ('analytics_events', 'events_hourly', 'events_daily', 'events_daily_overview', 'events_daily_totals',
+    'landing_sessions')
 GROUP BY table ORDER BY table`,
     params: { db: store.database },
     organizationId: null,
@@ -44,7 +46,7 @@ GROUP BY table ORDER BY table`,
   }));
   const total = rows.reduce((s, r) => s + r["bytes on disk"], 0);
   rows.push({
-    table: "all (events and rollups)",
+    table: "all (events, rollups, landing sessions)",
     rows: events,
     parts: rows.reduce((s, r) => s + r.parts, 0),
     "bytes on disk": total,

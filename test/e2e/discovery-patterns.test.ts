@@ -588,3 +588,29 @@ describe("over gRPC through the gateway", () => {
     expect((bad as ConnectError).code).toBe(Code.InvalidArgument);
   });
 });
+
+describe("a ruleset testing the full landing URL", () => {
+  it("reads the events, which keep the URL the landing sessions leave out, and finds the same patterns", async () => {
+    const names = (body: Json) =>
+      (body.patterns as PatternJson[]).map((p) => [p.suggested_name, p.sessions, p.conditions]);
+    const before = await call("GET", `/api/v1/discovery/patterns?${june}&limit=50`, undefined, warehouse.keys.initech);
+    expect(before.status).toBe(200);
+    expect((before.body.meta as Json).table).toBe("landing_sessions");
+    const created = await call(
+      "POST",
+      "/api/v1/campaigns",
+      {
+        id: "by_url",
+        name: "By URL",
+        rules: [{ conditions: [{ field: "landing_url", operator: "contains", value: "utm_campaign=never-sent" }] }],
+      },
+      warehouse.keys.initech,
+    );
+    expect(created.status).toBe(200);
+    const after = await call("GET", `/api/v1/discovery/patterns?${june}&limit=50`, undefined, warehouse.keys.initech);
+    expect(after.status).toBe(200);
+    expect((after.body.meta as Json).table).toBe("analytics_events");
+    expect(names(after.body).length).toBeGreaterThan(0);
+    expect(names(after.body)).toEqual(names(before.body));
+  });
+});

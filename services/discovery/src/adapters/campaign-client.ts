@@ -8,13 +8,21 @@ import type {
   PreviewCampaignResponse,
 } from "@trellis/contracts";
 import { type OrgScope, orgCallOptions } from "@trellis/platform";
-import { type BoundSql, compileEffectiveCampaign, type StoredCampaign, validateCampaign } from "@trellis/traffic-rules";
+import {
+  activeCampaigns,
+  type BoundSql,
+  compileEffectiveCampaign,
+  type StoredCampaign,
+  validateCampaign,
+} from "@trellis/traffic-rules";
 
 /** The organization's current campaigns, compiled as every answer compiles them. */
 export interface CurrentRuleset {
   version: number;
   /** The effective campaign of an event (empty: unattributed). */
   effectiveCampaign: BoundSql;
+  /** The fields the active campaigns' rules test (`referrer_host`, `param:ref`, …). */
+  fields: string[];
 }
 
 /**
@@ -31,7 +39,12 @@ export function createCampaignClient(client: Client<typeof CampaignService>) {
         return stored ? [stored] : [];
       });
       const version = Number(answer.rulesetVersion);
-      return { version, effectiveCampaign: compileEffectiveCampaign({ version, campaigns }) };
+      const fields = new Set(
+        activeCampaigns({ version, campaigns }).flatMap((c) =>
+          c.rules.flatMap((r) => r.conditions.map((x) => x.field)),
+        ),
+      );
+      return { version, effectiveCampaign: compileEffectiveCampaign({ version, campaigns }), fields: [...fields] };
     },
     create(org: OrgScope, campaign: Campaign, signal?: AbortSignal): Promise<CreateCampaignResponse> {
       return client.createCampaign({ campaign }, { signal, ...orgCallOptions(org) });

@@ -1,5 +1,5 @@
 import { LANDING_ORDER_SQL, landingFactColumns, SESSION_KEY_HASH_SQL } from "@trellis/store";
-import { type BoundSql, type ResolvedRange, rangeParams } from "@trellis/traffic-rules";
+import { type BoundSql, type ResolvedRange, rangeParams, resolveRuleField } from "@trellis/traffic-rules";
 import { attributeSets, patternAttributes, UNDERSTOOD_PARAMS } from "./attributes.js";
 
 /** Channels whose traffic no campaign would be made of: unpaid search and social, the site itself. */
@@ -32,6 +32,23 @@ export interface PatternSettings {
  * with the groups' days.
  */
 export const SEPARATE_SERIES_FROM_EVENTS = 1_000_000;
+
+/**
+ * Where a ruleset's patterns read their sessions: the landing sessions when they hold every fact
+ * its rules test (a query parameter, or a column the landing row keeps), else the events (a rule
+ * on the full landing URL, which the landing sessions leave out).
+ */
+export function sessionSourceFor(ruleFields: readonly string[]): PatternSettings["source"] {
+  const held = ruleFields.every((name) => {
+    const resolved = resolveRuleField(name);
+    return resolved !== undefined && (resolved.paramName !== undefined || isLandingFact(resolved.field.sql));
+  });
+  return held ? "landing_sessions" : "events";
+}
+
+function isLandingFact(column: string): boolean {
+  return (landingFactColumns as readonly string[]).includes(column);
+}
 
 /** Each attribute set, and the empty one (the totals), as a mask: bit i for the i-th pattern attribute. */
 export function groupingSetMasks(): number[] {

@@ -22,6 +22,7 @@ import {
   patternSettingsFor,
   SEPARATE_SERIES_FROM_EVENTS,
   type SeparateSeriesRow,
+  sessionSourceFor,
   withDays,
 } from "./compile.js";
 import { type GroupRow, selectPatterns } from "./select.js";
@@ -115,6 +116,7 @@ export async function discoverPatterns(
       const separateSeries =
         Number(window.rows[0]?.events ?? 0) >= SEPARATE_SERIES_FROM_EVENTS &&
         (await canSeparateSeries(deps.store, deps.logger));
+      const source = sessionSourceFor(ruleset.fields);
       const compiled = compilePatterns(
         ruleset.effectiveCampaign,
         range,
@@ -122,7 +124,7 @@ export async function discoverPatterns(
           minSessions: settings.minSessions,
           fraudScoreMax: patternDefaults.fraudScoreMax,
           separateSeries,
-          source: "landing_sessions",
+          source,
         },
         deps.store.database,
         organizationId,
@@ -147,7 +149,7 @@ export async function discoverPatterns(
         sessions: BigInt(Number(totals?.u ?? 0) + Number(totals?.a ?? 0)),
         meta: create(ResultMetaSchema, {
           source: AnswerSource.STORE,
-          table: "landing_sessions",
+          table: source === "events" ? "analytics_events" : "landing_sessions",
           elapsedMs,
           rulesetVersion: BigInt(ruleset.version),
         }),
@@ -167,6 +169,7 @@ export async function discoverPatterns(
           run_id: runId,
           patterns: answer.patterns.length,
           separate_series: separateSeries,
+          source,
           elapsed_ms: elapsedMs,
         },
         "patterns discovered",
