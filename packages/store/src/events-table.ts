@@ -124,6 +124,9 @@ function column<const N extends string, const T extends string>(name: N, type: T
     : { name, type, codec, default: typeDefault(type) };
 }
 
+/** An event's session: its id, or the event alone when it has none (SQL over the events' columns). */
+export const SESSION_KEY_SQL = "if(session_id != '', session_id, event_id)";
+
 /** Every column of `analytics_events`, in table order. */
 export const eventColumns = [
   column("organization_id", "LowCardinality(String)"),

@@ -1,3 +1,4 @@
+import { SESSION_KEY_SQL } from "../events-table.js";
 import { organizationShardingKey } from "./0008-shard-by-organization.js";
 import { type DdlTarget, onCluster, shardedTable } from "./ddl.js";
 
@@ -32,7 +33,7 @@ export const landingFactColumns = [
 ] as const;
 
 /** A session's key: a 64-bit hash of its id (of the event's id for an event without a session). */
-export const SESSION_KEY_HASH_SQL = "cityHash64(if(session_id != '', session_id, event_id))";
+export const SESSION_KEY_HASH_SQL = `cityHash64(${SESSION_KEY_SQL})`;
 
 /**
  * An event's order within its session: its time, then its id's hash (one event even when several

@@ -1,3 +1,4 @@
+import { SESSION_KEY_SQL } from "@trellis/store";
 import { type ResolvedRange, rangeParams } from "../dates.js";
 import { timeRangePredicate } from "../time-bucket.js";
 import type { BoundSql } from "./compile.js";
@@ -7,8 +8,7 @@ export interface CompiledPreview {
   params: Record<string, unknown>;
 }
 
-/** A session: its id, or the event alone when it has none. */
-export const SESSION_KEY_SQL = "if(session_id != '', session_id, event_id)";
+export { SESSION_KEY_SQL } from "@trellis/store";
 
 /**
  * What draft rules would have matched, by the day (in the range's zone) each session started:
