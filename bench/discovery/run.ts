@@ -21,38 +21,12 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type Campaign, CampaignSchema, DateRangeSchema } from "@trellis/contracts";
 import { rollupRebuild, rollups } from "@trellis/store";
-import {
-  compileCampaignMatch,
-  defaultQueryLimits,
-  findDimension,
-  findMetric,
-  resolveRange,
-  SESSION_KEY_SQL,
-  validateCampaign,
-  withLimits,
-} from "@trellis/traffic-rules";
+import { compileCampaignMatch, resolveRange, SESSION_KEY_SQL, validateCampaign } from "@trellis/traffic-rules";
 import { createAccounts, createWardenRepository } from "@trellis/warden";
-import { compileSeries } from "../../services/discovery/src/anomalies/compile.js";
-import {
-  compileAutomationAgents,
-  compileBots,
-  compileClickIdReuse,
-  compileFloods,
-  compileIpVelocity,
-  compileSegments,
-  listableAgents,
-} from "../../services/discovery/src/fraud/compile.js";
-import { fraudDefaults } from "../../services/discovery/src/fraud/run.js";
-import {
-  compilePatterns,
-  compileWindowEvents,
-  patternSettingsFor,
-  SEPARATE_SERIES_FROM_EVENTS,
-} from "../../services/discovery/src/patterns/compile.js";
 import { patternDefaults } from "../../services/discovery/src/patterns/run.js";
-import { timeStatement } from "../lib/dataset.js";
 import { benchGenerator, seedMerged, startBenchEngine } from "../lib/engine.js";
 import { percentile, progress, report } from "../lib/report.js";
+import { rawStatements } from "./raw.js";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const ORGANIZATIONS = Number(process.env.BENCH_ORGANIZATIONS ?? 10);
@@ -498,40 +472,7 @@ FROM ${db}.analytics_events WHERE organization_id = {org:String} AND event_date 
   const largest = generator.organizations[0]?.id ?? "";
   const speedStart = isoDate(end.getTime() - (SPEED_DAYS - 1) * DAY);
   const range = resolveRange(create(DateRangeSchema, { startDate: speedStart, endDate, timeZone: "UTC" }), "range");
-  // The statement of the shape the product chooses for this organization and range.
-  const windowEvents = compileWindowEvents(range, db, largest);
-  const { rows: windowRows } = await store.query<{ events: string }>({
-    name: "bench.raw",
-    sql: windowEvents.sql,
-    params: windowEvents.params,
-    organizationId: largest,
-  });
-  const rawSeparateSeries = Number(windowRows[0]?.events ?? 0) >= SEPARATE_SERIES_FROM_EVENTS;
-  const rawPatterns = compilePatterns(
-    { sql: "campaign_id", params: {} },
-    range,
-    {
-      minSessions: patternDefaults.minSessions,
-      fraudScoreMax: patternDefaults.fraudScoreMax,
-      separateSeries: rawSeparateSeries,
-      source: "landing_sessions",
-    },
-    db,
-    largest,
-  );
-  const explain = ["channel", "source", "country", "device_type"].flatMap((d) => findDimension(d) ?? []);
-  const sessionsMetric = findMetric("sessions");
-  if (!sessionsMetric) throw new Error("the catalogue has no sessions metric");
-  const rawAnomalies = compileSeries(sessionsMetric, explain, "day", range, false, db, largest);
-  const thresholds = {
-    clicksPerIp: fraudDefaults.clicksPerIp,
-    floodClicks: fraudDefaults.floodClicks,
-    minEvents: fraudDefaults.minEvents,
-    limit: fraudDefaults.limit,
-  };
-  const rawFraud = [compileIpVelocity, compileFloods, compileSegments, compileClickIdReuse].map((f) =>
-    f(range, thresholds, db, largest),
-  );
+  const raw = await rawStatements(store, range, largest);
   const q = `start_date=${speedStart}&end_date=${endDate}`;
   // Answers are cached (same request, data and ruleset: the stored answer): each timed call
   // differs from every other by a setting that leaves the statement as it is (limit, or a
@@ -542,35 +483,19 @@ FROM ${db}.analytics_events WHERE organization_id = {org:String} AND event_date 
       name: "patterns",
       path: `/api/v1/discovery/patterns?${q}`,
       uncached: (i) => `/api/v1/discovery/patterns?${q}&limit=${30 + i}`,
-      raw: () => timeStatement(store, rawPatterns, largest, patternSettingsFor(rawSeparateSeries)),
+      raw: raw.patterns,
     },
     {
       name: "anomalies",
       path: `/api/v1/discovery/anomalies?${q}&group_by=day`,
       uncached: (i) => `/api/v1/discovery/anomalies?${q}&group_by=day&threshold=${(4 + (i + 1) / 1000).toFixed(3)}`,
-      raw: () => timeStatement(store, rawAnomalies, largest),
+      raw: raw.anomalies,
     },
     {
       name: "fraud",
       path: `/api/v1/discovery/fraud?${q}`,
       uncached: (i) => `/api/v1/discovery/fraud?${q}&limit=${60 + i}`,
-      raw: async () => {
-        let ms = 0;
-        for (const statement of rawFraud) ms += await timeStatement(store, statement, largest);
-        // The bots statement takes the automation agents the statement before it finds.
-        const agents = compileAutomationAgents(range, db, largest);
-        const started = performance.now();
-        const { rows } = await store.query<{ agents: string[]; count: number; bytes: number }>({
-          name: "bench.raw",
-          sql: withLimits(agents.sql, defaultQueryLimits),
-          params: agents.params,
-          organizationId: largest,
-        });
-        ms += performance.now() - started;
-        const bots = compileBots(range, thresholds, db, largest, listableAgents(rows[0]));
-        ms += await timeStatement(store, bots, largest);
-        return ms;
-      },
+      raw: raw.fraud,
     },
   ];
   const speed: Array<Record<string, string | number>> = [];
