@@ -1,5 +1,6 @@
 import { adminCommand, describeError, UsageError, usage } from "./commands/admin.js";
 import { exportCommand } from "./commands/export.js";
+import { rebuildCommand } from "./commands/rebuild.js";
 import { seedCommand } from "./commands/seed.js";
 import { startCommand } from "./commands/start.js";
 
@@ -9,6 +10,7 @@ try {
   if (command === "start") await startCommand();
   else if (command === "seed") await seedCommand(args);
   else if (command === "export") await exportCommand();
+  else if (command === "rebuild") await rebuildCommand(args);
   else if (!command || command === "help" || command === "--help") process.stdout.write(`${usage}\n`);
   else await adminCommand(command, args);
 } catch (error) {

@@ -12,19 +12,13 @@ import { createL2, type L2 } from "./adapters/l2.js";
 import { createRedis } from "./adapters/redis.js";
 import { createVersionRegistry } from "./adapters/version-registry.js";
 import { type CacheConfig, cacheTuningDefaults, type RedisConfig } from "./config.js";
+import { versionsTtlMs } from "./data-versions.js";
 import { createBreaker } from "./domain/breaker.js";
-import { staleGraceMs, ttlSecondsByFreshness } from "./domain/freshness.js";
 import { createRecomputeTracker } from "./domain/recompute.js";
 import { createCacheService } from "./handlers/cache-service.js";
 import { type CacheMetrics, createCacheMetrics } from "./metrics.js";
 
 export const DEFAULT_KEY_PREFIX = "trellis:cache";
-
-/** Versions must outlive every entry keyed by them, or a reset could make an old entry reachable again. */
-function versionsTtlMs(staleMaxSeconds: number): number {
-  const longestTtlMs = Math.max(...Object.values(ttlSecondsByFreshness)) * 1000;
-  return 2 * (longestTtlMs + staleGraceMs(longestTtlMs, staleMaxSeconds));
-}
 
 async function connectL2(config: RedisConfig, staleMaxSeconds: number, metrics: CacheMetrics, logger: Logger) {
   const redis = createRedis(config, logger);

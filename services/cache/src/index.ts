@@ -12,3 +12,4 @@ export {
   type RedisConfig,
   redisConfigFrom,
 } from "./config.js";
+export { advanceDataVersionsInRedis, type ChangedDays } from "./data-versions.js";

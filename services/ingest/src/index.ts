@@ -4,3 +4,4 @@ export { type IngestConfig, ingestConfigFrom, ingestEnvShape, loadConfig as load
 export type { PreparedRun } from "./domain/captured.js";
 export { type PreparedBatch, prepareBatch } from "./domain/prepare.js";
 export { createEnricher, type Enricher, type EnricherOptions } from "./enrich/index.js";
+export { rebuildRollupDays } from "./privacy/rollup-rebuild.js";

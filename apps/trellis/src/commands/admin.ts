@@ -143,6 +143,10 @@ export const usage = `usage: trellis <command>
   migrate                                 apply pending schema migrations
   export                                  one BigQuery export run of every organization's changed days
                                           (TRELLIS_BIGQUERY_*; the all-in-one process schedules its own)
+  rebuild [--org ID]... [--from DATE] [--to DATE] [--days-per-step N]
+                                          make the rollups and landing sessions of stored days again from the
+                                          raw events (a cluster upgraded across a migration that adds one;
+                                          every organization by default; on a server, up to yesterday)
   schema [--cluster NAME | --server] [--database DB]
                                           print the schema DDL (ON CLUSTER with --cluster; a server's
                                           and a cluster's hold the tenant-SQL role and row policies)

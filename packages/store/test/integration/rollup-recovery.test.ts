@@ -2,6 +2,7 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "@trellis/platform";
 import { afterAll, expect, it } from "vitest";
+import { derivedTableCounts } from "../../../../test/helpers/derived-tables.js";
 import { tempDir, testDatabase } from "../../../../test/helpers/names.js";
 import {
   createEventBlockBuilder,
@@ -47,29 +48,7 @@ function block(rows: Row[]): Uint8Array {
   return builder.finish();
 }
 
-/** Per rollup (and the landing sessions), its events by bucket for the organization: what the query layer reads. */
-async function rollupCounts(store: Store, org: string) {
-  const out: Record<string, unknown[]> = {};
-  for (const spec of rollups) {
-    const { rows } = await store.query({
-      name: "test.rollup",
-      sql: `SELECT ${spec.bucketColumn} AS bucket, sum(events) AS events FROM ${database}.${spec.name}
-            WHERE organization_id = {org:String} GROUP BY bucket ORDER BY bucket`,
-      params: { org },
-      organizationId: org,
-    });
-    out[spec.name] = rows;
-  }
-  const { rows } = await store.query({
-    name: "test.landing_sessions",
-    sql: `SELECT day AS bucket, sum(events) AS events, count() AS sessions FROM ${database}.landing_sessions
-          WHERE organization_id = {org:String} GROUP BY bucket ORDER BY bucket`,
-    params: { org },
-    organizationId: org,
-  });
-  out.landing_sessions = rows;
-  return out;
-}
+const rollupCounts = (store: Store, org: string) => derivedTableCounts(store, database, org);
 
 const rowsOf = (org: string, day: string, count: number, from = 0) =>
   Array.from({ length: count }, (_, i) => ({ org, day, hour: i % 3, id: `${org}-${day}-${from + i}` }));

@@ -6,11 +6,13 @@ import { rollupRebuilds } from "./deletion-plan.js";
  * as they are now: removes them, writes them again, and answers per rollup the rows removed
  * and the rows written. Run it with the organization's ingest writes held back (the write
  * gate): an event inserted in between would be counted twice, by its view and by the refill.
+ * `purpose` leads the statements' names (in logs, spans and metrics).
  */
 export async function rebuildRollupDays(
   store: Store,
   organizationId: string,
   days: readonly string[],
+  purpose = "privacy",
 ): Promise<{ removed: Record<string, number>; written: Record<string, number> }> {
   const removed: Record<string, number> = {};
   const written: Record<string, number> = {};
@@ -19,7 +21,7 @@ export async function rebuildRollupDays(
   for (const rollup of rollupRebuilds(store.target)) {
     const count = async () => {
       const { rows } = await store.query<{ rows: string }>({
-        name: `privacy.count_${rollup.table}`,
+        name: `${purpose}.count_${rollup.table}`,
         sql: rollup.count,
         params,
         organizationId,
@@ -27,8 +29,8 @@ export async function rebuildRollupDays(
       return Number(rows[0]?.rows ?? 0);
     };
     removed[rollup.table] = await count();
-    await store.command({ name: `privacy.remove_${rollup.table}`, sql: rollup.remove, params, organizationId });
-    await store.command({ name: `privacy.refill_${rollup.table}`, sql: rollup.refill, params, organizationId });
+    await store.command({ name: `${purpose}.remove_${rollup.table}`, sql: rollup.remove, params, organizationId });
+    await store.command({ name: `${purpose}.refill_${rollup.table}`, sql: rollup.refill, params, organizationId });
     written[rollup.table] = await count();
   }
   return { removed, written };
