@@ -43,10 +43,40 @@ export async function rebuildDerivedTables(
   const written: TableRows = {};
   for (let at = 0; at < days.length; at += daysPerStep) {
     const step = days.slice(at, at + daysPerStep);
-    const counts = await rebuildRollupDays(store, organizationId, step, "rebuild");
+    let counts: Awaited<ReturnType<typeof rebuildRollupDays>>;
+    try {
+      counts = await rebuildRollupDays(store, organizationId, step, "rebuild");
+    } catch (error) {
+      throw new RebuildStepError(organizationId, step, days.slice(0, at + step.length), error);
+    }
     for (const [table, rows] of Object.entries(counts.removed)) removed[table] = (removed[table] ?? 0) + rows;
     for (const [table, rows] of Object.entries(counts.written)) written[table] = (written[table] ?? 0) + rows;
     onStep(step.length);
   }
   return { organizationId, days: [...days], removed, written };
+}
+
+/**
+ * A step that failed: its days may have lost their derived rows (removed, not yet written
+ * again), so the message names them and how to go on — the steps before it are done.
+ */
+export class RebuildStepError extends Error {
+  override name = "RebuildStepError";
+  constructor(
+    readonly organizationId: string,
+    days: readonly string[],
+    /** The organization's days whose rows changed: those rebuilt, and the failed step's. */
+    readonly touched: readonly string[],
+    cause: unknown,
+  ) {
+    const first = days[0] ?? "";
+    const last = days.at(-1) ?? first;
+    super(
+      `rebuilding ${organizationId} ${first}…${last} failed: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+        `The days before ${first} are done; those from ${first} may lack their rollup rows until rebuilt: ` +
+        `run \`trellis rebuild --org ${organizationId} --from ${first}\` again (a step that ran out of time ` +
+        "takes fewer days with --days-per-step, or more time with TRELLIS_CLICKHOUSE_REQUEST_TIMEOUT_MS)",
+      { cause },
+    );
+  }
 }

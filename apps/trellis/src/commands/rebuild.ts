@@ -4,7 +4,7 @@ import { createLogger, echo, parseEnv } from "@trellis/platform";
 import { createStore, ensureSchema, loadStoreConfig } from "@trellis/store";
 import { createWardenRepository } from "@trellis/warden";
 import { createProgress } from "../progress.js";
-import { type RebuildOutcome, rebuildDerivedTables, storedDays } from "../rebuild.js";
+import { type RebuildOutcome, RebuildStepError, rebuildDerivedTables, storedDays } from "../rebuild.js";
 import { UsageError } from "./admin.js";
 
 const DAY_MS = 86_400_000;
@@ -86,20 +86,27 @@ export async function rebuildCommand(args: string[]): Promise<void> {
     if (unknown.length > 0) throw new UsageError(`--org: no organization ${unknown.map((id) => echo(id)).join(", ")}`);
 
     const outcomes: RebuildOutcome[] = [];
+    let failure: RebuildStepError | undefined;
     for (const organizationId of organizations) {
       const days = await storedDays(store, organizationId, from, to);
       const progress = createProgress(`rebuilding ${organizationId}`, days.length, "days");
-      outcomes.push(await rebuildDerivedTables(store, organizationId, days, daysPerStep, (n) => progress.add(n)));
-      progress.finish();
+      try {
+        outcomes.push(await rebuildDerivedTables(store, organizationId, days, daysPerStep, (n) => progress.add(n)));
+      } catch (error) {
+        if (!(error instanceof RebuildStepError)) throw error;
+        failure = error;
+        break;
+      } finally {
+        progress.finish();
+      }
     }
-    const changed = outcomes.filter((o) => o.days.length > 0);
-    const advanced = redis
-      ? await advanceDataVersionsInRedis(
-          redis,
-          changed.map((o) => ({ organizationId: o.organizationId, dates: o.days })),
-          logger,
-        )
-      : undefined;
+    // Every organization whose rows changed, the one a failed step stopped at too, is told to
+    // the shared cache before the command ends, failed or not.
+    const changed = [
+      ...outcomes.filter((o) => o.days.length > 0).map((o) => ({ organizationId: o.organizationId, dates: o.days })),
+      ...(failure ? [{ organizationId: failure.organizationId, dates: failure.touched }] : []),
+    ];
+    const advanced = redis ? await advanceDataVersionsInRedis(redis, changed, logger) : undefined;
     process.stdout.write(
       `${JSON.stringify(
         {
@@ -120,6 +127,12 @@ export async function rebuildCommand(args: string[]): Promise<void> {
       )}\n`,
     );
     const missed = changed.filter((o) => advanced && !advanced.get(o.organizationId));
+    if (failure) {
+      process.stderr.write(
+        `trellis: ${failure.message}; the shared cache: ${!advanced ? "none configured" : advanced.get(failure.organizationId) ? "advanced" : "not advanced"}\n`,
+      );
+      process.exitCode = 1;
+    }
     if (missed.length > 0) {
       process.stderr.write(
         `trellis: Redis did not take the new data versions of ${missed.map((o) => o.organizationId).join(", ")}: ` +
