@@ -91,9 +91,9 @@ export function pastWindow(range: ResolvedRange): { startDate: string; days: num
  * pruning first (a third CTE, the groups kept); the figures — top values, campaigns' maps and
  * spans, the costly part — are then aggregated for the kept groups alone, and beside them, in a
  * pass of its own, each kept group's sessions by day, gathered in order. Measured on the 10M
- * benchmark dataset's largest organization (alternating in one process, the statement alone):
- * 3.4–4.3 s against 3.6–4.7 s for the grouping sets over the sessions folded across days with
- * the series pass beside them, 14 % less CPU. The groups and the series come back as rows of
+ * benchmark dataset's largest organization (the statement alone, alternating with the grouping
+ * sets it replaced in a one-off driver, 14 pairs): shorter in 13, by 2–22 % (median about 5 %),
+ * and as much less CPU; through the API the difference was inside the machine's drift. The groups and the series come back as rows of
  * their own ({@link SeparateSeriesRow}), which {@link joinSeries} joins by set and hash. The
  * same groups and figures (tested); the top values, which the engine's topK approximates from
  * the order rows reach it in, can differ between the shapes among near ties.
